@@ -1,0 +1,92 @@
+import 'fake-indexeddb/auto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Registry } from '../../src/registry/registry.ts';
+
+let dbCount = 0;
+const opened: Registry[] = [];
+
+/** A fresh database per test, and a second connection to it when a test wants a "second tab". */
+async function fresh(): Promise<{ name: string; reg: Registry }> {
+  const name = `registry-test-${++dbCount}`;
+  const reg = await Registry.open(name);
+  opened.push(reg);
+  return { name, reg };
+}
+
+async function connect(name: string): Promise<Registry> {
+  const reg = await Registry.open(name);
+  opened.push(reg);
+  return reg;
+}
+
+afterEach(() => {
+  for (const r of opened.splice(0)) r.close();
+});
+
+describe('Registry', () => {
+  it('makes the first CM the primary, the second the backup, and refuses a third', async () => {
+    const { reg } = await fresh();
+    const first = await reg.registerCm('tab:a');
+    const second = await reg.registerCm('tab:b');
+    expect(first).toMatchObject({ ok: true, record: { role: 'primary', nodeId: 'cm1', address: 'tab:a' } });
+    expect(second).toMatchObject({ ok: true, record: { role: 'backup', nodeId: 'cm2', address: 'tab:b' } });
+    const third = await reg.registerCm('tab:c');
+    expect(third.ok).toBe(false);
+    if (!third.ok) expect(third.error).toMatch(/at most two/);
+    expect((await reg.list()).cms.map((c) => c.nodeId)).toEqual(['cm1', 'cm2']);
+  });
+
+  it('numbers clients from the highest registered id, not from a count', async () => {
+    const { reg } = await fresh();
+    const ids = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await reg.registerClient('tab:a');
+      if (r.ok) ids.push(r.record.nodeId);
+    }
+    expect(ids).toEqual(['c1', 'c2', 'c3']);
+    await reg.setClientStatus(2, 'killed');
+    const next = await reg.registerClient('tab:a');
+    expect(next).toMatchObject({ ok: true, record: { id: 4, nodeId: 'c4', status: 'started' } });
+    const { clients } = await reg.list();
+    expect(clients.map((c) => [c.nodeId, c.status])).toEqual([
+      ['c1', 'started'], ['c2', 'killed'], ['c3', 'started'], ['c4', 'started'],
+    ]);
+  });
+
+  it('gives distinct ids to registrations racing from two connections', async () => {
+    const { name, reg } = await fresh();
+    const other = await connect(name);
+    const racing = Array.from({ length: 20 }, (_, i) => (i % 2 ? reg : other).registerClient(`tab:${i % 2}`));
+    const results = await Promise.all(racing);
+    const ids = results.map((r) => (r.ok ? r.record.id : -1)).sort((x, y) => x - y);
+    expect(ids).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('gives one CM role to each of two racing registrations', async () => {
+    const { name, reg } = await fresh();
+    const other = await connect(name);
+    const results = await Promise.all([reg.registerCm('tab:a'), other.registerCm('tab:b'), reg.registerCm('tab:c')]);
+    const roles = results.map((r) => (r.ok ? r.record.role : 'refused')).sort();
+    expect(roles).toEqual(['backup', 'primary', 'refused']);
+  });
+
+  it('keeps its contents across connections and empties on reset', async () => {
+    const { name, reg } = await fresh();
+    await reg.registerCm('tab:a');
+    await reg.registerClient('tab:a');
+    reg.close();
+    const again = await connect(name);
+    const kept = await again.list();
+    expect(kept.cms.map((c) => c.nodeId)).toEqual(['cm1']);
+    expect(kept.clients.map((c) => c.nodeId)).toEqual(['c1']);
+    await again.reset();
+    expect(await again.list()).toEqual({ cms: [], clients: [] });
+    expect(await again.registerClient('tab:a')).toMatchObject({ ok: true, record: { nodeId: 'c1' } });
+  });
+
+  it('ignores a status change for a client that is not registered', async () => {
+    const { reg } = await fresh();
+    await reg.setClientStatus(9, 'killed');
+    expect((await reg.list()).clients).toEqual([]);
+  });
+});
