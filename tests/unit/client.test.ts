@@ -1,0 +1,352 @@
+// ClientNode on its own: the test plays the CM and the other clients by handing it messages.
+import { describe, it, expect } from 'vitest';
+import { ClientNode, type OpRequest } from '../../src/protocol/client.ts';
+import type { Message } from '../../src/protocol/messages.ts';
+import type { NodeEvent, Ready } from '../../src/protocol/node.ts';
+
+type OpDone = Extract<NodeEvent, { type: 'op-done' }>;
+
+function opsDone(r: Ready): OpDone[] {
+  return r.events.filter((e): e is OpDone => e.type === 'op-done');
+}
+
+function logs(r: Ready, level: 'info' | 'warn' | 'error'): string[] {
+  return r.events.flatMap((e) => (e.type === 'log' && e.level === level ? [e.text] : []));
+}
+
+/** A client that owns `page` with write access and `content`, its outbox drained. */
+function owner(id: string, page: string, content: string): ClientNode {
+  const c = new ClientNode({ id });
+  c.submit({ kind: 'write', page, value: content }, 0);
+  const req = c.snapshot().inFlight?.req ?? 'none';
+  c.step({ type: 'PAGE', from: 'cm1', to: id, epoch: 1, page, req, access: 'write', content: null, version: 0 }, 1);
+  c.ready();
+  return c;
+}
+
+/** A client holding a read copy of `page`, its outbox drained. */
+function reader(id: string, page: string, content: string, version: number, ownerId = 'c1'): ClientNode {
+  const c = new ClientNode({ id });
+  c.submit({ kind: 'read', page }, 0);
+  const req = c.snapshot().inFlight?.req ?? 'none';
+  c.step({ type: 'PAGE', from: ownerId, to: id, epoch: 1, page, req, access: 'read', content, version }, 1);
+  c.ready();
+  return c;
+}
+
+describe('ClientNode: faults and hits', () => {
+  it('serves a read hit locally without any message', () => {
+    const c = owner('c1', 'P1', 'a');
+    c.submit({ kind: 'read', page: 'P1' }, 2);
+    const r = c.ready();
+    expect(r.messages).toEqual([]);
+    expect(opsDone(r)).toEqual([
+      { type: 'op-done', opId: 2, kind: 'read', page: 'P1', result: { ok: true, value: 'a', local: true } },
+    ]);
+  });
+
+  it('serves a read hit from a read copy too', () => {
+    const c = reader('c2', 'P1', 'x', 3);
+    c.submit({ kind: 'read', page: 'P1' }, 2);
+    const r = c.ready();
+    expect(r.messages).toEqual([]);
+    expect(opsDone(r).map((e) => e.result)).toEqual([{ ok: true, value: 'x', local: true }]);
+  });
+
+  it('sends READ_REQUEST to the CM with the next request id and its epoch on a read fault', () => {
+    const c = new ClientNode({ id: 'c3', epoch: 7 });
+    c.submit({ kind: 'read', page: 'P1' }, 0);
+    const r = c.ready();
+    expect(r.messages).toEqual([{ type: 'READ_REQUEST', from: 'c3', to: 'cm1', epoch: 7, page: 'P1', req: 'c3:1' }]);
+    expect(opsDone(r)).toEqual([]);
+    expect(c.snapshot().inFlight).toEqual({ req: 'c3:1', kind: 'read', page: 'P1' });
+  });
+
+  it('addresses a configured CM', () => {
+    const c = new ClientNode({ id: 'c1', cm: 'cm2' });
+    c.submit({ kind: 'read', page: 'P1' }, 0);
+    expect(c.ready().messages.map((m) => m.to)).toEqual(['cm2']);
+  });
+
+  it('installs a PAGE with read access, sends READ_CONFIRMATION and completes the read', () => {
+    const c = new ClientNode({ id: 'c3' });
+    c.submit({ kind: 'read', page: 'P1' }, 0);
+    c.ready();
+    c.step({ type: 'PAGE', from: 'c1', to: 'c3', epoch: 1, page: 'P1', req: 'c3:1', access: 'read', content: 'hello', version: 3 }, 1);
+    const r = c.ready();
+    expect(c.entry('P1')).toEqual({ content: 'hello', version: 3, access: 'read', owner: false });
+    expect(r.messages).toEqual([{ type: 'READ_CONFIRMATION', from: 'c3', to: 'cm1', epoch: 1, page: 'P1', req: 'c3:1' }]);
+    expect(opsDone(r)).toEqual([
+      { type: 'op-done', opId: 1, kind: 'read', page: 'P1', result: { ok: true, value: 'hello', local: false } },
+    ]);
+    expect(c.snapshot().inFlight).toBeNull();
+  });
+
+  it('installs a never-written page (content null) from the CM', () => {
+    const c = new ClientNode({ id: 'c2' });
+    c.submit({ kind: 'read', page: 'P9' }, 0);
+    c.ready();
+    c.step({ type: 'PAGE', from: 'cm1', to: 'c2', epoch: 1, page: 'P9', req: 'c2:1', access: 'read', content: null, version: 0 }, 1);
+    const r = c.ready();
+    expect(c.entry('P9')).toEqual({ content: null, version: 0, access: 'read', owner: false });
+    expect(opsDone(r).map((e) => e.result)).toEqual([{ ok: true, value: null, local: false }]);
+  });
+
+  it('on a write fault sends WRITE_REQUEST, then installs the PAGE as owner, writes and confirms the new version', () => {
+    const c = new ClientNode({ id: 'c2' });
+    c.submit({ kind: 'write', page: 'P1', value: 'new' }, 0);
+    expect(c.ready().messages).toEqual([{ type: 'WRITE_REQUEST', from: 'c2', to: 'cm1', epoch: 1, page: 'P1', req: 'c2:1' }]);
+    c.step({ type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:1', access: 'write', content: 'old', version: 4 }, 1);
+    const r = c.ready();
+    expect(c.entry('P1')).toEqual({ content: 'new', version: 5, access: 'write', owner: true });
+    expect(r.messages).toEqual([
+      { type: 'WRITE_CONFIRMATION', from: 'c2', to: 'cm1', epoch: 1, page: 'P1', req: 'c2:1', version: 5 },
+    ]);
+    expect(opsDone(r).map((e) => e.result)).toEqual([{ ok: true, value: 'new', local: false }]);
+  });
+
+  it('writes locally only with write access: a read copy faults', () => {
+    const c = reader('c2', 'P1', 'x', 3);
+    c.submit({ kind: 'write', page: 'P1', value: 'y' }, 2);
+    const r = c.ready();
+    expect(r.messages).toEqual([{ type: 'WRITE_REQUEST', from: 'c2', to: 'cm1', epoch: 1, page: 'P1', req: 'c2:2' }]);
+    expect(opsDone(r)).toEqual([]);
+    expect(c.entry('P1')).toEqual({ content: 'x', version: 3, access: 'read', owner: false });
+  });
+
+  it('writes locally with write access: no message, content and version move on', () => {
+    const c = owner('c1', 'P1', 'a');
+    expect(c.entry('P1')).toEqual({ content: 'a', version: 1, access: 'write', owner: true });
+    c.submit({ kind: 'write', page: 'P1', value: 'b' }, 2);
+    const r = c.ready();
+    expect(r.messages).toEqual([]);
+    expect(opsDone(r).map((e) => e.result)).toEqual([{ ok: true, value: 'b', local: true }]);
+    expect(c.entry('P1')).toEqual({ content: 'b', version: 2, access: 'write', owner: true });
+  });
+});
+
+describe('ClientNode: serving the CM as owner', () => {
+  it('on READ_FORWARD downgrades to read, stays owner and sends PAGE(read) to the requester', () => {
+    const c = owner('c1', 'P1', 'a');
+    c.step({ type: 'READ_FORWARD', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c2:1', requester: 'c2' }, 2);
+    const r = c.ready();
+    expect(r.messages).toEqual([
+      { type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:1', access: 'read', content: 'a', version: 1 },
+    ]);
+    expect(c.entry('P1')).toEqual({ content: 'a', version: 1, access: 'read', owner: true });
+    // The next write must fault now.
+    c.submit({ kind: 'write', page: 'P1', value: 'b' }, 3);
+    expect(c.ready().messages.map((m) => `${m.type} ${m.req}`)).toEqual(['WRITE_REQUEST c1:2']);
+  });
+
+  it('on WRITE_FORWARD sends PAGE(write) to the requester and drops the page', () => {
+    const c = owner('c1', 'P1', 'a');
+    c.step({ type: 'WRITE_FORWARD', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c2:1', requester: 'c2' }, 2);
+    const r = c.ready();
+    expect(r.messages).toEqual([
+      { type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:1', access: 'write', content: 'a', version: 1 },
+    ]);
+    expect(c.entry('P1')).toBeUndefined();
+    // Without a copy, a read faults.
+    c.submit({ kind: 'read', page: 'P1' }, 3);
+    expect(c.ready().messages.map((m) => m.type)).toEqual(['READ_REQUEST']);
+  });
+
+  it('upgrades in place with no PAGE message when the write is forwarded to itself', () => {
+    const c = owner('c1', 'P1', 'a');
+    c.step({ type: 'READ_FORWARD', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c2:1', requester: 'c2' }, 2);
+    c.ready();
+    c.submit({ kind: 'write', page: 'P1', value: 'b' }, 3);
+    c.ready();
+    c.step({ type: 'WRITE_FORWARD', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c1:2', requester: 'c1' }, 4);
+    const r = c.ready();
+    expect(r.messages).toEqual([
+      { type: 'WRITE_CONFIRMATION', from: 'c1', to: 'cm1', epoch: 1, page: 'P1', req: 'c1:2', version: 2 },
+    ]);
+    expect(c.entry('P1')).toEqual({ content: 'b', version: 2, access: 'write', owner: true });
+    expect(opsDone(r).map((e) => e.result)).toEqual([{ ok: true, value: 'b', local: false }]);
+  });
+
+  it('ignores forwards for a page it does not own, with a warning', () => {
+    const c = reader('c2', 'P1', 'x', 3);
+    c.step({ type: 'WRITE_FORWARD', from: 'cm1', to: 'c2', epoch: 1, page: 'P1', req: 'c3:1', requester: 'c3' }, 2);
+    c.step({ type: 'READ_FORWARD', from: 'cm1', to: 'c2', epoch: 1, page: 'P2', req: 'c3:2', requester: 'c3' }, 3);
+    const r = c.ready();
+    expect(r.messages).toEqual([]);
+    expect(logs(r, 'warn')).toHaveLength(2);
+    expect(c.entry('P1')).toEqual({ content: 'x', version: 3, access: 'read', owner: false });
+  });
+});
+
+describe('ClientNode: invalidation', () => {
+  it('drops a read copy on INVALIDATE and confirms; a repeated INVALIDATE is confirmed again', () => {
+    const c = reader('c2', 'P1', 'x', 3);
+    const inv: Message = { type: 'INVALIDATE', from: 'cm1', to: 'c2', epoch: 1, page: 'P1', req: 'c3:1' };
+    const confirm = { type: 'INVALIDATE_CONFIRMATION', from: 'c2', to: 'cm1', epoch: 1, page: 'P1', req: 'c3:1' };
+    c.step(inv, 2);
+    expect(c.ready().messages).toEqual([confirm]);
+    expect(c.entry('P1')).toBeUndefined();
+    c.step(inv, 3);
+    expect(c.ready().messages).toEqual([confirm]);
+    expect(c.entry('P1')).toBeUndefined();
+  });
+
+  it('refuses to invalidate the page it owns (the only copy), with an error log and no confirmation', () => {
+    const c = owner('c1', 'P1', 'a');
+    c.step({ type: 'INVALIDATE', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c3:1' }, 2);
+    const r = c.ready();
+    expect(r.messages).toEqual([]);
+    expect(logs(r, 'error')).toHaveLength(1);
+    expect(c.entry('P1')).toEqual({ content: 'a', version: 1, access: 'write', owner: true });
+  });
+});
+
+describe('ClientNode: stray and failed replies', () => {
+  it('ignores a PAGE for a request not in flight, logging a warning', () => {
+    const c = new ClientNode({ id: 'c2' });
+    c.step({ type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:1', access: 'read', content: 'x', version: 1 }, 1);
+    let r = c.ready();
+    expect(r.messages).toEqual([]);
+    expect(opsDone(r)).toEqual([]);
+    expect(logs(r, 'warn')).toEqual([expect.stringContaining('ignored PAGE P1 c2:1')]);
+    expect(c.entry('P1')).toBeUndefined();
+
+    // In flight, but the PAGE names another request, another page or the other access.
+    c.submit({ kind: 'read', page: 'P1' }, 2);
+    c.ready();
+    const base = { type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, content: 'x', version: 1 } as const;
+    c.step({ ...base, page: 'P1', req: 'c2:9', access: 'read' }, 3);
+    c.step({ ...base, page: 'P2', req: 'c2:1', access: 'read' }, 4);
+    c.step({ ...base, page: 'P1', req: 'c2:1', access: 'write' }, 5);
+    r = c.ready();
+    expect(r.messages).toEqual([]);
+    expect(opsDone(r)).toEqual([]);
+    expect(logs(r, 'warn')).toHaveLength(3);
+    expect(c.snapshot().pages).toEqual([]);
+    expect(c.snapshot().inFlight).toEqual({ req: 'c2:1', kind: 'read', page: 'P1' });
+  });
+
+  it('ends the in-flight op on REQUEST_FAILED as a certain failure and starts the next one', () => {
+    const c = new ClientNode({ id: 'c1' });
+    c.submit({ kind: 'write', page: 'P1', value: 'v' }, 0);
+    c.submit({ kind: 'read', page: 'P2' }, 0);
+    c.ready();
+    // Another request's failure is not ours.
+    c.step({ type: 'REQUEST_FAILED', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c1:7', reason: 'nope' }, 1);
+    expect(opsDone(c.ready())).toEqual([]);
+    c.step({ type: 'REQUEST_FAILED', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c1:1', reason: 'owner lost' }, 2);
+    const r = c.ready();
+    expect(opsDone(r)).toEqual([
+      { type: 'op-done', opId: 1, kind: 'write', page: 'P1', result: { ok: false, error: 'owner lost', certain: true } },
+    ]);
+    expect(r.messages).toEqual([{ type: 'READ_REQUEST', from: 'c1', to: 'cm1', epoch: 1, page: 'P2', req: 'c1:2' }]);
+    expect(c.entry('P1')).toBeUndefined();
+  });
+
+  it('drops messages only a CM handles, with a warning', () => {
+    const c = owner('c1', 'P1', 'a');
+    const before = c.snapshot();
+    c.step({ type: 'WRITE_REQUEST', from: 'c2', to: 'c1', epoch: 1, page: 'P1', req: 'c2:1' }, 2);
+    const r = c.ready();
+    expect(r.messages).toEqual([]);
+    expect(logs(r, 'warn')).toHaveLength(1);
+    expect(c.snapshot()).toEqual(before);
+  });
+});
+
+describe('ClientNode: input checks on submit', () => {
+  /** Submits one op to a client that already owns P1 and has a read of P2 in flight. */
+  function rejects(op: OpRequest, pageSizeBytes?: number): string {
+    const c = new ClientNode(pageSizeBytes === undefined ? { id: 'c1' } : { id: 'c1', pageSizeBytes });
+    c.submit({ kind: 'write', page: 'P1', value: 'a' }, 0);
+    c.step({ type: 'PAGE', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c1:1', access: 'write', content: null, version: 0 }, 1);
+    c.submit({ kind: 'read', page: 'P2' }, 2);
+    c.ready();
+    const before = c.snapshot();
+
+    const opId = c.submit(op, 3);
+    const r = c.ready();
+    expect(r.messages).toEqual([]);
+    expect(c.snapshot()).toEqual(before);
+    const done = opsDone(r);
+    expect(done).toHaveLength(1);
+    const d = done[0]!;
+    expect(d).toMatchObject({ opId, kind: op.kind, page: op.page, result: { ok: false, certain: true } });
+    return d.result.ok ? '' : d.result.error;
+  }
+
+  /** The same, for ops that must be accepted: the client faults (P3 is not held) or hits. */
+  function accepts(op: OpRequest, pageSizeBytes?: number): void {
+    const c = new ClientNode(pageSizeBytes === undefined ? { id: 'c1' } : { id: 'c1', pageSizeBytes });
+    c.submit(op, 0);
+    const r = c.ready();
+    expect(opsDone(r)).toEqual([]);
+    expect(r.messages.map((m) => m.type)).toEqual([op.kind === 'read' ? 'READ_REQUEST' : 'WRITE_REQUEST']);
+  }
+
+  it('rejects bad page ids at once', () => {
+    for (const page of ['', 'P 1', 'P/1', 'é', 'x'.repeat(65), '__proto__ ']) {
+      expect(rejects({ kind: 'read', page })).toMatch(/invalid page id/);
+      expect(rejects({ kind: 'write', page, value: 'v' })).toMatch(/invalid page id/);
+    }
+    accepts({ kind: 'read', page: 'x'.repeat(64) });
+    accepts({ kind: 'read', page: 'a-B_9' });
+  });
+
+  it('rejects content over the default 4096-byte page', () => {
+    expect(rejects({ kind: 'write', page: 'P3', value: 'x'.repeat(4097) })).toBe('content is 4097 bytes; the page size is 4096 bytes');
+    accepts({ kind: 'write', page: 'P3', value: 'x'.repeat(4096) });
+    accepts({ kind: 'write', page: 'P3', value: '' });
+  });
+
+  it('honours a configured pageSizeBytes', () => {
+    expect(rejects({ kind: 'write', page: 'P3', value: '123456789' }, 8)).toBe('content is 9 bytes; the page size is 8 bytes');
+    accepts({ kind: 'write', page: 'P3', value: '12345678' }, 8);
+  });
+
+  it('counts multi-byte UTF-8 in bytes, not characters', () => {
+    // é is 2 bytes, € is 3, 😀 is 4 (and two UTF-16 code units).
+    accepts({ kind: 'write', page: 'P3', value: 'éééé' }, 8);
+    expect(rejects({ kind: 'write', page: 'P3', value: 'ééééé' }, 8)).toBe('content is 10 bytes; the page size is 8 bytes');
+    expect(rejects({ kind: 'write', page: 'P3', value: '€€€' }, 8)).toBe('content is 9 bytes; the page size is 8 bytes');
+    accepts({ kind: 'write', page: 'P3', value: '😀😀' }, 8);
+    expect(rejects({ kind: 'write', page: 'P3', value: '😀😀a' }, 8)).toBe('content is 9 bytes; the page size is 8 bytes');
+  });
+
+  it('rejects content with a lone surrogate', () => {
+    for (const value of ['\uD800', 'a\uDC00', '\uD83D', '😀\uDE00', '\uDE00\uD83D']) {
+      expect(rejects({ kind: 'write', page: 'P3', value })).toMatch(/lone surrogate/);
+    }
+  });
+
+  it('rejects non-string content from an untyped caller', () => {
+    const op = { kind: 'write', page: 'P3', value: 42 } as unknown as OpRequest;
+    expect(rejects(op)).toBe('content must be a string');
+  });
+});
+
+describe('ClientNode: one operation at a time', () => {
+  it('queues later operations behind the fault in flight and runs them in order', () => {
+    const c = new ClientNode({ id: 'c1' });
+    const a = c.submit({ kind: 'read', page: 'P1' }, 0);
+    const b = c.submit({ kind: 'read', page: 'P1' }, 0);
+    const d = c.submit({ kind: 'write', page: 'P2', value: 'v' }, 0);
+    expect(c.ready().messages.map((m) => `${m.type} ${m.page} ${m.req}`)).toEqual(['READ_REQUEST P1 c1:1']);
+    expect(c.snapshot().queued).toBe(2);
+
+    c.step({ type: 'PAGE', from: 'c2', to: 'c1', epoch: 1, page: 'P1', req: 'c1:1', access: 'read', content: 'x', version: 1 }, 1);
+    const r = c.ready();
+    // The second read is now a hit; the write faults with the next sequence number.
+    expect(opsDone(r).map((e) => [e.opId, e.result])).toEqual([
+      [a, { ok: true, value: 'x', local: false }],
+      [b, { ok: true, value: 'x', local: true }],
+    ]);
+    expect(r.messages.map((m) => `${m.type} ${m.page} ${m.req}`)).toEqual([
+      'READ_CONFIRMATION P1 c1:1',
+      'WRITE_REQUEST P2 c1:2',
+    ]);
+    expect(c.snapshot().inFlight).toEqual({ req: 'c1:2', kind: 'write', page: 'P2' });
+    expect(c.snapshot().queued).toBe(0);
+    expect(d).toBe(3);
+  });
+});
