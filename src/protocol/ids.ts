@@ -45,10 +45,23 @@ export function utf8Length(s: string): number {
   return encoder.encode(s).length;
 }
 
+const PREVIEW_LENGTH_MAX = 40;
+
+/** A short, never-throwing rendering of any value for error messages (BigInt, cycles, huge strings). */
+export function preview(v: unknown): string {
+  let s: string;
+  try {
+    s = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'object' && v !== null ? `[${typeof v}]` : String(v);
+  } catch {
+    s = `[${typeof v}]`;
+  }
+  return s.length > PREVIEW_LENGTH_MAX ? `${s.slice(0, PREVIEW_LENGTH_MAX)}...` : s;
+}
+
 /** Null when the page id is acceptable, else the error a user should read. */
 export function pageIdError(page: unknown): string | null {
   if (typeof page !== 'string' || !PAGE_ID_PATTERN.test(page)) {
-    return `invalid page id ${JSON.stringify(page)}: use 1-64 letters, digits, '_' or '-'`;
+    return `invalid page id ${preview(page)}: use 1-64 letters, digits, '_' or '-'`;
   }
   return null;
 }

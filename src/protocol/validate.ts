@@ -1,6 +1,6 @@
 // Runtime validation of anything that arrives from outside (another worker, tab or machine).
 // A frame that fails here is dropped and logged by the host; it never reaches a node's state.
-import { contentError, NODE_ID_PATTERN, pageIdError, REQ_ID_PATTERN } from './ids.ts';
+import { contentError, NODE_ID_PATTERN, pageIdError, preview, REQ_ID_PATTERN } from './ids.ts';
 import type { Message, MessageType } from './messages.ts';
 
 export type Parsed = { ok: true; message: Message } | { ok: false; error: string };
@@ -59,7 +59,7 @@ export function parseMessage(raw: unknown, pageSizeBytes: number): Parsed {
   const o = raw as Record<string, unknown>;
   const type = o.type;
   if (typeof type !== 'string' || !Object.hasOwn(EXTRA_FIELDS, type)) {
-    return { ok: false, error: `unknown message type ${JSON.stringify(type)?.slice(0, 40)}` };
+    return { ok: false, error: `unknown message type ${preview(type)}` };
   }
   const extra = EXTRA_FIELDS[type as MessageType];
   const header = headerError(o);
