@@ -1,0 +1,29 @@
+// Boots the dashboard: open the registry, build the in-page cluster, hand both to the app.
+import { Registry } from './registry/registry.ts';
+import { Cluster } from './workers/cluster.ts';
+import { spawnNodeWorker } from './workers/spawn.ts';
+import { ClusterModel, REGISTRY_CHANNEL } from './ui/cluster-model.ts';
+import type { IvyApp } from './ui/app.ts';
+import './ui/app.ts';
+import './ui/styles.css';
+
+/** Random, and available outside secure contexts too (unlike crypto.randomUUID). */
+function tabAddress(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(4));
+  return `tab:${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+async function boot(app: IvyApp): Promise<void> {
+  try {
+    const registry = await Registry.open();
+    const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(REGISTRY_CHANNEL) : null;
+    const model = new ClusterModel(registry, new Cluster(spawnNodeWorker), tabAddress(), channel);
+    await model.refresh();
+    app.model = model;
+  } catch (e) {
+    app.failure = `could not open the cluster registry (IndexedDB): ${(e as Error).message}`;
+  }
+}
+
+const app = document.querySelector<IvyApp>('ivy-app');
+if (app) void boot(app);

@@ -1,0 +1,126 @@
+// The dashboard's state and actions: the registry (shared by every tab) and the node workers
+// running in this tab. Components render it and call its actions; it holds no protocol logic.
+import { clientNumber, type NodeId } from '../protocol/ids.ts';
+import type { Registry, RegistryContents } from '../registry/registry.ts';
+import type { Cluster } from '../workers/cluster.ts';
+
+export const REGISTRY_CHANNEL = 'ivy-registry';
+
+/** What tabs tell each other: the registry changed, or the cluster was reset. */
+type TabNotice = { type: 'changed' } | { type: 'reset' };
+
+export interface RegistryRow {
+  nodeId: NodeId;
+  role: 'primary CM' | 'backup CM' | 'client';
+  status: string;
+  address: string;
+  runningHere: boolean;
+}
+
+export class ClusterModel {
+  contents: RegistryContents = { cms: [], clients: [] };
+  private readonly listeners = new Set<() => void>();
+  private readonly onNotice = (e: MessageEvent): void => void this.heardFromTab(e.data);
+
+  constructor(
+    private readonly registry: Registry,
+    readonly cluster: Cluster,
+    /** This tab's address in registry records. */
+    readonly address: string,
+    private readonly channel: BroadcastChannel | null,
+  ) {
+    channel?.addEventListener('message', this.onNotice);
+    cluster.onChange(() => this.changed());
+  }
+
+  rows(): RegistryRow[] {
+    const here = (id: NodeId): boolean => this.cluster.get(id) !== undefined;
+    return [
+      ...this.contents.cms.map((c) => ({
+        nodeId: c.nodeId, role: c.role === 'primary' ? 'primary CM' as const : 'backup CM' as const,
+        status: 'registered', address: c.address, runningHere: here(c.nodeId),
+      })),
+      ...this.contents.clients.map((c) => ({
+        nodeId: c.nodeId, role: 'client' as const, status: c.status, address: c.address, runningHere: here(c.nodeId),
+      })),
+    ];
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async refresh(): Promise<void> {
+    this.contents = await this.registry.list();
+    this.changed();
+  }
+
+  /** The seed's "Start CM"; throws with the registry's reason when refused. */
+  async startCm(): Promise<string> {
+    const r = await this.registry.registerCm(this.address);
+    await this.registryChanged();
+    if (!r.ok) throw new Error(r.error);
+    const label = `${r.record.role} CM ${r.record.nodeId}`;
+    return this.run(label, () => this.cluster.start({ role: 'cm', id: r.record.nodeId }));
+  }
+
+  /** The seed's "Start client": the next id, whichever tab asks. */
+  async startClient(): Promise<string> {
+    const r = await this.registry.registerClient(this.address);
+    await this.registryChanged();
+    if (!r.ok) throw new Error(r.error);
+    return this.run(`client ${r.record.nodeId}`, () => this.cluster.start({ role: 'client', id: r.record.nodeId }));
+  }
+
+  async kill(id: NodeId): Promise<string> {
+    if (!this.cluster.kill(id)) throw new Error(`${id} is not running in this tab`);
+    const n = clientNumber(id);
+    if (n !== null) await this.registry.setClientStatus(n, 'killed');
+    await this.registryChanged();
+    return `killed ${id}: its worker is terminated`;
+  }
+
+  /** The seed's "empty the /data folder", for every tab: each stops the nodes it runs. */
+  async reset(): Promise<string> {
+    this.cluster.killAll();
+    await this.registry.reset();
+    this.post({ type: 'reset' });
+    await this.refresh();
+    return 'cluster reset: registry emptied and every node stopped';
+  }
+
+  dispose(): void {
+    this.channel?.removeEventListener('message', this.onNotice);
+  }
+
+  private async run(label: string, start: () => ReturnType<Cluster['start']>): Promise<string> {
+    try {
+      const { warnings } = await start();
+      return [`started ${label}`, ...warnings].join('; ');
+    } catch (e) {
+      throw new Error(`registered ${label}, but its worker did not start: ${(e as Error).message}`);
+    } finally {
+      this.changed();
+    }
+  }
+
+  private async registryChanged(): Promise<void> {
+    this.post({ type: 'changed' });
+    await this.refresh();
+  }
+
+  private async heardFromTab(data: unknown): Promise<void> {
+    const notice = data as Partial<TabNotice> | null;
+    if (notice?.type === 'reset') this.cluster.killAll();
+    if (notice?.type === 'reset' || notice?.type === 'changed') await this.refresh();
+  }
+
+  private post(notice: TabNotice): void {
+    this.channel?.postMessage(notice);
+  }
+
+  private changed(): void {
+    for (const l of [...this.listeners]) l();
+  }
+}

@@ -1,0 +1,55 @@
+// Text for people: operation outcomes and the `print` tables, as plain strings. Rendering them
+// as text (never markup) is the components' job; Lit escapes whatever is bound.
+import type { ClientSnapshot } from '../protocol/client.ts';
+import type { ManagerSnapshot } from '../protocol/manager.ts';
+import type { OpKind, OpResult } from '../protocol/node.ts';
+import type { NodeState } from '../workers/make-node.ts';
+
+export function describeResult(kind: OpKind, page: string, result: OpResult): { ok: boolean; text: string } {
+  if (!result.ok) {
+    const doubt = result.certain ? '' : ' (it may still have taken effect)';
+    return { ok: false, text: `error: ${kind === 'read' ? 'readPage' : 'writePage'} ${page} failed: ${result.error}${doubt}` };
+  }
+  const how = result.local ? 'local copy' : 'via the CM';
+  if (kind === 'write') return { ok: true, text: `${page} written: ${result.value ?? ''} (${how})` };
+  if (result.value === null) return { ok: true, text: `${page} has not been written yet` };
+  return { ok: true, text: `${page}: ${result.value} (${how})` };
+}
+
+export const NO_OWNER = '-';
+
+export function cmRows(s: ManagerSnapshot): string[][] {
+  return s.pages.map((p) => [
+    p.page,
+    p.owner ?? NO_OWNER,
+    p.copySet.join(', ') || NO_OWNER,
+    [...(p.active ? [`${p.active.req} (${p.active.kind}, active)`] : []), ...p.queued].join(', ') || NO_OWNER,
+  ]);
+}
+
+export const CM_HEADERS = ['page', 'owner', 'copy set', 'queued requests'];
+
+export function clientRows(s: ClientSnapshot): string[][] {
+  return s.pages.map((p) => [p.page, p.content ?? '(empty)', p.access, p.owner ? 'yes' : 'no']);
+}
+
+export const CLIENT_HEADERS = ['page', 'content', 'access', 'owner'];
+
+const PRINT_CELL_MAX = 60;
+
+/** The lines `print` answers with: a fixed-width table, or a line saying it is empty. */
+export function printLines(state: NodeState): string[] {
+  const [title, headers, rows] = state.role === 'cm'
+    ? [`${state.snapshot.id} metadata`, CM_HEADERS, cmRows(state.snapshot)]
+    : [`${state.snapshot.id} page store`, CLIENT_HEADERS, clientRows(state.snapshot)];
+  if (rows.length === 0) return [`${title}: no pages yet`];
+  const cells = [headers, ...rows].map((r) => r.map((c) => clip(c)));
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]?.length ?? 0)));
+  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ').trimEnd();
+  return [`${title}:`, ...cells.map(line)];
+}
+
+function clip(s: string): string {
+  const flat = s.replace(/[\r\n\t]/g, ' ');
+  return flat.length > PRINT_CELL_MAX ? `${flat.slice(0, PRINT_CELL_MAX - 1)}…` : flat;
+}

@@ -1,0 +1,81 @@
+// One node: who it is, Kill, the readPage / writePage form for clients, the live state table,
+// the message trace and the command console.
+import { html, nothing, type PropertyValues } from 'lit';
+import { PRIMARY_CM } from '../protocol/ids.ts';
+import type { NodeHandle } from '../workers/node-handle.ts';
+import { describeResult } from './format.ts';
+import { emit, LightElement } from './light-element.ts';
+import { NodeController } from './node-controller.ts';
+import type { PageOpRequest } from './page-form.ts';
+import { runCommand } from './run-command.ts';
+import { stateTable } from './state-table.ts';
+import './node-console.ts';
+import './page-form.ts';
+
+export function nodeLabel(handle: Pick<NodeHandle, 'id' | 'role'>): string {
+  if (handle.role === 'client') return `client ${handle.id}`;
+  return `${handle.id === PRIMARY_CM ? 'primary' : 'backup'} CM ${handle.id}`;
+}
+
+export class NodeCard extends LightElement {
+  static override properties = { handle: { attribute: false }, result: { state: true } };
+  declare handle: NodeHandle | null;
+  declare result: { ok: boolean; text: string } | null;
+  private node: NodeController | null = null;
+
+  constructor() {
+    super();
+    this.handle = null;
+    this.result = null;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('handle') && this.handle && !this.node) this.node = new NodeController(this, this.handle);
+  }
+
+  protected override render() {
+    const handle = this.handle;
+    const node = this.node;
+    if (!handle || !node) return nothing;
+    const label = nodeLabel(handle);
+    return html`
+      <section class="card ${handle.role}" aria-label=${label}>
+        <header>
+          <h3>${label}</h3>
+          <button class="danger" @click=${() => emit(this, 'kill-node', handle.id)}>Kill</button>
+        </header>
+        ${handle.role === 'client' ? html`
+          <ivy-page-form @page-op=${this.onPageOp}></ivy-page-form>
+          <output class=${this.result?.ok === false ? 'result error' : 'result'} aria-label=${`${handle.id} result`}
+            >${this.result?.text ?? ''}</output>` : nothing}
+        ${stateTable(node.state)}
+        <details class="trace">
+          <summary>messages (${node.trace.length})</summary>
+          <ol>${node.trace.map((t) => html`<li>${t}</li>`)}</ol>
+        </details>
+        <ivy-console .lines=${node.lines} label=${handle.id} @command=${this.onCommand}></ivy-console>
+      </section>`;
+  }
+
+  private async onPageOp(e: CustomEvent<PageOpRequest>): Promise<void> {
+    const handle = this.handle;
+    if (!handle) return;
+    const { kind, page, content } = e.detail;
+    this.result = { ok: true, text: `${kind === 'read' ? 'reading' : 'writing'} ${page}…` };
+    try {
+      const r = kind === 'read' ? await handle.readPage(page) : await handle.writePage(page, content);
+      this.result = describeResult(kind, page, r);
+    } catch (err) {
+      this.result = { ok: false, text: `error: ${(err as Error).message}` };
+    }
+  }
+
+  private async onCommand(e: CustomEvent<string>): Promise<void> {
+    const node = this.node;
+    if (!node) return;
+    node.append({ kind: 'input', text: e.detail });
+    const answer = await runCommand(e.detail, node.handle);
+    node.append(...answer.lines.map((text) => ({ kind: answer.ok ? 'ok' as const : 'error' as const, text })));
+  }
+}
+customElements.define('ivy-node-card', NodeCard);

@@ -1,0 +1,62 @@
+// Keeps a component in step with one node worker: the latest state, log and message trace,
+// pushed by the worker through a Comlink callback, so nothing polls.
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { HostEvent } from '../workers/host.ts';
+import type { NodeState } from '../workers/make-node.ts';
+import type { NodeHandle } from '../workers/node-handle.ts';
+import type { ConsoleLine } from './node-console.ts';
+
+const LINES_MAX = 200;
+const TRACE_MAX = 40;
+
+export class NodeController implements ReactiveController {
+  state: NodeState | null = null;
+  lines: readonly ConsoleLine[] = [];
+  trace: readonly string[] = [];
+  private unsubscribe: (() => void) | null = null;
+  private connected = false;
+
+  constructor(private readonly host: ReactiveControllerHost, readonly handle: NodeHandle) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.connected = true;
+    void this.follow();
+  }
+
+  hostDisconnected(): void {
+    this.connected = false;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  /** Lines are replaced, never mutated, so Lit sees the change. */
+  append(...lines: ConsoleLine[]): void {
+    this.lines = [...this.lines, ...lines].slice(-LINES_MAX);
+    this.host.requestUpdate();
+  }
+
+  private async follow(): Promise<void> {
+    try {
+      const unsubscribe = await this.handle.subscribe((e) => this.onEvent(e));
+      if (!this.connected) return unsubscribe();
+      this.unsubscribe = unsubscribe;
+      this.state = await this.handle.snapshot();
+      this.host.requestUpdate();
+    } catch (e) {
+      this.append({ kind: 'error', text: `error: ${(e as Error).message}` });
+    }
+  }
+
+  private onEvent(e: HostEvent): void {
+    switch (e.type) {
+      case 'state': this.state = e.state; break;
+      case 'log': this.append({ kind: e.level === 'info' ? 'log' : 'error', text: e.text }); return;
+      case 'trace': this.trace = [...this.trace, `${e.direction === 'sent' ? '→' : '←'} ${e.text}`].slice(-TRACE_MAX); break;
+      // Results are shown by whoever asked for the operation.
+      case 'op-done': return;
+    }
+    this.host.requestUpdate();
+  }
+}

@@ -1,0 +1,37 @@
+// What the registry holds (shared by all tabs) next to what runs in this tab.
+import { html } from 'lit';
+import { LightElement } from './light-element.ts';
+import type { RegistryRow } from './cluster-model.ts';
+
+export class RegistryView extends LightElement {
+  static override properties = { rows: { attribute: false }, address: {} };
+  declare rows: readonly RegistryRow[];
+  declare address: string;
+
+  constructor() {
+    super();
+    this.rows = [];
+    this.address = '';
+  }
+
+  protected override render() {
+    return html`
+      <table class="registry">
+        <caption>Registry</caption>
+        <thead><tr>
+          <th scope="col">node</th><th scope="col">role</th><th scope="col">status</th>
+          <th scope="col">registered by</th><th scope="col">running here</th>
+        </tr></thead>
+        <tbody>
+          ${this.rows.length === 0
+            ? html`<tr><td colspan="5" class="muted">nothing registered</td></tr>`
+            : this.rows.map((r) => html`<tr>
+                <td>${r.nodeId}</td><td>${r.role}</td><td>${r.status}</td>
+                <td>${r.address === this.address ? 'this tab' : r.address}</td>
+                <td>${r.runningHere ? 'yes' : 'no'}</td>
+              </tr>`)}
+        </tbody>
+      </table>`;
+  }
+}
+customElements.define('ivy-registry-view', RegistryView);

@@ -1,0 +1,91 @@
+// The in-page cluster: which node workers run, and the direct MessageChannel between every
+// pair of them. Starts and kills run one at a time so that a node starting never misses a peer.
+import type { NodeId } from '../protocol/ids.ts';
+import { clientNumber } from '../protocol/ids.ts';
+import {
+  DEFAULT_TIMEOUTS, NodeHandle, type ControlTimeouts, type SpawnWorker,
+} from './node-handle.ts';
+import type { NodeSpec } from './make-node.ts';
+
+export interface Started {
+  handle: NodeHandle;
+  /** Peers the new node could not be linked with; it runs, but cannot reach them. */
+  warnings: string[];
+}
+
+export class Cluster {
+  private readonly handles = new Map<NodeId, NodeHandle>();
+  private readonly listeners = new Set<() => void>();
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly spawn: SpawnWorker, private readonly timeouts: ControlTimeouts = DEFAULT_TIMEOUTS) {}
+
+  /** Running nodes, CMs first, clients by number. */
+  nodes(): NodeHandle[] {
+    const rank = (h: NodeHandle): number => (h.role === 'cm' ? 0 : 1) * 1e7 + (clientNumber(h.id) ?? 0);
+    return [...this.handles.values()].sort((a, b) => rank(a) - rank(b) || a.id.localeCompare(b.id));
+  }
+
+  get(id: NodeId): NodeHandle | undefined {
+    return this.handles.get(id);
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  start(spec: NodeSpec): Promise<Started> {
+    return this.serial(() => this.doStart(spec));
+  }
+
+  /** Terminates the node's worker and tells the others to drop their ends of its channels. */
+  kill(id: NodeId): boolean {
+    const handle = this.handles.get(id);
+    if (!handle) return false;
+    handle.kill();
+    this.handles.delete(id);
+    for (const other of this.handles.values()) other.disconnect(id).catch(() => {});
+    this.changed();
+    return true;
+  }
+
+  killAll(): void {
+    for (const h of [...this.handles.values()]) h.kill();
+    this.handles.clear();
+    this.changed();
+  }
+
+  private async doStart(spec: NodeSpec): Promise<Started> {
+    if (this.handles.has(spec.id)) throw new Error(`${spec.id} is already running in this tab`);
+    const handle = new NodeHandle(spec, this.spawn(`ivy-${spec.id}`), this.timeouts);
+    try {
+      await handle.start();
+    } catch (e) {
+      handle.kill();
+      throw e;
+    }
+    const peers = [...this.handles.values()];
+    this.handles.set(spec.id, handle);
+    this.changed();
+    const results = await Promise.allSettled(peers.map((peer) => this.link(handle, peer)));
+    const warnings = results.flatMap((r, i) =>
+      r.status === 'rejected' ? [`${spec.id} has no link to ${peers[i]?.id}: ${(r.reason as Error).message}`] : []);
+    return { handle, warnings };
+  }
+
+  private async link(a: NodeHandle, b: NodeHandle): Promise<void> {
+    const channel = new MessageChannel();
+    await Promise.all([a.connect(b.id, channel.port1), b.connect(a.id, channel.port2)]);
+  }
+
+  private serial<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(f, f);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private changed(): void {
+    for (const l of [...this.listeners]) l();
+  }
+}

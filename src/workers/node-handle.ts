@@ -1,0 +1,101 @@
+// The page's grip on one node worker: typed Comlink calls, each with a deadline, and kill.
+import * as Comlink from 'comlink';
+import type { NodeId } from '../protocol/ids.ts';
+import type { OpResult } from '../protocol/node.ts';
+import type { LinkFaults } from '../net/faults.ts';
+import { ControlError, PendingCalls } from './deadline.ts';
+import type { HostEvent } from './host.ts';
+import type { NodeRole, NodeSpec, NodeState } from './make-node.ts';
+import type { NodeWorkerApi } from './worker-api.ts';
+
+/** A worker as the page sees it; tests substitute an in-process one. */
+export interface WorkerLike {
+  endpoint: Comlink.Endpoint;
+  terminate(): void;
+}
+
+export type SpawnWorker = (name: string) => WorkerLike;
+
+export interface ControlTimeouts {
+  /** Loading a worker's module graph can take a while on a cold dev server. */
+  startMs: number;
+  controlMs: number;
+  /** readPage / writePage wait for the protocol round trip. */
+  operationMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ControlTimeouts = { startMs: 20_000, controlMs: 5_000, operationMs: 10_000 };
+
+export class NodeHandle {
+  private readonly remote: Comlink.Remote<NodeWorkerApi>;
+  private readonly pending = new PendingCalls();
+  private killed = false;
+
+  constructor(readonly spec: NodeSpec, private readonly worker: WorkerLike, private readonly timeouts: ControlTimeouts) {
+    this.remote = Comlink.wrap<NodeWorkerApi>(worker.endpoint);
+  }
+
+  get id(): NodeId {
+    return this.spec.id;
+  }
+
+  get role(): NodeRole {
+    return this.spec.role;
+  }
+
+  get alive(): boolean {
+    return !this.killed;
+  }
+
+  start(): Promise<void> {
+    return this.call('start', this.timeouts.startMs, () => this.remote.start(this.spec));
+  }
+
+  /** Hands the worker its end of a channel to `peer`; the port moves, it is not copied. */
+  connect(peer: NodeId, port: MessagePort): Promise<void> {
+    return this.call(`connect to ${peer}`, this.timeouts.controlMs,
+      () => this.remote.connect(peer, Comlink.transfer(port, [port])));
+  }
+
+  disconnect(peer: NodeId): Promise<void> {
+    return this.call(`disconnect from ${peer}`, this.timeouts.controlMs, () => this.remote.disconnect(peer));
+  }
+
+  setLinkFaults(peer: NodeId, faults: Partial<LinkFaults>): Promise<void> {
+    return this.call(`set faults to ${peer}`, this.timeouts.controlMs, () => this.remote.setLinkFaults(peer, faults));
+  }
+
+  readPage(page: string): Promise<OpResult> {
+    return this.call<OpResult>(`readPage ${page}`, this.timeouts.operationMs, () => this.remote.readPage(page));
+  }
+
+  writePage(page: string, content: string): Promise<OpResult> {
+    return this.call<OpResult>(`writePage ${page}`, this.timeouts.operationMs, () => this.remote.writePage(page, content));
+  }
+
+  snapshot(): Promise<NodeState> {
+    return this.call<NodeState>('snapshot', this.timeouts.controlMs, () => this.remote.snapshot());
+  }
+
+  /** Live events until the returned function is called (or the node dies). */
+  async subscribe(listener: (e: HostEvent) => void): Promise<() => void> {
+    const id = await this.call('subscribe', this.timeouts.controlMs, () => this.remote.subscribe(Comlink.proxy(listener)));
+    return () => {
+      if (this.killed) return;
+      this.call('unsubscribe', this.timeouts.controlMs, () => this.remote.unsubscribe(id)).catch(() => {});
+    };
+  }
+
+  /** Terminates the worker: nothing of the node survives, and calls still waiting fail now. */
+  kill(): void {
+    if (this.killed) return;
+    this.killed = true;
+    this.worker.terminate();
+    this.pending.failAll(`${this.id} was killed`);
+  }
+
+  private call<T>(what: string, ms: number, f: () => Promise<T>): Promise<T> {
+    if (this.killed) return Promise.reject(new ControlError(`${this.id} was killed; cannot ${what}`));
+    return this.pending.run(f, ms, `${this.id} ${what}`);
+  }
+}

@@ -1,0 +1,87 @@
+import 'fake-indexeddb/auto';
+import * as Comlink from 'comlink';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Registry } from '../../src/registry/registry.ts';
+import { ClusterModel } from '../../src/ui/cluster-model.ts';
+import { Cluster } from '../../src/workers/cluster.ts';
+import type { SpawnWorker } from '../../src/workers/node-handle.ts';
+import { createWorkerApi } from '../../src/workers/worker-api.ts';
+
+const cleanups: Array<() => void> = [];
+
+const inProcess: SpawnWorker = () => {
+  const channel = new MessageChannel();
+  const api = createWorkerApi();
+  Comlink.expose(api, channel.port1);
+  const terminate = (): void => {
+    api.stop();
+    channel.port1.close();
+  };
+  cleanups.push(terminate);
+  return { endpoint: channel.port2, terminate };
+};
+
+let dbCount = 0;
+
+/** One "tab": its own registry connection, cluster and tab channel, on a shared database. */
+async function tab(db: string, address: string): Promise<ClusterModel> {
+  const registry = await Registry.open(db);
+  const channel = new BroadcastChannel(`test-${db}`);
+  const model = new ClusterModel(registry, new Cluster(inProcess), address, channel);
+  cleanups.push(() => { model.cluster.killAll(); model.dispose(); channel.close(); registry.close(); });
+  await model.refresh();
+  return model;
+}
+
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+describe('ClusterModel', () => {
+  it('starts CMs and clients with the registry choosing roles and ids', async () => {
+    const m = await tab(`model-${++dbCount}`, 'tab:a');
+    expect(await m.startCm()).toBe('started primary CM cm1');
+    expect(await m.startCm()).toBe('started backup CM cm2');
+    await expect(m.startCm()).rejects.toThrow(/at most two/);
+    expect(await m.startClient()).toBe('started client c1');
+    expect(m.cluster.nodes().map((n) => n.id)).toEqual(['cm1', 'cm2', 'c1']);
+    expect(m.rows().map((r) => [r.nodeId, r.role, r.status, r.runningHere])).toEqual([
+      ['cm1', 'primary CM', 'registered', true],
+      ['cm2', 'backup CM', 'registered', true],
+      ['c1', 'client', 'started', true],
+    ]);
+  });
+
+  it('kills a client: worker gone, registry says killed, the id is not reused', async () => {
+    const m = await tab(`model-${++dbCount}`, 'tab:a');
+    await m.startCm();
+    await m.startClient();
+    expect(await m.kill('c1')).toContain('killed c1');
+    expect(m.rows().find((r) => r.nodeId === 'c1')).toMatchObject({ status: 'killed', runningHere: false });
+    await expect(m.kill('c1')).rejects.toThrow('not running in this tab');
+    expect(await m.startClient()).toBe('started client c2');
+  });
+
+  it('resets: registry emptied, nodes stopped here and in other tabs', async () => {
+    const db = `model-${++dbCount}`;
+    const a = await tab(db, 'tab:a');
+    const b = await tab(db, 'tab:b');
+    await a.startCm();
+    await b.startClient();
+    await vi.waitFor(() => expect(a.rows().map((r) => r.nodeId)).toEqual(['cm1', 'c1']));
+    expect(a.rows().find((r) => r.nodeId === 'c1')).toMatchObject({ address: 'tab:b', runningHere: false });
+    await a.reset();
+    expect(a.rows()).toEqual([]);
+    expect(a.cluster.nodes()).toEqual([]);
+    await vi.waitFor(() => expect(b.cluster.nodes()).toEqual([]));
+    await vi.waitFor(() => expect(b.rows()).toEqual([]));
+  });
+
+  it('gives tabs racing "Start client" distinct ids', async () => {
+    const db = `model-${++dbCount}`;
+    const a = await tab(db, 'tab:a');
+    const b = await tab(db, 'tab:b');
+    const started = await Promise.all([a.startClient(), b.startClient(), a.startClient(), b.startClient()]);
+    expect(started.map((s) => s.replace('started client ', '')).sort()).toEqual(['c1', 'c2', 'c3', 'c4']);
+  });
+});

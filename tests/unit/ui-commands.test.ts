@@ -1,0 +1,115 @@
+import { describe, expect, it } from 'vitest';
+import type { OpResult } from '../../src/protocol/node.ts';
+import { parseCommand, USAGE } from '../../src/ui/commands.ts';
+import { describeResult, printLines } from '../../src/ui/format.ts';
+import { runCommand, type CommandTarget } from '../../src/ui/run-command.ts';
+import type { NodeState } from '../../src/workers/make-node.ts';
+
+describe('parseCommand', () => {
+  it('reads the seed commands as typed in its terminals', () => {
+    expect(parseCommand('writePage P1 Content1')).toEqual({ kind: 'write', page: 'P1', content: 'Content1' });
+    expect(parseCommand('  readPage P1 ')).toEqual({ kind: 'read', page: 'P1' });
+    expect(parseCommand('print')).toEqual({ kind: 'print' });
+    expect(parseCommand('READPAGE p2')).toEqual({ kind: 'read', page: 'p2' });
+  });
+
+  it('keeps everything after the page id as content, inner spaces included', () => {
+    expect(parseCommand('writePage P1 hello   big world')).toEqual({ kind: 'write', page: 'P1', content: 'hello   big world' });
+    expect(parseCommand('writePage P1 <img src=x>')).toMatchObject({ content: '<img src=x>' });
+  });
+
+  it.each([
+    ['', /empty command/],
+    ['   ', /empty command/],
+    ['readPage', /readPage takes one page id/],
+    ['readPage P1 P2', /readPage takes one page id/],
+    ['writePage', /writePage takes a page id and content/],
+    ['writePage P1', /writePage takes a page id and content/],
+    ['print now', /print takes no arguments/],
+    ['deletePage P1', /unknown command "deletePage"/],
+  ])('answers %j with a usage line', (line, error) => {
+    const c = parseCommand(line);
+    expect(c.kind).toBe('invalid');
+    if (c.kind === 'invalid') {
+      expect(c.error).toMatch(error);
+      expect(c.error).toContain(USAGE);
+    }
+  });
+});
+
+describe('describeResult', () => {
+  it('says a never-written page has not been written yet', () => {
+    expect(describeResult('read', 'P1', { ok: true, value: null, local: false }).text).toBe('P1 has not been written yet');
+  });
+
+  it('tells a local hit from a fetch, and flags failures', () => {
+    expect(describeResult('read', 'P1', { ok: true, value: 'v', local: true })).toEqual({ ok: true, text: 'P1: v (local copy)' });
+    expect(describeResult('write', 'P1', { ok: true, value: 'v', local: false }).text).toBe('P1 written: v (via the CM)');
+    const failed = describeResult('write', 'P1', { ok: false, error: 'boom', certain: false });
+    expect(failed).toEqual({ ok: false, text: 'error: writePage P1 failed: boom (it may still have taken effect)' });
+  });
+});
+
+const cmState: NodeState = {
+  role: 'cm',
+  snapshot: {
+    id: 'cm1', epoch: 1,
+    pages: [
+      { page: 'P1', owner: 'c1', copySet: ['c2', 'c3'], version: 1, active: null, queued: [] },
+      { page: 'P2', owner: null, copySet: [], version: 0,
+        active: { kind: 'write', req: 'c2:4', requester: 'c2', phase: 'invalidating' }, queued: ['c3:1'] },
+    ],
+  },
+};
+
+const clientState: NodeState = {
+  role: 'client',
+  snapshot: {
+    id: 'c2', cm: 'cm1', epoch: 1, inFlight: null, queued: 0,
+    pages: [{ page: 'P1', content: 'Content1', version: 1, access: 'read', owner: false }],
+  },
+};
+
+describe('printLines', () => {
+  it('shows the CM metadata: owner, copy set and queued requests', () => {
+    expect(printLines(cmState)).toEqual([
+      'cm1 metadata:',
+      'page | owner | copy set | queued requests',
+      'P1   | c1    | c2, c3   | -',
+      'P2   | -     | -        | c2:4 (write, active), c3:1',
+    ]);
+  });
+
+  it('shows a client page store, and says when there is nothing yet', () => {
+    expect(printLines(clientState)).toEqual([
+      'c2 page store:',
+      'page | content  | access | owner',
+      'P1   | Content1 | read   | no',
+    ]);
+    expect(printLines({ role: 'client', snapshot: { ...clientState.snapshot, pages: [] } as never }))
+      .toEqual(['c2 page store: no pages yet']);
+  });
+});
+
+describe('runCommand', () => {
+  const calls: string[] = [];
+  const node: CommandTarget = {
+    readPage: async (page) => (calls.push(`read ${page}`), { ok: true, value: null, local: false } as OpResult),
+    writePage: async (page, c) => (calls.push(`write ${page} ${c}`), { ok: false, error: 'nope', certain: true } as OpResult),
+    snapshot: async () => clientState,
+  };
+
+  it('sends well-formed commands to the node and nothing else', async () => {
+    calls.length = 0;
+    expect(await runCommand('readPage P1', node)).toEqual({ ok: true, lines: ['P1 has not been written yet'] });
+    expect(await runCommand('writePage P1 x y', node)).toEqual({ ok: false, lines: ['error: writePage P1 failed: nope'] });
+    expect((await runCommand('print', node)).lines[0]).toBe('c2 page store:');
+    expect(await runCommand('bogus', node)).toMatchObject({ ok: false, lines: [expect.stringContaining(USAGE)] });
+    expect(calls).toEqual(['read P1', 'write P1 x y']);
+  });
+
+  it('turns a failed control call into an error line', async () => {
+    const dead: CommandTarget = { ...node, readPage: () => Promise.reject(new Error('c1 was killed; cannot readPage P1')) };
+    expect(await runCommand('readPage P1', dead)).toEqual({ ok: false, lines: ['error: c1 was killed; cannot readPage P1'] });
+  });
+});
