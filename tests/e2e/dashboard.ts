@@ -1,0 +1,51 @@
+// Drives the dashboard the way a person does: buttons, labelled inputs, the command console.
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export function card(page: Page, label: string): Locator {
+  return page.getByRole('region', { name: label });
+}
+
+export function clientCard(page: Page, id: string): Locator {
+  return card(page, `client ${id}`);
+}
+
+export async function startCm(page: Page, label = 'primary CM cm1'): Promise<Locator> {
+  await page.getByRole('button', { name: 'Start CM' }).click();
+  const c = card(page, label);
+  await expect(c).toBeVisible();
+  return c;
+}
+
+export async function startClient(page: Page, id: string): Promise<Locator> {
+  await page.getByRole('button', { name: 'Start client' }).click();
+  const c = clientCard(page, id);
+  await expect(c).toBeVisible();
+  return c;
+}
+
+/** Types a line into the node's console and waits for the answer that should follow it. */
+export async function command(node: Locator, line: string, answer: string | RegExp): Promise<void> {
+  const before = await node.getByRole('log').getByRole('listitem').count();
+  const box = node.getByRole('textbox', { name: 'command' });
+  await box.fill(line);
+  await box.press('Enter');
+  const answers = node.getByRole('log').getByRole('listitem');
+  await expect(answers.nth(before)).toHaveText(`> ${line}`);
+  await expect(answers.nth(before + 1)).toHaveText(answer);
+}
+
+/** Uses the card's readPage / writePage form and waits for its result. */
+export async function formOp(node: Locator, op: 'Read' | 'Write', pageId: string, content: string, result: string | RegExp): Promise<void> {
+  await node.getByLabel('page id').fill(pageId);
+  await node.getByLabel('content').fill(content);
+  await node.getByRole('button', { name: op, exact: true }).click();
+  await expect(node.locator('output')).toHaveText(result);
+}
+
+export function stateRows(node: Locator): Locator {
+  return node.locator('table.state tbody tr');
+}
+
+export function registryRows(page: Page): Locator {
+  return page.getByRole('table', { name: 'Registry' }).locator('tbody tr');
+}
