@@ -21,6 +21,7 @@ export class ClusterModel {
   contents: RegistryContents = { cms: [], clients: [] };
   private readonly listeners = new Set<() => void>();
   private readonly onNotice = (e: MessageEvent): void => void this.heardFromTab(e.data);
+  private readonly stopWatchingCluster: () => void;
 
   constructor(
     private readonly registry: Registry,
@@ -30,7 +31,7 @@ export class ClusterModel {
     private readonly channel: BroadcastChannel | null,
   ) {
     channel?.addEventListener('message', this.onNotice);
-    cluster.onChange(() => this.changed());
+    this.stopWatchingCluster = cluster.onChange(() => this.changed());
   }
 
   rows(): RegistryRow[] {
@@ -92,6 +93,7 @@ export class ClusterModel {
 
   dispose(): void {
     this.channel?.removeEventListener('message', this.onNotice);
+    this.stopWatchingCluster();
   }
 
   private async run(label: string, start: () => ReturnType<Cluster['start']>): Promise<string> {

@@ -3,7 +3,11 @@
 import type { ClientSnapshot } from '../protocol/client.ts';
 import type { ManagerSnapshot } from '../protocol/manager.ts';
 import type { OpKind, OpResult } from '../protocol/node.ts';
-import type { NodeState } from '../workers/make-node.ts';
+
+/** The part of a node's state that `print` and the card tables show. NodeState fits it. */
+export type PrintableState =
+  | { role: 'cm'; snapshot: Pick<ManagerSnapshot, 'id' | 'pages'> }
+  | { role: 'client'; snapshot: Pick<ClientSnapshot, 'id' | 'pages'> };
 
 export function describeResult(kind: OpKind, page: string, result: OpResult): { ok: boolean; text: string } {
   if (!result.ok) {
@@ -18,7 +22,7 @@ export function describeResult(kind: OpKind, page: string, result: OpResult): { 
 
 export const NO_OWNER = '-';
 
-export function cmRows(s: ManagerSnapshot): string[][] {
+export function cmRows(s: Pick<ManagerSnapshot, 'pages'>): string[][] {
   return s.pages.map((p) => [
     p.page,
     p.owner ?? NO_OWNER,
@@ -29,7 +33,7 @@ export function cmRows(s: ManagerSnapshot): string[][] {
 
 export const CM_HEADERS = ['page', 'owner', 'copy set', 'queued requests'];
 
-export function clientRows(s: ClientSnapshot): string[][] {
+export function clientRows(s: Pick<ClientSnapshot, 'pages'>): string[][] {
   return s.pages.map((p) => [p.page, p.content ?? '(empty)', p.access, p.owner ? 'yes' : 'no']);
 }
 
@@ -38,7 +42,7 @@ export const CLIENT_HEADERS = ['page', 'content', 'access', 'owner'];
 const PRINT_CELL_MAX = 60;
 
 /** The lines `print` answers with: a fixed-width table, or a line saying it is empty. */
-export function printLines(state: NodeState): string[] {
+export function printLines(state: PrintableState): string[] {
   const [title, headers, rows] = state.role === 'cm'
     ? [`${state.snapshot.id} metadata`, CM_HEADERS, cmRows(state.snapshot)]
     : [`${state.snapshot.id} page store`, CLIENT_HEADERS, clientRows(state.snapshot)];

@@ -42,7 +42,8 @@ export class NodeCard extends LightElement {
       <section class="card ${handle.role}" aria-label=${label}>
         <header>
           <h3>${label}</h3>
-          <button class="danger" @click=${() => emit(this, 'kill-node', handle.id)}>Kill</button>
+          <button class="danger" aria-label=${`Kill ${handle.id}`}
+            @click=${() => emit(this, 'kill-node', handle.id)}>Kill</button>
         </header>
         ${handle.role === 'client' ? html`
           <ivy-page-form @page-op=${this.onPageOp}></ivy-page-form>

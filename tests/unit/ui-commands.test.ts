@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OpResult } from '../../src/protocol/node.ts';
 import { parseCommand, USAGE } from '../../src/ui/commands.ts';
-import { describeResult, printLines } from '../../src/ui/format.ts';
+import { describeResult, printLines, type PrintableState } from '../../src/ui/format.ts';
 import { runCommand, type CommandTarget } from '../../src/ui/run-command.ts';
 import type { NodeState } from '../../src/workers/make-node.ts';
 
@@ -50,10 +50,10 @@ describe('describeResult', () => {
   });
 });
 
-const cmState: NodeState = {
+const cmState: PrintableState = {
   role: 'cm',
   snapshot: {
-    id: 'cm1', epoch: 1,
+    id: 'cm1',
     pages: [
       { page: 'P1', owner: 'c1', copySet: ['c2', 'c3'], version: 1, active: null, queued: [] },
       { page: 'P2', owner: null, copySet: [], version: 0,
