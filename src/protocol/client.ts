@@ -1,25 +1,47 @@
 // A client of the central manager: it holds pages, serves hits locally, faults to the CM,
 // and answers the CM's forwards and invalidations. One of its own operations is in flight at
 // a time; later ones wait in a local queue, as a user's commands would.
+//
+// Fault tolerance lives here too: the client follows the CM with the highest epoch it has
+// heard of, ignores CM orders from older epochs, retries its request (same id) until it is
+// served or its deadline passes, and tells a new CM exactly what it holds (CLIENT_REPORT).
+import { TIMING_DEFAULTS, type Timing } from './config.ts';
 import {
-  contentError, PAGE_SIZE_BYTES_DEFAULT, pageIdError, PRIMARY_CM, reqId,
+  BACKUP_CM, contentError, isCmId, PAGE_SIZE_BYTES_DEFAULT, pageIdError, PRIMARY_CM, reqId,
   type NodeId, type PageId, type ReqId,
 } from './ids.ts';
-import { unreachable, type Access, type Message, type PageSend } from './messages.ts';
+import { unreachable, type Access, type Handoff, type Message, type PageSend } from './messages.ts';
 import { Outbox, type IvyNode, type OpKind, type OpResult, type Ready } from './node.ts';
-
-export interface ClientConfig {
-  id: NodeId;
-  cm?: NodeId;
-  epoch?: number;
-  pageSizeBytes?: number;
-}
+import { LIST_LENGTH_MAX } from './validate.ts';
 
 export interface PageEntry {
   content: string | null;
   version: number;
   access: Access;
   owner: boolean;
+}
+
+/** What survives a crash when the host persists it: identity, owned pages, transfers. */
+export interface ClientDurable {
+  cm: NodeId;
+  epoch: number;
+  seq: number;
+  owned: Array<{ page: PageId } & PageEntry>;
+  handoffs: Handoff[];
+  /** Write requests given up on whose page may still arrive; it must not be lost. */
+  abandoned: Array<{ req: ReqId; page: PageId }>;
+  /** Pages handed on, kept until evicted so that a transfer lost with its receiver can be repeated. */
+  ghosts: Array<{ req: ReqId } & Ghost>;
+}
+
+export interface ClientConfig {
+  id: NodeId;
+  cm?: NodeId;
+  epoch?: number;
+  pageSizeBytes?: number;
+  timing?: Timing;
+  /** Restart from what a previous incarnation persisted. */
+  durable?: ClientDurable;
 }
 
 export type OpRequest = { kind: 'read'; page: PageId } | { kind: 'write'; page: PageId; value: string };
@@ -34,6 +56,8 @@ interface PendingOp {
 interface InFlight extends PendingOp {
   req: ReqId;
   sentAt: number;
+  lastSentAt: number;
+  attempts: number;
 }
 
 export interface ClientSnapshot {
@@ -45,17 +69,42 @@ export interface ClientSnapshot {
   queued: number;
 }
 
+const ABANDONED_MAX = 64;
+/** Pages handed on are remembered this long (in handoffs) so a lost transfer can be repeated. */
+const GHOSTS_MAX = 256;
+
+interface Ghost {
+  page: PageId;
+  to: NodeId;
+  content: string | null;
+  version: number;
+}
+
+/** Drops the oldest entries of an insertion-ordered map beyond `max`. */
+function trim<K, V>(m: Map<K, V>, max: number): void {
+  for (const k of m.keys()) {
+    if (m.size <= max) return;
+    m.delete(k);
+  }
+}
+
 export class ClientNode implements IvyNode {
   readonly id: NodeId;
   private cm: NodeId;
   private epoch: number;
   private readonly pageSizeBytes: number;
+  private readonly timing: Timing;
   private readonly pages = new Map<PageId, PageEntry>();
+  private readonly handoffs = new Map<PageId, Handoff>();
+  private readonly abandoned = new Map<ReqId, PageId>();
+  private readonly ghosts = new Map<ReqId, Ghost>();
   private readonly queue: PendingOp[] = [];
   private inFlight: InFlight | null = null;
   private seq = 0;
   private nextOpId = 1;
   private now = 0;
+  private lastCmContactAt = -Infinity;
+  private dirty = false;
   private readonly out = new Outbox();
 
   constructor(cfg: ClientConfig) {
@@ -63,6 +112,8 @@ export class ClientNode implements IvyNode {
     this.cm = cfg.cm ?? PRIMARY_CM;
     this.epoch = cfg.epoch ?? 1;
     this.pageSizeBytes = cfg.pageSizeBytes ?? PAGE_SIZE_BYTES_DEFAULT;
+    this.timing = cfg.timing ?? TIMING_DEFAULTS;
+    if (cfg.durable) this.restore(cfg.durable);
   }
 
   /** Queues a user operation; its outcome arrives later as an `op-done` event with this id. */
@@ -82,30 +133,66 @@ export class ClientNode implements IvyNode {
 
   step(m: Message, now: number): void {
     this.now = now;
+    if (isCmId(m.from)) {
+      this.lastCmContactAt = now;
+      // Fencing: an order from a CM of an older epoch is void; a newer CM is followed at once.
+      if (m.epoch < this.epoch) return;
+      if (m.type === 'CHANGE_CM' || m.epoch > this.epoch) this.adopt(m.from, m.epoch);
+    }
+    this.dispatch(m);
+    this.pump();
+  }
+
+  private dispatch(m: Message): void {
     switch (m.type) {
       case 'READ_FORWARD': this.onReadForward(m.page, m.req, m.requester, m.epoch); break;
       case 'WRITE_FORWARD': this.onWriteForward(m.page, m.req, m.requester, m.epoch); break;
       case 'PAGE': this.onPage(m); break;
       case 'INVALIDATE': this.onInvalidate(m.page, m.req, m.epoch); break;
       case 'REQUEST_FAILED': this.onRequestFailed(m.req, m.reason); break;
+      case 'CHANGE_CM': break;
       case 'READ_REQUEST':
       case 'WRITE_REQUEST':
       case 'READ_CONFIRMATION':
       case 'WRITE_CONFIRMATION':
       case 'INVALIDATE_CONFIRMATION':
+      case 'CLIENT_REPORT':
+      case 'PULSE':
+      case 'PULSE_REPLY':
+      case 'REPLICATE':
+      case 'IM_BACK':
+      case 'CM_STATE':
         this.out.log('warn', `${this.id} dropped ${m.type} from ${m.from}: only a CM handles it`);
         break;
       default: unreachable(m);
     }
-    this.pump();
   }
 
+  /** Retries the request in flight, and gives it up when its deadline has passed. */
   tick(now: number): void {
     this.now = now;
+    const f = this.inFlight;
+    if (!f) return;
+    if (now - f.sentAt >= this.timing.requestDeadlineMs) {
+      this.giveUp(f);
+      this.pump();
+      return;
+    }
+    if (now - f.lastSentAt >= this.timing.retryIntervalMs) {
+      f.attempts += 1;
+      // Every other retry tries the other CM identity: a client that missed CHANGE_CM finds
+      // the acting CM this way (a standby ignores requests; the acting CM answers CHANGE_CM).
+      this.sendRequest(f, f.attempts % 2 === 0 ? this.otherCm() : this.cm);
+    }
   }
 
-  ready(): Ready {
-    return this.out.drain();
+  ready(): Ready<ClientDurable> {
+    const r = this.out.drain<ClientDurable>();
+    if (this.dirty) {
+      this.dirty = false;
+      r.persist = this.durable();
+    }
+    return r;
   }
 
   snapshot(): ClientSnapshot {
@@ -123,6 +210,54 @@ export class ClientNode implements IvyNode {
     return this.pages.get(page);
   }
 
+  durable(): ClientDurable {
+    return {
+      cm: this.cm, epoch: this.epoch, seq: this.seq,
+      owned: [...this.pages].filter(([, e]) => e.owner).map(([page, e]) => ({ page, ...e })),
+      handoffs: [...this.handoffs.values()],
+      ghosts: [...this.ghosts].map(([req, g]) => ({ req, ...g })),
+      // A write in flight at a crash is as good as abandoned: its page may still arrive.
+      abandoned: [...this.abandoned].map(([req, page]) => ({ req, page }))
+        .concat(this.inFlight?.kind === 'write' ? [{ req: this.inFlight.req, page: this.inFlight.page }] : []),
+    };
+  }
+
+  /** Read copies are not restored: the CM may have invalidated them while this node was down. */
+  private restore(d: ClientDurable): void {
+    this.cm = d.cm;
+    this.epoch = d.epoch;
+    this.seq = d.seq;
+    for (const { page, ...e } of d.owned) this.pages.set(page, e);
+    for (const h of d.handoffs) this.handoffs.set(h.page, h);
+    for (const a of d.abandoned) this.abandoned.set(a.req, a.page);
+    for (const { req, ...g } of d.ghosts) this.ghosts.set(req, g);
+    this.report();
+  }
+
+  private otherCm(): NodeId {
+    return this.cm === PRIMARY_CM ? BACKUP_CM : PRIMARY_CM;
+  }
+
+  /** Follows a CM (new or re-asking) and tells it everything it needs to rebuild. */
+  private adopt(cm: NodeId, epoch: number): void {
+    if (cm !== this.cm || epoch !== this.epoch) this.dirty = true;
+    this.cm = cm;
+    this.epoch = epoch;
+    this.report();
+    if (this.inFlight) this.sendRequest(this.inFlight, this.cm);
+  }
+
+  private report(): void {
+    const f = this.inFlight;
+    this.out.send({
+      type: 'CLIENT_REPORT', from: this.id, to: this.cm, epoch: this.epoch,
+      pages: [...this.pages].filter(([, e]) => e.access !== 'nil')
+        .map(([page, e]) => ({ page, access: e.access === 'write' ? 'write' : 'read', owner: e.owner, version: e.version })),
+      inFlight: f ? { req: f.req, kind: f.kind, page: f.page } : null,
+      handoffs: [...this.handoffs.values()],
+    });
+  }
+
   /** Serves queued operations: hits complete at once, the first fault goes to the CM. */
   private pump(): void {
     while (!this.inFlight) {
@@ -134,6 +269,7 @@ export class ClientNode implements IvyNode {
       } else if (op.kind === 'write' && e && e.access === 'write') {
         e.content = op.value;
         e.version += 1;
+        this.dirty = true;
         this.finish(op, { ok: true, value: op.value, local: true });
       } else {
         this.fault(op);
@@ -143,10 +279,34 @@ export class ClientNode implements IvyNode {
 
   private fault(op: PendingOp): void {
     this.seq += 1;
-    const req = reqId(this.id, this.seq);
-    this.inFlight = { ...op, req, sentAt: this.now };
-    const type = op.kind === 'read' ? 'READ_REQUEST' : 'WRITE_REQUEST';
-    this.out.send({ type, from: this.id, to: this.cm, epoch: this.epoch, page: op.page, req });
+    this.dirty = true;
+    const f: InFlight = { ...op, req: reqId(this.id, this.seq), sentAt: this.now, lastSentAt: this.now, attempts: 0 };
+    this.inFlight = f;
+    this.sendRequest(f, this.cm);
+  }
+
+  private sendRequest(f: InFlight, to: NodeId): void {
+    f.lastSentAt = this.now;
+    const type = f.kind === 'read' ? 'READ_REQUEST' : 'WRITE_REQUEST';
+    this.out.send({ type, from: this.id, to, epoch: this.epoch, page: f.page, req: f.req });
+  }
+
+  private giveUp(f: InFlight): void {
+    this.inFlight = null;
+    if (f.kind === 'write') this.abandon(f.req, f.page);
+    const silent = this.now - this.lastCmContactAt >= this.timing.requestDeadlineMs;
+    const error = silent
+      ? 'no central manager reachable'
+      : `request ${f.req} timed out after ${this.timing.requestDeadlineMs} ms`;
+    // The client performs its own writes on arrival of the page, so a write never served here
+    // certainly did not happen: the outcome is a definite failure, not an unknown.
+    this.finish(f, { ok: false, error, certain: true });
+  }
+
+  private abandon(req: ReqId, page: PageId): void {
+    this.abandoned.set(req, page);
+    this.dirty = true;
+    trim(this.abandoned, ABANDONED_MAX);
   }
 
   private onReadForward(page: PageId, req: ReqId, requester: NodeId, epoch: number): void {
@@ -156,18 +316,38 @@ export class ClientNode implements IvyNode {
       return;
     }
     // Li & Hudak: the owner keeps a read copy; it loses write access so the next write faults.
+    if (e.access === 'write') this.dirty = true;
     e.access = 'read';
     this.sendPage(requester, { page, req, epoch, access: 'read', content: e.content, version: e.version });
   }
 
   private onWriteForward(page: PageId, req: ReqId, requester: NodeId, epoch: number): void {
+    const ghost = this.ghosts.get(req);
+    if (ghost) {
+      // A repeated forward: the first PAGE may have died with a crashed requester. Send the
+      // same page again; a requester that already has it ignores the copy.
+      this.sendPage(ghost.to, { page, req, epoch, access: 'write', content: ghost.content, version: ghost.version });
+      return;
+    }
     const e = this.pages.get(page);
     if (!e || !e.owner) {
       this.out.log('warn', `${this.id} got WRITE_FORWARD ${page} ${req} but does not own it`);
       return;
     }
-    if (requester !== this.id) this.pages.delete(page);
+    if (requester !== this.id) {
+      this.pages.delete(page);
+      this.recordHandoff({ page, to: requester, req, version: e.version }, e.content);
+    }
     this.sendPage(requester, { page, req, epoch, access: 'write', content: e.content, version: e.version });
+  }
+
+  private recordHandoff(h: Handoff, content: string | null): void {
+    this.handoffs.delete(h.page);
+    this.handoffs.set(h.page, h);
+    this.ghosts.set(h.req, { page: h.page, to: h.to, content, version: h.version });
+    trim(this.handoffs, LIST_LENGTH_MAX);
+    trim(this.ghosts, GHOSTS_MAX);
+    this.dirty = true;
   }
 
   private sendPage(to: NodeId, p: Omit<PageSend, 'type' | 'from' | 'to'>): void {
@@ -178,8 +358,14 @@ export class ClientNode implements IvyNode {
   }
 
   private onPage(m: PageSend): void {
+    if (m.access === 'write' && this.abandoned.has(m.req)) {
+      this.installAbandoned(m);
+      return;
+    }
     const op = this.inFlight;
-    if (!op || op.req !== m.req || op.page !== m.page || op.kind !== (m.access === 'read' ? 'read' : 'write')) {
+    const matches = op && op.req === m.req && op.page === m.page && op.kind === (m.access === 'read' ? 'read' : 'write');
+    // A read copy granted under an older epoch may be stale by now: only the current one counts.
+    if (!op || !matches || (m.access === 'read' && m.epoch !== this.epoch)) {
       this.out.log('warn', `${this.id} ignored PAGE ${m.page} ${m.req}: no such request in flight`);
       return;
     }
@@ -194,8 +380,20 @@ export class ClientNode implements IvyNode {
     }
     const version = m.version + 1;
     this.pages.set(m.page, { content: op.value, version, access: 'write', owner: true });
+    this.dirty = true;
     this.out.send({ type: 'WRITE_CONFIRMATION', ...base, version });
     this.finish(op, { ok: true, value: op.value, local: false });
+  }
+
+  /** Ownership sent for a write this client gave up on: keep the data, write nothing. */
+  private installAbandoned(m: PageSend): void {
+    this.abandoned.delete(m.req);
+    this.pages.set(m.page, { content: m.content, version: m.version, access: 'write', owner: true });
+    this.dirty = true;
+    this.out.send({
+      type: 'WRITE_CONFIRMATION', from: this.id, to: this.cm, epoch: this.epoch,
+      page: m.page, req: m.req, version: m.version,
+    });
   }
 
   private onInvalidate(page: PageId, req: ReqId, epoch: number): void {
@@ -214,6 +412,7 @@ export class ClientNode implements IvyNode {
     const op = this.inFlight;
     if (!op || op.req !== req) return;
     this.inFlight = null;
+    if (op.kind === 'write') this.abandon(op.req, op.page);
     this.finish(op, { ok: false, error: reason, certain: true });
   }
 

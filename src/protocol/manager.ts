@@ -1,213 +1,315 @@
-// The central manager: per page it knows the owner and the copy set, and it serialises the
-// requests for that page through a queue. Requests for different pages proceed in parallel.
-import { parseReqId, PRIMARY_CM, type NodeId, type PageId, type ReqId } from './ids.ts';
-import { unreachable, type Message } from './messages.ts';
+// A central-manager node. Two identities exist, cm1 (the primary) and cm2 (the backup); at any
+// moment one of them acts (serves the page directory) under an epoch and the other stands by,
+// pulsing the acting one. Epochs are fencing tokens: cm1 takes only odd ones and cm2 only even
+// ones, so two CMs can never act under the same epoch, and every node obeys the highest it saw.
+import { TIMING_DEFAULTS, type ReplicationMode, type Timing } from './config.ts';
+import { BACKUP_CM, isCmId, PRIMARY_CM, type NodeId, type PageId } from './ids.ts';
+import { unreachable, type Message, type MetaEntry } from './messages.ts';
+import { PageDirectory, type DirectoryHost } from './directory.ts';
 import { Outbox, type IvyNode, type OpKind, type Ready } from './node.ts';
 
-export interface PageMeta {
-  /** Null until the first write: the CM itself stands in as owner of the empty page. */
-  owner: NodeId | null;
-  /** Read-copy holders other than the owner. Kept sorted so that output is deterministic. */
-  copySet: NodeId[];
-  version: number;
-}
+/**
+ * `primary` / `backup`: a fresh cluster's first and second CM. `restartCM`: the primary reboots
+ * and asks for its title back (IM_BACK). `restartBackup`: the backup reboots as standby.
+ */
+export type CmStart = 'primary' | 'backup' | 'restartCM' | 'restartBackup';
+export type CmRole = 'acting' | 'standby' | 'rejoining';
 
-interface Request {
-  kind: OpKind;
-  req: ReqId;
-  requester: NodeId;
-}
-
-interface Active extends Request {
-  phase: 'invalidating' | 'forwarded';
-  /** Copy holders whose INVALIDATE_CONFIRMATION is still due. */
-  awaiting: NodeId[];
+/** What a CM persists: enough never to reuse an epoch and to know the members. */
+export interface CmDurable {
+  epoch: number;
+  members: NodeId[];
 }
 
 export interface ManagerConfig {
   id?: NodeId;
-  epoch?: number;
+  start?: CmStart;
+  members?: NodeId[];
+  replication?: ReplicationMode;
+  timing?: Timing;
+  durable?: CmDurable;
+  now?: number;
 }
 
 export interface ManagerSnapshot {
   id: NodeId;
+  role: CmRole;
   epoch: number;
+  replication: ReplicationMode;
+  members: NodeId[];
+  unreported: NodeId[];
   pages: Array<{
     page: PageId;
     owner: NodeId | null;
     copySet: NodeId[];
     version: number;
-    active: { kind: OpKind; req: ReqId; requester: NodeId; phase: Active['phase'] } | null;
-    queued: ReqId[];
+    active: { kind: OpKind; req: string; requester: NodeId; phase: string } | null;
+    queued: string[];
+    /** Why the page waits (in transit, lost, reports due), or `mirror` on a standby. */
+    note?: string | null;
   }>;
 }
 
-export class CentralManager implements IvyNode {
+export class CentralManager implements IvyNode, DirectoryHost {
   readonly id: NodeId;
-  private epoch: number;
-  private readonly meta = new Map<PageId, PageMeta>();
-  private readonly active = new Map<PageId, Active>();
-  private readonly queues = new Map<PageId, Request[]>();
-  /** Highest completed sequence number per client: a repeated request id is a no-op. */
-  private readonly lastDone = new Map<NodeId, number>();
-  private readonly out = new Outbox();
+  readonly out = new Outbox();
+  readonly timing: Timing;
+  epoch: number;
+  private role: CmRole;
+  private readonly replication: ReplicationMode;
+  private readonly members: Set<NodeId>;
+  private dir: PageDirectory;
+  /** The standby's copy of the metadata: streamed changes or periodic snapshots. */
+  private mirror = new Map<PageId, MetaEntry>();
+  private readonly changedPages = new Set<PageId>();
+  private now: number;
+  private roleSince: number;
+  private lastPulseAt = -Infinity;
+  private lastActingSeenAt: number;
+  private lastAskedAt = -Infinity;
+  private standbySeenAt = -Infinity;
+  private dirty = true;
 
   constructor(cfg: ManagerConfig = {}) {
     this.id = cfg.id ?? PRIMARY_CM;
-    this.epoch = cfg.epoch ?? 1;
+    this.timing = cfg.timing ?? TIMING_DEFAULTS;
+    this.replication = cfg.replication ?? 'streaming';
+    this.members = new Set([...(cfg.durable?.members ?? []), ...(cfg.members ?? [])]);
+    this.now = cfg.now ?? 0;
+    this.roleSince = this.now;
+    this.lastActingSeenAt = this.now;
+    this.epoch = cfg.durable?.epoch ?? 0;
+    this.dir = new PageDirectory(this);
+    const start = cfg.start ?? (this.id === PRIMARY_CM ? 'primary' : 'backup');
+    this.role = 'standby';
+    if (start === 'primary') this.becomeActing([]);
+    else if (start === 'restartCM') this.rejoin();
   }
 
-  step(m: Message, _now: number): void {
+  get peer(): NodeId {
+    return this.id === PRIMARY_CM ? BACKUP_CM : PRIMARY_CM;
+  }
+
+  get currentRole(): CmRole {
+    return this.role;
+  }
+
+  changed(page: PageId): void {
+    this.changedPages.add(page);
+  }
+
+  step(m: Message, now: number): void {
+    this.now = now;
+    if (m.epoch > this.epoch) this.learnEpoch(m.epoch);
+    if (m.type === 'CLIENT_REPORT' || m.type === 'READ_REQUEST' || m.type === 'WRITE_REQUEST') this.addMember(m.from);
+    if (this.role === 'acting') this.stepActing(m);
+    else this.stepStandby(m);
+    this.flushChanges();
+  }
+
+  /** A higher epoch means another CM acts now (or did): stop acting and follow it. */
+  private learnEpoch(epoch: number): void {
+    this.epoch = epoch;
+    this.dirty = true;
+    if (this.role === 'acting') {
+      this.out.log('warn', `${this.id} steps down: epoch ${epoch} is newer`);
+      this.becomeStandby();
+    }
+  }
+
+  private addMember(id: NodeId): void {
+    if (isCmId(id) || this.members.has(id)) return;
+    this.members.add(id);
+    this.dirty = true;
+  }
+
+  private stepActing(m: Message): void {
+    const fromClient = !isCmId(m.from);
+    if (fromClient && m.epoch < this.epoch) {
+      // The client follows an older CM: tell it who acts now; its retry will come with the epoch.
+      this.dir.askReports([m.from]);
+      return;
+    }
     switch (m.type) {
-      case 'READ_REQUEST': this.onRequest('read', m.page, m.req, m.from); break;
-      case 'WRITE_REQUEST': this.onRequest('write', m.page, m.req, m.from); break;
-      case 'INVALIDATE_CONFIRMATION': this.onInvalidateConfirmation(m.page, m.req, m.from); break;
-      case 'READ_CONFIRMATION': this.onConfirmation('read', m.page, m.req, m.from, null); break;
-      case 'WRITE_CONFIRMATION': this.onConfirmation('write', m.page, m.req, m.from, m.version); break;
+      case 'READ_REQUEST': this.dir.request('read', m.page, m.req, m.from, this.now); break;
+      case 'WRITE_REQUEST': this.dir.request('write', m.page, m.req, m.from, this.now); break;
+      case 'INVALIDATE_CONFIRMATION': this.dir.invalidated(m.page, m.req, m.from, this.now); break;
+      case 'READ_CONFIRMATION': this.dir.readConfirmed(m.page, m.req, m.from, this.now); break;
+      case 'WRITE_CONFIRMATION': this.dir.writeConfirmed(m.page, m.req, m.from, m.version, this.now); break;
+      case 'CLIENT_REPORT': if (this.replication === 'streaming') this.dir.report(m, this.now); break;
+      case 'PULSE': this.replyPulse(m.from); break;
+      case 'IM_BACK': this.handBack(m.from); break;
+      case 'PULSE_REPLY':
+      case 'REPLICATE':
+      case 'CM_STATE':
+      case 'CHANGE_CM':
       case 'READ_FORWARD':
       case 'WRITE_FORWARD':
       case 'PAGE':
       case 'INVALIDATE':
       case 'REQUEST_FAILED':
-        this.out.log('warn', `${this.id} dropped ${m.type} from ${m.from}: only a client handles it`);
+        this.out.log('warn', `${this.id} (acting) dropped ${m.type} from ${m.from}`);
         break;
       default: unreachable(m);
     }
-    this.assertInvariants();
   }
 
-  tick(_now: number): void {}
+  private stepStandby(m: Message): void {
+    switch (m.type) {
+      case 'PULSE_REPLY':
+        for (const id of m.members) this.addMember(id);
+        if (m.acting && m.epoch >= this.epoch) this.lastActingSeenAt = this.now;
+        if (m.meta) this.mirror = new Map(m.meta.map((e) => [e.page, e]));
+        break;
+      case 'REPLICATE': this.mirror.set(m.entry.page, m.entry); break;
+      case 'CM_STATE':
+        for (const id of m.members) this.addMember(id);
+        for (const e of m.meta) this.mirror.set(e.page, e);
+        if (this.role === 'rejoining') this.takeOver();
+        break;
+      case 'IM_BACK': this.handBack(m.from); break;
+      case 'PULSE': this.replyPulse(m.from); break;
+      default:
+        // Requests and answers meant for the acting CM: the client's retries will find it.
+        break;
+    }
+  }
 
-  ready(): Ready {
-    return this.out.drain();
+  /**
+   * Periodic mode sends the whole metadata with every pulse, as the seed does. Streaming mode
+   * sends it once to a standby that was not listening, then streams each change.
+   */
+  private replyPulse(to: NodeId): void {
+    const acting = this.role === 'acting';
+    const catchUp = !this.standbyListening();
+    this.standbySeenAt = this.now;
+    const meta = acting && (this.replication === 'periodic' || catchUp) ? this.metaEntries() : null;
+    this.out.send({ type: 'PULSE_REPLY', from: this.id, to, epoch: this.epoch, acting, members: this.memberList(), meta });
+  }
+
+  /** The rebooted primary wants its title: step down and give it everything known. */
+  private handBack(to: NodeId): void {
+    const meta = this.role === 'acting' ? this.metaEntries() : [...this.mirror.values()];
+    this.out.send({ type: 'CM_STATE', from: this.id, to, epoch: this.epoch, members: this.memberList(), meta });
+    if (this.role === 'acting') this.becomeStandby();
+    this.lastActingSeenAt = this.now;
+  }
+
+  tick(now: number): void {
+    this.now = now;
+    const silentMs = this.timing.pulseIntervalMs * this.timing.pulseMissesMax;
+    if (this.role === 'acting') {
+      this.dir.tick(now);
+      if (this.dir.unreported.size > 0 && now - this.lastAskedAt >= this.timing.cmResendMs) {
+        this.lastAskedAt = now;
+        this.dir.askReports(this.dir.unreported);
+      }
+    } else if (this.role === 'rejoining') {
+      if (now - this.roleSince >= silentMs) this.takeOver();
+    } else {
+      if (now - this.lastPulseAt >= this.timing.pulseIntervalMs) {
+        this.lastPulseAt = now;
+        this.out.send({ type: 'PULSE', from: this.id, to: this.peer, epoch: this.epoch });
+      }
+      if (now - this.lastActingSeenAt >= silentMs) {
+        this.out.log('warn', `${this.id} missed ${this.timing.pulseMissesMax} pulses from ${this.peer}: taking over`);
+        this.takeOver();
+      }
+    }
+    this.flushChanges();
+  }
+
+  ready(): Ready<CmDurable> {
+    const r = this.out.drain<CmDurable>();
+    if (this.dirty) {
+      this.dirty = false;
+      r.persist = { epoch: this.epoch, members: this.memberList() };
+    }
+    return r;
+  }
+
+  private rejoin(): void {
+    this.role = 'rejoining';
+    this.roleSince = this.now;
+    this.out.send({ type: 'IM_BACK', from: this.id, to: this.peer, epoch: this.epoch });
+  }
+
+  private takeOver(): void {
+    const mirrored = [...this.mirror.values()];
+    this.becomeActing(this.replication === 'periodic' ? mirrored : []);
+    this.out.log('info', `${this.id} acts as CM, epoch ${this.epoch}`);
+  }
+
+  /** Acts under a fresh epoch of its own parity, never used before by anyone. */
+  private becomeActing(trusted: MetaEntry[]): void {
+    const parity = this.id === PRIMARY_CM ? 1 : 0;
+    let e = this.epoch + 1;
+    if (e % 2 !== parity) e += 1;
+    this.epoch = e;
+    this.dirty = true;
+    this.role = 'acting';
+    this.roleSince = this.now;
+    this.dir = new PageDirectory(this);
+    this.dir.load(trusted);
+    // The lost-page hints come from the mirror; owners themselves come only from reports.
+    if (this.replication === 'streaming') for (const id of this.members) this.dir.unreported.add(id);
+    this.lastAskedAt = this.now;
+    for (const id of this.members) this.out.send({ type: 'CHANGE_CM', from: this.id, to: id, epoch: this.epoch });
+    for (const [page, s] of this.dir.pages) this.mirror.set(page, this.dir.entry(page, s));
+  }
+
+  private becomeStandby(): void {
+    if (this.role === 'acting') {
+      this.mirror = new Map([...this.dir.pages].map(([p, s]) => [p, this.dir.entry(p, s)]));
+    }
+    this.role = 'standby';
+    this.roleSince = this.now;
+    this.lastActingSeenAt = this.now;
+  }
+
+  /** Streams each metadata change to the standby (streaming mode), after the step that made it. */
+  private flushChanges(): void {
+    if (this.changedPages.size === 0) return;
+    if (this.role === 'acting' && this.replication === 'streaming' && this.standbyListening()) {
+      for (const page of this.changedPages) {
+        const s = this.dir.pages.get(page);
+        if (s) this.out.send({ type: 'REPLICATE', from: this.id, to: this.peer, epoch: this.epoch, entry: this.dir.entry(page, s) });
+      }
+    }
+    this.changedPages.clear();
+  }
+
+  private standbyListening(): boolean {
+    return this.now - this.standbySeenAt < this.timing.pulseIntervalMs * this.timing.pulseMissesMax;
+  }
+
+  private metaEntries(): MetaEntry[] {
+    return [...this.dir.pages].map(([p, s]) => this.dir.entry(p, s));
+  }
+
+  private memberList(): NodeId[] {
+    return [...this.members].sort();
   }
 
   snapshot(): ManagerSnapshot {
-    const pages = [...this.meta.keys()].sort().map((page) => {
-      const m = this.pageMeta(page);
-      const a = this.active.get(page);
-      return {
-        page, owner: m.owner, copySet: [...m.copySet], version: m.version,
-        active: a ? { kind: a.kind, req: a.req, requester: a.requester, phase: a.phase } : null,
-        queued: (this.queues.get(page) ?? []).map((r) => r.req),
-      };
-    });
-    return { id: this.id, epoch: this.epoch, pages };
+    const acting = this.role === 'acting';
+    const pages = acting
+      ? [...this.dir.pages.keys()].sort().map((page) => {
+        const s = this.dir.page(page);
+        const a = s.active;
+        const why = this.dir.blockedBy(s);
+        return {
+          page, owner: s.owner, copySet: [...s.copySet], version: s.version,
+          active: a ? { kind: a.kind, req: a.req, requester: a.requester, phase: a.phase } : null,
+          queued: s.queue.map((r) => r.req),
+          note: s.lostWith ? `lost with ${s.lostWith}` : why === 'busy' ? null : why,
+        };
+      })
+      : [...this.mirror.values()].sort((a, b) => a.page.localeCompare(b.page))
+        .map((e) => ({ ...e, copySet: [...e.copySet], active: null, queued: [], note: 'mirror' }));
+    return {
+      id: this.id, role: this.role, epoch: this.epoch, replication: this.replication,
+      members: this.memberList(), unreported: [...this.dir.unreported].sort(), pages,
+    };
   }
-
-  private pageMeta(page: PageId): PageMeta {
-    let m = this.meta.get(page);
-    if (!m) {
-      m = { owner: null, copySet: [], version: 0 };
-      this.meta.set(page, m);
-    }
-    return m;
-  }
-
-  private isKnown(page: PageId, req: ReqId): boolean {
-    const { client, seq } = parseReqId(req);
-    if (seq <= (this.lastDone.get(client) ?? 0)) return true;
-    if (this.active.get(page)?.req === req) return true;
-    return (this.queues.get(page) ?? []).some((r) => r.req === req);
-  }
-
-  private onRequest(kind: OpKind, page: PageId, req: ReqId, from: NodeId): void {
-    if (parseReqId(req).client !== from) {
-      this.out.log('warn', `${this.id} dropped ${req} from ${from}: request id names another client`);
-      return;
-    }
-    if (this.isKnown(page, req)) return;
-    this.pageMeta(page);
-    const q = this.queues.get(page) ?? [];
-    q.push({ kind, req, requester: from });
-    this.queues.set(page, q);
-    if (!this.active.has(page)) this.startNext(page);
-  }
-
-  private startNext(page: PageId): void {
-    const next = this.queues.get(page)?.shift();
-    if (!next) return;
-    const m = this.pageMeta(page);
-    if (next.kind === 'read') {
-      this.active.set(page, { ...next, phase: 'forwarded', awaiting: [] });
-      if (next.requester !== m.owner) m.copySet = addSorted(m.copySet, next.requester);
-      this.forward(page, next);
-      return;
-    }
-    const awaiting = m.copySet.filter((n) => n !== next.requester);
-    this.active.set(page, { ...next, phase: 'invalidating', awaiting });
-    if (awaiting.length === 0) {
-      this.forwardWrite(page);
-      return;
-    }
-    // All invalidations leave at once; the write waits only for the slowest holder.
-    for (const to of awaiting) {
-      this.out.send({ type: 'INVALIDATE', from: this.id, to, epoch: this.epoch, page, req: next.req });
-    }
-  }
-
-  private forwardWrite(page: PageId): void {
-    const a = this.active.get(page);
-    if (!a) return;
-    a.phase = 'forwarded';
-    this.forward(page, a);
-  }
-
-  /** Sends the forward to the owner, or the empty page itself when nobody owns it yet. */
-  private forward(page: PageId, r: Request): void {
-    const m = this.pageMeta(page);
-    const base = { from: this.id, epoch: this.epoch, page, req: r.req };
-    if (m.owner === null) {
-      const access = r.kind === 'read' ? 'read' : 'write';
-      this.out.send({ type: 'PAGE', ...base, to: r.requester, access, content: null, version: m.version });
-      return;
-    }
-    const type = r.kind === 'read' ? 'READ_FORWARD' : 'WRITE_FORWARD';
-    this.out.send({ type, ...base, to: m.owner, requester: r.requester });
-  }
-
-  private onInvalidateConfirmation(page: PageId, req: ReqId, from: NodeId): void {
-    const a = this.active.get(page);
-    if (!a || a.req !== req || a.phase !== 'invalidating' || !a.awaiting.includes(from)) return;
-    a.awaiting = a.awaiting.filter((n) => n !== from);
-    const m = this.pageMeta(page);
-    m.copySet = m.copySet.filter((n) => n !== from);
-    if (a.awaiting.length === 0) this.forwardWrite(page);
-  }
-
-  private onConfirmation(kind: OpKind, page: PageId, req: ReqId, from: NodeId, version: number | null): void {
-    const a = this.active.get(page);
-    if (!a || a.req !== req || a.kind !== kind || a.requester !== from || a.phase !== 'forwarded') return;
-    const m = this.pageMeta(page);
-    if (kind === 'write') {
-      m.owner = from;
-      m.copySet = [];
-      m.version = version ?? m.version;
-    }
-    this.complete(page, a);
-  }
-
-  private complete(page: PageId, a: Active): void {
-    const { client, seq } = parseReqId(a.req);
-    this.lastDone.set(client, Math.max(seq, this.lastDone.get(client) ?? 0));
-    this.active.delete(page);
-    this.startNext(page);
-  }
-
-  /** What must hold after every step, whatever arrived. */
-  private assertInvariants(): void {
-    for (const [page, m] of this.meta) {
-      if (m.owner !== null && m.copySet.includes(m.owner)) {
-        throw new Error(`invariant: ${page} owner ${m.owner} is in its own copy set`);
-      }
-      const a = this.active.get(page);
-      if (a?.phase === 'invalidating' && a.awaiting.length === 0) {
-        throw new Error(`invariant: ${page} invalidating with nobody to wait for`);
-      }
-    }
-  }
-}
-
-function addSorted(xs: NodeId[], x: NodeId): NodeId[] {
-  return xs.includes(x) ? xs : [...xs, x].sort();
 }

@@ -39,7 +39,57 @@ export interface InvalidateConfirmation extends PageOp { type: 'INVALIDATE_CONFI
 /** CM -> requester: the request cannot be served (e.g. the only copy died with its owner). */
 export interface RequestFailed extends PageOp { type: 'REQUEST_FAILED'; reason: string }
 
-export type Message =
+/** What a client holds of one page, as it tells a CM rebuilding its metadata. */
+export interface HeldPage {
+  page: PageId;
+  access: 'read' | 'write';
+  owner: boolean;
+  version: number;
+}
+
+/** The last time this client handed a page's ownership on: the page may be in transit. */
+export interface Handoff {
+  page: PageId;
+  to: NodeId;
+  req: ReqId;
+  version: number;
+}
+
+/** One page's metadata as CMs exchange it. */
+export interface MetaEntry {
+  page: PageId;
+  owner: NodeId | null;
+  copySet: NodeId[];
+  version: number;
+}
+
+/** Acting CM -> client: "I am the CM at this epoch; tell me what you hold". Also re-asks. */
+export interface ChangeCm extends Header { type: 'CHANGE_CM' }
+/** Client -> CM: its page table, its request in flight and its recent handoffs. */
+export interface ClientReport extends Header {
+  type: 'CLIENT_REPORT';
+  pages: HeldPage[];
+  inFlight: { req: ReqId; kind: 'read' | 'write'; page: PageId } | null;
+  handoffs: Handoff[];
+}
+/** Standby -> the other CM: are you alive (and acting)? */
+export interface Pulse extends Header { type: 'PULSE' }
+/** The answer to PULSE; carries the whole metadata only in the seed's periodic mode. */
+export interface PulseReply extends Header {
+  type: 'PULSE_REPLY';
+  acting: boolean;
+  members: NodeId[];
+  meta: MetaEntry[] | null;
+}
+/** Acting CM -> standby: one metadata change, streamed as it happens. */
+export interface Replicate extends Header { type: 'REPLICATE'; entry: MetaEntry }
+/** Rebooted primary -> backup: hand me the title back. */
+export interface ImBack extends Header { type: 'IM_BACK' }
+/** Backup -> rebooted primary: what I know (epoch in the header), after stepping down. */
+export interface CmState extends Header { type: 'CM_STATE'; members: NodeId[]; meta: MetaEntry[] }
+
+/** Messages about one page and one request: the Ivy protocol proper. */
+export type PageMessage =
   | ReadRequest
   | WriteRequest
   | ReadForward
@@ -50,6 +100,11 @@ export type Message =
   | Invalidate
   | InvalidateConfirmation
   | RequestFailed;
+
+/** Messages that keep the CM available: failure detection, failover, recovery. */
+export type ControlMessage = ChangeCm | ClientReport | Pulse | PulseReply | Replicate | ImBack | CmState;
+
+export type Message = PageMessage | ControlMessage;
 
 export type MessageType = Message['type'];
 
@@ -66,13 +121,25 @@ export function messageCode(m: Message): string {
     case 'WRITE_FORWARD': return 'WF';
     case 'WRITE_CONFIRMATION': return 'WC';
     case 'REQUEST_FAILED': return 'RX';
+    case 'CHANGE_CM': return 'CC';
+    case 'CLIENT_REPORT': return 'CR';
+    case 'PULSE': return 'PU';
+    case 'PULSE_REPLY': return 'PR';
+    case 'REPLICATE': return 'RP';
+    case 'IM_BACK': return 'IB';
+    case 'CM_STATE': return 'CS';
     default: return unreachable(m);
   }
 }
 
 /** One line per message, as transcripts and logs print it: `c1->cm1 READ_REQUEST(RQ) P1 c1:3 e1`. */
 export function describeMessage(m: Message): string {
-  return `${m.from}->${m.to} ${m.type}(${messageCode(m)}) ${m.page} ${m.req} e${m.epoch}`;
+  const about = isPageMessage(m) ? ` ${m.page} ${m.req}` : m.type === 'REPLICATE' ? ` ${m.entry.page}` : '';
+  return `${m.from}->${m.to} ${m.type}(${messageCode(m)})${about} e${m.epoch}`;
+}
+
+export function isPageMessage(m: Message): m is PageMessage {
+  return 'req' in m;
 }
 
 export function unreachable(x: never): never {

@@ -20,9 +20,11 @@ export type NodeEvent =
   | { type: 'op-done'; opId: number; kind: OpKind; page: PageId; result: OpResult }
   | { type: 'log'; level: LogLevel; text: string };
 
-export interface Ready {
+export interface Ready<D = unknown> {
   messages: Message[];
   events: NodeEvent[];
+  /** Set when the node's durable state changed: the host stores it before sending messages. */
+  persist?: D;
 }
 
 export interface IvyNode {
@@ -52,8 +54,8 @@ export class Outbox {
     this.events.push({ type: 'log', level, text });
   }
 
-  drain(): Ready {
-    const r = { messages: this.messages, events: this.events };
+  drain<D>(): Ready<D> {
+    const r: Ready<D> = { messages: this.messages, events: this.events };
     this.messages = [];
     this.events = [];
     return r;

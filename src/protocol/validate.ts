@@ -5,72 +5,134 @@ import type { Message, MessageType } from './messages.ts';
 
 export type Parsed = { ok: true; message: Message } | { ok: false; error: string };
 
-type FieldKind = 'node' | 'access' | 'content' | 'count' | 'reason';
+type FieldKind =
+  | 'node' | 'nullableNode' | 'nodes' | 'access' | 'content' | 'count' | 'reason' | 'bool'
+  | 'page' | 'req' | 'heldPages' | 'handoffs' | 'inFlight' | 'metaEntry' | 'metaEntries' | 'nullableMeta';
 
-/** The fields each kind carries beyond the common header (from, to, epoch, page, req). */
-const EXTRA_FIELDS: { [K in MessageType]: Record<string, FieldKind> } = {
-  READ_REQUEST: {},
-  WRITE_REQUEST: {},
-  READ_FORWARD: { requester: 'node' },
-  WRITE_FORWARD: { requester: 'node' },
-  PAGE: { access: 'access', content: 'content', version: 'count' },
-  READ_CONFIRMATION: {},
-  WRITE_CONFIRMATION: { version: 'count' },
-  INVALIDATE: {},
-  INVALIDATE_CONFIRMATION: {},
-  REQUEST_FAILED: { reason: 'reason' },
+const PAGE_OP = { page: 'page', req: 'req' } as const;
+
+/** The fields each kind carries beyond the common header (from, to, epoch). */
+const FIELDS: { [K in MessageType]: Record<string, FieldKind> } = {
+  READ_REQUEST: PAGE_OP,
+  WRITE_REQUEST: PAGE_OP,
+  READ_FORWARD: { ...PAGE_OP, requester: 'node' },
+  WRITE_FORWARD: { ...PAGE_OP, requester: 'node' },
+  PAGE: { ...PAGE_OP, access: 'access', content: 'content', version: 'count' },
+  READ_CONFIRMATION: PAGE_OP,
+  WRITE_CONFIRMATION: { ...PAGE_OP, version: 'count' },
+  INVALIDATE: PAGE_OP,
+  INVALIDATE_CONFIRMATION: PAGE_OP,
+  REQUEST_FAILED: { ...PAGE_OP, reason: 'reason' },
+  CHANGE_CM: {},
+  CLIENT_REPORT: { pages: 'heldPages', inFlight: 'inFlight', handoffs: 'handoffs' },
+  PULSE: {},
+  PULSE_REPLY: { acting: 'bool', members: 'nodes', meta: 'nullableMeta' },
+  REPLICATE: { entry: 'metaEntry' },
+  IM_BACK: {},
+  CM_STATE: { members: 'nodes', meta: 'metaEntries' },
 };
 
 const REASON_LENGTH_MAX = 500;
+/** Bounds every list a peer can send: pages per table, members per cluster. */
+export const LIST_LENGTH_MAX = 65_536;
 
 function isCount(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
+function isNode(v: unknown): boolean {
+  return typeof v === 'string' && NODE_ID_PATTERN.test(v);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Checks a list of records, each against the given field kinds; returns the first error. */
+function listError(v: unknown, fields: Record<string, FieldKind>, pageSizeBytes: number): string | null {
+  if (!Array.isArray(v) || v.length > LIST_LENGTH_MAX) return 'bad list';
+  for (const item of v) {
+    const err = recordError(item, fields, pageSizeBytes);
+    if (err) return err;
+  }
+  return null;
+}
+
+function recordError(v: unknown, fields: Record<string, FieldKind>, pageSizeBytes: number): string | null {
+  if (!isRecord(v)) return 'not an object';
+  for (const [name, kind] of Object.entries(fields)) {
+    const err = fieldError(kind, v[name], pageSizeBytes);
+    if (err) return `${name}: ${err}`;
+  }
+  return null;
+}
+
+const HELD_PAGE = { page: 'page', access: 'access', owner: 'bool', version: 'count' } as const;
+const HANDOFF = { page: 'page', to: 'node', req: 'req', version: 'count' } as const;
+const META_ENTRY = { page: 'page', owner: 'nullableNode', copySet: 'nodes', version: 'count' } as const;
+const IN_FLIGHT = { req: 'req', kind: 'access', page: 'page' } as const;
+
 function fieldError(kind: FieldKind, v: unknown, pageSizeBytes: number): string | null {
   switch (kind) {
-    case 'node': return typeof v === 'string' && NODE_ID_PATTERN.test(v) ? null : 'bad node id';
+    case 'node': return isNode(v) ? null : 'bad node id';
+    case 'nullableNode': return v === null || isNode(v) ? null : 'bad node id';
+    case 'nodes': return Array.isArray(v) && v.length <= LIST_LENGTH_MAX && v.every(isNode) ? null : 'bad node list';
     case 'access': return v === 'read' || v === 'write' ? null : 'bad access';
     case 'content': return v === null ? null : contentError(v, pageSizeBytes);
     case 'count': return isCount(v) ? null : 'bad count';
-    case 'reason':
-      return typeof v === 'string' && v.length <= REASON_LENGTH_MAX ? null : 'bad reason';
+    case 'bool': return typeof v === 'boolean' ? null : 'bad flag';
+    case 'reason': return typeof v === 'string' && v.length <= REASON_LENGTH_MAX ? null : 'bad reason';
+    case 'page': return pageIdError(v);
+    case 'req': return typeof v === 'string' && REQ_ID_PATTERN.test(v) ? null : 'bad request id';
+    case 'heldPages': return listError(v, HELD_PAGE, pageSizeBytes);
+    case 'handoffs': return listError(v, HANDOFF, pageSizeBytes);
+    case 'inFlight': return v === null ? null : recordError(v, IN_FLIGHT, pageSizeBytes);
+    case 'metaEntry': return recordError(v, META_ENTRY, pageSizeBytes);
+    case 'metaEntries': return listError(v, META_ENTRY, pageSizeBytes);
+    case 'nullableMeta': return v === null ? null : listError(v, META_ENTRY, pageSizeBytes);
+  }
+}
+
+/** Rebuilds a value from the known fields only, so a hostile peer's extras never travel on. */
+function clean(kind: FieldKind, v: unknown): unknown {
+  const pick = (o: unknown, fields: Record<string, FieldKind>): Record<string, unknown> => {
+    const r = o as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(fields).map(([n, k]) => [n, clean(k, r[n])]));
+  };
+  switch (kind) {
+    case 'nodes': return [...(v as string[])];
+    case 'heldPages': return (v as unknown[]).map((x) => pick(x, HELD_PAGE));
+    case 'handoffs': return (v as unknown[]).map((x) => pick(x, HANDOFF));
+    case 'inFlight': return v === null ? null : pick(v, IN_FLIGHT);
+    case 'metaEntry': return pick(v, META_ENTRY);
+    case 'metaEntries': return (v as unknown[]).map((x) => pick(x, META_ENTRY));
+    case 'nullableMeta': return v === null ? null : (v as unknown[]).map((x) => pick(x, META_ENTRY));
+    default: return v;
   }
 }
 
 function headerError(o: Record<string, unknown>): string | null {
-  if (typeof o.from !== 'string' || !NODE_ID_PATTERN.test(o.from)) return 'bad from';
-  if (typeof o.to !== 'string' || !NODE_ID_PATTERN.test(o.to)) return 'bad to';
+  if (!isNode(o.from)) return 'bad from';
+  if (!isNode(o.to)) return 'bad to';
   if (!isCount(o.epoch)) return 'bad epoch';
-  const pageErr = pageIdError(o.page);
-  if (pageErr) return pageErr;
-  if (typeof o.req !== 'string' || !REQ_ID_PATTERN.test(o.req)) return 'bad request id';
   return null;
 }
 
-/**
- * Checks shape, types and limits, and rebuilds the message from the known fields only, so that
- * extra properties from a hostile peer never travel further.
- */
+/** Checks shape, types and limits, and returns a copy holding the known fields only. */
 export function parseMessage(raw: unknown, pageSizeBytes: number): Parsed {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return { ok: false, error: 'message is not an object' };
-  }
-  const o = raw as Record<string, unknown>;
-  const type = o.type;
-  if (typeof type !== 'string' || !Object.hasOwn(EXTRA_FIELDS, type)) {
+  if (!isRecord(raw)) return { ok: false, error: 'message is not an object' };
+  const type = raw.type;
+  if (typeof type !== 'string' || !Object.hasOwn(FIELDS, type)) {
     return { ok: false, error: `unknown message type ${preview(type)}` };
   }
-  const extra = EXTRA_FIELDS[type as MessageType];
-  const header = headerError(o);
+  const fields = FIELDS[type as MessageType];
+  const header = headerError(raw);
   if (header) return { ok: false, error: `${type}: ${header}` };
-  const clean: Record<string, unknown> = {
-    type, from: o.from, to: o.to, epoch: o.epoch, page: o.page, req: o.req,
-  };
-  for (const [name, kind] of Object.entries(extra)) {
-    const err = fieldError(kind, o[name], pageSizeBytes);
+  const out: Record<string, unknown> = { type, from: raw.from, to: raw.to, epoch: raw.epoch };
+  for (const [name, kind] of Object.entries(fields)) {
+    const err = fieldError(kind, raw[name], pageSizeBytes);
     if (err) return { ok: false, error: `${type}: ${name}: ${err}` };
-    clean[name] = o[name];
+    out[name] = clean(kind, raw[name]);
   }
-  return { ok: true, message: clean as unknown as Message };
+  return { ok: true, message: out as unknown as Message };
 }

@@ -4,9 +4,11 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runAndCheck, summaryLine, type SimOptions } from './run.ts';
 import { toJsonLine } from './history.ts';
+import { FAULT_KINDS, parseFaults } from './nemesis.ts';
 
 const USAGE = `usage: npm run sim -- [--seed N] [--seeds K] [--clients N] [--pages N] [--ops N]
-       [--read-ratio R] [--history FILE] [--transcript]`;
+       [--read-ratio R] [--faults all|none|${FAULT_KINDS.join(',')}] [--fault-count N]
+       [--replication streaming|periodic] [--no-backup] [--history FILE] [--transcript]`;
 
 function number(v: string | undefined, name: string, fallback: number): number {
   if (v === undefined) return fallback;
@@ -22,6 +24,8 @@ function main(argv: string[]): number {
       seed: { type: 'string' }, seeds: { type: 'string' }, clients: { type: 'string' },
       pages: { type: 'string' }, ops: { type: 'string' }, 'read-ratio': { type: 'string' },
       history: { type: 'string' }, transcript: { type: 'boolean' }, help: { type: 'boolean' },
+      faults: { type: 'string' }, 'fault-count': { type: 'string' }, replication: { type: 'string' },
+      'no-backup': { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -30,6 +34,11 @@ function main(argv: string[]): number {
   }
   const first = number(values.seed, 'seed', 1);
   const count = number(values.seeds, 'seeds', 1);
+  const replication = values.replication ?? 'streaming';
+  if (replication !== 'streaming' && replication !== 'periodic') {
+    throw new Error(`--replication wants streaming or periodic, got ${JSON.stringify(replication)}`);
+  }
+  const faults = parseFaults(values.faults ?? 'none');
   let failures = 0;
   for (let seed = first; seed < first + count; seed++) {
     const opts: SimOptions = {
@@ -39,6 +48,8 @@ function main(argv: string[]): number {
       ops: number(values.ops, 'ops', 2000),
       readRatio: number(values['read-ratio'], 'read-ratio', 0.5),
       transcript: values.transcript ?? false,
+      faults, replication, backup: !values['no-backup'],
+      nemesis: { faultCount: number(values['fault-count'], 'fault-count', 4) },
     };
     const outcome = runAndCheck(opts);
     console.log(summaryLine(opts, outcome));

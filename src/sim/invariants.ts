@@ -27,30 +27,45 @@ function exclusivity(page: PageId, holders: Holders): string | null {
   return null;
 }
 
-/** When no operation on the page is active or in transit, the metadata matches the clients. */
+/**
+ * When the acting CM has heard from everyone and nothing about the page is active or in
+ * transit, its metadata matches the clients: the same owner, and every reader in the copy set
+ * (the copy set may be larger: a holder that gave up a read stays listed, which is safe).
+ */
 function agreement(p: ManagerSnapshot['pages'][number], holders: Holders): string | null {
   const owner = holders.find((h) => h.e.owner);
   if ((owner?.id ?? null) !== p.owner) {
     return `${p.page} CM says owner ${p.owner}, clients say ${owner?.id ?? 'none'}`;
   }
-  const readers = holders.filter((h) => !h.e.owner).map((h) => h.id).sort();
-  if (readers.join(',') !== p.copySet.join(',')) {
-    return `${p.page} copy set [${p.copySet.join(',')}] but readers [${readers.join(',')}]`;
-  }
+  const strays = holders.filter((h) => !h.e.owner && !p.copySet.includes(h.id)).map((h) => h.id);
+  if (strays.length > 0) return `${p.page} readers [${strays.join(',')}] missing from copy set [${p.copySet.join(',')}]`;
   const versions = new Set(holders.map((h) => `${h.e.version}:${h.e.content}`));
   if (versions.size > 1) return `${p.page} copies disagree: ${[...versions].join(' | ')}`;
   return null;
 }
 
+function quiet(p: ManagerSnapshot['pages'][number], clients: ReadonlyMap<NodeId, ClientNode>, inFlight: number): boolean {
+  if (p.active !== null || p.queued.length > 0 || (p.note ?? null) !== null || inFlight > 0) return false;
+  for (const c of clients.values()) if (c.snapshot().inFlight?.page === p.page) return false;
+  return true;
+}
+
 export function checkCluster(
-  cm: ManagerSnapshot,
+  cm: ManagerSnapshot | null,
   clients: ReadonlyMap<NodeId, ClientNode>,
   messagesInFlight: (page: PageId) => number,
+  settled: boolean,
 ): string | null {
+  const pages = new Set<PageId>();
+  for (const c of clients.values()) for (const p of c.snapshot().pages) pages.add(p.page);
+  for (const page of pages) {
+    const problem = exclusivity(page, holdersOf(page, clients));
+    if (problem) return problem;
+  }
+  if (!cm || !settled || cm.role !== 'acting' || cm.unreported.length > 0) return null;
   for (const p of cm.pages) {
-    const holders = holdersOf(p.page, clients);
-    const problem = exclusivity(p.page, holders) ??
-      (p.active === null && messagesInFlight(p.page) === 0 ? agreement(p, holders) : null);
+    if (!quiet(p, clients, messagesInFlight(p.page))) continue;
+    const problem = agreement(p, holdersOf(p.page, clients));
     if (problem) return problem;
   }
   return null;

@@ -44,6 +44,19 @@ export class Workload {
     return op;
   }
 
+  isPending(process: number): boolean {
+    return this.pending.has(process);
+  }
+
+  pendingOp(process: number): OpRequest | undefined {
+    return this.pending.get(process);
+  }
+
+  /** Every share issued and every operation ended. */
+  finished(): boolean {
+    return this.pending.size === 0 && this.remaining.every((n) => n === undefined || n <= 0);
+  }
+
   /** The value a pending write carries, for recording a failed or unknown completion. */
   pendingValue(process: number): string | null {
     const op = this.pending.get(process);

@@ -1,7 +1,7 @@
 // ClientNode on its own: the test plays the CM and the other clients by handing it messages.
 import { describe, it, expect } from 'vitest';
 import { ClientNode, type OpRequest } from '../../src/protocol/client.ts';
-import type { Message } from '../../src/protocol/messages.ts';
+import type { Message, PageMessage } from '../../src/protocol/messages.ts';
 import type { NodeEvent, Ready } from '../../src/protocol/node.ts';
 
 type OpDone = Extract<NodeEvent, { type: 'op-done' }>;
@@ -136,7 +136,7 @@ describe('ClientNode: serving the CM as owner', () => {
     expect(c.entry('P1')).toEqual({ content: 'a', version: 1, access: 'read', owner: true });
     // The next write must fault now.
     c.submit({ kind: 'write', page: 'P1', value: 'b' }, 3);
-    expect(c.ready().messages.map((m) => `${m.type} ${m.req}`)).toEqual(['WRITE_REQUEST c1:2']);
+    expect((c.ready().messages as PageMessage[]).map((m) => `${m.type} ${m.req}`)).toEqual(['WRITE_REQUEST c1:2']);
   });
 
   it('on WRITE_FORWARD sends PAGE(write) to the requester and drops the page', () => {
@@ -331,7 +331,7 @@ describe('ClientNode: one operation at a time', () => {
     const a = c.submit({ kind: 'read', page: 'P1' }, 0);
     const b = c.submit({ kind: 'read', page: 'P1' }, 0);
     const d = c.submit({ kind: 'write', page: 'P2', value: 'v' }, 0);
-    expect(c.ready().messages.map((m) => `${m.type} ${m.page} ${m.req}`)).toEqual(['READ_REQUEST P1 c1:1']);
+    expect((c.ready().messages as PageMessage[]).map((m) => `${m.type} ${m.page} ${m.req}`)).toEqual(['READ_REQUEST P1 c1:1']);
     expect(c.snapshot().queued).toBe(2);
 
     c.step({ type: 'PAGE', from: 'c2', to: 'c1', epoch: 1, page: 'P1', req: 'c1:1', access: 'read', content: 'x', version: 1 }, 1);
@@ -341,7 +341,7 @@ describe('ClientNode: one operation at a time', () => {
       [a, { ok: true, value: 'x', local: false }],
       [b, { ok: true, value: 'x', local: true }],
     ]);
-    expect(r.messages.map((m) => `${m.type} ${m.page} ${m.req}`)).toEqual([
+    expect((r.messages as PageMessage[]).map((m) => `${m.type} ${m.page} ${m.req}`)).toEqual([
       'READ_CONFIRMATION P1 c1:1',
       'WRITE_REQUEST P2 c1:2',
     ]);

@@ -94,7 +94,7 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
   });
 
   it.each([
-    ['from', 'bad from'], ['to', 'bad to'], ['epoch', 'bad epoch'], ['page', 'invalid page id'], ['req', 'bad request id'],
+    ['from', 'bad from'], ['to', 'bad to'], ['epoch', 'bad epoch'], ['page', 'page: invalid page id'], ['req', 'req: bad request id'],
   ])('rejects a message without %s', (field, error) => {
     const raw = ok('WRITE_REQUEST');
     delete raw[field];
@@ -111,13 +111,13 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
 
   it('rejects bad page ids', () => {
     for (const page of ['', 'P 1', 'P1\n', 'P.1', 'é', 'a'.repeat(65), 1, null, ['P1']]) {
-      expect(rejection({ ...ok('READ_REQUEST'), page })).toMatch(/^READ_REQUEST: invalid page id /);
+      expect(rejection({ ...ok('READ_REQUEST'), page })).toMatch(/^READ_REQUEST: page: invalid page id /);
     }
   });
 
   it('rejects bad request ids', () => {
     for (const req of ['c1', 'c1:', ':1', 'cm1:1', 'c0:1', 'c1:-1', 'c1:1.5', 'c1:x', `c1:${'9'.repeat(16)}`, 'c1:1:2', ' c1:1', 11]) {
-      expect(rejection({ ...ok('READ_REQUEST'), req })).toBe('READ_REQUEST: bad request id');
+      expect(rejection({ ...ok('READ_REQUEST'), req })).toBe('READ_REQUEST: req: bad request id');
     }
   });
 
@@ -161,10 +161,10 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
     const huge = 'c'.repeat(1_000_000);
     expect(rejection({ ...ok('PAGE'), type: huge }).length).toBeLessThan(100);
     expect(rejection({ ...ok('PAGE'), from: huge })).toBe('PAGE: bad from');
-    expect(rejection({ ...ok('PAGE'), req: huge })).toBe('PAGE: bad request id');
+    expect(rejection({ ...ok('PAGE'), req: huge })).toBe('PAGE: req: bad request id');
     expect(rejection({ ...ok('PAGE'), content: huge })).toBe('PAGE: content: content is 1000000 bytes; the page size is 4096 bytes');
     expect(rejection({ ...ok('REQUEST_FAILED'), reason: huge })).toBe('REQUEST_FAILED: reason: bad reason');
-    expect(rejection({ ...ok('PAGE'), page: huge })).toMatch(/^PAGE: invalid page id/);
+    expect(rejection({ ...ok('PAGE'), page: huge })).toMatch(/^PAGE: page: invalid page id/);
   });
 
   it('rejects nested objects where strings belong', () => {

@@ -1,0 +1,379 @@
+// The acting CM's page directory: per page the owner, the copy set, a queue that serialises the
+// requests for that page, and the one request being served. Pages proceed in parallel.
+//
+// After a takeover the directory is rebuilt from what the clients themselves report (their
+// page tables, their requests in flight, the ownership they handed on), because the clients'
+// tables are the truth about where data is. Until every member has reported, a page nobody
+// claims may still belong to a silent member, so it is not served; and every write also
+// invalidates the silent members, who may hold read copies.
+import type { Timing } from './config.ts';
+import { parseReqId, type NodeId, type PageId, type ReqId } from './ids.ts';
+import type { ClientReport, Handoff, MetaEntry } from './messages.ts';
+import type { OpKind, Outbox } from './node.ts';
+
+interface Request {
+  kind: OpKind;
+  req: ReqId;
+  requester: NodeId;
+  since: number;
+}
+
+interface Active extends Request {
+  phase: 'invalidating' | 'forwarded';
+  /** Holders whose INVALIDATE_CONFIRMATION is still due. */
+  awaiting: NodeId[];
+  lastSentAt: number;
+  attempts: number;
+}
+
+/** A handoff reported by its sender `from`, last re-driven at `nudgedAt`. */
+interface Transit extends Handoff {
+  from: NodeId;
+  nudgedAt?: number;
+}
+
+export interface PageState {
+  /** Null when nobody owns it: never written, in transit, or lost. */
+  owner: NodeId | null;
+  /** Read-copy holders other than the owner, sorted. */
+  copySet: NodeId[];
+  version: number;
+  /** Ownership handed on but not yet claimed by its recipient: wait for the claim. */
+  transit: Transit | null;
+  /** The member whose crash took the only copy. */
+  lostWith: NodeId | null;
+  active: Active | null;
+  queue: Request[];
+}
+
+export interface DirectoryHost {
+  readonly id: NodeId;
+  readonly epoch: number;
+  readonly out: Outbox;
+  readonly timing: Timing;
+  /** Called for each page whose metadata changed (the CM streams it to the standby). */
+  changed(page: PageId): void;
+}
+
+export class PageDirectory {
+  readonly pages = new Map<PageId, PageState>();
+  /** Members that have not reported to this epoch's CM yet. */
+  readonly unreported = new Set<NodeId>();
+  private readonly lastDone = new Map<NodeId, number>();
+
+  constructor(private readonly host: DirectoryHost) {}
+
+  page(page: PageId): PageState {
+    let s = this.pages.get(page);
+    if (!s) {
+      s = { owner: null, copySet: [], version: 0, transit: null, lostWith: null, active: null, queue: [] };
+      this.pages.set(page, s);
+    }
+    return s;
+  }
+
+  entry(page: PageId, s: PageState): MetaEntry {
+    return { page, owner: s.owner, copySet: [...s.copySet], version: s.version };
+  }
+
+  /** Loads metadata as it stands (periodic mode trusts a snapshot; a fresh CM starts empty). */
+  load(entries: readonly MetaEntry[]): void {
+    for (const e of entries) {
+      const s = this.page(e.page);
+      s.owner = e.owner;
+      s.copySet = [...e.copySet].sort();
+      s.version = e.version;
+    }
+  }
+
+  // --- requests -------------------------------------------------------------------------
+
+  request(kind: OpKind, page: PageId, req: ReqId, from: NodeId, now: number): void {
+    if (parseReqId(req).client !== from) {
+      this.host.out.log('warn', `${this.host.id} dropped ${req} from ${from}: request id names another client`);
+      return;
+    }
+    const s = this.page(page);
+    const { client, seq } = parseReqId(req);
+    if (seq <= (this.lastDone.get(client) ?? 0)) return;
+    if (s.active?.req === req || s.queue.some((r) => r.req === req)) return;
+    s.queue.push({ kind, req, requester: from, since: now });
+    this.pump(page, now);
+  }
+
+  /** Why a page cannot start its next request now, or null when it can. */
+  blockedBy(s: PageState): string | null {
+    if (s.active) return 'busy';
+    if (s.transit) return `ownership in transit to ${s.transit.to}`;
+    if (s.owner === null && s.lostWith === null && this.unreported.size > 0) {
+      return `waiting for ${[...this.unreported].sort().join(', ')} to report`;
+    }
+    return null;
+  }
+
+  pump(page: PageId, now: number): void {
+    const s = this.page(page);
+    while (this.blockedBy(s) === null) {
+      const next = s.queue.shift();
+      if (!next) return;
+      this.start(page, s, next, now);
+    }
+  }
+
+  private start(page: PageId, s: PageState, r: Request, now: number): void {
+    if (s.lostWith !== null && r.kind === 'read') {
+      this.fail(page, r, `page ${page} lost with client ${s.lostWith}`);
+      return;
+    }
+    if (s.lostWith !== null) {
+      // A write re-creates a lost page from nothing, as a first write would.
+      s.lostWith = null;
+      this.host.changed(page);
+    }
+    const a: Active = { ...r, phase: 'forwarded', awaiting: [], lastSentAt: now, attempts: 0 };
+    s.active = a;
+    if (r.kind === 'read') {
+      if (r.requester !== s.owner && !s.copySet.includes(r.requester)) {
+        s.copySet = [...s.copySet, r.requester].sort();
+        this.host.changed(page);
+      }
+      this.forward(page, s, a);
+      return;
+    }
+    const holders = new Set([...s.copySet, ...this.unreported]);
+    holders.delete(r.requester);
+    if (s.owner !== null) holders.delete(s.owner);
+    a.awaiting = [...holders].sort();
+    if (a.awaiting.length === 0) {
+      this.forward(page, s, a);
+      return;
+    }
+    a.phase = 'invalidating';
+    this.sendInvalidations(page, a);
+  }
+
+  private sendInvalidations(page: PageId, a: Active): void {
+    // All invalidations leave at once; the write waits only for the slowest holder.
+    for (const to of a.awaiting) {
+      this.host.out.send({ type: 'INVALIDATE', from: this.host.id, to, epoch: this.host.epoch, page, req: a.req });
+    }
+  }
+
+  /** Sends the forward to the owner, or the empty page itself when nobody owns it yet. */
+  private forward(page: PageId, s: PageState, a: Active): void {
+    a.phase = 'forwarded';
+    const base = { from: this.host.id, epoch: this.host.epoch, page, req: a.req };
+    if (s.owner === null) {
+      const access = a.kind === 'read' ? 'read' : 'write';
+      this.host.out.send({ type: 'PAGE', ...base, to: a.requester, access, content: null, version: s.version });
+      return;
+    }
+    const type = a.kind === 'read' ? 'READ_FORWARD' : 'WRITE_FORWARD';
+    this.host.out.send({ type, ...base, to: s.owner, requester: a.requester });
+  }
+
+  // --- answers --------------------------------------------------------------------------
+
+  invalidated(page: PageId, req: ReqId, from: NodeId, now: number): void {
+    const s = this.pages.get(page);
+    const a = s?.active;
+    if (!s || !a || a.req !== req || a.phase !== 'invalidating' || !a.awaiting.includes(from)) return;
+    this.dropHolder(page, s, a, from, now);
+  }
+
+  private dropHolder(page: PageId, s: PageState, a: Active, holder: NodeId, now: number): void {
+    a.awaiting = a.awaiting.filter((n) => n !== holder);
+    if (s.copySet.includes(holder)) {
+      s.copySet = s.copySet.filter((n) => n !== holder);
+      this.host.changed(page);
+    }
+    if (a.awaiting.length === 0) {
+      a.lastSentAt = now;
+      this.forward(page, s, a);
+    }
+  }
+
+  readConfirmed(page: PageId, req: ReqId, from: NodeId, now: number): void {
+    const s = this.pages.get(page);
+    const a = s?.active;
+    if (!s || !a || a.req !== req || a.kind !== 'read' || a.requester !== from || a.phase !== 'forwarded') return;
+    this.complete(page, s, now);
+  }
+
+  /** A write confirmation is the requester's claim of ownership, whatever the CM expected. */
+  writeConfirmed(page: PageId, req: ReqId, from: NodeId, version: number, now: number): void {
+    const s = this.page(page);
+    const a = s.active;
+    if (parseReqId(req).client !== from) return;
+    if (a?.req === req && !(a.kind === 'write' && a.phase === 'forwarded')) return;
+    if (s.queue.some((r) => r.req === req && r.kind === 'read')) return;
+    s.queue = s.queue.filter((r) => r.req !== req);
+    this.claim(page, s, from, version, now, true);
+    this.markDone(req);
+    this.pump(page, now);
+  }
+
+  /**
+   * Records `claimant` as owner. A write moves ownership past every reader (they were all
+   * invalidated first), so it empties the copy set; a report only names the current owner.
+   */
+  private claim(page: PageId, s: PageState, claimant: NodeId, version: number, now: number, byWrite: boolean): void {
+    if (s.owner !== null && s.owner !== claimant && version <= s.version) {
+      this.host.out.log('warn', `${this.host.id} ignored ${claimant}'s stale claim of ${page} v${version}`);
+      return;
+    }
+    const moved = s.owner !== claimant;
+    s.owner = claimant;
+    s.version = Math.max(version, s.version);
+    s.lostWith = null;
+    if (s.transit && version >= s.transit.version) s.transit = null;
+    if (moved && byWrite) s.copySet = [];
+    s.copySet = s.copySet.filter((n) => n !== claimant);
+    this.host.changed(page);
+    const a = s.active;
+    if (a && a.kind === 'write' && a.requester === claimant && a.phase === 'forwarded') this.complete(page, s, now);
+  }
+
+  private complete(page: PageId, s: PageState, now: number): void {
+    if (s.active) this.markDone(s.active.req);
+    s.active = null;
+    this.pump(page, now);
+  }
+
+  private markDone(req: ReqId): void {
+    const { client, seq } = parseReqId(req);
+    this.lastDone.set(client, Math.max(seq, this.lastDone.get(client) ?? 0));
+  }
+
+  private fail(page: PageId, r: Request, reason: string): void {
+    this.markDone(r.req);
+    this.host.out.send({
+      type: 'REQUEST_FAILED', from: this.host.id, to: r.requester, epoch: this.host.epoch, page, req: r.req, reason,
+    });
+  }
+
+  // --- reports --------------------------------------------------------------------------
+
+  /** Merges one client's own account of what it holds; see the file comment for why. */
+  report(r: ClientReport, now: number): void {
+    const c = r.from;
+    this.unreported.delete(c);
+    const held = new Map(r.pages.map((p) => [p.page, p]));
+    for (const [page, s] of this.pages) {
+      if (!held.has(page)) this.forgetHolder(page, s, c, r, now);
+    }
+    for (const p of r.pages) {
+      const s = this.page(p.page);
+      if (p.owner) this.claim(p.page, s, c, p.version, now, false);
+      else if (s.owner !== c && !s.copySet.includes(c)) {
+        s.copySet = [...s.copySet, c].sort();
+        this.host.changed(p.page);
+      }
+    }
+    for (const h of r.handoffs) this.noteHandoff(h, c);
+    const f = r.inFlight;
+    if (f) this.request(f.kind, f.page, f.req, c, now);
+    for (const page of this.pages.keys()) this.pump(page, now);
+  }
+
+  /** The client holds nothing of `page`: take it out of the copy set, or find where it went. */
+  private forgetHolder(page: PageId, s: PageState, c: NodeId, r: ClientReport, now: number): void {
+    const a = s.active;
+    if (s.owner === c) {
+      s.owner = null;
+      const h = r.handoffs.find((x) => x.page === page && x.version >= s.version);
+      if (h) s.transit = { ...h, from: c };
+      else s.lostWith = c;
+      this.host.changed(page);
+    }
+    // The requester of a read being served may be about to receive its copy: keep it listed.
+    const reading = a?.kind === 'read' && a.requester === c && r.inFlight?.req === a.req;
+    if (!reading && s.copySet.includes(c)) {
+      s.copySet = s.copySet.filter((n) => n !== c);
+      this.host.changed(page);
+    }
+    if (a?.phase === 'invalidating' && a.awaiting.includes(c)) this.dropHolder(page, s, a, c, now);
+    if (a && a.requester === c && r.inFlight?.req !== a.req && !(a.kind === 'write' && a.phase === 'forwarded')) {
+      // The requester gave up or restarted: nothing waits for this answer any more.
+      this.complete(page, s, now);
+    }
+  }
+
+  private noteHandoff(h: Handoff, from: NodeId): void {
+    const s = this.page(h.page);
+    if (s.owner !== null || h.version < s.version) return;
+    if (s.transit && s.transit.version >= h.version) return;
+    s.transit = { ...h, from };
+    s.lostWith = null;
+    this.host.changed(h.page);
+  }
+
+  // --- time -----------------------------------------------------------------------------
+
+  /** Re-sends what a silent client was asked, re-asks it to report, and fails what waited too long. */
+  tick(now: number): void {
+    for (const [page, s] of this.pages) {
+      this.expireQueue(page, s, now);
+      const a = s.active;
+      if (!a && s.transit && now - (s.transit.nudgedAt ?? -Infinity) >= this.host.timing.cmResendMs) {
+        s.transit.nudgedAt = now;
+        this.resendTransfer(page, s.transit);
+      }
+      if (!a || now - a.lastSentAt < this.host.timing.cmResendMs) continue;
+      a.lastSentAt = now;
+      a.attempts += 1;
+      const givesUp = a.attempts > this.host.timing.cmAttemptsMax && !(a.kind === 'write' && a.phase === 'forwarded');
+      if (givesUp) {
+        const who = a.phase === 'invalidating' ? `copy holders ${a.awaiting.join(', ')}` : `owner ${s.owner ?? 'CM'}`;
+        this.fail(page, a, `page ${page}: ${who} did not answer`);
+        s.active = null;
+        this.pump(page, now);
+        continue;
+      }
+      this.resend(page, s, a);
+    }
+  }
+
+  private resend(page: PageId, s: PageState, a: Active): void {
+    if (a.phase === 'invalidating') {
+      this.sendInvalidations(page, a);
+      this.askReports(a.awaiting);
+      return;
+    }
+    if (s.owner !== null) {
+      this.forward(page, s, a);
+    } else if (s.transit) {
+      this.resendTransfer(page, s.transit);
+    } else if (this.unreported.size === 0 && s.lostWith === null) {
+      // Nobody claims the page and everybody has said so: the CM's own grant can be repeated.
+      this.forward(page, s, a);
+    }
+    this.askReports([a.requester, ...(s.owner ? [s.owner] : []), ...(s.transit ? [s.transit.from] : [])]);
+  }
+
+  /**
+   * The page left its owner but was never claimed: its receiver may have crashed with it. The
+   * former owner kept a ghost of it and sends it again (a receiver that has it ignores repeats).
+   */
+  private resendTransfer(page: PageId, t: Transit): void {
+    this.host.out.send({
+      type: 'WRITE_FORWARD', from: this.host.id, to: t.from, epoch: this.host.epoch, page, req: t.req, requester: t.to,
+    });
+    this.askReports([t.to, t.from]);
+  }
+
+  askReports(nodes: Iterable<NodeId>): void {
+    for (const to of nodes) {
+      this.host.out.send({ type: 'CHANGE_CM', from: this.host.id, to, epoch: this.host.epoch });
+    }
+  }
+
+  private expireQueue(page: PageId, s: PageState, now: number): void {
+    const why = this.blockedBy(s);
+    if (why === null || why === 'busy') return;
+    const expired = s.queue.filter((r) => now - r.since >= this.host.timing.queueDeadlineMs);
+    if (expired.length === 0) return;
+    s.queue = s.queue.filter((r) => now - r.since < this.host.timing.queueDeadlineMs);
+    for (const r of expired) this.fail(page, r, `page ${page} unavailable: ${why}`);
+  }
+}
