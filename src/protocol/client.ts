@@ -42,6 +42,8 @@ export interface ClientConfig {
   timing?: Timing;
   /** Restart from what a previous incarnation persisted. */
   durable?: ClientDurable;
+  /** Reports to the CM at once, so that a CM that never heard of this client learns of it. */
+  announce?: boolean;
 }
 
 export type OpRequest = { kind: 'read'; page: PageId } | { kind: 'write'; page: PageId; value: string };
@@ -114,6 +116,7 @@ export class ClientNode implements IvyNode {
     this.pageSizeBytes = cfg.pageSizeBytes ?? PAGE_SIZE_BYTES_DEFAULT;
     this.timing = cfg.timing ?? TIMING_DEFAULTS;
     if (cfg.durable) this.restore(cfg.durable);
+    if (cfg.durable || cfg.announce) this.report();
   }
 
   /** Queues a user operation; its outcome arrives later as an `op-done` event with this id. */
@@ -231,7 +234,6 @@ export class ClientNode implements IvyNode {
     for (const h of d.handoffs) this.handoffs.set(h.page, h);
     for (const a of d.abandoned) this.abandoned.set(a.req, a.page);
     for (const { req, ...g } of d.ghosts) this.ghosts.set(req, g);
-    this.report();
   }
 
   private otherCm(): NodeId {
