@@ -21,10 +21,10 @@ export interface NemesisOptions {
 
 export const NEMESIS_DEFAULTS: Omit<NemesisOptions, 'faults'> = {
   faultCount: 4,
-  gapMinMs: 50,
-  gapMaxMs: 600,
+  gapMinMs: 20,
+  gapMaxMs: 300,
   downMinMs: 20,
-  downMaxMs: 700,
+  downMaxMs: 500,
 };
 
 export function parseFaults(spec: string): FaultKind[] {

@@ -60,6 +60,7 @@ type SimEvent =
   | { kind: 'heal'; restart: NodeId[] };
 
 const TICK_MS_DEFAULT = 10;
+const FAULT_PROGRESS_MAX = 0.6;
 
 export class Simulation {
   private readonly rng: Rng;
@@ -210,8 +211,10 @@ export class Simulation {
   }
 
   private injectFault(): void {
+    // Faults stop with a good share of the workload left, so every run also shows recovery.
+    if (this.workload.progress() > FAULT_PROGRESS_MAX) return;
     const kind = this.nemesis.next();
-    if (!kind || this.workload.finished()) return;
+    if (!kind) return;
     const acting = this.actingCm() ?? PRIMARY_CM;
     const standby = acting === PRIMARY_CM ? BACKUP_CM : PRIMARY_CM;
     let restart: NodeId[] = [];

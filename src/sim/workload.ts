@@ -52,6 +52,12 @@ export class Workload {
     return this.pending.get(process);
   }
 
+  /** The share of all operations issued so far, 0 to 1. */
+  progress(): number {
+    const issued = this.issued.reduce((a, b) => a + (b ?? 0), 0);
+    return this.opts.ops === 0 ? 1 : issued / this.opts.ops;
+  }
+
   /** Every share issued and every operation ended. */
   finished(): boolean {
     return this.pending.size === 0 && this.remaining.every((n) => n === undefined || n <= 0);
