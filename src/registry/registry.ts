@@ -2,11 +2,21 @@
 // readwrite transaction, which IndexedDB runs one at a time per store across all connections:
 // two tabs racing "Start client" therefore read different highest ids.
 import { openDB, type IDBPDatabase } from 'idb';
-import { BACKUP_CM, clientNodeId, PRIMARY_CM } from '../protocol/ids.ts';
+import type { ClientDurable } from '../protocol/client.ts';
+import { BACKUP_CM, clientNodeId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
+import type { CmDurable } from '../protocol/manager.ts';
 import {
   REGISTRY_DB_NAME, REGISTRY_VERSION,
   type ClientRecord, type ClientStatus, type CmRecord, type RegistrySchema,
 } from './schema.ts';
+
+/** The durable state each kind of node persists, and the store that holds it. */
+export interface DurableOf {
+  cm: CmDurable;
+  client: ClientDurable;
+}
+const DURABLE_STORE = { cm: 'cmDurable', client: 'clientDurable' } as const;
+const ALL_STORES = ['cms', 'clients', 'cmDurable', 'clientDurable'] as const;
 
 export type Registered<R> = { ok: true; record: R } | { ok: false; error: string };
 
@@ -28,6 +38,10 @@ export class Registry {
           db.createObjectStore('cms', { keyPath: 'role' });
           db.createObjectStore('clients', { keyPath: 'id' });
         }
+        if (oldVersion < 2) {
+          db.createObjectStore('cmDurable', { keyPath: 'nodeId' });
+          db.createObjectStore('clientDurable', { keyPath: 'nodeId' });
+        }
       },
       // Let a newer tab upgrade the schema instead of leaving it blocked on this connection.
       blocking() {
@@ -35,6 +49,11 @@ export class Registry {
       },
     });
     return new Registry(db);
+  }
+
+  /** The database's name: node workers open their own connection to it to persist state. */
+  get name(): string {
+    return this.db.name;
   }
 
   /** The seed's "Start CM": primary when none is registered, else backup; never a third. */
@@ -89,10 +108,23 @@ export class Registry {
     return { cms, clients };
   }
 
-  /** The seed's "empty the /data folder". */
+  /** Replaces what `nodeId` persisted last; one put, so a reader sees the old or the new value whole. */
+  async saveDurable<R extends keyof DurableOf>(role: R, nodeId: NodeId, durable: DurableOf[R], now: number = Date.now()): Promise<void> {
+    // The union of the two stores' value types is what idb checks `put` against; the key
+    // mapping above ties each role to its own store.
+    await this.db.put(DURABLE_STORE[role], { nodeId, durable: durable as never, savedAt: now });
+  }
+
+  /** What `nodeId` persisted before its last crash, if it ever persisted anything. */
+  async loadDurable<R extends keyof DurableOf>(role: R, nodeId: NodeId): Promise<DurableOf[R] | undefined> {
+    const record = await this.db.get(DURABLE_STORE[role], nodeId);
+    return record?.durable as DurableOf[R] | undefined;
+  }
+
+  /** The seed's "empty the /data folder", and every node's durable state with it. */
   async reset(): Promise<void> {
-    const tx = this.db.transaction(['cms', 'clients'], 'readwrite');
-    await Promise.all([tx.objectStore('cms').clear(), tx.objectStore('clients').clear()]);
+    const tx = this.db.transaction(ALL_STORES, 'readwrite');
+    await Promise.all(ALL_STORES.map((name) => tx.objectStore(name).clear()));
     await tx.done;
   }
 

@@ -1,6 +1,7 @@
 // Runs one protocol node: delivers validated frames from its links with step(), advances time
 // with tick() from a real clock, and after each call carries out ready(): messages go straight
-// to the addressee's link, events go to subscribers. It knows nothing of message kinds.
+// to the addressee's link, events go to subscribers, durable state goes to `persist`. It knows
+// nothing of message kinds.
 import type { OpRequest } from '../protocol/client.ts';
 import type { NodeId } from '../protocol/ids.ts';
 import { describeMessage, type Message } from '../protocol/messages.ts';
@@ -17,6 +18,9 @@ export type HostEvent =
 
 export type HostListener = (event: HostEvent) => unknown;
 
+/** Takes a node's durable state (`ready().persist`) and keeps it; must return at once. */
+export type Persist = (durable: unknown) => void;
+
 export const TICK_MS = 20;
 
 interface Link {
@@ -28,10 +32,16 @@ export class NodeHost {
   private readonly links = new Map<NodeId, Link>();
   private readonly listeners = new Set<HostListener>();
   private readonly waiting = new Map<number, (r: OpResult) => void>();
+  /** Peers a message was lost to since their last link: one warning each, not one per pulse. */
+  private readonly unreachable = new Set<NodeId>();
   private lastState = '';
   private timer: ReturnType<typeof setInterval> | null = null;
 
-  constructor(private readonly made: MadeNode, private readonly now: () => number = () => performance.now()) {}
+  constructor(
+    private readonly made: MadeNode,
+    private readonly now: () => number = () => performance.now(),
+    private readonly persist: Persist | null = null,
+  ) {}
 
   get id(): NodeId {
     return this.made.node.id;
@@ -44,6 +54,7 @@ export class NodeHost {
     const listener = (e: TransportEvent<Message>): void => this.onLinkEvent(peer, faulty, e);
     faulty.addListener(listener);
     this.links.set(peer, { transport: faulty, listener });
+    this.unreachable.delete(peer);
   }
 
   disconnect(peer: NodeId): void {
@@ -100,6 +111,11 @@ export class NodeHost {
     for (const peer of [...this.links.keys()]) this.disconnect(peer);
   }
 
+  /** For the environment to tell subscribers what the node cannot, such as a failed write to disk. */
+  notice(level: LogLevel, text: string): void {
+    this.log(level, text);
+  }
+
   tick(): void {
     this.guard('tick', () => this.made.node.tick(this.now()));
     this.flush(false);
@@ -129,7 +145,12 @@ export class NodeHost {
 
   /** Carries out what the node asked for; `touched` says the state may have changed regardless. */
   private flush(touched: boolean): void {
-    const { messages, events } = this.made.node.ready();
+    const { messages, events, persist } = this.made.node.ready();
+    // The core asks for durable state to be stored before its messages leave. IndexedDB is
+    // asynchronous, so here the write is queued and the messages go at once: a crash within the
+    // few milliseconds a write takes can lose the last change (a page just received, a new
+    // epoch). The simulator models synchronous persistence; the window is this host's alone.
+    if (persist !== undefined) this.persist?.(persist);
     for (const m of messages) this.send(m);
     for (const e of events) this.onNodeEvent(e);
     if (touched || messages.length > 0 || events.length > 0) this.publishState();
@@ -138,7 +159,11 @@ export class NodeHost {
   private send(m: Message): void {
     const link = this.links.get(m.to);
     if (!link || !link.transport.send(m)) {
-      this.log('warn', `${this.id} has no link to ${m.to}; lost ${describeMessage(m)}`);
+      // A dead peer is pulsed or re-asked many times a second; say so once until it is back.
+      if (!this.unreachable.has(m.to)) {
+        this.unreachable.add(m.to);
+        this.log('warn', `${this.id} has no link to ${m.to}; lost ${describeMessage(m)} (and drops what follows until it is linked again)`);
+      }
       return;
     }
     this.emit({ type: 'trace', direction: 'sent', text: describeMessage(m) });

@@ -1,16 +1,32 @@
 // The one place that builds protocol nodes for the browser hosts. Everything else handles an
 // IvyNode generically, so new roles or message kinds in the core need changes only here.
-import { ClientNode, type ClientSnapshot, type OpRequest } from '../protocol/client.ts';
-import { isCmId, PAGE_SIZE_BYTES_DEFAULT, type NodeId, clientNumber } from '../protocol/ids.ts';
-import { CentralManager, type ManagerSnapshot } from '../protocol/manager.ts';
+import { ClientNode, type ClientDurable, type ClientSnapshot, type OpRequest } from '../protocol/client.ts';
+import { isCmId, PAGE_SIZE_BYTES_DEFAULT, type NodeId, clientNumber, NODE_ID_PATTERN } from '../protocol/ids.ts';
+import { CentralManager, type CmDurable, type CmStart, type ManagerSnapshot } from '../protocol/manager.ts';
 import type { IvyNode } from '../protocol/node.ts';
 
 export type NodeRole = 'cm' | 'client';
 
-export interface NodeSpec {
-  role: NodeRole;
+interface SpecBase {
   id: NodeId;
+  /** The registry database the node's durable state is written to; absent: nothing is kept. */
+  store?: string;
 }
+
+export type NodeSpec =
+  | SpecBase & {
+    role: 'cm';
+    /** Fresh primary or backup, or a reboot (restartCM / restartBackup); the id's fresh role if absent. */
+    start?: CmStart;
+    /** The clients registered so far: a CM that takes over asks each of them for a report. */
+    members?: NodeId[];
+    durable?: CmDurable;
+  }
+  | SpecBase & {
+    role: 'client';
+    /** What this client id persisted before its crash: the pages it owned survive. */
+    durable?: ClientDurable;
+  };
 
 /** What `print` shows: the CM's metadata table or a client's page store. */
 export type NodeState =
@@ -25,24 +41,37 @@ export interface MadeNode {
 }
 
 export const PAGE_SIZE_BYTES = PAGE_SIZE_BYTES_DEFAULT;
+const CM_STARTS: readonly unknown[] = ['primary', 'backup', 'restartCM', 'restartBackup'] satisfies CmStart[];
 
 /** Null when the spec names a valid node, else why not. Specs cross a worker boundary. */
 export function nodeSpecError(spec: unknown): string | null {
   if (typeof spec !== 'object' || spec === null) return 'node spec must be an object';
-  const { role, id } = spec as Record<string, unknown>;
+  const { role, id, start, members, durable, store } = spec as Record<string, unknown>;
   if (role !== 'cm' && role !== 'client') return `unknown node role ${JSON.stringify(role)}`;
   if (typeof id !== 'string') return 'node id must be a string';
   if (role === 'cm' && !isCmId(id)) return `a CM is cm1 or cm2, not ${JSON.stringify(id)}`;
   if (role === 'client' && clientNumber(id) === null) return `a client id is c<n>, not ${JSON.stringify(id)}`;
+  if (start !== undefined && !CM_STARTS.includes(start)) return `unknown CM start ${JSON.stringify(start)}`;
+  if (members !== undefined && !(Array.isArray(members) && members.every((m) => typeof m === 'string' && NODE_ID_PATTERN.test(m)))) {
+    return 'members must be a list of node ids';
+  }
+  // Durable state is what this origin's own hosts wrote to IndexedDB; only its shape is checked.
+  if (durable !== undefined && (typeof durable !== 'object' || durable === null)) return 'durable state must be an object';
+  if (store !== undefined && typeof store !== 'string') return 'store must be a database name';
   return null;
 }
 
-export function makeNode(spec: NodeSpec): MadeNode {
+/** `now` is the host's clock: a CM counts silence from its start, so it must be the same clock as tick(). */
+export function makeNode(spec: NodeSpec, now: number): MadeNode {
   if (spec.role === 'cm') {
-    const cm = new CentralManager({ id: spec.id });
+    const cm = new CentralManager({
+      id: spec.id, start: spec.start, members: spec.members ?? [], durable: spec.durable, now,
+    });
     return { node: cm, snapshot: () => ({ role: 'cm', snapshot: cm.snapshot() }), submit: null };
   }
-  const client = new ClientNode({ id: spec.id, pageSizeBytes: PAGE_SIZE_BYTES });
+  // A client started in the page may be news to the acting CM (it was not a member when the CM
+  // started, or the CM took over since): it announces itself with a report.
+  const client = new ClientNode({ id: spec.id, pageSizeBytes: PAGE_SIZE_BYTES, announce: true, durable: spec.durable });
   return {
     node: client,
     snapshot: () => ({ role: 'client', snapshot: client.snapshot() }),

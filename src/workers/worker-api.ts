@@ -5,12 +5,14 @@ import { NODE_ID_PATTERN, type NodeId } from '../protocol/ids.ts';
 import type { LinkFaults } from '../net/faults.ts';
 import { messageDecoder } from '../net/message-codec.ts';
 import { MessagePortTransport } from '../net/message-port.ts';
-import { NodeHost, type HostListener } from './host.ts';
+import { Registry } from '../registry/registry.ts';
+import { NodeHost, type HostListener, type Persist } from './host.ts';
 import { makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from './make-node.ts';
+import { PersistQueue } from './persist-queue.ts';
 
 export interface NodeWorkerApi {
-  /** Builds the node; once per worker. */
-  start(spec: NodeSpec): void;
+  /** Builds the node (opening its durable store first, if it has one); once per worker. */
+  start(spec: NodeSpec): Promise<void>;
   connect(peer: NodeId, port: MessagePort): void;
   disconnect(peer: NodeId): void;
   setLinkFaults(peer: NodeId, faults: Partial<LinkFaults>): void;
@@ -20,12 +22,28 @@ export interface NodeWorkerApi {
   /** Returns a subscription id for unsubscribe(). */
   subscribe(listener: HostListener): number;
   unsubscribe(subscription: number): void;
+  /** Settles once every durable state the node asked for so far is written. */
+  persisted(): Promise<void>;
   /** Closes links and stops time, for hosts that cannot terminate the worker. */
   stop(): void;
 }
 
+/** Durable state goes to the registry database named in the spec, through a coalescing queue. */
+async function openStore(spec: NodeSpec, report: (text: string) => void): Promise<PersistQueue<unknown> | null> {
+  if (spec.store === undefined) return null;
+  const registry = await Registry.open(spec.store);
+  return new PersistQueue<unknown>(
+    (durable) => spec.role === 'cm'
+      ? registry.saveDurable('cm', spec.id, durable as never)
+      : registry.saveDurable('client', spec.id, durable as never),
+    (e) => report(`${spec.id} could not persist its state: ${e.message}`),
+  );
+}
+
 export function createWorkerApi(now: () => number = () => performance.now()): NodeWorkerApi {
   let host: NodeHost | null = null;
+  let starting = false;
+  let store: PersistQueue<unknown> | null = null;
   const subscriptions = new Map<number, () => void>();
   let nextSubscription = 1;
   const started = (): NodeHost => {
@@ -37,11 +55,14 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
     return peer;
   };
   return {
-    start(spec) {
+    async start(spec) {
       const error = nodeSpecError(spec);
       if (error) throw new Error(error);
-      if (host) throw new Error(`this worker already runs ${host.id}`);
-      host = new NodeHost(makeNode(spec), now);
+      if (host || starting) throw new Error(`this worker already runs ${host?.id ?? spec.id}`);
+      starting = true;
+      store = await openStore(spec, (text) => host?.notice('error', text));
+      const persist: Persist | null = store ? (d) => store?.push(d) : null;
+      host = new NodeHost(makeNode(spec, now()), now, persist);
       host.startTicking();
     },
     connect(peer, port) {
@@ -61,6 +82,7 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
       subscriptions.get(subscription)?.();
       subscriptions.delete(subscription);
     },
+    persisted: async () => store?.idle(),
     stop: () => host?.stop(),
   };
 }

@@ -9,7 +9,7 @@ const decode = messageDecoder(PAGE_SIZE_BYTES);
 const hosts: NodeHost[] = [];
 
 function host(role: 'cm' | 'client', id: string): { host: NodeHost; events: HostEvent[] } {
-  const h = new NodeHost(makeNode({ role, id }));
+  const h = new NodeHost(makeNode({ role, id }, performance.now()));
   const events: HostEvent[] = [];
   h.subscribe((e) => events.push(e));
   hosts.push(h);
@@ -33,6 +33,8 @@ function cluster() {
   const cm = host('cm', 'cm1');
   const c = [host('client', 'c1'), host('client', 'c2'), host('client', 'c3')] as const;
   const raw = mesh([cm.host, ...c.map((x) => x.host)]);
+  // Clients announce themselves at start; let those reports go before a test counts messages.
+  for (const x of c) x.host.tick();
   return { cm, c1: c[0], c2: c[1], c3: c[2], raw };
 }
 
@@ -82,6 +84,7 @@ describe('NodeHost', () => {
 
   it('drops and logs garbage and forged frames, leaving the node unchanged', async () => {
     const { cm, c1, raw } = cluster();
+    await settle();
     const before = JSON.stringify(cm.host.snapshot());
     raw.get('c1->cm1')?.postRaw({ ivy: 1, kind: 'frame', body: { type: 'READ_REQUEST', from: 'c1' } });
     raw.get('c2->cm1')?.send({ type: 'WRITE_REQUEST', from: 'c1', to: 'cm1', epoch: 1, page: 'P1', req: 'c1:1' });
@@ -100,6 +103,33 @@ describe('NodeHost', () => {
     await settle();
     expect(logs(lonely.events).some((l) => l.includes('has no link to cm1'))).toBe(true);
     expect(await Promise.race([pending.then(() => 'done'), settle().then(() => 'waiting')])).toBe('waiting');
+  });
+
+  it('warns once per unreachable peer until a link to it comes back', () => {
+    let t = 0;
+    const a = new NodeHost(makeNode({ role: 'client', id: 'c8' }, t), () => t);
+    hosts.push(a);
+    const events: HostEvent[] = [];
+    a.subscribe((e) => events.push(e));
+    const lost = (to: string) => logs(events).filter((l) => l.includes(`has no link to ${to}`)).length;
+    // The announce report and the request are lost, and so are the retries: cm1 first, then cm2.
+    void a.submit({ kind: 'read', page: 'P1' });
+    for (let i = 0; i < 4; i++) { t += 200; a.tick(); }
+    expect([lost('cm1'), lost('cm2')]).toEqual([1, 1]);
+    const [link] = MemoryTransport.pair(decode);
+    a.connect('cm1', link);
+    link.close();
+    for (let i = 0; i < 2; i++) { t += 200; a.tick(); }
+    expect(lost('cm1')).toBe(2);
+  });
+
+  it('hands each durable state the node asks for to persist, before its messages leave', async () => {
+    const saved: unknown[] = [];
+    const h = new NodeHost(makeNode({ role: 'client', id: 'c7' }, 0), () => 0, (d) => saved.push(d));
+    hosts.push(h);
+    void h.submit({ kind: 'write', page: 'P1', value: 'v' });
+    expect(saved).toHaveLength(1);
+    expect(saved[0]).toMatchObject({ seq: 1, abandoned: [{ req: 'c7:1', page: 'P1' }] });
   });
 
   it('answers invalid operations at once and operations on a CM with an error', async () => {

@@ -89,4 +89,41 @@ describe('Registry', () => {
     await reg.setClientStatus(9, 'killed');
     expect((await reg.list()).clients).toEqual([]);
   });
+
+  it('keeps the latest durable state per node, per kind, across connections, until reset', async () => {
+    const { name, reg } = await fresh();
+    expect(await reg.loadDurable('cm', 'cm1')).toBeUndefined();
+    await reg.saveDurable('cm', 'cm1', { epoch: 1, members: ['c1'] });
+    await reg.saveDurable('cm', 'cm1', { epoch: 3, members: ['c1', 'c2'] });
+    await reg.saveDurable('cm', 'cm2', { epoch: 2, members: [] });
+    const owned = [{ page: 'P1', content: 'kept', version: 4, access: 'write' as const, owner: true }];
+    await reg.saveDurable('client', 'c1', { cm: 'cm2', epoch: 2, seq: 9, owned, handoffs: [], abandoned: [], ghosts: [] });
+    const other = await connect(name);
+    expect(await other.loadDurable('cm', 'cm1')).toEqual({ epoch: 3, members: ['c1', 'c2'] });
+    expect(await other.loadDurable('cm', 'cm2')).toEqual({ epoch: 2, members: [] });
+    expect(await other.loadDurable('client', 'c1')).toMatchObject({ seq: 9, owned });
+    // A client id is not a CM id: the two kinds live in their own stores.
+    expect(await other.loadDurable('cm', 'c1')).toBeUndefined();
+    await other.reset();
+    expect(await reg.loadDurable('cm', 'cm1')).toBeUndefined();
+    expect(await reg.loadDurable('client', 'c1')).toBeUndefined();
+  });
+
+  it('upgrades a version-1 registry without losing its registrations', async () => {
+    const name = `registry-test-${++dbCount}`;
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open(name, 1);
+      req.onupgradeneeded = () => {
+        req.result.createObjectStore('cms', { keyPath: 'role' });
+        req.result.createObjectStore('clients', { keyPath: 'id' })
+          .add({ id: 1, nodeId: 'c1', address: 'tab:old', status: 'started', registeredAt: 0 });
+      };
+      req.onsuccess = () => { req.result.close(); resolve(); };
+      req.onerror = () => reject(req.error);
+    });
+    const reg = await connect(name);
+    expect((await reg.list()).clients.map((c) => c.nodeId)).toEqual(['c1']);
+    await reg.saveDurable('cm', 'cm1', { epoch: 1, members: ['c1'] });
+    expect(await reg.loadDurable('cm', 'cm1')).toEqual({ epoch: 1, members: ['c1'] });
+  });
 });
