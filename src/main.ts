@@ -20,6 +20,9 @@ async function boot(app: IvyApp): Promise<void> {
     const model = new ClusterModel(registry, new Cluster(spawnNodeWorker), tabAddress(), channel);
     await model.refresh();
     app.model = model;
+    // `?debug` hands the model to scripts: the e2e specs drive write streams and time failovers
+    // through it, with no extra controls in the page.
+    if (new URLSearchParams(location.search).has('debug')) Object.assign(window, { ivy: model });
   } catch (e) {
     app.failure = `could not open the cluster registry (IndexedDB): ${(e as Error).message}`;
   }

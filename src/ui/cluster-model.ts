@@ -1,8 +1,10 @@
 // The dashboard's state and actions: the registry (shared by every tab) and the node workers
 // running in this tab. Components render it and call its actions; it holds no protocol logic.
-import { clientNumber, type NodeId } from '../protocol/ids.ts';
+import { clientNumber, isCmId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import type { Registry, RegistryContents } from '../registry/registry.ts';
 import type { Cluster } from '../workers/cluster.ts';
+import type { NodeSpec } from '../workers/make-node.ts';
+import { CmWatch, type CmStatus } from './cm-watch.ts';
 
 export const REGISTRY_CHANNEL = 'ivy-registry';
 
@@ -22,6 +24,7 @@ export class ClusterModel {
   private readonly listeners = new Set<() => void>();
   private readonly onNotice = (e: MessageEvent): void => void this.heardFromTab(e.data);
   private readonly stopWatchingCluster: () => void;
+  private readonly cms: CmWatch;
 
   constructor(
     private readonly registry: Registry,
@@ -32,6 +35,16 @@ export class ClusterModel {
   ) {
     channel?.addEventListener('message', this.onNotice);
     this.stopWatchingCluster = cluster.onChange(() => this.changed());
+    this.cms = new CmWatch(cluster, () => this.changed());
+  }
+
+  /** The acting CM among those running here, with its epoch; null while none acts. */
+  acting(): CmStatus | null {
+    return this.cms.acting();
+  }
+
+  cmStatuses(): CmStatus[] {
+    return this.cms.statuses();
   }
 
   rows(): RegistryRow[] {
@@ -63,7 +76,9 @@ export class ClusterModel {
     await this.registryChanged();
     if (!r.ok) throw new Error(r.error);
     const label = `${r.record.role} CM ${r.record.nodeId}`;
-    return this.run(label, () => this.cluster.start({ role: 'cm', id: r.record.nodeId }));
+    return this.run(label, () => this.cluster.start({
+      role: 'cm', id: r.record.nodeId, start: r.record.role, members: this.clientIds(), store: this.registry.name,
+    }));
   }
 
   /** The seed's "Start client": the next id, whichever tab asks. */
@@ -71,7 +86,33 @@ export class ClusterModel {
     const r = await this.registry.registerClient(this.address);
     await this.registryChanged();
     if (!r.ok) throw new Error(r.error);
-    return this.run(`client ${r.record.nodeId}`, () => this.cluster.start({ role: 'client', id: r.record.nodeId }));
+    const spec: NodeSpec = { role: 'client', id: r.record.nodeId, store: this.registry.name };
+    return this.run(`client ${r.record.nodeId}`, () => this.cluster.start(spec));
+  }
+
+  /**
+   * Reboots a registered node that does not run here, on its old identity and from what it
+   * persisted: cm1 with restartCM (it takes the title back), cm2 with restartBackup (standby),
+   * a client with the pages it owned.
+   */
+  async restart(id: NodeId): Promise<string> {
+    await this.refresh();
+    if (this.cluster.get(id)) throw new Error(`${id} is running in this tab; kill it before restarting it`);
+    if (isCmId(id)) {
+      if (!this.contents.cms.some((c) => c.nodeId === id)) throw new Error(`${id} is not registered; Start CM registers it`);
+      const start = id === PRIMARY_CM ? 'restartCM' : 'restartBackup';
+      const durable = await this.registry.loadDurable('cm', id);
+      const spec: NodeSpec = { role: 'cm', id, start, members: this.clientIds(), durable, store: this.registry.name };
+      const was = durable ? `last epoch ${durable.epoch}` : 'nothing persisted';
+      return this.run(`${id} again with ${start} (${was})`, () => this.cluster.start(spec));
+    }
+    const n = clientNumber(id);
+    if (n === null || !this.contents.clients.some((c) => c.id === n)) throw new Error(`${id} is not registered`);
+    const durable = await this.registry.loadDurable('client', id);
+    await this.registry.setClientStatus(n, 'started');
+    await this.registryChanged();
+    const kept = durable ? `${durable.owned.length} owned page(s) persisted` : 'nothing persisted';
+    return this.run(`client ${id} again (${kept})`, () => this.cluster.start({ role: 'client', id, durable, store: this.registry.name }));
   }
 
   async kill(id: NodeId): Promise<string> {
@@ -94,6 +135,12 @@ export class ClusterModel {
   dispose(): void {
     this.channel?.removeEventListener('message', this.onNotice);
     this.stopWatchingCluster();
+    this.cms.dispose();
+  }
+
+  /** Every registered client: the members a CM asks for reports when it takes over. */
+  private clientIds(): NodeId[] {
+    return this.contents.clients.map((c) => c.nodeId);
   }
 
   private async run(label: string, start: () => ReturnType<Cluster['start']>): Promise<string> {

@@ -1,20 +1,35 @@
-// The in-page cluster: the seed's start/reset actions, the registry, and one card per node.
+// The in-page cluster: the seed's start/reset actions, which CM acts, the registry (with
+// Restart), the cluster console, and one card per node.
 import { html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
+import { runClusterCommand } from './cluster-commands.ts';
 import type { ClusterModel } from './cluster-model.ts';
 import { LightElement } from './light-element.ts';
+import type { ConsoleLine } from './node-console.ts';
 import './node-card.ts';
+import './node-console.ts';
 import './registry-view.ts';
+
+const CONSOLE_LINES_MAX = 100;
+
+function actingText(model: ClusterModel): string {
+  const acting = model.acting();
+  const others = model.cmStatuses().filter((s) => s.id !== acting?.id).map((s) => `${s.id} ${s.role}`);
+  const head = acting ? `acting CM: ${acting.id}, epoch ${acting.epoch}` : 'no CM acts in this tab';
+  return [head, ...others].join(' · ');
+}
 
 export class ClusterView extends LightElement {
   static override properties = {
     model: { attribute: false },
     status: { state: true },
     confirmingReset: { state: true },
+    lines: { state: true },
   };
   declare model: ClusterModel | null;
   declare status: { ok: boolean; text: string } | null;
   declare confirmingReset: boolean;
+  declare lines: readonly ConsoleLine[];
   private stopListening: (() => void) | null = null;
 
   constructor() {
@@ -22,6 +37,7 @@ export class ClusterView extends LightElement {
     this.model = null;
     this.status = null;
     this.confirmingReset = false;
+    this.lines = [];
   }
 
   override connectedCallback(): void {
@@ -57,7 +73,13 @@ export class ClusterView extends LightElement {
         </div>` : nothing}
       <p class=${this.status?.ok === false ? 'status error' : 'status'} role="status" aria-label="cluster status"
         >${this.status?.text ?? ''}</p>
-      <ivy-registry-view .rows=${model.rows()} address=${model.address}></ivy-registry-view>
+      <p class="acting" role="status" aria-label="acting CM">${actingText(model)}</p>
+      <ivy-registry-view .rows=${model.rows()} address=${model.address}
+        @restart-node=${(e: CustomEvent<string>) => this.act(() => model.restart(e.detail))}></ivy-registry-view>
+      <div class="cluster-console" role="group" aria-label="cluster console">
+        <h2>cluster console <small class="muted">1 · 2 · restartCM · restartBackup · restart &lt;node&gt; · kill &lt;node&gt;</small></h2>
+        <ivy-console .lines=${this.lines} label="cluster" @command=${this.onCommand}></ivy-console>
+      </div>
       <div class="cards" @kill-node=${(e: CustomEvent<string>) => this.act(() => model.kill(e.detail))}>
         ${repeat(model.cluster.nodes(), (h) => h.id, (h) => html`<ivy-node-card .handle=${h}></ivy-node-card>`)}
       </div>`;
@@ -67,6 +89,18 @@ export class ClusterView extends LightElement {
   private listen(): void {
     if (this.stopListening || !this.model || !this.isConnected) return;
     this.stopListening = this.model.onChange(() => this.requestUpdate());
+  }
+
+  private async onCommand(e: CustomEvent<string>): Promise<void> {
+    const model = this.model;
+    if (!model) return;
+    this.appendLines({ kind: 'input', text: e.detail });
+    const answer = await runClusterCommand(e.detail, model);
+    this.appendLines(...answer.lines.map((text) => ({ kind: answer.ok ? 'ok' as const : 'error' as const, text })));
+  }
+
+  private appendLines(...lines: ConsoleLine[]): void {
+    this.lines = [...this.lines, ...lines].slice(-CONSOLE_LINES_MAX);
   }
 
   private async act(action: () => Promise<string>): Promise<void> {

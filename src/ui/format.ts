@@ -28,10 +28,12 @@ export function cmRows(s: Pick<ManagerSnapshot, 'pages'>): string[][] {
     p.owner ?? NO_OWNER,
     p.copySet.join(', ') || NO_OWNER,
     [...(p.active ? [`${p.active.req} (${p.active.kind}, active)`] : []), ...p.queued].join(', ') || NO_OWNER,
+    p.note ?? NO_OWNER,
   ]);
 }
 
-export const CM_HEADERS = ['page', 'owner', 'copy set', 'queued requests'];
+/** `note` says why a page waits after a takeover ("waiting for c3 to report", "lost with c3"). */
+export const CM_HEADERS = ['page', 'owner', 'copy set', 'queued requests', 'note'];
 
 export function clientRows(s: Pick<ClientSnapshot, 'pages'>): string[][] {
   return s.pages.map((p) => [p.page, p.content ?? '(empty)', p.access, p.owner ? 'yes' : 'no']);

@@ -2,6 +2,7 @@
 // the message trace and the command console.
 import { html, nothing, type PropertyValues } from 'lit';
 import { PRIMARY_CM } from '../protocol/ids.ts';
+import type { NodeState } from '../workers/make-node.ts';
 import type { NodeHandle } from '../workers/node-handle.ts';
 import { describeResult } from './format.ts';
 import { emit, LightElement } from './light-element.ts';
@@ -15,6 +16,13 @@ import './page-form.ts';
 export function nodeLabel(handle: Pick<NodeHandle, 'id' | 'role'>): string {
   if (handle.role === 'client') return `client ${handle.id}`;
   return `${handle.id === PRIMARY_CM ? 'primary' : 'backup'} CM ${handle.id}`;
+}
+
+/** A CM's role and epoch, or the CM a client follows: what changes at a failover. */
+export function standing(state: NodeState | null): string {
+  if (!state) return '';
+  if (state.role === 'cm') return `${state.snapshot.role}, epoch ${state.snapshot.epoch}`;
+  return `follows ${state.snapshot.cm}, epoch ${state.snapshot.epoch}`;
 }
 
 export class NodeCard extends LightElement {
@@ -42,6 +50,7 @@ export class NodeCard extends LightElement {
       <section class="card ${handle.role}" aria-label=${label}>
         <header>
           <h3>${label}</h3>
+          <span class="standing" aria-label=${`${handle.id} standing`}>${standing(node.state)}</span>
           <button class="danger" aria-label=${`Kill ${handle.id}`}
             @click=${() => emit(this, 'kill-node', handle.id)}>Kill</button>
         </header>

@@ -10,14 +10,14 @@ export function clientCard(page: Page, id: string): Locator {
 }
 
 export async function startCm(page: Page, label = 'primary CM cm1'): Promise<Locator> {
-  await page.getByRole('button', { name: 'Start CM' }).click();
+  await page.getByRole('button', { name: 'Start CM', exact: true }).click();
   const c = card(page, label);
   await expect(c).toBeVisible();
   return c;
 }
 
 export async function startClient(page: Page, id: string): Promise<Locator> {
-  await page.getByRole('button', { name: 'Start client' }).click();
+  await page.getByRole('button', { name: 'Start client', exact: true }).click();
   const c = clientCard(page, id);
   await expect(c).toBeVisible();
   return c;

@@ -84,4 +84,48 @@ describe('ClusterModel', () => {
     const started = await Promise.all([a.startClient(), b.startClient(), a.startClient(), b.startClient()]);
     expect(started.map((s) => s.replace('started client ', '')).sort()).toEqual(['c1', 'c2', 'c3', 'c4']);
   });
+
+  it('restarts a killed client on its id with the pages it owned, from IndexedDB', async () => {
+    const db = `model-${++dbCount}`;
+    const m = await tab(db, 'tab:a');
+    await m.startCm();
+    await m.startClient();
+    await m.startClient();
+    expect(await m.cluster.get('c1')?.writePage('P1', 'kept')).toMatchObject({ ok: true });
+    const registry = await Registry.open(db);
+    cleanups.push(() => registry.close());
+    await vi.waitFor(async () => expect((await registry.loadDurable('client', 'c1'))?.owned).toHaveLength(1));
+    await m.kill('c1');
+    await expect(m.restart('c2')).rejects.toThrow('c2 is running in this tab');
+    await expect(m.restart('c9')).rejects.toThrow('c9 is not registered');
+    expect(await m.restart('c1')).toBe('started client c1 again (1 owned page(s) persisted)');
+    expect(m.rows().find((r) => r.nodeId === 'c1')).toMatchObject({ status: 'started', runningHere: true });
+    expect(await m.cluster.get('c1')?.readPage('P1')).toEqual({ ok: true, value: 'kept', local: true });
+    expect(await m.cluster.get('c2')?.readPage('P1')).toMatchObject({ ok: true, value: 'kept' });
+  });
+
+  it('fails over when the primary is killed; restartCM takes the title back, restartBackup stands by', async () => {
+    const m = await tab(`model-${++dbCount}`, 'tab:a');
+    await m.startCm();
+    await m.startCm();
+    await m.startClient();
+    await vi.waitFor(() => expect(m.cmStatuses()).toEqual([
+      { id: 'cm1', role: 'acting', epoch: 1 }, { id: 'cm2', role: 'standby', epoch: 1 },
+    ]));
+    expect(await m.cluster.get('c1')?.writePage('P1', 'before')).toMatchObject({ ok: true });
+    await m.kill('cm1');
+    await vi.waitFor(() => expect(m.acting()).toEqual({ id: 'cm2', role: 'acting', epoch: 2 }), { timeout: 5000 });
+    await expect(m.restart('cm2')).rejects.toThrow('kill it before restarting it');
+    expect(await m.restart('cm1')).toBe('started cm1 again with restartCM (last epoch 1)');
+    await vi.waitFor(() => expect(m.cmStatuses()).toEqual([
+      { id: 'cm1', role: 'acting', epoch: 3 }, { id: 'cm2', role: 'standby', epoch: 3 },
+    ]), { timeout: 5000 });
+    await m.kill('cm2');
+    expect(await m.restart('cm2')).toBe('started cm2 again with restartBackup (last epoch 3)');
+    await vi.waitFor(() => expect(m.cmStatuses()).toEqual([
+      { id: 'cm1', role: 'acting', epoch: 3 }, { id: 'cm2', role: 'standby', epoch: 3 },
+    ]), { timeout: 5000 });
+    expect(await m.cluster.get('c1')?.writePage('P2', 'after')).toMatchObject({ ok: true });
+    expect(await m.cluster.get('c1')?.readPage('P1')).toMatchObject({ ok: true, value: 'before' });
+  });
 });

@@ -58,6 +58,7 @@ const cmState: PrintableState = {
       { page: 'P1', owner: 'c1', copySet: ['c2', 'c3'], version: 1, active: null, queued: [] },
       { page: 'P2', owner: null, copySet: [], version: 0,
         active: { kind: 'write', req: 'c2:4', requester: 'c2', phase: 'invalidating' }, queued: ['c3:1'] },
+      { page: 'P3', owner: null, copySet: [], version: 2, active: null, queued: [], note: 'waiting for c3 to report' },
     ],
   },
 };
@@ -71,12 +72,13 @@ const clientState: NodeState = {
 };
 
 describe('printLines', () => {
-  it('shows the CM metadata: owner, copy set and queued requests', () => {
+  it('shows the CM metadata: owner, copy set, queued requests and why a page waits', () => {
     expect(printLines(cmState)).toEqual([
       'cm1 metadata:',
-      'page | owner | copy set | queued requests',
-      'P1   | c1    | c2, c3   | -',
-      'P2   | -     | -        | c2:4 (write, active), c3:1',
+      'page | owner | copy set | queued requests            | note',
+      'P1   | c1    | c2, c3   | -                          | -',
+      'P2   | -     | -        | c2:4 (write, active), c3:1 | -',
+      'P3   | -     | -        | -                          | waiting for c3 to report',
     ]);
   });
 
