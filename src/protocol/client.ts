@@ -44,6 +44,12 @@ export interface ClientConfig {
   durable?: ClientDurable;
   /** Reports to the CM at once, so that a CM that never heard of this client learns of it. */
   announce?: boolean;
+  /**
+   * Where request numbering starts without a disk. A node restarted blank must not reuse the
+   * ids of its earlier life (the CM and other clients remember them), so hosts pass a value
+   * that grows across incarnations (wall-clock milliseconds, or the simulator's time).
+   */
+  seqStart?: number;
 }
 
 export type OpRequest = { kind: 'read'; page: PageId } | { kind: 'write'; page: PageId; value: string };
@@ -115,6 +121,7 @@ export class ClientNode implements IvyNode {
     this.epoch = cfg.epoch ?? 1;
     this.pageSizeBytes = cfg.pageSizeBytes ?? PAGE_SIZE_BYTES_DEFAULT;
     this.timing = cfg.timing ?? TIMING_DEFAULTS;
+    this.seq = Math.max(0, Math.floor(cfg.seqStart ?? 0));
     if (cfg.durable) this.restore(cfg.durable);
     if (cfg.durable || cfg.announce) this.report();
   }
@@ -229,7 +236,7 @@ export class ClientNode implements IvyNode {
   private restore(d: ClientDurable): void {
     this.cm = d.cm;
     this.epoch = d.epoch;
-    this.seq = d.seq;
+    this.seq = Math.max(this.seq, d.seq);
     for (const { page, ...e } of d.owned) this.pages.set(page, e);
     for (const h of d.handoffs) this.handoffs.set(h.page, h);
     for (const a of d.abandoned) this.abandoned.set(a.req, a.page);
@@ -325,6 +332,12 @@ export class ClientNode implements IvyNode {
 
   private onWriteForward(page: PageId, req: ReqId, requester: NodeId, epoch: number): void {
     const ghost = this.ghosts.get(req);
+    if (ghost && this.pages.get(page)?.owner) {
+      // The page came back here after that handoff completed: this forward is a stale repeat,
+      // and obeying it would hand the current page to a requester that no longer wants it.
+      this.out.log('warn', `${this.id} ignored a stale WRITE_FORWARD ${page} ${req}`);
+      return;
+    }
     if (ghost) {
       // A repeated forward: the first PAGE may have died with a crashed requester. Send the
       // same page again; a requester that already has it ignores the copy.

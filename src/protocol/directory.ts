@@ -95,7 +95,12 @@ export class PageDirectory {
     }
     const s = this.page(page);
     const { client, seq } = parseReqId(req);
-    if (seq <= (this.lastDone.get(client) ?? 0)) return;
+    if (seq <= (this.lastDone.get(client) ?? 0)) {
+      // Served already: a late repeat, which its client ignores, or a client that came back
+      // without its disk and reused an id; either way it gets an answer, not silence.
+      this.reject(page, req, from, `request ${req} was already served`);
+      return;
+    }
     if (s.active?.req === req || s.queue.some((r) => r.req === req)) return;
     s.queue.push({ kind, req, requester: from, since: now });
     this.pump(page, now);
@@ -247,9 +252,11 @@ export class PageDirectory {
 
   private fail(page: PageId, r: Request, reason: string): void {
     this.markDone(r.req);
-    this.host.out.send({
-      type: 'REQUEST_FAILED', from: this.host.id, to: r.requester, epoch: this.host.epoch, page, req: r.req, reason,
-    });
+    this.reject(page, r.req, r.requester, reason);
+  }
+
+  private reject(page: PageId, req: ReqId, to: NodeId, reason: string): void {
+    this.host.out.send({ type: 'REQUEST_FAILED', from: this.host.id, to, epoch: this.host.epoch, page, req, reason });
   }
 
   // --- reports --------------------------------------------------------------------------
@@ -285,6 +292,11 @@ export class PageDirectory {
       if (h) s.transit = { ...h, from: c };
       else s.lostWith = c;
       this.host.changed(page);
+      if (s.lostWith !== null && a?.kind === 'read' && a.phase === 'forwarded') {
+        this.fail(page, a, `page ${page} lost with client ${c}`);
+        s.active = null;
+        return;
+      }
     }
     // The requester of a read being served may be about to receive its copy: keep it listed.
     const reading = a?.kind === 'read' && a.requester === c && r.inFlight?.req === a.req;

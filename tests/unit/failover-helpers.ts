@@ -124,8 +124,9 @@ export class Net {
     const durable = opts.withDisk ? this.disks.get(id) as ClientDurable | undefined : undefined;
     if (opts.withDisk && !durable) throw new Error(`${id} has nothing on disk`);
     if (!opts.withDisk) this.disks.delete(id);
-    const c = new ClientNode({ id, timing: T, durable, announce: opts.announce ?? false });
-    // A new incarnation numbers its operations from 1 again: forget the old one's outcomes.
+    // As a host must: a blank incarnation numbers its requests past any earlier one's.
+    const c = new ClientNode({ id, timing: T, durable, announce: opts.announce ?? false, seqStart: 1000 + this.now * 1000 });
+    // A new incarnation numbers its operations (op ids) from 1 again: forget the old one's outcomes.
     this.done.set(id, []);
     this.add(c);
     return c;

@@ -272,9 +272,9 @@ describe('failover: operations caught mid-flight', () => {
       'c2->cm2 WRITE_CONFIRMATION(WC) P1 c2:1 e2 v2',
     ]);
     expect(net.client('c2').entry('P1')).toMatchObject({ content: 'b', version: 2, owner: true });
-    // A retry that arrives after completion changes nothing and gets no answer.
+    // A retry that arrives after completion changes nothing; its answer is ignored by c2.
     net.inject(dup);
-    expect(net.pending()).toEqual([]);
+    expect(net.pending()).toEqual(['cm2->c2 REQUEST_FAILED(RX) P1 c2:1 e2']);
     settleTo(net, 1500);
     expect(net.meta('cm2', 'P1')).toEqual({ owner: 'c2', copySet: [], version: 2 });
     expect(net.opsDone('c2')).toHaveLength(1);
@@ -498,7 +498,7 @@ describe('failover: a client restarted without its disk', () => {
   // served; nothing from a CM reaches the new c1, so after requestDeadlineMs it fails with the
   // wrong diagnosis "no central manager reachable" while cm1 is up. Every one of the next N
   // requests fails so, N being the old incarnation's last sequence number.
-  it.fails('the blank owner\'s own read of the lost page is answered (request ids reused after a blank restart are dropped)', () => {
+  it('the blank owner\'s own read of the lost page is answered (request ids reused after a blank restart are dropped)', () => {
     const net = blankOwner(true);
     const r = net.readValue('c1', 'P1');
     expect(r).toEqual({ ok: false, error: 'page P1 lost with client c1', certain: true });
@@ -510,7 +510,7 @@ describe('failover: a client restarted without its disk', () => {
   //   c2->cm1 RQ P1 c2:1; cm1->c1 RF P1 c2:1 (c1 is blank: ignored)
   //   t+150: cm1->c1 RF again, cm1->c2 CC, cm1->c1 CC; c1->cm1 CR (pages: []) => P1 lost with c1
   //   t+300 .. t+1350: cm1->c2 CC only; then cm1->c2 RX "page P1: owner CM did not answer"
-  it.fails('a read in flight when the CM learns the page is lost fails with "page P1 lost with client c1"', () => {
+  it('a read in flight when the CM learns the page is lost fails with "page P1 lost with client c1"', () => {
     const net = blankOwner(false);
     expect(net.pending()).toEqual([]);
     const r = net.readValue('c2', 'P1');
@@ -527,7 +527,7 @@ describe('failover: a client restarted without its disk', () => {
   //   c1->cm2 WC P1 c1:1 v2: "cm2 ignored c1's stale claim of P1 v2" (c2 owns v3)
   // Two clients own P1 with write access ('z' and 'y'); cm2 keeps c1:1 active for ever
   // (re-sending WF, ignored claims), so every later request for P1 waits and times out.
-  it.fails('a blank client\'s reused request id never makes a second owner out of an old ghost', () => {
+  it('a blank client\'s reused request id never makes a second owner out of an old ghost', () => {
     const net = boot();
     net.writeValue('c2', 'P1', 'a');
     net.writeValue('c1', 'P1', 'x');

@@ -153,8 +153,9 @@ describe('CentralManager: queueing and idempotence', () => {
     step(cm, RC('c2', 'P1', 'c2:1'), IC('c2', 'P1', 'c3:1'), WC('c3', 'P1', 'c3:1', 2));
     const done = view(cm, 'P1');
     expect(done).toEqual({ owner: 'c3', copySet: [], version: 2, active: null, queued: [] });
-    expect(step(cm, WQ('c3', 'P1', 'c3:1'))).toEqual([]);
-    expect(step(cm, RQ('c2', 'P1', 'c2:1'))).toEqual([]);
+    // A repeat after completion is answered (its client, done already, ignores the answer).
+    expect(step(cm, WQ('c3', 'P1', 'c3:1'))).toEqual(['cm1->c3 REQUEST_FAILED(RX) P1 c3:1 e1']);
+    expect(step(cm, RQ('c2', 'P1', 'c2:1'))).toEqual(['cm1->c2 REQUEST_FAILED(RX) P1 c2:1 e1']);
     expect(view(cm, 'P1')).toEqual(done);
     // A fresh id from the same client is served.
     expect(step(cm, RQ('c2', 'P1', 'c2:2'))).toEqual(['cm1->c3 READ_FORWARD(RF) P1 c2:2 e1 for c2']);
