@@ -492,24 +492,16 @@ describe('failover: a client restarted without its disk', () => {
     expect(outcome(net.readValue('c2', 'P1'))).toEqual({ ok: true, value: 'new' });
   });
 
-  // BUG: a blank client numbers its requests from 1 again, and the CM drops any request whose
-  // sequence number it has already completed for that client (PageDirectory.lastDone), without
-  // an answer. c1's own first request after the restart (c1:1, like the old write) is never
-  // served; nothing from a CM reaches the new c1, so after requestDeadlineMs it fails with the
-  // wrong diagnosis "no central manager reachable" while cm1 is up. Every one of the next N
-  // requests fails so, N being the old incarnation's last sequence number.
+  // Regression: a blank client once numbered its requests from 1 again and the CM dropped
+  // every id it had already served, silently; now hosts pass seqStart and the CM answers.
   it('the blank owner\'s own read of the lost page is answered (request ids reused after a blank restart are dropped)', () => {
     const net = blankOwner(true);
     const r = net.readValue('c1', 'P1');
     expect(r).toEqual({ ok: false, error: 'page P1 lost with client c1', certain: true });
   });
 
-  // BUG: without the announce report the CM learns of the loss only from the report it asks
-  // for on its first re-send of READ_FORWARD (owner := null, lostWith := c1), but it keeps the
-  // read active, re-sends nothing, and fails it after cmAttemptsMax re-sends blaming "owner CM".
-  //   c2->cm1 RQ P1 c2:1; cm1->c1 RF P1 c2:1 (c1 is blank: ignored)
-  //   t+150: cm1->c1 RF again, cm1->c2 CC, cm1->c1 CC; c1->cm1 CR (pages: []) => P1 lost with c1
-  //   t+300 .. t+1350: cm1->c2 CC only; then cm1->c2 RX "page P1: owner CM did not answer"
+  // Regression: without the announce report the CM learns of the loss from the report it asks
+  // for on its first re-send; the read in flight must then fail with the loss, not a timeout.
   it('a read in flight when the CM learns the page is lost fails with "page P1 lost with client c1"', () => {
     const net = blankOwner(false);
     expect(net.pending()).toEqual([]);
@@ -517,16 +509,9 @@ describe('failover: a client restarted without its disk', () => {
     expect(r).toEqual({ ok: false, error: 'page P1 lost with client c1', certain: true });
   });
 
-  // BUG (safety): request ids reused after a blank restart collide with ghosts. Under cm1,
-  // c2:1 writes P1 'a'; c1:1 writes 'x' (c2 hands P1 to c1 and keeps ghost[c1:1] = 'a' v1);
-  // c2:2 writes 'y' (v3). cm1 dies, cm2 takes over (epoch 2, fresh lastDone). c1 restarts
-  // blank and writes 'z' as c1:1 again:
-  //   c1->cm2 WQ P1 c1:1; cm2->c2 WF P1 c1:1 for c1
-  //   c2 finds ghost[c1:1] and re-sends it: c2->c1 PAGE(WD) P1 c1:1 "a" v1, keeping P1 'y' v3
-  //   c1 installs it as its write: owns P1 'z' v2 with write access; acknowledges 'z'
-  //   c1->cm2 WC P1 c1:1 v2: "cm2 ignored c1's stale claim of P1 v2" (c2 owns v3)
-  // Two clients own P1 with write access ('z' and 'y'); cm2 keeps c1:1 active for ever
-  // (re-sending WF, ignored claims), so every later request for P1 waits and times out.
+  // Regression (safety): a reused request id once matched an old ghost at the page's current
+  // owner, which re-sent the stale page and kept its own: two owners. Now ids never repeat
+  // (seqStart) and an owner ignores a forward whose ghost it has outlived.
   it('a blank client\'s reused request id never makes a second owner out of an old ghost', () => {
     const net = boot();
     net.writeValue('c2', 'P1', 'a');
