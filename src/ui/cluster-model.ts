@@ -112,7 +112,8 @@ export class ClusterModel {
     await this.registry.setClientStatus(n, 'started');
     await this.registryChanged();
     const kept = durable ? `${durable.owned.length} owned page(s) persisted` : 'nothing persisted';
-    return this.run(`client ${id} again (${kept})`, () => this.cluster.start({ role: 'client', id, durable, store: this.registry.name }));
+    const spec: NodeSpec = { role: 'client', id, durable, seqStart: Date.now(), store: this.registry.name };
+    return this.run(`client ${id} again (${kept})`, () => this.cluster.start(spec));
   }
 
   async kill(id: NodeId): Promise<string> {

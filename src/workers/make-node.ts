@@ -26,6 +26,12 @@ export type NodeSpec =
     role: 'client';
     /** What this client id persisted before its crash: the pages it owned survive. */
     durable?: ClientDurable;
+    /**
+     * Where request numbering starts. A restart passes the wall clock: the durable state may
+     * lag its last request (writes are asynchronous) or be missing, and a reused request id
+     * would be answered with an earlier life's result.
+     */
+    seqStart?: number;
   };
 
 /** What `print` shows: the CM's metadata table or a client's page store. */
@@ -46,7 +52,7 @@ const CM_STARTS: readonly unknown[] = ['primary', 'backup', 'restartCM', 'restar
 /** Null when the spec names a valid node, else why not. Specs cross a worker boundary. */
 export function nodeSpecError(spec: unknown): string | null {
   if (typeof spec !== 'object' || spec === null) return 'node spec must be an object';
-  const { role, id, start, members, durable, store } = spec as Record<string, unknown>;
+  const { role, id, start, members, durable, store, seqStart } = spec as Record<string, unknown>;
   if (role !== 'cm' && role !== 'client') return `unknown node role ${JSON.stringify(role)}`;
   if (typeof id !== 'string') return 'node id must be a string';
   if (role === 'cm' && !isCmId(id)) return `a CM is cm1 or cm2, not ${JSON.stringify(id)}`;
@@ -58,6 +64,9 @@ export function nodeSpecError(spec: unknown): string | null {
   // Durable state is what this origin's own hosts wrote to IndexedDB; only its shape is checked.
   if (durable !== undefined && (typeof durable !== 'object' || durable === null)) return 'durable state must be an object';
   if (store !== undefined && typeof store !== 'string') return 'store must be a database name';
+  if (seqStart !== undefined && !(Number.isSafeInteger(seqStart) && (seqStart as number) >= 0)) {
+    return 'seqStart must be a non-negative integer';
+  }
   return null;
 }
 
@@ -71,7 +80,9 @@ export function makeNode(spec: NodeSpec, now: number): MadeNode {
   }
   // A client started in the page may be news to the acting CM (it was not a member when the CM
   // started, or the CM took over since): it announces itself with a report.
-  const client = new ClientNode({ id: spec.id, pageSizeBytes: PAGE_SIZE_BYTES, announce: true, durable: spec.durable });
+  const client = new ClientNode({
+    id: spec.id, pageSizeBytes: PAGE_SIZE_BYTES, announce: true, durable: spec.durable, seqStart: spec.seqStart,
+  });
   return {
     node: client,
     snapshot: () => ({ role: 'client', snapshot: client.snapshot() }),

@@ -102,6 +102,9 @@ describe('ClusterModel', () => {
     expect(m.rows().find((r) => r.nodeId === 'c1')).toMatchObject({ status: 'started', runningHere: true });
     expect(await m.cluster.get('c1')?.readPage('P1')).toEqual({ ok: true, value: 'kept', local: true });
     expect(await m.cluster.get('c2')?.readPage('P1')).toMatchObject({ ok: true, value: 'kept' });
+    // Its request ids continue from the wall clock, never from a persisted number that may lag.
+    expect(await m.cluster.get('c1')?.writePage('P2', 'new')).toMatchObject({ ok: true });
+    await vi.waitFor(async () => expect((await registry.loadDurable('client', 'c1'))?.seq).toBeGreaterThan(1e12));
   });
 
   it('fails over when the primary is killed; restartCM takes the title back, restartBackup stands by', async () => {

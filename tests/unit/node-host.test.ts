@@ -170,4 +170,25 @@ describe('nodeSpecError', () => {
     expect(nodeSpecError({ role: 'boss', id: 'c1' })).toMatch(/role/);
     expect(nodeSpecError(null)).toMatch(/object/);
   });
+
+  it('checks the restart fields of a spec: CM start, members, durable state, request numbering', () => {
+    expect(nodeSpecError({ role: 'cm', id: 'cm2', start: 'restartBackup', members: ['c1'], durable: { epoch: 2, members: [] } })).toBeNull();
+    expect(nodeSpecError({ role: 'client', id: 'c1', seqStart: 1_700_000_000_000, store: 'ivy-registry' })).toBeNull();
+    expect(nodeSpecError({ role: 'cm', id: 'cm1', start: 'reboot' })).toMatch(/unknown CM start/);
+    expect(nodeSpecError({ role: 'cm', id: 'cm1', members: ['cm3'] })).toMatch(/members/);
+    expect(nodeSpecError({ role: 'client', id: 'c1', durable: 'pages' })).toMatch(/durable/);
+    expect(nodeSpecError({ role: 'client', id: 'c1', seqStart: -1 })).toMatch(/seqStart/);
+    expect(nodeSpecError({ role: 'client', id: 'c1', store: 7 })).toMatch(/store/);
+  });
+
+  it('builds a rebooting CM from its spec: restartCM rejoins, restartBackup stands by, epoch and members kept', () => {
+    const state = (spec: Parameters<typeof makeNode>[0]) => {
+      const s = makeNode(spec, 0).snapshot();
+      return s.role === 'cm' ? [s.snapshot.role, s.snapshot.epoch, s.snapshot.members] : null;
+    };
+    expect(state({ role: 'cm', id: 'cm1', members: ['c1'] })).toEqual(['acting', 1, ['c1']]);
+    expect(state({ role: 'cm', id: 'cm1', start: 'restartCM', durable: { epoch: 3, members: ['c2'] } })).toEqual(['rejoining', 3, ['c2']]);
+    expect(state({ role: 'cm', id: 'cm2', start: 'restartBackup', members: ['c1'], durable: { epoch: 4, members: [] } }))
+      .toEqual(['standby', 4, ['c1']]);
+  });
 });
