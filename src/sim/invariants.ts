@@ -30,15 +30,18 @@ function exclusivity(page: PageId, holders: Holders): string | null {
 /**
  * When the acting CM has heard from everyone and nothing about the page is active or in
  * transit, its metadata matches the clients: the same owner, and every reader in the copy set
- * (the copy set may be larger: a holder that gave up a read stays listed, which is safe).
+ * (under faults the copy set may be larger: a holder that gave up a read stays listed, which
+ * is safe; without faults it must be exact).
  */
-function agreement(p: ManagerSnapshot['pages'][number], holders: Holders): string | null {
+function agreement(p: ManagerSnapshot['pages'][number], holders: Holders, exact: boolean): string | null {
   const owner = holders.find((h) => h.e.owner);
   if ((owner?.id ?? null) !== p.owner) {
     return `${p.page} CM says owner ${p.owner}, clients say ${owner?.id ?? 'none'}`;
   }
   const strays = holders.filter((h) => !h.e.owner && !p.copySet.includes(h.id)).map((h) => h.id);
   if (strays.length > 0) return `${p.page} readers [${strays.join(',')}] missing from copy set [${p.copySet.join(',')}]`;
+  const idle = p.copySet.filter((n) => !holders.some((h) => h.id === n));
+  if (exact && idle.length > 0) return `${p.page} copy set lists [${idle.join(',')}] who hold nothing`;
   const versions = new Set(holders.map((h) => `${h.e.version}:${h.e.content}`));
   if (versions.size > 1) return `${p.page} copies disagree: ${[...versions].join(' | ')}`;
   return null;
@@ -55,6 +58,8 @@ export function checkCluster(
   clients: ReadonlyMap<NodeId, ClientNode>,
   messagesInFlight: (page: PageId) => number,
   settled: boolean,
+  /** Without faults the copy set is exactly the readers; a failed read may leave it larger. */
+  exactCopySet = false,
 ): string | null {
   const pages = new Set<PageId>();
   for (const c of clients.values()) for (const p of c.snapshot().pages) pages.add(p.page);
@@ -65,7 +70,7 @@ export function checkCluster(
   if (!cm || !settled || cm.role !== 'acting' || cm.unreported.length > 0) return null;
   for (const p of cm.pages) {
     if (!quiet(p, clients, messagesInFlight(p.page))) continue;
-    const problem = agreement(p, holdersOf(p.page, clients));
+    const problem = agreement(p, holdersOf(p.page, clients), exactCopySet);
     if (problem) return problem;
   }
   return null;

@@ -301,7 +301,8 @@ export class Simulation {
     // Metadata agreement is only owed by a CM that has heard from every client and is unfenced.
     const settled = !this.faultsActive && clients.size === this.clientIds.length && this.actingCms().length === 1 &&
       snapshot !== null && [...clients.values()].every((c) => c.snapshot().epoch === snapshot.epoch);
-    const problem = checkCluster(snapshot, clients, (page) => this.inFlightPerPage.get(page) ?? 0, settled);
+    const exact = (this.opts.faults ?? []).length === 0;
+    const problem = checkCluster(snapshot, clients, (page) => this.inFlightPerPage.get(page) ?? 0, settled, exact);
     if (problem) this.result.violations.push(`t=${this.now}: ${problem}`);
   }
 }
