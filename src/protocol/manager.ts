@@ -66,6 +66,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private roleSince: number;
   private lastPulseAt = -Infinity;
   private lastActingSeenAt: number;
+  /** False until the host's clock is seen: silence is measured from then, not from zero. */
+  private clockKnown: boolean;
   private lastAskedAt = -Infinity;
   private standbySeenAt = -Infinity;
   private dirty = true;
@@ -76,6 +78,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.replication = cfg.replication ?? 'streaming';
     this.members = new Set([...(cfg.durable?.members ?? []), ...(cfg.members ?? [])]);
     this.now = cfg.now ?? 0;
+    this.clockKnown = cfg.now !== undefined;
     this.roleSince = this.now;
     this.lastActingSeenAt = this.now;
     this.epoch = cfg.durable?.epoch ?? 0;
@@ -99,7 +102,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   }
 
   step(m: Message, now: number): void {
-    this.now = now;
+    this.advance(now);
     if (m.epoch > this.epoch) this.learnEpoch(m.epoch);
     if (m.type === 'CLIENT_REPORT' || m.type === 'READ_REQUEST' || m.type === 'WRITE_REQUEST') this.addMember(m.from);
     if (this.role === 'acting') this.stepActing(m);
@@ -196,7 +199,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   }
 
   tick(now: number): void {
-    this.now = now;
+    this.advance(now);
     const silentMs = this.timing.pulseIntervalMs * this.timing.pulseMissesMax;
     if (this.role === 'acting') {
       this.dir.tick(now);
@@ -226,6 +229,16 @@ export class CentralManager implements IvyNode, DirectoryHost {
       r.persist = { epoch: this.epoch, members: this.memberList() };
     }
     return r;
+  }
+
+  private advance(now: number): void {
+    if (!this.clockKnown) {
+      // A host that gave no start time: count silence from the first moment seen.
+      this.clockKnown = true;
+      this.roleSince = now;
+      this.lastActingSeenAt = now;
+    }
+    this.now = now;
   }
 
   private rejoin(): void {
