@@ -1,8 +1,13 @@
 import { defineConfig } from 'vitest/config';
+import { ivyPeerServer } from './src/server/peer-plugin.ts';
 
 export default defineConfig({
+  plugins: [ivyPeerServer()],
   worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+  },
   server: { host: '127.0.0.1', port: 5173, strictPort: false },
   preview: { host: '127.0.0.1', port: 4173 },
   test: {

@@ -1,0 +1,88 @@
+// What a tab needs to join a cluster over PeerJS, served by our own server as /ivy-config.json
+// (so one build runs under `npm start`, `vite preview` and `npm run serve` alike). The PeerServer
+// address defaults to the page's own origin; ICE servers default to none, so no tab ever reaches
+// a public STUN or TURN server unless the operator configured one.
+import type { PeerServerAddress } from './peer-connect.ts';
+
+export const IVY_CONFIG_PATH = '/ivy-config.json';
+
+export interface IvyConfig {
+  peerServer: {
+    /** null: the page's own host, port and scheme. */
+    host: string | null;
+    port: number | null;
+    secure: boolean | null;
+    path: string;
+    key: string;
+  };
+  iceServers: RTCIceServer[];
+  /**
+   * null when the operator keeps the key off the server (IVY_SERVE_CLUSTER_KEY=false): whoever
+   * loads the page then has to be told the key some other way.
+   */
+  clusterKey: string | null;
+  /** Prefixes every PeerServer id, so several clusters can share one PeerServer. */
+  peerIdPrefix: string;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+
+export function iceServersError(v: unknown): string | null {
+  if (!Array.isArray(v)) return 'iceServers must be an array';
+  for (const s of v) {
+    if (!isRecord(s)) return 'each ICE server must be an object';
+    const urls = s.urls;
+    const ok = typeof urls === 'string' || (Array.isArray(urls) && urls.length > 0 && urls.every((u) => typeof u === 'string'));
+    if (!ok) return 'each ICE server needs urls: a string or an array of strings';
+    if (s.username !== undefined && typeof s.username !== 'string') return 'ICE server username must be a string';
+    if (s.credential !== undefined && typeof s.credential !== 'string') return 'ICE server credential must be a string';
+  }
+  return null;
+}
+
+export function parseIvyConfig(raw: unknown): Parsed<IvyConfig> {
+  if (!isRecord(raw) || !isRecord(raw.peerServer)) return { ok: false, error: 'not an ivy config' };
+  const p = raw.peerServer;
+  if (p.host !== null && (typeof p.host !== 'string' || p.host === '')) return { ok: false, error: 'peerServer.host must be a name or null' };
+  if (p.port !== null && !(Number.isInteger(p.port) && (p.port as number) > 0 && (p.port as number) < 65536)) return { ok: false, error: 'peerServer.port must be a port or null' };
+  if (p.secure !== null && typeof p.secure !== 'boolean') return { ok: false, error: 'peerServer.secure must be a boolean or null' };
+  if (typeof p.path !== 'string' || !p.path.startsWith('/')) return { ok: false, error: 'peerServer.path must start with /' };
+  if (typeof p.key !== 'string' || p.key === '') return { ok: false, error: 'peerServer.key must be a string' };
+  const iceError = iceServersError(raw.iceServers);
+  if (iceError) return { ok: false, error: iceError };
+  if (raw.clusterKey !== null && (typeof raw.clusterKey !== 'string' || raw.clusterKey === '')) return { ok: false, error: 'clusterKey must be a non-empty string or null' };
+  if (typeof raw.peerIdPrefix !== 'string' || !PREFIX_PATTERN.test(raw.peerIdPrefix)) return { ok: false, error: 'peerIdPrefix must be 1-32 letters, digits, - or _' };
+  return {
+    ok: true,
+    value: {
+      peerServer: { host: p.host as string | null, port: p.port as number | null, secure: p.secure as boolean | null, path: p.path, key: p.key },
+      iceServers: raw.iceServers as RTCIceServer[],
+      clusterKey: raw.clusterKey as string | null,
+      peerIdPrefix: raw.peerIdPrefix,
+    },
+  };
+}
+
+/** Fills the blanks of the configured PeerServer address from the page's location. */
+export function peerServerAddress(config: IvyConfig, page: { hostname: string; port: string; protocol: string }): PeerServerAddress {
+  const secure = config.peerServer.secure ?? page.protocol === 'https:';
+  const pagePort = page.port === '' ? (page.protocol === 'https:' ? 443 : 80) : Number(page.port);
+  return {
+    host: config.peerServer.host ?? page.hostname,
+    port: config.peerServer.port ?? pagePort,
+    secure,
+    path: config.peerServer.path,
+    key: config.peerServer.key,
+  };
+}
+
+export async function fetchIvyConfig(url = IVY_CONFIG_PATH): Promise<IvyConfig> {
+  const response = await fetch(url, { cache: 'no-store' });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}; is the page served by npm start or npm run serve?`);
+  const parsed = parseIvyConfig(await response.json());
+  if (!parsed.ok) throw new Error(`${url}: ${parsed.error}`);
+  return parsed.value;
+}
