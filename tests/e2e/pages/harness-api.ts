@@ -1,0 +1,36 @@
+// What peer-harness.ts puts on `window.harness` for tests/e2e/peerjs-transport.spec.ts.
+
+export interface CaseResult {
+  name: string;
+  ok: boolean;
+  error?: string;
+}
+
+export interface RttStats {
+  rounds: number;
+  medianMs: number;
+  p90Ms: number;
+  meanMs: number;
+}
+
+export interface HarnessApi {
+  /** The shared transport contract (tests/unit/transport-cases.ts) over fresh PeerJS links. */
+  contract(): Promise<CaseResult[]>;
+  /** n frames each way at once; true when both sides saw them all, in order. */
+  ordering(n: number): Promise<{ inOrderAtA: boolean; inOrderAtB: boolean; count: number }>;
+  /** A frame of `chars` characters each way, between small ones; true when all arrived intact. */
+  bigFrame(chars: number): Promise<{ intact: boolean; order: number[] }>;
+  /** Data-channel garbage straight onto the wire: reported as bad frames, link survives. */
+  garbledWire(): Promise<{ badFrames: string[]; delivered: number[]; open: boolean }>;
+  /** A peer holding another cluster key tries to link up. */
+  wrongKey(): Promise<{ connectError: string; refusalLogged: boolean; accepted: number }>;
+  /** A bare PeerJS peer skips the handshake and sends a frame at once. */
+  noHandshake(): Promise<{ accepted: number; closed: boolean; refusalLogged: boolean }>;
+  /** A second peer asks for a taken id. */
+  duplicateId(): Promise<{ errorName: string; message: string }>;
+  /** Connecting to an id nobody holds fails instead of hanging. */
+  unknownPeer(): Promise<{ errorName: string; ms: number }>;
+  /** Comlink calls to the other peer over a control link, with a deadline. */
+  comlink(): Promise<{ sum: number; thrown: string; refusedPath: boolean }>;
+  rtt(rounds: number): Promise<RttStats>;
+}
