@@ -85,7 +85,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.dir = new PageDirectory(this);
     const start = cfg.start ?? (this.id === PRIMARY_CM ? 'primary' : 'backup');
     this.role = 'standby';
-    if (start === 'primary') this.becomeActing([]);
+    // A fresh cluster's first CM has nobody to ask: nothing was ever written before it.
+    if (start === 'primary') this.becomeActing([], cfg.durable === undefined);
     else if (start === 'restartCM') this.rejoin();
   }
 
@@ -254,7 +255,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   }
 
   /** Acts under a fresh epoch of its own parity, never used before by anyone. */
-  private becomeActing(trusted: MetaEntry[]): void {
+  private becomeActing(trusted: MetaEntry[], fresh = false): void {
     const parity = this.id === PRIMARY_CM ? 1 : 0;
     let e = this.epoch + 1;
     if (e % 2 !== parity) e += 1;
@@ -264,7 +265,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.roleSince = this.now;
     this.dir = new PageDirectory(this);
     this.dir.load(trusted);
-    // The lost-page hints come from the mirror; owners themselves come only from reports.
+    if (fresh) return;
+    // Owners and copies come only from the clients' reports; until all are in, pages wait.
     if (this.replication === 'streaming') for (const id of this.members) this.dir.unreported.add(id);
     this.lastAskedAt = this.now;
     for (const id of this.members) this.out.send({ type: 'CHANGE_CM', from: this.id, to: id, epoch: this.epoch });

@@ -282,7 +282,8 @@ export class Simulation {
   // --- bookkeeping ----------------------------------------------------------------------
 
   private record(e: HistoryEvent): void {
-    this.result.history.push(e);
+    // Thousandths of a millisecond: sums of delays must not print as 7.661999999999999.
+    this.result.history.push({ ...e, time: Math.round(e.time * 1000) / 1000 });
   }
 
   private bumpInFlight(page: string, by: number): void {
