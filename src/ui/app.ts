@@ -2,21 +2,37 @@
 // "this tab as a node", which gets its own entry in MODES and its own view.
 import { html, nothing } from 'lit';
 import type { ClusterModel } from './cluster-model.ts';
+import type { ExperimentsRunner } from './experiments-panel.ts';
+import type { ProtocolSession } from './session/protocol-session.ts';
 import { LightElement } from './light-element.ts';
 import './cluster-view.ts';
+import './experiments-panel.ts';
+import './replay-view.ts';
 
-const MODES = [{ id: 'cluster', label: 'In-page cluster' }] as const;
+const MODES = [
+  { id: 'cluster', label: 'In-page cluster' },
+  { id: 'replay', label: 'Replay' },
+  { id: 'experiments', label: 'Experiments' },
+] as const;
 type Mode = (typeof MODES)[number]['id'];
 
 export class IvyApp extends LightElement {
-  static override properties = { model: { attribute: false }, mode: { state: true }, failure: { state: true } };
+  static override properties = {
+    model: { attribute: false }, session: { attribute: false }, experiments: { attribute: false },
+    mode: { state: true }, failure: { state: true },
+  };
   declare model: ClusterModel | null;
+  /** The live protocol views' data; it outlives mode switches. */
+  declare session: ProtocolSession | null;
+  declare experiments: ExperimentsRunner | null;
   declare mode: Mode;
   declare failure: string | null;
 
   constructor() {
     super();
     this.model = null;
+    this.session = null;
+    this.experiments = null;
     this.mode = 'cluster';
     this.failure = null;
   }
@@ -33,7 +49,9 @@ export class IvyApp extends LightElement {
       </header>
       <main>
         ${this.failure ? html`<p class="status error" role="alert">${this.failure}</p>` : nothing}
-        ${this.mode === 'cluster' && this.model ? html`<ivy-cluster-view .model=${this.model}></ivy-cluster-view>` : nothing}
+        ${this.mode === 'cluster' && this.model ? html`<ivy-cluster-view .model=${this.model} .session=${this.session}></ivy-cluster-view>` : nothing}
+        <ivy-replay-view ?hidden=${this.mode !== 'replay'}></ivy-replay-view>
+        <ivy-experiments-panel ?hidden=${this.mode !== 'experiments'} .runner=${this.experiments}></ivy-experiments-panel>
       </main>`;
   }
 }

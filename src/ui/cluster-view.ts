@@ -1,13 +1,16 @@
-// The in-page cluster: the seed's start/reset actions, which CM acts, the registry (with
-// Restart), the cluster console, and one card per node.
+// The in-page cluster: the seed's start/reset actions, which CM acts, the protocol views
+// (messages, operations, step mode, link faults, invariants), the registry (with Restart), the
+// cluster console, and one card per node.
 import { html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { runClusterCommand } from './cluster-commands.ts';
 import type { ClusterModel } from './cluster-model.ts';
 import { LightElement } from './light-element.ts';
 import type { ConsoleLine } from './node-console.ts';
+import type { ProtocolSession } from './session/protocol-session.ts';
 import './node-card.ts';
 import './node-console.ts';
+import './protocol-panel.ts';
 import './registry-view.ts';
 
 const CONSOLE_LINES_MAX = 100;
@@ -22,11 +25,13 @@ function actingText(model: ClusterModel): string {
 export class ClusterView extends LightElement {
   static override properties = {
     model: { attribute: false },
+    session: { attribute: false },
     status: { state: true },
     confirmingReset: { state: true },
     lines: { state: true },
   };
   declare model: ClusterModel | null;
+  declare session: ProtocolSession | null;
   declare status: { ok: boolean; text: string } | null;
   declare confirmingReset: boolean;
   declare lines: readonly ConsoleLine[];
@@ -35,6 +40,7 @@ export class ClusterView extends LightElement {
   constructor() {
     super();
     this.model = null;
+    this.session = null;
     this.status = null;
     this.confirmingReset = false;
     this.lines = [];
@@ -74,6 +80,7 @@ export class ClusterView extends LightElement {
       <p class=${this.status?.ok === false ? 'status error' : 'status'} role="status" aria-label="cluster status"
         >${this.status?.text ?? ''}</p>
       <p class="acting" role="status" aria-label="acting CM">${actingText(model)}</p>
+      ${this.session ? html`<ivy-protocol-panel .session=${this.session}></ivy-protocol-panel>` : nothing}
       <ivy-registry-view .rows=${model.rows()} address=${model.address}
         @restart-node=${(e: CustomEvent<string>) => this.act(() => model.restart(e.detail))}></ivy-registry-view>
       <div class="cluster-console" role="group" aria-label="cluster console">

@@ -6,6 +6,7 @@ import {
   DEFAULT_TIMEOUTS, NodeHandle, type ControlTimeouts, type SpawnWorker,
 } from './node-handle.ts';
 import type { NodeSpec } from './make-node.ts';
+import { NO_STEPPING, type StepSettings } from './trace.ts';
 
 export interface Started {
   handle: NodeHandle;
@@ -17,6 +18,7 @@ export class Cluster {
   private readonly handles = new Map<NodeId, NodeHandle>();
   private readonly listeners = new Set<() => void>();
   private queue: Promise<unknown> = Promise.resolve();
+  private stepping: StepSettings = { ...NO_STEPPING };
 
   constructor(private readonly spawn: SpawnWorker, private readonly timeouts: ControlTimeouts = DEFAULT_TIMEOUTS) {}
 
@@ -50,6 +52,17 @@ export class Cluster {
     return true;
   }
 
+  /** Step mode for every node, including those started later. */
+  get stepSettings(): StepSettings {
+    return this.stepping;
+  }
+
+  async setStepSettings(settings: StepSettings): Promise<void> {
+    this.stepping = { ...settings };
+    await Promise.allSettled(this.nodes().map((h) => h.setStepSettings(this.stepping)));
+    this.changed();
+  }
+
   killAll(): void {
     for (const h of [...this.handles.values()]) h.kill();
     this.handles.clear();
@@ -61,6 +74,7 @@ export class Cluster {
     const handle = new NodeHandle(spec, this.spawn(`ivy-${spec.id}`), this.timeouts);
     try {
       await handle.start();
+      if (this.stepping.hold || this.stepping.delayMs > 0) await handle.setStepSettings(this.stepping);
     } catch (e) {
       handle.kill();
       throw e;

@@ -1,20 +1,28 @@
 // Runs one protocol node: delivers validated frames from its links with step(), advances time
 // with tick() from a real clock, and after each call carries out ready(): messages go straight
 // to the addressee's link, events go to subscribers, durable state goes to `persist`. It knows
-// nothing of message kinds.
+// nothing of message kinds. For the dashboard it reports every message and operation as data
+// (trace.ts), and can hold incoming frames for a person to deliver (step mode) or delay them.
 import type { OpRequest } from '../protocol/client.ts';
 import type { NodeId } from '../protocol/ids.ts';
 import { describeMessage, type Message } from '../protocol/messages.ts';
-import type { LogLevel, NodeEvent, OpResult } from '../protocol/node.ts';
+import type { LogLevel, NodeEvent, OpKind, OpResult } from '../protocol/node.ts';
 import { FaultyTransport, type LinkFaults } from '../net/faults.ts';
 import type { Transport, TransportEvent } from '../net/transport.ts';
+import { HeldFrames } from './held-frames.ts';
 import type { MadeNode, NodeState } from './make-node.ts';
+import {
+  commonNow, NO_STEPPING, stepSettingsError, traceOf, type HeldFrame, type OpTrace, type StepSettings, type TracedMessage,
+} from './trace.ts';
 
 export type HostEvent =
   | { type: 'state'; state: NodeState }
   | Extract<NodeEvent, { type: 'op-done' }>
   | { type: 'log'; level: LogLevel; text: string }
-  | { type: 'trace'; direction: 'sent' | 'received'; text: string };
+  | { type: 'trace'; direction: 'sent' | 'received'; text: string; message: TracedMessage }
+  /** The frames waiting in this host, after every change. */
+  | { type: 'held'; held: HeldFrame[] }
+  | { type: 'op'; op: OpTrace };
 
 export type HostListener = (event: HostEvent) => unknown;
 
@@ -36,12 +44,27 @@ export class NodeHost {
   private readonly unreachable = new Set<NodeId>();
   private lastState = '';
   private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly held = new HeldFrames<Message>();
+  private heldTimer: ReturnType<typeof setTimeout> | null = null;
+  private stepping: StepSettings = { ...NO_STEPPING };
+  /** Time the node's clock has stood still (frozen timers), and since when it stands. */
+  private frozenMs = 0;
+  private frozenSince: number | null = null;
+  /** Operations not yet done, for their request ids. */
+  private readonly openOps = new Map<number, { kind: OpKind; page: string; req: string | null }>();
 
   constructor(
     private readonly made: MadeNode,
-    private readonly now: () => number = () => performance.now(),
+    private readonly realNow: () => number = () => performance.now(),
     private readonly persist: Persist | null = null,
+    /** The clock trace times are on, shared by every host of a page. */
+    private readonly traceNow: () => number = commonNow,
   ) {}
+
+  /** The node's clock: real time less the time its timers were frozen. */
+  private now(): number {
+    return (this.frozenSince ?? this.realNow()) - this.frozenMs;
+  }
 
   get id(): NodeId {
     return this.made.node.id;
@@ -86,8 +109,50 @@ export class NodeHost {
     return new Promise((resolve) => {
       const opId = submit(op, this.now());
       this.waiting.set(opId, resolve);
+      // A refused op is done already (its op-done waits in ready()); it is still an invoke first.
+      const value = op.kind === 'write' ? op.value : null;
+      this.openOps.set(opId, { kind: op.kind, page: op.page, req: null });
+      this.emit({ type: 'op', op: { phase: 'invoke', opId, node: this.id, kind: op.kind, page: op.page, value, at: this.traceNow() } });
       this.flush(true);
     });
+  }
+
+  /** Step mode and added delay for incoming frames; releasing held frames delivers them in order. */
+  setStepSettings(settings: StepSettings): void {
+    const error = stepSettingsError(settings);
+    if (error) throw new RangeError(error);
+    const { hold, delayMs, freezeTimers } = settings;
+    this.stepping = { hold, delayMs, freezeTimers };
+    const frozen = hold && freezeTimers;
+    if (frozen && this.frozenSince === null) this.frozenSince = this.realNow();
+    if (!frozen && this.frozenSince !== null) {
+      this.frozenMs += this.realNow() - this.frozenSince;
+      this.frozenSince = null;
+    }
+    this.held.setDue(hold ? null : this.realNow());
+    this.emitHeld();
+    this.armHeld();
+  }
+
+  /** Delivers one held frame; throws when an older frame from the same sender waits. */
+  deliverHeld(id: number): void {
+    const w = this.held.take(id);
+    if (!w) throw new Error(`${this.id} cannot deliver frame ${id}: ${this.held.blocker(id)}`);
+    this.emitHeld();
+    this.step(w.frame, w.arrivedAt);
+  }
+
+  /** Throws a held frame away, as a lossy link would. */
+  dropHeld(id: number): void {
+    const w = this.held.remove(id);
+    if (!w) throw new Error(`${this.id} holds no frame ${id}`);
+    this.emitHeld();
+    this.emit({ type: 'trace', direction: 'received', text: `${describeMessage(w.frame)} dropped by hand`,
+      message: traceOf(w.frame, 'dropped', this.traceNow(), w.arrivedAt) });
+  }
+
+  heldFrames(): HeldFrame[] {
+    return this.held.list().map((w) => ({ id: w.id, message: traceOf(w.frame, 'received', w.arrivedAt, w.arrivedAt), dueAt: w.dueAt }));
   }
 
   snapshot(): NodeState {
@@ -108,6 +173,8 @@ export class NodeHost {
   stop(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    if (this.heldTimer !== null) clearTimeout(this.heldTimer);
+    this.heldTimer = null;
     for (const peer of [...this.links.keys()]) this.disconnect(peer);
   }
 
@@ -117,6 +184,7 @@ export class NodeHost {
   }
 
   tick(): void {
+    if (this.frozenSince !== null) return;
     this.guard('tick', () => this.made.node.tick(this.now()));
     this.flush(false);
   }
@@ -138,9 +206,42 @@ export class NodeHost {
       this.log('warn', `${this.id} dropped ${describeMessage(m)}: it arrived on the link from ${peer}`);
       return;
     }
-    this.emit({ type: 'trace', direction: 'received', text: describeMessage(m) });
+    const arrivedAt = this.traceNow();
+    const { hold, delayMs } = this.stepping;
+    if (!hold && delayMs === 0 && this.held.size === 0) {
+      this.step(m, arrivedAt);
+      return;
+    }
+    if (!this.held.push(peer, m, arrivedAt, hold ? null : this.realNow() + delayMs)) {
+      this.log('warn', `${this.id} holds too many frames; lost ${describeMessage(m)}`);
+      return;
+    }
+    this.emitHeld();
+    this.armHeld();
+  }
+
+  private step(m: Message, arrivedAt: number): void {
+    this.emit({ type: 'trace', direction: 'received', text: describeMessage(m), message: traceOf(m, 'received', this.traceNow(), arrivedAt) });
     this.guard('step', () => this.made.node.step(m, this.now()));
     this.flush(true);
+  }
+
+  private armHeld(): void {
+    if (this.heldTimer !== null) clearTimeout(this.heldTimer);
+    this.heldTimer = null;
+    const due = this.held.nextDue();
+    if (due === null) return;
+    this.heldTimer = setTimeout(() => {
+      this.heldTimer = null;
+      const ready = this.held.takeDue(this.realNow());
+      if (ready.length > 0) this.emitHeld();
+      for (const w of ready) this.step(w.frame, w.arrivedAt);
+      this.armHeld();
+    }, Math.max(0, due - this.realNow()));
+  }
+
+  private emitHeld(): void {
+    this.emit({ type: 'held', held: this.heldFrames() });
   }
 
   /** Carries out what the node asked for; `touched` says the state may have changed regardless. */
@@ -152,6 +253,7 @@ export class NodeHost {
     // epoch). The simulator models synchronous persistence; the window is this host's alone.
     if (persist !== undefined) this.persist?.(persist);
     for (const m of messages) this.send(m);
+    for (const m of messages) this.noteRequest(m);
     for (const e of events) this.onNodeEvent(e);
     if (touched || messages.length > 0 || events.length > 0) this.publishState();
   }
@@ -166,13 +268,32 @@ export class NodeHost {
       }
       return;
     }
-    this.emit({ type: 'trace', direction: 'sent', text: describeMessage(m) });
+    // A partitioned link swallows the frame; the trace says so, so the view can draw it lost.
+    const lost = link.transport.faults.partitioned;
+    const text = lost ? `${describeMessage(m)} lost: link partitioned` : describeMessage(m);
+    this.emit({ type: 'trace', direction: 'sent', text, message: traceOf(m, lost ? 'lost' : 'sent', this.traceNow()) });
+  }
+
+  /** The first request a client sends for an operation names it: its id ties the op to its messages. */
+  private noteRequest(m: Message): void {
+    if (m.type !== 'READ_REQUEST' && m.type !== 'WRITE_REQUEST') return;
+    const kind = m.type === 'READ_REQUEST' ? 'read' : 'write';
+    for (const [opId, op] of this.openOps) {
+      if (op.req === m.req) return;
+      if (op.req !== null || op.kind !== kind || op.page !== m.page) continue;
+      op.req = m.req;
+      this.emit({ type: 'op', op: { phase: 'req', opId, node: this.id, req: m.req, at: this.traceNow() } });
+      return;
+    }
   }
 
   private onNodeEvent(e: NodeEvent): void {
     if (e.type === 'op-done') {
       this.waiting.get(e.opId)?.(e.result);
       this.waiting.delete(e.opId);
+      this.openOps.delete(e.opId);
+      const { opId, kind, page, result } = e;
+      this.emit({ type: 'op', op: { phase: 'done', opId, node: this.id, kind, page, result, at: this.traceNow() } });
     }
     this.emit(e);
   }

@@ -5,6 +5,7 @@ import type { OpResult } from '../protocol/node.ts';
 import type { LinkFaults } from '../net/faults.ts';
 import { ControlError, PendingCalls } from './deadline.ts';
 import type { HostEvent } from './host.ts';
+import type { StepSettings } from './trace.ts';
 import type { NodeRole, NodeSpec, NodeState } from './make-node.ts';
 import type { NodeWorkerApi } from './worker-api.ts';
 
@@ -71,6 +72,18 @@ export class NodeHandle {
 
   writePage(page: string, content: string): Promise<OpResult> {
     return this.call<OpResult>(`writePage ${page}`, this.timeouts.operationMs, () => this.remote.writePage(page, content));
+  }
+
+  setStepSettings(settings: StepSettings): Promise<void> {
+    return this.call('set step mode', this.timeouts.controlMs, () => this.remote.setStepSettings(settings));
+  }
+
+  deliverHeld(frameId: number): Promise<void> {
+    return this.call(`deliver frame ${frameId}`, this.timeouts.controlMs, () => this.remote.deliverHeld(frameId));
+  }
+
+  dropHeld(frameId: number): Promise<void> {
+    return this.call(`drop frame ${frameId}`, this.timeouts.controlMs, () => this.remote.dropHeld(frameId));
   }
 
   snapshot(): Promise<NodeState> {

@@ -9,6 +9,7 @@ import { Registry } from '../registry/registry.ts';
 import { NodeHost, type HostListener, type Persist } from './host.ts';
 import { makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from './make-node.ts';
 import { PersistQueue } from './persist-queue.ts';
+import type { StepSettings } from './trace.ts';
 
 export interface NodeWorkerApi {
   /** Builds the node (opening its durable store first, if it has one); once per worker. */
@@ -26,6 +27,10 @@ export interface NodeWorkerApi {
   persisted(): Promise<void>;
   /** Closes links and stops time, for hosts that cannot terminate the worker. */
   stop(): void;
+  /** Step mode and added delay for incoming frames (the dashboard's step controls). */
+  setStepSettings(settings: StepSettings): void;
+  deliverHeld(frameId: number): void;
+  dropHeld(frameId: number): void;
 }
 
 /** Durable state goes to the registry database named in the spec, through a coalescing queue. */
@@ -53,6 +58,10 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
   const checkPeer = (peer: unknown): NodeId => {
     if (typeof peer !== 'string' || !NODE_ID_PATTERN.test(peer)) throw new Error(`bad peer id ${JSON.stringify(peer)}`);
     return peer;
+  };
+  const checkFrameId = (id: unknown): number => {
+    if (!Number.isSafeInteger(id)) throw new Error(`bad frame id ${JSON.stringify(id)}`);
+    return id as number;
   };
   return {
     async start(spec) {
@@ -84,5 +93,8 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
     },
     persisted: async () => store?.idle(),
     stop: () => host?.stop(),
+    setStepSettings: (settings) => started().setStepSettings(settings),
+    deliverHeld: (frameId) => started().deliverHeld(checkFrameId(frameId)),
+    dropHeld: (frameId) => started().dropHeld(checkFrameId(frameId)),
   };
 }

@@ -1,0 +1,33 @@
+// The failure-handling story in order: kills and starts, partitions, missed pulses and
+// takeovers, CHANGE_CM, IM_BACK, epochs. Times are seconds since the run began.
+import { html, nothing } from 'lit';
+import type { FailureEvent } from './session/types.ts';
+import { LightElement } from './light-element.ts';
+
+export const FAILURE_LINES_MAX = 60;
+
+export class FailureTimeline extends LightElement {
+  static override properties = { events: { attribute: false }, start: { type: Number } };
+  declare events: readonly FailureEvent[];
+  declare start: number;
+
+  constructor() {
+    super();
+    this.events = [];
+    this.start = 0;
+  }
+
+  protected override render() {
+    if (this.events.length === 0) return html`<p class="muted">no failures or takeovers yet</p>`;
+    const shown = this.events.slice(-FAILURE_LINES_MAX);
+    return html`
+      ${this.events.length > shown.length ? html`<p class="muted small">${this.events.length - shown.length} earlier event(s)</p>` : nothing}
+      <ol class="failures" aria-label="failure events">
+        ${shown.map((e) => html`<li class=${e.kind}>
+          <time>${((e.at - this.start) / 1000).toFixed(2)} s</time>
+          <span class="kind">${e.kind}</span>
+          <span>${e.text}</span></li>`)}
+      </ol>`;
+  }
+}
+customElements.define('ivy-failure-timeline', FailureTimeline);

@@ -1,0 +1,60 @@
+// Operations per client as Jepsen draws them: a bar from invoke to completion, green ok, red
+// fail, amber unknown, grey still open; failure events as dashed ticks. Clicking a bar selects
+// the operation (its messages light up in the message view).
+import { html, nothing, svg } from 'lit';
+import type { Bar, TimelineLayout } from './session/timeline-layout.ts';
+import { emit, LightElement } from './light-element.ts';
+
+export const TIMELINE_WIDTH = 1000;
+export const TIMELINE_ROW = 22;
+export const TIMELINE_LABEL = 48;
+
+function barTitle(b: Bar): string {
+  const o = b.op;
+  const took = o.doneAt === null ? 'still open' : `${(o.doneAt - o.invokeAt).toFixed(1)} ms`;
+  const how = o.outcome === 'ok' ? (o.local ? 'hit (local copy)' : 'fault (via the CM)') : o.outcome;
+  return `${o.node} ${o.kind === 'read' ? 'readPage' : 'writePage'} ${o.page}${o.value !== null ? ` = ${o.value}` : ''}: ${how}, ${took}` +
+    `${o.req ? `, request ${o.req}` : ''}${o.error ? `, ${o.error}` : ''}`;
+}
+
+export class OpTimeline extends LightElement {
+  static override properties = { layout: { attribute: false }, selected: { attribute: false }, culprits: { attribute: false } };
+  declare layout: TimelineLayout | null;
+  declare selected: number | null;
+  declare culprits: ReadonlySet<number>;
+
+  constructor() {
+    super();
+    this.layout = null;
+    this.selected = null;
+    this.culprits = new Set();
+  }
+
+  protected override render() {
+    const l = this.layout;
+    if (!l) return nothing;
+    if (l.bars.length === 0) return html`<p class="muted">no operations yet: read or write a page on a client</p>`;
+    const h = l.height + 4;
+    return html`
+      <div class="timeline-scroll">
+        <svg class="timeline" role="img" aria-label="operation timeline" viewBox=${`0 0 ${TIMELINE_WIDTH} ${h}`}
+          preserveAspectRatio="xMinYMin meet">
+          ${l.rows.map((r) => svg`<g class="row"><line x1="0" x2=${TIMELINE_WIDTH} y1=${r.y + r.height} y2=${r.y + r.height}></line>
+            <text x="4" y=${r.y + 15}>${r.node}</text></g>`)}
+          ${l.marks.map((m) => svg`<g class="mark ${m.event.kind}"><title>${m.event.text}</title>
+            <line x1=${m.x} x2=${m.x} y1="0" y2=${h}></line></g>`)}
+          ${l.bars.map((b) => this.bar(b))}
+        </svg>
+      </div>`;
+  }
+
+  private bar(b: Bar) {
+    const cls = `op ${b.op.outcome}${this.selected === b.op.id ? ' selected' : ''}${this.culprits.has(b.op.id) ? ' culprit' : ''}`;
+    return svg`<g class=${cls} data-op=${b.op.id} @click=${() => emit(this, 'select-op', b.op)}>
+      <title>${barTitle(b)}</title>
+      <rect x=${b.x} y=${b.y + 3} width=${b.w} height=${TIMELINE_ROW - 6} rx="3"></rect>
+      <text x=${b.w > 60 ? b.x + 4 : b.x + b.w + 3} y=${b.y + 15}>${b.label}</text>
+    </g>`;
+  }
+}
+customElements.define('ivy-op-timeline', OpTimeline);

@@ -1,0 +1,76 @@
+// The message view: one lane per node, time going down, an arrow per message labelled with the
+// paper's code and our name. It only draws a layout (session/sequence-layout.ts).
+import { html, nothing, svg } from 'lit';
+import type { LaidArrow, SequenceLayout } from './session/sequence-layout.ts';
+import { LightElement } from './light-element.ts';
+
+/** Colour families: read fault, write fault, invalidation, failure, control. */
+export function codeFamily(code: string): string {
+  if (code === 'IV' || code === 'IC') return 'inval';
+  if (code === 'RX') return 'failed';
+  if (code.startsWith('R') && code !== 'RP') return 'read';
+  if (code.startsWith('W')) return 'write';
+  return 'control';
+}
+
+function arrowSvg(l: LaidArrow, dim: boolean) {
+  const { x1, y1, x2, y2 } = l;
+  const rightward = x2 >= x1;
+  const lx = x1 + (rightward ? 6 : -6);
+  const cls = `msg ${codeFamily(l.arrow.code)} ${l.arrow.fate}${l.highlighted ? ' hl' : ''}${dim ? ' dim' : ''}`;
+  return svg`<g class=${cls} data-code=${l.arrow.code}>
+    <title>${l.title}</title>
+    <line x1=${x1} y1=${y1} x2=${x2} y2=${y2} marker-end=${l.arrow.fate === 'lost' || l.arrow.fate === 'dropped' ? '' : 'url(#seq-head)'}></line>
+    ${l.arrow.fate === 'lost' || l.arrow.fate === 'dropped'
+      ? svg`<path class="cross" d=${`M${x2 - 5} ${y2 - 5} L${x2 + 5} ${y2 + 5} M${x2 - 5} ${y2 + 5} L${x2 + 5} ${y2 - 5}`}></path>`
+      : nothing}
+    <text x=${lx} y=${y1 - 4} text-anchor=${rightward ? 'start' : 'end'}>${l.label}</text>
+  </g>`;
+}
+
+export class SequenceDiagram extends LightElement {
+  static override properties = { layout: { attribute: false }, follow: { type: Boolean } };
+  declare layout: SequenceLayout | null;
+  /** Keeps the newest messages in view as they come, unless the reader scrolled up. */
+  declare follow: boolean;
+  private pinned = true;
+
+  constructor() {
+    super();
+    this.layout = null;
+    this.follow = false;
+  }
+
+  protected override render() {
+    const l = this.layout;
+    if (!l) return nothing;
+    const anyHighlight = l.arrows.some((a) => a.highlighted);
+    return html`
+      <div class="seq-scroll" @scroll=${this.onScroll}>
+        ${l.arrows.length === 0 ? html`<p class="muted empty">no messages in view</p>` : nothing}
+        <div class="seq-lanes" style=${`width:${l.width}px`} aria-hidden="true">
+          ${l.lanes.map((lane) => html`<span style=${`left:${lane.x}px`}>${lane.id}</span>`)}</div>
+        <svg class="seq" role="img" aria-label="message sequence diagram" width=${l.width} height=${l.height}
+          viewBox=${`0 0 ${l.width} ${l.height}`}>
+          <defs><marker id="seq-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7"
+            orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="context-stroke"></path></marker></defs>
+          ${l.lanes.map((lane) => svg`<g class="lane">
+            <line x1=${lane.x} y1="0" x2=${lane.x} y2=${l.height}></line></g>`)}
+          ${l.arrows.map((a) => arrowSvg(a, anyHighlight && !a.highlighted))}
+        </svg>
+      </div>
+      ${l.older > 0 ? html`<p class="muted small">${l.older} older message(s) not drawn; filter by page or request to see them</p>` : nothing}`;
+  }
+
+  protected override updated(): void {
+    if (!this.follow || !this.pinned) return;
+    const box = this.querySelector('.seq-scroll');
+    if (box) box.scrollTop = box.scrollHeight;
+  }
+
+  private onScroll(e: Event): void {
+    const box = e.currentTarget as HTMLElement;
+    this.pinned = box.scrollTop + box.clientHeight >= box.scrollHeight - 30;
+  }
+}
+customElements.define('ivy-sequence-diagram', SequenceDiagram);

@@ -1,0 +1,44 @@
+// What every protocol view draws from, live or replayed: arrows, operations, failure events
+// and lanes over a time span. The live source recomputes only when the session changed.
+import type { Arrow } from './arrows.ts';
+import { matchArrows } from './arrows.ts';
+import type { LiveSession } from './live-session.ts';
+import { recordOps } from './ops.ts';
+import { laneOrder } from './sequence-layout.ts';
+import type { FailureEvent, OpRecord } from './types.ts';
+
+export interface ViewSource {
+  arrows: readonly Arrow[];
+  ops: readonly OpRecord[];
+  failures: readonly FailureEvent[];
+  nodes: readonly string[];
+  start: number;
+  end: number;
+}
+
+/** Pages seen in messages or operations, for the filter's list. */
+export function pagesOf(src: Pick<ViewSource, 'arrows' | 'ops'>): string[] {
+  const pages = new Set<string>();
+  for (const a of src.arrows) if (a.page !== null && a.code !== 'RP') pages.add(a.page);
+  for (const o of src.ops) pages.add(o.page);
+  return [...pages].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+}
+
+export class LiveSource {
+  private cached: { version: number; source: ViewSource } | null = null;
+
+  constructor(private readonly session: LiveSession, private readonly now: () => number) {}
+
+  get(): ViewSource {
+    const version = this.session.version;
+    const end = this.now();
+    if (this.cached?.version === version) return { ...this.cached.source, end };
+    const record = this.session.record();
+    const ops = recordOps(record.ops);
+    const arrows = matchArrows(record.messages);
+    const nodes = laneOrder([...this.session.nodes(), ...ops.map((o) => o.node)]);
+    const source: ViewSource = { arrows, ops, failures: record.failures, nodes, start: this.session.startedAt, end };
+    this.cached = { version, source };
+    return source;
+  }
+}

@@ -1,0 +1,275 @@
+// The dashboard's protocol views as pure modules: trace buffer, send/receipt matching,
+// operation records and histories, invariants, layouts, replay parsing, step-queue choices.
+import { describe, expect, it } from 'vitest';
+import type { NodeState } from '../../src/workers/make-node.ts';
+import type { HeldFrame, OpTrace, TracedMessage } from '../../src/workers/trace.ts';
+import { matchArrows } from '../../src/ui/session/arrows.ts';
+import { FailureLog } from '../../src/ui/session/failures.ts';
+import { checkInvariants, StableVerdicts } from '../../src/ui/session/invariants.ts';
+import { linVerdict } from '../../src/ui/session/linearizability.ts';
+import { opsAt, opsFromHistory, recordOps, toHistory } from '../../src/ui/session/ops.ts';
+import { detectKind, loadRun, parseRecording, parseTranscript, toRecording } from '../../src/ui/session/recording.ts';
+import { Ring } from '../../src/ui/session/ring.ts';
+import { causalTimes, laneOrder, layoutSequence, NO_FILTER, SEQUENCE_DEFAULTS } from '../../src/ui/session/sequence-layout.ts';
+import { deliverable, nextFrame } from '../../src/ui/session/stepper.ts';
+import { layoutTimeline } from '../../src/ui/session/timeline-layout.ts';
+import { allCharts, type ResultLike } from '../../src/ui/experiments/chart-data.ts';
+
+function msg(fate: TracedMessage['fate'], at: number, from: string, to: string, type: TracedMessage['type'], code: string,
+  extra: Partial<TracedMessage> = {}): TracedMessage {
+  return { at, fate, from, to, type, code, page: 'P1', req: 'c1:1', epoch: 1, ...extra };
+}
+
+/** A read fault by c1 of a page c2 owns: RQ, RF, RD, RC, each sent then received. */
+function readFault(t0: number): TracedMessage[] {
+  const hops: [string, string, TracedMessage['type'], string][] = [
+    ['c1', 'cm1', 'READ_REQUEST', 'RQ'], ['cm1', 'c2', 'READ_FORWARD', 'RF'], ['c2', 'c1', 'PAGE', 'RD'], ['c1', 'cm1', 'READ_CONFIRMATION', 'RC'],
+  ];
+  return hops.flatMap(([from, to, type, code], i) => [
+    msg('sent', t0 + i, from, to, type, code),
+    msg('received', t0 + i + 0.5, from, to, type, code, { arrivedAt: t0 + i + 0.2 }),
+  ]);
+}
+
+const invoke = (node: string, opId: number, at: number, kind: 'read' | 'write', value: string | null = null): OpTrace =>
+  ({ phase: 'invoke', opId, node, kind, page: 'P1', value, at });
+const done = (node: string, opId: number, at: number, kind: 'read' | 'write', value: string | null, ok = true): OpTrace =>
+  ({ phase: 'done', opId, node, kind, page: 'P1', at,
+    result: ok ? { ok: true, value, local: false } : { ok: false, error: 'no central manager reachable', certain: true } });
+
+describe('Ring', () => {
+  it('keeps the newest items and counts what it let go', () => {
+    const r = new Ring<number>(3);
+    r.push(1, 2);
+    r.push(3, 4, 5);
+    expect(r.toArray()).toEqual([3, 4, 5]);
+    expect(r.dropped).toBe(2);
+    expect(() => new Ring(0)).toThrow(RangeError);
+  });
+});
+
+describe('matchArrows', () => {
+  it('pairs every send with its receipt, in send order', () => {
+    const arrows = matchArrows(readFault(100));
+    expect(arrows.map((a) => `${a.code} ${a.from}->${a.to} ${a.fate}`)).toEqual([
+      'RQ c1->cm1 delivered', 'RF cm1->c2 delivered', 'RD c2->c1 delivered', 'RC c1->cm1 delivered',
+    ]);
+    expect(arrows[0]).toMatchObject({ sentAt: 100, endAt: 100.5 });
+  });
+
+  it('matches a receipt whose clock reads a little earlier than its send', () => {
+    const arrows = matchArrows([msg('received', 99.5, 'c1', 'cm1', 'READ_REQUEST', 'RQ', { arrivedAt: 99.4 }), msg('sent', 100, 'c1', 'cm1', 'READ_REQUEST', 'RQ')]);
+    expect(arrows).toHaveLength(1);
+    expect(arrows[0]).toMatchObject({ fate: 'delivered', sentAt: 100, endAt: 99.5 });
+  });
+
+  it('skips a repeat lost on the way, and shows held, lost and dropped frames', () => {
+    const pulse = (fate: TracedMessage['fate'], at: number, arrivedAt?: number) =>
+      msg(fate, at, 'cm2', 'cm1', 'PULSE', 'PU', { page: null, req: null, ...(arrivedAt === undefined ? {} : { arrivedAt }) });
+    const arrows = matchArrows([
+      pulse('sent', 0), pulse('sent', 100), pulse('received', 100.3, 100.1),
+      pulse('lost', 200), pulse('sent', 300), pulse('dropped', 900, 300.2), pulse('sent', 400),
+    ]);
+    expect(arrows.map((a) => [a.sentAt, a.fate])).toEqual([
+      [0, 'pending'], [100, 'delivered'], [200, 'lost'], [300, 'dropped'], [400, 'pending'],
+    ]);
+  });
+});
+
+describe('operations and histories', () => {
+  const traces: OpTrace[] = [
+    invoke('c1', 1, 10, 'write', 'a'), { phase: 'req', opId: 1, node: 'c1', req: 'c1:1', at: 11 }, done('c1', 1, 20, 'write', 'a'),
+    invoke('c2', 1, 25, 'read'), done('c2', 1, 30, 'read', 'a'),
+    // c2 queues a second op while the first is open: it gets its own process.
+    invoke('c3', 1, 40, 'read'), invoke('c3', 2, 41, 'write', 'b'), done('c3', 1, 50, 'read', 'a'),
+  ];
+
+  it('pairs invokes with completions, ties request ids, and gives overlapping ops their own process', () => {
+    const ops = recordOps(traces);
+    expect(ops.map((o) => [o.node, o.process, o.kind, o.outcome, o.value, o.req])).toEqual([
+      ['c1', 1, 'write', 'ok', 'a', 'c1:1'], ['c2', 2, 'read', 'ok', 'a', null],
+      ['c3', 3, 'read', 'ok', 'a', null], ['c3', 1003, 'write', 'open', 'b', null],
+    ]);
+    expect(opsAt(ops, 22).map((o) => o.outcome)).toEqual(['ok']);
+    expect(opsAt(ops, 27).map((o) => o.outcome)).toEqual(['ok', 'open']);
+  });
+
+  it('writes a checker history in time order and finds it linearizable', () => {
+    const h = toHistory(recordOps(traces), [{ at: 35, node: 'cm1', kind: 'kill', text: 'cm1 stopped' }]);
+    expect(h.events.map((e) => `${e.process}:${e.type}`)).toEqual([
+      '1:invoke', '1:ok', '2:invoke', '2:ok', 'nemesis:info', '3:invoke', '1003:invoke', '3:ok',
+    ]);
+    expect(h.opIds[4]).toBeNull();
+    expect(linVerdict(recordOps(traces)).status).toBe('ok');
+  });
+
+  it('names the offending operations when a read sees a value after it was overwritten', () => {
+    const bad = recordOps([
+      invoke('c1', 1, 0, 'write', 'a'), done('c1', 1, 1, 'write', 'a'),
+      invoke('c1', 2, 2, 'write', 'b'), done('c1', 2, 3, 'write', 'b'),
+      invoke('c2', 1, 4, 'read'), done('c2', 1, 5, 'read', 'a'),
+    ]);
+    const v = linVerdict(bad);
+    expect(v.status).toBe('fail');
+    expect(v.summary).toMatch(/NOT linearizable on P1/);
+    expect(v.culprits.map((o) => o.node)).toContain('c2');
+    expect(linVerdict([]).status).toBe('empty');
+  });
+
+  it('a failed write is a definite failure, and a restarted client numbers its ops anew', () => {
+    const ops = recordOps([invoke('c1', 1, 0, 'write', 'x'), invoke('c1', 1, 5, 'read'), done('c1', 1, 6, 'read', null, false)]);
+    expect(ops.map((o) => [o.outcome, o.process])).toEqual([['open', 1], ['fail', 1001]]);
+  });
+});
+
+describe('invariants', () => {
+  const client = (id: string, pages: { page: string; access: 'nil' | 'read' | 'write'; owner: boolean }[]): NodeState =>
+    ({ role: 'client', snapshot: { id, cm: 'cm1', epoch: 1, pages: pages.map((p) => ({ ...p, content: 'x', version: 1 })), inFlight: null, queued: 0 } }) as NodeState;
+  const cm = (id: string, role: 'acting' | 'standby', epoch: number, copySet: string[]): NodeState =>
+    ({ role: 'cm', snapshot: { id, role, epoch, replication: 'streaming', members: [], unreported: [],
+      pages: [{ page: 'P1', owner: 'c1', copySet, version: 1, active: null, queued: [] }] } }) as NodeState;
+
+  it('passes a consistent cluster', () => {
+    const states = new Map([['cm1', cm('cm1', 'acting', 1, ['c2'])], ['cm2', cm('cm2', 'standby', 1, ['c2'])],
+      ['c1', client('c1', [{ page: 'P1', access: 'read', owner: true }])], ['c2', client('c2', [{ page: 'P1', access: 'read', owner: false }])]]);
+    expect(checkInvariants(states).map((r) => r.ok)).toEqual([true, true, true]);
+  });
+
+  it('catches two writers, a reader missing from the copy set, and two CMs acting under one epoch', () => {
+    const states = new Map([['cm1', cm('cm1', 'acting', 1, [])], ['cm2', cm('cm2', 'acting', 1, [])],
+      ['c1', client('c1', [{ page: 'P1', access: 'write', owner: true }])], ['c2', client('c2', [{ page: 'P1', access: 'write', owner: false }])],
+      ['c3', client('c3', [{ page: 'P1', access: 'read', owner: false }])]]);
+    const r = checkInvariants(states);
+    expect(r.map((x) => x.ok)).toEqual([false, false, false]);
+    expect(r[0]?.detail).toBe('P1 has writers c1, c2');
+    expect(r[1]?.detail).toMatch(/c3 reads P1/);
+    expect(r[2]?.detail).toBe('cm1 and cm2 both act under epoch 1');
+  });
+
+  it('reports a broken rule only once it stays broken', () => {
+    const judge = new StableVerdicts(400);
+    const broken = [{ name: 'x', ok: false, detail: 'bad' }];
+    expect(judge.judge(broken, 0)[0]).toMatchObject({ ok: true, settling: true });
+    expect(judge.judge(broken, 500)[0]).toMatchObject({ ok: false, settling: false });
+    expect(judge.judge([{ name: 'x', ok: true, detail: '' }], 600)[0]?.ok).toBe(true);
+    expect(judge.judge(broken, 700)[0]?.settling).toBe(true);
+  });
+});
+
+describe('failure log', () => {
+  it('keeps takeovers, epochs and the first CHANGE_CM of an epoch', () => {
+    const log = new FailureLog();
+    expect(log.fromLog('cm2', 'cm2 missed 3 pulses from cm1: taking over', 5)?.kind).toBe('takeover');
+    expect(log.fromLog('cm1', 'cm1 dropped READ_REQUEST from c1', 5)).toBeNull();
+    const cc = msg('sent', 6, 'cm2', 'c1', 'CHANGE_CM', 'CC', { page: null, req: null, epoch: 2 });
+    expect(log.fromMessage(cc)?.text).toBe('cm2 sends CHANGE_CM (CC) under epoch 2');
+    expect(log.fromMessage({ ...cc, to: 'c2' })).toBeNull();
+    const acting = { role: 'cm', snapshot: { id: 'cm2', role: 'acting', epoch: 2 } } as NodeState;
+    expect(log.fromState('cm2', acting, 7)?.text).toBe('cm2 is acting, epoch 2');
+    expect(log.fromState('cm2', acting, 8)).toBeNull();
+  });
+});
+
+describe('layouts', () => {
+  it('draws lanes CMs first, arrows between them, filtered by page and request', () => {
+    expect(laneOrder(['c10', 'c2', 'cm2', 'cm1'])).toEqual(['cm1', 'cm2', 'c2', 'c10']);
+    const arrows = matchArrows([...readFault(0), ...readFault(10).map((m) => ({ ...m, page: 'P2', req: 'c1:2' }))]);
+    const all = layoutSequence(arrows, ['cm1', 'c1', 'c2'], { ...SEQUENCE_DEFAULTS, filter: NO_FILTER, highlightReq: 'c1:2', cursor: Infinity });
+    expect(all.lanes.map((l) => l.id)).toEqual(['cm1', 'c1', 'c2']);
+    expect(all.arrows).toHaveLength(8);
+    expect(all.arrows.filter((a) => a.highlighted)).toHaveLength(4);
+    expect(all.arrows[0]?.label).toBe('RQ READ_REQUEST P1 c1:1');
+    const cm1 = all.lanes[0]?.x ?? 0;
+    expect(all.arrows[0]).toMatchObject({ x2: cm1 });
+    const p2 = layoutSequence(arrows, [], { ...SEQUENCE_DEFAULTS, filter: { ...NO_FILTER, page: 'P2' }, highlightReq: null, cursor: Infinity });
+    expect(p2.arrows.map((a) => a.arrow.code)).toEqual(['RQ', 'RF', 'RD', 'RC']);
+    const early = layoutSequence(arrows, [], { ...SEQUENCE_DEFAULTS, filter: NO_FILTER, highlightReq: null, cursor: 0.1 });
+    expect(early.arrows.map((a) => a.arrow.fate)).toEqual(['pending']);
+  });
+
+  it('puts every receipt after its send and keeps each node in order, whatever the clocks say', () => {
+    // cm1 forwards at 10.0 after RQ arrived at 10.2 by its clock; c2's PAGE is stamped 9.9.
+    const arrows = matchArrows([
+      msg('sent', 9.8, 'c1', 'cm1', 'READ_REQUEST', 'RQ'), msg('received', 10.2, 'c1', 'cm1', 'READ_REQUEST', 'RQ'),
+      msg('sent', 10.3, 'cm1', 'c2', 'READ_FORWARD', 'RF'), msg('received', 9.85, 'cm1', 'c2', 'READ_FORWARD', 'RF', { arrivedAt: 9.8 }),
+      msg('sent', 9.9, 'c2', 'c1', 'PAGE', 'RD'),
+    ]);
+    const { sent, end } = causalTimes(arrows);
+    const rf = arrows.findIndex((a) => a.code === 'RF');
+    const rd = arrows.findIndex((a) => a.code === 'RD');
+    expect(end[rf] ?? 0).toBeGreaterThan(sent[rf] ?? 0);
+    expect(sent[rd] ?? 0).toBeGreaterThan(end[rf] ?? 0);
+  });
+
+  it('lays out operation bars per client, overlapping ones on their own row', () => {
+    const ops = recordOps([invoke('c1', 1, 0, 'write', 'a'), done('c1', 1, 50, 'write', 'a'), invoke('c1', 2, 10, 'read'), done('c1', 2, 60, 'read', 'a'), invoke('c2', 1, 70, 'read')]);
+    const l = layoutTimeline(ops, [{ at: 55, node: 'cm1', kind: 'kill', text: 'k' }], { t0: 0, t1: 100, width: 1100, rowHeight: 20, labelWidth: 100 });
+    expect(l.rows).toEqual([{ node: 'c1', y: 0, height: 40 }, { node: 'c2', y: 40, height: 20 }]);
+    expect(l.bars.map((b) => [b.x, b.w, b.y, b.label])).toEqual([[100, 500, 0, 'W P1=a'], [200, 500, 20, 'R P1→a'], [800, 300, 40, 'R P1']]);
+    expect(l.marks.map((m) => m.x)).toEqual([650]);
+  });
+});
+
+describe('replay files', () => {
+  it('round-trips a browser recording', () => {
+    const record = { messages: readFault(0), ops: [invoke('c1', 1, 0, 'read'), done('c1', 1, 4, 'read', null)], failures: [] };
+    const text = JSON.stringify(toRecording(record, new Date(0)));
+    expect(detectKind(text)).toBe('recording');
+    expect(parseRecording(text)).toEqual(record);
+    const run = loadRun([{ name: 'r.json', text }]);
+    expect(run.arrows).toHaveLength(4);
+    expect(run.ops).toHaveLength(1);
+    expect([run.start, run.end]).toEqual([0, 4]);
+    expect(run.nodes).toEqual(['cm1', 'c1', 'c2']);
+  });
+
+  it('loads a simulator history and transcript together', () => {
+    const history = [
+      '{"process":1,"type":"invoke","f":"write","key":"P1","value":"1.1","time":1}',
+      '{"process":"nemesis","type":"info","f":"crash","value":"cm1","time":2}',
+      '{"process":1,"type":"ok","f":"write","key":"P1","value":"1.1","time":3}',
+    ].join('\n');
+    const transcript = 'seed=1 clients=1 ok=1\n1.500 c1->cm1 WRITE_REQUEST(WQ) P1 c1:1 e1\n2.000 cm1->c2 PULSE(PU) e1\n2.100 cm1 REPLICATE junk';
+    expect(parseTranscript(transcript).map((m) => [m.code, m.page, m.req])).toEqual([['WQ', 'P1', 'c1:1'], ['PU', null, null]]);
+    const run = loadRun([{ name: 'h.jsonl', text: history }, { name: 't.txt', text: transcript }]);
+    expect(run.sources).toEqual(['h.jsonl (history)', 't.txt (transcript)']);
+    expect(run.ops.map((o) => [o.node, o.outcome, o.value])).toEqual([['c1', 'ok', '1.1']]);
+    expect(run.failures[0]?.text).toBe('nemesis crash cm1');
+    expect(opsFromHistory([])).toEqual([]);
+  });
+
+  it('refuses malformed files with the reason', () => {
+    expect(() => loadRun([{ name: 'x.json', text: '{"format":"ivy-web-recording","version":1,"messages":[{"at":"soon"}],"ops":[],"failures":[]}' }]))
+      .toThrow('x.json: message 0 is malformed');
+    expect(() => loadRun([{ name: 'h.jsonl', text: '{"process":1}' }])).toThrow(/h.jsonl: history line 1/);
+    expect(() => loadRun([{ name: 't.txt', text: 'hello' }])).toThrow(/no transcript lines/);
+  });
+});
+
+describe('step queues', () => {
+  const frame = (id: number, from: string, arrivedAt: number): HeldFrame =>
+    ({ id, dueAt: null, message: msg('received', arrivedAt, from, 'cm1', 'INVALIDATE_CONFIRMATION', 'IC', { arrivedAt }) });
+
+  it('lets only the oldest frame of each sender go, and picks the one that waited longest', () => {
+    const atCm = [frame(1, 'c1', 5), frame(2, 'c1', 6), frame(3, 'c2', 7)];
+    expect([...deliverable(atCm)]).toEqual([1, 3]);
+    expect(nextFrame(new Map([['cm1', atCm], ['c1', [frame(9, 'cm1', 4)]]]))).toEqual({ node: 'c1', id: 9 });
+    expect(nextFrame(new Map())).toBeNull();
+  });
+});
+
+describe('experiment charts', () => {
+  const lat = (p50: number | null) => ({ count: p50 === null ? 0 : 1, p50Ms: p50, p99Ms: p50, maxMs: p50 });
+  const result = (name: string, tput: number): ResultLike => ({
+    name, issued: 10, ok: 10, completion: 1, throughputOpsPerS: tput, messagesPerOpTotal: 2, linearizable: true,
+    latency: { readHit: lat(0.01), readFault: lat(1), writeHit: lat(null), writeFault: lat(2) }, faults: [{ unavailableMs: 250 }],
+  });
+
+  it('plots scenarios as bars and sweeps as lines sorted by the swept value', () => {
+    const charts = allCharts([{ result: result('basic', 100) }, { result: result('c=8', 80), sweep: 'clients', x: 8 }, { result: result('c=1', 50), sweep: 'clients', x: 1 }]);
+    expect(charts.map((c) => c.id)).toEqual(['latency', 'throughput', 'unavailable', 'sweep-clients']);
+    expect(charts[0]?.datasets.map((d) => d.label)).not.toContain('write hit p50');
+    expect(charts[3]?.labels).toEqual(['1', '8']);
+    expect(charts[3]?.datasets[0]?.data).toEqual([50, 80]);
+  });
+});
