@@ -1,5 +1,5 @@
-// The page shell. Modes sit side by side: today the in-page cluster; a later issue adds
-// "this tab as a node", which gets its own entry in MODES and its own view.
+// The page shell. Modes sit side by side: the in-page cluster, this tab as a node of a cluster
+// of tabs (PeerJS), and the overview of that cluster. `?mode=tab` or `?mode=overview` opens one.
 import { html, nothing } from 'lit';
 import type { ClusterModel } from './cluster-model.ts';
 import type { ExperimentsRunner } from './experiments-panel.ts';
@@ -8,13 +8,22 @@ import { LightElement } from './light-element.ts';
 import './cluster-view.ts';
 import './experiments-panel.ts';
 import './replay-view.ts';
+import './overview-view.ts';
+import './tab-node-view.ts';
 
 const MODES = [
   { id: 'cluster', label: 'In-page cluster' },
   { id: 'replay', label: 'Replay' },
   { id: 'experiments', label: 'Experiments' },
+  { id: 'tab', label: 'This tab as a node' },
+  { id: 'overview', label: 'Tab cluster overview' },
 ] as const;
 type Mode = (typeof MODES)[number]['id'];
+
+function initialMode(): Mode {
+  const asked = new URLSearchParams(location.search).get('mode');
+  return MODES.find((m) => m.id === asked)?.id ?? 'cluster';
+}
 
 export class IvyApp extends LightElement {
   static override properties = {
@@ -33,9 +42,17 @@ export class IvyApp extends LightElement {
     this.model = null;
     this.session = null;
     this.experiments = null;
-    this.mode = 'cluster';
+    this.mode = initialMode();
     this.failure = null;
   }
+
+  /** Once shown, the tab's node view stays (hidden in other modes): it runs the node. */
+  private get tabNodeShown(): boolean {
+    this.tabNodeSeen ||= this.mode === 'tab';
+    return this.tabNodeSeen;
+  }
+
+  private tabNodeSeen = false;
 
   protected override render() {
     return html`
@@ -50,6 +67,8 @@ export class IvyApp extends LightElement {
       <main>
         ${this.failure ? html`<p class="status error" role="alert">${this.failure}</p>` : nothing}
         ${this.mode === 'cluster' && this.model ? html`<ivy-cluster-view .model=${this.model} .session=${this.session}></ivy-cluster-view>` : nothing}
+        ${this.tabNodeShown ? html`<ivy-tab-node ?hidden=${this.mode !== 'tab'}></ivy-tab-node>` : nothing}
+        ${this.mode === 'overview' ? html`<ivy-overview></ivy-overview>` : nothing}
         <ivy-replay-view ?hidden=${this.mode !== 'replay'}></ivy-replay-view>
         <ivy-experiments-panel ?hidden=${this.mode !== 'experiments'} .runner=${this.experiments}></ivy-experiments-panel>
       </main>`;

@@ -1,0 +1,309 @@
+// This tab as one node of a cluster whose nodes are tabs, on this machine or others, linked peer
+// to peer over PeerJS. The protocol core runs here on the main thread (WebRTC lives only there)
+// inside the same NodeHost the workers use; links are PeerSlots (peer-slot.ts); durable state
+// goes to this browser's IndexedDB through the same coalescing queue the workers use.
+import { isCmId, PRIMARY_CM, BACKUP_CM, type NodeId } from '../protocol/ids.ts';
+import type { CmDurable } from '../protocol/manager.ts';
+import type { OpResult } from '../protocol/node.ts';
+import { decodeComlinkWire, exposeOver } from '../net/comlink-endpoint.ts';
+import { peerServerAddress, type IvyConfig } from '../net/ivy-config.ts';
+import { ClusterPeer, PeerIdTakenError, peerIdFor } from '../net/peer-connect.ts';
+import { Registry } from '../registry/registry.ts';
+import { runCommand, type Answer } from '../ui/run-command.ts';
+import { NodeHost, type HostListener } from '../workers/host.ts';
+import { makeNode, PAGE_SIZE_BYTES, type MadeNode, type NodeSpec, type NodeState } from '../workers/make-node.ts';
+import { PersistQueue } from '../workers/persist-queue.ts';
+import { CONTROL_CHANNEL, type PeerStatus, type TabControlApi, type TabNodeInfo } from './control.ts';
+import { actingAnswer, identityFor, rosterOf, type Identity, type TabChoice } from './identity.ts';
+import { askCms, serveJoin, type JoinAnswer } from './join.ts';
+import { TabMesh } from './mesh.ts';
+import type { PeerSlot } from './peer-slot.ts';
+
+const ASK_MS = 2_500;
+/** How long a restart waits for the PeerServer to let go of the id its closed tab held. */
+const CLAIM_MS_MAX = 5_000;
+const CLAIM_RETRY_MS = 250;
+const CLIENT_ID_TRIES_MAX = 5;
+const TICK_MS = 20;
+const ONLINE_CHECK_MS = 1_000;
+
+export interface TabNodeOptions {
+  config: IvyConfig;
+  clusterKey: string;
+  location: { hostname: string; port: string; protocol: string };
+  /** Everything the tab node has to say before and after it runs: the tab's console. */
+  log: (line: string) => void;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function randomTag(): string {
+  return [...crypto.getRandomValues(new Uint8Array(5))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function tabRegistryName(prefix: string): string {
+  return `ivy-tabs-${prefix}`;
+}
+
+export class TabNode {
+  private stopped = false;
+  private readonly timers: Array<() => void> = [];
+
+  private constructor(
+    readonly id: NodeId,
+    readonly peer: ClusterPeer,
+    readonly host: NodeHost,
+    private readonly mesh: TabMesh,
+    private readonly store: PersistQueue<unknown>,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Becomes the node `choice` names, or throws with the reason a person should read. */
+  static async start(choice: TabChoice, o: TabNodeOptions): Promise<TabNode> {
+    const prefix = o.config.peerIdPrefix;
+    const open = (id: string): Promise<ClusterPeer> => ClusterPeer.open({
+      id, server: peerServerAddress(o.config, o.location), iceServers: o.config.iceServers, clusterKey: o.clusterKey, log: o.log,
+    });
+    const lobby = await open(`${prefix}-lobby-${randomTag()}`);
+    try {
+      const { identity, answers, peer } = await claim(choice, lobby, prefix, open, o.log);
+      return await TabNode.run(identity, answers, peer, o);
+    } finally {
+      lobby.destroy();
+    }
+  }
+
+  private static async run(identity: Identity, answers: JoinAnswer[], peer: ClusterPeer, o: TabNodeOptions): Promise<TabNode> {
+    const prefix = o.config.peerIdPrefix;
+    let registry: Registry;
+    try {
+      registry = await Registry.open(tabRegistryName(prefix));
+    } catch (e) {
+      peer.destroy();
+      throw new Error(`could not open IndexedDB: ${(e as Error).message}`);
+    }
+    const spec = await specFor(identity, registry);
+    const store = new PersistQueue<unknown>(
+      (d) => spec.role === 'cm' ? registry.saveDurable('cm', spec.id, d as never) : registry.saveDurable('client', spec.id, d as never),
+      (e) => o.log(`${spec.id} could not persist its state: ${e.message}`),
+    );
+    const now = (): number => performance.now();
+    const made = makeNode(spec, now());
+    let mesh: TabMesh | null = null;
+    // A message to a peer the node has no link to yet gets a slot (and a dial) before the host sends it.
+    const node = made.node;
+    const wrapped: MadeNode = {
+      ...made,
+      node: {
+        id: node.id,
+        step: (m, t) => node.step(m, t),
+        tick: (t) => node.tick(t),
+        ready: () => {
+          const r = node.ready();
+          for (const m of r.messages) if (m.to !== node.id) mesh?.slot(m.to);
+          return r;
+        },
+      },
+    };
+    const host = new NodeHost(wrapped, now, (d) => store.push(d));
+    mesh = new TabMesh(peer, spec.id, prefix, PAGE_SIZE_BYTES, (slot) => host.connect(slot.peer, slot), o.log);
+    const tab = new TabNode(spec.id, peer, host, mesh, store, o.log);
+    tab.begin(rosterOf(answers));
+    o.log(`${spec.id} runs in this tab as ${describe(identity)} (PeerJS id ${peer.id})`);
+    return tab;
+  }
+
+  private begin(roster: NodeId[]): void {
+    const worker = new Worker(new URL('./metronome.worker.ts', import.meta.url), { type: 'module', name: `ivy-${this.id}-clock` });
+    worker.onmessage = () => { if (!this.stopped) this.host.tick(); };
+    worker.postMessage(TICK_MS);
+    this.timers.push(() => worker.terminate());
+    if (isCmId(this.id)) {
+      this.timers.push(serveJoin(this.peer, () => this.cmView(), this.log));
+    }
+    this.timers.push(this.peer.accept(CONTROL_CHANNEL, decodeComlinkWire, (link) => exposeOver(this.controlApi(), link)));
+    const online = setInterval(() => {
+      if (!this.peer.online) {
+        this.log(`${this.id} lost the PeerServer; reconnecting (links already open keep working)`);
+        this.peer.reconnect();
+      }
+    }, ONLINE_CHECK_MS);
+    this.timers.push(() => clearInterval(online));
+    this.timers.push(this.peer.onError((e) => this.log(`${this.id}: PeerJS ${e.type}: ${e.message}`)));
+    this.mesh.meet(roster);
+  }
+
+  get role(): 'cm' | 'client' {
+    return isCmId(this.id) ? 'cm' : 'client';
+  }
+
+  get running(): boolean {
+    return !this.stopped;
+  }
+
+  readPage(page: string): Promise<OpResult> {
+    return this.host.submit({ kind: 'read', page });
+  }
+
+  writePage(page: string, content: string): Promise<OpResult> {
+    return this.host.submit({ kind: 'write', page, value: content });
+  }
+
+  async snapshot(): Promise<NodeState> {
+    return this.host.snapshot();
+  }
+
+  command(line: string): Promise<Answer> {
+    if (this.stopped) return Promise.resolve({ ok: false, lines: [`error: ${this.id} is stopped`] });
+    return runCommand(line, this);
+  }
+
+  subscribe(listener: HostListener): () => void {
+    return this.host.subscribe(listener);
+  }
+
+  info(): TabNodeInfo {
+    const state = this.host.snapshot();
+    const cm = state.role === 'client' ? state.snapshot.cm : this.id === PRIMARY_CM ? BACKUP_CM : PRIMARY_CM;
+    return {
+      id: this.id, role: this.role, state, stopped: this.stopped,
+      peers: this.mesh.peers().map((p) => this.status(p)),
+      cmLink: { ...this.status(cm), epoch: state.snapshot.epoch },
+    };
+  }
+
+  /** Settles once every durable state asked for so far is written. */
+  persisted(): Promise<void> {
+    return this.store.idle();
+  }
+
+  /** Kills the node: time stops, links close (a goodbye, if the peers are there), the id is free again. */
+  stop(reason: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.log(`${this.id} stopped: ${reason}`);
+    for (const t of this.timers.splice(0)) t();
+    this.mesh.stop();
+    this.host.stop();
+    this.peer.destroy();
+  }
+
+  /** Debug only (`?debug`): sends any value as a protocol frame to a peer, as a hostile node could. */
+  forge(to: NodeId, frame: unknown): boolean {
+    return this.mesh.slotIfAny(to)?.link?.send(frame as never) ?? false;
+  }
+
+  /** Debug only: raw text on the data channel, bypassing the framing. */
+  sendRaw(to: NodeId, text: string): boolean {
+    const link = this.mesh.slotIfAny(to)?.link;
+    if (!link) return false;
+    void link.connection.send(text);
+    return true;
+  }
+
+  private status(peer: NodeId): PeerStatus {
+    const slot: PeerSlot | undefined = this.mesh.slotIfAny(peer);
+    const heard = slot?.lastHeardAt ?? null;
+    return { peer, linked: slot?.linked ?? false, heardMsAgo: heard === null ? null : Math.round(performance.now() - heard) };
+  }
+
+  private cmView() {
+    const s = this.host.snapshot();
+    if (s.role !== 'cm') throw new Error('only a CM answers join asks');
+    return { id: this.id, role: s.snapshot.role, epoch: s.snapshot.epoch, members: s.snapshot.members };
+  }
+
+  private controlApi(): TabControlApi {
+    return {
+      info: () => this.info(),
+      command: (line) => this.command(String(line)),
+      kill: () => this.stop('killed from the overview'),
+    };
+  }
+}
+
+function describe(identity: Identity): string {
+  if (identity.role === 'client') return identity.restart ? 'a restarted client' : 'a new client';
+  const words = { primary: 'the primary CM', backup: 'the backup CM', restartCM: 'the rebooted primary (restartCM)', restartBackup: 'the rebooted backup (restartBackup)' };
+  return words[identity.start];
+}
+
+type Open = (id: string) => Promise<ClusterPeer>;
+
+/** Asks the cluster who this tab should be, and claims that id on the PeerServer. */
+async function claim(choice: TabChoice, lobby: ClusterPeer, prefix: string, open: Open, log: (line: string) => void):
+Promise<{ identity: Identity; answers: JoinAnswer[]; peer: ClusterPeer }> {
+  if (choice.kind === 'client') return claimClientId(lobby, prefix, open, log);
+  const answers = await askCms(lobby, prefix, { t: 'ask', want: 'roster', atLeast: 0 }, ASK_MS, enoughFor(choice), log);
+  const identity = identityFor(choice, answers);
+  if ('error' in identity) throw new Error(identity.error);
+  const peerId = peerIdFor(prefix, identity.id);
+  // A restart may come before the PeerServer has noticed the old tab is gone: wait a little.
+  const patient = choice.kind !== 'cm';
+  for (const until = performance.now() + CLAIM_MS_MAX; ;) {
+    try {
+      return { identity, answers, peer: await open(peerId) };
+    } catch (e) {
+      if (!(e instanceof PeerIdTakenError) || !patient || performance.now() > until) {
+        throw e instanceof PeerIdTakenError ? new Error(`${identity.id} is running in another tab (its PeerJS id is taken)`) : e;
+      }
+      await sleep(CLAIM_RETRY_MS);
+    }
+  }
+}
+
+/** When the answers in hand decide the choice, without waiting to learn that a CM is absent. */
+function enoughFor(choice: TabChoice): (answers: JoinAnswer[]) => boolean {
+  const heard = (cm: NodeId) => (answers: JoinAnswer[]): boolean => answers.some((a) => a.cm === cm);
+  switch (choice.kind) {
+    case 'cm': return heard(PRIMARY_CM); // then cm2 is claimed; the PeerServer refuses it if it runs
+    case 'restartCM': return heard(BACKUP_CM);
+    case 'restartBackup': return heard(PRIMARY_CM);
+    default: return (answers) => actingAnswer(answers) !== null;
+  }
+}
+
+/** The acting CM offers the next client id; a taken one (the PeerServer says) means ask for a higher one. */
+async function claimClientId(lobby: ClusterPeer, prefix: string, open: Open, log: (line: string) => void):
+Promise<{ identity: Identity; answers: JoinAnswer[]; peer: ClusterPeer }> {
+  let atLeast = 0;
+  for (let tries = 0; tries < CLIENT_ID_TRIES_MAX; tries++) {
+    const answers = await askActing(lobby, prefix, atLeast, log);
+    const offer = actingAnswer(answers)?.offer;
+    if (!offer) break;
+    try {
+      return { identity: { role: 'client', id: offer, restart: false }, answers, peer: await open(peerIdFor(prefix, offer)) };
+    } catch (e) {
+      if (!(e instanceof PeerIdTakenError)) throw e;
+      log(`${offer} is taken on the PeerServer; asking for another id`);
+      atLeast = Number(offer.slice(1)) + 1;
+    }
+  }
+  throw new Error('no acting central manager answered: start a CM first (or wait for the backup to take over)');
+}
+
+/** During a takeover nobody acts for a moment: ask again for a while. */
+async function askActing(lobby: ClusterPeer, prefix: string, atLeast: number, log: (line: string) => void): Promise<JoinAnswer[]> {
+  const until = performance.now() + ASK_MS;
+  for (;;) {
+    const answers = await askCms(lobby, prefix, { t: 'ask', want: 'client-id', atLeast }, ASK_MS, (a) => actingAnswer(a)?.offer != null, log);
+    if (actingAnswer(answers) || answers.length === 0 || performance.now() > until) return answers;
+    await sleep(CLAIM_RETRY_MS);
+  }
+}
+
+/** The node to build: a restart takes what this browser persisted for the id, if anything. */
+async function specFor(identity: Identity, registry: Registry): Promise<NodeSpec> {
+  if (identity.role === 'client') {
+    const durable = identity.restart ? await registry.loadDurable('client', identity.id) : undefined;
+    // A blank restart (another browser, or nothing was written) must not reuse request ids.
+    return { role: 'client', id: identity.id, durable, seqStart: identity.restart ? Date.now() : undefined };
+  }
+  const saved: CmDurable | undefined = await registry.loadDurable('cm', identity.id);
+  const restart = identity.start === 'restartCM' || identity.start === 'restartBackup';
+  // A fresh CM keeps only its epoch (never reuse one): members of an earlier cluster would block
+  // writes after a takeover, waiting for reports that never come. A reboot without a disk (in
+  // another browser) learns the members from the other CM (CM_STATE, pulse replies).
+  const durable = saved && (restart ? saved : { epoch: saved.epoch, members: [] });
+  return { role: 'cm', id: identity.id, start: identity.start, durable };
+}

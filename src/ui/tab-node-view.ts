@@ -1,0 +1,191 @@
+// "This tab as a node": the seed's prompt as buttons (CM, Client, restartCM, restartBackup) and
+// a console that takes the same words; once chosen, the node's card: who it is, the live link to
+// its CM, the readPage / writePage form, its table, its messages and its console.
+import { html, nothing } from 'lit';
+import { fetchIvyConfig, type IvyConfig } from '../net/ivy-config.ts';
+import type { TabNodeInfo } from '../tab/control.ts';
+import { parseChoice, PROMPT, type TabChoice } from '../tab/identity.ts';
+import { TabNode } from '../tab/tab-node.ts';
+import type { HostEvent } from '../workers/host.ts';
+import type { NodeState } from '../workers/make-node.ts';
+import { describeResult } from './format.ts';
+import { LightElement } from './light-element.ts';
+import { nodeLabel, standing } from './node-card.ts';
+import type { ConsoleLine } from './node-console.ts';
+import type { PageOpRequest } from './page-form.ts';
+import { stateTable } from './state-table.ts';
+import './node-console.ts';
+import './page-form.ts';
+
+const LINES_MAX = 300;
+const TRACE_MAX = 40;
+const STATUS_MS = 500;
+const CHOICES: ReadonlyArray<{ label: string; line: string }> = [
+  { label: 'CM', line: 'CM' }, { label: 'Client', line: 'Client' },
+  { label: 'restartCM', line: 'restartCM' }, { label: 'restartBackup', line: 'restartBackup' },
+];
+
+/** The live status line of the link to the CM: "cm1 · linked · heard 40 ms ago". */
+export function cmLinkText(info: TabNodeInfo | null): string {
+  const l = info?.cmLink;
+  if (!l) return '';
+  const heard = l.heardMsAgo === null ? 'nothing heard yet' : `heard ${l.heardMsAgo} ms ago`;
+  return `${l.peer} · ${l.linked ? 'linked' : 'no link'} · ${heard}`;
+}
+
+declare global {
+  interface Window { ivyTab?: { node: TabNode | null; choose(line: string): Promise<void> } }
+}
+
+export class TabNodeView extends LightElement {
+  static override properties = {
+    node: { state: true }, busy: { state: true }, lines: { state: true }, state: { state: true },
+    info: { state: true }, trace: { state: true }, result: { state: true }, config: { state: true },
+  };
+  declare node: TabNode | null;
+  declare busy: boolean;
+  declare lines: readonly ConsoleLine[];
+  declare state: NodeState | null;
+  declare info: TabNodeInfo | null;
+  declare trace: readonly string[];
+  declare result: { ok: boolean; text: string } | null;
+  declare config: IvyConfig | null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly onPageHide = (): void => this.node?.stop('the tab closed');
+
+  constructor() {
+    super();
+    this.node = null;
+    this.busy = false;
+    this.lines = [{ kind: 'log', text: PROMPT }];
+    this.state = null;
+    this.info = null;
+    this.trace = [];
+    this.result = null;
+    this.config = null;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Best effort: a closing tab says goodbye on its links; a crashed one cannot, and pulses tell.
+    window.addEventListener('pagehide', this.onPageHide);
+    if (new URLSearchParams(location.search).has('debug')) {
+      window.ivyTab = { node: this.node, choose: (line) => this.choose(line) };
+    }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('pagehide', this.onPageHide);
+  }
+
+  protected override render() {
+    const node = this.node;
+    if (!node) {
+      return html`
+        <section class="card tab-prompt" aria-label="this tab as a node">
+          <h3>This tab as a node</h3>
+          <p>${PROMPT}</p>
+          <div class="buttons" role="group" aria-label="node type">
+            ${CHOICES.map((c) => html`<button ?disabled=${this.busy} @click=${() => this.choose(c.line)}>${c.label}</button>`)}
+          </div>
+          ${this.config && this.config.clusterKey === null ? html`
+            <label>cluster key <input name="cluster-key" type="password" autocomplete="off"></label>` : nothing}
+          <ivy-console .lines=${this.lines} label="node prompt" @command=${(e: CustomEvent<string>) => this.choose(e.detail)}></ivy-console>
+        </section>`;
+    }
+    const label = nodeLabel(node);
+    return html`
+      <section class="card ${node.role}" aria-label=${label}>
+        <header>
+          <h3>${label}</h3>
+          <span class="standing" aria-label=${`${node.id} standing`}>${node.running ? standing(this.state) : 'stopped'}</span>
+          <button class="danger" aria-label=${`Kill ${node.id}`} ?disabled=${!node.running}
+            @click=${() => node.stop('killed by hand; close the tab, or reopen it and choose a restart')}>Kill</button>
+        </header>
+        <p class="muted">link to the CM: <output aria-label=${`${node.id} CM link`}>${cmLinkText(this.info)}</output>
+          · peers linked: ${this.info?.peers.filter((p) => p.linked).map((p) => p.peer).join(', ') || 'none'}</p>
+        ${node.role === 'client' ? html`
+          <ivy-page-form @page-op=${this.onPageOp}></ivy-page-form>
+          <output class=${this.result?.ok === false ? 'result error' : 'result'} aria-label=${`${node.id} result`}
+            >${this.result?.text ?? ''}</output>` : nothing}
+        ${stateTable(this.state)}
+        <details class="trace">
+          <summary>messages (${this.trace.length})</summary>
+          <ol>${this.trace.map((t) => html`<li>${t}</li>`)}</ol>
+        </details>
+        <ivy-console .lines=${this.lines} label=${node.id} @command=${(e: CustomEvent<string>) => this.onCommand(e.detail)}></ivy-console>
+      </section>`;
+  }
+
+  /** A prompt word: which node this tab becomes. */
+  async choose(line: string): Promise<void> {
+    if (this.node) return this.onCommand(line);
+    this.say({ kind: 'input', text: line });
+    const choice = parseChoice(line);
+    if (choice.kind === 'invalid') return this.say({ kind: 'error', text: `error: ${choice.error}` });
+    if (this.busy) return this.say({ kind: 'error', text: 'error: already starting a node' });
+    this.busy = true;
+    try {
+      await this.startNode(choice);
+    } catch (e) {
+      this.say({ kind: 'error', text: `error: ${(e as Error).message}` });
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async startNode(choice: TabChoice): Promise<void> {
+    this.config ??= await fetchIvyConfig();
+    const config = this.config;
+    const typed = this.querySelector<HTMLInputElement>('input[name=cluster-key]')?.value ?? '';
+    const clusterKey = config.clusterKey ?? typed;
+    if (clusterKey.length < 8) throw new Error('this server does not hand out the cluster key: type it (8+ characters) above');
+    const node = await TabNode.start(choice, {
+      config, clusterKey, location, log: (text) => this.say({ kind: 'log', text }),
+    });
+    this.node = node;
+    if (window.ivyTab) window.ivyTab.node = node;
+    node.subscribe((e) => this.onEvent(e));
+    this.state = await node.snapshot();
+    document.title = `${node.id} · ivy-web`;
+    this.timer = setInterval(() => this.refreshInfo(node), STATUS_MS);
+    this.refreshInfo(node);
+  }
+
+  private refreshInfo(node: TabNode): void {
+    this.info = node.info();
+    if (!node.running && this.timer !== null) clearInterval(this.timer);
+  }
+
+  private onEvent(e: HostEvent): void {
+    switch (e.type) {
+      case 'state': this.state = e.state; break;
+      case 'log': this.say({ kind: e.level === 'info' ? 'log' : 'error', text: e.text }); break;
+      case 'trace': this.trace = [...this.trace, `${e.direction === 'sent' ? '→' : '←'} ${e.text}`].slice(-TRACE_MAX); break;
+      default: break;
+    }
+  }
+
+  private async onCommand(line: string): Promise<void> {
+    const node = this.node;
+    if (!node) return;
+    this.say({ kind: 'input', text: line });
+    const answer = await node.command(line);
+    this.say(...answer.lines.map((text) => ({ kind: answer.ok ? 'ok' as const : 'error' as const, text })));
+  }
+
+  private async onPageOp(e: CustomEvent<PageOpRequest>): Promise<void> {
+    const node = this.node;
+    if (!node) return;
+    const { kind, page, content } = e.detail;
+    this.result = { ok: true, text: `${kind === 'read' ? 'reading' : 'writing'} ${page}…` };
+    const r = kind === 'read' ? await node.readPage(page) : await node.writePage(page, content);
+    this.result = describeResult(kind, page, r);
+  }
+
+  private say(...lines: ConsoleLine[]): void {
+    this.lines = [...this.lines, ...lines].slice(-LINES_MAX);
+  }
+}
+customElements.define('ivy-tab-node', TabNodeView);

@@ -1,0 +1,117 @@
+// Drives tabs as nodes: each node is its own page, chosen with the seed's prompt buttons; page
+// operations and write streams run inside the node's tab through its `?debug` hook.
+import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import type { OpResult } from '../../src/protocol/node.ts';
+import type { NodeState } from '../../src/workers/make-node.ts';
+import type { TabNodeInfo } from '../../src/tab/control.ts';
+
+export interface NodeTab {
+  page: Page;
+  id: string;
+}
+
+type TabWindow = Window & {
+  ivyTab?: { node: { id: string; readPage(p: string): Promise<OpResult>; writePage(p: string, v: string): Promise<OpResult>;
+    snapshot(): Promise<NodeState>; info(): TabNodeInfo; forge(to: string, f: unknown): boolean; sendRaw(to: string, t: string): boolean } | null };
+  tabStream?: TabStream;
+};
+
+export interface StreamWrite {
+  page: string;
+  value: string;
+  ok: boolean;
+  local: boolean;
+  error: string | null;
+  /** Date.now() at submit and at the answer: comparable across tabs and with the test process. */
+  startedAt: number;
+  doneAt: number;
+}
+
+interface TabStream {
+  stop: boolean;
+  log: StreamWrite[];
+  done: Promise<void>;
+}
+
+/** Opens a tab, presses the prompt button `word` and waits until the tab runs a node. */
+export async function openNode(context: BrowserContext, word: 'CM' | 'Client' | 'restartCM' | 'restartBackup', expectId?: string): Promise<NodeTab> {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
+  await page.goto('/?mode=tab&debug');
+  await page.getByRole('group', { name: 'node type' }).getByRole('button', { name: word, exact: true }).click();
+  const prompt = page.getByRole('region', { name: 'this tab as a node' });
+  await expect.poll(async () => {
+    const id = await page.evaluate(() => (window as TabWindow).ivyTab?.node?.id ?? null);
+    if (id) return id;
+    const errors = await prompt.locator('.line.error').allTextContents().catch(() => []);
+    return errors.length > 0 ? `failed: ${errors.join(' / ')}` : null;
+  }, { message: `tab choosing ${word} becomes a node` }).toMatch(expectId ? new RegExp(`^${expectId}$`) : /^c\d+$|^cm[12]$/);
+  const id = await page.evaluate(() => (window as TabWindow).ivyTab?.node?.id ?? '');
+  return { page, id };
+}
+
+export function nodeCard(tab: NodeTab, label: string): Locator {
+  return tab.page.getByRole('region', { name: label });
+}
+
+export function write(tab: NodeTab, pageId: string, value: string): Promise<OpResult> {
+  return tab.page.evaluate(([p, v]) => (window as TabWindow).ivyTab!.node!.writePage(p, v), [pageId, value] as const);
+}
+
+export function read(tab: NodeTab, pageId: string): Promise<OpResult> {
+  return tab.page.evaluate((p) => (window as TabWindow).ivyTab!.node!.readPage(p), pageId);
+}
+
+export function info(tab: NodeTab): Promise<TabNodeInfo> {
+  return tab.page.evaluate(() => (window as TabWindow).ivyTab!.node!.info());
+}
+
+/** The CM's role and epoch, or the client's CM and epoch, as the card shows it. */
+export async function standing(tab: NodeTab): Promise<string> {
+  const s = (await info(tab)).state;
+  return s.role === 'cm' ? `${s.snapshot.role} ${s.snapshot.epoch}` : `follows ${s.snapshot.cm} ${s.snapshot.epoch}`;
+}
+
+export async function expectValue(tab: NodeTab, pageId: string, value: string): Promise<void> {
+  expect(await read(tab, pageId), `${tab.id} reads ${pageId}`).toMatchObject({ ok: true, value });
+}
+
+export async function forge(tab: NodeTab, to: string, frame: unknown): Promise<boolean> {
+  return tab.page.evaluate(([t, f]) => (window as TabWindow).ivyTab!.node!.forge(t, f), [to, frame] as const);
+}
+
+export async function sendRaw(tab: NodeTab, to: string, text: string): Promise<boolean> {
+  return tab.page.evaluate(([t, x]) => (window as TabWindow).ivyTab!.node!.sendRaw(t, x), [to, text] as const);
+}
+
+/** Writes fresh pages `<tag><k>` one after another (each needs the CM) until stopped. */
+export async function startStream(tab: NodeTab, tag: string): Promise<void> {
+  await tab.page.evaluate((tag) => {
+    const w = window as TabWindow;
+    const stream: TabStream = { stop: false, log: [], done: Promise.resolve() };
+    stream.done = (async () => {
+      for (let k = 0; !stream.stop; k++) {
+        const page = `${tag}${k}`;
+        const value = `${tag}v${k}`;
+        const startedAt = Date.now();
+        const r = await w.ivyTab!.node!.writePage(page, value);
+        stream.log.push({ page, value, ok: r.ok, local: r.ok && r.local, error: r.ok ? null : r.error, startedAt, doneAt: Date.now() });
+      }
+    })();
+    w.tabStream = stream;
+  }, tag);
+}
+
+export function streamLog(tab: NodeTab): Promise<StreamWrite[]> {
+  return tab.page.evaluate(() => (window as TabWindow).tabStream?.log ?? []);
+}
+
+export async function stopStream(tab: NodeTab): Promise<StreamWrite[]> {
+  return tab.page.evaluate(async () => {
+    const s = (window as TabWindow).tabStream;
+    if (!s) return [];
+    s.stop = true;
+    await s.done;
+    return s.log;
+  });
+}

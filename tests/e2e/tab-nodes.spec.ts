@@ -1,0 +1,147 @@
+// Tabs as nodes over PeerJS: every node is its own tab, linked peer to peer through the PeerServer
+// vite preview mounts. Closing a tab (`page.close()`: no unload handler runs) crashes its node.
+import { expect, test } from '@playwright/test';
+import {
+  expectValue, forge, info, openNode, read, sendRaw, standing, startStream, stopStream, streamLog, write, type NodeTab,
+} from './tab-cluster.ts';
+
+/** Waits until the standby CM has heard of every client (pulse replies carry the members). */
+async function membersKnown(cm: NodeTab, clients: NodeTab[]): Promise<void> {
+  await expect.poll(async () => {
+    const s = (await info(cm)).state;
+    return s.role === 'cm' ? s.snapshot.members : [];
+  }).toEqual(expect.arrayContaining(clients.map((c) => c.id)));
+}
+
+test('five tabs: primary, backup, three clients; close the primary mid-stream, restartCM, restartBackup', async ({ context }) => {
+  test.setTimeout(45_000);
+  const cm1 = await openNode(context, 'CM', 'cm1');
+  const cm2 = await openNode(context, 'CM', 'cm2');
+  const [c1, c2, c3] = [await openNode(context, 'Client', 'c1'), await openNode(context, 'Client', 'c2'), await openNode(context, 'Client', 'c3')];
+  await expect(cm1.page.getByLabel('cm1 standing')).toHaveText('acting, epoch 1');
+  await expect(cm2.page.getByLabel('cm2 standing')).toHaveText('standby, epoch 1');
+
+  // Writes and reads across clients: every page moves between tabs through the CM.
+  expect(await write(c1, 'P1', 'from-c1')).toMatchObject({ ok: true });
+  await expectValue(c2, 'P1', 'from-c1');
+  expect(await write(c3, 'P1', 'from-c3')).toMatchObject({ ok: true });
+  await expectValue(c1, 'P1', 'from-c3');
+  await expectValue(c2, 'P1', 'from-c3');
+  await membersKnown(cm2, [c1, c2, c3]);
+
+  // Close the primary's tab while two clients stream writes.
+  await startStream(c1, 'A');
+  await startStream(c2, 'B');
+  await expect.poll(async () => (await streamLog(c1)).filter((w) => w.ok).length).toBeGreaterThan(5);
+  const closedAt = Date.now();
+  await cm1.page.close();
+  await expect(cm2.page.getByLabel('cm2 standing')).toHaveText('acting, epoch 2');
+  await expect.poll(async () => (await streamLog(c1)).some((w) => w.ok && !w.local && w.startedAt > closedAt)).toBe(true);
+  const logs = [...await stopStream(c1), ...await stopStream(c2)];
+  const served = logs.filter((w) => w.ok && !w.local && w.startedAt > closedAt).sort((a, b) => a.doneAt - b.doneAt)[0];
+  console.log(`tab failover: primary's tab closed → first request served by the new CM in ${(served?.doneAt ?? NaN) - closedAt} ms ` +
+    `(${logs.filter((w) => w.ok).length} writes acknowledged, ${logs.filter((w) => !w.ok).length} failed)`);
+  // No acknowledged write is lost: a third client reads every one of them.
+  const acked = logs.filter((w) => w.ok);
+  for (const w of acked) await expectValue(c3, w.page, w.value);
+  await expectValue(c1, 'P1', 'from-c3');
+
+  // restartCM: the primary comes back under a newer epoch and serves again.
+  const cm1b = await openNode(context, 'restartCM', 'cm1');
+  await expect(cm1b.page.getByLabel('cm1 standing')).toHaveText('acting, epoch 3');
+  await expect(cm2.page.getByLabel('cm2 standing')).toHaveText('standby, epoch 3');
+  expect(await write(c2, 'P2', 'after-restart')).toMatchObject({ ok: true, local: false });
+  expect(await standing(c2)).toBe('follows cm1 3');
+  await expectValue(c3, 'P2', 'after-restart');
+  await expect(cm1b.page.getByRole('table').getByRole('row', { name: /P2/ })).toBeVisible();
+
+  // Close the backup's tab and restartBackup: it stands by and its pulses are answered again.
+  await cm2.page.close();
+  const cm2b = await openNode(context, 'restartBackup', 'cm2');
+  await expect(cm2b.page.getByLabel('cm2 standing')).toHaveText('standby, epoch 3');
+  await expect.poll(async () => (await info(cm2b)).cmLink?.heardMsAgo ?? Infinity).toBeLessThan(500);
+  expect(await write(c1, 'P3', 'synced')).toMatchObject({ ok: true });
+  // The standby's mirror follows the acting CM's metadata.
+  await expect(cm2b.page.getByRole('table').getByRole('row', { name: /P3/ })).toBeVisible();
+  await expect(cm1b.page.getByLabel('cm1 standing')).toHaveText('acting, epoch 3');
+});
+
+test('a cluster across two browser contexts: clients of the second join, work, and survive a failover', async ({ browser }) => {
+  test.setTimeout(30_000);
+  const one = await browser.newContext();
+  const two = await browser.newContext();
+  try {
+    const cm1 = await openNode(one, 'CM', 'cm1');
+    await openNode(one, 'CM', 'cm2');
+    const c1 = await openNode(one, 'Client', 'c1');
+    // The second context has an empty IndexedDB: ids come from the acting CM, not from storage.
+    const c2 = await openNode(two, 'Client', 'c2');
+    const c3 = await openNode(two, 'Client', 'c3');
+    expect(await write(c2, 'Q1', 'x2')).toMatchObject({ ok: true });
+    await expectValue(c1, 'Q1', 'x2');
+
+    // The overview, in the second context, shows every node and drives c1 in the first one.
+    const overview = await two.newPage();
+    await overview.goto('/?mode=overview');
+    const nodes = overview.getByRole('table', { name: 'nodes' });
+    await expect(overview.getByLabel('acting CM')).toHaveText('acting CM: cm1, epoch 1');
+    for (const id of ['cm1', 'cm2', 'c1', 'c2', 'c3']) await expect(nodes.getByRole('row', { name: `node ${id}` })).toBeVisible();
+    await expect(overview.getByLabel('cm2 standing')).toHaveText('standby, epoch 1');
+    await expect(overview.getByLabel('c3 standing')).toHaveText('follows cm1, epoch 1');
+    await overview.getByLabel('command for c1').fill('writePage Q2 x1');
+    await overview.getByLabel('command for c1').press('Enter');
+    await expect(overview.getByLabel('c1 answer')).toHaveText('Q2 written: x1 (via the CM)');
+    await expectValue(c3, 'Q2', 'x1');
+
+    await cm1.page.close();
+    await expect(overview.getByLabel('acting CM')).toHaveText('acting CM: cm2, epoch 2');
+    await expect(overview.getByLabel('cm1 standing')).toContainText('unreachable');
+    await expect.poll(async () => (await write(c3, 'Q3', 'after')).ok, { timeout: 10_000 }).toBe(true);
+    expect(await standing(c3)).toBe('follows cm2 2');
+    await expectValue(c2, 'Q3', 'after');
+    await expectValue(c2, 'Q1', 'x2');
+    await expectValue(c3, 'Q2', 'x1');
+  } finally {
+    await one.close();
+    await two.close();
+  }
+});
+
+test('a peer without the cluster key is refused; garbled, oversized and forged frames are dropped', async ({ browser }) => {
+  test.setTimeout(30_000);
+  const context = await browser.newContext();
+  const intruder = await browser.newContext();
+  try {
+    const cm1 = await openNode(context, 'CM', 'cm1');
+    const c1 = await openNode(context, 'Client', 'c1');
+    const c2 = await openNode(context, 'Client', 'c2');
+    expect(await write(c1, 'F1', 'mine')).toMatchObject({ ok: true });
+
+    // A tab served the wrong key: its links fail the handshake, so it never gets an id.
+    await intruder.route('**/ivy-config.json', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: { ...await response.json(), clusterKey: 'not-the-cluster-key' } });
+    });
+    const bad = await intruder.newPage();
+    await bad.goto('/?mode=tab');
+    await bad.getByRole('group', { name: 'node type' }).getByRole('button', { name: 'Client', exact: true }).click();
+    await expect(bad.getByRole('log')).toContainText('no acting central manager answered', { timeout: 15_000 });
+    await expect(cm1.page.getByRole('log')).toContainText('wrong cluster key');
+
+    // A keyed peer misbehaving: c2 sends c1 garbage, an oversized page and an order forged as cm1's.
+    expect(await read(c2, 'F1')).toMatchObject({ ok: true, value: 'mine' });
+    const log = c1.page.getByRole('log');
+    expect(await sendRaw(c2, 'c1', 'F{not json')).toBe(true);
+    await expect(log).toContainText('c1 dropped a bad frame from c2');
+    expect(await forge(c2, 'c1', { type: 'PAGE', from: 'c2', to: 'c1', epoch: 1, page: 'F1', req: 'c1:99', access: 'write', content: 'x'.repeat(5000), version: 9 })).toBe(true);
+    await expect(log.getByText('dropped a bad frame from c2')).toHaveCount(2);
+    expect(await forge(c2, 'c1', { type: 'INVALIDATE', from: 'cm1', to: 'c1', epoch: 1, page: 'F1', req: 'c2:77' })).toBe(true);
+    await expect(log).toContainText('arrived on the link from c2');
+    await expectValue(c1, 'F1', 'mine');
+    expect(await write(c1, 'F1', 'still-mine')).toMatchObject({ ok: true });
+    expect(await info(c1)).toMatchObject({ stopped: false });
+  } finally {
+    await context.close();
+    await intruder.close();
+  }
+});
