@@ -22,7 +22,7 @@ export class InvariantPanel extends LightElement {
   protected override render() {
     const v = this.verdict;
     return html`
-      <section class="panel invariants" aria-label="invariants">
+      <div class="panel invariants" role="group" aria-label="invariants">
         <h3>invariants</h3>
         <ul>
           ${this.invariants.map((r) => html`<li class=${r.ok ? (r.settling ? 'settling' : 'ok') : 'bad'}>
@@ -35,7 +35,7 @@ export class InvariantPanel extends LightElement {
           ${v.culprits.length > 0 ? html`<ul class="culprits" aria-label="offending operations">
             ${v.culprits.map((o) => html`<li>${o.node} ${opLabel(o)} (${o.outcome}${o.req ? `, ${o.req}` : ''})</li>`)}</ul>` : nothing}`
           : nothing}
-      </section>`;
+      </div>`;
   }
 }
 customElements.define('ivy-invariant-panel', InvariantPanel);

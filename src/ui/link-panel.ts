@@ -26,7 +26,7 @@ export class LinkPanel extends LightElement {
     const a = this.nodes.includes(this.a) ? this.a : this.nodes[0] ?? '';
     const b = this.nodes.includes(this.b) && this.b !== a ? this.b : this.nodes.find((n) => n !== a) ?? '';
     return html`
-      <section class="panel links" aria-label="link faults">
+      <div class="panel links" role="group" aria-label="link faults">
         <h3>links</h3>
         <div class="buttons">
           <select aria-label="link end a" @change=${(e: Event) => { this.a = (e.target as HTMLSelectElement).value; }}>
@@ -42,7 +42,7 @@ export class LinkPanel extends LightElement {
             ${this.partitions.map((p) => html`<li><span class="cut">${p.a} ✕ ${p.b}</span>
               <button class="small" aria-label=${`heal ${p.a}-${p.b}`} @click=${() => emit(this, 'heal', p)}>Heal</button></li>`)}
           </ul>`}
-      </section>`;
+      </div>`;
   }
 }
 customElements.define('ivy-link-panel', LinkPanel);

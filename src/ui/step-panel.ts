@@ -34,7 +34,7 @@ export class StepPanel extends LightElement {
     const waiting = [...this.held].filter(([, frames]) => frames.length > 0);
     const total = waiting.reduce((n, [, f]) => n + f.length, 0);
     return html`
-      <section class="panel step" aria-label="step mode">
+      <div class="panel step" role="group" aria-label="step mode">
         <h3>step mode <small class="muted">${total} waiting</small></h3>
         <label class="check"><input type="checkbox" aria-label="step mode" .checked=${s.hold}
           @change=${(e: Event) => this.set({ hold: (e.target as HTMLInputElement).checked })}>hold every message for delivery by hand</label>
@@ -55,7 +55,7 @@ export class StepPanel extends LightElement {
         ${this.error ? html`<p class="error small" role="alert">${this.error}</p>` : nothing}
         ${waiting.length === 0 ? html`<p class="muted small">${s.hold ? 'nothing waits: start an operation on a client' : 'messages flow freely'}</p>` : nothing}
         ${waiting.map(([node, frames]) => this.queue(node, frames))}
-      </section>`;
+      </div>`;
   }
 
   private queue(node: string, frames: readonly HeldFrame[]) {

@@ -42,7 +42,7 @@ test("step mode holds a write fault's invalidation until it is delivered by hand
   const [c1, c2, c3] = [await startClient(page, 'c1'), await startClient(page, 'c2'), await startClient(page, 'c3')];
   await command(c1, 'writePage P1 a', 'P1 written: a (via the CM)');
   await command(c2, 'readPage P1', 'P1: a (via the CM)');
-  const step = page.getByRole('region', { name: 'step mode' });
+  const step = page.getByRole('group', { name: 'step mode' });
   await step.getByRole('checkbox', { name: 'step mode' }).check();
 
   await send(c3, 'writePage P1 b');
@@ -70,7 +70,7 @@ test("step mode holds a write fault's invalidation until it is delivered by hand
 test('a partitioned link loses what is sent into it, shows, and heals', async ({ page }) => {
   await startCm(page);
   const c1 = await startClient(page, 'c1');
-  const links = page.getByRole('region', { name: 'link faults' });
+  const links = page.getByRole('group', { name: 'link faults' });
   await links.getByLabel('link end a').selectOption('c1');
   await links.getByLabel('link end b').selectOption('cm1');
   await links.getByRole('button', { name: 'Partition' }).click();
@@ -92,7 +92,7 @@ test('the invariant panel shows the checks passing and the linearizability verdi
   await command(c1, 'writePage P1 x', 'P1 written: x (via the CM)');
   await command(c2, 'readPage P1', 'P1: x (via the CM)');
   await command(c2, 'readPage P1', 'P1: x (local copy)');
-  const panel = page.getByRole('region', { name: 'invariants' });
+  const panel = page.getByRole('group', { name: 'invariants' });
   for (const name of ['one writer per page', 'copy set covers read holders', 'one acting CM per epoch']) {
     await expect(panel.locator('li.ok', { hasText: name })).toBeVisible();
   }
