@@ -267,9 +267,10 @@ describe('experiment charts', () => {
 
   it('plots scenarios as bars and sweeps as lines sorted by the swept value', () => {
     const charts = allCharts([{ result: result('basic', 100) }, { result: result('c=8', 80), sweep: 'clients', x: 8 }, { result: result('c=1', 50), sweep: 'clients', x: 1 }]);
-    expect(charts.map((c) => c.id)).toEqual(['latency', 'throughput', 'unavailable', 'sweep-clients']);
+    expect(charts.map((c) => c.id)).toEqual(['latency', 'throughput', 'unavailable', 'sweep-clients-throughput', 'sweep-clients-latency']);
     expect(charts[0]?.datasets.map((d) => d.label)).not.toContain('write hit p50');
     expect(charts[3]?.labels).toEqual(['1', '8']);
     expect(charts[3]?.datasets[0]?.data).toEqual([50, 80]);
+    expect(charts[4]?.datasets.map((d) => d.label)).toEqual(['read fault', 'write fault']);
   });
 });

@@ -80,20 +80,22 @@ export function unavailabilityChart(points: readonly PlotPoint[]): ChartSpec | n
   return { id: 'unavailable', title: 'unavailability after each fault (kill → first op served)', kind: 'bar', labels: rs.map((r) => r.name), datasets, yTitle: 'ms' };
 }
 
-/** One line chart per sweep: throughput and write-fault p50 against the swept parameter. */
+/** Two line charts per sweep: throughput, and fault latency (p50), against the swept parameter. */
 export function sweepCharts(points: readonly PlotPoint[]): ChartSpec[] {
   const bySweep = new Map<string, PlotPoint[]>();
   for (const p of points) if (p.sweep !== undefined && p.x !== undefined) bySweep.set(p.sweep, [...(bySweep.get(p.sweep) ?? []), p]);
-  return [...bySweep].map(([sweep, ps]) => {
+  return [...bySweep].flatMap(([sweep, ps]) => {
     const sorted = [...ps].sort((a, b) => (a.x ?? 0) - (b.x ?? 0));
-    return {
-      id: `sweep-${sweep}`, title: `sweep: ${sweep}`, kind: 'line' as const, labels: sorted.map((p) => String(p.x)), xTitle: sweep, yTitle: 'ops/s · ms',
-      datasets: [
-        { label: 'throughput (ops/s)', data: sorted.map((p) => p.result.throughputOpsPerS) },
-        { label: 'read fault p50 (ms)', data: sorted.map((p) => p.result.latency.readFault.p50Ms) },
-        { label: 'write fault p50 (ms)', data: sorted.map((p) => p.result.latency.writeFault.p50Ms) },
-      ],
-    };
+    const labels = sorted.map((p) => String(p.x));
+    return [
+      { id: `sweep-${sweep}-throughput`, title: `${sweep} sweep: throughput`, kind: 'line' as const, labels, xTitle: sweep, yTitle: 'ok ops/s',
+        datasets: [{ label: 'throughput', data: sorted.map((p) => p.result.throughputOpsPerS) }] },
+      { id: `sweep-${sweep}-latency`, title: `${sweep} sweep: fault latency (p50)`, kind: 'line' as const, labels, xTitle: sweep, yTitle: 'ms',
+        datasets: [
+          { label: 'read fault', data: sorted.map((p) => p.result.latency.readFault.p50Ms) },
+          { label: 'write fault', data: sorted.map((p) => p.result.latency.writeFault.p50Ms) },
+        ] },
+    ];
   });
 }
 
