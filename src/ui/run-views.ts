@@ -18,6 +18,7 @@ const WINDOWS = [
   { id: '10s', label: 'last 10 s', ms: 10_000 },
 ] as const;
 type WindowId = (typeof WINDOWS)[number]['id'];
+const NARROW_LANE_GAP = 100;
 
 export class RunViews extends LightElement {
   static override properties = {
@@ -54,7 +55,9 @@ export class RunViews extends LightElement {
     if (!src) return nothing;
     const cursor = Math.min(this.cursor, src.end);
     const highlightReq = this.selected?.req ?? null;
-    const seq = layoutSequence(src.arrows, src.nodes, { ...SEQUENCE_DEFAULTS, filter: this.filter, highlightReq, cursor });
+    // Narrow screens get narrower lanes; the diagram scrolls sideways beyond that.
+    const laneGap = typeof innerWidth === 'number' && innerWidth < 640 ? NARROW_LANE_GAP : SEQUENCE_DEFAULTS.laneGap;
+    const seq = layoutSequence(src.arrows, src.nodes, { ...SEQUENCE_DEFAULTS, laneGap, filter: this.filter, highlightReq, cursor });
     const ops = src.ops.filter((o) => o.invokeAt <= cursor).map((o) => (o.doneAt !== null && o.doneAt > cursor
       ? { ...o, doneAt: null, outcome: 'open' as const } : o));
     const failures = src.failures.filter((f) => f.at <= cursor);

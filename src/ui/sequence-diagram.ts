@@ -34,6 +34,7 @@ export class SequenceDiagram extends LightElement {
   /** Keeps the newest messages in view as they come, unless the reader scrolled up. */
   declare follow: boolean;
   private pinned = true;
+  private shownHighlight: string | null = null;
 
   constructor() {
     super();
@@ -52,7 +53,7 @@ export class SequenceDiagram extends LightElement {
           ${l.lanes.map((lane) => html`<span style=${`left:${lane.x}px`}>${lane.id}</span>`)}</div>
         <svg class="seq" role="img" aria-label="message sequence diagram" width=${l.width} height=${l.height}
           viewBox=${`0 0 ${l.width} ${l.height}`}>
-          <defs><marker id="seq-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7"
+          <defs><marker id="seq-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse"
             orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="context-stroke"></path></marker></defs>
           ${l.lanes.map((lane) => svg`<g class="lane">
             <line x1=${lane.x} y1="0" x2=${lane.x} y2=${l.height}></line></g>`)}
@@ -63,9 +64,20 @@ export class SequenceDiagram extends LightElement {
   }
 
   protected override updated(): void {
-    if (!this.follow || !this.pinned) return;
     const box = this.querySelector('.seq-scroll');
-    if (box) box.scrollTop = box.scrollHeight;
+    if (!box || !this.layout) return;
+    // A newly selected operation: bring its first message into view and stop following.
+    const first = this.layout.arrows.find((a) => a.highlighted);
+    const key = first ? `${first.arrow.req}` : null;
+    if (key !== this.shownHighlight) {
+      this.shownHighlight = key;
+      if (first) {
+        box.scrollTop = Math.max(0, Math.min(first.y1, first.y2) - 60);
+        this.pinned = false;
+        return;
+      }
+    }
+    if (this.follow && this.pinned) box.scrollTop = box.scrollHeight;
   }
 
   private onScroll(e: Event): void {

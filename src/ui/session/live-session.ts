@@ -18,6 +18,8 @@ const UPDATE_MS = 100;
 interface Followed {
   handle: NodeHandle;
   stop: (() => void) | null;
+  /** A pushed state is newer than the snapshot asked for at subscription. */
+  pushedState: boolean;
 }
 
 export class LiveSession {
@@ -98,7 +100,7 @@ export class LiveSession {
     }
     for (const handle of this.cluster.nodes()) {
       if (this.followed.has(handle.id)) continue;
-      const f: Followed = { handle, stop: null };
+      const f: Followed = { handle, stop: null, pushedState: false };
       this.followed.set(handle.id, f);
       this.note('start', handle.id, `${handle.id} started`);
       void this.follow(f);
@@ -111,7 +113,7 @@ export class LiveSession {
       if (this.followed.get(f.handle.id) !== f) return stop();
       f.stop = stop;
       const state = await f.handle.snapshot();
-      if (this.followed.get(f.handle.id) === f) this.onEvent(f, { type: 'state', state });
+      if (this.followed.get(f.handle.id) === f && !f.pushedState) this.onEvent(f, { type: 'state', state });
     } catch {
       // Killed while subscribing: sync() forgets it.
     }
@@ -130,6 +132,7 @@ export class LiveSession {
       case 'held': this.heldFrames = new Map(this.heldFrames).set(node, e.held); break;
       case 'op': this.ops.push(e.op); break;
       case 'state': {
+        f.pushedState = true;
         this.nodeStates = new Map(this.nodeStates).set(node, e.state);
         const event = this.failureLog.fromState(node, e.state, this.now());
         if (event) this.failures.push(event);
