@@ -1,5 +1,5 @@
 // The failure-handling story in order: kills and starts, partitions, missed pulses and
-// takeovers, CHANGE_CM, IM_BACK, epochs. Times are seconds since the run began.
+// takeovers, CHANGE_CM, IM_BACK, epochs; newest first. Times are seconds since the run began.
 import { html, nothing } from 'lit';
 import type { FailureEvent } from './session/types.ts';
 import { LightElement } from './light-element.ts';
@@ -19,15 +19,15 @@ export class FailureTimeline extends LightElement {
 
   protected override render() {
     if (this.events.length === 0) return html`<p class="muted">no failures or takeovers yet</p>`;
-    const shown = this.events.slice(-FAILURE_LINES_MAX);
+    const shown = this.events.slice(-FAILURE_LINES_MAX).reverse();
     return html`
-      ${this.events.length > shown.length ? html`<p class="muted small">${this.events.length - shown.length} earlier event(s)</p>` : nothing}
-      <ol class="failures" aria-label="failure events">
+      <ol class="failures" aria-label="failure events" reversed>
         ${shown.map((e) => html`<li class=${e.kind}>
           <time>${((e.at - this.start) / 1000).toFixed(2)} s</time>
           <span class="kind">${e.kind}</span>
           <span>${e.text}</span></li>`)}
-      </ol>`;
+      </ol>
+      ${this.events.length > shown.length ? html`<p class="muted small">and ${this.events.length - shown.length} earlier event(s)</p>` : nothing}`;
   }
 }
 customElements.define('ivy-failure-timeline', FailureTimeline);

@@ -93,7 +93,7 @@ export class RunViews extends LightElement {
       </div>
       <ivy-op-timeline .layout=${timeline} .selected=${this.selected?.id ?? null} .culprits=${this.culprits}
         @select-op=${(e: CustomEvent<OpRecord>) => { this.selected = this.selected?.id === e.detail.id ? null : e.detail; }}></ivy-op-timeline>
-      <h3>failure handling</h3>
+      <h3>failure handling <small class="muted">newest first</small></h3>
       <ivy-failure-timeline .events=${failures} .start=${src.start}></ivy-failure-timeline>`;
   }
 
