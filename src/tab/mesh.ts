@@ -17,6 +17,7 @@ export const PROTOCOL_CHANNEL = 'protocol';
 const REDIAL_MS_MIN = 500;
 const REDIAL_MS_MAX = 4_000;
 const DIAL_TIMEOUT_MS = 5_000;
+const LINK_POLL_MS = 10;
 
 interface DialState {
   busy: boolean;
@@ -74,6 +75,16 @@ export class TabMesh {
   /** Dials every peer named that has no link yet (a newcomer meeting the cluster). */
   meet(peers: Iterable<NodeId>): void {
     for (const p of peers) if (p !== this.self && !this.slot(p).linked) this.dial(p);
+  }
+
+  /** Waits until every named peer is linked, for at most `ms`; returns those still missing. */
+  async linked(peers: NodeId[], ms: number): Promise<NodeId[]> {
+    const until = performance.now() + ms;
+    for (;;) {
+      const missing = peers.filter((p) => !this.slot(p).linked);
+      if (missing.length === 0 || this.stopped || performance.now() > until) return missing;
+      await new Promise((r) => setTimeout(r, LINK_POLL_MS));
+    }
   }
 
   /** Wraps the node so that a message to a peer with no slot yet gets one (and a dial) before the host sends it. */

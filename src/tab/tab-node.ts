@@ -11,12 +11,13 @@ import { ClusterPeer, PeerIdTakenError, peerIdFor } from '../net/peer-connect.ts
 import { Registry } from '../registry/registry.ts';
 import { runCommand, type Answer } from '../ui/run-command.ts';
 import { NodeHost, type HostListener } from '../workers/host.ts';
-import { makeNode, PAGE_SIZE_BYTES, type MadeNode, type NodeSpec, type NodeState } from '../workers/make-node.ts';
+import { makeNode, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../workers/make-node.ts';
 import { PersistQueue } from '../workers/persist-queue.ts';
 import { CONTROL_CHANNEL, type PeerStatus, type TabControlApi, type TabNodeInfo } from './control.ts';
 import { actingAnswer, identityFor, rosterOf, type Identity, type TabChoice } from './identity.ts';
 import { askCms, serveJoin, type JoinAnswer } from './join.ts';
 import { TabMesh } from './mesh.ts';
+import { NodeClock } from './node-clock.ts';
 import type { PeerSlot } from './peer-slot.ts';
 
 const ASK_MS = 2_500;
@@ -26,6 +27,8 @@ const CLAIM_RETRY_MS = 250;
 const CLIENT_ID_TRIES_MAX = 5;
 const TICK_MS = 20;
 const ONLINE_CHECK_MS = 1_000;
+/** How long a new node waits for its links to the CMs that answered before it starts anyway. */
+const LINK_WAIT_MS = 5_000;
 
 export interface TabNodeOptions {
   config: IvyConfig;
@@ -87,37 +90,35 @@ export class TabNode {
       (d) => spec.role === 'cm' ? registry.saveDurable('cm', spec.id, d as never) : registry.saveDurable('client', spec.id, d as never),
       (e) => o.log(`${spec.id} could not persist its state: ${e.message}`),
     );
-    const now = (): number => performance.now();
+    const clock = new NodeClock();
+    const now = (): number => clock.now();
+    // The tick source is up before the node exists: its first tick must not come late.
+    const metronome = await startMetronome(spec.id);
+    let host: NodeHost | null = null;
+    const early: PeerSlot[] = [];
+    const mesh = new TabMesh(peer, spec.id, prefix, PAGE_SIZE_BYTES, (slot) => {
+      if (host) host.connect(slot.peer, slot);
+      else early.push(slot);
+    }, o.log);
+    // A node's clock starts when it is built, and a standby counts pulse silence from then: it
+    // must not start before its link to the acting CM is up (a WebRTC link takes a while to
+    // open, longer than three missed pulses), or it would take over from a CM that is fine.
+    mesh.meet(rosterOf(answers));
+    const needed = answers.map((a) => a.cm).filter((cm) => cm !== spec.id);
+    const missing = await mesh.linked(needed, LINK_WAIT_MS);
+    if (missing.length > 0) o.log(`${spec.id} starts without a link to ${missing.join(', ')}`);
     const made = makeNode(spec, now());
-    let mesh: TabMesh | null = null;
-    // A message to a peer the node has no link to yet gets a slot (and a dial) before the host sends it.
-    const node = made.node;
-    const wrapped: MadeNode = {
-      ...made,
-      node: {
-        id: node.id,
-        step: (m, t) => node.step(m, t),
-        tick: (t) => node.tick(t),
-        ready: () => {
-          const r = node.ready();
-          for (const m of r.messages) if (m.to !== node.id) mesh?.slot(m.to);
-          return r;
-        },
-      },
-    };
-    const host = new NodeHost(wrapped, now, (d) => store.push(d));
-    mesh = new TabMesh(peer, spec.id, prefix, PAGE_SIZE_BYTES, (slot) => host.connect(slot.peer, slot), o.log);
+    host = new NodeHost({ ...made, node: mesh.wrap(made.node) }, now, (d) => store.push(d));
+    for (const slot of early.splice(0)) host.connect(slot.peer, slot);
     const tab = new TabNode(spec.id, peer, host, mesh, store, o.log);
-    tab.begin(rosterOf(answers));
+    tab.begin(metronome);
     o.log(`${spec.id} runs in this tab as ${describe(identity)} (PeerJS id ${peer.id})`);
     return tab;
   }
 
-  private begin(roster: NodeId[]): void {
-    const worker = new Worker(new URL('./metronome.worker.ts', import.meta.url), { type: 'module', name: `ivy-${this.id}-clock` });
-    worker.onmessage = () => { if (!this.stopped) this.host.tick(); };
-    worker.postMessage(TICK_MS);
-    this.timers.push(() => worker.terminate());
+  private begin(metronome: Worker): void {
+    metronome.onmessage = () => { if (!this.stopped) this.host.tick(); };
+    this.timers.push(() => metronome.terminate());
     if (isCmId(this.id)) {
       this.timers.push(serveJoin(this.peer, () => this.cmView(), this.log));
     }
@@ -130,7 +131,6 @@ export class TabNode {
     }, ONLINE_CHECK_MS);
     this.timers.push(() => clearInterval(online));
     this.timers.push(this.peer.onError((e) => this.log(`${this.id}: PeerJS ${e.type}: ${e.message}`)));
-    this.mesh.meet(roster);
   }
 
   get role(): 'cm' | 'client' {
@@ -220,6 +220,16 @@ export class TabNode {
       kill: () => this.stop('killed from the overview'),
     };
   }
+}
+
+/** A ticking worker (see metronome.worker.ts), once its first tick has arrived. */
+function startMetronome(id: NodeId): Promise<Worker> {
+  const worker = new Worker(new URL('./metronome.worker.ts', import.meta.url), { type: 'module', name: `ivy-${id}-clock` });
+  return new Promise((resolve, reject) => {
+    worker.onmessage = () => resolve(worker);
+    worker.onerror = (e) => reject(new Error(`the node's clock worker failed: ${e.message}`));
+    worker.postMessage(TICK_MS);
+  });
 }
 
 function describe(identity: Identity): string {

@@ -20,6 +20,7 @@ import './page-form.ts';
 const LINES_MAX = 300;
 const TRACE_MAX = 40;
 const STATUS_MS = 500;
+const RENDER_MS = 100;
 const CHOICES: ReadonlyArray<{ label: string; line: string }> = [
   { label: 'CM', line: 'CM' }, { label: 'Client', line: 'Client' },
   { label: 'restartCM', line: 'restartCM' }, { label: 'restartBackup', line: 'restartBackup' },
@@ -158,14 +159,28 @@ export class TabNodeView extends LightElement {
     if (!node.running && this.timer !== null) clearInterval(this.timer);
   }
 
+  /**
+   * State and messages are shown at most every RENDER_MS: under a write stream a node sees
+   * hundreds of messages a second, and redrawing its tables for each would take the main
+   * thread from the node (which then answers pulses late).
+   */
   private onEvent(e: HostEvent): void {
     switch (e.type) {
-      case 'state': this.state = e.state; break;
-      case 'log': this.say({ kind: e.level === 'info' ? 'log' : 'error', text: e.text }); break;
-      case 'trace': this.trace = [...this.trace, `${e.direction === 'sent' ? '→' : '←'} ${e.text}`].slice(-TRACE_MAX); break;
-      default: break;
+      case 'state': this.pending.state = e.state; break;
+      case 'log': this.say({ kind: e.level === 'info' ? 'log' : 'error', text: e.text }); return;
+      case 'trace': this.pending.trace.push(`${e.direction === 'sent' ? '→' : '←'} ${e.text}`); break;
+      default: return;
     }
+    this.renderTimer ??= setTimeout(() => {
+      this.renderTimer = null;
+      if (this.pending.state) this.state = this.pending.state;
+      if (this.pending.trace.length > 0) this.trace = [...this.trace, ...this.pending.trace].slice(-TRACE_MAX);
+      this.pending = { state: null, trace: [] };
+    }, RENDER_MS);
   }
+
+  private pending: { state: NodeState | null; trace: string[] } = { state: null, trace: [] };
+  private renderTimer: ReturnType<typeof setTimeout> | null = null;
 
   private async onCommand(line: string): Promise<void> {
     const node = this.node;

@@ -72,6 +72,12 @@ export async function standing(tab: NodeTab): Promise<string> {
   return s.role === 'cm' ? `${s.snapshot.role} ${s.snapshot.epoch}` : `follows ${s.snapshot.cm} ${s.snapshot.epoch}`;
 }
 
+/** A CM's role and epoch, as its own tab knows them. */
+export async function cmStatus(tab: NodeTab): Promise<{ role: string; epoch: number }> {
+  const s = (await info(tab)).state;
+  return s.role === 'cm' ? { role: s.snapshot.role, epoch: s.snapshot.epoch } : { role: 'client', epoch: s.snapshot.epoch };
+}
+
 export async function expectValue(tab: NodeTab, pageId: string, value: string): Promise<void> {
   expect(await read(tab, pageId), `${tab.id} reads ${pageId}`).toMatchObject({ ok: true, value });
 }

@@ -2,7 +2,7 @@
 // vite preview mounts. Closing a tab (`page.close()`: no unload handler runs) crashes its node.
 import { expect, test } from '@playwright/test';
 import {
-  expectValue, forge, info, openNode, read, sendRaw, standing, startStream, stopStream, streamLog, write, type NodeTab,
+  cmStatus, expectValue, forge, info, openNode, read, sendRaw, standing, startStream, stopStream, streamLog, write, type NodeTab,
 } from './tab-cluster.ts';
 
 /** Waits until the standby CM has heard of every client (pulse replies carry the members). */
@@ -18,8 +18,10 @@ test('five tabs: primary, backup, three clients; close the primary mid-stream, r
   const cm1 = await openNode(context, 'CM', 'cm1');
   const cm2 = await openNode(context, 'CM', 'cm2');
   const [c1, c2, c3] = [await openNode(context, 'Client', 'c1'), await openNode(context, 'Client', 'c2'), await openNode(context, 'Client', 'c3')];
-  await expect(cm1.page.getByLabel('cm1 standing')).toHaveText('acting, epoch 1');
-  await expect(cm2.page.getByLabel('cm2 standing')).toHaveText('standby, epoch 1');
+  await expect(cm1.page.getByLabel('cm1 standing')).toHaveText(/^acting, epoch \d+$/);
+  await expect(cm2.page.getByLabel('cm2 standing')).toHaveText(/^standby, epoch \d+$/);
+  // Epochs below are compared, not fixed: a CPU-starved tab can miss pulses and cause an extra
+  // (safe) takeover when many tests share a small machine.
 
   // Writes and reads across clients: every page moves between tabs through the CM.
   expect(await write(c1, 'P1', 'from-c1')).toMatchObject({ ok: true });
@@ -33,12 +35,16 @@ test('five tabs: primary, backup, three clients; close the primary mid-stream, r
   await startStream(c1, 'A');
   await startStream(c2, 'B');
   await expect.poll(async () => (await streamLog(c1)).filter((w) => w.ok).length).toBeGreaterThan(5);
+  const primaryEpoch = (await cmStatus(cm1)).epoch;
   const closedAt = Date.now();
   await cm1.page.close();
-  await expect(cm2.page.getByLabel('cm2 standing')).toHaveText('acting, epoch 2');
-  await expect.poll(async () => (await streamLog(c1)).some((w) => w.ok && !w.local && w.startedAt > closedAt)).toBe(true);
+  // Only requests sent once the tab is surely gone count: before that, cm1 may still serve.
+  const goneAt = Date.now();
+  await expect.poll(async () => cmStatus(cm2)).toEqual({ role: 'acting', epoch: expect.any(Number) });
+  expect((await cmStatus(cm2)).epoch).toBeGreaterThan(primaryEpoch);
+  await expect.poll(async () => (await streamLog(c1)).some((w) => w.ok && !w.local && w.startedAt > goneAt)).toBe(true);
   const logs = [...await stopStream(c1), ...await stopStream(c2)];
-  const served = logs.filter((w) => w.ok && !w.local && w.startedAt > closedAt).sort((a, b) => a.doneAt - b.doneAt)[0];
+  const served = logs.filter((w) => w.ok && !w.local && w.startedAt > goneAt).sort((a, b) => a.doneAt - b.doneAt)[0];
   console.log(`tab failover: primary's tab closed → first request served by the new CM in ${(served?.doneAt ?? NaN) - closedAt} ms ` +
     `(${logs.filter((w) => w.ok).length} writes acknowledged, ${logs.filter((w) => !w.ok).length} failed)`);
   // No acknowledged write is lost: a third client reads every one of them.
@@ -47,23 +53,27 @@ test('five tabs: primary, backup, three clients; close the primary mid-stream, r
   await expectValue(c1, 'P1', 'from-c3');
 
   // restartCM: the primary comes back under a newer epoch and serves again.
+  const backupEpoch = (await cmStatus(cm2)).epoch;
   const cm1b = await openNode(context, 'restartCM', 'cm1');
-  await expect(cm1b.page.getByLabel('cm1 standing')).toHaveText('acting, epoch 3');
-  await expect(cm2.page.getByLabel('cm2 standing')).toHaveText('standby, epoch 3');
+  await expect.poll(async () => (await cmStatus(cm1b)).role).toBe('acting');
+  const epoch = (await cmStatus(cm1b)).epoch;
+  expect(epoch).toBeGreaterThan(backupEpoch);
+  await expect(cm1b.page.getByLabel('cm1 standing')).toHaveText(`acting, epoch ${epoch}`);
+  await expect(cm2.page.getByLabel('cm2 standing')).toHaveText(`standby, epoch ${epoch}`);
   expect(await write(c2, 'P2', 'after-restart')).toMatchObject({ ok: true, local: false });
-  expect(await standing(c2)).toBe('follows cm1 3');
+  expect(await standing(c2)).toBe(`follows cm1 ${epoch}`);
   await expectValue(c3, 'P2', 'after-restart');
   await expect(cm1b.page.getByRole('table').getByRole('row', { name: /P2/ })).toBeVisible();
 
   // Close the backup's tab and restartBackup: it stands by and its pulses are answered again.
   await cm2.page.close();
   const cm2b = await openNode(context, 'restartBackup', 'cm2');
-  await expect(cm2b.page.getByLabel('cm2 standing')).toHaveText('standby, epoch 3');
+  await expect(cm2b.page.getByLabel('cm2 standing')).toHaveText(`standby, epoch ${epoch}`);
   await expect.poll(async () => (await info(cm2b)).cmLink?.heardMsAgo ?? Infinity).toBeLessThan(500);
   expect(await write(c1, 'P3', 'synced')).toMatchObject({ ok: true });
   // The standby's mirror follows the acting CM's metadata.
   await expect(cm2b.page.getByRole('table').getByRole('row', { name: /P3/ })).toBeVisible();
-  await expect(cm1b.page.getByLabel('cm1 standing')).toHaveText('acting, epoch 3');
+  await expect(cm1b.page.getByLabel('cm1 standing')).toHaveText(`acting, epoch ${epoch}`);
 });
 
 test('a cluster across two browser contexts: clients of the second join, work, and survive a failover', async ({ browser }) => {
@@ -84,20 +94,20 @@ test('a cluster across two browser contexts: clients of the second join, work, a
     const overview = await two.newPage();
     await overview.goto('/?mode=overview');
     const nodes = overview.getByRole('table', { name: 'nodes' });
-    await expect(overview.getByLabel('acting CM')).toHaveText('acting CM: cm1, epoch 1');
+    await expect(overview.getByLabel('acting CM')).toHaveText(/^acting CM: cm1, epoch \d+$/);
     for (const id of ['cm1', 'cm2', 'c1', 'c2', 'c3']) await expect(nodes.getByRole('row', { name: `node ${id}` })).toBeVisible();
-    await expect(overview.getByLabel('cm2 standing')).toHaveText('standby, epoch 1');
-    await expect(overview.getByLabel('c3 standing')).toHaveText('follows cm1, epoch 1');
+    await expect(overview.getByLabel('cm2 standing')).toHaveText(/^standby, epoch \d+$/);
+    await expect(overview.getByLabel('c3 standing')).toHaveText(/^follows cm1, epoch \d+$/);
     await overview.getByLabel('command for c1').fill('writePage Q2 x1');
     await overview.getByLabel('command for c1').press('Enter');
     await expect(overview.getByLabel('c1 answer')).toHaveText('Q2 written: x1 (via the CM)');
     await expectValue(c3, 'Q2', 'x1');
 
     await cm1.page.close();
-    await expect(overview.getByLabel('acting CM')).toHaveText('acting CM: cm2, epoch 2');
+    await expect(overview.getByLabel('acting CM')).toHaveText(/^acting CM: cm2, epoch \d+$/);
     await expect(overview.getByLabel('cm1 standing')).toContainText('unreachable');
     await expect.poll(async () => (await write(c3, 'Q3', 'after')).ok, { timeout: 10_000 }).toBe(true);
-    expect(await standing(c3)).toBe('follows cm2 2');
+    expect(await standing(c3)).toMatch(/^follows cm2 \d+$/);
     await expectValue(c2, 'Q3', 'after');
     await expectValue(c2, 'Q1', 'x2');
     await expectValue(c3, 'Q2', 'x1');
