@@ -29,6 +29,8 @@ export interface ManagerConfig {
   timing?: Timing;
   durable?: CmDurable;
   now?: number;
+  /** False for basic Ivy: no second CM exists, so none is told of takeovers. */
+  peerExists?: boolean;
 }
 
 export interface ManagerSnapshot {
@@ -57,6 +59,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   epoch: number;
   private role: CmRole;
   private readonly replication: ReplicationMode;
+  private readonly peerExists: boolean;
   private readonly members: Set<NodeId>;
   private dir: PageDirectory;
   /** The standby's copy of the metadata: streamed changes or periodic snapshots. */
@@ -70,12 +73,14 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private clockKnown: boolean;
   private lastAskedAt = -Infinity;
   private standbySeenAt = -Infinity;
+  private lastNoticeAt = -Infinity;
   private dirty = true;
 
   constructor(cfg: ManagerConfig = {}) {
     this.id = cfg.id ?? PRIMARY_CM;
     this.timing = cfg.timing ?? TIMING_DEFAULTS;
     this.replication = cfg.replication ?? 'streaming';
+    this.peerExists = cfg.peerExists ?? true;
     this.members = new Set([...(cfg.durable?.members ?? []), ...(cfg.members ?? [])]);
     this.now = cfg.now ?? 0;
     this.clockKnown = cfg.now !== undefined;
@@ -208,8 +213,10 @@ export class CentralManager implements IvyNode, DirectoryHost {
         this.lastAskedAt = now;
         this.dir.askReports(this.dir.unreported);
       }
+      this.noticePeer(now);
     } else if (this.role === 'rejoining') {
       if (now - this.roleSince >= silentMs) this.takeOver();
+      else this.repeat(now, () => this.out.send({ type: 'IM_BACK', from: this.id, to: this.peer, epoch: this.epoch }));
     } else {
       if (now - this.lastPulseAt >= this.timing.pulseIntervalMs) {
         this.lastPulseAt = now;
@@ -242,9 +249,26 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.now = now;
   }
 
+  /**
+   * A peer CM that does not pulse may be down, or may still believe it acts under an older
+   * epoch (it missed the takeover): tell it who acts now, once a pulse interval, until it pulses.
+   */
+  private noticePeer(now: number): void {
+    if (!this.peerExists || this.standbyListening()) return;
+    this.repeat(now, () => this.out.send({ type: 'CHANGE_CM', from: this.id, to: this.peer, epoch: this.epoch }));
+  }
+
+  /** Runs `send` at most once a pulse interval: for notices that may be lost on the way. */
+  private repeat(now: number, send: () => void): void {
+    if (now - this.lastNoticeAt < this.timing.pulseIntervalMs) return;
+    this.lastNoticeAt = now;
+    send();
+  }
+
   private rejoin(): void {
     this.role = 'rejoining';
     this.roleSince = this.now;
+    this.lastNoticeAt = this.now;
     this.out.send({ type: 'IM_BACK', from: this.id, to: this.peer, epoch: this.epoch });
   }
 

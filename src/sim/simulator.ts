@@ -102,6 +102,7 @@ export class Simulation {
     const durable = this.disks.get(id) as CmDurable | undefined;
     return new CentralManager({
       id, start, members: this.clientIds, replication: this.opts.replication, timing: this.timing, durable, now: this.now,
+      peerExists: this.opts.backup !== false,
     });
   }
 
