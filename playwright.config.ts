@@ -1,11 +1,9 @@
 // End-to-end tests against the built dashboard in headless Chromium: Debian's /usr/bin/chromium
 // when present (or $IVY_CHROMIUM), else Playwright's own browser.
-import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
+import { chromiumArgs, chromiumExecutablePath } from './scripts/chromium.ts';
 
 const PORT = 5199;
-const SYSTEM_CHROMIUM = '/usr/bin/chromium';
-const executablePath = process.env.IVY_CHROMIUM || (existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined);
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -19,18 +17,8 @@ export default defineConfig({
     headless: true,
     trace: 'retain-on-failure',
     launchOptions: {
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-features=WebRtcHideLocalIpsWithMdns',
-        '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-      ],
+      executablePath: chromiumExecutablePath,
+      args: chromiumArgs,
     },
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],

@@ -15,6 +15,8 @@ export default defineConfig({
         main: page('./index.html'),
         // The page the PeerJS transport e2e test drives; small and never linked from the app.
         'peer-harness': page('./tests/e2e/pages/peer-harness.html'),
+        // The in-page experiment runner `npm run experiments` drives (src/experiments).
+        experiments: page('./experiments.html'),
       },
     },
   },

@@ -4,6 +4,7 @@ import { ClientNode, type ClientDurable, type ClientSnapshot, type OpRequest } f
 import { isCmId, PAGE_SIZE_BYTES_DEFAULT, type NodeId, clientNumber, NODE_ID_PATTERN } from '../protocol/ids.ts';
 import { CentralManager, type CmDurable, type CmStart, type ManagerSnapshot } from '../protocol/manager.ts';
 import type { IvyNode } from '../protocol/node.ts';
+import type { ReplicationMode } from '../protocol/config.ts';
 
 export type NodeRole = 'cm' | 'client';
 
@@ -21,6 +22,8 @@ export type NodeSpec =
     /** The clients registered so far: a CM that takes over asks each of them for a report. */
     members?: NodeId[];
     durable?: CmDurable;
+    /** How the standby keeps up: `streaming` (default, safe) or the seed's `periodic` snapshots. */
+    replication?: ReplicationMode;
   }
   | SpecBase & {
     role: 'client';
@@ -52,7 +55,7 @@ const CM_STARTS: readonly unknown[] = ['primary', 'backup', 'restartCM', 'restar
 /** Null when the spec names a valid node, else why not. Specs cross a worker boundary. */
 export function nodeSpecError(spec: unknown): string | null {
   if (typeof spec !== 'object' || spec === null) return 'node spec must be an object';
-  const { role, id, start, members, durable, store, seqStart } = spec as Record<string, unknown>;
+  const { role, id, start, members, durable, store, seqStart, replication } = spec as Record<string, unknown>;
   if (role !== 'cm' && role !== 'client') return `unknown node role ${JSON.stringify(role)}`;
   if (typeof id !== 'string') return 'node id must be a string';
   if (role === 'cm' && !isCmId(id)) return `a CM is cm1 or cm2, not ${JSON.stringify(id)}`;
@@ -64,6 +67,9 @@ export function nodeSpecError(spec: unknown): string | null {
   // Durable state is what this origin's own hosts wrote to IndexedDB; only its shape is checked.
   if (durable !== undefined && (typeof durable !== 'object' || durable === null)) return 'durable state must be an object';
   if (store !== undefined && typeof store !== 'string') return 'store must be a database name';
+  if (replication !== undefined && replication !== 'streaming' && replication !== 'periodic') {
+    return `unknown replication ${JSON.stringify(replication)}`;
+  }
   if (seqStart !== undefined && !(Number.isSafeInteger(seqStart) && (seqStart as number) >= 0)) {
     return 'seqStart must be a non-negative integer';
   }
@@ -75,6 +81,7 @@ export function makeNode(spec: NodeSpec, now: number): MadeNode {
   if (spec.role === 'cm') {
     const cm = new CentralManager({
       id: spec.id, start: spec.start, members: spec.members ?? [], durable: spec.durable, now,
+      replication: spec.replication,
     });
     return { node: cm, snapshot: () => ({ role: 'cm', snapshot: cm.snapshot() }), submit: null };
   }

@@ -9,6 +9,8 @@ import { Registry } from '../registry/registry.ts';
 import { NodeHost, type HostListener, type Persist } from './host.ts';
 import { makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from './make-node.ts';
 import { PersistQueue } from './persist-queue.ts';
+import { CountingTransport, MessageCounter, type MessageCounts } from './message-count.ts';
+import { runOps, type WorkloadPlan, type WorkloadReport } from './workload-runner.ts';
 import type { StepSettings } from './trace.ts';
 
 export interface NodeWorkerApi {
@@ -27,6 +29,10 @@ export interface NodeWorkerApi {
   persisted(): Promise<void>;
   /** Closes links and stops time, for hosts that cannot terminate the worker. */
   stop(): void;
+  /** Experiments: runs the plan's operations here, one at a time, timed on the shared clock. */
+  runWorkload(plan: WorkloadPlan): Promise<WorkloadReport>;
+  /** Experiments: protocol messages this node has sent since it started, per type. */
+  messagesSent(): MessageCounts;
   /** Step mode and added delay for incoming frames (the dashboard's step controls). */
   setStepSettings(settings: StepSettings): void;
   deliverHeld(frameId: number): void;
@@ -50,6 +56,7 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
   let starting = false;
   let store: PersistQueue<unknown> | null = null;
   const subscriptions = new Map<number, () => void>();
+  const sent = new MessageCounter();
   let nextSubscription = 1;
   const started = (): NodeHost => {
     if (!host) throw new Error('this node worker has not been started');
@@ -75,7 +82,8 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
       host.startTicking();
     },
     connect(peer, port) {
-      started().connect(checkPeer(peer), new MessagePortTransport(port, messageDecoder(PAGE_SIZE_BYTES)));
+      const link = new MessagePortTransport(port, messageDecoder(PAGE_SIZE_BYTES));
+      started().connect(checkPeer(peer), new CountingTransport(link, sent));
     },
     disconnect: (peer) => started().disconnect(checkPeer(peer)),
     setLinkFaults: (peer, faults) => started().setLinkFaults(checkPeer(peer), faults),
@@ -93,6 +101,12 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
     },
     persisted: async () => store?.idle(),
     stop: () => host?.stop(),
+    async runWorkload(plan) {
+      const h = started();
+      const ops = await runOps((op) => h.submit(op), plan);
+      return { node: h.id, ops, messagesSent: sent.snapshot() };
+    },
+    messagesSent: () => sent.snapshot(),
     setStepSettings: (settings) => started().setStepSettings(settings),
     deliverHeld: (frameId) => started().deliverHeld(checkFrameId(frameId)),
     dropHeld: (frameId) => started().dropHeld(checkFrameId(frameId)),

@@ -1,0 +1,104 @@
+// The detailed tables under the targets: scenarios, messages per operation, faults, baselines
+// and sweeps.
+import type { MessageType } from '../protocol/messages.ts';
+import { cell, fmtMs, fmtPct, fmtRate, latencyCell, table } from './format.ts';
+import type { StepResult } from './run-step.ts';
+import { find, type Found } from './targets.ts';
+import type { LatencySummary, ScenarioResult } from './types.ts';
+
+const isMain = (id: string): boolean => !id.startsWith('sweep-');
+
+function linearCell(r: ScenarioResult): string {
+  if (r.linearizable) return 'yes';
+  const note = r.checkerNote ? ` (${cell(r.checkerNote.slice(0, 160))}…)` : '';
+  return r.checkerUndecided ? `undecided${note}` : `**no**${note}`;
+}
+
+function scenarioTable(rs: readonly ScenarioResult[]): string {
+  return table(
+    ['scenario', 'ok / issued', 'read hit', 'read fault', 'write hit', 'write fault', 'total s', 'ops/s', 'msgs/op', 'linearizable'],
+    rs.map((r) => [
+      r.name, `${r.ok}/${r.issued} (${fmtPct(r.completion)})`, latencyCell(r.latency.readHit), latencyCell(r.latency.readFault),
+      latencyCell(r.latency.writeHit), latencyCell(r.latency.writeFault), (r.totalMs / 1000).toFixed(2),
+      fmtRate(r.throughputOpsPerS), r.messagesPerOpTotal.toFixed(2), linearCell(r),
+    ]));
+}
+
+function messagesTable(rs: readonly ScenarioResult[]): string {
+  const types = [...new Set(rs.flatMap((r) => Object.keys(r.messagesPerOp) as MessageType[]))].sort();
+  return table(['scenario', ...types], rs.map((r) => [r.name, ...types.map((t) => (r.messagesPerOp[t] ?? 0).toFixed(3))]));
+}
+
+function faultTable(rs: readonly ScenarioResult[]): string {
+  const withFaults = rs.filter((r) => r.faults.length > 0);
+  return table(
+    ['scenario', 'faults (ms after start; unavailability in ms after a kill)', 'issued while no CM ran', 'completion outside outages', 'failure reasons'],
+    withFaults.map((r) => [
+      r.name,
+      r.faults.map((f) => `${f.action} ${f.node} @${fmtMs(f.atMs)}${f.roleWhenKilled ? ` (${f.roleWhenKilled})` : ''}` +
+        `${f.applied ? '' : ' not applied'}${f.unavailableMs !== undefined ? ` → ${fmtMs(f.unavailableMs)}` : ''}${f.leftNoCm ? ' [no CM left]' : ''}`).join('; '),
+      String(r.issuedWhileBothDown), fmtPct(r.completionOutsideOutages),
+      cell(r.errors.map((e) => `${e.count}× ${e.error}`).join('; ')) || '–',
+    ]));
+}
+
+function baselineSection(f: Found): string[] {
+  const ping = f.ping();
+  const stores = ['central-store-50', 'central-store-90'].flatMap((id) => { const s = f.store(id); return s ? [s] : []; });
+  return [
+    '### Baselines',
+    '',
+    ping ? `One hop between two workers: ping round trip over a MessagePort, ${ping.count} pings back to back: ` +
+      `${latencyCell(ping.rtt)} ms (one way ≈ ${fmtMs(ping.oneWayMs)} ms); ${ping.spacedCount} pings each after 5 ms idle: ` +
+      `${latencyCell(ping.spacedRtt)} ms.` : 'Ping: not run.',
+    '',
+    table(['central store (one store worker, every op a round trip)', 'ok / issued', 'read', 'write', 'ops/s', 'linearizable'],
+      stores.map((s) => [`${s.config.clients} clients, ${s.config.readRatio * 100}% reads, ${s.config.pages} pages`,
+        `${s.ok}/${s.issued}`, latencyCell(s.read), latencyCell(s.write), fmtRate(s.throughputOpsPerS), s.linearizable ? 'yes' : '**no**'])),
+  ];
+}
+
+function sweepSection(results: readonly StepResult[]): string[] {
+  const points = results.flatMap((r) => (r.kind === 'scenario' && r.id.startsWith('sweep-') ? [r.result] : []));
+  const copy = find(results).copySet();
+  const memory = find(results).copySet('copy-set-nopersist');
+  const fault = (p: { writeFault: LatencySummary } | undefined): string => (p ? latencyCell(p.writeFault) : '–');
+  return [
+    '### Sweeps (fault-tolerant Ivy, 10 clients, 10 pages, 50% reads unless swept)',
+    '',
+    table(['swept', 'ok / issued', 'read fault', 'write fault', 'ops/s', 'msgs/op', 'linearizable'],
+      points.map((r) => [r.name.replace('sweep-', ''), `${r.ok}/${r.issued}`, latencyCell(r.latency.readFault),
+        latencyCell(r.latency.writeFault), fmtRate(r.throughputOpsPerS), r.messagesPerOpTotal.toFixed(2), linearCell(r)])),
+    '',
+    `Copy-set size against write-fault latency (${copy?.config.repeats ?? 0} timed writes per size, one operation at a time on an idle cluster):`,
+    '',
+    table(['readers holding a copy', 'write fault', 'read fault (the readers)', 'failures', 'write fault without IndexedDB'],
+      (copy?.points ?? []).map((p) => [String(p.readers), latencyCell(p.writeFault), latencyCell(p.readFault), String(p.failures),
+        fault(memory?.points.find((q) => q.readers === p.readers))])),
+  ];
+}
+
+export function detailSections(results: readonly StepResult[]): string[] {
+  const f = find(results);
+  const main = f.scenarios(isMain);
+  return [
+    '### Scenarios (10 clients, 10 pages; latencies p50 / p99 / max in ms)',
+    '',
+    scenarioTable(main),
+    '',
+    '### Messages per operation, by type',
+    '',
+    messagesTable(main),
+    '',
+    '### Faults and unavailability',
+    '',
+    faultTable(main),
+    '',
+    ...baselineSection(f),
+    '',
+    ...sweepSection(results),
+    '',
+    'Not run yet: the tab-mode (PeerJS over WebRTC) run of scenarios 1 and 3, which needs tabs as cluster nodes ' +
+      'driven by a runner (issue 5, part B).',
+  ];
+}

@@ -1,0 +1,57 @@
+// Results as Markdown for the README's "Test results" section, and one-line summaries for the
+// console. Pure functions of the results: every figure printed here was measured in the run.
+import type { StepResult } from './run-step.ts';
+import { fmtMs, fmtPct, fmtRate, verdict } from './format.ts';
+import type { ScenarioResult } from './types.ts';
+import { targetsTable } from './targets.ts';
+import { detailSections } from './markdown-tables.ts';
+
+export const RESULTS_START = '<!-- results:start -->';
+export const RESULTS_END = '<!-- results:end -->';
+
+export function scenarioLine(r: ScenarioResult): string {
+  const unavailable = r.faults.filter((f) => f.unavailableMs !== undefined).map((f) => fmtMs(f.unavailableMs)).join(', ');
+  return `${r.ok}/${r.issued} ok (${fmtPct(r.completion)}), ${fmtRate(r.throughputOpsPerS)} ops/s, ` +
+    `fault p50 ${fmtMs(r.faultLatency.p50Ms)} ms, ${r.messagesPerOpTotal.toFixed(2)} msgs/op, ` +
+    `${verdict(r)}${unavailable ? `, unavailable ms: ${unavailable}` : ''}`;
+}
+
+export function summaryLine(s: StepResult): string {
+  switch (s.kind) {
+    case 'scenario': return scenarioLine(s.result);
+    case 'ping': return `ping round trip p50 ${fmtMs(s.result.rtt.p50Ms)} ms, p99 ${fmtMs(s.result.rtt.p99Ms)} ms; ` +
+      `after 5 ms idle p50 ${fmtMs(s.result.spacedRtt.p50Ms)} ms`;
+    case 'central-store': return `${s.result.ok}/${s.result.issued} ok, ${fmtRate(s.result.throughputOpsPerS)} ops/s, ` +
+      `read p50 ${fmtMs(s.result.read.p50Ms)} ms, write p50 ${fmtMs(s.result.write.p50Ms)} ms`;
+    case 'copy-set': return s.result.points.map((p) => `${p.readers}: ${fmtMs(p.writeFault.p50Ms)} ms`).join(', ');
+  }
+}
+
+export interface RenderMeta {
+  quick: boolean;
+  date: string;
+  /** Where it ran, e.g. "2 cores, Chromium 140, cross-origin isolated". */
+  machine?: string;
+}
+
+export function renderResults(results: readonly StepResult[], meta: RenderMeta): string {
+  const lines = [
+    `Measured by \`npm run experiments\`${meta.quick ? ' --quick' : ''} on ${meta.date}` +
+      `${meta.machine ? ` (${meta.machine})` : ''}: real Web Worker nodes in headless Chromium, every latency timed ` +
+      'inside the client worker that issued the operation. Latencies in ms as p50 / p99 / max. Raw figures: ' +
+      '`results/experiments.json`; recorded histories: `results/histories/`.',
+    '',
+    targetsTable(results),
+    '',
+    ...detailSections(results),
+  ];
+  return lines.join('\n');
+}
+
+/** Replaces what lies between the markers; the markers must be there. */
+export function replaceResultsSection(readme: string, markdown: string): string {
+  const start = readme.indexOf(RESULTS_START);
+  const end = readme.indexOf(RESULTS_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${RESULTS_START} … ${RESULTS_END} section`);
+  return `${readme.slice(0, start + RESULTS_START.length)}\n${markdown.trim()}\n${readme.slice(end)}`;
+}

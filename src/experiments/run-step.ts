@@ -1,0 +1,22 @@
+// Runs one step of the suite and returns its result as plain JSON; the experiments page exposes
+// it to `npm run experiments`, which drives the page one step at a time.
+import { runCentralStore, runPing, type CentralStoreResult, type PingResult } from './baselines.ts';
+import { runCopySet, type CopySetResult } from './copy-set.ts';
+import { runScenario } from './run-scenario.ts';
+import type { Step } from './suite.ts';
+import type { Progress, ScenarioResult } from './types.ts';
+
+export type StepResult =
+  | { id: string; kind: 'scenario'; result: ScenarioResult }
+  | { id: string; kind: 'ping'; result: PingResult }
+  | { id: string; kind: 'central-store'; result: CentralStoreResult }
+  | { id: string; kind: 'copy-set'; result: CopySetResult };
+
+export async function runStep(step: Step, onProgress: Progress = () => {}): Promise<StepResult> {
+  switch (step.kind) {
+    case 'scenario': return { id: step.id, kind: step.kind, result: await runScenario(step.config, onProgress) };
+    case 'ping': return { id: step.id, kind: step.kind, result: await runPing(step.count) };
+    case 'central-store': return { id: step.id, kind: step.kind, result: await runCentralStore(step.config) };
+    case 'copy-set': return { id: step.id, kind: step.kind, result: await runCopySet(step.config, onProgress) };
+  }
+}

@@ -1,0 +1,130 @@
+// Every measurement `npm run experiments` makes, in order, as plain data: the issue's
+// scenarios (basic vs fault-tolerant Ivy, CM failures and restarts, the seed's periodic
+// replication), the baselines and the sweeps. `quick` is the smoke version CI runs.
+import { Rng } from '../sim/rng.ts';
+import type { CentralStoreConfig } from './baselines.ts';
+import type { CopySetConfig } from './copy-set.ts';
+import type { FaultStep, ScenarioConfig } from './types.ts';
+
+export type Step =
+  /** A sweep point names the parameter it sweeps and its value (for plots). */
+  | { id: string; kind: 'scenario'; config: ScenarioConfig; sweep?: string; x?: number }
+  | { id: string; kind: 'ping'; count: number }
+  | { id: string; kind: 'central-store'; config: CentralStoreConfig }
+  | { id: string; kind: 'copy-set'; config: CopySetConfig };
+
+interface Sizes {
+  opsPerClient: number;
+  repeats: number;
+  cycles: number;
+  clientCounts: number[];
+  readRatios: number[];
+  pageCounts: number[];
+  copySets: number[];
+  copyRepeats: number;
+  sweepOps: number;
+}
+
+const FULL: Sizes = {
+  opsPerClient: 1000, repeats: 3, cycles: 3, clientCounts: [1, 2, 4, 8, 16, 32, 64],
+  readRatios: [0, 0.25, 0.5, 0.75, 0.9, 1], pageCounts: [10, 100, 1000, 10_000],
+  copySets: [0, 1, 2, 4, 8, 16, 32], copyRepeats: 20, sweepOps: 300,
+};
+
+const QUICK: Sizes = {
+  opsPerClient: 100, repeats: 1, cycles: 2, clientCounts: [1, 4, 16], readRatios: [0, 0.9],
+  pageCounts: [10, 1000], copySets: [0, 4], copyRepeats: 4, sweepOps: 50,
+};
+
+/** Fault scenarios keep issuing operations until this long after the last fault. */
+const TAIL_MS = 1500;
+/** Cap on each client's operations in a fault scenario (the duration ends it first). */
+const FAULT_OPS_CAP = 100_000;
+
+const between = (rng: Rng, lo: number, hi: number): number => Math.round(rng.between(lo, hi));
+
+/** Named fault schedules; times in ms after the workload starts, drawn from the seed. */
+export function faultSchedule(kind: 'primary-fails' | 'primary-restarts' | 'primary-cycles' | 'both-cycles', seed: number, cycles: number): FaultStep[] {
+  const rng = new Rng(seed);
+  let t = between(rng, 300, 700);
+  const steps: FaultStep[] = [];
+  const at = (dt: number, action: FaultStep['action'], node: FaultStep['node']): void => {
+    t += dt;
+    steps.push({ atMs: t, action, node });
+  };
+  if (kind === 'primary-fails') at(0, 'kill', 'cm1');
+  if (kind === 'primary-restarts') (at(0, 'kill', 'cm1'), at(1000, 'restart', 'cm1'));
+  for (let c = 0; kind === 'primary-cycles' && c < cycles; c++) {
+    at(c === 0 ? 0 : between(rng, 700, 1000), 'kill', 'cm1');
+    at(800, 'restart', 'cm1');
+  }
+  for (let c = 0; kind === 'both-cycles' && c < cycles; c++) {
+    const gap = c === 0 ? 0 : between(rng, 800, 1100);
+    // Odd cycles: the acting primary dies, then the backup that took over. Even cycles: the
+    // standby dies first, then the acting CM; the standby comes back first.
+    const [first, second] = c % 2 === 0 ? ['cm1', 'cm2'] as const : ['cm2', 'cm1'] as const;
+    at(gap, 'kill', first);
+    at(c % 2 === 0 ? between(rng, 500, 700) : 200, 'kill', second);
+    at(300, 'restart', c % 2 === 0 ? 'cm1' : 'cm2');
+    at(500, 'restart', c % 2 === 0 ? 'cm2' : 'cm1');
+  }
+  return steps;
+}
+
+function base(name: string, s: Sizes, seed: number): ScenarioConfig {
+  return {
+    name, clients: 10, pages: 10, readRatio: 0.5, opsPerClient: s.opsPerClient, seed,
+    backup: true, replication: 'streaming', faults: [], persist: true,
+  };
+}
+
+function faultScenarios(s: Sizes): Step[] {
+  const kinds = ['primary-fails', 'primary-restarts', 'primary-cycles', 'both-cycles'] as const;
+  return (['streaming', 'periodic'] as const).flatMap((replication) => kinds.map((kind, i): Step => {
+    const faults = faultSchedule(kind, 100 + i, s.cycles);
+    const last = Math.max(...faults.map((f) => f.atMs));
+    const name = replication === 'streaming' ? kind : `periodic-${kind}`;
+    return {
+      id: name, kind: 'scenario',
+      config: { ...base(name, s, 10 + i), replication, faults, opsPerClient: FAULT_OPS_CAP, durationMs: last + TAIL_MS, keepHistory: true },
+    };
+  }));
+}
+
+function sweeps(s: Sizes): Step[] {
+  const sweep = (name: 'clients' | 'readRatio' | 'pages', x: number): Step => {
+    const id = `sweep-${name}-${x}`;
+    return { id, kind: 'scenario', sweep: name, x, config: { ...base(id, s, 7), opsPerClient: s.sweepOps, [name]: x } };
+  };
+  return [
+    ...s.clientCounts.map((n) => sweep('clients', n)),
+    ...s.readRatios.map((r) => sweep('readRatio', r)),
+    ...s.pageCounts.map((p) => sweep('pages', p)),
+    { id: 'copy-set', kind: 'copy-set', config: { sizes: s.copySets, repeats: s.copyRepeats, persist: true } },
+    // The same without IndexedDB: how much of a fault's latency is the persistence of client state.
+    { id: 'copy-set-nopersist', kind: 'copy-set', config: { sizes: s.copySets, repeats: s.copyRepeats, persist: false } },
+  ];
+}
+
+export function suite(quick: boolean): Step[] {
+  const s = quick ? QUICK : FULL;
+  const store = (id: string, readRatio: number, opsPerClient: number): Step =>
+    ({ id, kind: 'central-store', config: { name: id, clients: 10, pages: 10, readRatio, opsPerClient, seed: 1 } });
+  const noFaults: Step[] = [];
+  for (let r = 1; r <= s.repeats; r++) {
+    noFaults.push({ id: `basic-${r}`, kind: 'scenario', config: { ...base(`basic-${r}`, s, r), backup: false, persist: false } });
+    noFaults.push({ id: `ft-${r}`, kind: 'scenario', config: { ...base(`ft-${r}`, s, r), keepHistory: r === 1 } });
+    // The same without IndexedDB: what the persistence of durable state costs.
+    noFaults.push({ id: `ft-nopersist-${r}`, kind: 'scenario', config: { ...base(`ft-nopersist-${r}`, s, r), persist: false } });
+  }
+  return [
+    { id: 'ping', kind: 'ping', count: quick ? 200 : 2000 },
+    ...noFaults,
+    store('central-store-50', 0.5, s.opsPerClient),
+    { id: 'read-mostly', kind: 'scenario', config: { ...base('read-mostly', s, 1), readRatio: 0.9 } },
+    store('central-store-90', 0.9, s.opsPerClient),
+    { id: 'seed-workload', kind: 'scenario', config: { ...base('seed-workload', s, 42), opsPerClient: 100 } },
+    ...faultScenarios(s),
+    ...sweeps(s),
+  ];
+}

@@ -1,0 +1,93 @@
+// What the experiments take and give back: plain JSON, so that results cross from the page to
+// Node (npm run experiments) or into the dashboard's charts unchanged.
+import type { ReplicationMode } from '../protocol/config.ts';
+import type { HistoryEvent } from '../sim/history.ts';
+import type { MessageCounts } from '../workers/message-count.ts';
+
+/** A CM fault at a time after the workload started. */
+export interface FaultStep {
+  atMs: number;
+  action: 'kill' | 'restart';
+  node: 'cm1' | 'cm2';
+}
+
+export interface ScenarioConfig {
+  name: string;
+  clients: number;
+  pages: number;
+  /** Share of reads among the operations, 0 to 1. */
+  readRatio: number;
+  /** Operations each client issues (fewer when `durationMs` ends the run first). */
+  opsPerClient: number;
+  seed: number;
+  /** False: basic Ivy, one CM and no backup. */
+  backup: boolean;
+  replication: ReplicationMode;
+  faults: FaultStep[];
+  /** Clients stop issuing this long after the start; fault scenarios run for the schedule. */
+  durationMs?: number;
+  /** Nodes persist their durable state to IndexedDB, as the dashboard's do. */
+  persist: boolean;
+  /** Return the recorded history with the result. */
+  keepHistory?: boolean;
+}
+
+export type OpClass = 'readHit' | 'readFault' | 'writeHit' | 'writeFault';
+export const OP_CLASSES: readonly OpClass[] = ['readHit', 'readFault', 'writeHit', 'writeFault'];
+
+export interface LatencySummary {
+  count: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+}
+
+export interface FaultReport extends FaultStep {
+  /** What the CM was doing when killed (acting / standby / rejoining); absent for restarts. */
+  roleWhenKilled?: string;
+  /** Kill → the first operation that needed a CM, issued after the kill, done; null if none. */
+  unavailableMs?: number | null;
+  /** The kill left no CM running: the unavailability includes the outage. */
+  leftNoCm?: boolean;
+  applied: boolean;
+  /** How long after its planned time it took effect (the page's timers and calls are not instant). */
+  lateMs?: number;
+  /** Why a step was not applied. */
+  note?: string;
+}
+
+export interface ScenarioResult {
+  name: string;
+  config: ScenarioConfig;
+  issued: number;
+  ok: number;
+  failed: number;
+  unknown: number;
+  /** ok / issued. */
+  completion: number;
+  /** Operations issued while both CMs were down (expected to fail when the outage is long). */
+  issuedWhileBothDown: number;
+  /** ok / issued, leaving out operations issued while both CMs were down. */
+  completionOutsideOutages: number;
+  latency: Record<OpClass, LatencySummary>;
+  /** Latency of every operation that needed the CM, whatever its kind. */
+  faultLatency: LatencySummary;
+  totalMs: number;
+  throughputOpsPerS: number;
+  messagesPerOp: MessageCounts;
+  messagesPerOpTotal: number;
+  faults: FaultReport[];
+  /** Proven linearizable by the checker. */
+  linearizable: boolean;
+  /** The checker hit its search limit: neither proven nor refuted (many concurrent clients per page). */
+  checkerUndecided: boolean;
+  /** The checker's explanation when the history is not (or could not be shown) linearizable. */
+  checkerNote?: string;
+  /** A few failure reasons, with how often each occurred. */
+  errors: Array<{ error: string; count: number }>;
+  /** The clock's resolution where it ran: 0.005 when cross-origin isolated, else about 0.1. */
+  clockResolutionMs: number;
+  history?: HistoryEvent[];
+}
+
+export type Progress = (event: { step: string; done: number; total: number; note?: string }) => void;

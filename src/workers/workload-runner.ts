@@ -1,0 +1,92 @@
+// Runs a list of operations inside a client's worker, one at a time, and times each on the
+// clock every worker of the page shares. Running here rather than from the page keeps the
+// page-to-worker hop (Comlink) out of the latencies: a hit costs what a local read costs.
+import type { OpRequest } from '../protocol/client.ts';
+import type { NodeId } from '../protocol/ids.ts';
+import type { OpKind, OpResult } from '../protocol/node.ts';
+import { randomOps, type RandomOps } from '../experiments/ops.ts';
+import type { MessageCounts } from './message-count.ts';
+
+/** Milliseconds on the clock shared by the page and all its workers. */
+export function sharedNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export interface WorkloadPlan {
+  /** The operations in order; or */
+  ops?: OpRequest[];
+  /** random ones made here from a seed (long runs would otherwise ship huge lists to the worker). */
+  random?: RandomOps;
+  /** Shared-clock time to issue the first operation at, so that clients start together. */
+  startAt?: number;
+  /** Shared-clock time after which no new operation is issued (the list may be left unfinished). */
+  stopAt?: number;
+}
+
+/** One operation as it happened; `outcome` follows the history format (ok / fail / info). */
+export interface TimedOp {
+  kind: OpKind;
+  page: string;
+  /** The value written, for a write. */
+  written: string | null;
+  invokedAt: number;
+  doneAt: number;
+  outcome: 'ok' | 'fail' | 'info';
+  /** Served from the client's own page table, with no message. */
+  local: boolean;
+  /** What a successful read returned. */
+  read: string | null;
+  error?: string;
+}
+
+export interface WorkloadReport {
+  node: NodeId;
+  ops: TimedOp[];
+  /** What this node had sent when its list ended (other nodes may still be running). */
+  messagesSent: MessageCounts;
+}
+
+export type Submit = (op: OpRequest) => Promise<OpResult>;
+
+/** A long run of hits never waits for anything; let the worker serve its links now and then. */
+const YIELD_EVERY_MS = 1;
+
+const yieldToLinks = (): Promise<void> => new Promise((resolve) => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    channel.port1.close();
+    resolve();
+  };
+  channel.port2.postMessage(null);
+});
+
+const sleepUntil = (at: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, at - sharedNow())));
+
+export function timedOp(op: OpRequest, invokedAt: number, doneAt: number, r: OpResult): TimedOp {
+  const written = op.kind === 'write' ? op.value : null;
+  const base = { kind: op.kind, page: op.page, written, invokedAt, doneAt };
+  if (r.ok) return { ...base, outcome: 'ok', local: r.local, read: op.kind === 'read' ? r.value : null };
+  return { ...base, outcome: r.certain ? 'fail' : 'info', local: false, read: null, error: r.error };
+}
+
+export async function runOps(submit: Submit, plan: WorkloadPlan): Promise<TimedOp[]> {
+  if (plan.startAt !== undefined) await sleepUntil(plan.startAt);
+  const out: TimedOp[] = [];
+  let lastYield = sharedNow();
+  const ops = plan.ops ?? (plan.random ? randomOps(plan.random) : []);
+  for (const op of ops) {
+    const invokedAt = sharedNow();
+    if (plan.stopAt !== undefined && invokedAt >= plan.stopAt) break;
+    const result = await submit(op);
+    const doneAt = sharedNow();
+    out.push(timedOp(op, invokedAt, doneAt, result));
+    // An operation that faulted waited for messages, and the worker served its links meanwhile.
+    if (!result.ok || !result.local) lastYield = doneAt;
+    else if (doneAt - lastYield >= YIELD_EVERY_MS) {
+      await yieldToLinks();
+      lastYield = sharedNow();
+    }
+  }
+  return out;
+}

@@ -1,0 +1,51 @@
+// runScenario end to end on in-process workers: the numbers it reports must agree with each
+// other and with the history it recorded. No timing is asserted.
+import { afterEach, describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/experiments/run-scenario.ts';
+import type { ScenarioConfig } from '../../src/experiments/types.ts';
+import { checkLinearizable } from '../../src/sim/checker.ts';
+import { inProcessEnv } from './experiments-env.ts';
+
+const env = inProcessEnv();
+afterEach(() => env.stopAll());
+
+const base: ScenarioConfig = {
+  name: 'unit', clients: 3, pages: 4, readRatio: 0.5, opsPerClient: 30, seed: 1,
+  backup: true, replication: 'streaming', faults: [], persist: false, keepHistory: true,
+};
+
+describe('runScenario', () => {
+  it('runs every operation, counts them by kind and records a linearizable history', async () => {
+    const r = await runScenario(base, () => {}, env);
+    expect(r.issued).toBe(90);
+    expect(r.ok).toBe(90);
+    expect(r.completion).toBe(1);
+    const byKind = r.latency.readHit.count + r.latency.readFault.count + r.latency.writeHit.count + r.latency.writeFault.count;
+    expect(byKind).toBe(90);
+    expect(r.faultLatency.count).toBe(r.latency.readFault.count + r.latency.writeFault.count);
+    expect(r.history?.filter((e) => e.type === 'invoke')).toHaveLength(90);
+    expect(r.linearizable).toBe(true);
+    expect(checkLinearizable(r.history ?? []).ok).toBe(true);
+    // Every fault sends at least a request and gets a page; hits send nothing.
+    expect(r.messagesPerOp.READ_REQUEST ?? 0).toBeCloseTo(r.latency.readFault.count / 90, 1);
+    expect(r.messagesPerOpTotal).toBeGreaterThan(0);
+  });
+
+  it('survives a primary kill and restart with every operation done and a linearizable history', async () => {
+    const r = await runScenario({
+      ...base, name: 'unit-restart', opsPerClient: 100000, durationMs: 1500, persist: true,
+      faults: [{ atMs: 200, action: 'kill', node: 'cm1' }, { atMs: 800, action: 'restart', node: 'cm1' }],
+    }, () => {}, env);
+    expect(r.faults.map((f) => [f.action, f.applied, f.roleWhenKilled])).toEqual([['kill', true, 'acting'], ['restart', true, undefined]]);
+    expect(r.faults[0]?.unavailableMs).toBeGreaterThan(0);
+    expect(r.issued).toBeGreaterThan(0);
+    expect(r.ok).toBe(r.issued);
+    expect(r.linearizable).toBe(true);
+    expect(r.history?.filter((e) => e.process === 'nemesis').map((e) => e.f)).toEqual(['crash', 'restart']);
+  });
+
+  it('refuses a basic-Ivy scenario that fails the backup it does not have', async () => {
+    await expect(runScenario({ ...base, backup: false, faults: [{ atMs: 1, action: 'kill', node: 'cm2' }] }, () => {}, env))
+      .rejects.toThrow(/no cm2/);
+  });
+});

@@ -1,0 +1,86 @@
+// The experiment plan and its report: schedules from seeds, unique step ids, the README
+// section replaced between its markers only, targets judged from the figures given.
+import { describe, expect, it } from 'vitest';
+import { RESULTS_END, RESULTS_START, renderResults, replaceResultsSection } from '../../src/experiments/markdown.ts';
+import type { StepResult } from '../../src/experiments/run-step.ts';
+import { faultSchedule, suite } from '../../src/experiments/suite.ts';
+import { targetsTable } from '../../src/experiments/targets.ts';
+import type { ScenarioResult } from '../../src/experiments/types.ts';
+import { nodeSpecError, makeNode } from '../../src/workers/make-node.ts';
+
+describe('suite', () => {
+  it('has unique ids and covers the issue\'s scenarios, baselines and sweeps', () => {
+    for (const quick of [true, false]) {
+      const ids = suite(quick).map((s) => s.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const id of ['ping', 'basic-1', 'ft-1', 'central-store-90', 'read-mostly', 'seed-workload', 'primary-fails',
+        'primary-restarts', 'primary-cycles', 'both-cycles', 'periodic-both-cycles', 'copy-set']) expect(ids).toContain(id);
+    }
+    expect(suite(false).map((s) => s.id)).toContain('sweep-clients-64');
+  });
+
+  it('draws fault times from the seed, in order, and alternates kill and restart per CM', () => {
+    const a = faultSchedule('both-cycles', 7, 3);
+    expect(faultSchedule('both-cycles', 7, 3)).toEqual(a);
+    expect(a).toHaveLength(12);
+    expect(a.map((s) => s.atMs)).toEqual([...a.map((s) => s.atMs)].sort((x, y) => x - y));
+    for (const node of ['cm1', 'cm2']) {
+      const actions = a.filter((s) => s.node === node).map((s) => s.action);
+      expect(actions).toEqual(['kill', 'restart', 'kill', 'restart', 'kill', 'restart']);
+    }
+    expect(faultSchedule('primary-fails', 1, 3)).toHaveLength(1);
+  });
+});
+
+describe('replication in node specs', () => {
+  it('accepts streaming or periodic and builds the CM with it', () => {
+    expect(nodeSpecError({ role: 'cm', id: 'cm1', replication: 'periodic' })).toBeNull();
+    expect(nodeSpecError({ role: 'cm', id: 'cm1', replication: 'sometimes' })).toMatch(/replication/);
+    const made = makeNode({ role: 'cm', id: 'cm1', replication: 'periodic' }, 0).snapshot();
+    expect(made.role === 'cm' && made.snapshot.replication).toBe('periodic');
+  });
+});
+
+const scenario = (name: string, over: Partial<ScenarioResult> = {}): StepResult => ({
+  id: name, kind: 'scenario',
+  result: {
+    name, config: {} as ScenarioResult['config'], issued: 10, ok: 10, failed: 0, unknown: 0, completion: 1,
+    issuedWhileBothDown: 0, completionOutsideOutages: 1,
+    latency: { readHit: { count: 0, p50Ms: null, p99Ms: null, maxMs: null }, readFault: { count: 0, p50Ms: null, p99Ms: null, maxMs: null },
+      writeHit: { count: 0, p50Ms: null, p99Ms: null, maxMs: null }, writeFault: { count: 0, p50Ms: null, p99Ms: null, maxMs: null } },
+    faultLatency: { count: 1, p50Ms: 2, p99Ms: 2, maxMs: 2 }, totalMs: 1000, throughputOpsPerS: 1000,
+    messagesPerOp: {}, messagesPerOpTotal: 4, faults: [], linearizable: true, checkerUndecided: false, errors: [], clockResolutionMs: 0.005, ...over,
+  },
+});
+
+describe('report', () => {
+  it('judges the fault-tolerance overhead and the seed ratio from the figures', () => {
+    const t = targetsTable([
+      scenario('basic-1', { faultLatency: { count: 1, p50Ms: 2, p99Ms: 2, maxMs: 2 } }),
+      scenario('ft-1', { faultLatency: { count: 1, p50Ms: 3, p99Ms: 3, maxMs: 3 } }),
+      scenario('seed-workload', { throughputOpsPerS: 39_000 }),
+    ]);
+    expect(t).toMatch(/≤ 1\.3x basic Ivy[^\n]*\| 1\.50x \| \*\*no\*\* \|/);
+    expect(t).toMatch(/100x the Go seed[^\n]*\| 100\.00x \| yes \|/);
+    expect(t).toMatch(/64 clients[^\n]*not measured/);
+  });
+
+  it('counts a scenario that lost operations or is not linearizable against the 100% target', () => {
+    const refuted = targetsTable([scenario('primary-fails'), scenario('both-cycles', { linearizable: false })]);
+    expect(refuted).toMatch(/2 of 2 complete; 1 proven linearizable \| 100% and linearizable \| – \| \*\*no\*\*/);
+    const lost = targetsTable([scenario('primary-fails', { completionOutsideOutages: 0.99 }), scenario('both-cycles')]);
+    expect(lost).toMatch(/1 of 2 complete; 2 proven linearizable \|[^\n]*\*\*no\*\*/);
+    const undecided = targetsTable([scenario('sweep-clients-64', { linearizable: false, checkerUndecided: true })]);
+    expect(undecided).toMatch(/sweep-clients-64 undecided \(checker search limit\), none refuted/);
+    expect(undecided).toMatch(/64 clients[^\n]*10\/10 ok; history undecided[^\n]*\| yes \|/);
+  });
+
+  it('replaces only what lies between the markers, and refuses a README without them', () => {
+    const readme = `# x\n## Test results\n${RESULTS_START}\nOLD-SECTION\n${RESULTS_END}\n## after\n`;
+    const out = replaceResultsSection(readme, renderResults([scenario('ft-1')], { quick: true, date: '2000-01-01' }));
+    expect(out).not.toContain('OLD-SECTION');
+    expect(out.startsWith(`# x\n## Test results\n${RESULTS_START}\nMeasured by`)).toBe(true);
+    expect(out.endsWith(`${RESULTS_END}\n## after\n`)).toBe(true);
+    expect(() => replaceResultsSection('# no markers', 'x')).toThrow(/results:start/);
+  });
+});
