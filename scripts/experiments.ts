@@ -10,7 +10,8 @@ import { gzipSync } from 'node:zlib';
 import type { ExperimentsApi } from '../src/experiments/page.ts';
 import type { StepResult } from '../src/experiments/run-step.ts';
 import { suite, type Step } from '../src/experiments/suite.ts';
-import type { Progress } from '../src/experiments/types.ts';
+import type { Progress, ScenarioResult } from '../src/experiments/types.ts';
+import type { HistoryEvent } from '../src/sim/history.ts';
 import { renderResults, replaceResultsSection, summaryLine } from '../src/experiments/markdown.ts';
 import { toJsonLine } from '../src/sim/history.ts';
 import { openExperimentsPage } from './experiments-browser.ts';
@@ -33,6 +34,19 @@ function options(): Options {
 
 const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
+/** Compressed histories beyond this keep only the pages the checker flagged, or are left out. */
+const HISTORY_GZ_MAX_BYTES = 256 * 1024;
+
+function compressHistory(r: ScenarioResult, history: HistoryEvent[]): { gz: Buffer; note?: string } {
+  const gz = gzipSync(history.map(toJsonLine).join('\n') + '\n');
+  if (gz.length <= HISTORY_GZ_MAX_BYTES) return { gz };
+  const keys = new Set(r.uncheckedKeys);
+  const kept = history.filter((e) => e.process === 'nemesis' || keys.has(e.key ?? ''));
+  const note = `${history.length} events (${Math.round(gz.length / 1024)} KB compressed); kept the faults and ` +
+    `${keys.size === 0 ? 'no page' : `the flagged page(s) ${[...keys].join(', ')}`} only`;
+  return { gz: gzipSync(kept.map(toJsonLine).join('\n') + '\n'), note };
+}
+
 /** Histories go to their own files (gzip: they are long and repetitive); the JSON keeps the figures. */
 function writeResults(dir: string, results: StepResult[]): void {
   mkdirSync(join(dir, 'histories'), { recursive: true });
@@ -40,8 +54,9 @@ function writeResults(dir: string, results: StepResult[]): void {
     if (r.kind !== 'scenario' || !r.result.history) return r;
     const { history, ...rest } = r.result;
     const file = join('histories', `${r.id}.jsonl.gz`);
-    writeFileSync(join(dir, file), gzipSync(history.map(toJsonLine).join('\n') + '\n'));
-    return { ...r, result: { ...rest, historyFile: file } };
+    const { gz, note } = compressHistory(r.result, history);
+    writeFileSync(join(dir, file), gz);
+    return { ...r, result: { ...rest, historyFile: file, ...(note ? { historyNote: note } : {}) } };
   });
   writeFileSync(join(dir, 'experiments.json'), JSON.stringify(slim, null, 1) + '\n');
 }

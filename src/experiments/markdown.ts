@@ -39,7 +39,8 @@ export function renderResults(results: readonly StepResult[], meta: RenderMeta):
     `Measured by \`npm run experiments\`${meta.quick ? ' --quick' : ''} on ${meta.date}` +
       `${meta.machine ? ` (${meta.machine})` : ''}: real Web Worker nodes in headless Chromium, every latency timed ` +
       'inside the client worker that issued the operation. Latencies in ms as p50 / p99 / max. Raw figures: ' +
-      '`results/experiments.json`; recorded histories: `results/histories/`.',
+      '`results/experiments.json`; recorded histories (JSON Lines, gzip; one over 256 KB keeps only the pages the checker ' +
+      'flagged): `results/histories/`. Ratios compare p50s.',
     '',
     targetsTable(results),
     '',

@@ -90,7 +90,8 @@ function analyse(c: ScenarioConfig, run: Run, sent: MessageCounts, clockMs: numb
     totalMs, throughputOpsPerS: totalMs === 0 ? 0 : ok / (totalMs / 1000),
     messagesPerOp: messages.byType, messagesPerOpTotal: messages.total,
     faults: faultReports(run.log, run.startAt, (at) => unavailableMs(ops, at)),
-    linearizable: check.ok, checkerUndecided: check.keys.some((k) => k.unknown === true), errors: errorTally(ops), clockResolutionMs: clockMs,
+    linearizable: check.ok, checkerUndecided: check.keys.some((k) => k.unknown === true),
+    uncheckedKeys: check.keys.filter((k) => !k.ok).map((k) => k.key), errors: errorTally(ops), clockResolutionMs: clockMs,
   };
   if (bad?.explanation !== undefined) result.checkerNote = bad.explanation;
   if (c.keepHistory) result.history = history;

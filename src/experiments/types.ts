@@ -81,6 +81,8 @@ export interface ScenarioResult {
   linearizable: boolean;
   /** The checker hit its search limit: neither proven nor refuted (many concurrent clients per page). */
   checkerUndecided: boolean;
+  /** The pages whose history was refuted or left undecided. */
+  uncheckedKeys: string[];
   /** The checker's explanation when the history is not (or could not be shown) linearizable. */
   checkerNote?: string;
   /** A few failure reasons, with how often each occurred. */

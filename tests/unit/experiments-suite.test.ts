@@ -49,7 +49,7 @@ const scenario = (name: string, over: Partial<ScenarioResult> = {}): StepResult 
     latency: { readHit: { count: 0, p50Ms: null, p99Ms: null, maxMs: null }, readFault: { count: 0, p50Ms: null, p99Ms: null, maxMs: null },
       writeHit: { count: 0, p50Ms: null, p99Ms: null, maxMs: null }, writeFault: { count: 0, p50Ms: null, p99Ms: null, maxMs: null } },
     faultLatency: { count: 1, p50Ms: 2, p99Ms: 2, maxMs: 2 }, totalMs: 1000, throughputOpsPerS: 1000,
-    messagesPerOp: {}, messagesPerOpTotal: 4, faults: [], linearizable: true, checkerUndecided: false, errors: [], clockResolutionMs: 0.005, ...over,
+    messagesPerOp: {}, messagesPerOpTotal: 4, faults: [], linearizable: true, checkerUndecided: false, uncheckedKeys: [], errors: [], clockResolutionMs: 0.005, ...over,
   },
 });
 
