@@ -200,7 +200,7 @@ export class ClientNode implements IvyNode {
     const r = this.out.drain<ClientDurable>();
     if (this.dirty) {
       this.dirty = false;
-      r.persist = this.durable();
+      r.persist = () => this.durable();
     }
     return r;
   }

@@ -234,7 +234,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     const r = this.out.drain<CmDurable>();
     if (this.dirty) {
       this.dirty = false;
-      r.persist = { epoch: this.epoch, members: this.memberList() };
+      r.persist = () => ({ epoch: this.epoch, members: this.memberList() });
     }
     return r;
   }

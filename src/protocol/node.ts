@@ -23,8 +23,12 @@ export type NodeEvent =
 export interface Ready<D = unknown> {
   messages: Message[];
   events: NodeEvent[];
-  /** Set when the node's durable state changed: the host stores it before sending messages. */
-  persist?: D;
+  /**
+   * Set when the node's durable state changed: the host stores what it returns before sending
+   * the messages. It reads the node's state when called, so a host that coalesces writes reads
+   * only the latest, and only as often as it writes.
+   */
+  persist?: () => D;
 }
 
 export interface IvyNode {

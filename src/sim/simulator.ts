@@ -163,7 +163,7 @@ export class Simulation {
   private flush(node: IvyNode): void {
     const { messages, events, persist } = node.ready();
     // The disk write lands before any message leaves, as a host must order them.
-    if (persist !== undefined) this.disks.set(node.id, persist);
+    if (persist !== undefined) this.disks.set(node.id, persist());
     for (const m of messages) {
       this.result.messages[m.type] = (this.result.messages[m.type] ?? 0) + 1;
       const at = this.net.arrivalTime(m.from, m.to, this.now);

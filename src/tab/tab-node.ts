@@ -12,7 +12,7 @@ import { Registry } from '../registry/registry.ts';
 import { runCommand, type Answer } from '../ui/run-command.ts';
 import { NodeHost, type HostListener } from '../workers/host.ts';
 import { makeNode, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../workers/make-node.ts';
-import { PersistQueue } from '../workers/persist-queue.ts';
+import { PERSIST_INTERVAL_MS, PersistQueue } from '../workers/persist-queue.ts';
 import { CONTROL_CHANNEL, type PeerStatus, type TabControlApi, type TabNodeInfo } from './control.ts';
 import { actingAnswer, identityFor, rosterOf, type Identity, type TabChoice } from './identity.ts';
 import { askCms, serveJoin, type JoinAnswer } from './join.ts';
@@ -89,6 +89,7 @@ export class TabNode {
     const store = new PersistQueue<unknown>(
       (d) => spec.role === 'cm' ? registry.saveDurable('cm', spec.id, d as never) : registry.saveDurable('client', spec.id, d as never),
       (e) => o.log(`${spec.id} could not persist its state: ${e.message}`),
+      PERSIST_INTERVAL_MS,
     );
     const clock = new NodeClock();
     const now = (): number => clock.now();

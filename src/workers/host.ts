@@ -27,7 +27,11 @@ export type HostEvent =
 export type HostListener = (event: HostEvent) => unknown;
 
 /** Takes a node's durable state (`ready().persist`) and keeps it; must return at once. */
-export type Persist = (durable: unknown) => void;
+/** Reads the node's latest durable state when called (see `Ready.persist`). */
+/** How often at most a host pushes its node's state to the page. */
+export const STATE_PUSH_MS = 30;
+
+export type Persist = (read: () => unknown) => void;
 
 export const TICK_MS = 20;
 
@@ -46,6 +50,7 @@ export class NodeHost {
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly held = new HeldFrames<Message>();
   private heldTimer: ReturnType<typeof setTimeout> | null = null;
+  private publishTimer: ReturnType<typeof setTimeout> | null = null;
   private stepping: StepSettings = { ...NO_STEPPING };
   /** Time the node's clock has stood still (frozen timers), and since when it stands. */
   private frozenMs = 0;
@@ -174,6 +179,7 @@ export class NodeHost {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     if (this.heldTimer !== null) clearTimeout(this.heldTimer);
+    if (this.publishTimer !== null) clearTimeout(this.publishTimer);
     this.heldTimer = null;
     for (const peer of [...this.links.keys()]) this.disconnect(peer);
   }
@@ -249,13 +255,13 @@ export class NodeHost {
     const { messages, events, persist } = this.made.node.ready();
     // The core asks for durable state to be stored before its messages leave. IndexedDB is
     // asynchronous, so here the write is queued and the messages go at once: a crash within the
-    // few milliseconds a write takes can lose the last change (a page just received, a new
+    // PERSIST_INTERVAL_MS a write may wait can lose the last change (a page just received, a new
     // epoch). The simulator models synchronous persistence; the window is this host's alone.
     if (persist !== undefined) this.persist?.(persist);
     for (const m of messages) this.send(m);
     for (const m of messages) this.noteRequest(m);
     for (const e of events) this.onNodeEvent(e);
-    if (touched || messages.length > 0 || events.length > 0) this.publishState();
+    if (touched || messages.length > 0 || events.length > 0) this.schedulePublish();
   }
 
   private send(m: Message): void {
@@ -296,6 +302,18 @@ export class NodeHost {
       this.emit({ type: 'op', op: { phase: 'done', opId, node: this.id, kind, page, result, at: this.traceNow() } });
     }
     this.emit(e);
+  }
+
+  /**
+   * State goes to the page at most once per STATE_PUSH_MS: building and comparing a snapshot of
+   * every page on each message would cost more than the protocol itself.
+   */
+  private schedulePublish(): void {
+    if (this.publishTimer !== null) return;
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = null;
+      this.publishState();
+    }, STATE_PUSH_MS);
   }
 
   private publishState(): void {

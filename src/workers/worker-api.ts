@@ -8,7 +8,7 @@ import { MessagePortTransport } from '../net/message-port.ts';
 import { Registry } from '../registry/registry.ts';
 import { NodeHost, type HostListener, type Persist } from './host.ts';
 import { makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from './make-node.ts';
-import { PersistQueue } from './persist-queue.ts';
+import { PERSIST_INTERVAL_MS, PersistQueue } from './persist-queue.ts';
 import { CountingTransport, MessageCounter, type MessageCounts } from './message-count.ts';
 import { runOps, type WorkloadPlan, type WorkloadReport } from './workload-runner.ts';
 import type { StepSettings } from './trace.ts';
@@ -48,6 +48,7 @@ async function openStore(spec: NodeSpec, report: (text: string) => void): Promis
       ? registry.saveDurable('cm', spec.id, durable as never)
       : registry.saveDurable('client', spec.id, durable as never),
     (e) => report(`${spec.id} could not persist its state: ${e.message}`),
+    PERSIST_INTERVAL_MS,
   );
 }
 

@@ -306,7 +306,7 @@ export class Net {
     const node = this.nodes.get(id);
     if (!node) return;
     const r = node.ready();
-    if (r.persist !== undefined) this.disks.set(id, structuredClone(r.persist));
+    if (r.persist !== undefined) this.disks.set(id, structuredClone(r.persist()));
     for (const m of r.messages) {
       this.sent.push(show(m));
       if (this.isolated.has(m.from) || this.isolated.has(m.to)) continue;

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../../src/net/memory.ts';
 import { messageDecoder } from '../../src/net/message-codec.ts';
 import type { Message } from '../../src/protocol/messages.ts';
-import { NodeHost, type HostEvent } from '../../src/workers/host.ts';
+import { NodeHost, STATE_PUSH_MS, type HostEvent } from '../../src/workers/host.ts';
 import { makeNode, nodeSpecError, PAGE_SIZE_BYTES } from '../../src/workers/make-node.ts';
 
 const decode = messageDecoder(PAGE_SIZE_BYTES);
@@ -78,6 +78,8 @@ describe('NodeHost', () => {
   it('publishes state changes to subscribers without being asked', async () => {
     const { c1 } = cluster();
     await c1.host.submit({ kind: 'write', page: 'P7', value: 'v' });
+    // State pushes are coalesced: wait out one push interval.
+    await new Promise((resolve) => setTimeout(resolve, STATE_PUSH_MS + 20));
     const states = c1.events.flatMap((e) => (e.type === 'state' && e.state.role === 'client' ? [e.state.snapshot] : []));
     expect(states.at(-1)?.pages).toEqual([{ page: 'P7', content: 'v', version: 1, access: 'write', owner: true }]);
   });
@@ -125,7 +127,7 @@ describe('NodeHost', () => {
 
   it('hands each durable state the node asks for to persist, before its messages leave', async () => {
     const saved: unknown[] = [];
-    const h = new NodeHost(makeNode({ role: 'client', id: 'c7' }, 0), () => 0, (d) => saved.push(d));
+    const h = new NodeHost(makeNode({ role: 'client', id: 'c7' }, 0), () => 0, (read) => saved.push(read()));
     hosts.push(h);
     void h.submit({ kind: 'write', page: 'P1', value: 'v' });
     expect(saved).toHaveLength(1);

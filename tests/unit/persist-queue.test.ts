@@ -18,21 +18,21 @@ describe('PersistQueue', () => {
   it('writes one state at a time, in order, and only the latest of those that piled up', async () => {
     const { started, finish, save } = gatedSave();
     const q = new PersistQueue(save, () => {});
-    q.push('a');
-    q.push('b');
-    q.push('c');
+    q.push(() => 'a');
+    q.push(() => 'b');
+    q.push(() => 'c');
     await turn();
     expect(started).toEqual(['a']);
     finish[0]?.(true);
     await turn();
     expect(started).toEqual(['a', 'c']);
-    q.push('d');
+    q.push(() => 'd');
     finish[1]?.(true);
     await turn();
     expect(started).toEqual(['a', 'c', 'd']);
     finish[2]?.(true);
     await q.idle();
-    q.push('e');
+    q.push(() => 'e');
     await turn();
     expect(started).toEqual(['a', 'c', 'd', 'e']);
   });
@@ -41,8 +41,8 @@ describe('PersistQueue', () => {
     const { started, finish, save } = gatedSave();
     const errors: string[] = [];
     const q = new PersistQueue(save, (e) => errors.push(e.message));
-    q.push('a');
-    q.push('b');
+    q.push(() => 'a');
+    q.push(() => 'b');
     await turn();
     finish[0]?.(false);
     await turn();
