@@ -1,25 +1,14 @@
 import 'fake-indexeddb/auto';
-import * as Comlink from 'comlink';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Registry } from '../../src/registry/registry.ts';
 import { ClusterModel } from '../../src/ui/cluster-model.ts';
 import { Cluster } from '../../src/workers/cluster.ts';
 import type { SpawnWorker } from '../../src/workers/node-handle.ts';
-import { createWorkerApi } from '../../src/workers/worker-api.ts';
+import { inProcessSpawner } from './in-process-worker.ts';
 
 const cleanups: Array<() => void> = [];
 
-const inProcess: SpawnWorker = () => {
-  const channel = new MessageChannel();
-  const api = createWorkerApi();
-  Comlink.expose(api, channel.port1);
-  const terminate = (): void => {
-    api.stop();
-    channel.port1.close();
-  };
-  cleanups.push(terminate);
-  return { endpoint: channel.port2, terminate };
-};
+const inProcess: SpawnWorker = inProcessSpawner(cleanups);
 
 let dbCount = 0;
 

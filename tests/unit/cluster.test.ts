@@ -1,25 +1,14 @@
 // The page-side cluster driving node workers through real Comlink over real MessageChannels;
 // only the worker thread itself is replaced by an in-process endpoint.
-import * as Comlink from 'comlink';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Cluster } from '../../src/workers/cluster.ts';
 import type { HostEvent } from '../../src/workers/host.ts';
 import type { SpawnWorker } from '../../src/workers/node-handle.ts';
-import { createWorkerApi } from '../../src/workers/worker-api.ts';
+import { inProcessSpawner } from './in-process-worker.ts';
 
 const stops: Array<() => void> = [];
 
-const inProcess: SpawnWorker = () => {
-  const channel = new MessageChannel();
-  const api = createWorkerApi();
-  Comlink.expose(api, channel.port1);
-  const terminate = (): void => {
-    api.stop();
-    channel.port1.close();
-  };
-  stops.push(terminate);
-  return { endpoint: channel.port2, terminate };
-};
+const inProcess: SpawnWorker = inProcessSpawner(stops);
 
 /** A worker that never answers, like one whose module failed to load. */
 const silent: SpawnWorker = () => {

@@ -1,25 +1,14 @@
 // The experiments' environment for unit tests: node workers run in-process behind a real
 // MessageChannel and real Comlink (as in cluster.test.ts), durable state in fake-indexeddb.
 import 'fake-indexeddb/auto';
-import * as Comlink from 'comlink';
 import { openRegistryStore, type ScenarioEnv } from '../../src/experiments/env.ts';
 import type { SpawnWorker } from '../../src/workers/node-handle.ts';
-import { createWorkerApi } from '../../src/workers/worker-api.ts';
+import { inProcessSpawner } from './in-process-worker.ts';
 import { sharedNow } from '../../src/workers/workload-runner.ts';
 
 export function inProcessEnv(): ScenarioEnv & { stopAll(): void } {
   const stops: Array<() => void> = [];
-  const spawn: SpawnWorker = () => {
-    const channel = new MessageChannel();
-    const api = createWorkerApi();
-    Comlink.expose(api, channel.port1);
-    const terminate = (): void => {
-      api.stop();
-      channel.port1.close();
-    };
-    stops.push(terminate);
-    return { endpoint: channel.port2, terminate };
-  };
+  const spawn: SpawnWorker = inProcessSpawner(stops);
   return {
     spawn,
     openStore: (name) => openRegistryStore(name),
