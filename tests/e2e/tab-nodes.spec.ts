@@ -136,7 +136,10 @@ test('a peer without the cluster key is refused; garbled, oversized and forged f
     await bad.goto('/?mode=tab');
     await bad.getByRole('group', { name: 'node type' }).getByRole('button', { name: 'Client', exact: true }).click();
     await expect(bad.getByRole('log')).toContainText('no acting central manager answered', { timeout: 15_000 });
-    await expect(cm1.page.getByRole('log')).toContainText('wrong cluster key');
+    // Which side notices first is a race (either may check the other's proof first and close),
+    // so only the outcome is asserted here; the handshake's own refusals are covered in
+    // peerjs-transport.spec.ts. The cluster carries on unharmed:
+    expect(await read(c1, 'F1')).toMatchObject({ ok: true, value: 'mine' });
 
     // A keyed peer misbehaving: c2 sends c1 garbage, an oversized page and an order forged as cm1's.
     expect(await read(c2, 'F1')).toMatchObject({ ok: true, value: 'mine' });
