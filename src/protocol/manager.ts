@@ -74,6 +74,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private lastAskedAt = -Infinity;
   private standbySeenAt = -Infinity;
   private lastNoticeAt = -Infinity;
+  private peerSeen = false;
   private dirty = true;
 
   constructor(cfg: ManagerConfig = {}) {
@@ -109,6 +110,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
 
   step(m: Message, now: number): void {
     this.advance(now);
+    if (m.from === this.peer) this.peerSeen = true;
     if (m.epoch > this.epoch) this.learnEpoch(m.epoch);
     if (m.type === 'CLIENT_REPORT' || m.type === 'READ_REQUEST' || m.type === 'WRITE_REQUEST') this.addMember(m.from);
     if (this.role === 'acting') this.stepActing(m);
@@ -134,6 +136,10 @@ export class CentralManager implements IvyNode, DirectoryHost {
 
   private stepActing(m: Message): void {
     const fromClient = !isCmId(m.from);
+    if (!fromClient && m.epoch < this.epoch && m.type !== 'PULSE' && m.type !== 'IM_BACK') {
+      // The other CM acts on an older epoch, or missed this one: tell it who acts now.
+      this.out.send({ type: 'CHANGE_CM', from: this.id, to: m.from, epoch: this.epoch });
+    }
     if (fromClient && m.epoch < this.epoch) {
       // The client follows an older CM: tell it who acts now; its retry will come with the epoch.
       this.dir.askReports([m.from]);
@@ -254,7 +260,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
    * epoch (it missed the takeover): tell it who acts now, once a pulse interval, until it pulses.
    */
   private noticePeer(now: number): void {
-    if (!this.peerExists || this.standbyListening()) return;
+    // Only a peer heard from in this life: at a cluster's start the backup may not exist yet.
+    if (!this.peerExists || !this.peerSeen || this.standbyListening()) return;
     this.repeat(now, () => this.out.send({ type: 'CHANGE_CM', from: this.id, to: this.peer, epoch: this.epoch }));
   }
 
