@@ -1,7 +1,9 @@
 // npm run experiments [-- --quick] [--only id,id] [--out DIR] [--no-build]
 // Runs every experiment of src/experiments/suite.ts in headless Chromium, one step at a time,
 // printing progress; writes the results as JSON and the recorded histories as JSON Lines, and
-// (full runs into results/) regenerates the README's "Test results" section.
+// (full runs into results/) regenerates the README's "Test results" section. Tab steps (one tab per
+// node, scripts/experiments-tab.ts) run from here in the same browser; run alone, they write
+// tab-mode.json and replace only the README's tab-mode block.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,8 @@ import type { HistoryEvent } from '../src/sim/history.ts';
 import { renderResults, replaceResultsSection, summaryLine } from '../src/experiments/markdown.ts';
 import { toJsonLine } from '../src/sim/history.ts';
 import { openExperimentsPage } from './experiments-browser.ts';
+import { runTabScenario } from './experiments-tab.ts';
+import { replaceTabSection, tabSection } from '../src/experiments/markdown-tables.ts';
 
 interface Options {
   quick: boolean;
@@ -48,17 +52,17 @@ function compressHistory(r: ScenarioResult, history: HistoryEvent[]): { gz: Buff
 }
 
 /** Histories go to their own files (gzip: they are long and repetitive); the JSON keeps the figures. */
-function writeResults(dir: string, results: StepResult[]): void {
+function writeResults(dir: string, results: StepResult[], file = 'experiments.json'): void {
   mkdirSync(join(dir, 'histories'), { recursive: true });
   const slim = results.map((r) => {
-    if (r.kind !== 'scenario' || !r.result.history) return r;
+    if ((r.kind !== 'scenario' && r.kind !== 'tab') || !r.result.history) return r;
     const { history, ...rest } = r.result;
     const file = join('histories', `${r.id}.jsonl.gz`);
     const { gz, note } = compressHistory(r.result, history);
     writeFileSync(join(dir, file), gz);
     return { ...r, result: { ...rest, historyFile: file, ...(note ? { historyNote: note } : {}) } };
   });
-  writeFileSync(join(dir, 'experiments.json'), JSON.stringify(slim, null, 1) + '\n');
+  writeFileSync(join(dir, file), JSON.stringify(slim, null, 1) + '\n');
 }
 
 async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResult[]; machine: string }> {
@@ -72,10 +76,13 @@ async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResu
     machine = `${cpus().length} cores, ${browser.version}, ${isolated ? 'cross-origin isolated (5 µs clock)' : 'not cross-origin isolated (100 µs clock)'}`;
     for (const [i, step] of steps.entries()) {
       log(`step ${i + 1}/${steps.length}: ${step.id}`);
-      const r = await browser.page.evaluate((s) => {
-        const x = (globalThis as unknown as { ivyExperiments: ExperimentsApi }).ivyExperiments;
-        return x.runStep(s, x.progress);
-      }, step);
+      const browserOf = browser.page.context().browser();
+      const r: StepResult = step.kind === 'tab' && browserOf
+        ? { id: step.id, kind: 'tab', result: await runTabScenario(browserOf, new URL(browser.page.url()).origin, step.config, log) }
+        : await browser.page.evaluate((s) => {
+          const x = (globalThis as unknown as { ivyExperiments: ExperimentsApi }).ivyExperiments;
+          return x.runStep(s, x.progress);
+        }, step);
       log(`  ${summaryLine(r)}`);
       results.push(r);
     }
@@ -91,13 +98,19 @@ async function main(): Promise<void> {
   const steps = opts.only ? all.filter((s) => opts.only?.includes(s.id)) : all;
   const started = Date.now();
   const { results, machine } = await runAll(steps, opts);
-  writeResults(opts.out, results);
+  // Tab steps alone go to their own file, leaving the full run's experiments.json as it was.
+  const tabOnly = steps.length > 0 && steps.every((s) => s.kind === 'tab');
+  writeResults(opts.out, results, tabOnly ? 'tab-mode.json' : 'experiments.json');
   log(`results in ${opts.out}/ (${((Date.now() - started) / 1000).toFixed(0)} s)`);
-  const markdown = renderResults(results, { quick: opts.quick, date: new Date().toISOString().slice(0, 10), machine });
-  writeFileSync(join(opts.out, 'results.md'), markdown);
+  const markdown = tabOnly ? tabSection(results).join('\n') + '\n' : renderResults(results, { quick: opts.quick, date: new Date().toISOString().slice(0, 10), machine });
+  writeFileSync(join(opts.out, tabOnly ? 'tab-mode.md' : 'results.md'), markdown);
   if (!opts.quick && !opts.only) {
     writeFileSync('README.md', replaceResultsSection(readFileSync('README.md', 'utf8'), markdown));
     log('README.md "Test results" regenerated');
+  } else if (!opts.quick && tabOnly) {
+    // Tab steps alone: their block of the README's results is replaced, the rest kept.
+    writeFileSync('README.md', replaceTabSection(readFileSync('README.md', 'utf8'), tabSection(results).join('\n')));
+    log('README.md tab-mode results replaced');
   }
 }
 

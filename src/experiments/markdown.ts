@@ -19,6 +19,7 @@ export function scenarioLine(r: ScenarioResult): string {
 export function summaryLine(s: StepResult): string {
   switch (s.kind) {
     case 'scenario': return scenarioLine(s.result);
+    case 'tab': return scenarioLine(s.result).replace(/, [\d.]+ msgs\/op/, ''); // not counted across tabs
     case 'ping': return `ping round trip p50 ${fmtMs(s.result.rtt.p50Ms)} ms, p99 ${fmtMs(s.result.rtt.p99Ms)} ms; ` +
       `after 5 ms idle p50 ${fmtMs(s.result.spacedRtt.p50Ms)} ms`;
     case 'central-store': return `${s.result.ok}/${s.result.issued} ok, ${fmtRate(s.result.throughputOpsPerS)} ops/s, ` +

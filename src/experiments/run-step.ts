@@ -10,7 +10,8 @@ export type StepResult =
   | { id: string; kind: 'scenario'; result: ScenarioResult }
   | { id: string; kind: 'ping'; result: PingResult }
   | { id: string; kind: 'central-store'; result: CentralStoreResult }
-  | { id: string; kind: 'copy-set'; result: CopySetResult };
+  | { id: string; kind: 'copy-set'; result: CopySetResult }
+  | { id: string; kind: 'tab'; result: ScenarioResult };
 
 export async function runStep(step: Step, onProgress: Progress = () => {}): Promise<StepResult> {
   switch (step.kind) {
@@ -18,5 +19,6 @@ export async function runStep(step: Step, onProgress: Progress = () => {}): Prom
     case 'ping': return { id: step.id, kind: step.kind, result: await runPing(step.count) };
     case 'central-store': return { id: step.id, kind: step.kind, result: await runCentralStore(step.config) };
     case 'copy-set': return { id: step.id, kind: step.kind, result: await runCopySet(step.config, onProgress) };
+    case 'tab': throw new Error(`${step.id}: tab steps open tabs from Node (scripts/experiments-tab.ts), not in the page`);
   }
 }

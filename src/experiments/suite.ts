@@ -11,7 +11,25 @@ export type Step =
   | { id: string; kind: 'scenario'; config: ScenarioConfig; sweep?: string; x?: number }
   | { id: string; kind: 'ping'; count: number }
   | { id: string; kind: 'central-store'; config: CentralStoreConfig }
-  | { id: string; kind: 'copy-set'; config: CopySetConfig };
+  | { id: string; kind: 'copy-set'; config: CopySetConfig }
+  /** Run from Node with one tab per node (scripts/experiments-tab.ts), not in the experiments page. */
+  | { id: string; kind: 'tab'; config: TabStepConfig };
+
+/** Tab mode: cm1, cm2 and a few client tabs (each tab is a renderer: few fit on 2 cores). */
+export interface TabStepConfig {
+  name: string;
+  clients: number;
+  pages: number;
+  readRatio: number;
+  opsPerClient: number;
+  seed: number;
+  /** Close cm1's tab `killAfterMs` after the start, open a restartCM tab `restartAfterMs` after cm2 took over. */
+  restart: boolean;
+  killAfterMs: number;
+  restartAfterMs: number;
+  /** After the restart, clients keep going this long (then stop, or end their list first). */
+  tailMs: number;
+}
 
 interface Sizes {
   opsPerClient: number;
@@ -106,6 +124,14 @@ function sweeps(s: Sizes): Step[] {
   ];
 }
 
+function tabSteps(quick: boolean): Step[] {
+  const base = { clients: 4, pages: 10, readRatio: 0.5, seed: 1, killAfterMs: 300, restartAfterMs: 500, tailMs: 1000 };
+  return [
+    { id: 'tab-ft-1', kind: 'tab', config: { ...base, name: 'tab-ft-1', opsPerClient: quick ? 50 : 300, restart: false } },
+    { id: 'tab-primary-restarts', kind: 'tab', config: { ...base, name: 'tab-primary-restarts', opsPerClient: quick ? 2000 : 5000, seed: 11, restart: true } },
+  ];
+}
+
 export function suite(quick: boolean): Step[] {
   const s = quick ? QUICK : FULL;
   const store = (id: string, readRatio: number, opsPerClient: number): Step =>
@@ -126,5 +152,6 @@ export function suite(quick: boolean): Step[] {
     { id: 'seed-workload', kind: 'scenario', config: { ...base('seed-workload', s, 42), opsPerClient: 100 } },
     ...faultScenarios(s),
     ...sweeps(s),
+    ...tabSteps(quick),
   ];
 }

@@ -84,3 +84,16 @@ describe('report', () => {
     expect(() => replaceResultsSection('# no markers', 'x')).toThrow(/results:start/);
   });
 });
+
+describe('tab-mode block', () => {
+  it('is in the suite, and replaces only its own block of the README (or the old "not run yet" line)', async () => {
+    const { replaceTabSection, tabSection, TAB_START, TAB_END } = await import('../../src/experiments/markdown-tables.ts');
+    expect(suite(false).filter((s) => s.kind === 'tab').map((s) => s.id)).toEqual(['tab-ft-1', 'tab-primary-restarts']);
+    const block = tabSection([]).join('\n');
+    expect(block.startsWith(TAB_START) && block.endsWith(TAB_END)).toBe(true);
+    const old = `a\nNot run yet: the tab-mode (PeerJS) run.\n${RESULTS_END}\n`;
+    const once = replaceTabSection(old, block);
+    expect(once).toBe(`a\n${block}\n${RESULTS_END}\n`);
+    expect(replaceTabSection(once, `${TAB_START}\nnew\n${TAB_END}`)).toBe(`a\n${TAB_START}\nnew\n${TAB_END}\n${RESULTS_END}\n`);
+  });
+});
