@@ -7,7 +7,7 @@ import { sharedNow } from '../workers/workload-runner.ts';
 import type { BaselineClientApi } from './central-store.ts';
 import { mergeHistory } from './record.ts';
 import { summarize } from './stats.ts';
-import type { LatencySummary } from './types.ts';
+import type { LatencySummary, WorkloadShape } from './types.ts';
 
 export interface BaselineEnv {
   spawnStore(): { accept(port: MessagePort): void; terminate(): void };
@@ -43,14 +43,7 @@ export interface PingResult {
 
 const SPACED_GAP_MS = 5;
 
-export interface CentralStoreConfig {
-  name: string;
-  clients: number;
-  pages: number;
-  readRatio: number;
-  opsPerClient: number;
-  seed: number;
-}
+export type CentralStoreConfig = WorkloadShape;
 
 export interface CentralStoreResult {
   name: string;

@@ -4,7 +4,7 @@
 import { Rng } from '../sim/rng.ts';
 import type { CentralStoreConfig } from './baselines.ts';
 import type { CopySetConfig } from './copy-set.ts';
-import type { FaultStep, ScenarioConfig } from './types.ts';
+import type { FaultStep, ScenarioConfig, WorkloadShape } from './types.ts';
 
 export type Step =
   /** A sweep point names the parameter it sweeps and its value (for plots). */
@@ -16,13 +16,7 @@ export type Step =
   | { id: string; kind: 'tab'; config: TabStepConfig };
 
 /** Tab mode: cm1, cm2 and a few client tabs (each tab is a renderer: few fit on 2 cores). */
-export interface TabStepConfig {
-  name: string;
-  clients: number;
-  pages: number;
-  readRatio: number;
-  opsPerClient: number;
-  seed: number;
+export interface TabStepConfig extends WorkloadShape {
   /** Close cm1's tab `killAfterMs` after the start, open a restartCM tab `restartAfterMs` after cm2 took over. */
   restart: boolean;
   killAfterMs: number;

@@ -11,7 +11,8 @@ export interface FaultStep {
   node: 'cm1' | 'cm2';
 }
 
-export interface ScenarioConfig {
+/** What every run's workload is made of: clients issuing random reads and writes over pages. */
+export interface WorkloadShape {
   name: string;
   clients: number;
   pages: number;
@@ -20,6 +21,9 @@ export interface ScenarioConfig {
   /** Operations each client issues (fewer when `durationMs` ends the run first). */
   opsPerClient: number;
   seed: number;
+}
+
+export interface ScenarioConfig extends WorkloadShape {
   /** False: basic Ivy, one CM and no backup. */
   backup: boolean;
   replication: ReplicationMode;

@@ -9,7 +9,7 @@ import { timing, type ReplicationMode, type Timing } from '../../src/protocol/co
 import { ClientNode, type ClientDurable, type OpRequest } from '../../src/protocol/client.ts';
 import { BACKUP_CM, clientNodeId, PAGE_SIZE_BYTES_DEFAULT, PRIMARY_CM, type NodeId, type PageId } from '../../src/protocol/ids.ts';
 import { CentralManager, type CmDurable, type CmStart, type ManagerSnapshot } from '../../src/protocol/manager.ts';
-import { describeMessage, type Message } from '../../src/protocol/messages.ts';
+import type { Message } from '../../src/protocol/messages.ts';
 import type { IvyNode, LogLevel, NodeEvent, OpResult } from '../../src/protocol/node.ts';
 import { parseMessage } from '../../src/protocol/validate.ts';
 
@@ -42,17 +42,9 @@ function linkKey(from: NodeId, to: NodeId): string {
   return `${from}>${to}`;
 }
 
-/** A message as one line, with the fields describeMessage leaves out. */
-export function show(m: Message): string {
-  const line = describeMessage(m);
-  switch (m.type) {
-    case 'READ_FORWARD':
-    case 'WRITE_FORWARD': return `${line} for ${m.requester}`;
-    case 'PAGE': return `${line} ${JSON.stringify(m.content)} v${m.version}`;
-    case 'WRITE_CONFIRMATION': return `${line} v${m.version}`;
-    default: return line;
-  }
-}
+import { show } from './protocol-helpers.ts';
+
+export { show };
 
 export class Net {
   readonly nodes = new Map<NodeId, IvyNode>();

@@ -3,20 +3,9 @@
 import { describe, it, expect } from 'vitest';
 import type { PageId, ReqId, NodeId } from '../../src/protocol/ids.ts';
 import { CentralManager } from '../../src/protocol/manager.ts';
-import { describeMessage, type Message } from '../../src/protocol/messages.ts';
-import { Cluster, pageView } from './protocol-helpers.ts';
+import type { Message } from '../../src/protocol/messages.ts';
+import { Cluster, pageView, show } from './protocol-helpers.ts';
 
-/** A message as one line, with the fields describeMessage leaves out. */
-function show(m: Message): string {
-  const line = describeMessage(m);
-  switch (m.type) {
-    case 'READ_FORWARD':
-    case 'WRITE_FORWARD': return `${line} for ${m.requester}`;
-    case 'PAGE': return `${line} ${JSON.stringify(m.content)} v${m.version}`;
-    case 'WRITE_CONFIRMATION': return `${line} v${m.version}`;
-    default: return line;
-  }
-}
 
 const head = (from: NodeId, page: PageId, req: ReqId) => ({ from, to: 'cm1', epoch: 1, page, req });
 const RQ = (from: NodeId, page: PageId, req: ReqId): Message => ({ type: 'READ_REQUEST', ...head(from, page, req) });

@@ -21,6 +21,18 @@ export interface ClusterOptions {
   pageSizeBytes?: number;
 }
 
+/** A message as one line, with the fields describeMessage leaves out. */
+export function show(m: Message): string {
+  const line = describeMessage(m);
+  switch (m.type) {
+    case 'READ_FORWARD':
+    case 'WRITE_FORWARD': return `${line} for ${m.requester}`;
+    case 'PAGE': return `${line} ${JSON.stringify(m.content)} v${m.version}`;
+    case 'WRITE_CONFIRMATION': return `${line} v${m.version}`;
+    default: return line;
+  }
+}
+
 export class Cluster {
   readonly cm = new CentralManager({ id: PRIMARY_CM });
   readonly clients = new Map<NodeId, ClientNode>();
