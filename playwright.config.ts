@@ -3,7 +3,8 @@
 import { defineConfig } from '@playwright/test';
 import { chromiumArgs, chromiumExecutablePath } from './scripts/chromium.ts';
 
-const PORT = 5199;
+// IVY_E2E_PORT lets several checkouts run their suites side by side.
+const PORT = Number(process.env.IVY_E2E_PORT ?? 5199);
 
 export default defineConfig({
   testDir: 'tests/e2e',
