@@ -2,7 +2,7 @@
 // the message trace and the command console.
 import { html, nothing, type PropertyValues } from 'lit';
 import { PRIMARY_CM } from '../protocol/ids.ts';
-import type { NodeState } from '../workers/make-node.ts';
+import type { NodeState } from '../host/make-node.ts';
 import type { NodeHandle } from '../workers/node-handle.ts';
 import { describeResult } from './format.ts';
 import { emit, LightElement } from './light-element.ts';

@@ -1,8 +1,8 @@
 // Keeps a component in step with one node worker: the latest state, log and message trace,
 // pushed by the worker through a Comlink callback, so nothing polls.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { HostEvent } from '../workers/host.ts';
-import type { NodeState } from '../workers/make-node.ts';
+import type { HostEvent } from '../host/node-host.ts';
+import type { NodeState } from '../host/make-node.ts';
 import type { NodeHandle } from '../workers/node-handle.ts';
 import type { ConsoleLine } from './node-console.ts';
 

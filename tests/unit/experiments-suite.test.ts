@@ -6,7 +6,7 @@ import type { StepResult } from '../../src/experiments/run-step.ts';
 import { faultSchedule, suite } from '../../src/experiments/suite.ts';
 import { targetsTable } from '../../src/experiments/targets.ts';
 import type { ScenarioResult } from '../../src/experiments/types.ts';
-import { nodeSpecError, makeNode } from '../../src/workers/make-node.ts';
+import { nodeSpecError, makeNode } from '../../src/host/make-node.ts';
 
 describe('suite', () => {
   it('has unique ids and covers the issue\'s scenarios, baselines and sweeps', () => {

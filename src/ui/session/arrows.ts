@@ -5,7 +5,7 @@
 // latest unmatched send of the same message (same link, kind, page, request, epoch) that left no
 // later than the frame arrived. Arrival, not delivery, is used because in step mode a frame may
 // wait a long time; "latest" skips repeats that were lost on the way (a pulse into a dead peer).
-import type { TracedMessage } from '../../workers/trace.ts';
+import type { TracedMessage } from '../../host/trace.ts';
 
 /** delivered: it reached the node; lost: a partition ate it; dropped: dropped by hand; pending: not arrived or still held. */
 export type ArrowFate = 'delivered' | 'lost' | 'dropped' | 'pending';
