@@ -251,6 +251,12 @@ export class PageDirectory {
     this.pump(page, now);
   }
 
+  /** The requester a page nobody owns is being granted to by this CM itself, if any. */
+  private granting(s: PageState): NodeId | null {
+    const a = s.active;
+    return s.owner === null && s.transit === null && a !== null && a.kind === 'write' && a.phase === 'forwarded' ? a.requester : null;
+  }
+
   /**
    * Records `claimant` as owner. A report cannot take the page from another owner on record
    * (see PageState.rivals). The copy set is left as it is: a write this CM served invalidated
@@ -258,7 +264,7 @@ export class PageDirectory {
    * takeover may have been followed by reads, whose holders the reports put there.
    */
   private claim(page: PageId, s: PageState, claimant: NodeId, version: number, now: number, byWrite: boolean): void {
-    const holder = s.owner ?? (s.transit && s.transit.to !== claimant ? s.transit.to : null);
+    const holder = s.owner ?? s.transit?.to ?? this.granting(s);
     if (!byWrite && holder !== null && holder !== claimant) {
       this.host.out.log('warn', `${this.host.id} set aside ${claimant}'s claim of ${page} v${version}: ${holder} has it`);
       if (!s.rivals.includes(claimant)) s.rivals = [...s.rivals, claimant].sort();
@@ -422,8 +428,13 @@ export class PageDirectory {
       this.forward(page, s, a);
     } else if (s.transit) {
       this.resendTransfer(page, s.transit);
-    } else if (this.unreported.size === 0 && s.lostWith === null) {
-      // Nobody claims the page and everybody has said so: the CM's own grant can be repeated.
+    } else if (this.unreported.size === 0 && (s.lostWith === null || a.kind === 'write')) {
+      // Nobody claims the page and everybody has said so: the CM's own grant can be repeated,
+      // and a write re-creates a page lost meanwhile from nothing, as a first write would.
+      if (s.lostWith !== null) {
+        s.lostWith = null;
+        this.host.changed(page);
+      }
       this.forward(page, s, a);
     }
     this.askReports([a.requester, ...(s.owner ? [s.owner] : []), ...(s.transit ? [s.transit.from] : [])]);

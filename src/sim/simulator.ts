@@ -66,6 +66,10 @@ export interface SimResult {
   lastHealMs: number;
   /** Nodes that left for good (their operations, and pages, may stay unavailable). */
   left: NodeId[];
+  /** The faults injected, in order. */
+  faults: FaultKind[];
+  /** Clients whose links carried hostile frames in their name. */
+  hostile: NodeId[];
   /** True when the run ended at its time limit with operations still pending. */
   timedOut: boolean;
 }
@@ -97,7 +101,7 @@ export class Simulation {
   private readonly cmIds: NodeId[];
   private readonly result: SimResult = {
     history: [], messages: {}, opsIssued: 0, violations: [], warnings: [], transcript: [], endTimeMs: 0, lastHealMs: 0,
-    left: [], timedOut: false,
+    left: [], faults: [], hostile: [], timedOut: false,
   };
   private readonly observer: LinkObserver = {
     sent: (m, at) => this.onSent(m, at),
@@ -285,6 +289,7 @@ export class Simulation {
     if (this.workload.progress() > FAULT_PROGRESS_MAX) return;
     const kind = this.nemesis.next();
     if (!kind) return;
+    this.result.faults.push(kind);
     const acting = this.actingCm() ?? PRIMARY_CM;
     const standby = acting === PRIMARY_CM ? BACKUP_CM : PRIMARY_CM;
     const down = this.nemesis.downMs(kind);
@@ -359,6 +364,7 @@ export class Simulation {
     const client = this.running.get(from)?.made.node;
     if (!(client instanceof ClientNode)) return;
     this.nemesisEvent('hostile', from);
+    if (!this.result.hostile.includes(from)) this.result.hostile.push(from);
     for (let i = 1 + this.world.rng.int(HOSTILE_BURST_MAX); i > 0; i--) {
       const to = this.world.rng.pick(this.cmIds);
       const end = this.ends.get(`${from}->${to}`);
