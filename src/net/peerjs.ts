@@ -2,12 +2,14 @@
 // opened with `reliable: true` (PeerJS's default is unordered) and `serialization: 'raw'`: the
 // framing in chunking.ts carries frames of any size, and garbage reaches us as a bad frame
 // instead of throwing inside PeerJS. Nothing but handshake messages passes until the peer has
-// proved it holds the cluster key (handshake.ts); a peer that fails is refused and the link shut.
+// proved it holds the cluster key on this very DTLS channel (handshake.ts, dtls-fingerprint.ts);
+// a peer that fails is refused and the link shut.
 import type { DataConnection } from 'peerjs';
 import { EnvelopeTransport } from './base.ts';
 import { encodeMessage, HANDSHAKE, MESSAGE_CHARS_MAX, MessageAssembler } from './chunking.ts';
+import { linkFingerprints, type LinkFingerprints } from './dtls-fingerprint.ts';
 import type { Wire } from './envelope.ts';
-import { Handshake, parseHandshake, type HandshakeMessage, type HandshakeSpec } from './handshake.ts';
+import { checkLinkSpec, Handshake, parseHandshake, type HandshakeMessage, type LinkSpec } from './handshake.ts';
 import type { Decode } from './transport.ts';
 
 export class LinkRefusedError extends Error {
@@ -15,7 +17,8 @@ export class LinkRefusedError extends Error {
 }
 
 export interface PeerJsTransportOptions {
-  handshake: HandshakeSpec;
+  /** The handshake's terms; the DTLS fingerprints are read from the connection when it opens. */
+  handshake: LinkSpec;
   /** The peer must finish the handshake within this time after the channel opens. */
   handshakeTimeoutMs?: number;
   /** Where refusals, bad sends and connection errors are told; console.warn by default. */
@@ -33,7 +36,9 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
   /** Settles when the peer has proved the cluster key; rejects with LinkRefusedError otherwise. */
   readonly ready: Promise<void>;
   private state: State = 'handshaking';
-  private readonly handshake: Handshake;
+  /** Made when the channel opens, once the session descriptions are final. */
+  private handshake: Handshake | null = null;
+  private signed: LinkFingerprints | null = null;
   private readonly assembler = new MessageAssembler();
   private readonly held: string[] = [];
   private readonly log: (line: string) => void;
@@ -49,7 +54,7 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
     if (!connection.reliable) throw new RangeError('PeerJS links must be opened with reliable: true');
     if (connection.serialization !== 'raw') throw new RangeError("PeerJS links must be opened with serialization: 'raw'");
     this.log = options.log ?? ((line) => console.warn(line));
-    this.handshake = new Handshake(options.handshake);
+    checkLinkSpec(options.handshake);
     this.ready = new Promise<void>((resolve, reject) => { this.settle = { resolve, reject }; });
     this.ready.catch(() => {}); // a refusal is also told through close; nobody has to await this
     connection.on('data', this.onData);
@@ -61,6 +66,11 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
 
   get remoteId(): string {
     return this.connection.peer;
+  }
+
+  /** The certificates the handshake signs; null until the channel opened. */
+  get fingerprints(): Readonly<LinkFingerprints> | null {
+    return this.signed;
   }
 
   /** Frames wait here until the peer is authenticated: nothing leaks to an impostor. */
@@ -93,6 +103,14 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
   }
 
   private begin(): void {
+    // The data channel opens after DTLS, so both session descriptions are final by now.
+    const fingerprints = linkFingerprints(this.connection.peerConnection);
+    if ('error' in fingerprints) {
+      this.refuse(fingerprints.error);
+      return;
+    }
+    this.signed = fingerprints;
+    this.handshake = new Handshake({ ...this.options.handshake, fingerprints });
     this.timer = setTimeout(() => this.refuse('no handshake within the time allowed'),
       this.options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
     this.sendHandshake(this.handshake.hello());
@@ -122,6 +140,10 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
   }
 
   private onHandshake(message: HandshakeMessage | null): void {
+    if (!this.handshake) {
+      this.refuse('handshake message before the channel opened');
+      return;
+    }
     const result = this.handshake.receive(message);
     if (result.state === 'refused') {
       this.refuse(result.reason);
