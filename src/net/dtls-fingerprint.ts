@@ -24,8 +24,9 @@ export interface LinkFingerprints {
 export function linkFingerprints(pc: Pick<RTCPeerConnection, 'localDescription' | 'remoteDescription'> | null | undefined):
   LinkFingerprints | { error: string } {
   if (!pc) return { error: 'no peer connection' };
-  const local = pc.localDescription ? sdpFingerprint(pc.localDescription.sdp) : null;
-  const remote = pc.remoteDescription ? sdpFingerprint(pc.remoteDescription.sdp) : null;
+  if (!pc.localDescription || !pc.remoteDescription) return { error: 'the session descriptions are not applied yet' };
+  const local = sdpFingerprint(pc.localDescription.sdp);
+  const remote = sdpFingerprint(pc.remoteDescription.sdp);
   if (local === null) return { error: 'no DTLS fingerprint in the local session description' };
   if (remote === null) return { error: 'no DTLS fingerprint in the remote session description' };
   return { local, remote };

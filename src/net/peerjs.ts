@@ -26,6 +26,8 @@ export interface PeerJsTransportOptions {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 5_000;
+/** The peer's hello and proof may arrive before our remote description is applied; no more. */
+const EARLY_MESSAGES_MAX = 2;
 /** How long a closed link waits for queued data to leave before tearing the connection down. */
 const DRAIN_MS_MAX = 2_000;
 const DRAIN_POLL_MS = 20;
@@ -36,9 +38,11 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
   /** Settles when the peer has proved the cluster key; rejects with LinkRefusedError otherwise. */
   readonly ready: Promise<void>;
   private state: State = 'handshaking';
-  /** Made when the channel opens, once the session descriptions are final. */
+  /** Made once the channel is open and both session descriptions are applied. */
   private handshake: Handshake | null = null;
   private signed: LinkFingerprints | null = null;
+  /** What the peer sent before the handshake could be made. */
+  private readonly early: unknown[] = [];
   private readonly assembler = new MessageAssembler();
   private readonly held: string[] = [];
   private readonly log: (line: string) => void;
@@ -48,6 +52,7 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
   private readonly onOpen = (): void => this.begin();
   private readonly onClose = (): void => this.onConnectionClosed();
   private readonly onError = (e: Error & { type?: string }): void => this.onConnectionError(e);
+  private readonly onSignaling = (): void => this.startWhenDescribed();
 
   constructor(readonly connection: DataConnection, decode: Decode<F>, private readonly options: PeerJsTransportOptions) {
     super(decode);
@@ -98,26 +103,46 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
     this.connection.off('open', this.onOpen);
     this.connection.off('close', this.onClose);
     this.connection.off('error', this.onError);
+    this.connection.peerConnection?.removeEventListener('signalingstatechange', this.onSignaling);
     if (this.state === 'handshaking') this.fail(new LinkRefusedError(`link to ${this.remoteId} closed during the handshake`));
     drainThenClose(this.connection);
   }
 
   private begin(): void {
-    // The data channel opens after DTLS, so both session descriptions are final by now.
-    const fingerprints = linkFingerprints(this.connection.peerConnection);
+    this.timer = setTimeout(() => this.refuse('no handshake within the time allowed'),
+      this.options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
+    const pc = this.connection.peerConnection;
+    if (!pc) {
+      this.refuse('no peer connection');
+      return;
+    }
+    // The dialling side's channel can open a moment before the answer it got is applied as its
+    // remote description; the handshake signs that description, so it waits for it.
+    pc.addEventListener('signalingstatechange', this.onSignaling);
+    this.startWhenDescribed();
+  }
+
+  private startWhenDescribed(): void {
+    const pc = this.connection.peerConnection;
+    if (this.handshake || this.state !== 'handshaking' || this.closed || !pc?.localDescription || !pc.remoteDescription) return;
+    pc.removeEventListener('signalingstatechange', this.onSignaling);
+    const fingerprints = linkFingerprints(pc);
     if ('error' in fingerprints) {
       this.refuse(fingerprints.error);
       return;
     }
     this.signed = fingerprints;
     this.handshake = new Handshake({ ...this.options.handshake, fingerprints });
-    this.timer = setTimeout(() => this.refuse('no handshake within the time allowed'),
-      this.options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
     this.sendHandshake(this.handshake.hello());
+    for (const data of this.early.splice(0)) this.onWire(data);
   }
 
   private onWire(data: unknown): void {
     if (this.closed) return;
+    if (this.state === 'handshaking' && !this.handshake) {
+      if (this.early.push(data) > EARLY_MESSAGES_MAX) this.refuse('too many messages before the session descriptions were applied');
+      return;
+    }
     if (this.state !== 'open') {
       const text = typeof data === 'string' && data.startsWith(HANDSHAKE) ? data.slice(1) : null;
       this.onHandshake(text === null ? null : parseHandshake(text));
@@ -140,10 +165,7 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
   }
 
   private onHandshake(message: HandshakeMessage | null): void {
-    if (!this.handshake) {
-      this.refuse('handshake message before the channel opened');
-      return;
-    }
+    if (!this.handshake) return; // refused already
     const result = this.handshake.receive(message);
     if (result.state === 'refused') {
       this.refuse(result.reason);

@@ -24,6 +24,24 @@ const sdp = (...fingerprints: string[]): string => [
   ...fingerprints.map((f) => `a=fingerprint:${f}`), 'a=setup:actpass', 'a=mid:0', 'a=sctp-port:5000', '',
 ].join('\r\n');
 
+/** What PeerJsTransport reads of an RTCPeerConnection: its descriptions, and when they change. */
+class DescribedConnection extends EventTarget {
+  localDescription: { sdp: string } | null;
+  remoteDescription: { sdp: string } | null;
+
+  constructor(local: string, remote: string) {
+    super();
+    this.localDescription = { sdp: local };
+    this.remoteDescription = { sdp: remote };
+  }
+
+  /** Applies a remote description, as setRemoteDescription does when it completes. */
+  applyRemote(sdp: string): void {
+    this.remoteDescription = { sdp };
+    this.dispatchEvent(new Event('signalingstatechange'));
+  }
+}
+
 /** Just what PeerJsTransport uses of a DataConnection; `deliver` is where its sends go. */
 class StandIn {
   readonly reliable = true;
@@ -32,11 +50,11 @@ class StandIn {
   deliver: (data: unknown) => void = () => {};
   /** The other end, which hears a close after what was sent before it, as on an ordered channel. */
   other: StandIn | null = null;
-  readonly peerConnection: { localDescription: { sdp: string }; remoteDescription: { sdp: string } };
+  readonly peerConnection: DescribedConnection;
   private readonly handlers = new Map<string, Set<(x?: unknown) => void>>();
 
   constructor(readonly peer: string, local: string, remote: string) {
-    this.peerConnection = { localDescription: { sdp: sdp(local) }, remoteDescription: { sdp: sdp(remote) } };
+    this.peerConnection = new DescribedConnection(sdp(local), sdp(remote));
   }
 
   on(event: string, h: (x?: unknown) => void): void {
@@ -78,9 +96,10 @@ function transport(conn: StandIn, localId: string, remoteId: string): PeerJsTran
  * Two ends that each see the given certificates; whatever one sends reaches the other unchanged,
  * as it would directly or through a relay that forwards everything.
  */
-function link(aSees: { local: string; remote: string }, bSees: { local: string; remote: string }) {
+function link(aSees: { local: string; remote: string }, bSees: { local: string; remote: string }, beforeOpen?: (ca: StandIn) => void) {
   const ca = new StandIn('ivy-b', aSees.local, aSees.remote);
   const cb = new StandIn('ivy-a', bSees.local, bSees.remote);
+  beforeOpen?.(ca);
   ca.deliver = (d) => cb.emit('data', d);
   cb.deliver = (d) => ca.emit('data', d);
   [ca.other, cb.other] = [cb, ca];
@@ -93,7 +112,7 @@ function link(aSees: { local: string; remote: string }, bSees: { local: string; 
     c.emit('open');
   }
   const outcome = (t: PeerJsTransport<TestFrame>): Promise<string> => t.ready.then(() => 'accepted', (e: Error) => e.message);
-  return { a, b, atA, atB, outcomes: Promise.all([outcome(a), outcome(b)]) };
+  return { a, b, ca, atA, atB, outcomes: Promise.all([outcome(a), outcome(b)]) };
 }
 
 describe('DTLS fingerprints from session descriptions', () => {
@@ -111,6 +130,8 @@ describe('DTLS fingerprints from session descriptions', () => {
   it('says which description lacks them', () => {
     expect(linkFingerprints(undefined)).toEqual({ error: 'no peer connection' });
     const described = (local: string, remote: string) => ({ localDescription: { sdp: local }, remoteDescription: { sdp: remote } }) as unknown as RTCPeerConnection;
+    expect(linkFingerprints({ localDescription: { sdp: sdp(FP.a) }, remoteDescription: null } as unknown as RTCPeerConnection))
+      .toEqual({ error: 'the session descriptions are not applied yet' });
     expect(linkFingerprints(described(sdp(), sdp(FP.b)))).toEqual({ error: 'no DTLS fingerprint in the local session description' });
     expect(linkFingerprints(described(sdp(FP.a), sdp()))).toEqual({ error: 'no DTLS fingerprint in the remote session description' });
     expect(linkFingerprints(described(sdp(FP.a), sdp(FP.b)))).toEqual({ local: FP.a, remote: FP.b });
@@ -124,6 +145,20 @@ describe('the key handshake bound to the DTLS channel', () => {
     expect(a.fingerprints).toEqual({ local: FP.a, remote: FP.b });
     a.send({ n: 1, text: 'through' });
     await expect.poll(() => frames(atB)).toEqual([{ n: 1, text: 'through' }]);
+    a.close();
+    b.close();
+  });
+
+  it('waits for a remote description applied after the channel opened (and the peer\'s hello came)', async () => {
+    const { a, b, ca, atB, outcomes } = link({ local: FP.a, remote: FP.b }, { local: FP.b, remote: FP.a }, (c) => {
+      c.peerConnection.remoteDescription = null;
+    });
+    a.send({ n: 1, text: 'held' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect([a.fingerprints, b.fingerprints?.local]).toEqual([null, FP.b]);
+    ca.peerConnection.applyRemote(sdp(FP.b));
+    expect(await outcomes).toEqual(['accepted', 'accepted']);
+    await expect.poll(() => frames(atB)).toEqual([{ n: 1, text: 'held' }]);
     a.close();
     b.close();
   });
