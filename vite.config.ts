@@ -10,13 +10,15 @@ const page = (path: string): string => fileURLToPath(new URL(path, import.meta.u
  */
 const E2E_MODE = 'e2e';
 
-export default defineConfig(({ mode }) => ({
+export default defineConfig(({ mode, isSsrBuild }) => ({
   plugins: [ivyPeerServer()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',
     sourcemap: true,
     outDir: mode === E2E_MODE ? 'dist-e2e' : 'dist',
+    // The server bundle (`npm run build:server`, into dist-server/) serves public/ from dist/.
+    copyPublicDir: !isSsrBuild,
     rolldownOptions: {
       input: {
         main: page('./index.html'),
