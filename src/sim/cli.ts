@@ -1,14 +1,18 @@
 // `npm run sim -- --seed 42 --clients 10 --pages 10 --ops 2000 --history out.jsonl`
 // Runs one simulation (or a range of seeds), checks each history, prints one line per seed.
+// `npm run sim -- --sweep 1-1000 [--faults kinds]` runs the tests' fault sweep over a range and
+// prints its figures per fault kind.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runAndCheck, summaryLine, type SimOptions } from './run.ts';
 import { toJsonLine } from './history.ts';
-import { FAULT_KINDS, parseFaults } from './nemesis.ts';
+import { FAULT_KINDS, parseFaults, type FaultKind } from './nemesis.ts';
+import { faultyShape, sweep } from './sweep.ts';
 
 const USAGE = `usage: npm run sim -- [--seed N] [--seeds K] [--clients N] [--pages N] [--ops N]
        [--read-ratio R] [--faults all|none|${FAULT_KINDS.join(',')}] [--fault-count N]
-       [--replication streaming|periodic] [--no-backup] [--history FILE] [--transcript]`;
+       [--replication streaming|periodic] [--no-backup] [--history FILE] [--transcript]
+       npm run sim -- --sweep FROM-TO [--faults all|kinds]   (the tests' fault sweep, per kind)`;
 
 function number(v: string | undefined, name: string, fallback: number): number {
   if (v === undefined) return fallback;
@@ -25,13 +29,14 @@ function main(argv: string[]): number {
       pages: { type: 'string' }, ops: { type: 'string' }, 'read-ratio': { type: 'string' },
       history: { type: 'string' }, transcript: { type: 'boolean' }, help: { type: 'boolean' },
       faults: { type: 'string' }, 'fault-count': { type: 'string' }, replication: { type: 'string' },
-      'no-backup': { type: 'boolean' },
+      'no-backup': { type: 'boolean' }, sweep: { type: 'string' },
     },
   });
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
+  if (values.sweep !== undefined) return runSweep(values.sweep, parseFaults(values.faults ?? 'all'));
   const first = number(values.seed, 'seed', 1);
   const count = number(values.seeds, 'seeds', 1);
   const replication = values.replication ?? 'streaming';
@@ -63,6 +68,27 @@ function main(argv: string[]): number {
     if (outcome.problems.length > 0) failures += 1;
   }
   return failures > 0 ? 1 : 0;
+}
+
+/** The sweep over a seed range, once with every kind at once, then each kind alone on the same seeds. */
+function runSweep(range: string, faults: FaultKind[]): number {
+  const m = /^(\d+)-(\d+)$/.exec(range);
+  if (!m) throw new Error(`--sweep wants FROM-TO, got ${JSON.stringify(range)}`);
+  const [from, to] = [Number(m[1]), Number(m[2])];
+  let bad = 0;
+  const report = (label: string, kinds: readonly FaultKind[]): void => {
+    const started = performance.now();
+    const r = sweep(from, to, (seed) => faultyShape(seed, kinds));
+    const ms = (performance.now() - started) / r.seeds;
+    const injected = Object.entries(r.injected).map(([k, n]) => `${k}=${n}`).join(' ');
+    console.log(`${label}: ${r.seeds} seeds, ${r.bad.length} bad, ${r.knownGaps} known liveness gaps; ` +
+      `ops ok=${r.ops.ok} fail=${r.ops.fail} info=${r.ops.info}; injected ${injected}; ${ms.toFixed(0)} ms/seed`);
+    for (const b of r.bad.slice(0, 3)) console.log(`  ${b}`);
+    bad += r.bad.length;
+  };
+  report(faults.length === FAULT_KINDS.length ? 'all kinds at once' : faults.join(','), faults);
+  if (faults.length > 1) for (const k of faults) report(k, [k]);
+  return bad > 0 ? 1 : 0;
 }
 
 try {
