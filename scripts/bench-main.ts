@@ -85,8 +85,9 @@ function main(): void {
   if (opts.json) {
     const perRun = (f: (r: RunFigures) => number): number[] => runs.map(f);
     const steps = Object.fromEntries(kinds.map((k) => [k, perRun((r) => us(r.steps.get(k)))]));
+    const medians = Object.fromEntries(kinds.map((k) => [k, perRun((r) => 1000 * (median(r.steps.get(k) ?? []) ?? NaN))]));
     const validate = Object.fromEntries(kinds.map((k) => [k, perRun((r) => us(r.validate.get(k)))]));
-    console.log(JSON.stringify({ steps, validate, all: perRun((r) => r.allUs), copy: perRun((r) => r.copyUs), timer: perRun((r) => r.timerUs) }));
+    console.log(JSON.stringify({ steps, medians, validate, all: perRun((r) => r.allUs), copy: perRun((r) => r.copyUs), timer: perRun((r) => r.timerUs) }));
     return;
   }
   console.log(
