@@ -23,11 +23,12 @@ function completeOperation(call: OpenCall, done: ClientEvent | null, index: numb
   const type = done?.type ?? 'info';
   if (type === 'fail') return null; // certainly never took effect
   const { process, key, f } = call.event;
-  const base = { process, key, f, invokeIndex: call.index };
+  const invokeIndex = call.index;
+  // Literals, not spreads of a shared base: histories hold tens of thousands of operations.
   if (f === 'read') {
     // An indeterminate read returned nothing we can hold the register to.
     if (type !== 'ok' || done === null) return null;
-    return { ...base, value: done.value, completeIndex: index, status: 'ok' };
+    return { process, key, f, value: done.value, invokeIndex, completeIndex: index, status: 'ok' };
   }
   const written = call.event.value;
   const echoed = done?.value ?? null;
@@ -36,8 +37,8 @@ function completeOperation(call: OpenCall, done: ClientEvent | null, index: numb
     throw new Error(`${describeEvent(index)}: ${what} differs from its invoke's ${JSON.stringify(written)}`);
   }
   const value = written ?? echoed;
-  if (type === 'ok') return { ...base, value, completeIndex: index, status: 'ok' };
-  return { ...base, value, completeIndex: Infinity, status: 'info' };
+  if (type === 'ok') return { process, key, f, value, invokeIndex, completeIndex: index, status: 'ok' };
+  return { process, key, f, value, invokeIndex, completeIndex: Infinity, status: 'info' };
 }
 
 /**

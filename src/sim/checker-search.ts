@@ -44,16 +44,24 @@ export type SearchSpec = {
   unique?: UniqueValues;
 };
 
-/** Deterministic 32-bit generator for the Zobrist hash tables (results must not vary by run). */
+/**
+ * Zobrist hash tables from a deterministic 32-bit generator (results must not vary by run).
+ * Each table is a prefix of one sequence, so one table per seed is grown and shared.
+ */
+const zobrist = new Map<number, Int32Array>();
+
 function zobristTable(n: number, seed: number): Int32Array {
-  const t = new Int32Array(n);
+  const known = zobrist.get(seed);
+  if (known && known.length >= n) return known;
+  const t = new Int32Array(Math.max(n, 2 * (known?.length ?? 0), 64));
   let s = seed | 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < t.length; i++) {
     s = (s + 0x6d2b79f5) | 0;
     let x = Math.imul(s ^ (s >>> 15), 1 | s);
     x ^= x + Math.imul(x ^ (x >>> 7), 61 | x);
     t[i] = x ^ (x >>> 14);
   }
+  zobrist.set(seed, t);
   return t;
 }
 
