@@ -1,38 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { checkLinearizable, pairOperations } from '../../src/sim/checker.ts';
 import { type HistoryEvent, parseHistory, toJsonLine } from '../../src/sim/history.ts';
-
-// Compact history notation: "<process> <type> <f> <key> <value>", one event per string, in
-// real-time order. "-" means null. Nemesis lines are "nemesis <fault> [<value>]".
-function hist(...lines: string[]): HistoryEvent[] {
-  return lines.map((line, time): HistoryEvent => {
-    const [p = '', a = '', b = '', key = '', v = '-'] = line.split(' ');
-    if (p === 'nemesis') return { process: 'nemesis', type: 'info', f: a, value: b === '' ? null : b, time };
-    const type = a as HistoryEvent['type'];
-    const f = b as 'read' | 'write';
-    return { process: Number(p), type, f, key, value: v === '-' ? null : v, time };
-  });
-}
-
-/** A completed write or read with nothing concurrent. */
-const w = (p: number, key: string, v: string): string[] => [`${p} invoke write ${key} ${v}`, `${p} ok write ${key} ${v}`];
-const r = (p: number, key: string, v: string): string[] => [`${p} invoke read ${key}`, `${p} ok read ${key} ${v}`];
-
-function expectLinearizable(events: HistoryEvent[]): void {
-  const result = checkLinearizable(events);
-  expect(result.keys.filter((k) => !k.ok).map((k) => k.explanation)).toEqual([]);
-  expect(result.ok).toBe(true);
-}
-
-function expectViolation(events: HistoryEvent[], key = 'x') {
-  const result = checkLinearizable(events);
-  expect(result.ok).toBe(false);
-  const bad = result.keys.find((k) => k.key === key);
-  expect(bad?.ok).toBe(false);
-  expect(bad?.unknown).toBeUndefined();
-  expect(bad?.culprit?.length).toBeGreaterThan(0);
-  return bad!;
-}
+import { concurrentHistory, expectLinearizable, expectViolation, hist, prng, r, w } from './checker-helpers.ts';
 
 describe('checkLinearizable: linearizable histories', () => {
   it('accepts a sequential history', () => {
@@ -183,17 +152,6 @@ describe('history JSON Lines', () => {
   });
 });
 
-/** Small deterministic PRNG (mulberry32) so the randomized tests are reproducible. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type ReadRecord = { index: number; stale: string | null };
 
 /** Sequential history from a real register; also lists reads that follow an overwrite. */
@@ -234,51 +192,6 @@ describe('randomized sequential histories', () => {
     expect(bad.culprit?.some((o) => o.completeIndex === pick.index)).toBe(true);
   });
 });
-
-/**
- * Concurrent history from a real register: each operation takes effect at a random moment
- * between its invoke and completion. Some writes crash (info), possibly taking effect much
- * later or never; some fail before taking effect.
- */
-function concurrentHistory(seed: number, nOps: number): HistoryEvent[] {
-  const rand = prng(seed);
-  const register = new Map<string, string | null>();
-  const open = new Map<number, { f: 'read' | 'write'; key: string; value: string | null; done: boolean }>();
-  const late: { key: string; value: string | null }[] = [];
-  const events: HistoryEvent[] = [];
-  for (let started = 0, t = 0; started < nOps || open.size > 0; t++) {
-    if (late.length > 0 && rand() < 0.05) {
-      const [lw] = late.splice(Math.floor(rand() * late.length), 1);
-      if (lw) register.set(lw.key, lw.value);
-    }
-    const process = Math.floor(rand() * 5);
-    const op = open.get(process);
-    if (!op) {
-      if (started >= nOps) continue;
-      const f = rand() < 0.5 ? 'read' : 'write';
-      const key = `k${Math.floor(rand() * 2)}`;
-      const value = f === 'write' ? `v${started}` : null;
-      open.set(process, { f, key, value, done: false });
-      events.push({ process, type: 'invoke', f, key, value, time: t });
-      started++;
-    } else if (!op.done) {
-      const roll = rand();
-      if (op.f === 'write' && roll < 0.15) {
-        if (roll < 0.1) late.push(op);
-        events.push({ process, type: roll < 0.1 ? 'info' : 'fail', f: op.f, key: op.key, value: op.value, time: t });
-        open.delete(process);
-        continue;
-      }
-      if (op.f === 'write') register.set(op.key, op.value);
-      else op.value = register.get(op.key) ?? null;
-      op.done = true;
-    } else {
-      events.push({ process, type: 'ok', f: op.f, key: op.key, value: op.value, time: t });
-      open.delete(process);
-    }
-  }
-  return events;
-}
 
 describe('randomized concurrent histories', () => {
   it.each([11, 12, 13, 14, 15])('accepts a history produced by a real register (seed %i)', (seed) => {
