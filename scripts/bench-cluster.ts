@@ -1,7 +1,8 @@
 // The protocol core driven in one thread for `npm run bench`: an acting CM (cm1), its standby
 // (cm2) and a few clients, one FIFO of messages, and a fixed round of work that makes every
 // common message kind flow as it does in a run (read faults, a write fault that invalidates
-// copies, a pulse and its reply, streamed replication, a client re-asked for its report).
+// copies, a pulse and its reply, streamed replication, a client re-asked for its report, lease
+// heartbeats and grants).
 // Each delivery times the node's step() plus the ready() that drains it, as a host pays them.
 import { ClientNode } from '../src/protocol/client.ts';
 import { BACKUP_CM, clientNodeId, PRIMARY_CM, type NodeId } from '../src/protocol/ids.ts';
@@ -46,6 +47,8 @@ const VIA: { [K in MessageType]: Deliver } = {
   REPLICATE: (n, m, t) => deliver(n, m, t),
   IM_BACK: (n, m, t) => deliver(n, m, t),
   CM_STATE: (n, m, t) => deliver(n, m, t),
+  LEASE: (n, m, t) => deliver(n, m, t),
+  LEASE_GRANT: (n, m, t) => deliver(n, m, t),
 };
 
 export const KINDS = Object.keys(VIA) as MessageType[];
@@ -94,6 +97,9 @@ export class BenchCluster {
     this.now += ROUND_MS;
     this.standby.tick(this.now);
     this.drain(this.standby);
+    // One client's clock runs too: its lease heartbeat goes out when due.
+    who(4).tick(this.now);
+    this.drain(who(4));
     this.run();
     // What an acting CM sends a client it wants a report from (askReports).
     this.queue.push({ type: 'CHANGE_CM', from: PRIMARY_CM, to: who(3).id, epoch: 1 });

@@ -5,6 +5,11 @@
 // Fault tolerance lives here too: the client follows the CM with the highest epoch it has
 // heard of, ignores CM orders from older epochs, retries its request (same id) until it is
 // served or its deadline passes, and tells a new CM exactly what it holds (CLIENT_REPORT).
+//
+// Membership: read copies are held under a lease the acting CM renews (LEASE / LEASE_GRANT).
+// Once the lease runs out the client serves no read hit from a copy and drops its copies: the
+// CM may by then have deemed it away and let writes pass it by. Pages it owns stay: nobody else
+// can write them while it owns them, so its own hits on them are never stale.
 import { TIMING_DEFAULTS, type Timing } from './config.ts';
 import {
   BACKUP_CM, contentError, isCmId, pageIdError, parseReqId, PRIMARY_CM, reqId,
@@ -72,6 +77,8 @@ export interface ClientSnapshot {
   id: NodeId;
   cm: NodeId;
   epoch: number;
+  /** Whether its read copies count: its lease from the acting CM has not run out. */
+  leased: boolean;
   pages: Array<{ page: PageId } & PageEntry>;
   inFlight: { req: ReqId; kind: OpKind; page: PageId } | null;
   queued: number;
@@ -83,6 +90,9 @@ interface Ghost {
   content: string | null;
   version: number;
 }
+
+/** Heartbeats whose send time is kept: a grant for an older one arrives too late to matter. */
+const HEARTBEATS_REMEMBERED = 8;
 
 /** Drops the oldest entries of an insertion-ordered map beyond `max`. */
 function trim<K, V>(m: Map<K, V>, max: number): void {
@@ -109,6 +119,12 @@ export class ClientNode implements IvyNode {
   private nextOpId = 1;
   private now = 0;
   private lastCmContactAt = -Infinity;
+  /** Until when (on this client's clock) its copies may serve read hits. */
+  private leaseUntil = -Infinity;
+  private heartbeats = 0;
+  private lastHeartbeatAt = -Infinity;
+  /** When each recent heartbeat left, by number: a grant counts from its heartbeat's send time. */
+  private readonly heartbeatSentAt = new Map<number, number>();
   private dirty = false;
   private readonly out = new Outbox();
 
@@ -161,7 +177,8 @@ export class ClientNode implements IvyNode {
       case 'WRITE_FORWARD': this.onWriteForward(m.page, m.req, m.requester, m.epoch); break;
       case 'PAGE': this.onPage(m); break;
       case 'INVALIDATE': this.onInvalidate(m.page, m.req, m.epoch); break;
-      case 'REQUEST_FAILED': this.onRequestFailed(m.req, m.reason); break;
+      case 'REQUEST_FAILED': this.onRequestFailed(m.req, m.reason, m.away); break;
+      case 'LEASE_GRANT': this.onLeaseGrant(m.from, m.n, m.ms); break;
       case 'CHANGE_CM': break;
       case 'READ_REQUEST':
       case 'WRITE_REQUEST':
@@ -174,15 +191,18 @@ export class ClientNode implements IvyNode {
       case 'REPLICATE':
       case 'IM_BACK':
       case 'CM_STATE':
+      case 'LEASE':
         this.out.log('warn', `${this.id} dropped ${m.type} from ${m.from}: only a CM handles it`);
         break;
       default: unreachable(m);
     }
   }
 
-  /** Retries the request in flight, and gives it up when its deadline has passed. */
+  /** Renews the lease, drops copies it no longer covers, retries the request in flight or gives it up. */
   tick(now: number): void {
     this.now = now;
+    this.renewLease(now);
+    if (now >= this.leaseUntil) this.dropCopies();
     const f = this.inFlight;
     if (!f) return;
     if (now - f.sentAt >= this.timing.requestDeadlineMs) {
@@ -210,11 +230,16 @@ export class ClientNode implements IvyNode {
   snapshot(): ClientSnapshot {
     const f = this.inFlight;
     return {
-      id: this.id, cm: this.cm, epoch: this.epoch,
+      id: this.id, cm: this.cm, epoch: this.epoch, leased: this.leasedAt(this.now),
       pages: [...this.pages].map(([page, e]) => ({ page, ...e })),
       inFlight: f ? { req: f.req, kind: f.kind, page: f.page } : null,
       queued: this.queue.length,
     };
+  }
+
+  /** Whether read copies still count at `now` (on this client's clock): its lease has not run out. */
+  leasedAt(now: number): boolean {
+    return now < this.leaseUntil;
   }
 
   /** The page table, for invariant checks and `print`. */
@@ -277,7 +302,7 @@ export class ClientNode implements IvyNode {
       const op = this.queue.shift();
       if (!op) return;
       const e = this.pages.get(op.page);
-      if (op.kind === 'read' && e && e.access !== 'nil') {
+      if (op.kind === 'read' && e && e.access !== 'nil' && (e.owner || this.now < this.leaseUntil)) {
         this.finish(op, { ok: true, value: e.content, local: true });
       } else if (op.kind === 'write' && e && e.access === 'write' && e.version >= VERSION_MAX) {
         this.finish(op, { ok: false, error: `page ${op.page} has reached its last version`, certain: true });
@@ -384,8 +409,11 @@ export class ClientNode implements IvyNode {
       return;
     }
     this.inFlight = null;
-    // Only an owner forwarding to itself sends itself a read copy; it stays the owner.
-    this.pages.set(m.page, { content: m.content, version: m.version, access: 'read', owner: m.from === this.id });
+    // Only an owner forwarding to itself sends itself a read copy; it stays the owner. A copy
+    // that arrives when the lease has run out answers this read but is not kept: the CM may
+    // have deemed this client away meanwhile and let a write pass it by.
+    const owner = m.from === this.id;
+    if (owner || this.leasedAt(this.now)) this.pages.set(m.page, { content: m.content, version: m.version, access: 'read', owner });
     this.out.send({ type: 'READ_CONFIRMATION', page: m.page, req: m.req, from: this.id, to: this.cm, epoch: this.epoch });
     this.finish(op, { ok: true, value: m.content, local: false });
   }
@@ -458,9 +486,31 @@ export class ClientNode implements IvyNode {
     this.out.send({ type: 'INVALIDATE_CONFIRMATION', from: this.id, to: this.cm, epoch, page, req });
   }
 
-  private onRequestFailed(req: ReqId, reason: string): void {
+  private onRequestFailed(req: ReqId, reason: string, away: NodeId | null): void {
     if (this.inFlight?.req !== req) return;
-    this.finishInFlight({ ok: false, error: reason, certain: true });
+    this.finishInFlight(away === null ? { ok: false, error: reason, certain: true } : { ok: false, error: reason, certain: true, away });
+  }
+
+  /** A heartbeat a quarter of a lease after the last, to the CM it follows. */
+  private renewLease(now: number): void {
+    if (now - this.lastHeartbeatAt < this.timing.leaseMs / 4) return;
+    this.lastHeartbeatAt = now;
+    this.heartbeats += 1;
+    this.heartbeatSentAt.set(this.heartbeats, now);
+    trim(this.heartbeatSentAt, HEARTBEATS_REMEMBERED);
+    this.out.send({ type: 'LEASE', from: this.id, to: this.cm, epoch: this.epoch, n: this.heartbeats });
+  }
+
+  /** Counted from when the heartbeat left: the CM granted it no earlier than that. */
+  private onLeaseGrant(from: NodeId, n: number, ms: number): void {
+    const sentAt = this.heartbeatSentAt.get(n);
+    if (from !== this.cm || sentAt === undefined) return;
+    this.leaseUntil = Math.max(this.leaseUntil, sentAt + Math.min(ms, this.timing.leaseMs));
+  }
+
+  /** The lease ran out: read copies no longer count (the CM may have let writes pass this client by). */
+  private dropCopies(): void {
+    for (const [page, e] of this.pages) if (!e.owner) this.pages.delete(page);
   }
 
   private finish(op: PendingOp, result: OpResult): void {

@@ -23,6 +23,12 @@ export interface Timing {
   cmAttemptsMax: number;
   /** How long a request may wait in a page's queue before the CM fails it. */
   queueDeadlineMs: number;
+  /**
+   * How long a client may serve read hits after it asked for its lease to be renewed (counted
+   * on its own clock from the request); the acting CM deems a member that has been silent this
+   * long (times 1 + DRIFT_MARGIN, on its clock) away: its copies no longer hold up writes.
+   */
+  leaseMs: number;
 }
 
 export const TIMING_DEFAULTS: Timing = {
@@ -33,7 +39,16 @@ export const TIMING_DEFAULTS: Timing = {
   cmResendMs: 150,
   cmAttemptsMax: 8,
   queueDeadlineMs: 4000,
+  leaseMs: 1000,
 };
+
+/**
+ * Clocks are never compared across nodes, only durations measured: the one assumption is that
+ * any two clocks' rates differ by less than this share (2% is far beyond quartz and NTP-slewed
+ * clocks). Lease ends and role leases are widened or narrowed by it, so no stale read can
+ * happen while rates stay within it (docs/fault-tolerance.md).
+ */
+export const DRIFT_MARGIN = 0.1;
 
 export function timing(overrides: Partial<Timing> = {}): Timing {
   return { ...TIMING_DEFAULTS, ...overrides };

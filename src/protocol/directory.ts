@@ -31,6 +31,11 @@ interface Active extends Request {
 interface Transit extends Handoff {
   from: NodeId;
   nudgedAt?: number;
+  /**
+   * Its receiver reported holding neither the page nor a later handoff of it: the page has not
+   * arrived (yet), so its latest copy is the sender's ghost.
+   */
+  disclaimed?: boolean;
 }
 
 export interface PageState {
@@ -69,7 +74,21 @@ export class PageDirectory {
   readonly pages = new Map<PageId, PageState>();
   /** Members that have not reported to this epoch's CM yet. */
   readonly unreported = new Set<NodeId>();
+  /** Members deemed away (silent past their lease, see membership.ts), since when on the CM's clock. */
+  readonly away = new Map<NodeId, number>();
+  /** Away members that never reported to this CM: they may hold pages nobody else knows of. */
+  readonly vanished = new Set<NodeId>();
+  /** Members back from away that have not reported since: no lease for them until they have. */
+  readonly rejoining = new Set<NodeId>();
+  /**
+   * Who owned what as the standby last heard it (a CM that took over keeps its mirror here).
+   * Never trusted as truth, only to tell which member a page nobody claims may be away with.
+   */
+  hints = new Map<PageId, MetaEntry>();
   private readonly lastDone = new Map<NodeId, number>();
+
+  /** The CM's clock as of the last call that moved it (for "away for 3.2 s"). */
+  private now = 0;
 
   constructor(private readonly host: DirectoryHost) {}
 
@@ -121,8 +140,10 @@ export class PageDirectory {
   }
 
   /** Why a page cannot start its next request now, or null when it can. */
-  blockedBy(s: PageState): string | null {
+  blockedBy(page: PageId, s: PageState): string | null {
     if (s.active) return 'busy';
+    const away = this.awayWith(page, s);
+    if (away !== null) return this.awayReason(page, s, away);
     if (s.transit) return `ownership in transit to ${s.transit.to}`;
     if (s.seeking) return `asking ${s.seeking.ask.join(', ')}, who claimed it, after ${s.seeking.for} disowned it`;
     // A page nobody claims (never written, or lost with a member) may still be held by a member
@@ -133,13 +154,117 @@ export class PageDirectory {
     return null;
   }
 
+  /** Starts what can start; a page held by a member that is away fails its requests at once. */
   pump(page: PageId, now: number): void {
     const s = this.page(page);
-    while (this.blockedBy(s) === null) {
+    const away = s.active ? null : this.awayWith(page, s);
+    if (away !== null) {
+      const reason = `page ${page} unavailable: ${this.awayReason(page, s, away)}`;
+      for (const r of s.queue.splice(0)) this.fail(page, r, reason, away);
+      return;
+    }
+    while (this.blockedBy(page, s) === null) {
       const next = s.queue.shift();
       if (!next) return;
       this.start(page, s, next, now);
     }
+  }
+
+  // --- membership -----------------------------------------------------------------------
+
+  /**
+   * The away member a page is with, if it is: its owner, the member it was handed to, or,
+   * for a page nobody claims once all present members reported, a member that vanished
+   * without reporting and was last known to own it (or may have created it unseen).
+   */
+  private awayWith(page: PageId, s: PageState): NodeId | null {
+    if (s.owner !== null) return this.away.has(s.owner) ? s.owner : null;
+    if (s.transit) {
+      if (this.away.has(s.transit.to)) return s.transit.to;
+      return s.transit.disclaimed && this.away.has(s.transit.from) ? s.transit.from : null;
+    }
+    if (s.seeking || s.lostWith !== null || this.unreported.size > 0 || this.vanished.size === 0) return null;
+    const hint = this.hints.get(page);
+    if (hint?.owner && this.vanished.has(hint.owner)) return hint.owner;
+    return hint || s.version > 0 ? null : [...this.vanished].sort()[0] ?? null;
+  }
+
+  private awayReason(page: PageId, s: PageState, member: NodeId): string {
+    const since = this.away.get(member);
+    const forS = since === undefined ? '' : ` for ${((this.now - since) / 1000).toFixed(1)} s`;
+    if (s.owner === member) return `its owner ${member} has been away${forS}`;
+    if (s.transit?.to === member) return `it was handed to ${member}, away${forS}`;
+    if (s.transit?.from === member) return `its owner ${member} went away while handing it to ${s.transit.to} (away${forS})`;
+    if (this.hints.get(page)?.owner === member) return `its owner ${member} left before reporting to this CM (away${forS})`;
+    return `${[...this.vanished].sort().join(', ')} left before reporting to this CM and may hold it (away${forS})`;
+  }
+
+  /**
+   * A member is away: its lease has run out, so its copies no longer count (it dropped them),
+   * nothing waits for its answers, and the pages it holds fail their requests with a reason
+   * until it is back. Every other page goes on.
+   */
+  memberAway(c: NodeId, now: number): void {
+    this.now = now;
+    this.away.set(c, now);
+    if (this.unreported.delete(c)) this.vanished.add(c);
+    for (const [page, s] of this.pages) {
+      s.queue = s.queue.filter((q) => q.requester !== c);
+      if (s.copySet.includes(c)) {
+        s.copySet = s.copySet.filter((n) => n !== c);
+        this.host.changed(page);
+      }
+      const a = s.active;
+      if (a?.phase === 'invalidating' && a.awaiting.includes(c)) this.dropHolder(page, s, a, c, now);
+      const b = s.active;
+      if (b?.requester === c && b.kind === 'write' && b.phase === 'forwarded') this.strandForward(page, s, b, now);
+      else if (b?.requester === c) this.complete(page, s, now);
+      else if (b?.phase === 'forwarded' && s.owner === c) this.abandonForward(page, s, c, now);
+      else this.pump(page, now);
+    }
+  }
+
+  /** Back from away: its report (asked for) says what it holds now; until then it gets no lease. */
+  memberBack(c: NodeId): void {
+    this.away.delete(c);
+    this.rejoining.add(c);
+  }
+
+  /**
+   * The requester of a forwarded write went away: the page may be on its way to it, or have
+   * arrived. It is deemed to be with the requester (unavailable until it is back) unless the
+   * owner, asked for its report, still claims it (the forward never reached it).
+   */
+  private strandForward(page: PageId, s: PageState, a: Active, now: number): void {
+    s.active = null;
+    this.markDone(a.req);
+    if (s.owner === null || s.owner === a.requester) {
+      s.owner = a.requester;
+    } else {
+      s.transit = { page, to: a.requester, req: a.req, version: s.version, from: s.owner };
+      this.askReports([s.owner]);
+      s.owner = null;
+    }
+    this.host.changed(page);
+    this.pump(page, now);
+  }
+
+  /**
+   * The owner went away with a forward outstanding. A write forward may have been carried out
+   * (the page on its way to the requester): it becomes a transit, so the requester's claim is
+   * still taken. Either way the request fails now, naming the owner.
+   */
+  private abandonForward(page: PageId, s: PageState, owner: NodeId, now: number): void {
+    const a = s.active;
+    if (!a) return;
+    if (a.kind === 'write') {
+      s.transit = { page, to: a.requester, req: a.req, version: s.version, from: owner };
+      s.owner = null;
+      this.host.changed(page);
+    }
+    s.active = null;
+    this.fail(page, a, `page ${page} unavailable: its owner ${owner} went away while serving ${a.req}`, owner);
+    this.pump(page, now);
   }
 
   private start(page: PageId, s: PageState, r: Request, now: number): void {
@@ -191,6 +316,13 @@ export class PageDirectory {
 
   /** Sends the forward to the owner, or the empty page itself when nobody owns it yet. */
   private forward(page: PageId, s: PageState, a: Active): void {
+    if (s.owner !== null && this.away.has(s.owner) && s.active === a) {
+      // The owner went away while the copies were being invalidated: nobody will answer.
+      s.active = null;
+      this.fail(page, a, `page ${page} unavailable: ${this.awayReason(page, s, s.owner)}`, s.owner);
+      this.pump(page, this.now);
+      return;
+    }
     a.phase = 'forwarded';
     const base = { from: this.host.id, epoch: this.host.epoch, page, req: a.req };
     if (s.owner === null) {
@@ -264,7 +396,10 @@ export class PageDirectory {
    * takeover may have been followed by reads, whose holders the reports put there.
    */
   private claim(page: PageId, s: PageState, claimant: NodeId, version: number, now: number, byWrite: boolean): void {
-    const holder = s.owner ?? s.transit?.to ?? this.granting(s);
+    // The member a transfer was recorded from still holds the page: the transfer never left it
+    // (or the page came back to it since). Either way it is the owner.
+    const sender = s.owner === null && s.transit?.from === claimant;
+    const holder = sender ? null : s.owner ?? s.transit?.to ?? this.granting(s);
     if (!byWrite && holder !== null && holder !== claimant) {
       this.host.out.log('warn', `${this.host.id} set aside ${claimant}'s claim of ${page} v${version}: ${holder} has it`);
       if (!s.rivals.includes(claimant)) s.rivals = [...s.rivals, claimant].sort();
@@ -276,7 +411,7 @@ export class PageDirectory {
     s.owner = claimant;
     s.version = Math.max(version, s.version);
     s.lostWith = null;
-    if (s.transit && version >= s.transit.version) s.transit = null;
+    if (s.transit && (version >= s.transit.version || sender)) s.transit = null;
     s.copySet = s.copySet.filter((n) => n !== claimant);
     this.host.changed(page);
     const a = s.active;
@@ -294,13 +429,13 @@ export class PageDirectory {
     this.lastDone.set(client, Math.max(seq, this.lastDone.get(client) ?? 0));
   }
 
-  private fail(page: PageId, r: Request, reason: string): void {
+  private fail(page: PageId, r: Request, reason: string, away: NodeId | null = null): void {
     this.markDone(r.req);
-    this.reject(page, r.req, r.requester, reason);
+    this.reject(page, r.req, r.requester, reason, away);
   }
 
-  private reject(page: PageId, req: ReqId, to: NodeId, reason: string): void {
-    this.host.out.send({ type: 'REQUEST_FAILED', from: this.host.id, to, epoch: this.host.epoch, page, req, reason });
+  private reject(page: PageId, req: ReqId, to: NodeId, reason: string, away: NodeId | null = null): void {
+    this.host.out.send({ type: 'REQUEST_FAILED', from: this.host.id, to, epoch: this.host.epoch, page, req, reason, away });
   }
 
   // --- reports --------------------------------------------------------------------------
@@ -308,11 +443,17 @@ export class PageDirectory {
   /** Merges one client's own account of what it holds; see the file comment for why. */
   report(r: ClientReport, now: number): void {
     const c = r.from;
+    this.now = now;
     this.unreported.delete(c);
+    this.vanished.delete(c);
+    this.away.delete(c);
+    this.rejoining.delete(c);
     const held = new Map(r.pages.map((p) => [p.page, p]));
     for (const [page, s] of this.pages) {
       // Requests of c's that it no longer has in flight were given up: nobody waits for them.
       if (s.queue.some((q) => q.requester === c)) s.queue = s.queue.filter((q) => q.requester !== c || q.req === r.inFlight?.req);
+      const t = s.transit;
+      if (t?.to === c && !held.get(page)?.owner && !r.handoffs.some((h) => h.page === page && h.version >= t.version)) t.disclaimed = true;
       if (!held.has(page)) this.forgetHolder(page, s, c, r, now);
     }
     for (const p of r.pages) {
@@ -396,6 +537,7 @@ export class PageDirectory {
 
   /** Re-sends what a silent client was asked, re-asks it to report, and fails what waited too long. */
   tick(now: number): void {
+    this.now = now;
     for (const [page, s] of this.pages) {
       this.expireQueue(page, s, now);
       const a = s.active;
@@ -464,7 +606,7 @@ export class PageDirectory {
    */
   private expireQueue(page: PageId, s: PageState, now: number): void {
     if (s.queue.length === 0) return;
-    const why = this.blockedBy(s) ?? 'busy';
+    const why = this.blockedBy(page, s) ?? 'busy';
     const expired = s.queue.filter((r) => now - r.since >= this.host.timing.queueDeadlineMs);
     if (expired.length === 0) return;
     s.queue = s.queue.filter((r) => now - r.since < this.host.timing.queueDeadlineMs);

@@ -14,6 +14,9 @@ export const EPOCH_MAX = 2 ** 31 - 1;
 /** Page versions count writes to one page; the same reasoning as for epochs. */
 export const VERSION_MAX = 2 ** 48;
 
+/** Any other counter on the wire (heartbeat and reply numbers, lease lengths in ms). */
+export const COUNT_MAX = 2 ** 48;
+
 /** Items in any one list of a frame (pages in a report, members, metadata entries). */
 export const LIST_LENGTH_MAX = 65_536;
 

@@ -7,6 +7,7 @@ import { BACKUP_CM, isCmId, PRIMARY_CM, type NodeId, type PageId } from './ids.t
 import { EPOCH_MAX } from './limits.ts';
 import { unreachable, type Message, type MessageType, type MetaEntry } from './messages.ts';
 import { PageDirectory, type DirectoryHost } from './directory.ts';
+import { Membership } from './membership.ts';
 import { Outbox, type IvyNode, type OpKind, type Ready } from './node.ts';
 
 /**
@@ -41,6 +42,8 @@ export interface ManagerSnapshot {
   replication: ReplicationMode;
   members: NodeId[];
   unreported: NodeId[];
+  /** Members the acting CM deems away, and for how long (its clock). */
+  away: Array<{ id: NodeId; forMs: number }>;
   pages: Array<{
     page: PageId;
     owner: NodeId | null;
@@ -52,6 +55,9 @@ export interface ManagerSnapshot {
     note?: string | null;
   }>;
 }
+
+/** How far ahead of its own epoch a CM believes clients may follow another CM (see doubt()). */
+const EPOCH_JUMP_MAX = 1024;
 
 /** What one CM says to the other: from anybody else it is forged or garbled. */
 const CM_ONLY: ReadonlySet<MessageType> = new Set(['PULSE', 'PULSE_REPLY', 'REPLICATE', 'IM_BACK', 'CM_STATE', 'CHANGE_CM']);
@@ -65,6 +71,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private readonly replication: ReplicationMode;
   private readonly peerExists: boolean;
   private readonly members: Set<NodeId>;
+  private readonly membership: Membership;
   private dir: PageDirectory;
   /** The standby's copy of the metadata: streamed changes or periodic snapshots. */
   private mirror = new Map<PageId, MetaEntry>();
@@ -77,6 +84,10 @@ export class CentralManager implements IvyNode, DirectoryHost {
    * throttled tab) has sent nothing meanwhile, so its stall cannot pass for the peer's silence.
    */
   private unanswered = 0;
+  /** The number of the last PULSE_REPLY from the acting CM that reached this standby. */
+  private lastReplySeq = 0;
+  /** While acting: the newer epoch clients say they follow, until the other CM confirms or denies it. */
+  private doubted: number | null = null;
   private lastAskedAt = -Infinity;
   private standbySeenAt = -Infinity;
   private lastNoticeAt = -Infinity;
@@ -89,6 +100,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.replication = cfg.replication ?? 'streaming';
     this.peerExists = cfg.peerExists ?? true;
     this.members = new Set([...(cfg.durable?.members ?? []), ...(cfg.members ?? [])]);
+    this.membership = new Membership(this.timing, this.peerExists);
     this.now = cfg.now ?? 0;
     this.epoch = cfg.durable?.epoch ?? 0;
     this.dir = new PageDirectory(this);
@@ -122,9 +134,49 @@ export class CentralManager implements IvyNode, DirectoryHost {
     // garbled frame) must not make a healthy CM step down.
     if (m.from === this.peer && m.epoch > this.epoch) this.learnEpoch(m.epoch);
     if (m.type === 'CLIENT_REPORT' || m.type === 'READ_REQUEST' || m.type === 'WRITE_REQUEST') this.addMember(m.from);
+    if (this.role === 'acting' && !isCmId(m.from)) this.heardFrom(m.from);
     if (this.role === 'acting') this.stepActing(m);
     else this.stepStandby(m);
     this.flushChanges();
+  }
+
+  /**
+   * A client follows a newer epoch than this acting CM's. Only the other CM may say so (a
+   * client's frame could be forged or garbled), so it is asked: if it acts at that epoch, its
+   * answer makes this CM step down; if it answers that it does not act, the doubt is over; if
+   * it stays silent for pulseMissesMax pulses, it is gone, and this CM takes over above the
+   * epoch the clients follow so that they follow it again. Claims more than EPOCH_JUMP_MAX
+   * ahead are not believed at all: a takeover could not have happened unseen that often.
+   */
+  private doubt(client: NodeId, epoch: number): void {
+    if (epoch > this.epoch + EPOCH_JUMP_MAX) {
+      this.out.log('warn', `${this.id} ignored epoch ${epoch} from ${client}: far beyond its own ${this.epoch}`);
+      return;
+    }
+    if (this.doubted === null) this.out.log('info', `${this.id} asks ${this.peer} whether it acts: ${client} follows epoch ${epoch}`);
+    this.doubted = Math.max(this.doubted ?? 0, epoch);
+  }
+
+  /** The other CM answered a pulse sent in doubt: it acts (its epoch, newer, deposes this CM) or not. */
+  private settleDoubt(peerActs: boolean): void {
+    if (this.doubted === null || this.role !== 'acting') return;
+    if (!peerActs) this.doubted = null;
+    this.unanswered = 0;
+  }
+
+  /** Pulses the other CM while in doubt; takes over above the doubted epoch once it is silent. */
+  private pulseInDoubt(now: number): void {
+    if (this.doubted === null || now - this.lastPulseAt < this.timing.pulseIntervalMs) return;
+    this.lastPulseAt = now;
+    if (this.unanswered < this.timing.pulseMissesMax) {
+      this.unanswered += 1;
+      this.out.send({ type: 'PULSE', from: this.id, to: this.peer, epoch: this.epoch, acked: 0 });
+      return;
+    }
+    this.out.log('warn', `${this.id} heard nothing from ${this.peer}, which clients follow at epoch ${this.doubted}: acting above it`);
+    this.epoch = Math.max(this.epoch, this.doubted);
+    this.doubted = null;
+    this.takeOver();
   }
 
   /** A higher epoch means another CM acts now (or did): stop acting and follow it. */
@@ -140,7 +192,47 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private addMember(id: NodeId): void {
     if (isCmId(id) || this.members.has(id)) return;
     this.members.add(id);
+    this.membership.heard(id, this.now);
     this.dirty = true;
+  }
+
+  /** A sign of life from a client; one deemed away is back, and asked what it holds now. */
+  private heardFrom(id: NodeId): void {
+    if (!this.members.has(id)) return;
+    this.membership.heard(id, this.now);
+    if (this.dir.away.has(id)) {
+      this.dir.memberBack(id);
+      this.dir.askReports([id]);
+    }
+  }
+
+  /**
+   * Renews a member's lease, if this CM may grant one (see membership.ts) and the member has
+   * told it what it holds: a copy this CM does not know of must not be covered by its lease.
+   */
+  private onLease(from: NodeId, n: number): void {
+    if (!this.members.has(from) || this.dir.unreported.has(from) || this.dir.away.has(from) || this.dir.rejoining.has(from)) {
+      this.dir.askReports([from]);
+      return;
+    }
+    this.membership.lastBeat.set(from, n);
+    if (this.membership.mayGrant(this.now)) this.grant(from, n);
+  }
+
+  private grant(to: NodeId, n: number): void {
+    this.out.send({ type: 'LEASE_GRANT', from: this.id, to, epoch: this.epoch, n, ms: this.timing.leaseMs });
+  }
+
+  /**
+   * The standby acknowledged a pulse reply. When that gives back the right to grant leases,
+   * the last heartbeat of every member in good standing is answered now rather than at its
+   * next one (a grant counts from the heartbeat's send time, so a late one is only shorter).
+   */
+  private onPulseAck(acked: number): void {
+    if (!this.membership.acked(acked, this.now)) return;
+    for (const [id, n] of this.membership.lastBeat) {
+      if (!this.dir.unreported.has(id) && !this.dir.away.has(id) && !this.dir.rejoining.has(id)) this.grant(id, n);
+    }
   }
 
   private stepActing(m: Message): void {
@@ -154,6 +246,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
       this.dir.askReports([m.from]);
       return;
     }
+    if (fromClient && m.epoch > this.epoch) this.doubt(m.from, m.epoch);
     switch (m.type) {
       case 'READ_REQUEST': this.dir.request('read', m.page, m.req, m.from, this.now); break;
       case 'WRITE_REQUEST': this.dir.request('write', m.page, m.req, m.from, this.now); break;
@@ -161,9 +254,14 @@ export class CentralManager implements IvyNode, DirectoryHost {
       case 'READ_CONFIRMATION': this.dir.readConfirmed(m.page, m.req, m.from, this.now); break;
       case 'WRITE_CONFIRMATION': this.dir.writeConfirmed(m.page, m.req, m.from, m.version, this.now); break;
       case 'CLIENT_REPORT': if (this.replication === 'streaming') this.dir.report(m, this.now); break;
-      case 'PULSE': this.replyPulse(m.from); break;
+      case 'LEASE': this.onLease(m.from, m.n); break;
+      case 'PULSE':
+        this.onPulseAck(m.acked);
+        this.replyPulse(m.from);
+        break;
       case 'IM_BACK': this.handBack(m.from); break;
-      case 'PULSE_REPLY':
+      case 'PULSE_REPLY': this.settleDoubt(m.acting); break;
+      case 'LEASE_GRANT':
       case 'REPLICATE':
       case 'CM_STATE':
       case 'CHANGE_CM':
@@ -182,7 +280,10 @@ export class CentralManager implements IvyNode, DirectoryHost {
     switch (m.type) {
       case 'PULSE_REPLY':
         for (const id of m.members) this.addMember(id);
-        if (m.acting && m.epoch >= this.epoch) this.unanswered = 0;
+        if (m.acting && m.epoch >= this.epoch) {
+          this.unanswered = 0;
+          this.lastReplySeq = m.seq;
+        }
         if (m.meta) this.mirror = new Map(m.meta.map((e) => [e.page, e]));
         break;
       case 'REPLICATE': this.mirror.set(m.entry.page, m.entry); break;
@@ -208,7 +309,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
     const catchUp = !this.standbyListening();
     this.standbySeenAt = this.now;
     const meta = acting && (this.replication === 'periodic' || catchUp) ? this.metaEntries() : null;
-    this.out.send({ type: 'PULSE_REPLY', from: this.id, to, epoch: this.epoch, acting, members: this.memberList(), meta });
+    const seq = this.membership.nextReply(this.now);
+    this.out.send({ type: 'PULSE_REPLY', from: this.id, to, epoch: this.epoch, seq, acting, members: this.memberList(), meta });
   }
 
   /** The rebooted primary wants its title: step down and give it everything known. */
@@ -222,12 +324,14 @@ export class CentralManager implements IvyNode, DirectoryHost {
   tick(now: number): void {
     this.now = now;
     if (this.role === 'acting') {
+      for (const id of this.membership.silent(now, (m) => this.dir.away.has(m))) this.dir.memberAway(id, now);
       this.dir.tick(now);
       if (this.dir.unreported.size > 0 && now - this.lastAskedAt >= this.timing.cmResendMs) {
         this.lastAskedAt = now;
         this.dir.askReports(this.dir.unreported);
       }
       this.noticePeer(now);
+      this.pulseInDoubt(now);
     } else if (now - this.lastPulseAt >= this.timing.pulseIntervalMs) {
       this.lastPulseAt = now;
       const asking = this.role === 'rejoining' ? 'IM_BACK' : 'PULSE';
@@ -236,7 +340,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
         this.takeOver();
       } else {
         this.unanswered += 1;
-        this.out.send({ type: asking, from: this.id, to: this.peer, epoch: this.epoch });
+        if (asking === 'PULSE') this.out.send({ type: 'PULSE', from: this.id, to: this.peer, epoch: this.epoch, acked: this.lastReplySeq });
+        else this.out.send({ type: 'IM_BACK', from: this.id, to: this.peer, epoch: this.epoch });
       }
     }
     this.flushChanges();
@@ -295,8 +400,12 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.dirty = true;
     this.role = 'acting';
     this.unanswered = 0;
+    this.doubted = null;
+    this.membership.startActing(this.members, this.now);
     this.dir = new PageDirectory(this);
     this.dir.load(trusted);
+    // Who owned what, as last streamed: a hint for pages nobody claims (see PageDirectory.hints).
+    this.dir.hints = new Map(this.mirror);
     if (fresh) return;
     // Owners and copies come only from the clients' reports; until all are in, pages wait.
     if (this.replication === 'streaming') for (const id of this.members) this.dir.unreported.add(id);
@@ -311,6 +420,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     }
     this.role = 'standby';
     this.unanswered = 0;
+    this.doubted = null;
     this.lastPulseAt = this.now;
   }
 
@@ -344,7 +454,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
       ? [...this.dir.pages.keys()].sort().map((page) => {
         const s = this.dir.page(page);
         const a = s.active;
-        const why = this.dir.blockedBy(s);
+        const why = this.dir.blockedBy(page, s);
         return {
           page, owner: s.owner, copySet: [...s.copySet], version: s.version,
           active: a ? { kind: a.kind, req: a.req, requester: a.requester, phase: a.phase } : null,
@@ -356,7 +466,9 @@ export class CentralManager implements IvyNode, DirectoryHost {
         .map((e) => ({ ...e, copySet: [...e.copySet], active: null, queued: [], note: 'mirror' }));
     return {
       id: this.id, role: this.role, epoch: this.epoch, replication: this.replication,
-      members: this.memberList(), unreported: [...this.dir.unreported].sort(), pages,
+      members: this.memberList(), unreported: [...this.dir.unreported].sort(),
+      away: acting ? [...this.dir.away].sort(([a], [b]) => a.localeCompare(b)).map(([id, since]) => ({ id, forMs: Math.max(0, this.now - since) })) : [],
+      pages,
     };
   }
 }

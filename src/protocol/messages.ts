@@ -36,8 +36,11 @@ export interface ReadConfirmation extends PageOp { type: 'READ_CONFIRMATION' }
 export interface WriteConfirmation extends PageOp { type: 'WRITE_CONFIRMATION'; version: number }
 export interface Invalidate extends PageOp { type: 'INVALIDATE' }
 export interface InvalidateConfirmation extends PageOp { type: 'INVALIDATE_CONFIRMATION' }
-/** CM -> requester: the request cannot be served (e.g. the only copy died with its owner). */
-export interface RequestFailed extends PageOp { type: 'REQUEST_FAILED'; reason: string }
+/**
+ * CM -> requester: the request cannot be served (e.g. the only copy died with its owner).
+ * `away` names the member whose absence makes the page unavailable, when that is the reason.
+ */
+export interface RequestFailed extends PageOp { type: 'REQUEST_FAILED'; reason: string; away: NodeId | null }
 
 /** What a client holds of one page, as it tells a CM rebuilding its metadata. */
 export interface HeldPage {
@@ -72,15 +75,24 @@ export interface ClientReport extends Header {
   inFlight: { req: ReqId; kind: 'read' | 'write'; page: PageId } | null;
   handoffs: Handoff[];
 }
-/** Standby -> the other CM: are you alive (and acting)? */
-export interface Pulse extends Header { type: 'PULSE' }
-/** The answer to PULSE; carries the whole metadata only in the seed's periodic mode. */
+/**
+ * Standby -> the other CM: are you alive (and acting)? `acked` is the `seq` of the last
+ * PULSE_REPLY that reached the standby (0 for none): from it the acting CM knows how long the
+ * standby will not take over (its role lease, see manager.ts).
+ */
+export interface Pulse extends Header { type: 'PULSE'; acked: number }
+/** The answer to PULSE, numbered; carries the whole metadata only in the seed's periodic mode. */
 export interface PulseReply extends Header {
   type: 'PULSE_REPLY';
+  seq: number;
   acting: boolean;
   members: NodeId[];
   meta: MetaEntry[] | null;
 }
+/** Client -> acting CM: renew my lease (`n` numbers the client's heartbeats). */
+export interface Lease extends Header { type: 'LEASE'; n: number }
+/** Acting CM -> client: heartbeat `n` renews your lease for `ms`, counted from when you sent it. */
+export interface LeaseGrant extends Header { type: 'LEASE_GRANT'; n: number; ms: number }
 /** Acting CM -> standby: one metadata change, streamed as it happens. */
 export interface Replicate extends Header { type: 'REPLICATE'; entry: MetaEntry }
 /** Rebooted primary -> backup: hand me the title back. */
@@ -102,7 +114,7 @@ export type PageMessage =
   | RequestFailed;
 
 /** Messages that keep the CM available: failure detection, failover, recovery. */
-export type ControlMessage = ChangeCm | ClientReport | Pulse | PulseReply | Replicate | ImBack | CmState;
+export type ControlMessage = ChangeCm | ClientReport | Pulse | PulseReply | Replicate | ImBack | CmState | Lease | LeaseGrant;
 
 export type Message = PageMessage | ControlMessage;
 
@@ -128,6 +140,8 @@ export function messageCode(m: Message): string {
     case 'REPLICATE': return 'RP';
     case 'IM_BACK': return 'IB';
     case 'CM_STATE': return 'CS';
+    case 'LEASE': return 'LE';
+    case 'LEASE_GRANT': return 'LG';
     default: return unreachable(m);
   }
 }

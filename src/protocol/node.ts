@@ -12,7 +12,8 @@ export type OpKind = 'read' | 'write';
  */
 export type OpResult =
   | { ok: true; value: string | null; local: boolean }
-  | { ok: false; error: string; certain: boolean };
+  /** `away`: the member whose absence made the page unavailable, when that was the reason. */
+  | { ok: false; error: string; certain: boolean; away?: NodeId };
 
 export type LogLevel = 'info' | 'warn' | 'error';
 

@@ -1,13 +1,13 @@
 // Runtime validation of anything that arrives from outside (another worker, tab or machine).
 // A frame that fails here is dropped and logged by the host; it never reaches a node's state.
 import { contentError, NODE_ID_PATTERN, pageIdError, preview, REQ_ID_PATTERN } from './ids.ts';
-import { EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, REASON_LENGTH_MAX, VERSION_MAX } from './limits.ts';
+import { COUNT_MAX, EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, REASON_LENGTH_MAX, VERSION_MAX } from './limits.ts';
 import type { Message, MessageType } from './messages.ts';
 
 export type Parsed = { ok: true; message: Message } | { ok: false; error: string };
 
 type FieldKind =
-  | 'node' | 'nullableNode' | 'nodes' | 'access' | 'content' | 'version' | 'reason' | 'bool'
+  | 'node' | 'nullableNode' | 'nodes' | 'access' | 'content' | 'version' | 'count' | 'reason' | 'bool'
   | 'page' | 'req' | 'heldPages' | 'handoffs' | 'inFlight' | 'metaEntry' | 'metaEntries' | 'nullableMeta';
 
 const PAGE_OP = { page: 'page', req: 'req' } as const;
@@ -23,14 +23,16 @@ const FIELDS: { [K in MessageType]: Record<string, FieldKind> } = {
   WRITE_CONFIRMATION: { ...PAGE_OP, version: 'version' },
   INVALIDATE: PAGE_OP,
   INVALIDATE_CONFIRMATION: PAGE_OP,
-  REQUEST_FAILED: { ...PAGE_OP, reason: 'reason' },
+  REQUEST_FAILED: { ...PAGE_OP, reason: 'reason', away: 'nullableNode' },
   CHANGE_CM: {},
   CLIENT_REPORT: { pages: 'heldPages', inFlight: 'inFlight', handoffs: 'handoffs' },
-  PULSE: {},
-  PULSE_REPLY: { acting: 'bool', members: 'nodes', meta: 'nullableMeta' },
+  PULSE: { acked: 'count' },
+  PULSE_REPLY: { seq: 'count', acting: 'bool', members: 'nodes', meta: 'nullableMeta' },
   REPLICATE: { entry: 'metaEntry' },
   IM_BACK: {},
   CM_STATE: { members: 'nodes', meta: 'metaEntries' },
+  LEASE: { n: 'count' },
+  LEASE_GRANT: { n: 'count', ms: 'count' },
 };
 
 function isCount(v: unknown, max: number): v is number {
@@ -89,6 +91,7 @@ function fieldError(kind: FieldKind, v: unknown, pageSizeBytes: number, budget: 
     case 'access': return v === 'read' || v === 'write' ? null : 'bad access';
     case 'content': return v === null ? null : contentError(v, pageSizeBytes);
     case 'version': return isCount(v, VERSION_MAX) ? null : `bad version (an integer from 0 to ${VERSION_MAX})`;
+    case 'count': return isCount(v, COUNT_MAX) ? null : `bad count (an integer from 0 to ${COUNT_MAX})`;
     case 'bool': return typeof v === 'boolean' ? null : 'bad flag';
     case 'reason': return typeof v === 'string' && v.length <= REASON_LENGTH_MAX ? null : 'bad reason';
     case 'page': return pageIdError(v);

@@ -6,11 +6,16 @@ import type { ManagerSnapshot } from '../protocol/manager.ts';
 
 type Holders = Array<{ id: NodeId; e: Readonly<PageEntry> }>;
 
-function holdersOf(page: PageId, clients: ReadonlyMap<NodeId, ClientNode>): Holders {
+/**
+ * Who holds the page in a way that counts at `now`: owners always, readers only while their
+ * lease runs (after it, a client serves no hit from the copy and drops it at its next tick; a
+ * stalled client may still have it in memory).
+ */
+function holdersOf(page: PageId, clients: ReadonlyMap<NodeId, ClientNode>, now: number): Holders {
   const out: Holders = [];
   for (const [id, c] of clients) {
     const e = c.entry(page);
-    if (e && e.access !== 'nil') out.push({ id, e });
+    if (e && e.access !== 'nil' && (e.owner || c.leasedAt(now))) out.push({ id, e });
   }
   return out;
 }
@@ -29,19 +34,18 @@ function exclusivity(page: PageId, holders: Holders): string | null {
 
 /**
  * When the acting CM has heard from everyone and nothing about the page is active or in
- * transit, its metadata matches the clients: the same owner, and every reader in the copy set
- * (under faults the copy set may be larger: a holder that gave up a read stays listed, which
- * is safe; without faults it must be exact).
+ * transit, its metadata matches the clients: the same owner, and every reader in the copy set.
+ * The copy set may be larger: a reader that gave up a read, or dropped its copy because its
+ * lease ran out (or was never granted yet), stays listed. That costs an invalidation, never a
+ * stale read.
  */
-function agreement(p: ManagerSnapshot['pages'][number], holders: Holders, exact: boolean): string | null {
+function agreement(p: ManagerSnapshot['pages'][number], holders: Holders): string | null {
   const owner = holders.find((h) => h.e.owner);
   if ((owner?.id ?? null) !== p.owner) {
     return `${p.page} CM says owner ${p.owner}, clients say ${owner?.id ?? 'none'}`;
   }
   const strays = holders.filter((h) => !h.e.owner && !p.copySet.includes(h.id)).map((h) => h.id);
   if (strays.length > 0) return `${p.page} readers [${strays.join(',')}] missing from copy set [${p.copySet.join(',')}]`;
-  const idle = p.copySet.filter((n) => !holders.some((h) => h.id === n));
-  if (exact && idle.length > 0) return `${p.page} copy set lists [${idle.join(',')}] who hold nothing`;
   const versions = new Set(holders.map((h) => `${h.e.version}:${h.e.content}`));
   if (versions.size > 1) return `${p.page} copies disagree: ${[...versions].join(' | ')}`;
   return null;
@@ -49,6 +53,10 @@ function agreement(p: ManagerSnapshot['pages'][number], holders: Holders, exact:
 
 function quiet(p: ManagerSnapshot['pages'][number], clients: ReadonlyMap<NodeId, ClientNode>, inFlight: number): boolean {
   if (p.active !== null || p.queued.length > 0 || (p.note ?? null) !== null || inFlight > 0) return false;
+  // A page whose owner or readers are not running (crashed, or gone for good) cannot be held
+  // against their tables; the CM learns of their absence only after a lease.
+  if (p.owner !== null && !clients.has(p.owner)) return false;
+  if (p.copySet.some((n) => !clients.has(n))) return false;
   for (const c of clients.values()) if (c.snapshot().inFlight?.page === p.page) return false;
   return true;
 }
@@ -58,19 +66,18 @@ export function checkCluster(
   clients: ReadonlyMap<NodeId, ClientNode>,
   messagesInFlight: (page: PageId) => number,
   settled: boolean,
-  /** Without faults the copy set is exactly the readers; a failed read may leave it larger. */
-  exactCopySet = false,
+  now: number,
 ): string | null {
   const pages = new Set<PageId>();
   for (const c of clients.values()) for (const p of c.snapshot().pages) pages.add(p.page);
   for (const page of pages) {
-    const problem = exclusivity(page, holdersOf(page, clients));
+    const problem = exclusivity(page, holdersOf(page, clients, now));
     if (problem) return problem;
   }
   if (!cm || !settled || cm.role !== 'acting' || cm.unreported.length > 0) return null;
   for (const p of cm.pages) {
     if (!quiet(p, clients, messagesInFlight(p.page))) continue;
-    const problem = agreement(p, holdersOf(p.page, clients), exactCopySet);
+    const problem = agreement(p, holdersOf(p.page, clients, now));
     if (problem) return problem;
   }
   return null;

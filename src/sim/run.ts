@@ -10,11 +10,6 @@ export interface Outcome {
   check: CheckResult;
   /** Everything that makes this seed a bug report: violations, non-linearizable keys. */
   problems: string[];
-  /**
-   * Liveness failures of a run in which a node left for good: known, to be closed by
-   * membership (a departed member still blocks what it held), never safety problems.
-   */
-  knownGaps: string[];
 }
 
 /** Time after the last heal by which the cluster must serve every operation again. */
@@ -23,26 +18,27 @@ export const SETTLE_MS = 1500;
 export function runAndCheck(opts: SimOptions): Outcome {
   const sim = simulate(opts);
   const check = checkLinearizable(sim.history);
-  const liveness = livenessProblems(sim);
-  const gapsKnown = sim.left.length > 0;
-  const problems = [...sim.violations, ...(gapsKnown ? [] : liveness)];
+  const problems = [...sim.violations, ...livenessProblems(sim)];
   for (const k of check.keys) {
     if (!k.ok) problems.push(`not linearizable: ${k.key}: ${k.explanation ?? ''}`);
   }
-  return { sim, check, problems, knownGaps: gapsKnown ? liveness : [] };
+  return { sim, check, problems };
 }
 
 /**
  * Liveness: every operation invoked once the cluster has settled after the last fault ends
- * `ok`, and every operation ends at all (an invoke without completion is a stuck client). A
- * client whose link carried hostile frames is exempt from the first: frames in its name may
- * have used its request numbers, so the CM answers its own later requests as served already.
+ * `ok`, and every operation ends at all (an invoke without completion is a stuck client).
+ * Excused: a failure that names a node that left for good as the holder of the page (the page
+ * is unavailable, and the cluster says why), and the operations of a client whose link carried
+ * hostile frames (frames in its name may have used its request numbers, so the CM answers its
+ * own later requests as served already).
  */
 export function livenessProblems(sim: SimResult): string[] {
   const problems: string[] = [];
   const open = new Map<number, HistoryEvent>();
   const exempt = new Set(sim.hostile.map((id) => Number(id.slice(1))));
-  for (const e of sim.history) {
+  const excused = new Set(sim.excused);
+  for (const [i, e] of sim.history.entries()) {
     if (e.process === 'nemesis') continue;
     if (e.type === 'invoke') {
       open.set(e.process, e);
@@ -50,7 +46,7 @@ export function livenessProblems(sim: SimResult): string[] {
     }
     const inv = open.get(e.process);
     open.delete(e.process);
-    if (inv && e.type !== 'ok' && inv.time >= sim.lastHealMs + SETTLE_MS && !exempt.has(e.process)) {
+    if (inv && e.type !== 'ok' && inv.time >= sim.lastHealMs + SETTLE_MS && !exempt.has(e.process) && !excused.has(i)) {
       problems.push(`liveness: p${e.process} ${e.f} ${e.key} invoked at ${inv.time} ended ${e.type}`);
     }
   }

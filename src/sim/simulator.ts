@@ -70,6 +70,11 @@ export interface SimResult {
   faults: FaultKind[];
   /** Clients whose links carried hostile frames in their name. */
   hostile: NodeId[];
+  /**
+   * Completions (indices into `history`) that failed because the page was with a node that
+   * left for good: the cluster said so, as it should, so liveness does not count them.
+   */
+  excused: number[];
   /** True when the run ended at its time limit with operations still pending. */
   timedOut: boolean;
 }
@@ -101,7 +106,7 @@ export class Simulation {
   private readonly cmIds: NodeId[];
   private readonly result: SimResult = {
     history: [], messages: {}, opsIssued: 0, violations: [], warnings: [], transcript: [], endTimeMs: 0, lastHealMs: 0,
-    left: [], faults: [], hostile: [], timedOut: false,
+    left: [], faults: [], hostile: [], excused: [], timedOut: false,
   };
   private readonly observer: LinkObserver = {
     sent: (m, at) => this.onSent(m, at),
@@ -247,6 +252,7 @@ export class Simulation {
     r.host.submitOp(op, (res) => {
       if (!life.alive) return;
       const type = res.ok ? 'ok' : res.certain ? 'fail' : 'info';
+      if (!res.ok && res.away !== undefined && this.result.left.includes(res.away)) this.result.excused.push(this.result.history.length);
       this.record({ process, type, f: op.kind, key: op.page, value: res.ok ? res.value : value, time: this.world.now });
       this.workload.done(process);
       this.scheduleOp(process);
@@ -409,10 +415,10 @@ export class Simulation {
     }
     const snapshot = cm && 'snapshot' in cm ? (cm as SimManager).snapshot() : null;
     // Metadata agreement is only owed by a CM that has heard from every client and is unfenced.
-    const settled = !this.faultsActive && clients.size === this.clientIds.length && this.actingCms().length === 1 &&
+    const present = this.clientIds.length - this.result.left.filter((id) => !isCmId(id)).length;
+    const settled = !this.faultsActive && clients.size === present && this.actingCms().length === 1 &&
       snapshot !== null && [...clients.values()].every((c) => c.snapshot().epoch === snapshot.epoch);
-    const exact = (this.opts.faults ?? []).length === 0;
-    const problem = checkCluster(snapshot, clients, (page) => this.inFlightPerPage.get(page) ?? 0, settled, exact);
+    const problem = checkCluster(snapshot, clients, (page) => this.inFlightPerPage.get(page) ?? 0, settled, this.world.now);
     if (problem) this.result.violations.push(`t=${this.world.now}: ${problem}`);
   }
 }

@@ -15,11 +15,14 @@ describe('BenchCluster', () => {
       // Every round but the first on each page (whose write the CM grants itself, invalidating nobody).
       expect(counts[k], k).toBeGreaterThanOrEqual(27);
     }
+    // Heartbeats are due every quarter lease (250 ms): one client in 30 rounds of 100 ms sends some.
+    expect(counts.LEASE ?? 0).toBeGreaterThan(0);
+    expect(counts.LEASE_GRANT ?? 0).toBeGreaterThan(0);
     expect(c.delivered.length).toBe([...c.steps.values()].reduce((n, v) => n + v.length, 0));
   });
 
   it('names a delivery door for every message kind', () => {
-    expect(new Set(KINDS).size).toBe(17);
+    expect(new Set(KINDS).size).toBe(19);
   });
 });
 

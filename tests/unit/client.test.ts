@@ -15,9 +15,22 @@ function logs(r: Ready, level: 'info' | 'warn' | 'error'): string[] {
   return r.events.flatMap((e) => (e.type === 'log' && e.level === level ? [e.text] : []));
 }
 
+/**
+ * Plays the CM granting the client's lease (its first heartbeat, sent at `now`), so that its
+ * read copies count; the outbox is drained.
+ */
+function leased(c: ClientNode, now = 0): ClientNode {
+  c.tick(now);
+  const beat = c.ready().messages.find((m) => m.type === 'LEASE');
+  if (beat?.type !== 'LEASE') throw new Error(`${c.id} sent no heartbeat at ${now}`);
+  c.step({ type: 'LEASE_GRANT', from: 'cm1', to: c.id, epoch: 1, n: beat.n, ms: TIMING_DEFAULTS.leaseMs }, now);
+  c.ready();
+  return c;
+}
+
 /** A client that owns `page` with write access and `content`, its outbox drained. */
 function owner(id: string, page: string, content: string): ClientNode {
-  const c = new ClientNode({ id });
+  const c = leased(new ClientNode({ id }));
   c.submit({ kind: 'write', page, value: content }, 0);
   const req = c.snapshot().inFlight?.req ?? 'none';
   c.step({ type: 'PAGE', from: 'cm1', to: id, epoch: 1, page, req, access: 'write', content: null, version: 0 }, 1);
@@ -27,7 +40,7 @@ function owner(id: string, page: string, content: string): ClientNode {
 
 /** A client holding a read copy of `page`, its outbox drained. */
 function reader(id: string, page: string, content: string, version: number, ownerId = 'c1'): ClientNode {
-  const c = new ClientNode({ id });
+  const c = leased(new ClientNode({ id }));
   c.submit({ kind: 'read', page }, 0);
   const req = c.snapshot().inFlight?.req ?? 'none';
   c.step({ type: 'PAGE', from: ownerId, to: id, epoch: 1, page, req, access: 'read', content, version }, 1);
@@ -70,7 +83,7 @@ describe('ClientNode: faults and hits', () => {
   });
 
   it('installs a PAGE with read access, sends READ_CONFIRMATION and completes the read', () => {
-    const c = new ClientNode({ id: 'c3' });
+    const c = leased(new ClientNode({ id: 'c3' }));
     c.submit({ kind: 'read', page: 'P1' }, 0);
     c.ready();
     c.step({ type: 'PAGE', from: 'c1', to: 'c3', epoch: 1, page: 'P1', req: 'c3:1', access: 'read', content: 'hello', version: 3 }, 1);
@@ -84,7 +97,7 @@ describe('ClientNode: faults and hits', () => {
   });
 
   it('installs a never-written page (content null) from the CM', () => {
-    const c = new ClientNode({ id: 'c2' });
+    const c = leased(new ClientNode({ id: 'c2' }));
     c.submit({ kind: 'read', page: 'P9' }, 0);
     c.ready();
     c.step({ type: 'PAGE', from: 'cm1', to: 'c2', epoch: 1, page: 'P9', req: 'c2:1', access: 'read', content: null, version: 0 }, 1);
@@ -252,9 +265,9 @@ describe('ClientNode: stray and failed replies', () => {
     c.submit({ kind: 'read', page: 'P2' }, 0);
     c.ready();
     // Another request's failure is not ours.
-    c.step({ type: 'REQUEST_FAILED', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c1:7', reason: 'nope' }, 1);
+    c.step({ type: 'REQUEST_FAILED', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c1:7', reason: 'nope', away: null }, 1);
     expect(opsDone(c.ready())).toEqual([]);
-    c.step({ type: 'REQUEST_FAILED', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c1:1', reason: 'owner lost' }, 2);
+    c.step({ type: 'REQUEST_FAILED', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c1:1', reason: 'owner lost', away: null }, 2);
     const r = c.ready();
     expect(opsDone(r)).toEqual([
       { type: 'op-done', opId: 1, kind: 'write', page: 'P1', result: { ok: false, error: 'owner lost', certain: true } },
@@ -347,7 +360,7 @@ describe('ClientNode: input checks on submit', () => {
 
 describe('ClientNode: one operation at a time', () => {
   it('queues later operations behind the fault in flight and runs them in order', () => {
-    const c = new ClientNode({ id: 'c1' });
+    const c = leased(new ClientNode({ id: 'c1' }));
     const a = c.submit({ kind: 'read', page: 'P1' }, 0);
     const b = c.submit({ kind: 'read', page: 'P1' }, 0);
     const d = c.submit({ kind: 'write', page: 'P2', value: 'v' }, 0);

@@ -5,6 +5,10 @@
 //
 // What each node persists (ready().persist) is kept as its "disk", so a restart can start from
 // exactly what the previous incarnation stored.
+//
+// Lease heartbeats and grants (LEASE, LEASE_GRANT) travel on a side channel: delivered at once,
+// unless a node is isolated or down, and kept out of the queues and the lists the scenarios
+// assert on. The scenarios here are about failover; membership has tests of its own.
 import { timing, type ReplicationMode, type Timing } from '../../src/protocol/config.ts';
 import { ClientNode, type ClientDurable, type OpRequest } from '../../src/protocol/client.ts';
 import { BACKUP_CM, clientNodeId, PRIMARY_CM, type NodeId, type PageId } from '../../src/protocol/ids.ts';
@@ -300,7 +304,12 @@ export class Net {
     if (!node) return;
     const r = node.ready();
     if (r.persist !== undefined) this.disks.set(id, structuredClone(r.persist()));
+    const side: Message[] = [];
     for (const m of r.messages) {
+      if (m.type === 'LEASE' || m.type === 'LEASE_GRANT') {
+        side.push(m);
+        continue;
+      }
       this.sent.push(show(m));
       if (this.isolated.has(m.from) || this.isolated.has(m.to)) continue;
       const key = linkKey(m.from, m.to);
@@ -314,6 +323,12 @@ export class Net {
     for (const e of r.events) {
       if (e.type === 'op-done') this.done.get(id)?.push(e);
       else this.logs.push({ node: id, level: e.level, text: e.text });
+    }
+    for (const m of side) {
+      const to = this.nodes.get(m.to);
+      if (!to || this.isolated.has(m.from) || this.isolated.has(m.to)) continue;
+      to.step(m, this.now);
+      this.collect(m.to);
     }
   }
 

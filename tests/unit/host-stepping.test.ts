@@ -79,14 +79,15 @@ describe('NodeHost step mode', () => {
     cm.host.setStepSettings(hold);
     void c1.host.submit({ kind: 'write', page: 'P1', value: 'a' });
     await settle();
-    // Held at the CM: the clients' start-up reports, then c1's write request.
+    // Held at the CM: c1's start-up report, its first lease heartbeat, then its write request.
     const held = cm.host.heldFrames();
     const fromC1 = held.filter((f) => f.message.from === 'c1');
-    expect(fromC1.map((f) => f.message.code)).toEqual(['CR', 'WQ']);
-    expect(() => cm.host.deliverHeld(fromC1[1]?.id ?? -1)).toThrow(/links are FIFO/);
+    expect(fromC1.map((f) => f.message.code)).toEqual(['CR', 'LE', 'WQ']);
+    expect(() => cm.host.deliverHeld(fromC1[2]?.id ?? -1)).toThrow(/links are FIFO/);
     cm.host.dropHeld(fromC1[0]?.id ?? -1);
     expect(cm.events.some((e) => e.type === 'trace' && e.message.fate === 'dropped' && e.message.code === 'CR')).toBe(true);
     cm.host.deliverHeld(fromC1[1]?.id ?? -1);
+    cm.host.deliverHeld(fromC1[2]?.id ?? -1);
     cm.host.setStepSettings(NO_STEPPING);
     await settle(20);
     expect(cm.host.heldFrames()).toEqual([]);

@@ -126,7 +126,7 @@ describe('invariants', () => {
   const client = (id: string, pages: { page: string; access: 'nil' | 'read' | 'write'; owner: boolean }[]): NodeState =>
     ({ role: 'client', snapshot: { id, cm: 'cm1', epoch: 1, pages: pages.map((p) => ({ ...p, content: 'x', version: 1 })), inFlight: null, queued: 0 } }) as NodeState;
   const cm = (id: string, role: 'acting' | 'standby', epoch: number, copySet: string[]): NodeState =>
-    ({ role: 'cm', snapshot: { id, role, epoch, replication: 'streaming', members: [], unreported: [],
+    ({ role: 'cm', snapshot: { id, role, epoch, replication: 'streaming', members: [], unreported: [], away: [],
       pages: [{ page: 'P1', owner: 'c1', copySet, version: 1, active: null, queued: [] }] } }) as NodeState;
 
   it('passes a consistent cluster', () => {

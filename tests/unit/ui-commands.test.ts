@@ -66,7 +66,7 @@ const cmState: PrintableState = {
 const clientState: NodeState = {
   role: 'client',
   snapshot: {
-    id: 'c2', cm: 'cm1', epoch: 1, inFlight: null, queued: 0,
+    id: 'c2', cm: 'cm1', epoch: 1, leased: true, inFlight: null, queued: 0,
     pages: [{ page: 'P1', content: 'Content1', version: 1, access: 'read', owner: false }],
   },
 };

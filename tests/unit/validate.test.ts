@@ -19,7 +19,7 @@ const WELL_FORMED: Message[] = [
   { type: 'WRITE_CONFIRMATION', ...head, version: 4 },
   { type: 'INVALIDATE', ...head, from: 'cm1', to: 'c3' },
   { type: 'INVALIDATE_CONFIRMATION', ...head, from: 'c3' },
-  { type: 'REQUEST_FAILED', ...head, from: 'cm1', to: 'c1', reason: 'the only copy was lost' },
+  { type: 'REQUEST_FAILED', ...head, from: 'cm1', to: 'c1', reason: 'the only copy was lost', away: null },
 ];
 
 function parse(raw: unknown, pageSizeBytes = PAGE_SIZE): Parsed {
@@ -117,7 +117,7 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
   it('bounds the items of all lists in one frame together, nested copy sets included', () => {
     const entry = (i: number) => ({ page: `P${i}`, owner: null, copySet: Array(64).fill('c1'), version: 0 });
     const fits = Math.floor(FRAME_ITEMS_MAX / 65);
-    const reply = (n: number) => ({ type: 'PULSE_REPLY', from: 'cm1', to: 'cm2', epoch: 1, acting: true, members: [],
+    const reply = (n: number) => ({ type: 'PULSE_REPLY', from: 'cm1', to: 'cm2', epoch: 1, seq: 1, acting: true, members: [],
       meta: Array.from({ length: n }, (_, i) => entry(i)) });
     expect(parse(reply(fits)).ok).toBe(true);
     expect(LIST_LENGTH_MAX).toBeGreaterThan(fits + 1);
