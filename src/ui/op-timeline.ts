@@ -4,6 +4,8 @@
 import { html, nothing, svg } from 'lit';
 import type { Bar, TimelineLayout } from './session/timeline-layout.ts';
 import { emit, LightElement } from './light-element.ts';
+import { ECHO_MAX } from './format.ts';
+import { ellipsize } from './session/text.ts';
 
 export const TIMELINE_WIDTH = 1000;
 export const TIMELINE_ROW = 22;
@@ -13,8 +15,9 @@ function barTitle(b: Bar): string {
   const o = b.op;
   const took = o.doneAt === null ? 'still open' : `${(o.doneAt - o.invokeAt).toFixed(1)} ms`;
   const how = o.outcome === 'ok' ? (o.local ? 'hit (local copy)' : 'fault (via the CM)') : o.outcome;
-  return `${o.node} ${o.kind === 'read' ? 'readPage' : 'writePage'} ${o.page}${o.value !== null ? ` = ${o.value}` : ''}: ${how}, ${took}` +
-    `${o.req ? `, request ${o.req}` : ''}${o.error ? `, ${o.error}` : ''}`;
+  const more = b.merged > 0 ? ` (and ${b.merged} more ${o.outcome} operation(s) drawn as this bar)` : '';
+  return `${o.node} ${o.kind === 'read' ? 'readPage' : 'writePage'} ${o.page}${o.value !== null ? ` = ${ellipsize(o.value, ECHO_MAX)}` : ''}: ${how}, ${took}` +
+    `${o.req ? `, request ${o.req}` : ''}${o.error ? `, ${o.error}` : ''}${more}`;
 }
 
 export class OpTimeline extends LightElement {
@@ -53,7 +56,7 @@ export class OpTimeline extends LightElement {
     return svg`<g class=${cls} data-op=${b.op.id} @click=${() => emit(this, 'select-op', b.op)}>
       <title>${barTitle(b)}</title>
       <rect x=${b.x} y=${b.y + 3} width=${b.w} height=${TIMELINE_ROW - 6} rx="3"></rect>
-      <text x=${b.w > 60 ? b.x + 4 : b.x + b.w + 3} y=${b.y + 15}>${b.label}</text>
+      ${b.label ? svg`<text x=${b.labelX} y=${b.y + 15}>${b.label}</text>` : nothing}
     </g>`;
   }
 }

@@ -63,16 +63,58 @@ describe('matchArrows', () => {
     expect(arrows[0]).toMatchObject({ fate: 'delivered', sentAt: 100, endAt: 99.5 });
   });
 
-  it('skips a repeat lost on the way, and shows held, lost and dropped frames', () => {
+  it('pairs the k-th send of an identity on a link with its k-th receipt, whatever the clocks say', () => {
+    // The recording: WQ stamped sent at 3463.0 by c1 and received at 3459.2 by cm1.
+    const wq = (fate: TracedMessage['fate'], at: number, arrivedAt?: number) =>
+      msg(fate, at, 'c1', 'cm1', 'WRITE_REQUEST', 'WQ', arrivedAt === undefined ? {} : { arrivedAt });
+    const arrows = matchArrows([wq('sent', 3463.0), wq('received', 3459.2, 3459.2), wq('sent', 3563.0), wq('received', 3560.1, 3560.0)]);
+    expect(arrows.map((a) => [a.sentAt, a.endAt, a.fate])).toEqual([[3463.0, 3459.2, 'delivered'], [3563.0, 3560.1, 'delivered']]);
+    // Never drawn before its send.
+    const { sent, end } = causalTimes(arrows);
+    arrows.forEach((_, i) => expect(end[i] ?? -Infinity).toBeGreaterThan(sent[i] ?? Infinity));
+    const laid = layoutSequence(arrows, [], { ...SEQUENCE_DEFAULTS, filter: NO_FILTER, highlightReq: null, cursor: Infinity });
+    for (const a of laid.arrows) expect(a.y2).toBeGreaterThan(a.y1);
+  });
+
+  it('pairs a receipt recorded before its send, and starts a receipt whose send was trimmed where it arrived', () => {
+    const pulse = (fate: TracedMessage['fate'], at: number, arrivedAt?: number) =>
+      msg(fate, at, 'cm1', 'c1', 'PULSE', 'PU', { page: null, req: null, ...(arrivedAt === undefined ? {} : { arrivedAt }) });
+    const arrows = matchArrows([
+      pulse('received', 10, 10), // its send fell out of the buffer
+      pulse('received', 99, 99), pulse('sent', 100), // recorded in the other order
+      pulse('sent', 200), pulse('received', 201, 201),
+    ]);
+    expect(arrows.map((a) => [a.sentAt, a.endAt, a.fate])).toEqual([[10, 10, 'delivered'], [100, 99, 'delivered'], [200, 201, 'delivered']]);
+  });
+
+  it('loses frames sent into a partition, caught in flight by one, or in flight to a node killed', () => {
     const pulse = (fate: TracedMessage['fate'], at: number, arrivedAt?: number) =>
       msg(fate, at, 'cm2', 'cm1', 'PULSE', 'PU', { page: null, req: null, ...(arrivedAt === undefined ? {} : { arrivedAt }) });
+    const events = [
+      { at: 150, kind: 'partition' as const, node: 'cm1', peer: 'cm2' }, { at: 250, kind: 'heal' as const, node: 'cm2', peer: 'cm1' },
+      { at: 450, kind: 'kill' as const, node: 'cm1' }, { at: 600, kind: 'start' as const, node: 'cm1' },
+    ];
     const arrows = matchArrows([
-      pulse('sent', 0), pulse('sent', 100), pulse('received', 100.3, 100.1),
-      pulse('lost', 200), pulse('sent', 300), pulse('dropped', 900, 300.2), pulse('sent', 400),
+      pulse('sent', 0), pulse('received', 0.4, 0.3),
+      pulse('sent', 140), // caught by the partition at 150
+      pulse('lost', 200),
+      pulse('sent', 300), pulse('dropped', 900, 300.2),
+      pulse('sent', 400), // in flight when cm1 is killed
+      pulse('sent', 500), // cm1 is down
+      pulse('sent', 700), pulse('received', 700.5, 700.5),
+    ], events);
+    expect(arrows.map((a) => [a.sentAt, a.fate, a.lostWhy ?? ''])).toEqual([
+      [0, 'delivered', ''], [140, 'lost', 'caught in flight by a partition'], [200, 'lost', 'link partitioned'],
+      [300, 'dropped', ''], [400, 'lost', 'cm1 was killed'], [500, 'lost', 'cm1 is down'], [700, 'delivered', ''],
     ]);
-    expect(arrows.map((a) => [a.sentAt, a.fate])).toEqual([
-      [0, 'pending'], [100, 'delivered'], [200, 'lost'], [300, 'dropped'], [400, 'pending'],
-    ]);
+    expect(arrows.find((a) => a.sentAt === 700)?.endAt).toBe(700.5);
+  });
+
+  it('counts a frame caught by a partition as delivered when it arrives before the link is cut at the receiver', () => {
+    const rq = (fate: TracedMessage['fate'], at: number) => msg(fate, at, 'c1', 'cm1', 'READ_REQUEST', 'RQ', { arrivedAt: at });
+    const arrows = matchArrows([rq('sent', 10), rq('received', 10.5), rq('lost', 20)],
+      [{ at: 10.2, kind: 'partition', node: 'c1', peer: 'cm1' }]);
+    expect(arrows.map((a) => [a.sentAt, a.fate])).toEqual([[10, 'delivered'], [20, 'lost']]);
   });
 });
 

@@ -64,8 +64,8 @@ export class LiveSession {
   }
 
   /** A fault or action the dashboard itself carried out (kill, start, partition, heal). */
-  note(kind: FailureEvent['kind'], node: string | null, text: string): void {
-    this.failures.push({ at: this.now(), node, kind, text });
+  note(kind: FailureEvent['kind'], node: string | null, text: string, peer?: string): void {
+    this.failures.push({ at: this.now(), node, kind, text, ...(peer === undefined ? {} : { peer }) });
     this.changed();
   }
 

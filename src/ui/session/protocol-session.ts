@@ -29,7 +29,7 @@ export class ProtocolSession {
     this.live = new LiveSession(cluster, now);
     this.source = new LiveSource(this.live, now);
     this.stepper = new Stepper(cluster, () => this.live.held(), () => this.changed());
-    this.links = new LinkFaultsModel(cluster, (kind, a, b) => this.live.note(kind, a, `${kind === 'partition' ? 'partitioned' : 'healed'} ${a} ↔ ${b}`), () => this.changed());
+    this.links = new LinkFaultsModel(cluster, (kind, a, b) => this.live.note(kind, a, `${kind === 'partition' ? 'partitioned' : 'healed'} ${a} ↔ ${b}`, b), () => this.changed());
     this.stopLive = this.live.onChange(() => this.recheck());
     this.timer = setInterval(() => this.recheck(), RECHECK_MS);
   }

@@ -87,7 +87,8 @@ function resultOk(v: unknown): boolean {
 
 function checkFailure(v: unknown, i: number): FailureEvent {
   const f = record(v, `failure event ${i}`);
-  if (!(isNum(f.at) && isStrOrNull(f.node) && isStr(f.kind) && FAILURE_KINDS.has(f.kind) && isStr(f.text))) {
+  if (!(isNum(f.at) && isStrOrNull(f.node) && isStr(f.kind) && FAILURE_KINDS.has(f.kind) && isStr(f.text) &&
+    (f.peer === undefined || isStr(f.peer)))) {
     throw new Error(`failure event ${i} is malformed`);
   }
   return f as unknown as FailureEvent;
@@ -168,7 +169,7 @@ export function loadRun(files: readonly RunFile[]): LoadedRun {
     sources.push(`${f.name} (${kind})`);
   }
   ops.forEach((o, i) => { o.id = i; });
-  const arrows = matchArrows(messages);
+  const arrows = matchArrows(messages, failures);
   const times = [...messages.map((m) => m.at), ...ops.flatMap((o) => [o.invokeAt, o.doneAt ?? o.invokeAt]), ...failures.map((f) => f.at)];
   const start = times.reduce((a, b) => Math.min(a, b), Infinity);
   const end = times.reduce((a, b) => Math.max(a, b), -Infinity);

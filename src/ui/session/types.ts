@@ -13,6 +13,8 @@ export interface FailureEvent {
   node: string | null;
   kind: FailureKind;
   text: string;
+  /** The other end of a partitioned or healed link. */
+  peer?: string;
 }
 
 /** The raw material of a session; everything the views show is computed from it. */

@@ -35,7 +35,7 @@ export class LiveSource {
     if (this.cached?.version === version) return { ...this.cached.source, end };
     const record = this.session.record();
     const ops = recordOps(record.ops);
-    const arrows = matchArrows(record.messages);
+    const arrows = matchArrows(record.messages, record.failures);
     const nodes = laneOrder([...this.session.nodes(), ...ops.map((o) => o.node)]);
     const source: ViewSource = { arrows, ops, failures: record.failures, nodes, start: this.session.startedAt, end };
     this.cached = { version, source };
