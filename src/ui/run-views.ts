@@ -4,6 +4,7 @@
 import { html, nothing } from 'lit';
 import { layoutSequence, NO_FILTER, SEQUENCE_DEFAULTS, type SequenceFilter } from './session/sequence-layout.ts';
 import { layoutTimeline } from './session/timeline-layout.ts';
+import { readableReq } from './session/text.ts';
 import type { OpRecord } from './session/types.ts';
 import { pagesOf, type ViewSource } from './session/views.ts';
 import { LightElement } from './light-element.ts';
@@ -67,6 +68,7 @@ export class RunViews extends LightElement {
     const t0 = Math.max(Number.isFinite(first) ? first - 50 : src.start, cursor - span);
     const timeline = layoutTimeline(ops, failures, {
       t0, t1: Math.max(cursor, t0 + 1), width: TIMELINE_WIDTH, rowHeight: TIMELINE_ROW, labelWidth: TIMELINE_LABEL,
+      keep: new Set([...this.culprits, ...(this.selected ? [this.selected.id] : [])]),
     });
     return html`
       <div class="filters" role="group" aria-label="message filters">
@@ -77,12 +79,12 @@ export class RunViews extends LightElement {
           </select></label>
         <label>request
           <input aria-label="filter by request" placeholder="c1:3" size="8" .value=${this.filter.req ?? ''}
-            @change=${(e: Event) => this.setFilter({ req: (e.target as HTMLInputElement).value.trim() || null })}></label>
+            @input=${(e: Event) => this.setFilter({ req: (e.target as HTMLInputElement).value.trim() || null })}></label>
         <label class="check"><input type="checkbox" .checked=${this.filter.hideHeartbeat}
           @change=${(e: Event) => this.setFilter({ hideHeartbeat: (e.target as HTMLInputElement).checked })}>hide pulses &amp; replication</label>
         ${this.selected ? html`<span class="selection" aria-label="selected operation">
           ${this.selected.node} ${this.selected.kind} ${this.selected.page}:
-          ${this.selected.req ? html`request ${this.selected.req}` : 'a hit, no messages'}
+          ${this.selected.req ? html`request <span title=${this.selected.req}>${readableReq(this.selected.req)}</span>` : 'a hit, no messages'}
           <button class="small" @click=${() => { this.selected = null; }}>clear</button></span>` : nothing}
       </div>
       <ivy-sequence-diagram .layout=${seq} ?follow=${this.live}></ivy-sequence-diagram>

@@ -75,16 +75,18 @@ export function layoutTimeline(ops: readonly OpRecord[], failures: readonly Fail
 }
 
 /**
- * Thousands of operations in a thousand units of width: a bar that starts where the last drawn
- * bar of its row ends, with the same outcome, is counted into it instead of drawn on top.
+ * Thousands of operations in a thousand units of width: one client's operations follow each
+ * other, so a bar that starts under the last drawn bar of its row (it is drawn at least 3 units
+ * wide) with the same outcome is counted into it, which stretches to cover both.
  */
 function mergeBars(bars: readonly Bar[], keep: ReadonlySet<number>): Bar[] {
   const out: Bar[] = [];
   const last = new Map<number, Bar>();
   for (const b of [...bars].sort((p, q) => p.y - q.y || p.x - q.x)) {
     const prev = last.get(b.y);
-    if (prev && !keep.has(b.op.id) && !keep.has(prev.op.id) && prev.op.outcome === b.op.outcome && b.x + b.w <= prev.x + prev.w + 1) {
+    if (prev && !keep.has(b.op.id) && !keep.has(prev.op.id) && prev.op.outcome === b.op.outcome && b.x < prev.x + prev.w) {
       prev.merged += 1;
+      prev.w = Math.max(prev.w, b.x + b.w - prev.x);
       continue;
     }
     const copy = { ...b };

@@ -5,7 +5,7 @@ import { matchArrows } from './arrows.ts';
 import type { LiveSession } from './live-session.ts';
 import { recordOps } from './ops.ts';
 import { laneOrder } from './sequence-layout.ts';
-import type { FailureEvent, OpRecord } from './types.ts';
+import type { FailureEvent, OpRecord, Prehistory } from './types.ts';
 
 export interface ViewSource {
   arrows: readonly Arrow[];
@@ -14,6 +14,8 @@ export interface ViewSource {
   nodes: readonly string[];
   start: number;
   end: number;
+  /** What the history did not see: values from before it, and whether it lost its beginning. */
+  prehistory: Prehistory;
 }
 
 /** Pages seen in messages or operations, for the filter's list. */
@@ -37,7 +39,8 @@ export class LiveSource {
     const ops = recordOps(record.ops);
     const arrows = matchArrows(record.messages, record.failures);
     const nodes = laneOrder([...this.session.nodes(), ...ops.map((o) => o.node)]);
-    const source: ViewSource = { arrows, ops, failures: record.failures, nodes, start: this.session.startedAt, end };
+    const { inherited, partial } = record;
+    const source: ViewSource = { arrows, ops, failures: record.failures, nodes, start: this.session.startedAt, end, prehistory: { inherited, partial } };
     this.cached = { version, source };
     return source;
   }
