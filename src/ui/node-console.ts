@@ -38,7 +38,7 @@ export class NodeConsole extends LightElement {
 
   protected override render() {
     return html`
-      ${this.lines.length > 0 ? html`<ol class="log" role="log" aria-label=${`${this.label} output`}>
+      ${this.lines.length > 0 ? html`<ol class="console-log" role="log" aria-label=${`${this.label} output`}>
         ${this.lines.map((l) => html`<li class=${`line ${l.kind}`}>${l.kind === 'input' ? '> ' : ''}${l.text}</li>`)}
       </ol>` : nothing}
       <form class="command" @submit=${this.onSubmit}>
@@ -48,7 +48,7 @@ export class NodeConsole extends LightElement {
   }
 
   protected override updated(): void {
-    const log = this.querySelector('.log');
+    const log = this.querySelector('.console-log');
     if (log) log.scrollTop = log.scrollHeight;
   }
 

@@ -8,6 +8,8 @@ import { ECHO_MAX } from './format.ts';
 import { ellipsize } from './session/text.ts';
 
 export const TIMELINE_WIDTH = 1000;
+/** On a phone the timeline is drawn this wide, at its own scale, and scrolls sideways. */
+export const TIMELINE_WIDTH_NARROW = 640;
 export const TIMELINE_ROW = 22;
 export const TIMELINE_LABEL = 48;
 
@@ -40,9 +42,9 @@ export class OpTimeline extends LightElement {
     const h = l.height + 4;
     return html`
       <div class="timeline-scroll">
-        <svg class="timeline" role="img" aria-label="operation timeline" viewBox=${`0 0 ${TIMELINE_WIDTH} ${h}`}
-          preserveAspectRatio="xMinYMin meet">
-          ${l.rows.map((r) => svg`<g class="row"><line x1="0" x2=${TIMELINE_WIDTH} y1=${r.y + r.height} y2=${r.y + r.height}></line>
+        <svg class="timeline" role="img" aria-label="operation timeline" viewBox=${`0 0 ${l.width} ${h}`}
+          preserveAspectRatio="xMinYMin meet" style=${`min-width:${Math.min(l.width, TIMELINE_WIDTH_NARROW)}px`}>
+          ${l.rows.map((r) => svg`<g class="row"><line x1="0" x2=${l.width} y1=${r.y + r.height} y2=${r.y + r.height}></line>
             <text x="4" y=${r.y + 15}>${r.node}</text></g>`)}
           ${l.marks.map((m) => svg`<g class="mark ${m.event.kind}"><title>${m.event.text}</title>
             <line x1=${m.x} x2=${m.x} y1="0" y2=${h}></line></g>`)}

@@ -8,7 +8,7 @@ import { readableReq } from './session/text.ts';
 import type { OpRecord } from './session/types.ts';
 import { pagesOf, type ViewSource } from './session/views.ts';
 import { LightElement } from './light-element.ts';
-import { TIMELINE_LABEL, TIMELINE_ROW, TIMELINE_WIDTH } from './op-timeline.ts';
+import { TIMELINE_LABEL, TIMELINE_ROW, TIMELINE_WIDTH, TIMELINE_WIDTH_NARROW } from './op-timeline.ts';
 import './failure-timeline.ts';
 import './op-timeline.ts';
 import './sequence-diagram.ts';
@@ -57,7 +57,8 @@ export class RunViews extends LightElement {
     const cursor = Math.min(this.cursor, src.end);
     const highlightReq = this.selected?.req ?? null;
     // Narrow screens get narrower lanes; the diagram scrolls sideways beyond that.
-    const laneGap = typeof innerWidth === 'number' && innerWidth < 640 ? NARROW_LANE_GAP : SEQUENCE_DEFAULTS.laneGap;
+    const narrow = typeof innerWidth === 'number' && innerWidth < 640;
+    const laneGap = narrow ? NARROW_LANE_GAP : SEQUENCE_DEFAULTS.laneGap;
     const seq = layoutSequence(src.arrows, src.nodes, { ...SEQUENCE_DEFAULTS, laneGap, filter: this.filter, highlightReq, cursor });
     const ops = src.ops.filter((o) => o.invokeAt <= cursor).map((o) => (o.doneAt !== null && o.doneAt > cursor
       ? { ...o, doneAt: null, outcome: 'open' as const } : o));
@@ -67,7 +68,7 @@ export class RunViews extends LightElement {
     const span = WINDOWS.find((w) => w.id === this.window)?.ms ?? Infinity;
     const t0 = Math.max(Number.isFinite(first) ? first - 50 : src.start, cursor - span);
     const timeline = layoutTimeline(ops, failures, {
-      t0, t1: Math.max(cursor, t0 + 1), width: TIMELINE_WIDTH, rowHeight: TIMELINE_ROW, labelWidth: TIMELINE_LABEL,
+      t0, t1: Math.max(cursor, t0 + 1), width: narrow ? TIMELINE_WIDTH_NARROW : TIMELINE_WIDTH, rowHeight: TIMELINE_ROW, labelWidth: TIMELINE_LABEL,
       keep: new Set([...this.culprits, ...(this.selected ? [this.selected.id] : [])]),
     });
     return html`

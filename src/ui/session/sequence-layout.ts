@@ -19,7 +19,7 @@ export interface LaidArrow {
   arrow: Arrow;
   x1: number; y1: number; x2: number; y2: number;
   label: string;
-  /** Where the label starts (left-aligned above the arrow's start). */
+  /** Where the label starts (left-aligned, above the arrow's start). */
   labelX: number;
   /** The full name, for a tooltip and screen readers. */
   title: string;
@@ -165,7 +165,9 @@ export function layoutSequence(all: readonly Arrow[], nodes: readonly string[], 
     const short = arrowLabel({ ...a, type: null });
     const label = full.length <= room ? full : ellipsize(short, room);
     const title = `${a.from} → ${a.to}: ${a.type} (${a.code})${a.page ? ` ${a.page}` : ''}${a.req ? ` ${a.req}` : ''} epoch ${a.epoch}, ${fateText(a)}`;
-    return { arrow: a, x1, y1, x2, y2, label, labelX: Math.min(x1, to) + 6, title, highlighted: o.highlightReq !== null && a.req === o.highlightReq };
+    // Near the sender: after it going right, before it going left, but never past the left lane.
+    const labelX = to >= x1 ? x1 + 6 : Math.max(to + 6, x1 - 6 - label.length * LABEL_CHAR_PX);
+    return { arrow: a, x1, y1, x2, y2, label, labelX, title, highlighted: o.highlightReq !== null && a.req === o.highlightReq };
   });
   return {
     lanes, arrows,

@@ -37,6 +37,7 @@ export interface TimelineLayout {
   rows: { node: string; y: number; height: number }[];
   bars: Bar[];
   marks: { event: FailureEvent; x: number }[];
+  width: number;
   height: number;
 }
 
@@ -71,7 +72,7 @@ export function layoutTimeline(ops: readonly OpRecord[], failures: readonly Fail
     return { op, x: x1, w: Math.max(3, x2 - x1), y: (rowY.get(op.node) ?? 0) + slot * o.rowHeight, label: opLabel(op), labelX: x1, merged: 0 };
   });
   const marks = failures.filter((f) => f.at >= o.t0 && f.at <= o.t1).map((event) => ({ event, x: x(event.at) }));
-  return { rows, bars: placeLabels(mergeBars(bars, o.keep ?? new Set()), o.width), marks, height: Math.max(yNext, o.rowHeight) };
+  return { rows, bars: placeLabels(mergeBars(bars, o.keep ?? new Set()), o.width), marks, width: o.width, height: Math.max(yNext, o.rowHeight) };
 }
 
 /**
