@@ -57,6 +57,9 @@ export class SequenceDiagram extends LightElement {
     if (!l) return nothing;
     const anyHighlight = l.arrows.some((a) => a.highlighted);
     const drawn = onScreen(l.arrows, this.band.top - OVERSCAN_PX, this.band.bottom + OVERSCAN_PX);
+    // A dashed line as tall as a long run costs a paint of every dash on every scroll.
+    const laneTop = Math.max(0, this.band.top - OVERSCAN_PX);
+    const laneBottom = Math.min(l.height, this.band.bottom + OVERSCAN_PX);
     return html`
       <div class="seq-scroll" @scroll=${this.onScroll}>
         ${l.arrows.length === 0 ? html`<p class="muted empty">no messages in view</p>` : nothing}
@@ -67,7 +70,7 @@ export class SequenceDiagram extends LightElement {
           <defs><marker id="seq-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse"
             orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="context-stroke"></path></marker></defs>
           ${l.lanes.map((lane) => svg`<g class="lane">
-            <line x1=${lane.x} y1="0" x2=${lane.x} y2=${l.height}></line></g>`)}
+            <line x1=${lane.x} y1=${laneTop} x2=${lane.x} y2=${laneBottom}></line></g>`)}
           ${drawn.map((a) => arrowSvg(a, anyHighlight && !a.highlighted))}
         </svg>
       </div>

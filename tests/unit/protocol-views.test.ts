@@ -46,6 +46,8 @@ describe('Ring', () => {
     r.push(3, 4, 5);
     expect(r.toArray()).toEqual([3, 4, 5]);
     expect(r.dropped).toBe(2);
+    for (let i = 6; i <= 100; i++) r.push(i);
+    expect([r.toArray(), r.size, r.dropped]).toEqual([[98, 99, 100], 3, 97]);
     expect(() => new Ring(0)).toThrow(RangeError);
   });
 });

@@ -10,7 +10,7 @@ import { FailureLog } from './failures.ts';
 import { Ring } from './ring.ts';
 import type { FailureEvent, Inherited, SessionRecord } from './types.ts';
 
-export const MESSAGES_MAX = 5000;
+export const MESSAGES_MAX = 20_000;
 export const OP_TRACES_MAX = 6000;
 export const FAILURES_MAX = 500;
 const UPDATE_MS = 100;

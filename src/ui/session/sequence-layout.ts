@@ -90,41 +90,74 @@ function fateText(a: Arrow): string {
 /**
  * Times adjusted so that causality holds in the picture: a receipt comes after its send, and
  * each node's own events keep their order. Worker clocks disagree by a few milliseconds while a
- * hop takes less, so raw times can put a receipt above its send.
+ * hop takes less, so raw times can put a receipt above its send. One pass over each node's
+ * events in order, a receipt waiting for its send (longest path in the happened-before graph).
  */
 export function causalTimes(arrows: readonly Arrow[]): { sent: number[]; end: (number | null)[] } {
-  const sent = arrows.map((a) => a.sentAt);
-  const end = arrows.map((a) => a.endAt);
-  type Ev = { raw: number; get: () => number; set: (t: number) => void };
-  const perNode = new Map<string, Ev[]>();
-  const add = (node: string, e: Ev): void => {
+  const EPS = 1e-3;
+  // Event 2i is arrow i's send, 2i+1 its receipt.
+  const raw = (e: number): number => {
+    const a = arrows[e >> 1];
+    return (e & 1 ? a?.endAt : a?.sentAt) ?? 0;
+  };
+  const perNode = new Map<string, number[]>();
+  const add = (node: string, e: number): void => {
     const list = perNode.get(node);
     if (list) list.push(e);
     else perNode.set(node, [e]);
   };
   arrows.forEach((a, i) => {
-    add(a.from, { raw: a.sentAt, get: () => sent[i] ?? 0, set: (t) => { sent[i] = t; } });
-    if (a.endAt !== null) add(a.to, { raw: a.endAt, get: () => end[i] ?? 0, set: (t) => { end[i] = t; } });
+    add(a.from, 2 * i);
+    if (a.endAt !== null) add(a.to, 2 * i + 1);
   });
-  for (const evs of perNode.values()) evs.sort((x, y) => x.raw - y.raw);
-  const EPS = 1e-3;
-  for (let pass = 0; pass < 20; pass++) {
-    let changed = false;
-    arrows.forEach((_, i) => {
-      const e = end[i];
-      const s = sent[i] ?? 0;
-      if (e !== null && e !== undefined && e < s + EPS) { end[i] = s + EPS; changed = true; }
-    });
-    for (const evs of perNode.values()) {
-      for (let k = 1; k < evs.length; k++) {
-        const prev = evs[k - 1];
-        const cur = evs[k];
-        if (prev && cur && cur.get() < prev.get() + EPS / 10) { cur.set(prev.get() + EPS / 10); changed = true; }
-      }
+  const lists = [...perNode.values()];
+  for (const l of lists) l.sort((x, y) => raw(x) - raw(y) || x - y);
+  const listOf = new Int32Array(arrows.length * 2).fill(-1);
+  lists.forEach((l, k) => { for (const e of l) listOf[e] = k; });
+  const at = new Float64Array(arrows.length * 2).fill(Number.NaN);
+  const next = new Array<number>(lists.length).fill(0);
+  let left = lists.reduce((n, l) => n + l.length, 0);
+  /** Places the head event of list k; false when it is a receipt whose send is not placed yet. */
+  const place = (k: number, force: boolean): boolean => {
+    const list = lists[k] ?? [];
+    const j = next[k] ?? 0;
+    const e = list[j];
+    if (e === undefined) return false;
+    let t = raw(e);
+    if (j > 0) t = Math.max(t, (at[list[j - 1] ?? 0] ?? 0) + EPS / 10);
+    if (e & 1) {
+      const s = at[e - 1] ?? Number.NaN;
+      if (Number.isNaN(s) && !force) return false;
+      if (!Number.isNaN(s)) t = Math.max(t, s + EPS);
     }
-    if (!changed) break;
+    at[e] = t;
+    next[k] = j + 1;
+    left -= 1;
+    // A placed send may unblock its receipt's node.
+    if (!(e & 1) && (listOf[e + 1] ?? -1) >= 0) todo.push(listOf[e + 1] ?? 0);
+    return true;
+  };
+  const todo: number[] = lists.map((_, k) => k);
+  while (left > 0) {
+    while (todo.length > 0) {
+      const k = todo.pop() ?? 0;
+      while (place(k, false)) { /* runs the list until a receipt waits */ }
+    }
+    if (left === 0) break;
+    // Only a mispaired receipt can wait on itself: take the earliest waiting one as it is.
+    let first = -1;
+    lists.forEach((l, k) => {
+      const e = l[next[k] ?? 0];
+      const best = first < 0 ? undefined : lists[first]?.[next[first] ?? 0];
+      if (e !== undefined && (best === undefined || raw(e) < raw(best))) first = k;
+    });
+    place(first, true);
+    todo.push(first);
   }
-  return { sent, end };
+  return {
+    sent: arrows.map((_, i) => at[2 * i] ?? 0),
+    end: arrows.map((a, i) => (a.endAt === null ? null : at[2 * i + 1] ?? 0)),
+  };
 }
 
 /** One row per send and per receipt, in adjusted time order: no two labels share a row. */

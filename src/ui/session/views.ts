@@ -26,22 +26,30 @@ export function pagesOf(src: Pick<ViewSource, 'arrows' | 'ops'>): string[] {
   return [...pages].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
 }
 
+/** A recomputation may take at most this share of the main thread while messages pour in. */
+const BUSY_SHARE_MAX = 0.2;
+
 export class LiveSource {
-  private cached: { version: number; source: ViewSource } | null = null;
+  private cached: { version: number; epoch: number; source: ViewSource; at: number; tookMs: number } | null = null;
 
   constructor(private readonly session: LiveSession, private readonly now: () => number) {}
 
   get(): ViewSource {
     const version = this.session.version;
     const end = this.now();
-    if (this.cached?.version === version) return { ...this.cached.source, end };
+    const c = this.cached;
+    // With tens of thousands of messages kept, pairing them all takes tens of milliseconds: under
+    // a stream of messages the views lag a little rather than take the page from its nodes.
+    const fresh = c !== null && c.epoch === this.session.epoch;
+    if (c && fresh && (c.version === version || performance.now() - c.at < c.tookMs / BUSY_SHARE_MAX)) return { ...c.source, end };
+    const started = performance.now();
     const record = this.session.record();
     const ops = recordOps(record.ops);
     const arrows = matchArrows(record.messages, record.failures);
     const nodes = laneOrder([...this.session.nodes(), ...ops.map((o) => o.node)]);
     const { inherited, partial } = record;
     const source: ViewSource = { arrows, ops, failures: record.failures, nodes, start: this.session.startedAt, end, prehistory: { inherited, partial } };
-    this.cached = { version, source };
+    this.cached = { version, epoch: this.session.epoch, source, at: performance.now(), tookMs: performance.now() - started };
     return source;
   }
 }
