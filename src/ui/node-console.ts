@@ -2,16 +2,13 @@
 // The log takes no room until it has something to say.
 import { html, nothing } from 'lit';
 import { emit, LightElement } from './light-element.ts';
-import { ellipsize } from './session/text.ts';
+import { CONSOLE_LINE_MAX, ellipsize } from './session/text.ts';
 
 /** `warn` is information a person should notice (a retry, a lost link), not a failure. */
 export interface ConsoleLine {
   kind: 'input' | 'ok' | 'error' | 'warn' | 'log';
   text: string;
 }
-
-/** A line is at most this long: a pasted megabyte is echoed as its start and an ellipsis. */
-export const CONSOLE_LINE_MAX = 400;
 
 export function consoleLine(kind: ConsoleLine['kind'], text: string): ConsoleLine {
   return { kind, text: ellipsize(text, CONSOLE_LINE_MAX) };

@@ -1,7 +1,11 @@
 // Every view at a desktop and a phone width, as a reader first sees it: screenshots to look at
 // (IVY_SCREENSHOTS=dir keeps them, as docs/screenshots was made), and the checks a person would
 // make by eye: nothing wider than the screen, no view empty, the navigation says where you are.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { command, startClient, startCm } from './dashboard.ts';
 import { openNode } from './tab-cluster.ts';
@@ -89,3 +93,38 @@ for (const size of SIZES) {
     await cm.page.close();
   });
 }
+
+test('a ten-client simulator run in Replay: every lane fits, no two labels of a timeline row overlap', async ({ page }) => {
+  test.setTimeout(90_000);
+  const dir = mkdtempSync(join(tmpdir(), 'ivy-sim-'));
+  execFileSync('npx', ['tsx', 'src/sim/cli.ts', '--seed', '3', '--clients', '10', '--ops', '2000',
+    '--history', join(dir, 'run.jsonl'), '--transcript'], { stdio: ['ignore', openSync(join(dir, 'run.txt'), 'w'), 'ignore'] });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/?mode=replay');
+  const replay = page.getByRole('region', { name: 'replay' });
+  await replay.getByLabel('recording files').setInputFiles([join(dir, 'run.jsonl'), join(dir, 'run.txt')]);
+  await expect(replay.getByLabel('loaded run')).toContainText('2000 operation(s)');
+  const lanes = replay.locator('.seq-lanes span');
+  await expect(lanes).toHaveText(['cm1', 'cm2', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9', 'c10']);
+  const fits = await replay.locator('ivy-sequence-diagram').evaluate((el) => {
+    const svgBox = el.querySelector('svg.seq')?.getBoundingClientRect();
+    return [...el.querySelectorAll('.seq-lanes span')].every((s) => (svgBox ? s.getBoundingClientRect().right <= svgBox.right : false));
+  });
+  expect(fits).toBe(true);
+  const overlaps = await replay.locator('svg.timeline').evaluate((svgEl) => {
+    const rows = new Map<number, DOMRect[]>();
+    for (const t of svgEl.querySelectorAll<SVGTextElement>('g.op text')) {
+      const r = t.getBoundingClientRect();
+      const key = Math.round(r.top);
+      rows.set(key, [...(rows.get(key) ?? []), r]);
+    }
+    let n = 0;
+    for (const rs of rows.values()) {
+      rs.sort((a, b) => a.left - b.left);
+      for (let i = 1; i < rs.length; i++) if ((rs[i]?.left ?? 0) < (rs[i - 1]?.right ?? 0) - 0.5) n += 1;
+    }
+    return n;
+  });
+  expect(overlaps).toBe(0);
+  await shoot(page, 'replay-simulator', 'desktop');
+});

@@ -1,6 +1,9 @@
 // Text the views draw from what users and nodes hand them: cut to a length with an ellipsis
 // (a 1 MB page content must not become a 6-million-pixel label), and request ids shown readably.
 
+/** A console line is at most this long: a pasted megabyte is echoed as its start and an ellipsis. */
+export const CONSOLE_LINE_MAX = 400;
+
 /** The text on one line, at most `max` characters, the cut marked with an ellipsis. */
 export function ellipsize(text: string, max: number): string {
   const flat = text.length > max * 4 ? text.slice(0, max * 4) : text;
