@@ -47,6 +47,10 @@ test('after a reload and restarts, a read of a value written before the reload i
   await command(c3, 'readPage P1', 'P1: before-reload (via the CM)');
   await expect(verdict(page)).toHaveText('linearizable: 1 operation(s), 1 completed, on 1 page(s)');
   await expect(page.getByLabel('history begins mid-run')).toContainText("P1 from c1's persisted state");
+  // Failure events strictly newest first, whichever source reported them.
+  const times = (await page.getByLabel('failure events').locator('time').allTextContents()).map((t) => Number.parseFloat(t));
+  expect(times.length).toBeGreaterThan(4);
+  expect(times).toEqual([...times].sort((a, b) => b - a));
   // Request ids of restarted clients are shown readably, the full id in the tooltip.
   await expect(protocol(page).locator('svg.seq g.msg[data-code="RQ"] text').last()).toHaveText(/^RQ READ_REQUEST P1 c3:…\d{4}$/);
 
@@ -107,10 +111,14 @@ test('a client in a partition says it is retrying and why; the request filter is
   await expect(protocol(page).locator('svg.seq g.msg')).toHaveCount(0);
 });
 
-test('during a failover that succeeds, the client shows no error; card form and command agree on content', async ({ page }) => {
+test('during a failover that succeeds, the client shows no error; hints show what each console takes; form and command agree', async ({ page }) => {
   await page.goto('/');
-  await startCm(page);
+  const cm = await startCm(page);
   await startCm(page, 'backup CM cm2');
+  // Each console suggests only what it accepts.
+  await expect(page.getByRole('group', { name: 'cluster console' }).getByRole('textbox', { name: 'command' }))
+    .toHaveAttribute('placeholder', /^1 · 2 · restartCM/);
+  await expect(cm.getByRole('textbox', { name: 'command' })).toHaveAttribute('placeholder', 'print');
   const [c1, c2] = [await startClient(page, 'c1'), await startClient(page, 'c2')];
   await command(c1, 'writePage P1 a', 'P1 written: a (via the CM)');
   await page.getByRole('region', { name: 'primary CM cm1' }).getByRole('button', { name: 'Kill' }).click();

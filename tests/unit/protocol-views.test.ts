@@ -87,8 +87,12 @@ describe('matchArrows', () => {
       pulse('received', 10, 10), // its send fell out of the buffer
       pulse('received', 99, 99), pulse('sent', 100), // recorded in the other order
       pulse('sent', 200), pulse('received', 201, 201),
+      // The receiver's events reach the page well ahead of the sender's.
+      pulse('received', 300.5, 300.5), pulse('received', 400.5, 400.5), pulse('sent', 300), pulse('sent', 400),
     ]);
-    expect(arrows.map((a) => [a.sentAt, a.endAt, a.fate])).toEqual([[10, 10, 'delivered'], [100, 99, 'delivered'], [200, 201, 'delivered']]);
+    expect(arrows.map((a) => [a.sentAt, a.endAt, a.fate])).toEqual([
+      [10, 10, 'delivered'], [100, 99, 'delivered'], [200, 201, 'delivered'], [300, 300.5, 'delivered'], [400, 400.5, 'delivered'],
+    ]);
   });
 
   it('loses frames sent into a partition, caught in flight by one, or in flight to a node killed', () => {
@@ -112,6 +116,14 @@ describe('matchArrows', () => {
       [300, 'dropped', ''], [400, 'lost', 'cm1 was killed'], [500, 'lost', 'cm1 is down'], [700, 'delivered', ''],
     ]);
     expect(arrows.find((a) => a.sentAt === 700)?.endAt).toBe(700.5);
+  });
+
+  it('counts a frame that reached a node before the session heard from it as delivered then, and keeps later pairs aligned', () => {
+    const pr = (fate: TracedMessage['fate'], at: number) => msg(fate, at, 'cm1', 'cm2', 'PULSE_REPLY', 'PR', { page: null, req: null, arrivedAt: at });
+    // cm2's first receipt came before its events reached the page (its start at 5).
+    const arrows = matchArrows([pr('sent', 1), pr('sent', 100), pr('received', 100.4), pr('sent', 200), pr('received', 200.3)],
+      [{ at: 5, kind: 'start', node: 'cm2' }]);
+    expect(arrows.map((a) => [a.sentAt, a.endAt, a.fate])).toEqual([[1, 5, 'delivered'], [100, 100.4, 'delivered'], [200, 200.3, 'delivered']]);
   });
 
   it('counts a frame caught by a partition as delivered when it arrives before the link is cut at the receiver', () => {

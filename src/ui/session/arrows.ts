@@ -8,7 +8,8 @@
 // is known from the session's own events: a frame sent into a partition is traced `lost`; frames
 // in flight to a node that is killed are lost at the kill; frames caught in flight by a
 // partition are lost unless they arrive before it heals; frames of a sender's earlier life are
-// lost once it starts again.
+// lost once it starts again; frames that reached a node before the session heard from it (its
+// `start`) were delivered unseen.
 import type { TracedMessage } from '../../workers/trace.ts';
 import type { FailureEvent } from './types.ts';
 
@@ -32,10 +33,12 @@ export interface Arrow {
 }
 
 /**
- * A receipt recorded before its send (the two come from different workers' event streams) waits
- * this long, in the send's clock, for the send; past it, the send was trimmed from the buffer.
+ * A receipt recorded before its send (the two come from different workers' event streams, and
+ * one may lag the other by far more than a hop takes) waits for its send. A send stamped this
+ * much later than the receipt's arrival cannot be its send (the clocks of a page's workers
+ * disagree by a few milliseconds): that receipt's send was trimmed from the buffer.
  */
-export const EARLY_RECEIPT_MS = 50;
+export const EARLY_RECEIPT_MS = 25;
 
 /** The events of a session that change what a link delivers. */
 type LinkEvent = Pick<FailureEvent, 'at' | 'kind' | 'node' | 'peer'>;
@@ -67,6 +70,8 @@ class Pairing {
   /** Receipts seen before their sends, per identity. */
   private readonly early = new Map<string, Early[]>();
   private readonly down = new Set<string>();
+  /** When each node was last killed: sends from before it belong to its earlier life. */
+  private readonly killedAt = new Map<string, number>();
 
   send(m: TracedMessage): void {
     if (m.fate === 'lost') {
@@ -98,7 +103,8 @@ class Pairing {
       this.delivered(oldest.arrow, m);
       return;
     }
-    this.expireEarly(key, m.arrivedAt ?? m.at);
+    // Only a send can tell that an earlier receipt lost its send: the receiver's stream may be
+    // far ahead of the sender's.
     this.list(this.early, key).push({ m, out: this.out.length });
     this.out.push(null);
   }
@@ -109,12 +115,17 @@ class Pairing {
     switch (e.kind) {
       case 'kill':
         this.down.add(node);
+        this.killedAt.set(node, e.at);
         this.loseWhere((a) => a.to === node, e.at, `${node} was killed`);
         break;
-      case 'start':
+      case 'start': {
+        // `start` is when the session began hearing the node: what reached it before went unseen.
         this.down.delete(node);
-        this.loseWhere((a) => a.from === node, e.at, `${node} restarted`);
+        const killed = this.killedAt.get(node) ?? -Infinity;
+        this.loseWhere((a) => a.from === node && a.sentAt <= killed, e.at, `${node} restarted`);
+        this.settleWhere((a) => a.to === node, e.at);
         break;
+      }
       case 'partition':
         for (const list of this.sends.values()) {
           for (const s of list) if (onLink(s.arrow, node, e.peer)) s.doomedAt ??= e.at;
@@ -161,6 +172,18 @@ class Pairing {
         const s = list[i];
         if (!s || !match(s.arrow)) continue;
         Object.assign(s.arrow, { fate: 'lost', endAt: Math.max(at, s.arrow.sentAt), lostWhy: why });
+        list.splice(i, 1);
+      }
+    }
+  }
+
+  /** Frames that reached a node before the session heard from it: delivered, by then at the latest. */
+  private settleWhere(match: (a: Arrow) => boolean, at: number): void {
+    for (const list of this.sends.values()) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        const s = list[i];
+        if (!s || !match(s.arrow)) continue;
+        Object.assign(s.arrow, { fate: 'delivered', endAt: Math.max(at, s.arrow.sentAt) });
         list.splice(i, 1);
       }
     }

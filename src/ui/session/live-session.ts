@@ -131,10 +131,6 @@ export class LiveSession {
       if (this.followed.has(handle.id)) continue;
       const f: Followed = { handle, stop: null, pushedState: false };
       this.followed.set(handle.id, f);
-      const brought = broughtBack(handle, this.now());
-      this.inherited.push(...brought);
-      this.note('start', handle.id, brought.length > 0
-        ? `${handle.id} started from its persisted state (${brought.map((v) => v.page).join(', ')})` : `${handle.id} started`);
       void this.follow(f);
     }
   }
@@ -144,6 +140,11 @@ export class LiveSession {
       const stop = await f.handle.subscribe((e) => this.onEvent(f, e));
       if (this.followed.get(f.handle.id) !== f) return stop();
       f.stop = stop;
+      // Noted once the node's events reach the page: the message view counts frames to it from here.
+      const brought = broughtBack(f.handle, this.now());
+      this.inherited.push(...brought);
+      this.note('start', f.handle.id, brought.length > 0
+        ? `${f.handle.id} started from its persisted state (${brought.map((v) => v.page).join(', ')})` : `${f.handle.id} started`);
       const state = await f.handle.snapshot();
       if (this.followed.get(f.handle.id) === f && !f.pushedState) this.onEvent(f, { type: 'state', state });
     } catch {
