@@ -112,8 +112,9 @@ function placeLabels(bars: Bar[], width: number): Bar[] {
       const next = row[i + 1]?.x ?? width;
       const text = b.merged > 0 ? `${b.merged + 1} ops` : b.label;
       const inside = Math.floor((b.w - 8) / TIMELINE_CHAR);
-      const [labelX, room] = inside >= Math.min(text.length, 6) ? [b.x + 4, inside]
-        : [b.x + b.w + 3, Math.floor((next - (b.x + b.w) - 8) / TIMELINE_CHAR)];
+      const after = Math.floor((next - (b.x + b.w) - 8) / TIMELINE_CHAR);
+      // Inside when it fits whole, else wherever more of it fits.
+      const [labelX, room] = inside >= text.length || inside >= after ? [b.x + 4, inside] : [b.x + b.w + 3, after];
       const fits = labelX >= freeFrom && room >= 4;
       b.label = fits ? ellipsize(text, room) : '';
       b.labelX = labelX;
