@@ -3,7 +3,7 @@
 // make by eye: nothing wider than the screen, no view empty, the navigation says where you are.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, openSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -54,6 +54,7 @@ for (const size of SIZES) {
 
     const [download] = await Promise.all([page.waitForEvent('download'), protocol.getByRole('button', { name: 'Export recording' }).click()]);
     const recording = await readFile(await download.path(), 'utf8');
+    await writeFile(`${DIR}/session-${size.name}.json`, recording);
     await nav(page, 'Replay');
     const replay = page.getByRole('region', { name: 'replay' });
     await replay.getByLabel('recording files').setInputFiles({ name: 'session.json', mimeType: 'application/json', buffer: Buffer.from(recording) });

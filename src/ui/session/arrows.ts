@@ -36,9 +36,9 @@ export interface Arrow {
  * A receipt recorded before its send (the two come from different workers' event streams, and
  * one may lag the other by far more than a hop takes) waits for its send. A send stamped this
  * much later than the receipt's arrival cannot be its send (the clocks of a page's workers
- * disagree by a few milliseconds): that receipt's send was trimmed from the buffer.
+ * disagree by milliseconds, by tens seen under load): that receipt's send was trimmed from the buffer.
  */
-export const EARLY_RECEIPT_MS = 25;
+export const EARLY_RECEIPT_MS = 50;
 
 /** The events of a session that change what a link delivers. */
 type LinkEvent = Pick<FailureEvent, 'at' | 'kind' | 'node' | 'peer'>;
