@@ -4,19 +4,28 @@ import { ivyPeerServer } from './src/server/peer-plugin.ts';
 
 const page = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
-export default defineConfig({
+/**
+ * `--mode e2e` (what playwright.config.ts builds and previews) adds the test pages and builds
+ * into dist-e2e/, so that `npm run build`'s dist/ holds only what users get.
+ */
+const E2E_MODE = 'e2e';
+
+export default defineConfig(({ mode, isSsrBuild }) => ({
   plugins: [ivyPeerServer()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',
     sourcemap: true,
+    outDir: mode === E2E_MODE ? 'dist-e2e' : 'dist',
+    // The server bundle (`npm run build:server`, into dist-server/) serves public/ from dist/.
+    copyPublicDir: !isSsrBuild,
     rolldownOptions: {
       input: {
         main: page('./index.html'),
-        // The page the PeerJS transport e2e test drives; small and never linked from the app.
-        'peer-harness': page('./tests/e2e/pages/peer-harness.html'),
         // The in-page experiment runner `npm run experiments` drives (src/experiments).
         experiments: page('./experiments.html'),
+        // The page the PeerJS transport e2e test drives.
+        ...(mode === E2E_MODE ? { 'peer-harness': page('./tests/e2e/pages/peer-harness.html') } : {}),
       },
     },
   },
@@ -27,4 +36,4 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 60_000,
   },
-});
+}));

@@ -3,7 +3,7 @@
 // Playwright's own browser, with the flags these sandboxed CI machines need.
 import { existsSync } from 'node:fs';
 
-const SYSTEM_CHROMIUM = '/usr/bin/chromium';
+export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 
 export const chromiumExecutablePath: string | undefined =
   process.env.IVY_CHROMIUM || (existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined);

@@ -1,10 +1,12 @@
-// npm run experiments [-- --quick] [--only id,id] [--out DIR] [--no-build]
+// npm run experiments [-- --quick] [--only id,id] [--out DIR] [--no-build] | [-- --render]
 // Runs every experiment of src/experiments/suite.ts in headless Chromium, one step at a time,
-// printing progress; writes the results as JSON and the recorded histories as JSON Lines, and
-// (full runs into results/) regenerates the README's "Test results" section. Tab steps (one tab per
-// node, scripts/experiments-tab.ts) run from here in the same browser; run alone, they write
-// tab-mode.json and replace only the README's tab-mode block.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// printing progress; writes the results as JSON and the recorded histories as JSON Lines. A full
+// run into results/ then rewrites results/README.md (every table) and the README's "Test results"
+// section (the targets). Tab steps (one tab per node, scripts/experiments-tab.ts) run from here in
+// the same browser; run alone, they write results/tab-mode.json, which replaces the full run's tab
+// rows. Quick runs and other partial ones go to a temporary directory unless --out says where.
+// --render runs nothing: it rewrites both documents from the JSON files in results/.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -14,26 +16,35 @@ import type { StepResult } from '../src/experiments/run-step.ts';
 import { suite, type Step } from '../src/experiments/suite.ts';
 import type { Progress, ScenarioResult } from '../src/experiments/types.ts';
 import type { HistoryEvent } from '../src/sim/history.ts';
-import { renderResults, replaceResultsSection, summaryLine } from '../src/experiments/markdown.ts';
+import { renderSummary, replaceResultsSection, resultsDocument, summaryLine, type RenderMeta } from '../src/experiments/markdown.ts';
+import {
+  FULL_RUN_FILE, parseRunMeta, parseStepResults, RESULTS_DOCUMENT_FILE, RUN_META_FILE, TAB_RUN_FILE, withTabRun,
+} from '../src/experiments/results-files.ts';
 import { toJsonLine } from '../src/sim/history.ts';
 import { openExperimentsPage } from './experiments-browser.ts';
 import { runTabScenario } from './experiments-tab.ts';
-import { replaceTabSection, tabSection } from '../src/experiments/markdown-tables.ts';
+
+const RESULTS_DIR = 'results';
 
 interface Options {
   quick: boolean;
   only: string[] | null;
-  out: string;
+  out: string | null;
   build: boolean;
+  render: boolean;
 }
 
 function options(): Options {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, 'no-build': { type: 'boolean' } },
+    options: {
+      quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, 'no-build': { type: 'boolean' },
+      render: { type: 'boolean' },
+    },
   });
-  const quick = values.quick === true;
-  const out = values.out ?? (quick ? mkdtempSync(join(tmpdir(), 'ivy-experiments-')) : 'results');
-  return { quick, only: values.only ? values.only.split(',') : null, out, build: values['no-build'] !== true };
+  return {
+    quick: values.quick === true, only: values.only ? values.only.split(',') : null, out: values.out ?? null,
+    build: values['no-build'] !== true, render: values.render === true,
+  };
 }
 
 const log = (line: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -92,26 +103,45 @@ async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResu
   return { results, machine };
 }
 
+/** results/README.md and the README's summary, from the JSON files in `dir`. */
+function renderDocuments(dir: string): void {
+  const read = (file: string): string => readFileSync(join(dir, file), 'utf8');
+  const full = parseStepResults(read(FULL_RUN_FILE), join(dir, FULL_RUN_FILE));
+  const tab = existsSync(join(dir, TAB_RUN_FILE)) ? parseStepResults(read(TAB_RUN_FILE), join(dir, TAB_RUN_FILE)) : [];
+  const meta = parseRunMeta(read(RUN_META_FILE), join(dir, RUN_META_FILE));
+  const results = withTabRun(full, tab);
+  writeFileSync(join(dir, RESULTS_DOCUMENT_FILE), resultsDocument(results, meta));
+  writeFileSync('README.md', replaceResultsSection(readFileSync('README.md', 'utf8'), renderSummary(results, meta)));
+  log(`${join(dir, RESULTS_DOCUMENT_FILE)} and README.md's "Test results" rewritten`);
+}
+
 async function main(): Promise<void> {
   const opts = options();
+  if (opts.render) {
+    renderDocuments(opts.out ?? RESULTS_DIR);
+    return;
+  }
   const all = suite(opts.quick);
   const steps = opts.only ? all.filter((s) => opts.only?.includes(s.id)) : all;
-  const started = Date.now();
-  const { results, machine } = await runAll(steps, opts);
   // Tab steps alone go to their own file, leaving the full run's experiments.json as it was.
   const tabOnly = steps.length > 0 && steps.every((s) => s.kind === 'tab');
-  writeResults(opts.out, results, tabOnly ? 'tab-mode.json' : 'experiments.json');
-  log(`results in ${opts.out}/ (${((Date.now() - started) / 1000).toFixed(0)} s)`);
-  const markdown = tabOnly ? tabSection(results).join('\n') + '\n' : renderResults(results, { quick: opts.quick, date: new Date().toISOString().slice(0, 10), machine });
-  writeFileSync(join(opts.out, tabOnly ? 'tab-mode.md' : 'results.md'), markdown);
-  if (!opts.quick && !opts.only) {
-    writeFileSync('README.md', replaceResultsSection(readFileSync('README.md', 'utf8'), markdown));
-    log('README.md "Test results" regenerated');
-  } else if (!opts.quick && tabOnly) {
-    // Tab steps alone: their block of the README's results is replaced, the rest kept.
-    writeFileSync('README.md', replaceTabSection(readFileSync('README.md', 'utf8'), tabSection(results).join('\n')));
-    log('README.md tab-mode results replaced');
+  const reported = !opts.quick && (opts.only === null || tabOnly);
+  const out = opts.out ?? (reported ? RESULTS_DIR : mkdtempSync(join(tmpdir(), 'ivy-experiments-')));
+  const started = Date.now();
+  const { results, machine } = await runAll(steps, opts);
+  writeResults(out, results, tabOnly ? TAB_RUN_FILE : FULL_RUN_FILE);
+  log(`results in ${out}/ (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  const meta: RenderMeta = { quick: opts.quick, date: new Date().toISOString().slice(0, 10), machine };
+  if (!reported || out !== RESULTS_DIR) {
+    writeFileSync(join(out, RESULTS_DOCUMENT_FILE), resultsDocument(results, meta));
+    return;
   }
+  if (!tabOnly) {
+    writeFileSync(join(out, RUN_META_FILE), JSON.stringify(meta, null, 1) + '\n');
+    // This run measured the tab steps too; an older tab-only run must not replace them.
+    rmSync(join(out, TAB_RUN_FILE), { force: true });
+  }
+  renderDocuments(out);
 }
 
 // Exit explicitly: the preview server's PeerServer middleware keeps sockets that outlive close().

@@ -4,7 +4,6 @@ import { Cluster } from './workers/cluster.ts';
 import { spawnNodeWorker } from './workers/spawn.ts';
 import { ClusterModel, REGISTRY_CHANNEL } from './ui/cluster-model.ts';
 import { ProtocolSession } from './ui/session/protocol-session.ts';
-import { suiteRunner } from './ui/experiments/runner.ts';
 import type { IvyApp } from './ui/app.ts';
 import './ui/app.ts';
 import './ui/styles.css';
@@ -33,7 +32,6 @@ async function boot(app: IvyApp): Promise<void> {
     const session = new ProtocolSession(model.cluster);
     model.onReset(() => session.reset());
     app.session = session;
-    app.experiments = suiteRunner();
     app.model = model;
     // `?debug` hands the model to scripts: the e2e specs drive write streams and time failovers
     // through it, with no extra controls in the page.

@@ -7,7 +7,7 @@ import type { ReplicationMode } from '../protocol/config.ts';
 import { clientNodeId, type NodeId } from '../protocol/ids.ts';
 import type { CmDurable } from '../protocol/manager.ts';
 import { Cluster } from '../workers/cluster.ts';
-import type { NodeSpec } from '../workers/make-node.ts';
+import type { NodeSpec } from '../host/make-node.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
 import type { SpawnWorker } from '../workers/node-handle.ts';
 import type { NodeWorkerApi } from '../workers/worker-api.ts';

@@ -78,18 +78,14 @@ function sweepSection(results: readonly StepResult[]): string[] {
   ];
 }
 
-export const TAB_START = '<!-- tab-mode:start -->';
-export const TAB_END = '<!-- tab-mode:end -->';
-
-/** The tab-mode rows (scenarios 1 and 3 with a tab per node), between their own markers. */
+/** The tab-mode rows (scenarios 1 and 3 with a tab per node). */
 export function tabSection(results: readonly StepResult[]): string[] {
   const rs = results.flatMap((r) => (r.kind === 'tab' ? [r.result] : []));
   if (rs.length === 0) {
-    return [TAB_START, 'Not run yet: the tab-mode (PeerJS over WebRTC) run of scenarios 1 and 3 (`-- --only tab-ft-1,tab-primary-restarts`).', TAB_END];
+    return ['### Tab mode', '', 'Not run yet: the tab-mode (PeerJS over WebRTC) run of scenarios 1 and 3 (`-- --only tab-ft-1,tab-primary-restarts`).'];
   }
   const c = rs[0]!.config;
   return [
-    TAB_START,
     `### Tab mode (PeerJS over WebRTC; cm1, cm2 and ${c.clients} client tabs, ${c.pages} pages, ${c.readRatio * 100}% reads)`,
     '',
     `Every node is its own tab in one headless Chromium context, linked peer to peer through the preview server's PeerServer; ` +
@@ -98,7 +94,7 @@ export function tabSection(results: readonly StepResult[]): string[] {
       'closing its tab and restarts as a new tab choosing restartCM. Unavailability: tab closed → the first operation issued ' +
       'after it that needed a CM, done. The restart scenario\'s clients run until 1 s after the restarted primary acts. ' +
       'Messages are not counted across tabs. Run alone by `npm run experiments -- --only tab-ft-1,tab-primary-restarts` ' +
-      '(raw figures then in `results/tab-mode.json`).',
+      '(raw figures then in `results/tab-mode.json`, which replaces these rows of the full run).',
     '',
     table(
       ['scenario', 'ok / issued', 'read hit', 'read fault', 'write hit', 'write fault', 'total s', 'ops/s', 'faults (ms after start → unavailability ms)', 'linearizable'],
@@ -108,18 +104,7 @@ export function tabSection(results: readonly StepResult[]): string[] {
         r.faults.map((f) => `${f.action} ${f.node} @${fmtMs(f.atMs)}${f.unavailableMs !== undefined ? ` → ${fmtMs(f.unavailableMs)}` : ''}`).join('; ') || '–',
         linearCell(r),
       ])),
-    TAB_END,
   ];
-}
-
-/** Replaces the tab-mode block of a README's results with `block` (markers included). */
-export function replaceTabSection(readme: string, block: string): string {
-  const start = readme.indexOf(TAB_START);
-  const end = readme.indexOf(TAB_END);
-  if (start >= 0 && end > start) return readme.slice(0, start) + block + readme.slice(end + TAB_END.length);
-  const old = readme.indexOf('Not run yet: the tab-mode');
-  if (old >= 0) return readme.slice(0, old) + block + readme.slice(readme.indexOf('\n', old));
-  throw new Error('README.md has no tab-mode block to replace');
 }
 
 export function detailSections(results: readonly StepResult[]): string[] {

@@ -1,5 +1,6 @@
-// Results as Markdown for the README's "Test results" section, and one-line summaries for the
-// console. Pure functions of the results: every figure printed here was measured in the run.
+// Results as Markdown: every table for results/README.md, the targets alone for the README's
+// "Test results" section, and one-line summaries for the console. Pure functions of the results:
+// every figure printed here was measured in the run.
 import type { StepResult } from './run-step.ts';
 import { fmtMs, fmtPct, fmtRate, verdict } from './format.ts';
 import type { ScenarioResult } from './types.ts';
@@ -35,19 +36,50 @@ export interface RenderMeta {
   machine?: string;
 }
 
+/** Where the full tables go, relative to the repository's root. */
+export const RESULTS_DOCUMENT = 'results/README.md';
+
+const measuredBy = (meta: RenderMeta): string =>
+  `Measured by \`npm run experiments\`${meta.quick ? ' --quick' : ''} on ${meta.date}` +
+  `${meta.machine ? ` (${meta.machine})` : ''}: real Web Worker nodes in headless Chromium, every latency timed ` +
+  'inside the client worker that issued the operation. Latencies in ms as p50 / p99 / max; ratios compare p50s.';
+
+/** Every table of a run: the body of results/README.md. */
 export function renderResults(results: readonly StepResult[], meta: RenderMeta): string {
   const lines = [
-    `Measured by \`npm run experiments\`${meta.quick ? ' --quick' : ''} on ${meta.date}` +
-      `${meta.machine ? ` (${meta.machine})` : ''}: real Web Worker nodes in headless Chromium, every latency timed ` +
-      'inside the client worker that issued the operation. Latencies in ms as p50 / p99 / max. Raw figures: ' +
-      '`results/experiments.json`; recorded histories (JSON Lines, gzip; one over 256 KB keeps only the pages the checker ' +
-      'flagged): `results/histories/`. Ratios compare p50s.',
+    `${measuredBy(meta)} Raw figures: \`results/experiments.json\`; recorded histories (JSON Lines, gzip; one over ` +
+      '256 KB keeps only the pages the checker flagged): `results/histories/`.',
     '',
     targetsTable(results),
     '',
     ...detailSections(results),
   ];
   return lines.join('\n');
+}
+
+/** results/README.md: a title, how it is made, then every table. */
+export function resultsDocument(results: readonly StepResult[], meta: RenderMeta): string {
+  return [
+    '# ivy-web test results',
+    '',
+    'Written by `npm run experiments` (`-- --render` rewrites it from the JSON files beside it without running anything). ' +
+      'The repository\'s README shows the benchmark targets only.',
+    '',
+    renderResults(results, meta),
+    '',
+  ].join('\n');
+}
+
+/** The README's "Test results" section: how it was measured, the targets, and where the rest is. */
+export function renderSummary(results: readonly StepResult[], meta: RenderMeta): string {
+  return [
+    measuredBy(meta),
+    '',
+    targetsTable(results),
+    '',
+    `Every table of the run (scenarios, messages per operation by type, faults and unavailability, baselines, sweeps, ` +
+      `tab mode) is in [${RESULTS_DOCUMENT}](${RESULTS_DOCUMENT}), the raw figures in \`results/*.json\`.`,
+  ].join('\n');
 }
 
 /** Replaces what lies between the markers; the markers must be there. */

@@ -7,7 +7,7 @@ import { fmtMs, fmtRate, table, verdict } from './format.ts';
 import type { StepResult } from './run-step.ts';
 import type { ScenarioResult } from './types.ts';
 
-/** The Go seed's aggregate rate on these machines for its own workload (seed NOTES.md). */
+/** The Go seed's aggregate rate on these machines for its own workload (docs/seed.md). */
 export const SEED_REQUESTS_PER_S = 390;
 
 export interface Found {

@@ -28,14 +28,23 @@ interface Delayed<F> {
 export interface FaultClock {
   now(): number;
   random(): number;
+  /** Runs `f` once after `ms`; returns what cancels it. */
+  after(ms: number, f: () => void): () => void;
 }
 
-const REAL_CLOCK: FaultClock = { now: () => performance.now(), random: () => Math.random() };
+const REAL_CLOCK: FaultClock = {
+  now: () => performance.now(),
+  random: () => Math.random(),
+  after(ms, f) {
+    const t = setTimeout(f, Math.max(0, ms));
+    return () => clearTimeout(t);
+  },
+};
 
 export class FaultyTransport<F> implements Transport<F> {
   private current: LinkFaults = { ...NO_FAULTS };
   private readonly delayed: Delayed<F>[] = [];
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private cancelTimer: (() => void) | null = null;
   private readonly listeners = new Set<TransportListener<F>>();
   private readonly relay = (e: TransportEvent<F>): void => this.onInner(e);
 
@@ -89,12 +98,12 @@ export class FaultyTransport<F> implements Transport<F> {
 
   private arm(): void {
     const head = this.delayed[0];
-    if (this.timer !== null || !head) return;
-    this.timer = setTimeout(() => this.flushDue(), Math.max(0, head.dueMs - this.clock.now()));
+    if (this.cancelTimer !== null || !head) return;
+    this.cancelTimer = this.clock.after(head.dueMs - this.clock.now(), () => this.flushDue());
   }
 
   private flushDue(): void {
-    this.timer = null;
+    this.cancelTimer = null;
     const now = this.clock.now();
     while (this.delayed[0] && this.delayed[0].dueMs <= now) {
       const due = this.delayed.shift();
@@ -104,8 +113,8 @@ export class FaultyTransport<F> implements Transport<F> {
   }
 
   private disarm(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.cancelTimer?.();
+    this.cancelTimer = null;
     this.delayed.length = 0;
   }
 }

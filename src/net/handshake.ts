@@ -1,18 +1,24 @@
 // The cluster key handshake that opens every PeerJS link, before any protocol frame may pass.
 // The key itself never crosses the wire: each side sends a fresh nonce, then proves it holds the
-// key with an HMAC over both nonces, both peer ids and the channel name. A listener who is not in
-// the cluster learns nothing it can replay, and a proof made for one link or direction is
-// useless on another.
+// key with an HMAC-SHA-256 over both nonces, both peer ids, the channel name and both ends' DTLS
+// certificate fingerprints. A listener who is not in the cluster learns nothing it can replay, a
+// proof made for one link or direction is useless on another, and a relay that rewrote the
+// session descriptions to terminate DTLS itself (at the signalling server, say) cannot pass the
+// proofs through: each end signs the certificates it sees, and the two ends see different ones.
 //
 //   A -> B  hello {nonce a}          B -> A  hello {nonce b}
-//   A -> B  proof HMAC(key, ch|A|B|b|a)     B -> A  proof HMAC(key, ch|B|A|a|b)
+//   A -> B  proof HMAC(key, ch|A|B|fpA|fpB|b|a)     B -> A  proof HMAC(key, ch|B|A|fpB|fpA|a|b)
 //
 // Each side sends its hello when the channel opens and its proof when the peer's hello arrives;
 // it accepts the link when the peer's proof checks out. The channel is ordered, so a side's
-// proof always precedes its first frame.
-import { constantTimeEqual, hmacSha256, toHex } from './sha256.ts';
+// proof always precedes its first frame. docs/security.md says what this does and does not cover.
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import type { LinkFingerprints } from './dtls-fingerprint.ts';
 
-export interface HandshakeSpec {
+/** What a link knows before its channel opens. */
+export interface LinkSpec {
   clusterKey: string;
   localId: string;
   remoteId: string;
@@ -21,6 +27,9 @@ export interface HandshakeSpec {
   /** 32 hex digits, fresh for this link (crypto.getRandomValues). */
   nonce: string;
 }
+
+/** A link's spec with the DTLS fingerprints its session descriptions name (dtls-fingerprint.ts). */
+export type HandshakeSpec = LinkSpec & { fingerprints: LinkFingerprints };
 
 export type HandshakeMessage = { step: 'hello'; nonce: string } | { step: 'proof'; mac: string };
 
@@ -31,16 +40,36 @@ export type HandshakeResult =
 
 const NONCE = /^[0-9a-f]{32}$/;
 const MAC = /^[0-9a-f]{64}$/;
-const encoder = new TextEncoder();
 
-export function handshakeMac(key: string, channel: string, prover: string, verifier: string,
-  verifierNonce: string, proverNonce: string): string {
-  const text = ['ivy-web handshake v1', channel, prover, verifier, verifierNonce, proverNonce].join('\n');
-  return toHex(hmacSha256(encoder.encode(key), encoder.encode(text)));
+/** What one side proves: `prover` to `verifier`, over their certificates and nonces. */
+export interface Proof {
+  channel: string;
+  prover: { id: string; fingerprint: string; nonce: string };
+  verifier: { id: string; fingerprint: string; nonce: string };
+}
+
+export function handshakeMac(key: string, p: Proof): string {
+  const text = ['ivy-web handshake v2', p.channel, p.prover.id, p.verifier.id, p.prover.fingerprint, p.verifier.fingerprint,
+    p.verifier.nonce, p.prover.nonce].join('\n');
+  return bytesToHex(hmac(sha256, utf8ToBytes(key), utf8ToBytes(text)));
 }
 
 export function randomNonce(): string {
-  return toHex(crypto.getRandomValues(new Uint8Array(16)));
+  return bytesToHex(crypto.getRandomValues(new Uint8Array(16)));
+}
+
+/** Compares two strings in time that depends only on their lengths, for secrets. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/** Throws on a spec no handshake can run with: a programming error, not a peer's. */
+export function checkLinkSpec(spec: LinkSpec): void {
+  if (!NONCE.test(spec.nonce)) throw new RangeError('a handshake nonce is 32 hex digits');
+  if (spec.clusterKey.length === 0) throw new RangeError('the cluster key must not be empty');
 }
 
 /** Reads a handshake message from its JSON text; null when it is not one. */
@@ -63,8 +92,8 @@ export class Handshake {
   private done: 'accepted' | 'refused' | null = null;
 
   constructor(private readonly spec: HandshakeSpec) {
-    if (!NONCE.test(spec.nonce)) throw new RangeError('a handshake nonce is 32 hex digits');
-    if (spec.clusterKey.length === 0) throw new RangeError('the cluster key must not be empty');
+    checkLinkSpec(spec);
+    if (spec.fingerprints.local === '' || spec.fingerprints.remote === '') throw new RangeError('a link needs both DTLS fingerprints');
   }
 
   get outcome(): 'accepted' | 'refused' | null {
@@ -83,15 +112,22 @@ export class Handshake {
       if (this.peerNonce !== null) return this.refuse('second hello');
       if (message.nonce === this.spec.nonce) return this.refuse('peer echoed our nonce');
       this.peerNonce = message.nonce;
-      const { clusterKey, channel, localId, remoteId, nonce } = this.spec;
-      return { state: 'pending', reply: { step: 'proof', mac: handshakeMac(clusterKey, channel, localId, remoteId, message.nonce, nonce) } };
+      return { state: 'pending', reply: { step: 'proof', mac: handshakeMac(this.spec.clusterKey, this.proof('local', message.nonce)) } };
     }
     if (this.peerNonce === null) return this.refuse('proof before hello');
-    const { clusterKey, channel, localId, remoteId, nonce } = this.spec;
-    const expected = handshakeMac(clusterKey, channel, remoteId, localId, nonce, this.peerNonce);
-    if (!constantTimeEqual(expected, message.mac)) return this.refuse('wrong cluster key');
+    const expected = handshakeMac(this.spec.clusterKey, this.proof('remote', this.peerNonce));
+    // A relay in the middle shows up here too: the peer signed the certificates it saw.
+    if (!constantTimeEqual(expected, message.mac)) return this.refuse('wrong cluster key, or not a direct link');
     this.done = 'accepted';
     return { state: 'accepted', reply: null };
+  }
+
+  /** The proof `by` this side or the remote one makes, given the peer's nonce. */
+  private proof(by: 'local' | 'remote', peerNonce: string): Proof {
+    const { channel, localId, remoteId, nonce, fingerprints } = this.spec;
+    const here = { id: localId, fingerprint: fingerprints.local, nonce };
+    const there = { id: remoteId, fingerprint: fingerprints.remote, nonce: peerNonce };
+    return by === 'local' ? { channel, prover: here, verifier: there } : { channel, prover: there, verifier: here };
   }
 
   private refuse(reason: string): HandshakeResult {

@@ -2,12 +2,14 @@
 // opened with `reliable: true` (PeerJS's default is unordered) and `serialization: 'raw'`: the
 // framing in chunking.ts carries frames of any size, and garbage reaches us as a bad frame
 // instead of throwing inside PeerJS. Nothing but handshake messages passes until the peer has
-// proved it holds the cluster key (handshake.ts); a peer that fails is refused and the link shut.
+// proved it holds the cluster key on this very DTLS channel (handshake.ts, dtls-fingerprint.ts);
+// a peer that fails is refused and the link shut.
 import type { DataConnection } from 'peerjs';
 import { EnvelopeTransport } from './base.ts';
 import { encodeMessage, HANDSHAKE, MESSAGE_CHARS_MAX, MessageAssembler } from './chunking.ts';
+import { linkFingerprints, type LinkFingerprints } from './dtls-fingerprint.ts';
 import type { Wire } from './envelope.ts';
-import { Handshake, parseHandshake, type HandshakeMessage, type HandshakeSpec } from './handshake.ts';
+import { checkLinkSpec, Handshake, parseHandshake, type HandshakeMessage, type LinkSpec } from './handshake.ts';
 import type { Decode } from './transport.ts';
 
 export class LinkRefusedError extends Error {
@@ -15,7 +17,8 @@ export class LinkRefusedError extends Error {
 }
 
 export interface PeerJsTransportOptions {
-  handshake: HandshakeSpec;
+  /** The handshake's terms; the DTLS fingerprints are read from the connection when it opens. */
+  handshake: LinkSpec;
   /** The peer must finish the handshake within this time after the channel opens. */
   handshakeTimeoutMs?: number;
   /** Where refusals, bad sends and connection errors are told; console.warn by default. */
@@ -23,6 +26,8 @@ export interface PeerJsTransportOptions {
 }
 
 const HANDSHAKE_TIMEOUT_MS = 5_000;
+/** The peer's hello and proof may arrive before our remote description is applied; no more. */
+const EARLY_MESSAGES_MAX = 2;
 /** How long a closed link waits for queued data to leave before tearing the connection down. */
 const DRAIN_MS_MAX = 2_000;
 const DRAIN_POLL_MS = 20;
@@ -33,7 +38,11 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
   /** Settles when the peer has proved the cluster key; rejects with LinkRefusedError otherwise. */
   readonly ready: Promise<void>;
   private state: State = 'handshaking';
-  private readonly handshake: Handshake;
+  /** Made once the channel is open and both session descriptions are applied. */
+  private handshake: Handshake | null = null;
+  private signed: LinkFingerprints | null = null;
+  /** What the peer sent before the handshake could be made. */
+  private readonly early: unknown[] = [];
   private readonly assembler = new MessageAssembler();
   private readonly held: string[] = [];
   private readonly log: (line: string) => void;
@@ -43,13 +52,14 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
   private readonly onOpen = (): void => this.begin();
   private readonly onClose = (): void => this.onConnectionClosed();
   private readonly onError = (e: Error & { type?: string }): void => this.onConnectionError(e);
+  private readonly onSignaling = (): void => this.startWhenDescribed();
 
   constructor(readonly connection: DataConnection, decode: Decode<F>, private readonly options: PeerJsTransportOptions) {
     super(decode);
     if (!connection.reliable) throw new RangeError('PeerJS links must be opened with reliable: true');
     if (connection.serialization !== 'raw') throw new RangeError("PeerJS links must be opened with serialization: 'raw'");
     this.log = options.log ?? ((line) => console.warn(line));
-    this.handshake = new Handshake(options.handshake);
+    checkLinkSpec(options.handshake);
     this.ready = new Promise<void>((resolve, reject) => { this.settle = { resolve, reject }; });
     this.ready.catch(() => {}); // a refusal is also told through close; nobody has to await this
     connection.on('data', this.onData);
@@ -61,6 +71,11 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
 
   get remoteId(): string {
     return this.connection.peer;
+  }
+
+  /** The certificates the handshake signs; null until the channel opened. */
+  get fingerprints(): Readonly<LinkFingerprints> | null {
+    return this.signed;
   }
 
   /** Frames wait here until the peer is authenticated: nothing leaks to an impostor. */
@@ -88,6 +103,7 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
     this.connection.off('open', this.onOpen);
     this.connection.off('close', this.onClose);
     this.connection.off('error', this.onError);
+    this.connection.peerConnection?.removeEventListener('signalingstatechange', this.onSignaling);
     if (this.state === 'handshaking') this.fail(new LinkRefusedError(`link to ${this.remoteId} closed during the handshake`));
     drainThenClose(this.connection);
   }
@@ -95,11 +111,38 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
   private begin(): void {
     this.timer = setTimeout(() => this.refuse('no handshake within the time allowed'),
       this.options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
+    const pc = this.connection.peerConnection;
+    if (!pc) {
+      this.refuse('no peer connection');
+      return;
+    }
+    // The dialling side's channel can open a moment before the answer it got is applied as its
+    // remote description; the handshake signs that description, so it waits for it.
+    pc.addEventListener('signalingstatechange', this.onSignaling);
+    this.startWhenDescribed();
+  }
+
+  private startWhenDescribed(): void {
+    const pc = this.connection.peerConnection;
+    if (this.handshake || this.state !== 'handshaking' || this.closed || !pc?.localDescription || !pc.remoteDescription) return;
+    pc.removeEventListener('signalingstatechange', this.onSignaling);
+    const fingerprints = linkFingerprints(pc);
+    if ('error' in fingerprints) {
+      this.refuse(fingerprints.error);
+      return;
+    }
+    this.signed = fingerprints;
+    this.handshake = new Handshake({ ...this.options.handshake, fingerprints });
     this.sendHandshake(this.handshake.hello());
+    for (const data of this.early.splice(0)) this.onWire(data);
   }
 
   private onWire(data: unknown): void {
     if (this.closed) return;
+    if (this.state === 'handshaking' && !this.handshake) {
+      if (this.early.push(data) > EARLY_MESSAGES_MAX) this.refuse('too many messages before the session descriptions were applied');
+      return;
+    }
     if (this.state !== 'open') {
       const text = typeof data === 'string' && data.startsWith(HANDSHAKE) ? data.slice(1) : null;
       this.onHandshake(text === null ? null : parseHandshake(text));
@@ -122,6 +165,7 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
   }
 
   private onHandshake(message: HandshakeMessage | null): void {
+    if (!this.handshake) return; // refused already
     const result = this.handshake.receive(message);
     if (result.state === 'refused') {
       this.refuse(result.reason);

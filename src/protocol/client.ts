@@ -7,12 +7,12 @@
 // served or its deadline passes, and tells a new CM exactly what it holds (CLIENT_REPORT).
 import { TIMING_DEFAULTS, type Timing } from './config.ts';
 import {
-  BACKUP_CM, contentError, isCmId, PAGE_SIZE_BYTES_DEFAULT, pageIdError, PRIMARY_CM, reqId,
+  BACKUP_CM, contentError, isCmId, pageIdError, parseReqId, PRIMARY_CM, reqId,
   type NodeId, type PageId, type ReqId,
 } from './ids.ts';
-import { unreachable, type Access, type Handoff, type Message, type PageSend } from './messages.ts';
+import { GHOSTS_MAX, LIST_LENGTH_MAX, PAGE_SIZE_BYTES_DEFAULT, VERSION_MAX } from './limits.ts';
+import { unreachable, type Access, type ClientReport, type Handoff, type Message, type PageSend } from './messages.ts';
 import { Outbox, type IvyNode, type OpKind, type OpResult, type Ready } from './node.ts';
-import { LIST_LENGTH_MAX } from './validate.ts';
 
 export interface PageEntry {
   content: string | null;
@@ -28,10 +28,10 @@ export interface ClientDurable {
   seq: number;
   owned: Array<{ page: PageId } & PageEntry>;
   handoffs: Handoff[];
-  /** Write requests given up on whose page may still arrive; it must not be lost. */
-  abandoned: Array<{ req: ReqId; page: PageId }>;
   /** Pages handed on, kept until evicted so that a transfer lost with its receiver can be repeated. */
   ghosts: Array<{ req: ReqId } & Ghost>;
+  /** Per page, the sequence number of the request under which its ownership last arrived here. */
+  got?: Array<{ page: PageId; seq: number }>;
 }
 
 export interface ClientConfig {
@@ -77,10 +77,6 @@ export interface ClientSnapshot {
   queued: number;
 }
 
-const ABANDONED_MAX = 64;
-/** Pages handed on are remembered this long (in handoffs) so a lost transfer can be repeated. */
-const GHOSTS_MAX = 256;
-
 interface Ghost {
   page: PageId;
   to: NodeId;
@@ -104,7 +100,8 @@ export class ClientNode implements IvyNode {
   private readonly timing: Timing;
   private readonly pages = new Map<PageId, PageEntry>();
   private readonly handoffs = new Map<PageId, Handoff>();
-  private readonly abandoned = new Map<ReqId, PageId>();
+  /** See ClientDurable.got: it tells a repeated transfer from a new one. */
+  private readonly got = new Map<PageId, number>();
   private readonly ghosts = new Map<ReqId, Ghost>();
   private readonly queue: PendingOp[] = [];
   private inFlight: InFlight | null = null;
@@ -143,6 +140,11 @@ export class ClientNode implements IvyNode {
 
   step(m: Message, now: number): void {
     this.now = now;
+    if (!isCmId(m.from) && m.type !== 'PAGE') {
+      // Forwards, invalidations and failures are a CM's orders; from a client they are forged.
+      this.out.log('warn', `${this.id} dropped ${m.type} from ${m.from}: only a CM sends it`);
+      return;
+    }
     if (isCmId(m.from)) {
       this.lastCmContactAt = now;
       // Fencing: an order from a CM of an older epoch is void; a newer CM is followed at once.
@@ -226,9 +228,7 @@ export class ClientNode implements IvyNode {
       owned: [...this.pages].filter(([, e]) => e.owner).map(([page, e]) => ({ page, ...e })),
       handoffs: [...this.handoffs.values()],
       ghosts: [...this.ghosts].map(([req, g]) => ({ req, ...g })),
-      // A write in flight at a crash is as good as abandoned: its page may still arrive.
-      abandoned: [...this.abandoned].map(([req, page]) => ({ req, page }))
-        .concat(this.inFlight?.kind === 'write' ? [{ req: this.inFlight.req, page: this.inFlight.page }] : []),
+      got: [...this.got].map(([page, seq]) => ({ page, seq })),
     };
   }
 
@@ -239,8 +239,8 @@ export class ClientNode implements IvyNode {
     this.seq = Math.max(this.seq, d.seq);
     for (const { page, ...e } of d.owned) this.pages.set(page, e);
     for (const h of d.handoffs) this.handoffs.set(h.page, h);
-    for (const a of d.abandoned) this.abandoned.set(a.req, a.page);
     for (const { req, ...g } of d.ghosts) this.ghosts.set(req, g);
+    for (const { page, seq } of d.got ?? []) this.got.set(page, seq);
   }
 
   private otherCm(): NodeId {
@@ -257,14 +257,18 @@ export class ClientNode implements IvyNode {
   }
 
   private report(): void {
+    this.out.send({ type: 'CLIENT_REPORT', from: this.id, to: this.cm, epoch: this.epoch, ...this.holdings() });
+  }
+
+  /** What this client holds, has in flight and handed on: the body of its report. */
+  holdings(): Pick<ClientReport, 'pages' | 'inFlight' | 'handoffs'> {
     const f = this.inFlight;
-    this.out.send({
-      type: 'CLIENT_REPORT', from: this.id, to: this.cm, epoch: this.epoch,
+    return {
       pages: [...this.pages].filter(([, e]) => e.access !== 'nil')
         .map(([page, e]) => ({ page, access: e.access === 'write' ? 'write' : 'read', owner: e.owner, version: e.version })),
       inFlight: f ? { req: f.req, kind: f.kind, page: f.page } : null,
       handoffs: [...this.handoffs.values()],
-    });
+    };
   }
 
   /** Serves queued operations: hits complete at once, the first fault goes to the CM. */
@@ -275,6 +279,8 @@ export class ClientNode implements IvyNode {
       const e = this.pages.get(op.page);
       if (op.kind === 'read' && e && e.access !== 'nil') {
         this.finish(op, { ok: true, value: e.content, local: true });
+      } else if (op.kind === 'write' && e && e.access === 'write' && e.version >= VERSION_MAX) {
+        this.finish(op, { ok: false, error: `page ${op.page} has reached its last version`, certain: true });
       } else if (op.kind === 'write' && e && e.access === 'write') {
         e.content = op.value;
         e.version += 1;
@@ -302,7 +308,6 @@ export class ClientNode implements IvyNode {
 
   private giveUp(f: InFlight): void {
     this.inFlight = null;
-    if (f.kind === 'write') this.abandon(f.req, f.page);
     const silent = this.now - this.lastCmContactAt >= this.timing.requestDeadlineMs;
     const error = silent
       ? 'no central manager reachable'
@@ -310,12 +315,6 @@ export class ClientNode implements IvyNode {
     // The client performs its own writes on arrival of the page, so a write never served here
     // certainly did not happen: the outcome is a definite failure, not an unknown.
     this.finish(f, { ok: false, error, certain: true });
-  }
-
-  private abandon(req: ReqId, page: PageId): void {
-    this.abandoned.set(req, page);
-    this.dirty = true;
-    trim(this.abandoned, ABANDONED_MAX);
   }
 
   private onReadForward(page: PageId, req: ReqId, requester: NodeId, epoch: number): void {
@@ -373,42 +372,78 @@ export class ClientNode implements IvyNode {
   }
 
   private onPage(m: PageSend): void {
-    if (m.access === 'write' && this.abandoned.has(m.req)) {
-      this.installAbandoned(m);
+    if (m.access === 'write') {
+      this.onOwnership(m);
       return;
     }
     const op = this.inFlight;
-    const matches = op && op.req === m.req && op.page === m.page && op.kind === (m.access === 'read' ? 'read' : 'write');
-    // A read copy granted under an older epoch may be stale by now: only the current one counts.
-    if (!op || !matches || (m.access === 'read' && m.epoch !== this.epoch)) {
-      this.out.log('warn', `${this.id} ignored PAGE ${m.page} ${m.req}: no such request in flight`);
+    // A read copy counts only for the read in flight, and only under the current epoch: one
+    // granted under an older epoch may be stale by now.
+    if (!op || op.req !== m.req || op.page !== m.page || op.kind !== 'read' || m.epoch !== this.epoch) {
+      this.out.log('warn', `${this.id} ignored PAGE ${m.page} ${m.req}: no such read in flight`);
       return;
     }
     this.inFlight = null;
-    const base = { page: m.page, req: m.req, from: this.id, to: this.cm, epoch: this.epoch };
-    if (m.access === 'read') {
-      // Only an owner forwarding to itself sends itself a read copy; it stays the owner.
-      this.pages.set(m.page, { content: m.content, version: m.version, access: 'read', owner: m.from === this.id });
-      this.out.send({ type: 'READ_CONFIRMATION', ...base });
-      this.finish(op, { ok: true, value: m.content, local: false });
+    // Only an owner forwarding to itself sends itself a read copy; it stays the owner.
+    this.pages.set(m.page, { content: m.content, version: m.version, access: 'read', owner: m.from === this.id });
+    this.out.send({ type: 'READ_CONFIRMATION', page: m.page, req: m.req, from: this.id, to: this.cm, epoch: this.epoch });
+    this.finish(op, { ok: true, value: m.content, local: false });
+  }
+
+  /**
+   * A page with write access carries the page's ownership: its sender no longer has it, so it is
+   * never dropped here, whatever became of the request it answers (given up, failed, forgotten
+   * in a crash). It answers the write in flight when it names it; otherwise it is kept as it
+   * came, unwritten. Only a repeat of a transfer already taken (the sender re-sends its ghost
+   * when it cannot tell) is ignored, told apart by the request's sequence number.
+   */
+  private onOwnership(m: PageSend): void {
+    const { client, seq } = parseReqId(m.req);
+    if (client !== this.id) {
+      this.out.log('warn', `${this.id} ignored PAGE ${m.page} ${m.req}: the request is another client's`);
+      return;
+    }
+    const op = this.inFlight;
+    if (op !== null && op.req === m.req && (op.kind !== 'write' || op.page !== m.page)) {
+      // No owner hands a page on for a read, nor for another page: this frame is garbled or forged.
+      this.out.log('warn', `${this.id} ignored PAGE ${m.page} ${m.req}: it does not answer the ${op.kind} of ${op.page} in flight`);
+      return;
+    }
+    const held = this.pages.get(m.page);
+    if (seq <= (this.got.get(m.page) ?? 0)) {
+      // Taken already. Confirming again lets a CM that missed the first confirmation close the transfer.
+      if (held?.owner) this.confirmWrite(m.page, m.req, held.version);
+      return;
+    }
+    this.got.delete(m.page);
+    this.got.set(m.page, seq);
+    trim(this.got, LIST_LENGTH_MAX);
+    // A request in this client's name that it never made (a forged frame the CM served): number
+    // the next ones past it, so that their transfers are never taken for repeats of this one.
+    this.seq = Math.max(this.seq, seq);
+    this.dirty = true;
+    const answers = op !== null && op.req === m.req;
+    if (!answers || m.version >= VERSION_MAX) {
+      this.pages.set(m.page, { content: m.content, version: m.version, access: 'write', owner: true });
+      this.confirmWrite(m.page, m.req, m.version);
+      if (answers) this.finishInFlight({ ok: false, error: `page ${m.page} has reached its last version`, certain: true });
       return;
     }
     const version = m.version + 1;
     this.pages.set(m.page, { content: op.value, version, access: 'write', owner: true });
-    this.dirty = true;
-    this.out.send({ type: 'WRITE_CONFIRMATION', ...base, version });
-    this.finish(op, { ok: true, value: op.value, local: false });
+    this.confirmWrite(m.page, m.req, version);
+    this.finishInFlight({ ok: true, value: op.value, local: false });
   }
 
-  /** Ownership sent for a write this client gave up on: keep the data, write nothing. */
-  private installAbandoned(m: PageSend): void {
-    this.abandoned.delete(m.req);
-    this.pages.set(m.page, { content: m.content, version: m.version, access: 'write', owner: true });
-    this.dirty = true;
-    this.out.send({
-      type: 'WRITE_CONFIRMATION', from: this.id, to: this.cm, epoch: this.epoch,
-      page: m.page, req: m.req, version: m.version,
-    });
+  private confirmWrite(page: PageId, req: ReqId, version: number): void {
+    this.out.send({ type: 'WRITE_CONFIRMATION', from: this.id, to: this.cm, epoch: this.epoch, page, req, version });
+  }
+
+  private finishInFlight(result: OpResult): void {
+    const op = this.inFlight;
+    if (!op) return;
+    this.inFlight = null;
+    this.finish(op, result);
   }
 
   private onInvalidate(page: PageId, req: ReqId, epoch: number): void {
@@ -424,11 +459,8 @@ export class ClientNode implements IvyNode {
   }
 
   private onRequestFailed(req: ReqId, reason: string): void {
-    const op = this.inFlight;
-    if (!op || op.req !== req) return;
-    this.inFlight = null;
-    if (op.kind === 'write') this.abandon(op.req, op.page);
-    this.finish(op, { ok: false, error: reason, certain: true });
+    if (this.inFlight?.req !== req) return;
+    this.finishInFlight({ ok: false, error: reason, certain: true });
   }
 
   private finish(op: PendingOp, result: OpResult): void {

@@ -38,3 +38,20 @@ export const TIMING_DEFAULTS: Timing = {
 export function timing(overrides: Partial<Timing> = {}): Timing {
   return { ...TIMING_DEFAULTS, ...overrides };
 }
+
+/** Null when `t` is an acceptable set of overrides, else what is wrong with it (it may come from a URL or a file). */
+export function timingError(t: unknown): string | null {
+  if (t === undefined) return null;
+  if (typeof t !== 'object' || t === null || Array.isArray(t)) return 'timing must be an object';
+  for (const [name, value] of Object.entries(t)) {
+    if (!Object.hasOwn(TIMING_DEFAULTS, name)) return `unknown timing ${JSON.stringify(name)}`;
+    const counts = name === 'pulseMissesMax' || name === 'cmAttemptsMax';
+    const ok = typeof value === 'number' && Number.isFinite(value) && value >= 1 && value <= TIMING_LIMIT_MAX &&
+      (!counts || Number.isInteger(value));
+    if (!ok) return `timing ${name} must be ${counts ? 'an integer' : 'a number of milliseconds'} from 1 to ${TIMING_LIMIT_MAX}`;
+  }
+  return null;
+}
+
+/** No limit above ten minutes: beyond that a node would look dead to a person long before. */
+const TIMING_LIMIT_MAX = 600_000;

@@ -8,6 +8,7 @@
 // invalidates the silent members, who may hold read copies.
 import type { Timing } from './config.ts';
 import { parseReqId, type NodeId, type PageId, type ReqId } from './ids.ts';
+import { QUEUE_LENGTH_MAX } from './limits.ts';
 import type { ClientReport, Handoff, MetaEntry } from './messages.ts';
 import type { OpKind, Outbox } from './node.ts';
 
@@ -42,6 +43,15 @@ export interface PageState {
   transit: Transit | null;
   /** The member whose crash took the only copy. */
   lostWith: NodeId | null;
+  /**
+   * Members that claimed the page while another was on record as its owner: their claims were
+   * set aside. Honest members never claim one page at once (a handoff is stored before it
+   * leaves), so a rival is a forged or garbled claim, but it is asked again before the page is
+   * ever declared lost.
+   */
+  rivals: NodeId[];
+  /** The owner on record disowned the page: the rivals are asked, `for` is lost if none claims it. */
+  seeking: { for: NodeId; ask: NodeId[] } | null;
   active: Active | null;
   queue: Request[];
 }
@@ -66,7 +76,7 @@ export class PageDirectory {
   page(page: PageId): PageState {
     let s = this.pages.get(page);
     if (!s) {
-      s = { owner: null, copySet: [], version: 0, transit: null, lostWith: null, active: null, queue: [] };
+      s = { owner: null, copySet: [], version: 0, transit: null, lostWith: null, rivals: [], seeking: null, active: null, queue: [] };
       this.pages.set(page, s);
     }
     return s;
@@ -102,6 +112,10 @@ export class PageDirectory {
       return;
     }
     if (s.active?.req === req || s.queue.some((r) => r.req === req)) return;
+    if (s.queue.length >= QUEUE_LENGTH_MAX) {
+      this.reject(page, req, from, `page ${page} is busy: ${QUEUE_LENGTH_MAX} requests wait for it`);
+      return;
+    }
     s.queue.push({ kind, req, requester: from, since: now });
     this.pump(page, now);
   }
@@ -110,7 +124,10 @@ export class PageDirectory {
   blockedBy(s: PageState): string | null {
     if (s.active) return 'busy';
     if (s.transit) return `ownership in transit to ${s.transit.to}`;
-    if (s.owner === null && s.lostWith === null && this.unreported.size > 0) {
+    if (s.seeking) return `asking ${s.seeking.ask.join(', ')}, who claimed it, after ${s.seeking.for} disowned it`;
+    // A page nobody claims (never written, or lost with a member) may still be held by a member
+    // that has not reported: it is neither served nor re-created until all have.
+    if (s.owner === null && this.unreported.size > 0) {
       return `waiting for ${[...this.unreported].sort().join(', ')} to report`;
     }
     return null;
@@ -126,6 +143,14 @@ export class PageDirectory {
   }
 
   private start(page: PageId, s: PageState, r: Request, now: number): void {
+    const { client, seq } = parseReqId(r.req);
+    if (seq <= (this.lastDone.get(client) ?? 0)) {
+      // A client has one operation in flight, its newest: an older request that waited here
+      // while a newer one of the same client was served is one it gave up on. Serving it now
+      // could hand it a page after a later transfer, which it would take for a stale repeat.
+      this.reject(page, r.req, r.requester, `request ${r.req} was overtaken by a later request of ${client}`);
+      return;
+    }
     if (s.lostWith !== null && r.kind === 'read') {
       this.fail(page, r, `page ${page} lost with client ${s.lostWith}`);
       return;
@@ -205,34 +230,53 @@ export class PageDirectory {
     this.complete(page, s, now);
   }
 
-  /** A write confirmation is the requester's claim of ownership, whatever the CM expected. */
+  /**
+   * A write confirmation claims the page's ownership. It is taken only for a transfer this CM
+   * knows of: the write it forwarded to that requester, or a handoff the former owner reported.
+   * Anything else (a repeat, a forged or garbled frame) moves nothing.
+   */
   writeConfirmed(page: PageId, req: ReqId, from: NodeId, version: number, now: number): void {
-    const s = this.page(page);
+    const s = this.pages.get(page);
+    if (!s) return;
     const a = s.active;
-    if (parseReqId(req).client !== from) return;
-    if (a?.req === req && !(a.kind === 'write' && a.phase === 'forwarded')) return;
-    if (s.queue.some((r) => r.req === req && r.kind === 'read')) return;
+    const forwarded = a !== null && a.req === req && a.kind === 'write' && a.phase === 'forwarded' && a.requester === from;
+    const handedOn = s.transit !== null && s.transit.req === req && s.transit.to === from;
+    if (!forwarded && !handedOn) {
+      if (s.owner !== from) this.host.out.log('warn', `${this.host.id} ignored ${from}'s WRITE_CONFIRMATION ${page} ${req}: no such transfer`);
+      return;
+    }
     s.queue = s.queue.filter((r) => r.req !== req);
     this.claim(page, s, from, version, now, true);
     this.markDone(req);
     this.pump(page, now);
   }
 
+  /** The requester a page nobody owns is being granted to by this CM itself, if any. */
+  private granting(s: PageState): NodeId | null {
+    const a = s.active;
+    return s.owner === null && s.transit === null && a !== null && a.kind === 'write' && a.phase === 'forwarded' ? a.requester : null;
+  }
+
   /**
-   * Records `claimant` as owner. A write moves ownership past every reader (they were all
-   * invalidated first), so it empties the copy set; a report only names the current owner.
+   * Records `claimant` as owner. A report cannot take the page from another owner on record
+   * (see PageState.rivals). The copy set is left as it is: a write this CM served invalidated
+   * every holder before it was forwarded, so nobody is left in it; a transfer from before a
+   * takeover may have been followed by reads, whose holders the reports put there.
    */
   private claim(page: PageId, s: PageState, claimant: NodeId, version: number, now: number, byWrite: boolean): void {
-    if (s.owner !== null && s.owner !== claimant && version <= s.version) {
-      this.host.out.log('warn', `${this.host.id} ignored ${claimant}'s stale claim of ${page} v${version}`);
+    const holder = s.owner ?? s.transit?.to ?? this.granting(s);
+    if (!byWrite && holder !== null && holder !== claimant) {
+      this.host.out.log('warn', `${this.host.id} set aside ${claimant}'s claim of ${page} v${version}: ${holder} has it`);
+      if (!s.rivals.includes(claimant)) s.rivals = [...s.rivals, claimant].sort();
       return;
     }
     const moved = s.owner !== claimant;
+    s.seeking = null;
+    if (moved) s.rivals = s.rivals.filter((n) => n !== claimant);
     s.owner = claimant;
     s.version = Math.max(version, s.version);
     s.lostWith = null;
     if (s.transit && version >= s.transit.version) s.transit = null;
-    if (moved && byWrite) s.copySet = [];
     s.copySet = s.copySet.filter((n) => n !== claimant);
     this.host.changed(page);
     const a = s.active;
@@ -267,6 +311,8 @@ export class PageDirectory {
     this.unreported.delete(c);
     const held = new Map(r.pages.map((p) => [p.page, p]));
     for (const [page, s] of this.pages) {
+      // Requests of c's that it no longer has in flight were given up: nobody waits for them.
+      if (s.queue.some((q) => q.requester === c)) s.queue = s.queue.filter((q) => q.requester !== c || q.req === r.inFlight?.req);
       if (!held.has(page)) this.forgetHolder(page, s, c, r, now);
     }
     for (const p of r.pages) {
@@ -278,6 +324,7 @@ export class PageDirectory {
       }
     }
     for (const h of r.handoffs) this.noteHandoff(h, c);
+    for (const [page, s] of this.pages) this.answerSeeking(page, s, c);
     const f = r.inFlight;
     if (f) this.request(f.kind, f.page, f.req, c, now);
     for (const page of this.pages.keys()) this.pump(page, now);
@@ -290,6 +337,7 @@ export class PageDirectory {
       s.owner = null;
       const h = r.handoffs.find((x) => x.page === page && x.version >= s.version);
       if (h) s.transit = { ...h, from: c };
+      else if (s.rivals.length > 0) this.seek(s, c);
       else s.lostWith = c;
       this.host.changed(page);
       if (s.lostWith !== null && a?.kind === 'read' && a.phase === 'forwarded') {
@@ -311,10 +359,34 @@ export class PageDirectory {
     }
   }
 
+  /** Asks the rivals on record whether they hold the page its owner has just disowned. */
+  private seek(s: PageState, disowner: NodeId): void {
+    s.seeking = { for: disowner, ask: s.rivals };
+    s.rivals = [];
+    this.askReports(s.seeking.ask);
+  }
+
+  /** c has reported: it either claimed the page sought (claim() ended the search) or it is out. */
+  private answerSeeking(page: PageId, s: PageState, c: NodeId): void {
+    if (!s.seeking || !s.seeking.ask.includes(c)) return;
+    s.seeking = { ...s.seeking, ask: s.seeking.ask.filter((n) => n !== c) };
+    if (s.seeking.ask.length > 0) return;
+    s.lostWith = s.seeking.for;
+    s.seeking = null;
+    this.host.changed(page);
+  }
+
+  /**
+   * A member's last handoff of a page, as its report tells it: where the page went. A record can
+   * be old (the page moved on since), so a transit is replaced only by one further along: of a
+   * higher version, or handed on by the very member the transit names (it had the page then).
+   * Following these, the CM walks the chain of handoffs to whoever holds the page now.
+   */
   private noteHandoff(h: Handoff, from: NodeId): void {
     const s = this.page(h.page);
     if (s.owner !== null || h.version < s.version) return;
-    if (s.transit && s.transit.version >= h.version) return;
+    const t = s.transit;
+    if (t && !(h.version > t.version || (h.version === t.version && from === t.to && h.req !== t.req))) return;
     s.transit = { ...h, from };
     s.lostWith = null;
     this.host.changed(h.page);
@@ -356,8 +428,13 @@ export class PageDirectory {
       this.forward(page, s, a);
     } else if (s.transit) {
       this.resendTransfer(page, s.transit);
-    } else if (this.unreported.size === 0 && s.lostWith === null) {
-      // Nobody claims the page and everybody has said so: the CM's own grant can be repeated.
+    } else if (this.unreported.size === 0 && (s.lostWith === null || a.kind === 'write')) {
+      // Nobody claims the page and everybody has said so: the CM's own grant can be repeated,
+      // and a write re-creates a page lost meanwhile from nothing, as a first write would.
+      if (s.lostWith !== null) {
+        s.lostWith = null;
+        this.host.changed(page);
+      }
       this.forward(page, s, a);
     }
     this.askReports([a.requester, ...(s.owner ? [s.owner] : []), ...(s.transit ? [s.transit.from] : [])]);
@@ -380,12 +457,18 @@ export class PageDirectory {
     }
   }
 
+  /**
+   * Requests wait at most queueDeadlineMs, whatever holds them up: by then their clients have
+   * nearly given up (requestDeadlineMs), and a stale request must never be served after its
+   * client stopped waiting, nor pile up behind an owner that is away.
+   */
   private expireQueue(page: PageId, s: PageState, now: number): void {
-    const why = this.blockedBy(s);
-    if (why === null || why === 'busy') return;
+    if (s.queue.length === 0) return;
+    const why = this.blockedBy(s) ?? 'busy';
     const expired = s.queue.filter((r) => now - r.since >= this.host.timing.queueDeadlineMs);
     if (expired.length === 0) return;
     s.queue = s.queue.filter((r) => now - r.since < this.host.timing.queueDeadlineMs);
-    for (const r of expired) this.fail(page, r, `page ${page} unavailable: ${why}`);
+    const reason = why === 'busy' ? `busy with ${s.active?.req ?? 'another request'}` : why;
+    for (const r of expired) this.fail(page, r, `page ${page} unavailable: ${reason}`);
   }
 }

@@ -9,7 +9,6 @@ export type PageId = string;
 export const PAGE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const NODE_ID_PATTERN = /^(cm[12]|c[1-9][0-9]{0,5})$/;
 export const REQ_ID_PATTERN = /^c[1-9][0-9]{0,5}:[0-9]{1,15}$/;
-export const PAGE_SIZE_BYTES_DEFAULT = 4096;
 
 export const PRIMARY_CM: NodeId = 'cm1';
 export const BACKUP_CM: NodeId = 'cm2';
@@ -63,11 +62,17 @@ export function pageIdError(page: unknown): string | null {
   if (typeof page !== 'string' || !PAGE_ID_PATTERN.test(page)) {
     return `invalid page id ${preview(page)}: use 1-64 letters, digits, '_' or '-'`;
   }
+  // Names every object already has (`__proto__`, `constructor`) would bite any code that keys a
+  // plain object by page, here or in a tool reading our histories: refuse them everywhere.
+  if (page in Object.prototype) return `invalid page id ${preview(page)}: a reserved name`;
   return null;
 }
 
 export function contentError(content: unknown, pageSizeBytes: number): string | null {
   if (typeof content !== 'string') return 'content must be a string';
+  // UTF-8 never takes fewer bytes than UTF-16 code units: a string longer than the page is
+  // refused before any costly look at it.
+  if (content.length > pageSizeBytes) return `content is ${content.length} characters, more than the page size of ${pageSizeBytes} bytes`;
   if (LONE_SURROGATE.test(content)) return 'content is not valid UTF-8 text (lone surrogate)';
   const n = utf8Length(content);
   if (n > pageSizeBytes) return `content is ${n} bytes; the page size is ${pageSizeBytes} bytes`;

@@ -4,7 +4,8 @@
 // ones, so two CMs can never act under the same epoch, and every node obeys the highest it saw.
 import { TIMING_DEFAULTS, type ReplicationMode, type Timing } from './config.ts';
 import { BACKUP_CM, isCmId, PRIMARY_CM, type NodeId, type PageId } from './ids.ts';
-import { unreachable, type Message, type MetaEntry } from './messages.ts';
+import { EPOCH_MAX } from './limits.ts';
+import { unreachable, type Message, type MessageType, type MetaEntry } from './messages.ts';
 import { PageDirectory, type DirectoryHost } from './directory.ts';
 import { Outbox, type IvyNode, type OpKind, type Ready } from './node.ts';
 
@@ -52,6 +53,9 @@ export interface ManagerSnapshot {
   }>;
 }
 
+/** What one CM says to the other: from anybody else it is forged or garbled. */
+const CM_ONLY: ReadonlySet<MessageType> = new Set(['PULSE', 'PULSE_REPLY', 'REPLICATE', 'IM_BACK', 'CM_STATE', 'CHANGE_CM']);
+
 export class CentralManager implements IvyNode, DirectoryHost {
   readonly id: NodeId;
   readonly out = new Outbox();
@@ -66,11 +70,13 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private mirror = new Map<PageId, MetaEntry>();
   private readonly changedPages = new Set<PageId>();
   private now: number;
-  private roleSince: number;
   private lastPulseAt = -Infinity;
-  private lastActingSeenAt: number;
-  /** False until the host's clock is seen: silence is measured from then, not from zero. */
-  private clockKnown: boolean;
+  /**
+   * Pulses (or IM_BACKs, while rejoining) sent since the peer last answered. Silence is counted
+   * in these, never in time: a standby whose own timers stalled (a long task, a GC pause, a
+   * throttled tab) has sent nothing meanwhile, so its stall cannot pass for the peer's silence.
+   */
+  private unanswered = 0;
   private lastAskedAt = -Infinity;
   private standbySeenAt = -Infinity;
   private lastNoticeAt = -Infinity;
@@ -84,9 +90,6 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.peerExists = cfg.peerExists ?? true;
     this.members = new Set([...(cfg.durable?.members ?? []), ...(cfg.members ?? [])]);
     this.now = cfg.now ?? 0;
-    this.clockKnown = cfg.now !== undefined;
-    this.roleSince = this.now;
-    this.lastActingSeenAt = this.now;
     this.epoch = cfg.durable?.epoch ?? 0;
     this.dir = new PageDirectory(this);
     const start = cfg.start ?? (this.id === PRIMARY_CM ? 'primary' : 'backup');
@@ -109,9 +112,15 @@ export class CentralManager implements IvyNode, DirectoryHost {
   }
 
   step(m: Message, now: number): void {
-    this.advance(now);
+    this.now = now;
+    if (CM_ONLY.has(m.type) && m.from !== this.peer) {
+      this.out.log('warn', `${this.id} dropped ${m.type} from ${m.from}: only the other CM sends it`);
+      return;
+    }
     if (m.from === this.peer) this.peerSeen = true;
-    if (m.epoch > this.epoch) this.learnEpoch(m.epoch);
+    // Only the other CM can tell of a newer epoch: a client's word for it (a bug, a forged or
+    // garbled frame) must not make a healthy CM step down.
+    if (m.from === this.peer && m.epoch > this.epoch) this.learnEpoch(m.epoch);
     if (m.type === 'CLIENT_REPORT' || m.type === 'READ_REQUEST' || m.type === 'WRITE_REQUEST') this.addMember(m.from);
     if (this.role === 'acting') this.stepActing(m);
     else this.stepStandby(m);
@@ -173,7 +182,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     switch (m.type) {
       case 'PULSE_REPLY':
         for (const id of m.members) this.addMember(id);
-        if (m.acting && m.epoch >= this.epoch) this.lastActingSeenAt = this.now;
+        if (m.acting && m.epoch >= this.epoch) this.unanswered = 0;
         if (m.meta) this.mirror = new Map(m.meta.map((e) => [e.page, e]));
         break;
       case 'REPLICATE': this.mirror.set(m.entry.page, m.entry); break;
@@ -207,12 +216,11 @@ export class CentralManager implements IvyNode, DirectoryHost {
     const meta = this.role === 'acting' ? this.metaEntries() : [...this.mirror.values()];
     this.out.send({ type: 'CM_STATE', from: this.id, to, epoch: this.epoch, members: this.memberList(), meta });
     if (this.role === 'acting') this.becomeStandby();
-    this.lastActingSeenAt = this.now;
+    this.unanswered = 0;
   }
 
   tick(now: number): void {
-    this.advance(now);
-    const silentMs = this.timing.pulseIntervalMs * this.timing.pulseMissesMax;
+    this.now = now;
     if (this.role === 'acting') {
       this.dir.tick(now);
       if (this.dir.unreported.size > 0 && now - this.lastAskedAt >= this.timing.cmResendMs) {
@@ -220,17 +228,15 @@ export class CentralManager implements IvyNode, DirectoryHost {
         this.dir.askReports(this.dir.unreported);
       }
       this.noticePeer(now);
-    } else if (this.role === 'rejoining') {
-      if (now - this.roleSince >= silentMs) this.takeOver();
-      else this.repeat(now, () => this.out.send({ type: 'IM_BACK', from: this.id, to: this.peer, epoch: this.epoch }));
-    } else {
-      if (now - this.lastPulseAt >= this.timing.pulseIntervalMs) {
-        this.lastPulseAt = now;
-        this.out.send({ type: 'PULSE', from: this.id, to: this.peer, epoch: this.epoch });
-      }
-      if (now - this.lastActingSeenAt >= silentMs) {
-        this.out.log('warn', `${this.id} missed ${this.timing.pulseMissesMax} pulses from ${this.peer}: taking over`);
+    } else if (now - this.lastPulseAt >= this.timing.pulseIntervalMs) {
+      this.lastPulseAt = now;
+      const asking = this.role === 'rejoining' ? 'IM_BACK' : 'PULSE';
+      if (this.unanswered >= this.timing.pulseMissesMax) {
+        this.out.log('warn', `${this.id} sent ${this.unanswered} ${asking}s to ${this.peer} without an answer: taking over`);
         this.takeOver();
+      } else {
+        this.unanswered += 1;
+        this.out.send({ type: asking, from: this.id, to: this.peer, epoch: this.epoch });
       }
     }
     this.flushChanges();
@@ -243,16 +249,6 @@ export class CentralManager implements IvyNode, DirectoryHost {
       r.persist = () => ({ epoch: this.epoch, members: this.memberList() });
     }
     return r;
-  }
-
-  private advance(now: number): void {
-    if (!this.clockKnown) {
-      // A host that gave no start time: count silence from the first moment seen.
-      this.clockKnown = true;
-      this.roleSince = now;
-      this.lastActingSeenAt = now;
-    }
-    this.now = now;
   }
 
   /**
@@ -274,8 +270,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
 
   private rejoin(): void {
     this.role = 'rejoining';
-    this.roleSince = this.now;
-    this.lastNoticeAt = this.now;
+    this.lastPulseAt = this.now;
+    this.unanswered = 1;
     this.out.send({ type: 'IM_BACK', from: this.id, to: this.peer, epoch: this.epoch });
   }
 
@@ -290,10 +286,15 @@ export class CentralManager implements IvyNode, DirectoryHost {
     const parity = this.id === PRIMARY_CM ? 1 : 0;
     let e = this.epoch + 1;
     if (e % 2 !== parity) e += 1;
+    if (e > EPOCH_MAX) {
+      // Unreachable by takeovers alone (see limits.ts); refuse rather than share an epoch.
+      this.out.log('error', `${this.id} cannot act: epoch ${e} would pass the limit ${EPOCH_MAX}`);
+      return;
+    }
     this.epoch = e;
     this.dirty = true;
     this.role = 'acting';
-    this.roleSince = this.now;
+    this.unanswered = 0;
     this.dir = new PageDirectory(this);
     this.dir.load(trusted);
     if (fresh) return;
@@ -309,8 +310,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
       this.mirror = new Map([...this.dir.pages].map(([p, s]) => [p, this.dir.entry(p, s)]));
     }
     this.role = 'standby';
-    this.roleSince = this.now;
-    this.lastActingSeenAt = this.now;
+    this.unanswered = 0;
+    this.lastPulseAt = this.now;
   }
 
   /** Streams each metadata change to the standby (streaming mode), after the step that made it. */

@@ -1,12 +1,13 @@
 // Runtime validation of anything that arrives from outside (another worker, tab or machine).
 // A frame that fails here is dropped and logged by the host; it never reaches a node's state.
 import { contentError, NODE_ID_PATTERN, pageIdError, preview, REQ_ID_PATTERN } from './ids.ts';
+import { EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, REASON_LENGTH_MAX, VERSION_MAX } from './limits.ts';
 import type { Message, MessageType } from './messages.ts';
 
 export type Parsed = { ok: true; message: Message } | { ok: false; error: string };
 
 type FieldKind =
-  | 'node' | 'nullableNode' | 'nodes' | 'access' | 'content' | 'count' | 'reason' | 'bool'
+  | 'node' | 'nullableNode' | 'nodes' | 'access' | 'content' | 'version' | 'reason' | 'bool'
   | 'page' | 'req' | 'heldPages' | 'handoffs' | 'inFlight' | 'metaEntry' | 'metaEntries' | 'nullableMeta';
 
 const PAGE_OP = { page: 'page', req: 'req' } as const;
@@ -17,9 +18,9 @@ const FIELDS: { [K in MessageType]: Record<string, FieldKind> } = {
   WRITE_REQUEST: PAGE_OP,
   READ_FORWARD: { ...PAGE_OP, requester: 'node' },
   WRITE_FORWARD: { ...PAGE_OP, requester: 'node' },
-  PAGE: { ...PAGE_OP, access: 'access', content: 'content', version: 'count' },
+  PAGE: { ...PAGE_OP, access: 'access', content: 'content', version: 'version' },
   READ_CONFIRMATION: PAGE_OP,
-  WRITE_CONFIRMATION: { ...PAGE_OP, version: 'count' },
+  WRITE_CONFIRMATION: { ...PAGE_OP, version: 'version' },
   INVALIDATE: PAGE_OP,
   INVALIDATE_CONFIRMATION: PAGE_OP,
   REQUEST_FAILED: { ...PAGE_OP, reason: 'reason' },
@@ -32,12 +33,20 @@ const FIELDS: { [K in MessageType]: Record<string, FieldKind> } = {
   CM_STATE: { members: 'nodes', meta: 'metaEntries' },
 };
 
-const REASON_LENGTH_MAX = 500;
-/** Bounds every list a peer can send: pages per table, members per cluster. */
-export const LIST_LENGTH_MAX = 65_536;
+function isCount(v: unknown, max: number): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
+}
 
-function isCount(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+/** What is left of the frame's allowance of list items, shared by all its lists, nested or not. */
+interface Budget {
+  items: number;
+}
+
+/** Takes a list's length from the budget; false when the list is too long or the frame too big. */
+function spend(budget: Budget, v: unknown): v is unknown[] {
+  if (!Array.isArray(v) || v.length > LIST_LENGTH_MAX || v.length > budget.items) return false;
+  budget.items -= v.length;
+  return true;
 }
 
 function isNode(v: unknown): boolean {
@@ -49,47 +58,47 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Checks a list of records, each against the given field kinds; returns the first error. */
-function listError(v: unknown, fields: Record<string, FieldKind>, pageSizeBytes: number): string | null {
-  if (!Array.isArray(v) || v.length > LIST_LENGTH_MAX) return 'bad list';
+function listError(v: unknown, fields: Record<string, FieldKind>, pageSizeBytes: number, budget: Budget): string | null {
+  if (!spend(budget, v)) return `bad list (at most ${LIST_LENGTH_MAX} items, ${FRAME_ITEMS_MAX} in a frame)`;
   for (const item of v) {
-    const err = recordError(item, fields, pageSizeBytes);
+    const err = recordError(item, fields, pageSizeBytes, budget);
     if (err) return err;
   }
   return null;
 }
 
-function recordError(v: unknown, fields: Record<string, FieldKind>, pageSizeBytes: number): string | null {
+function recordError(v: unknown, fields: Record<string, FieldKind>, pageSizeBytes: number, budget: Budget): string | null {
   if (!isRecord(v)) return 'not an object';
   for (const [name, kind] of Object.entries(fields)) {
-    const err = fieldError(kind, v[name], pageSizeBytes);
+    const err = fieldError(kind, v[name], pageSizeBytes, budget);
     if (err) return `${name}: ${err}`;
   }
   return null;
 }
 
-const HELD_PAGE = { page: 'page', access: 'access', owner: 'bool', version: 'count' } as const;
-const HANDOFF = { page: 'page', to: 'node', req: 'req', version: 'count' } as const;
-const META_ENTRY = { page: 'page', owner: 'nullableNode', copySet: 'nodes', version: 'count' } as const;
+const HELD_PAGE = { page: 'page', access: 'access', owner: 'bool', version: 'version' } as const;
+const HANDOFF = { page: 'page', to: 'node', req: 'req', version: 'version' } as const;
+const META_ENTRY = { page: 'page', owner: 'nullableNode', copySet: 'nodes', version: 'version' } as const;
 const IN_FLIGHT = { req: 'req', kind: 'access', page: 'page' } as const;
 
-function fieldError(kind: FieldKind, v: unknown, pageSizeBytes: number): string | null {
+function fieldError(kind: FieldKind, v: unknown, pageSizeBytes: number, budget: Budget): string | null {
   switch (kind) {
     case 'node': return isNode(v) ? null : 'bad node id';
     case 'nullableNode': return v === null || isNode(v) ? null : 'bad node id';
-    case 'nodes': return Array.isArray(v) && v.length <= LIST_LENGTH_MAX && v.every(isNode) ? null : 'bad node list';
+    case 'nodes': return spend(budget, v) && v.every(isNode) ? null : 'bad node list';
     case 'access': return v === 'read' || v === 'write' ? null : 'bad access';
     case 'content': return v === null ? null : contentError(v, pageSizeBytes);
-    case 'count': return isCount(v) ? null : 'bad count';
+    case 'version': return isCount(v, VERSION_MAX) ? null : `bad version (an integer from 0 to ${VERSION_MAX})`;
     case 'bool': return typeof v === 'boolean' ? null : 'bad flag';
     case 'reason': return typeof v === 'string' && v.length <= REASON_LENGTH_MAX ? null : 'bad reason';
     case 'page': return pageIdError(v);
     case 'req': return typeof v === 'string' && REQ_ID_PATTERN.test(v) ? null : 'bad request id';
-    case 'heldPages': return listError(v, HELD_PAGE, pageSizeBytes);
-    case 'handoffs': return listError(v, HANDOFF, pageSizeBytes);
-    case 'inFlight': return v === null ? null : recordError(v, IN_FLIGHT, pageSizeBytes);
-    case 'metaEntry': return recordError(v, META_ENTRY, pageSizeBytes);
-    case 'metaEntries': return listError(v, META_ENTRY, pageSizeBytes);
-    case 'nullableMeta': return v === null ? null : listError(v, META_ENTRY, pageSizeBytes);
+    case 'heldPages': return listError(v, HELD_PAGE, pageSizeBytes, budget);
+    case 'handoffs': return listError(v, HANDOFF, pageSizeBytes, budget);
+    case 'inFlight': return v === null ? null : recordError(v, IN_FLIGHT, pageSizeBytes, budget);
+    case 'metaEntry': return recordError(v, META_ENTRY, pageSizeBytes, budget);
+    case 'metaEntries': return listError(v, META_ENTRY, pageSizeBytes, budget);
+    case 'nullableMeta': return v === null ? null : listError(v, META_ENTRY, pageSizeBytes, budget);
   }
 }
 
@@ -114,7 +123,7 @@ function clean(kind: FieldKind, v: unknown): unknown {
 function headerError(o: Record<string, unknown>): string | null {
   if (!isNode(o.from)) return 'bad from';
   if (!isNode(o.to)) return 'bad to';
-  if (!isCount(o.epoch)) return 'bad epoch';
+  if (!isCount(o.epoch, EPOCH_MAX)) return `bad epoch (an integer from 0 to ${EPOCH_MAX})`;
   return null;
 }
 
@@ -129,8 +138,9 @@ export function parseMessage(raw: unknown, pageSizeBytes: number): Parsed {
   const header = headerError(raw);
   if (header) return { ok: false, error: `${type}: ${header}` };
   const out: Record<string, unknown> = { type, from: raw.from, to: raw.to, epoch: raw.epoch };
+  const budget: Budget = { items: FRAME_ITEMS_MAX };
   for (const [name, kind] of Object.entries(fields)) {
-    const err = fieldError(kind, raw[name], pageSizeBytes);
+    const err = fieldError(kind, raw[name], pageSizeBytes, budget);
     if (err) return { ok: false, error: `${type}: ${name}: ${err}` };
     out[name] = clean(kind, raw[name]);
   }

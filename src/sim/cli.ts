@@ -55,6 +55,7 @@ function main(argv: string[]): number {
     console.log(summaryLine(opts, outcome));
     for (const line of outcome.sim.transcript) console.log(line);
     for (const v of outcome.problems) console.log(`  ${v}`);
+    for (const v of outcome.knownGaps) console.log(`  known gap (a node left for good): ${v}`);
     if (values.history) {
       const file = count > 1 ? values.history.replace(/(\.jsonl)?$/, `-${seed}.jsonl`) : values.history;
       writeFileSync(file, outcome.sim.history.map(toJsonLine).join('\n') + '\n');

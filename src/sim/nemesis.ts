@@ -1,9 +1,22 @@
 // The nemesis: which faults a run injects and when. One fault at a time, each healed (node
-// restarted, partition lifted) before the next, so that a run also shows recovery.
+// restarted, partition lifted, stall over) before the next, so that a run also shows recovery;
+// a node that leaves for good is never healed.
 import type { Rng } from './rng.ts';
 
 export const FAULT_KINDS = [
   'crash-primary', 'crash-backup', 'crash-both', 'partition-primary', 'crash-client',
+  /** A node crashes while a commit of its state is on its way to disk. */
+  'crash-commit',
+  /** A node's timers and deliveries stop for 0.2 to 5 s, then everything runs late, in order. */
+  'stall',
+  /** A node is down for minutes: its peers retry, give up and time out many times over. */
+  'outage',
+  /** A client crashes and never comes back. */
+  'leave-client',
+  /** A central manager crashes and never comes back (at most one per run). */
+  'leave-cm',
+  /** A client's link carries hostile frames to the CMs: extreme epochs and versions, forged claims, garbage. */
+  'hostile',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -17,6 +30,10 @@ export interface NemesisOptions {
   /** How long a node stays down or a partition lasts. */
   downMinMs: number;
   downMaxMs: number;
+  stallMinMs: number;
+  stallMaxMs: number;
+  outageMinMs: number;
+  outageMaxMs: number;
 }
 
 export const NEMESIS_DEFAULTS: Omit<NemesisOptions, 'faults'> = {
@@ -25,6 +42,10 @@ export const NEMESIS_DEFAULTS: Omit<NemesisOptions, 'faults'> = {
   gapMaxMs: 300,
   downMinMs: 20,
   downMaxMs: 500,
+  stallMinMs: 200,
+  stallMaxMs: 5_000,
+  outageMinMs: 60_000,
+  outageMaxMs: 180_000,
 };
 
 export function parseFaults(spec: string): FaultKind[] {
@@ -40,8 +61,9 @@ export function parseFaults(spec: string): FaultKind[] {
 
 export class Nemesis {
   private injected = 0;
+  private cmLeft = false;
 
-  constructor(private readonly opts: NemesisOptions, private readonly rng: Rng) {}
+  constructor(readonly opts: NemesisOptions, private readonly rng: Rng) {}
 
   get active(): boolean {
     return this.opts.faults.length > 0;
@@ -49,16 +71,22 @@ export class Nemesis {
 
   /** The next fault, or null when the run's share is used up. */
   next(): FaultKind | null {
-    if (this.injected >= this.opts.faultCount || this.opts.faults.length === 0) return null;
+    const kinds = this.cmLeft ? this.opts.faults.filter((k) => k !== 'leave-cm') : this.opts.faults;
+    if (this.injected >= this.opts.faultCount || kinds.length === 0) return null;
     this.injected += 1;
-    return this.rng.pick(this.opts.faults);
+    const kind = this.rng.pick(kinds);
+    if (kind === 'leave-cm') this.cmLeft = true;
+    return kind;
   }
 
   gapMs(): number {
     return Math.round(this.rng.between(this.opts.gapMinMs, this.opts.gapMaxMs));
   }
 
-  downMs(): number {
-    return Math.round(this.rng.between(this.opts.downMinMs, this.opts.downMaxMs));
+  downMs(kind: FaultKind): number {
+    const o = this.opts;
+    if (kind === 'outage') return Math.round(this.rng.between(o.outageMinMs, o.outageMaxMs));
+    if (kind === 'stall') return Math.round(this.rng.between(o.stallMinMs, o.stallMaxMs));
+    return Math.round(this.rng.between(o.downMinMs, o.downMaxMs));
   }
 }

@@ -1,19 +1,27 @@
-// Runs real protocol nodes on a simulated network under one seed: every delay, every choice of
-// operation, every fault and every interleaving comes from the seed, so a run replays byte for
-// byte. Nodes persist to a simulated disk that survives their crashes.
-import { ClientNode, type ClientDurable } from '../protocol/client.ts';
+// Runs the real nodes inside the real host (src/host: the code the browser's workers and tabs
+// run, with its commit gate, timers and links) in a simulated world under one seed: every
+// delay, disk commit, choice of operation, fault and interleaving comes from the seed, so a run
+// replays byte for byte. Only the world is simulated: clock, timers, disks, links, crashes.
+import { ClientNode } from '../protocol/client.ts';
 import { timing as makeTiming, type ReplicationMode, type Timing } from '../protocol/config.ts';
 import { BACKUP_CM, clientNodeId, isCmId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
-import { CentralManager, type CmDurable, type CmStart, type ManagerSnapshot } from '../protocol/manager.ts';
+import { CentralManager, type CmStart, type ManagerSnapshot } from '../protocol/manager.ts';
 import { describeMessage, isPageMessage, type Message, type MessageType } from '../protocol/messages.ts';
-import type { IvyNode, NodeEvent } from '../protocol/node.ts';
-import { TimedQueue } from './heap.ts';
+import type { IvyNode } from '../protocol/node.ts';
+import { messageDecoder } from '../net/message-codec.ts';
+import { makeNode, PAGE_SIZE_BYTES, type MadeNode } from '../host/make-node.ts';
+import { NodeHost, type HostEvent } from '../host/node-host.ts';
+import { DISK_DEFAULTS, SimDisk, type DiskOptions } from './disk.ts';
 import type { HistoryEvent } from './history.ts';
+import { hostileFrame } from './hostile.ts';
 import { checkCluster } from './invariants.ts';
 import { NEMESIS_DEFAULTS, Nemesis, type FaultKind, type NemesisOptions } from './nemesis.ts';
 import { NETWORK_DEFAULTS, SimNetwork, type NetworkOptions } from './network.ts';
 import { Rng } from './rng.ts';
-import { Workload, type WorkloadOptions } from './workload.ts';
+import { SimLinkEnd, type LinkObserver } from './sim-link.ts';
+import { Workload, pageName, type WorkloadOptions } from './workload.ts';
+import type { Life } from './world.ts';
+import { SimWorld } from './world.ts';
 
 export interface SimManager extends IvyNode {
   snapshot(): ManagerSnapshot;
@@ -22,6 +30,7 @@ export interface SimManager extends IvyNode {
 export interface SimOptions extends WorkloadOptions {
   seed: number;
   network?: NetworkOptions;
+  disk?: Partial<DiskOptions>;
   /** Faults to inject (none by default) and how. */
   faults?: readonly FaultKind[];
   nemesis?: Partial<Omit<NemesisOptions, 'faults'>>;
@@ -32,6 +41,11 @@ export interface SimOptions extends WorkloadOptions {
   tickMs?: number;
   /** Replaces the CM, e.g. with a deliberately broken one to prove the checker bites. */
   makeManager?: (id: NodeId) => SimManager;
+  /**
+   * Hosts whose disk acknowledges each commit at once and stores it later, so they send and
+   * acknowledge before their state is durable: the broken host the tests prove the sweep catches.
+   */
+  sendBeforeCommit?: boolean;
   /** Checks the cross-node invariants after every delivery (on by default). */
   checkInvariants?: boolean;
   /** Records every delivered message as a transcript line. */
@@ -50,147 +64,206 @@ export interface SimResult {
   endTimeMs: number;
   /** When the last fault was healed (0 without faults). */
   lastHealMs: number;
+  /** Nodes that left for good (their operations, and pages, may stay unavailable). */
+  left: NodeId[];
+  /** The faults injected, in order. */
+  faults: FaultKind[];
+  /** Clients whose links carried hostile frames in their name. */
+  hostile: NodeId[];
+  /** True when the run ended at its time limit with operations still pending. */
+  timedOut: boolean;
 }
 
-type SimEvent =
-  | { kind: 'deliver'; message: Message }
-  | { kind: 'op'; process: number }
-  | { kind: 'tick' }
-  | { kind: 'fault' }
-  | { kind: 'heal'; restart: NodeId[] };
+interface Running {
+  life: Life;
+  made: MadeNode;
+  host: NodeHost;
+}
 
 const TICK_MS_DEFAULT = 10;
 const FAULT_PROGRESS_MAX = 0.6;
+const HOSTILE_BURST_MAX = 12;
+/** How long a crash-during-commit fault waits for its node to commit something. */
+const COMMIT_WAIT_MS_MAX = 2_000;
 
 export class Simulation {
-  private readonly rng: Rng;
+  private readonly world: SimWorld;
   private readonly net: SimNetwork;
-  private readonly queue = new TimedQueue<SimEvent>();
   private readonly timing: Timing;
-  private readonly nodes = new Map<NodeId, IvyNode | null>();
-  private readonly disks = new Map<NodeId, unknown>();
+  private readonly decode = messageDecoder(PAGE_SIZE_BYTES);
+  private readonly running = new Map<NodeId, Running>();
+  private readonly disks = new Map<NodeId, SimDisk>();
+  private readonly ends = new Map<string, SimLinkEnd>();
   private readonly workload: Workload;
   private readonly nemesis: Nemesis;
   private readonly inFlightPerPage = new Map<string, number>();
   private readonly clientIds: NodeId[] = [];
+  private readonly cmIds: NodeId[];
   private readonly result: SimResult = {
     history: [], messages: {}, opsIssued: 0, violations: [], warnings: [], transcript: [], endTimeMs: 0, lastHealMs: 0,
+    left: [], faults: [], hostile: [], timedOut: false,
+  };
+  private readonly observer: LinkObserver = {
+    sent: (m, at) => this.onSent(m, at),
+    arrived: (m, delivered) => this.onArrived(m, delivered),
   };
   private faultsActive = false;
-  private now = 0;
 
   constructor(private readonly opts: SimOptions) {
-    this.rng = new Rng(opts.seed);
-    this.net = new SimNetwork(this.rng, opts.network ?? NETWORK_DEFAULTS);
+    this.world = new SimWorld(new Rng(opts.seed));
+    this.net = new SimNetwork(this.world.rng, opts.network ?? NETWORK_DEFAULTS);
     this.timing = makeTiming(opts.timing);
-    this.workload = new Workload(opts, this.rng);
-    this.nemesis = new Nemesis({ ...NEMESIS_DEFAULTS, ...opts.nemesis, faults: opts.faults ?? [] }, this.rng);
+    this.workload = new Workload(opts, this.world.rng);
+    this.nemesis = new Nemesis({ ...NEMESIS_DEFAULTS, ...opts.nemesis, faults: opts.faults ?? [] }, this.world.rng);
+    this.cmIds = opts.backup === false ? [PRIMARY_CM] : [PRIMARY_CM, BACKUP_CM];
     for (let p = 1; p <= opts.clients; p++) this.clientIds.push(clientNodeId(p));
-    this.nodes.set(PRIMARY_CM, this.makeCm(PRIMARY_CM, 'primary'));
-    if (opts.backup !== false) this.nodes.set(BACKUP_CM, this.makeCm(BACKUP_CM, 'backup'));
+    const diskOpts = { ...DISK_DEFAULTS, ...opts.disk };
+    for (const id of [...this.cmIds, ...this.clientIds]) this.disks.set(id, new SimDisk(this.world, diskOpts));
+    this.boot(PRIMARY_CM, 'primary');
+    if (opts.backup !== false) this.boot(BACKUP_CM, 'backup');
     for (const [p, id] of this.clientIds.entries()) {
-      this.nodes.set(id, new ClientNode({ id, timing: this.timing }));
+      this.boot(id, null);
       this.scheduleOp(p + 1);
     }
-    for (const node of this.nodes.values()) if (node) this.flush(node);
-    this.queue.push(this.opts.tickMs ?? TICK_MS_DEFAULT, { kind: 'tick' });
-    if (this.nemesis.active) this.queue.push(this.nemesis.gapMs(), { kind: 'fault' });
-  }
-
-  private makeCm(id: NodeId, start: CmStart): IvyNode {
-    if (this.opts.makeManager) return this.opts.makeManager(id);
-    const durable = this.disks.get(id) as CmDurable | undefined;
-    return new CentralManager({
-      id, start, members: this.clientIds, replication: this.opts.replication, timing: this.timing, durable, now: this.now,
-      peerExists: this.opts.backup !== false,
-    });
+    if (this.nemesis.active) this.world.at(this.nemesis.gapMs(), null, () => this.injectFault());
   }
 
   run(): SimResult {
     const limit = this.opts.timeLimitMs ?? 600_000;
-    for (let ev = this.queue.pop(); ev; ev = this.queue.pop()) {
-      if (ev.time > limit) break;
-      this.now = ev.time;
-      this.handle(ev.value);
-      if (this.result.violations.length > 0) break;
-      if (this.workload.finished() && !this.faultsActive) break;
-    }
-    this.result.endTimeMs = this.now;
+    const finished = this.world.run(limit, () => this.result.violations.length > 0 || (this.workload.finished() && !this.faultsActive));
+    this.result.timedOut = !finished || !this.workload.finished();
+    this.result.endTimeMs = this.world.now;
+    for (const r of this.running.values()) r.host.stop();
     return this.result;
   }
 
-  private handle(ev: SimEvent): void {
-    switch (ev.kind) {
-      case 'deliver': this.deliver(ev.message); break;
-      case 'op': this.issue(ev.process); break;
-      case 'tick': this.tickAll(); break;
-      case 'fault': this.injectFault(); break;
-      case 'heal': this.heal(ev.restart); break;
-    }
+  // --- nodes ----------------------------------------------------------------------------
+
+  nodes(): Map<NodeId, IvyNode> {
+    return new Map([...this.running].map(([id, r]) => [id, r.made.node]));
   }
 
-  private deliver(m: Message): void {
+  /** Starts a life of `id` from what its disk holds, in a host linked to every running node. */
+  private boot(id: NodeId, start: CmStart | null): void {
+    const life: Life = { node: id, alive: true, stalledUntil: 0 };
+    const disk = this.disks.get(id)!;
+    const made = this.make(id, start, disk.committed);
+    const env = {
+      now: () => this.world.now,
+      traceNow: () => this.world.now,
+      timers: { after: (ms: number, f: () => void) => this.after(life, ms, f) },
+      disk: disk.for(life, this.opts.sendBeforeCommit === true),
+      random: () => this.world.rng.float(),
+    };
+    const host = new NodeHost(made, env);
+    host.subscribe((e) => this.onHostEvent(id, e), ['log']);
+    for (const [peer, other] of this.running) {
+      const [mine, theirs] = SimLinkEnd.pair(this.world, this.net, life, other.life, this.observer, this.decode);
+      host.connect(peer, mine);
+      other.host.connect(id, theirs);
+      this.ends.set(`${id}->${peer}`, mine);
+      this.ends.set(`${peer}->${id}`, theirs);
+    }
+    this.running.set(id, { life, made, host });
+    host.startTicking(this.opts.tickMs ?? TICK_MS_DEFAULT);
+  }
+
+  private make(id: NodeId, start: CmStart | null, durable: unknown): MadeNode {
+    if (isCmId(id)) {
+      if (this.opts.makeManager) {
+        const cm = this.opts.makeManager(id);
+        return { node: cm, snapshot: () => ({ role: 'cm', snapshot: cm.snapshot() }), submit: null };
+      }
+      return makeNode({
+        role: 'cm', id, start: start ?? undefined, members: this.clientIds, replication: this.opts.replication,
+        timing: this.timing, durable: durable as never, peerExists: this.opts.backup !== false,
+      }, this.world.now);
+    }
+    return makeNode({ role: 'client', id, timing: this.timing, durable: durable as never }, this.world.now);
+  }
+
+  /** A timer of one life: it never fires after that life ended, and fires late if it stalled. */
+  private after(life: Life, ms: number, f: () => void): () => void {
+    let cancelled = false;
+    this.world.at(this.world.now + ms, life, () => {
+      if (!cancelled) f();
+    });
+    return () => {
+      cancelled = true;
+    };
+  }
+
+  private crash(id: NodeId): boolean {
+    const r = this.running.get(id);
+    if (!r) return false;
+    r.life.alive = false;
+    r.host.stop();
+    this.running.delete(id);
+    for (const key of [...this.ends.keys()]) if (key.startsWith(`${id}->`) || key.endsWith(`->${id}`)) this.ends.delete(key);
+    this.nemesisEvent('crash', id);
+    if (!isCmId(id)) this.abortClientOp(Number(id.slice(1)));
+    return true;
+  }
+
+  private restart(id: NodeId): void {
+    if (this.running.has(id)) return;
+    this.nemesisEvent('restart', id);
+    this.boot(id, id === PRIMARY_CM ? 'restartCM' : id === BACKUP_CM ? 'restartBackup' : null);
+    if (!isCmId(id)) this.scheduleOp(Number(id.slice(1)));
+  }
+
+  // --- links ----------------------------------------------------------------------------
+
+  private onSent(m: Message, at: number | null): void {
+    this.result.messages[m.type] = (this.result.messages[m.type] ?? 0) + 1;
+    if (at !== null && isPageMessage(m)) this.bumpInFlight(m.page, 1);
+  }
+
+  private onArrived(m: Message, delivered: boolean): void {
     if (isPageMessage(m)) this.bumpInFlight(m.page, -1);
-    const node = this.nodes.get(m.to);
-    if (!node || this.net.isCut(m.from, m.to)) return;
-    if (this.opts.transcript) this.result.transcript.push(`${this.now.toFixed(3)} ${describeMessage(m)}`);
-    node.step(m, this.now);
-    this.flush(node);
+    if (!delivered) return;
+    if (this.opts.transcript) this.result.transcript.push(`${this.world.now.toFixed(3)} ${describeMessage(m)}`);
     if (this.opts.checkInvariants !== false) this.checkInvariants();
   }
 
-  private tickAll(): void {
-    for (const node of this.nodes.values()) {
-      if (!node) continue;
-      node.tick(this.now);
-      this.flush(node);
-    }
-    this.queue.push(this.now + (this.opts.tickMs ?? TICK_MS_DEFAULT), { kind: 'tick' });
+  private onHostEvent(id: NodeId, e: HostEvent): void {
+    if (e.type !== 'log') return;
+    if (e.level === 'error') this.result.violations.push(`${id}: ${e.text}`);
+    else if (e.level === 'warn') this.result.warnings.push(`${id}: ${e.text}`);
   }
 
+  // --- workload -------------------------------------------------------------------------
+
   private issue(process: number): void {
-    const client = this.nodes.get(clientNodeId(process));
-    if (!(client instanceof ClientNode)) return;
+    const id = clientNodeId(process);
+    const r = this.running.get(id);
+    if (!r) return;
     const op = this.workload.next(process);
     if (!op) return;
     this.result.opsIssued += 1;
     const value = op.kind === 'write' ? op.value : null;
-    this.record({ process, type: 'invoke', f: op.kind, key: op.page, value, time: this.now });
-    client.submit(op, this.now);
-    this.flush(client);
-  }
-
-  private flush(node: IvyNode): void {
-    const { messages, events, persist } = node.ready();
-    // The disk write lands before any message leaves, as a host must order them.
-    if (persist !== undefined) this.disks.set(node.id, persist());
-    for (const m of messages) {
-      this.result.messages[m.type] = (this.result.messages[m.type] ?? 0) + 1;
-      const at = this.net.arrivalTime(m.from, m.to, this.now);
-      if (at === null) continue;
-      if (isPageMessage(m)) this.bumpInFlight(m.page, 1);
-      this.queue.push(at, { kind: 'deliver', message: m });
-    }
-    for (const e of events) this.onEvent(node.id, e);
-  }
-
-  private onEvent(nodeId: NodeId, e: NodeEvent): void {
-    if (e.type === 'log') {
-      if (e.level === 'error') this.result.violations.push(`${nodeId}: ${e.text}`);
-      else if (e.level === 'warn') this.result.warnings.push(`${nodeId}: ${e.text}`);
-      return;
-    }
-    const process = Number(nodeId.slice(1));
-    const r = e.result;
-    const type = r.ok ? 'ok' : r.certain ? 'fail' : 'info';
-    const value = r.ok ? r.value : this.workload.pendingValue(process);
-    this.record({ process, type, f: e.kind, key: e.page, value, time: this.now });
-    this.workload.done(process);
-    this.scheduleOp(process);
+    this.record({ process, type: 'invoke', f: op.kind, key: op.page, value, time: this.world.now });
+    const life = r.life;
+    r.host.submitOp(op, (res) => {
+      if (!life.alive) return;
+      const type = res.ok ? 'ok' : res.certain ? 'fail' : 'info';
+      this.record({ process, type, f: op.kind, key: op.page, value: res.ok ? res.value : value, time: this.world.now });
+      this.workload.done(process);
+      this.scheduleOp(process);
+    });
   }
 
   private scheduleOp(process: number): void {
-    this.queue.push(this.now + this.workload.thinkTimeMs(), { kind: 'op', process });
+    this.world.at(this.world.now + this.workload.thinkTimeMs(), null, () => this.issue(process));
+  }
+
+  /** A crashed client's operation in flight may or may not have happened. */
+  private abortClientOp(process: number): void {
+    if (!this.workload.isPending(process)) return;
+    const op = this.workload.pendingOp(process);
+    const value = op?.kind === 'write' ? op.value : null;
+    this.record({ process, type: 'info', f: op?.kind ?? 'read', key: op?.page ?? '', value, time: this.world.now });
+    this.workload.done(process);
   }
 
   // --- faults ---------------------------------------------------------------------------
@@ -198,9 +271,9 @@ export class Simulation {
   /** The CMs that believe they act, newest epoch first (a fenced one may not know it yet). */
   private actingCms(): NodeId[] {
     const acting: Array<{ id: NodeId; epoch: number }> = [];
-    for (const id of [PRIMARY_CM, BACKUP_CM]) {
-      const n = this.nodes.get(id);
-      if (n instanceof CentralManager ? n.currentRole === 'acting' : n && 'snapshot' in n) {
+    for (const id of this.cmIds) {
+      const n = this.running.get(id)?.made.node;
+      if (n instanceof CentralManager ? n.currentRole === 'acting' : n !== undefined) {
         acting.push({ id, epoch: n instanceof CentralManager ? n.epoch : 0 });
       }
     }
@@ -216,68 +289,103 @@ export class Simulation {
     if (this.workload.progress() > FAULT_PROGRESS_MAX) return;
     const kind = this.nemesis.next();
     if (!kind) return;
+    this.result.faults.push(kind);
     const acting = this.actingCm() ?? PRIMARY_CM;
     const standby = acting === PRIMARY_CM ? BACKUP_CM : PRIMARY_CM;
+    const down = this.nemesis.downMs(kind);
     let restart: NodeId[] = [];
     switch (kind) {
-      case 'crash-primary': restart = this.crash([acting]); break;
-      case 'crash-backup': restart = this.crash([standby]); break;
-      case 'crash-both': restart = this.crash([acting, standby]); break;
-      case 'crash-client': restart = this.crash([this.rng.pick(this.clientIds)]); break;
+      case 'crash-primary': restart = this.crashAll([acting]); break;
+      case 'crash-backup': restart = this.crashAll([standby]); break;
+      case 'crash-both': restart = this.crashAll([acting, standby]); break;
+      case 'crash-client': restart = this.crashAll([this.world.rng.pick(this.clientIds)]); break;
+      case 'outage': restart = this.crashAll([this.world.rng.pick([...this.cmIds, ...this.clientIds])]); break;
       case 'partition-primary':
-        this.net.isolate(acting, [...this.nodes.keys()].filter((n) => n !== acting));
+        this.net.isolate(acting, [...this.cmIds, ...this.clientIds].filter((n) => n !== acting));
         this.nemesisEvent('partition', acting);
         break;
+      case 'crash-commit':
+        this.faultsActive = true;
+        this.crashDuringCommit(down);
+        return;
+      case 'stall': this.stall(this.world.rng.pick([...this.running.keys()].sort()), down); break;
+      case 'leave-client': this.leave(this.world.rng.pick(this.clientIds)); break;
+      case 'leave-cm': this.leave(this.world.rng.pick(this.cmIds)); break;
+      case 'hostile': this.hostile(); break;
     }
     this.faultsActive = true;
-    this.queue.push(this.now + this.nemesis.downMs(), { kind: 'heal', restart });
+    this.world.at(this.world.now + down, null, () => this.heal(restart));
   }
 
-  private crash(ids: NodeId[]): NodeId[] {
-    const down = ids.filter((id) => this.nodes.get(id));
-    for (const id of down) {
-      this.nodes.set(id, null);
-      this.nemesisEvent('crash', id);
-      if (!isCmId(id)) this.abortClientOp(Number(id.slice(1)));
+  private crashAll(ids: NodeId[]): NodeId[] {
+    return ids.filter((id) => !this.result.left.includes(id) && this.crash(id));
+  }
+
+  /**
+   * Picks a node and crashes it while its next commit is on the way to disk; heals once it is
+   * back (or, if it commits nothing for a while, without having crashed it).
+   */
+  private crashDuringCommit(downMs: number): void {
+    const id = this.world.rng.pick([...this.running.keys()].sort());
+    const disk = this.disks.get(id)!;
+    const crash = (): void => {
+      this.crash(id);
+      this.world.at(this.world.now + downMs, null, () => this.heal([id]));
+    };
+    disk.crashDuringNextCommit = crash;
+    this.world.at(this.world.now + COMMIT_WAIT_MS_MAX, null, () => {
+      if (disk.crashDuringNextCommit !== crash) return;
+      disk.crashDuringNextCommit = null;
+      this.heal([]);
+    });
+  }
+
+  private stall(id: NodeId, ms: number): void {
+    const r = this.running.get(id);
+    if (!r) return;
+    r.life.stalledUntil = this.world.now + ms;
+    this.nemesisEvent('stall', id);
+  }
+
+  private leave(id: NodeId): void {
+    if (this.crash(id)) this.result.left.push(id);
+    if (!isCmId(id)) this.workload.retire(Number(id.slice(1)));
+    this.nemesisEvent('leave', id);
+  }
+
+  /** A burst of hostile frames on one client's links to the CMs, through the validator. */
+  private hostile(): void {
+    const from = this.world.rng.pick(this.clientIds);
+    const pages = Array.from({ length: this.opts.pages }, (_, i) => pageName(i + 1));
+    const epoch = Math.max(0, ...this.cmIds.map((id) => {
+      const n = this.running.get(id)?.made.node;
+      return n instanceof CentralManager ? n.epoch : 0;
+    }));
+    const client = this.running.get(from)?.made.node;
+    if (!(client instanceof ClientNode)) return;
+    this.nemesisEvent('hostile', from);
+    if (!this.result.hostile.includes(from)) this.result.hostile.push(from);
+    for (let i = 1 + this.world.rng.int(HOSTILE_BURST_MAX); i > 0; i--) {
+      const to = this.world.rng.pick(this.cmIds);
+      const end = this.ends.get(`${from}->${to}`);
+      const make = (): unknown => hostileFrame(this.world.rng, { from, to, epoch, pages, clients: this.clientIds, truth: client.holdings() });
+      end?.injectRaw(make, Math.round(this.world.rng.between(0, 50) * 1000) / 1000);
     }
-    return down;
-  }
-
-  /** A crashed client's operation in flight may or may not have happened. */
-  private abortClientOp(process: number): void {
-    if (!this.workload.isPending(process)) return;
-    const op = this.workload.pendingOp(process);
-    const value = op?.kind === 'write' ? op.value : null;
-    this.record({ process, type: 'info', f: op?.kind ?? 'read', key: op?.page ?? '', value, time: this.now });
-    this.workload.done(process);
   }
 
   private heal(restart: NodeId[]): void {
     this.net.healAll();
     this.nemesisEvent('heal', null);
     // Restart in a seeded order: which CM comes back first matters.
-    const order = restart.length === 2 && this.rng.chance(0.5) ? [...restart].reverse() : restart;
+    const order = restart.length === 2 && this.world.rng.chance(0.5) ? [...restart].reverse() : restart;
     for (const id of order) this.restart(id);
     this.faultsActive = false;
-    this.result.lastHealMs = this.now;
-    this.queue.push(this.now + this.nemesis.gapMs(), { kind: 'fault' });
-  }
-
-  private restart(id: NodeId): void {
-    this.nemesisEvent('restart', id);
-    let node: IvyNode;
-    if (id === PRIMARY_CM) node = this.makeCm(id, 'restartCM');
-    else if (id === BACKUP_CM) node = this.makeCm(id, 'restartBackup');
-    else {
-      node = new ClientNode({ id, timing: this.timing, durable: this.disks.get(id) as ClientDurable | undefined });
-      this.scheduleOp(Number(id.slice(1)));
-    }
-    this.nodes.set(id, node);
-    this.flush(node);
+    this.result.lastHealMs = this.world.now;
+    this.world.at(this.world.now + this.nemesis.gapMs(), null, () => this.injectFault());
   }
 
   private nemesisEvent(f: string, value: string | null): void {
-    this.record({ process: 'nemesis', type: 'info', f, value, time: this.now });
+    this.record({ process: 'nemesis', type: 'info', f, value, time: this.world.now });
   }
 
   // --- bookkeeping ----------------------------------------------------------------------
@@ -293,10 +401,10 @@ export class Simulation {
 
   private checkInvariants(): void {
     const acting = this.actingCm();
-    const cm = acting ? this.nodes.get(acting) : null;
+    const cm = acting ? this.running.get(acting)?.made.node : undefined;
     const clients = new Map<NodeId, ClientNode>();
     for (const id of this.clientIds) {
-      const c = this.nodes.get(id);
+      const c = this.running.get(id)?.made.node;
       if (c instanceof ClientNode) clients.set(id, c);
     }
     const snapshot = cm && 'snapshot' in cm ? (cm as SimManager).snapshot() : null;
@@ -305,8 +413,15 @@ export class Simulation {
       snapshot !== null && [...clients.values()].every((c) => c.snapshot().epoch === snapshot.epoch);
     const exact = (this.opts.faults ?? []).length === 0;
     const problem = checkCluster(snapshot, clients, (page) => this.inFlightPerPage.get(page) ?? 0, settled, exact);
-    if (problem) this.result.violations.push(`t=${this.now}: ${problem}`);
+    if (problem) this.result.violations.push(`t=${this.world.now}: ${problem}`);
   }
+}
+
+/** Debugging aid: the state of every running node at the end of a run. */
+export function simulateWithState(opts: SimOptions): { result: SimResult; nodes: Map<NodeId, IvyNode> } {
+  const sim = new Simulation(opts);
+  const result = sim.run();
+  return { result, nodes: sim.nodes() };
 }
 
 export function simulate(opts: SimOptions): SimResult {

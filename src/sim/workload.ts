@@ -69,6 +69,11 @@ export class Workload {
     return op?.kind === 'write' ? op.value : null;
   }
 
+  /** The process issues nothing more (its node left for good). */
+  retire(process: number): void {
+    this.remaining[process] = 0;
+  }
+
   done(process: number): void {
     this.pending.delete(process);
   }

@@ -2,7 +2,7 @@
 // on the `control` channel. Only these calls pass (decodeComlinkWire), only to peers holding the
 // cluster key; answers are plain data, since a data channel carries no Comlink proxies.
 import type { NodeId } from '../protocol/ids.ts';
-import type { NodeState } from '../workers/make-node.ts';
+import type { NodeState } from '../host/make-node.ts';
 import type { Answer } from '../ui/run-command.ts';
 
 export const CONTROL_CHANNEL = 'control';

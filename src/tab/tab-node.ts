@@ -1,23 +1,23 @@
 // This tab as one node of a cluster whose nodes are tabs, on this machine or others, linked peer
 // to peer over PeerJS. The protocol core runs here on the main thread (WebRTC lives only there)
-// inside the same NodeHost the workers use; links are PeerSlots (peer-slot.ts); durable state
-// goes to this browser's IndexedDB through the same coalescing queue the workers use.
+// inside the same NodeHost the workers and the simulator use; links are PeerSlots (peer-slot.ts);
+// durable state goes to this browser's IndexedDB through the host's commit gate.
 import { isCmId, PRIMARY_CM, BACKUP_CM, type NodeId } from '../protocol/ids.ts';
 import type { CmDurable } from '../protocol/manager.ts';
 import type { OpResult } from '../protocol/node.ts';
 import { decodeComlinkWire, exposeOver } from '../net/comlink-endpoint.ts';
 import { peerServerAddress, type IvyConfig } from '../net/ivy-config.ts';
 import { ClusterPeer, PeerIdTakenError, peerIdFor } from '../net/peer-connect.ts';
+import { durableDisk } from '../registry/durable-disk.ts';
 import { Registry } from '../registry/registry.ts';
 import { runCommand, type Answer } from '../ui/run-command.ts';
-import { NodeHost, type HostListener } from '../workers/host.ts';
-import { makeNode, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../workers/make-node.ts';
-import { PERSIST_INTERVAL_MS, PersistQueue } from '../workers/persist-queue.ts';
+import { NodeHost, type HostListener } from '../host/node-host.ts';
+import { realEnv } from '../host/env.ts';
+import { makeNode, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
 import { CONTROL_CHANNEL, type PeerStatus, type TabControlApi, type TabNodeInfo } from './control.ts';
 import { actingAnswer, identityFor, rosterOf, type Identity, type TabChoice } from './identity.ts';
 import { askCms, serveJoin, type JoinAnswer } from './join.ts';
 import { TabMesh } from './mesh.ts';
-import { NodeClock } from './node-clock.ts';
 import type { PeerSlot } from './peer-slot.ts';
 
 const ASK_MS = 2_500;
@@ -59,7 +59,6 @@ export class TabNode {
     readonly peer: ClusterPeer,
     readonly host: NodeHost,
     private readonly mesh: TabMesh,
-    private readonly store: PersistQueue<unknown>,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -89,13 +88,7 @@ export class TabNode {
       throw new Error(`could not open IndexedDB: ${(e as Error).message}`);
     }
     const spec = await specFor(identity, registry);
-    const store = new PersistQueue<unknown>(
-      (d) => spec.role === 'cm' ? registry.saveDurable('cm', spec.id, d as never) : registry.saveDurable('client', spec.id, d as never),
-      (e) => o.log(`${spec.id} could not persist its state: ${e.message}`),
-      PERSIST_INTERVAL_MS,
-    );
-    const clock = new NodeClock();
-    const now = (): number => clock.now();
+    const env = realEnv(durableDisk(registry, spec.role, spec.id));
     // The tick source is up before the node exists: its first tick must not come late.
     const metronome = await startMetronome(spec.id);
     let host: NodeHost | null = null;
@@ -112,10 +105,10 @@ export class TabNode {
     if (needed.length > 0) o.log(`${spec.id}: opening links to ${needed.join(', ')} (up to ${LINK_WAIT_MS / 1000} s)…`);
     const missing = await mesh.linked(needed, LINK_WAIT_MS);
     if (missing.length > 0) o.log(`${spec.id} starts without a link to ${missing.join(', ')}`);
-    const made = makeNode(spec, now());
-    host = new NodeHost({ ...made, node: mesh.wrap(made.node) }, now, (d) => store.push(d));
+    const made = makeNode(spec, env.now());
+    host = new NodeHost({ ...made, node: mesh.wrap(made.node) }, env);
     for (const slot of early.splice(0)) host.connect(slot.peer, slot);
-    const tab = new TabNode(spec.id, peer, host, mesh, store, o.log);
+    const tab = new TabNode(spec.id, peer, host, mesh, o.log);
     tab.begin(metronome);
     o.log(`${spec.id} runs in this tab as ${describe(identity)} (PeerJS id ${peer.id})`);
     return tab;
@@ -179,7 +172,7 @@ export class TabNode {
 
   /** Settles once every durable state asked for so far is written. */
   persisted(): Promise<void> {
-    return this.store.idle();
+    return this.host.persisted();
   }
 
   /** Kills the node: time stops, links close (a goodbye, if the peers are there), the id is free again. */

@@ -1,15 +1,11 @@
 // The page shell. Modes sit side by side: the in-page cluster, this tab as a node of a cluster
 // of tabs (PeerJS), and the overview of that cluster. `?mode=tab` or `?mode=overview` opens one.
-import { html, nothing } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import type { ClusterModel } from './cluster-model.ts';
 import type { ExperimentsRunner } from './experiments-panel.ts';
 import type { ProtocolSession } from './session/protocol-session.ts';
 import { LightElement } from './light-element.ts';
 import './cluster-view.ts';
-import './experiments-panel.ts';
-import './replay-view.ts';
-import './overview-view.ts';
-import './tab-node-view.ts';
 
 const MODES = [
   { id: 'cluster', label: 'In-page cluster' },
@@ -19,6 +15,20 @@ const MODES = [
   { id: 'overview', label: 'Tab cluster overview' },
 ] as const;
 type Mode = (typeof MODES)[number]['id'];
+
+/**
+ * The other modes' code (replay, charts and the experiment suite, PeerJS), loaded the first time
+ * the mode opens: most visits never open most modes. Their elements upgrade when defined.
+ */
+const LOADERS: Partial<Record<Mode, (app: IvyApp) => Promise<unknown>>> = {
+  replay: () => import('./replay-view.ts'),
+  experiments: async (app) => {
+    const [, runner] = await Promise.all([import('./experiments-panel.ts'), import('./experiments/runner.ts')]);
+    app.experiments ??= runner.suiteRunner();
+  },
+  tab: () => import('./tab-node-view.ts'),
+  overview: () => import('./overview-view.ts'),
+};
 
 function modeInUrl(): Mode {
   const asked = new URLSearchParams(location.search).get('mode');
@@ -42,6 +52,7 @@ export class IvyApp extends LightElement {
   declare model: ClusterModel | null;
   /** The live protocol views' data; it outlives mode switches. */
   declare session: ProtocolSession | null;
+  /** The Experiments mode's runner; the suite's own when none is given before the mode opens. */
   declare experiments: ExperimentsRunner | null;
   declare mode: Mode;
   declare failure: string | null;
@@ -83,6 +94,20 @@ export class IvyApp extends LightElement {
   }
 
   private tabNodeSeen = false;
+  private readonly loading = new Map<Mode, Promise<unknown>>();
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('mode')) this.load(this.mode);
+  }
+
+  private load(mode: Mode): void {
+    const loader = LOADERS[mode];
+    if (!loader || this.loading.has(mode)) return;
+    this.loading.set(mode, loader(this).catch((e: Error) => {
+      this.loading.delete(mode);
+      this.failure = `could not load the ${MODES.find((m) => m.id === mode)?.label ?? mode} mode: ${e.message}`;
+    }));
+  }
 
   protected override render() {
     return html`

@@ -3,7 +3,7 @@
 import { clientNumber, isCmId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import type { Registry, RegistryContents } from '../registry/registry.ts';
 import type { Cluster } from '../workers/cluster.ts';
-import type { NodeSpec } from '../workers/make-node.ts';
+import type { NodeSpec } from '../host/make-node.ts';
 import { CmWatch, type CmStatus } from './cm-watch.ts';
 
 export const REGISTRY_CHANNEL = 'ivy-registry';

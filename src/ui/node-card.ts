@@ -2,9 +2,10 @@
 // the message trace and the command console.
 import { html, nothing, type PropertyValues } from 'lit';
 import { PRIMARY_CM } from '../protocol/ids.ts';
-import type { NodeState } from '../workers/make-node.ts';
+import type { NodeState } from '../host/make-node.ts';
 import type { NodeHandle } from '../workers/node-handle.ts';
-import { commonNow, type TracedMessage } from '../workers/trace.ts';
+import { commonNow } from '../host/env.ts';
+import type { TracedMessage } from '../host/trace.ts';
 import { writeContentError } from './commands.ts';
 import { describeResult } from './format.ts';
 import { emit, LightElement } from './light-element.ts';

@@ -1,12 +1,12 @@
 // Keeps a component in step with one node worker: the latest state, log and message trace,
 // pushed by the worker through a Comlink callback, so nothing polls.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { HostEvent } from '../workers/host.ts';
-import type { NodeState } from '../workers/make-node.ts';
+import type { HostEvent } from '../host/node-host.ts';
+import type { NodeState } from '../host/make-node.ts';
 import type { NodeHandle } from '../workers/node-handle.ts';
 import { consoleLine, logLine, type ConsoleLine } from './node-console.ts';
 import { isRequestSend } from './session/retry.ts';
-import type { TracedMessage } from '../workers/trace.ts';
+import type { TracedMessage } from '../host/trace.ts';
 
 const LINES_MAX = 200;
 const TRACE_MAX = 40;

@@ -4,7 +4,7 @@ import { html, nothing } from 'lit';
 import type { Partition } from './session/links.ts';
 import type { ProtocolSession } from './session/protocol-session.ts';
 import type { FrameRef } from './session/stepper.ts';
-import type { StepSettings } from '../workers/trace.ts';
+import type { StepSettings } from '../host/trace.ts';
 import { downloadJson, recordingName } from './download.ts';
 import { LightElement } from './light-element.ts';
 import './invariant-panel.ts';

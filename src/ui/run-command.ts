@@ -1,6 +1,6 @@
 // Carries out one console line against a node and answers with the lines to show.
 import type { OpResult } from '../protocol/node.ts';
-import type { NodeState } from '../workers/make-node.ts';
+import type { NodeState } from '../host/make-node.ts';
 import { parseCommand } from './commands.ts';
 import { describeResult, printLines } from './format.ts';
 

@@ -3,7 +3,7 @@
 import { html, nothing } from 'lit';
 import { deliverable, AUTO_EVERY_MS_MAX, AUTO_EVERY_MS_MIN, type FrameRef } from './session/stepper.ts';
 import { arrowLabel } from './session/sequence-layout.ts';
-import { STEP_DELAY_MS_MAX, type HeldFrame, type StepSettings } from '../workers/trace.ts';
+import { STEP_DELAY_MS_MAX, type HeldFrame, type StepSettings } from '../host/trace.ts';
 import { emit, LightElement } from './light-element.ts';
 
 export class StepPanel extends LightElement {

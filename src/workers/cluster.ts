@@ -5,8 +5,8 @@ import { clientNumber } from '../protocol/ids.ts';
 import {
   DEFAULT_TIMEOUTS, NodeHandle, type ControlTimeouts, type SpawnWorker,
 } from './node-handle.ts';
-import type { NodeSpec } from './make-node.ts';
-import { NO_STEPPING, type StepSettings } from './trace.ts';
+import type { NodeSpec } from '../host/make-node.ts';
+import { NO_STEPPING, type StepSettings } from '../host/trace.ts';
 
 export interface Started {
   handle: NodeHandle;

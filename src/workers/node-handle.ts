@@ -4,9 +4,9 @@ import type { NodeId } from '../protocol/ids.ts';
 import type { OpResult } from '../protocol/node.ts';
 import type { LinkFaults } from '../net/faults.ts';
 import { ControlError, PendingCalls } from './deadline.ts';
-import type { HostEvent } from './host.ts';
-import type { StepSettings } from './trace.ts';
-import type { NodeRole, NodeSpec, NodeState } from './make-node.ts';
+import type { HostEvent } from '../host/node-host.ts';
+import type { StepSettings } from '../host/trace.ts';
+import type { NodeRole, NodeSpec, NodeState } from '../host/make-node.ts';
 import type { NodeWorkerApi } from './worker-api.ts';
 
 /** A worker as the page sees it; tests substitute an in-process one. */

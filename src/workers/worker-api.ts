@@ -5,13 +5,14 @@ import { NODE_ID_PATTERN, type NodeId } from '../protocol/ids.ts';
 import type { LinkFaults } from '../net/faults.ts';
 import { messageDecoder } from '../net/message-codec.ts';
 import { MessagePortTransport } from '../net/message-port.ts';
+import { durableDisk } from '../registry/durable-disk.ts';
 import { Registry } from '../registry/registry.ts';
-import { NodeHost, type HostListener, type Persist } from './host.ts';
-import { makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from './make-node.ts';
-import { PERSIST_INTERVAL_MS, PersistQueue } from './persist-queue.ts';
+import { realEnv, type Disk } from '../host/env.ts';
+import { NodeHost, type HostListener } from '../host/node-host.ts';
+import { makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
 import { CountingTransport, MessageCounter, type MessageCounts } from './message-count.ts';
 import { runOps, type WorkloadPlan, type WorkloadReport } from './workload-runner.ts';
-import type { StepSettings } from './trace.ts';
+import type { StepSettings } from '../host/trace.ts';
 
 export interface NodeWorkerApi {
   /** Builds the node (opening its durable store first, if it has one); once per worker. */
@@ -39,23 +40,15 @@ export interface NodeWorkerApi {
   dropHeld(frameId: number): void;
 }
 
-/** Durable state goes to the registry database named in the spec, through a coalescing queue. */
-async function openStore(spec: NodeSpec, report: (text: string) => void): Promise<PersistQueue<unknown> | null> {
+/** Durable state goes to the registry database named in the spec; without one, nothing is kept. */
+async function openDisk(spec: NodeSpec): Promise<Disk | null> {
   if (spec.store === undefined) return null;
-  const registry = await Registry.open(spec.store);
-  return new PersistQueue<unknown>(
-    (durable) => spec.role === 'cm'
-      ? registry.saveDurable('cm', spec.id, durable as never)
-      : registry.saveDurable('client', spec.id, durable as never),
-    (e) => report(`${spec.id} could not persist its state: ${e.message}`),
-    PERSIST_INTERVAL_MS,
-  );
+  return durableDisk(await Registry.open(spec.store), spec.role, spec.id);
 }
 
 export function createWorkerApi(now: () => number = () => performance.now()): NodeWorkerApi {
   let host: NodeHost | null = null;
   let starting = false;
-  let store: PersistQueue<unknown> | null = null;
   const subscriptions = new Map<number, () => void>();
   const sent = new MessageCounter();
   let nextSubscription = 1;
@@ -77,9 +70,8 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
       if (error) throw new Error(error);
       if (host || starting) throw new Error(`this worker already runs ${host?.id ?? spec.id}`);
       starting = true;
-      store = await openStore(spec, (text) => host?.notice('error', text));
-      const persist: Persist | null = store ? (d) => store?.push(d) : null;
-      host = new NodeHost(makeNode(spec, now()), now, persist);
+      const disk = await openDisk(spec);
+      host = new NodeHost(makeNode(spec, now()), realEnv(disk, now));
       host.startTicking();
     },
     connect(peer, port) {
@@ -100,7 +92,7 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
       subscriptions.get(subscription)?.();
       subscriptions.delete(subscription);
     },
-    persisted: async () => store?.idle(),
+    persisted: () => started().persisted(),
     stop: () => host?.stop(),
     async runWorkload(plan) {
       const h = started();

@@ -65,6 +65,15 @@ test('a peer with the wrong cluster key is refused, and one that skips the hands
   expect(bare).toEqual({ accepted: 0, closed: true, refusalLogged: true });
 });
 
+test('the handshake signs the DTLS certificates both ends see: each end\'s own is the one the other was told of', async ({ page }) => {
+  const { a, b } = await run(page, 'fingerprints');
+  expect(a?.local).toMatch(/^sha-256 [0-9A-F]{2}(:[0-9A-F]{2}){31}$/);
+  expect(b?.local).toMatch(/^sha-256 [0-9A-F]{2}(:[0-9A-F]{2}){31}$/);
+  expect(a?.local).not.toBe(b?.local);
+  expect(a?.remote).toBe(b?.local);
+  expect(b?.remote).toBe(a?.local);
+});
+
 test('a taken peer id is refused; an absent peer fails fast', async ({ page }) => {
   const dup = await run(page, 'duplicateId');
   expect(dup.errorName).toBe('PeerIdTakenError');

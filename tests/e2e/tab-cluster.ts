@@ -2,7 +2,7 @@
 // operations and write streams run inside the node's tab through its `?debug` hook.
 import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
 import type { OpResult } from '../../src/protocol/node.ts';
-import type { NodeState } from '../../src/workers/make-node.ts';
+import type { NodeState } from '../../src/host/make-node.ts';
 import type { TabNodeInfo } from '../../src/tab/control.ts';
 
 export interface NodeTab {

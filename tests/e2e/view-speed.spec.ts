@@ -4,7 +4,7 @@
 // is what keeps them low, that only the part of the diagram on screen is drawn.
 import { expect, test, type Page } from '@playwright/test';
 import type { Recording } from '../../src/ui/session/recording.ts';
-import type { OpTrace, TracedMessage } from '../../src/workers/trace.ts';
+import type { OpTrace, TracedMessage } from '../../src/host/trace.ts';
 
 const HOPS: [string, string, TracedMessage['type'], string][] = [
   ['c1', 'cm1', 'WRITE_REQUEST', 'WQ'], ['cm1', 'c2', 'INVALIDATE', 'IV'], ['c2', 'cm1', 'INVALIDATE_CONFIRMATION', 'IC'],
@@ -52,6 +52,8 @@ async function measure(page: Page, rec: Recording): Promise<Figures> {
       }
       await frame();
     };
+    // The Replay mode's code loads when the mode first opens.
+    await customElements.whenDefined('ivy-replay-view');
     const view = document.querySelector<Updatable>('ivy-replay-view');
     if (!view) throw new Error('no replay view');
     const t0 = performance.now();

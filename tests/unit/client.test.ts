@@ -1,5 +1,6 @@
 // ClientNode on its own: the test plays the CM and the other clients by handing it messages.
 import { describe, it, expect } from 'vitest';
+import { TIMING_DEFAULTS } from '../../src/protocol/config.ts';
 import { ClientNode, type OpRequest } from '../../src/protocol/client.ts';
 import type { Message, PageMessage } from '../../src/protocol/messages.ts';
 import type { NodeEvent, Ready } from '../../src/protocol/node.ts';
@@ -202,6 +203,25 @@ describe('ClientNode: invalidation', () => {
 });
 
 describe('ClientNode: stray and failed replies', () => {
+  it('keeps the ownership a write PAGE carries, whatever became of its request, and takes each transfer once', () => {
+    const c = new ClientNode({ id: 'c2', timing: { ...TIMING_DEFAULTS, requestDeadlineMs: 100 } });
+    c.submit({ kind: 'write', page: 'P1', value: 'mine' }, 0);
+    c.ready();
+    c.tick(100); // the write is given up: a certain failure, nothing written
+    expect(opsDone(c.ready())).toEqual([expect.objectContaining({ result: expect.objectContaining({ ok: false, certain: true }) })]);
+    const page = { type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:1', access: 'write', content: 'a', version: 3 } as const;
+    c.step(page, 200);
+    // Installed as it came (the sender no longer has it), unwritten, and claimed.
+    expect(c.entry('P1')).toEqual({ content: 'a', version: 3, access: 'write', owner: true });
+    expect(c.ready().messages).toEqual([{ type: 'WRITE_CONFIRMATION', from: 'c2', to: 'cm1', epoch: 1, page: 'P1', req: 'c2:1', version: 3 }]);
+    // Its own writes go on; a repeat of the same transfer is not installed again, only confirmed.
+    c.submit({ kind: 'write', page: 'P1', value: 'later' }, 300);
+    c.step(page, 301);
+    expect(c.entry('P1')).toMatchObject({ content: 'later', version: 4, owner: true });
+    expect(c.ready().messages).toEqual([expect.objectContaining({ type: 'WRITE_CONFIRMATION', req: 'c2:1', version: 4 })]);
+    expect(c.durable().got).toEqual([{ page: 'P1', seq: 1 }]);
+  });
+
   it('ignores a PAGE for a request not in flight, logging a warning', () => {
     const c = new ClientNode({ id: 'c2' });
     c.step({ type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:1', access: 'read', content: 'x', version: 1 }, 1);
@@ -294,13 +314,13 @@ describe('ClientNode: input checks on submit', () => {
   });
 
   it('rejects content over the default 4096-byte page', () => {
-    expect(rejects({ kind: 'write', page: 'P3', value: 'x'.repeat(4097) })).toBe('content is 4097 bytes; the page size is 4096 bytes');
+    expect(rejects({ kind: 'write', page: 'P3', value: 'x'.repeat(4097) })).toBe('content is 4097 characters, more than the page size of 4096 bytes');
     accepts({ kind: 'write', page: 'P3', value: 'x'.repeat(4096) });
     accepts({ kind: 'write', page: 'P3', value: '' });
   });
 
   it('honours a configured pageSizeBytes', () => {
-    expect(rejects({ kind: 'write', page: 'P3', value: '123456789' }, 8)).toBe('content is 9 bytes; the page size is 8 bytes');
+    expect(rejects({ kind: 'write', page: 'P3', value: '123456789' }, 8)).toBe('content is 9 characters, more than the page size of 8 bytes');
     accepts({ kind: 'write', page: 'P3', value: '12345678' }, 8);
   });
 

@@ -2,7 +2,7 @@
 // only the worker thread itself is replaced by an in-process endpoint.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Cluster } from '../../src/workers/cluster.ts';
-import type { HostEvent } from '../../src/workers/host.ts';
+import type { HostEvent } from '../../src/host/node-host.ts';
 import type { SpawnWorker } from '../../src/workers/node-handle.ts';
 import { inProcessSpawner } from './in-process-worker.ts';
 

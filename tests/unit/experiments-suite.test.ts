@@ -1,12 +1,16 @@
 // The experiment plan and its report: schedules from seeds, unique step ids, the README
-// section replaced between its markers only, targets judged from the figures given.
+// section replaced between its markers only, targets judged from the figures given, the full
+// tables kept apart from the README's summary, and the results files read back.
 import { describe, expect, it } from 'vitest';
-import { RESULTS_END, RESULTS_START, renderResults, replaceResultsSection } from '../../src/experiments/markdown.ts';
+import {
+  RESULTS_END, RESULTS_START, renderResults, renderSummary, replaceResultsSection, resultsDocument,
+} from '../../src/experiments/markdown.ts';
+import { parseRunMeta, parseStepResults, withTabRun } from '../../src/experiments/results-files.ts';
 import type { StepResult } from '../../src/experiments/run-step.ts';
 import { faultSchedule, suite } from '../../src/experiments/suite.ts';
 import { targetsTable } from '../../src/experiments/targets.ts';
 import type { ScenarioResult } from '../../src/experiments/types.ts';
-import { nodeSpecError, makeNode } from '../../src/workers/make-node.ts';
+import { nodeSpecError, makeNode } from '../../src/host/make-node.ts';
 
 describe('suite', () => {
   it('has unique ids and covers the issue\'s scenarios, baselines and sweeps', () => {
@@ -17,6 +21,7 @@ describe('suite', () => {
         'primary-restarts', 'primary-cycles', 'both-cycles', 'periodic-both-cycles', 'copy-set']) expect(ids).toContain(id);
     }
     expect(suite(false).map((s) => s.id)).toContain('sweep-clients-64');
+    expect(suite(false).filter((s) => s.kind === 'tab').map((s) => s.id)).toEqual(['tab-ft-1', 'tab-primary-restarts']);
   });
 
   it('draws fault times from the seed, in order, and alternates kill and restart per CM', () => {
@@ -85,15 +90,45 @@ describe('report', () => {
   });
 });
 
-describe('tab-mode block', () => {
-  it('is in the suite, and replaces only its own block of the README (or the old "not run yet" line)', async () => {
-    const { replaceTabSection, tabSection, TAB_START, TAB_END } = await import('../../src/experiments/markdown-tables.ts');
-    expect(suite(false).filter((s) => s.kind === 'tab').map((s) => s.id)).toEqual(['tab-ft-1', 'tab-primary-restarts']);
-    const block = tabSection([]).join('\n');
-    expect(block.startsWith(TAB_START) && block.endsWith(TAB_END)).toBe(true);
-    const old = `a\nNot run yet: the tab-mode (PeerJS) run.\n${RESULTS_END}\n`;
-    const once = replaceTabSection(old, block);
-    expect(once).toBe(`a\n${block}\n${RESULTS_END}\n`);
-    expect(replaceTabSection(once, `${TAB_START}\nnew\n${TAB_END}`)).toBe(`a\n${TAB_START}\nnew\n${TAB_END}\n${RESULTS_END}\n`);
+describe('summary and full tables', () => {
+  const meta = { quick: false, date: '2000-01-01', machine: '2 cores' };
+  const results = [scenario('ft-1'), scenario('primary-fails'), { ...scenario('tab-ft-1'), kind: 'tab' } as StepResult];
+
+  it('puts every table in results/README.md and only the targets in the README, with a link to the rest', () => {
+    const doc = resultsDocument(results, meta);
+    expect(doc.startsWith('# ivy-web test results\n')).toBe(true);
+    for (const heading of ['### Benchmark targets', '### Scenarios', '### Messages per operation', '### Faults', '### Baselines', '### Sweeps', '### Tab mode']) {
+      expect(doc).toContain(heading);
+    }
+    expect(doc).toMatch(/\| tab-ft-1 \| 10\/10 \(100%\)/);
+    const summary = renderSummary(results, meta);
+    expect(summary).toContain('### Benchmark targets');
+    expect(summary).not.toContain('### Scenarios');
+    expect(summary).toContain('[results/README.md](results/README.md)');
+    expect(summary).toContain('on 2000-01-01 (2 cores)');
+  });
+
+  it('says when the tab steps have not run', () => {
+    expect(resultsDocument([scenario('ft-1')], meta)).toContain('Not run yet: the tab-mode');
+  });
+});
+
+describe('results files', () => {
+  it('takes a later tab-only run in place of the full run\'s tab rows', () => {
+    const full = [scenario('ft-1'), { ...scenario('tab-ft-1', { ok: 1 }), kind: 'tab' } as StepResult];
+    const tab = [{ ...scenario('tab-ft-1', { ok: 9 }), kind: 'tab' } as StepResult];
+    const merged = withTabRun(full, tab);
+    expect(merged.map((r) => [r.id, r.kind === 'tab' ? r.result.ok : null])).toEqual([['ft-1', null], ['tab-ft-1', 9]]);
+    expect(withTabRun(full, [])).toEqual(full);
+  });
+
+  it('reads back what was written, and names the file when it is not that', () => {
+    const rs = [scenario('ft-1')];
+    expect(parseStepResults(JSON.stringify(rs), 'x.json')).toEqual(rs);
+    expect(() => parseStepResults('{', 'x.json')).toThrow(/^x\.json: not JSON/);
+    expect(() => parseStepResults('{}', 'x.json')).toThrow('x.json: expected a list of step results');
+    expect(() => parseStepResults('[{"id":"a","kind":"nope","result":{}}]', 'x.json')).toThrow('x.json: entry 0 is not a step result');
+    expect(parseRunMeta('{"date":"2000-01-01","quick":false,"machine":"m"}', 'run.json')).toEqual({ date: '2000-01-01', quick: false, machine: 'm' });
+    expect(() => parseRunMeta('{"date":1}', 'run.json')).toThrow('run.json: expected { date, quick, machine? }');
   });
 });

@@ -7,7 +7,8 @@
 // exactly what the previous incarnation stored.
 import { timing, type ReplicationMode, type Timing } from '../../src/protocol/config.ts';
 import { ClientNode, type ClientDurable, type OpRequest } from '../../src/protocol/client.ts';
-import { BACKUP_CM, clientNodeId, PAGE_SIZE_BYTES_DEFAULT, PRIMARY_CM, type NodeId, type PageId } from '../../src/protocol/ids.ts';
+import { BACKUP_CM, clientNodeId, PRIMARY_CM, type NodeId, type PageId } from '../../src/protocol/ids.ts';
+import { PAGE_SIZE_BYTES_DEFAULT } from '../../src/protocol/limits.ts';
 import { CentralManager, type CmDurable, type CmStart, type ManagerSnapshot } from '../../src/protocol/manager.ts';
 import type { Message } from '../../src/protocol/messages.ts';
 import type { IvyNode, LogLevel, NodeEvent, OpResult } from '../../src/protocol/node.ts';

@@ -9,6 +9,10 @@ function scripted(randoms: number[]): FaultClock & { advance(ms: number): void }
   return {
     now: () => t,
     random: () => randoms.shift() ?? 0.99,
+    after(ms, f) {
+      const timer = setTimeout(f, Math.max(0, ms));
+      return () => clearTimeout(timer);
+    },
     advance(ms) {
       t += ms;
       vi.advanceTimersByTime(ms);

@@ -4,17 +4,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../../src/net/memory.ts';
 import { messageDecoder } from '../../src/net/message-codec.ts';
 import type { Message } from '../../src/protocol/messages.ts';
-import { NodeHost, type HostEvent } from '../../src/workers/host.ts';
-import { HeldFrames } from '../../src/workers/held-frames.ts';
-import { makeNode, PAGE_SIZE_BYTES } from '../../src/workers/make-node.ts';
-import { NO_STEPPING, stepSettingsError } from '../../src/workers/trace.ts';
+import { realEnv } from '../../src/host/env.ts';
+import { NodeHost, type HostEvent } from '../../src/host/node-host.ts';
+import { HeldFrames } from '../../src/host/held-frames.ts';
+import { makeNode, PAGE_SIZE_BYTES } from '../../src/host/make-node.ts';
+import { NO_STEPPING, stepSettingsError } from '../../src/host/trace.ts';
 
 const decode = messageDecoder(PAGE_SIZE_BYTES);
 const hosts: NodeHost[] = [];
 const settle = (ms = 5) => new Promise((r) => setTimeout(r, ms));
 
 function node(role: 'cm' | 'client', id: string): { host: NodeHost; events: HostEvent[] } {
-  const host = new NodeHost(makeNode({ role, id }, performance.now()));
+  const host = new NodeHost(makeNode({ role, id }, performance.now()), realEnv(null));
   const events: HostEvent[] = [];
   host.subscribe((e) => events.push(e));
   hosts.push(host);

@@ -2,14 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../../src/net/memory.ts';
 import { messageDecoder } from '../../src/net/message-codec.ts';
 import type { Message } from '../../src/protocol/messages.ts';
-import { NodeHost, STATE_PUSH_MS, type HostEvent } from '../../src/workers/host.ts';
-import { makeNode, nodeSpecError, PAGE_SIZE_BYTES } from '../../src/workers/make-node.ts';
+import { realEnv } from '../../src/host/env.ts';
+import { NodeHost, STATE_PUSH_MS, type HostEvent } from '../../src/host/node-host.ts';
+import { makeNode, nodeSpecError, PAGE_SIZE_BYTES } from '../../src/host/make-node.ts';
+import { manualEnv } from './manual-env.ts';
 
 const decode = messageDecoder(PAGE_SIZE_BYTES);
 const hosts: NodeHost[] = [];
 
 function host(role: 'cm' | 'client', id: string): { host: NodeHost; events: HostEvent[] } {
-  const h = new NodeHost(makeNode({ role, id }, performance.now()));
+  const h = new NodeHost(makeNode({ role, id }, performance.now()), realEnv(null));
   const events: HostEvent[] = [];
   h.subscribe((e) => events.push(e));
   hosts.push(h);
@@ -107,32 +109,24 @@ describe('NodeHost', () => {
     expect(await Promise.race([pending.then(() => 'done'), settle().then(() => 'waiting')])).toBe('waiting');
   });
 
-  it('warns once per unreachable peer until a link to it comes back', () => {
-    let t = 0;
-    const a = new NodeHost(makeNode({ role: 'client', id: 'c8' }, t), () => t);
+  it('says once per unreachable peer that it cannot reach it, until a link to it comes back', () => {
+    const env = manualEnv(0, false);
+    const a = new NodeHost(makeNode({ role: 'client', id: 'c8' }, 0), env);
     hosts.push(a);
     const events: HostEvent[] = [];
     a.subscribe((e) => events.push(e));
     const lost = (to: string) => logs(events).filter((l) => l.includes(`has no link to ${to}`)).length;
     // The announce report and the request are lost, and so are the retries: cm1 first, then cm2.
     void a.submit({ kind: 'read', page: 'P1' });
-    for (let i = 0; i < 4; i++) { t += 200; a.tick(); }
+    for (let i = 0; i < 4; i++) { env.advance(200); a.tick(); }
     expect([lost('cm1'), lost('cm2')]).toEqual([1, 1]);
     const [link] = MemoryTransport.pair(decode);
     a.connect('cm1', link);
     link.close();
-    for (let i = 0; i < 2; i++) { t += 200; a.tick(); }
+    for (let i = 0; i < 2; i++) { env.advance(200); a.tick(); }
     expect(lost('cm1')).toBe(2);
   });
 
-  it('hands each durable state the node asks for to persist, before its messages leave', async () => {
-    const saved: unknown[] = [];
-    const h = new NodeHost(makeNode({ role: 'client', id: 'c7' }, 0), () => 0, (read) => saved.push(read()));
-    hosts.push(h);
-    void h.submit({ kind: 'write', page: 'P1', value: 'v' });
-    expect(saved).toHaveLength(1);
-    expect(saved[0]).toMatchObject({ seq: 1, abandoned: [{ req: 'c7:1', page: 'P1' }] });
-  });
 
   it('answers invalid operations at once and operations on a CM with an error', async () => {
     const { cm, c1 } = cluster();

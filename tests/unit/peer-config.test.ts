@@ -1,10 +1,14 @@
-// Server settings from the environment, the /ivy-config.json document tabs read, and the static
-// file server's path checks.
-import { sep } from 'node:path';
+// Server settings from the environment, the /ivy-config.json document tabs read, and the
+// production server's HTTP handling.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseIvyConfig, peerServerAddress } from '../../src/net/ivy-config.ts';
 import { clientConfig, DEFAULT_CLUSTER_KEY, readServerConfig } from '../../src/server/config.ts';
-import { fileFor } from '../../src/server/static-files.ts';
+import { appServer } from '../../src/server/app.ts';
 
 describe('server configuration', () => {
   it('needs nothing set: PeerServer at /peerjs, no ICE servers, a local cluster key', () => {
@@ -62,15 +66,48 @@ describe('the config document in the tab', () => {
   });
 });
 
-describe('static files', () => {
-  const root = `${sep}srv${sep}dist`;
-  it('maps URLs inside dist/ and nothing outside it', () => {
-    expect(fileFor(root, '/')).toBe(`${root}${sep}index.html`);
-    expect(fileFor(root, '/assets/x.js?v=1')).toBe(`${root}${sep}assets${sep}x.js`);
-    expect(fileFor(root, '/../package.json')).toBe(`${root}${sep}package.json`);
-    expect(fileFor(root, '/%2e%2e/%2e%2e/etc/passwd')).toBe(`${root}${sep}etc${sep}passwd`);
-    expect(fileFor(root, '/..%2F..%2Fetc%2Fpasswd')).toBeNull();
-    expect(fileFor(root, '/a%00b')).toBeNull();
-    expect(fileFor(root, '/%E0%A4%A')).toBeNull();
+describe('the production server', () => {
+  /** A raw GET, so that paths such as /../x reach the server as written. */
+  function get(port: number, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => { body += c; });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('serves the built app, hashed assets for good, /ivy-config.json, and nothing outside dist/', async () => {
+    const top = mkdtempSync(join(tmpdir(), 'ivy-serve-'));
+    const root = join(top, 'dist');
+    mkdirSync(join(root, 'assets'), { recursive: true });
+    writeFileSync(join(root, 'index.html'), '<!doctype html><title>app</title>');
+    writeFileSync(join(root, 'assets', 'main-abc123.js'), 'export {};');
+    writeFileSync(join(top, 'secret.txt'), 'outside dist');
+    const server = appServer(root, readServerConfig({ IVY_CLUSTER_KEY: 'served-key-1' }), () => {});
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const index = await get(port, '/');
+      expect([index.status, index.body, index.headers['cache-control']]).toEqual([200, '<!doctype html><title>app</title>', 'no-cache']);
+      const asset = await get(port, '/assets/main-abc123.js?v=1');
+      expect([asset.status, asset.headers['cache-control']]).toEqual([200, 'public, max-age=31536000, immutable']);
+      expect(String(asset.headers['content-type'])).toMatch(/javascript/);
+      const config = await get(port, '/ivy-config.json');
+      expect(JSON.parse(config.body)).toMatchObject({ clusterKey: 'served-key-1', peerServer: { path: '/peerjs' } });
+      for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/..%2Fsecret.txt', '/assets/../../secret.txt', '/a%00b', '/%E0%A4%A']) {
+        const r = await get(port, path);
+        expect(r.body, path).not.toContain('outside dist');
+        expect(r.status, path).toBeGreaterThanOrEqual(400);
+      }
+      expect((await get(port, '/missing.js')).status).toBe(404);
+    } finally {
+      await new Promise((r) => server.close(r));
+      rmSync(top, { recursive: true, force: true });
+    }
   });
 });

@@ -1,25 +1,24 @@
-// The pure parts of PeerJS links: SHA-256/HMAC, the text framing that splits big frames, and the
-// cluster key handshake. The WebRTC parts run in tests/e2e/peerjs-transport.spec.ts.
-import { createHash, createHmac } from 'node:crypto';
+// The pure parts of PeerJS links: the handshake's MAC, the text framing that splits big frames,
+// and the cluster key handshake. Its binding to the DTLS channel is in link-binding.test.ts; the
+// WebRTC parts run in tests/e2e/peerjs-transport.spec.ts.
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { encodeMessage, MessageAssembler, splitText, type Assembled } from '../../src/net/chunking.ts';
-import { Handshake, handshakeMac, parseHandshake, randomNonce, type HandshakeMessage } from '../../src/net/handshake.ts';
-import { constantTimeEqual, hmacSha256, sha256, toHex } from '../../src/net/sha256.ts';
+import { constantTimeEqual, Handshake, handshakeMac, parseHandshake, randomNonce, type HandshakeMessage } from '../../src/net/handshake.ts';
 
-const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const FP_CM = 'sha-256 AA:01';
+const FP_C = 'sha-256 BB:02';
 
-describe('sha256 and hmacSha256', () => {
-  it('agree with node:crypto on every length around the block and padding edges', () => {
-    for (let n = 0; n < 200; n++) {
-      const data = new Uint8Array(n).map((_, i) => (i * 31 + n) & 0xff);
-      expect(toHex(sha256(data)), `length ${n}`).toBe(createHash('sha256').update(data).digest('hex'));
-    }
-  });
-
-  it('HMAC agrees with node:crypto for short, block-sized and long keys', () => {
+describe('handshake MAC', () => {
+  it('is HMAC-SHA-256 of the stated fields, as node:crypto computes it, for any key', () => {
     for (const key of ['k', 'x'.repeat(64), 'long key '.repeat(20), 'ключ 🔑']) {
-      const msg = `message for ${key.length}`;
-      expect(toHex(hmacSha256(bytes(key), bytes(msg)))).toBe(createHmac('sha256', key).update(msg).digest('hex'));
+      const proof = {
+        channel: 'protocol',
+        prover: { id: 'ivy-c1', fingerprint: FP_C, nonce: 'b'.repeat(32) },
+        verifier: { id: 'ivy-cm1', fingerprint: FP_CM, nonce: 'a'.repeat(32) },
+      };
+      const text = ['ivy-web handshake v2', 'protocol', 'ivy-c1', 'ivy-cm1', FP_C, FP_CM, 'a'.repeat(32), 'b'.repeat(32)].join('\n');
+      expect(handshakeMac(key, proof)).toBe(createHmac('sha256', key).update(text).digest('hex'));
     }
   });
 
@@ -82,9 +81,12 @@ describe('text framing', () => {
 
 describe('cluster key handshake', () => {
   const pair = (keyA: string, keyB: string): [Handshake, Handshake] => [
-    new Handshake({ clusterKey: keyA, localId: 'ivy-cm1', remoteId: 'ivy-c1', channel: 'protocol', nonce: randomNonce() }),
-    new Handshake({ clusterKey: keyB, localId: 'ivy-c1', remoteId: 'ivy-cm1', channel: 'protocol', nonce: randomNonce() }),
+    new Handshake({ clusterKey: keyA, localId: 'ivy-cm1', remoteId: 'ivy-c1', channel: 'protocol', nonce: randomNonce(),
+      fingerprints: { local: FP_CM, remote: FP_C } }),
+    new Handshake({ clusterKey: keyB, localId: 'ivy-c1', remoteId: 'ivy-cm1', channel: 'protocol', nonce: randomNonce(),
+      fingerprints: { local: FP_C, remote: FP_CM } }),
   ];
+  const REFUSED = { state: 'refused', reason: 'wrong cluster key, or not a direct link' };
 
   /** Both hellos cross, then both proofs; returns each side's final state. */
   function run(a: Handshake, b: Handshake): [string, string] {
@@ -115,12 +117,16 @@ describe('cluster key handshake', () => {
     a.receive(b.hello());
     const [nonceA, nonceB] = [nonceOf(a), nonceOf(b)];
     // Right key, wrong channel:
-    const forged = handshakeMac('k-k-k-k-k', 'control', 'ivy-c1', 'ivy-cm1', nonceA, nonceB);
-    expect(a.receive({ step: 'proof', mac: forged })).toEqual({ state: 'refused', reason: 'wrong cluster key' });
+    const forged = handshakeMac('k-k-k-k-k', {
+      channel: 'control',
+      prover: { id: 'ivy-c1', fingerprint: FP_C, nonce: nonceB },
+      verifier: { id: 'ivy-cm1', fingerprint: FP_CM, nonce: nonceA },
+    });
+    expect(a.receive({ step: 'proof', mac: forged })).toEqual(REFUSED);
     // A reflected proof (A's own, sent back) is for the other direction:
     const [c, d] = pair('k-k-k-k-k', 'k-k-k-k-k');
     const rc = c.receive(d.hello());
-    expect(c.receive(rc.state === 'pending' ? rc.reply : null)).toEqual({ state: 'refused', reason: 'wrong cluster key' });
+    expect(c.receive(rc.state === 'pending' ? rc.reply : null)).toEqual(REFUSED);
   });
 
   it('refuses out-of-order, repeated, echoed and malformed messages', () => {

@@ -5,7 +5,8 @@
 // Every message a node emits goes through JSON and the wire validator before delivery, so a
 // node that emits something the validator would reject fails the test at once.
 import { ClientNode, type OpRequest } from '../../src/protocol/client.ts';
-import { clientNodeId, PAGE_SIZE_BYTES_DEFAULT, PRIMARY_CM, type NodeId, type PageId } from '../../src/protocol/ids.ts';
+import { clientNodeId, PRIMARY_CM, type NodeId, type PageId } from '../../src/protocol/ids.ts';
+import { PAGE_SIZE_BYTES_DEFAULT } from '../../src/protocol/limits.ts';
 import { CentralManager } from '../../src/protocol/manager.ts';
 import { describeMessage, type Message } from '../../src/protocol/messages.ts';
 import type { LogLevel, NodeEvent, OpResult, Ready } from '../../src/protocol/node.ts';

@@ -1,8 +1,8 @@
 // The dashboard's protocol views as pure modules: trace buffer, send/receipt matching,
 // operation records and histories, invariants, layouts, replay parsing, step-queue choices.
 import { describe, expect, it } from 'vitest';
-import type { NodeState } from '../../src/workers/make-node.ts';
-import type { HeldFrame, OpTrace, TracedMessage } from '../../src/workers/trace.ts';
+import type { NodeState } from '../../src/host/make-node.ts';
+import type { HeldFrame, OpTrace, TracedMessage } from '../../src/host/trace.ts';
 import { matchArrows } from '../../src/ui/session/arrows.ts';
 import { FailureLog } from '../../src/ui/session/failures.ts';
 import { checkInvariants, StableVerdicts } from '../../src/ui/session/invariants.ts';

@@ -97,7 +97,7 @@ describe('Registry', () => {
     await reg.saveDurable('cm', 'cm1', { epoch: 3, members: ['c1', 'c2'] });
     await reg.saveDurable('cm', 'cm2', { epoch: 2, members: [] });
     const owned = [{ page: 'P1', content: 'kept', version: 4, access: 'write' as const, owner: true }];
-    await reg.saveDurable('client', 'c1', { cm: 'cm2', epoch: 2, seq: 9, owned, handoffs: [], abandoned: [], ghosts: [] });
+    await reg.saveDurable('client', 'c1', { cm: 'cm2', epoch: 2, seq: 9, owned, handoffs: [], ghosts: [] });
     const other = await connect(name);
     expect(await other.loadDurable('cm', 'cm1')).toEqual({ epoch: 3, members: ['c1', 'c2'] });
     expect(await other.loadDurable('cm', 'cm2')).toEqual({ epoch: 2, members: [] });

@@ -146,19 +146,3 @@ describe('PeerSlot', () => {
     expect(slot.send(pulse(2))).toBe(false);
   });
 });
-
-describe('NodeClock', () => {
-  it('follows real time, but a stall counts for one step at most', async () => {
-    const { NodeClock, STEP_MS_MAX } = await import('../../src/tab/node-clock.ts');
-    let real = 1000;
-    const clock = new NodeClock(() => real);
-    expect(clock.now()).toBe(1000);
-    real += 20;
-    expect(clock.now()).toBe(1020);
-    real += 5000;
-    expect(clock.now()).toBe(1020 + STEP_MS_MAX);
-    expect(clock.stalledMs).toBe(5000 - STEP_MS_MAX);
-    real -= 10; // never backwards
-    expect(clock.now()).toBe(1020 + STEP_MS_MAX);
-  });
-});

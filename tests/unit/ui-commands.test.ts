@@ -3,7 +3,7 @@ import type { OpResult } from '../../src/protocol/node.ts';
 import { parseCommand, USAGE, writeContentError } from '../../src/ui/commands.ts';
 import { describeResult, printLines, type PrintableState } from '../../src/ui/format.ts';
 import { runCommand, type CommandTarget } from '../../src/ui/run-command.ts';
-import type { NodeState } from '../../src/workers/make-node.ts';
+import type { NodeState } from '../../src/host/make-node.ts';
 
 describe('parseCommand', () => {
   it('reads the seed commands as typed in its terminals', () => {

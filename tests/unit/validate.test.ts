@@ -1,6 +1,7 @@
 // The wire validator: anything from another worker, tab or machine passes parseMessage first.
 import { describe, it, expect } from 'vitest';
 import type { Message } from '../../src/protocol/messages.ts';
+import { EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, VERSION_MAX } from '../../src/protocol/limits.ts';
 import { parseMessage, type Parsed } from '../../src/protocol/validate.ts';
 
 const PAGE_SIZE = 4096;
@@ -44,8 +45,8 @@ describe('parseMessage: well-formed messages', () => {
     },
   );
 
-  it('accepts the limits: 64-char page ids, 6-digit client numbers, 15-digit sequences, max safe epoch, a full page', () => {
-    const m = { type: 'PAGE', from: 'c999999', to: 'c1', epoch: Number.MAX_SAFE_INTEGER, page: 'a'.repeat(64),
+  it('accepts the limits: 64-char page ids, 6-digit client numbers, 15-digit sequences, the highest epoch, a full page', () => {
+    const m = { type: 'PAGE', from: 'c999999', to: 'c1', epoch: EPOCH_MAX, page: 'a'.repeat(64),
       req: `c999999:${'9'.repeat(15)}`, access: 'write', content: 'x'.repeat(PAGE_SIZE), version: 0 };
     expect(parse(m).ok).toBe(true);
     expect(parse({ ...m, content: 'é'.repeat(4) }, 8).ok).toBe(true);
@@ -101,6 +102,34 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
     expect(rejection(raw)).toContain(`WRITE_REQUEST: ${error}`);
   });
 
+  it('bounds epochs and versions far below 2^53, so that one more is always exact', () => {
+    expect(parse({ ...ok('INVALIDATE'), epoch: EPOCH_MAX }).ok).toBe(true);
+    expect(parse({ ...ok('WRITE_CONFIRMATION'), version: VERSION_MAX }).ok).toBe(true);
+    expect(rejection({ ...ok('WRITE_CONFIRMATION'), version: VERSION_MAX + 1 })).toMatch(/version: bad version/);
+  });
+
+  it('refuses page ids every object already has, which would bite code keying an object by page', () => {
+    for (const page of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(rejection({ ...ok('READ_REQUEST'), page })).toMatch(/page: invalid page id .*reserved name/);
+    }
+  });
+
+  it('bounds the items of all lists in one frame together, nested copy sets included', () => {
+    const entry = (i: number) => ({ page: `P${i}`, owner: null, copySet: Array(64).fill('c1'), version: 0 });
+    const fits = Math.floor(FRAME_ITEMS_MAX / 65);
+    const reply = (n: number) => ({ type: 'PULSE_REPLY', from: 'cm1', to: 'cm2', epoch: 1, acting: true, members: [],
+      meta: Array.from({ length: n }, (_, i) => entry(i)) });
+    expect(parse(reply(fits)).ok).toBe(true);
+    expect(LIST_LENGTH_MAX).toBeGreaterThan(fits + 1);
+    expect(rejection(reply(fits + 1))).toMatch(/bad (node )?list/);
+  });
+
+  it('refuses content longer than the page before looking at its characters', () => {
+    // A lone surrogate deep in an oversized string: the length alone decides.
+    expect(rejection({ ...ok('PAGE'), content: `${'x'.repeat(PAGE_SIZE)}\uD800` }))
+      .toBe(`PAGE: content: content is ${PAGE_SIZE + 1} characters, more than the page size of ${PAGE_SIZE} bytes`);
+  });
+
   it('rejects bad node ids in from, to and requester', () => {
     for (const id of ['cm3', 'cm', 'c0', 'c01', 'c1234567', 'C1', 'c1 ', 'c-1', '', 7, null]) {
       expect(rejection({ ...ok('READ_REQUEST'), from: id })).toBe('READ_REQUEST: bad from');
@@ -122,16 +151,16 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
   });
 
   it('rejects negative, fractional, non-finite, unsafe or non-numeric epochs', () => {
-    for (const epoch of [-1, 0.5, 1.0000001, NaN, Infinity, Number.MAX_SAFE_INTEGER + 1, '1', null, true]) {
-      expect(rejection({ ...ok('INVALIDATE'), epoch })).toBe('INVALIDATE: bad epoch');
+    for (const epoch of [-1, 0.5, 1.0000001, NaN, Infinity, EPOCH_MAX + 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, '1', null, true]) {
+      expect(rejection({ ...ok('INVALIDATE'), epoch })).toMatch(/^INVALIDATE: bad epoch/);
     }
     expect(parse({ ...ok('INVALIDATE'), epoch: 0 }).ok).toBe(true);
   });
 
   it('rejects bad versions and access', () => {
     for (const version of [-1, 2.5, '3', null, undefined]) {
-      expect(rejection({ ...ok('WRITE_CONFIRMATION'), version })).toBe('WRITE_CONFIRMATION: version: bad count');
-      expect(rejection({ ...ok('PAGE'), version })).toBe('PAGE: version: bad count');
+      expect(rejection({ ...ok('WRITE_CONFIRMATION'), version })).toMatch(/^WRITE_CONFIRMATION: version: bad version/);
+      expect(rejection({ ...ok('PAGE'), version })).toMatch(/^PAGE: version: bad version/);
     }
     for (const access of ['nil', 'READ', '', null, undefined]) {
       expect(rejection({ ...ok('PAGE'), access })).toBe('PAGE: access: bad access');
@@ -140,7 +169,7 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
 
   it('rejects oversized content, counting UTF-8 bytes against the given page size', () => {
     expect(rejection({ ...ok('PAGE'), content: 'x'.repeat(PAGE_SIZE + 1) }))
-      .toBe('PAGE: content: content is 4097 bytes; the page size is 4096 bytes');
+      .toBe('PAGE: content: content is 4097 characters, more than the page size of 4096 bytes');
     expect(rejection({ ...ok('PAGE'), content: 'ééééé' }, 8)).toBe('PAGE: content: content is 10 bytes; the page size is 8 bytes');
     expect(rejection({ ...ok('PAGE'), content: 'a\uD800' })).toBe('PAGE: content: content is not valid UTF-8 text (lone surrogate)');
   });
@@ -162,7 +191,7 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
     expect(rejection({ ...ok('PAGE'), type: huge }).length).toBeLessThan(100);
     expect(rejection({ ...ok('PAGE'), from: huge })).toBe('PAGE: bad from');
     expect(rejection({ ...ok('PAGE'), req: huge })).toBe('PAGE: req: bad request id');
-    expect(rejection({ ...ok('PAGE'), content: huge })).toBe('PAGE: content: content is 1000000 bytes; the page size is 4096 bytes');
+    expect(rejection({ ...ok('PAGE'), content: huge })).toBe('PAGE: content: content is 1000000 characters, more than the page size of 4096 bytes');
     expect(rejection({ ...ok('REQUEST_FAILED'), reason: huge })).toBe('REQUEST_FAILED: reason: bad reason');
     expect(rejection({ ...ok('PAGE'), page: huge })).toMatch(/^PAGE: page: invalid page id/);
   });

@@ -10,7 +10,7 @@
 // partition are lost unless they arrive before it heals; frames of a sender's earlier life are
 // lost once it starts again; frames that reached a node before the session heard from it (its
 // `start`) were delivered unseen.
-import type { TracedMessage } from '../../workers/trace.ts';
+import type { TracedMessage } from '../../host/trace.ts';
 import type { FailureEvent } from './types.ts';
 
 /** delivered: it reached the node; lost: a partition or a kill ate it; dropped: dropped by hand; pending: not arrived or still held. */

@@ -1,8 +1,8 @@
 // Picks the failure-handling story out of what hosts report: takeovers and step-downs (CM logs),
 // epochs and roles (CM states), CHANGE_CM / IM_BACK / CM_STATE (messages), and the faults a
 // person injected (kill, start, partition, heal), which the dashboard notes itself.
-import type { NodeState } from '../../workers/make-node.ts';
-import type { TracedMessage } from '../../workers/trace.ts';
+import type { NodeState } from '../../host/make-node.ts';
+import type { TracedMessage } from '../../host/trace.ts';
 import type { FailureEvent } from './types.ts';
 
 const LOG_KINDS: readonly [RegExp, FailureEvent['kind']][] = [

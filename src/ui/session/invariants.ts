@@ -1,7 +1,7 @@
 // Cross-node invariants checked from the states the nodes publish, as the simulator checks them
 // after every delivery. States arrive from different workers at slightly different moments, so
 // the panel reports a broken rule only when it stays broken (see StableVerdicts).
-import type { NodeState } from '../../workers/make-node.ts';
+import type { NodeState } from '../../host/make-node.ts';
 
 export interface InvariantResult {
   name: string;

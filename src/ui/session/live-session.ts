@@ -2,10 +2,11 @@
 // state, gathered from the hosts' event streams into bounded buffers. Views read immutable
 // copies and are told of changes at most every UPDATE_MS.
 import type { Cluster } from '../../workers/cluster.ts';
-import type { HostEvent } from '../../workers/host.ts';
-import type { NodeState } from '../../workers/make-node.ts';
+import type { HostEvent } from '../../host/node-host.ts';
+import type { NodeState } from '../../host/make-node.ts';
 import type { NodeHandle } from '../../workers/node-handle.ts';
-import { commonNow, type HeldFrame, type OpTrace, type TracedMessage } from '../../workers/trace.ts';
+import { commonNow } from '../../host/env.ts';
+import type { HeldFrame, OpTrace, TracedMessage } from '../../host/trace.ts';
 import { FailureLog } from './failures.ts';
 import { Ring } from './ring.ts';
 import type { FailureEvent, Inherited, SessionRecord } from './types.ts';

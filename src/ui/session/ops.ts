@@ -3,7 +3,7 @@
 // its own history process (Jepsen's rule: one open call per process).
 import { clientNumber, pageIdError } from '../../protocol/ids.ts';
 import type { HistoryEvent } from '../../sim/history.ts';
-import type { OpTrace } from '../../workers/trace.ts';
+import type { OpTrace } from '../../host/trace.ts';
 import type { FailureEvent, Inherited, OpRecord } from './types.ts';
 
 export const PROCESS_SLOT_STRIDE = 1000;

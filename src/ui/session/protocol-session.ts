@@ -1,7 +1,7 @@
 // Everything the live protocol views need, kept for the page's lifetime (the views come and go
 // with the mode): the recorded session, step mode, link faults and the live checks.
 import type { Cluster } from '../../workers/cluster.ts';
-import { commonNow } from '../../workers/trace.ts';
+import { commonNow } from '../../host/env.ts';
 import { checkInvariants, StableVerdicts, type InvariantResult } from './invariants.ts';
 import { linVerdict, type LinVerdict } from './linearizability.ts';
 import { LinkFaultsModel } from './links.ts';

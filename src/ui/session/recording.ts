@@ -3,7 +3,7 @@
 // same shape the live views use. Files come from users: every field is checked before use.
 import { REQ_ID_PATTERN } from '../../protocol/ids.ts';
 import { parseHistory, type HistoryEvent } from '../../sim/history.ts';
-import type { OpTrace, TracedMessage, TraceFate } from '../../workers/trace.ts';
+import type { OpTrace, TracedMessage, TraceFate } from '../../host/trace.ts';
 import { matchArrows, type Arrow } from './arrows.ts';
 import { opsFromHistory, recordOps, toHistory } from './ops.ts';
 import { laneOrder } from './sequence-layout.ts';

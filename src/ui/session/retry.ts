@@ -1,7 +1,7 @@
 // What a client's request in flight is doing, from the messages its host reported: sent and
 // waiting, retried, or lost to a partition. A client that only says "writing P1…" for seconds
 // looks hung; one that says "attempt 4 to cm1 lost: link partitioned; retrying" is understood.
-import type { TracedMessage } from '../../workers/trace.ts';
+import type { TracedMessage } from '../../host/trace.ts';
 import { readableReq } from './text.ts';
 
 export interface InFlight {

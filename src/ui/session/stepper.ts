@@ -1,7 +1,7 @@
 // Step mode as the page drives it: which held frame goes next, delivering or dropping one by
 // hand, and auto-delivery every X ms (play / pause). The hosts hold the frames; this decides.
 import type { Cluster } from '../../workers/cluster.ts';
-import type { HeldFrame, StepSettings } from '../../workers/trace.ts';
+import type { HeldFrame, StepSettings } from '../../host/trace.ts';
 
 export interface FrameRef {
   node: string;

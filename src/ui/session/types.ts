@@ -1,7 +1,7 @@
 // What the dashboard's protocol views show, live or replayed: the messages, the operations and
 // the failure-handling events of one session, all on one clock (milliseconds).
 import type { OpKind } from '../../protocol/node.ts';
-import type { OpTrace, TracedMessage } from '../../workers/trace.ts';
+import type { OpTrace, TracedMessage } from '../../host/trace.ts';
 
 export type FailureKind =
   | 'takeover' | 'step-down' | 'epoch' | 'change-cm' | 'im-back' | 'cm-state'

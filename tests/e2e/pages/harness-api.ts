@@ -26,6 +26,11 @@ export interface HarnessApi {
   wrongKey(): Promise<{ connectError: string; refusalLogged: boolean; accepted: number }>;
   /** A bare PeerJS peer skips the handshake and sends a frame at once. */
   noHandshake(): Promise<{ accepted: number; closed: boolean; refusalLogged: boolean }>;
+  /**
+   * The DTLS fingerprints each end of a fresh link signed in its handshake: each end's own
+   * certificate should be what the other end's remote description names.
+   */
+  fingerprints(): Promise<{ a: { local: string; remote: string } | null; b: { local: string; remote: string } | null }>;
   /** A second peer asks for a taken id. */
   duplicateId(): Promise<{ errorName: string; message: string }>;
   /** Connecting to an id nobody holds fails instead of hanging. */

@@ -195,6 +195,13 @@ async function main(): Promise<HarnessApi> {
       return { accepted: inbox.count - before, closed, refusalLogged };
     },
 
+    async fingerprints() {
+      const { at, bt } = await link();
+      const result = { a: at.fingerprints, b: bt.fingerprints };
+      closeBoth(at, bt);
+      return result;
+    },
+
     async duplicateId() {
       try {
         const twin = await ClusterPeer.open({ ...options(config, 'twin'), id: a.id });

@@ -1,10 +1,12 @@
-// The one place that builds protocol nodes for the browser hosts. Everything else handles an
-// IvyNode generically, so new roles or message kinds in the core need changes only here.
+// The one place that builds protocol nodes, for the browser hosts and the simulator alike.
+// Everything else handles an IvyNode generically, so new roles or message kinds in the core
+// need changes only here.
 import { ClientNode, type ClientDurable, type ClientSnapshot, type OpRequest } from '../protocol/client.ts';
-import { isCmId, PAGE_SIZE_BYTES_DEFAULT, type NodeId, clientNumber, NODE_ID_PATTERN } from '../protocol/ids.ts';
+import { isCmId, type NodeId, clientNumber, NODE_ID_PATTERN } from '../protocol/ids.ts';
+import { PAGE_SIZE_BYTES_DEFAULT } from '../protocol/limits.ts';
 import { CentralManager, type CmDurable, type CmStart, type ManagerSnapshot } from '../protocol/manager.ts';
 import type { IvyNode } from '../protocol/node.ts';
-import type { ReplicationMode } from '../protocol/config.ts';
+import { timing, timingError, type ReplicationMode, type Timing } from '../protocol/config.ts';
 
 export type NodeRole = 'cm' | 'client';
 
@@ -12,6 +14,8 @@ interface SpecBase {
   id: NodeId;
   /** The registry database the node's durable state is written to; absent: nothing is kept. */
   store?: string;
+  /** Time limits other than the defaults (pulse interval, deadlines). */
+  timing?: Partial<Timing>;
 }
 
 export type NodeSpec =
@@ -24,6 +28,8 @@ export type NodeSpec =
     durable?: CmDurable;
     /** How the standby keeps up: `streaming` (default, safe) or the seed's `periodic` snapshots. */
     replication?: ReplicationMode;
+    /** False for basic Ivy: there is no other CM to pulse or to tell of takeovers. */
+    peerExists?: boolean;
   }
   | SpecBase & {
     role: 'client';
@@ -55,7 +61,7 @@ const CM_STARTS: readonly unknown[] = ['primary', 'backup', 'restartCM', 'restar
 /** Null when the spec names a valid node, else why not. Specs cross a worker boundary. */
 export function nodeSpecError(spec: unknown): string | null {
   if (typeof spec !== 'object' || spec === null) return 'node spec must be an object';
-  const { role, id, start, members, durable, store, seqStart, replication } = spec as Record<string, unknown>;
+  const { role, id, start, members, durable, store, seqStart, replication, peerExists } = spec as Record<string, unknown>;
   if (role !== 'cm' && role !== 'client') return `unknown node role ${JSON.stringify(role)}`;
   if (typeof id !== 'string') return 'node id must be a string';
   if (role === 'cm' && !isCmId(id)) return `a CM is cm1 or cm2, not ${JSON.stringify(id)}`;
@@ -73,7 +79,8 @@ export function nodeSpecError(spec: unknown): string | null {
   if (seqStart !== undefined && !(Number.isSafeInteger(seqStart) && (seqStart as number) >= 0)) {
     return 'seqStart must be a non-negative integer';
   }
-  return null;
+  if (peerExists !== undefined && typeof peerExists !== 'boolean') return 'peerExists must be a boolean';
+  return timingError((spec as Record<string, unknown>).timing);
 }
 
 /** `now` is the host's clock: a CM counts silence from its start, so it must be the same clock as tick(). */
@@ -81,7 +88,7 @@ export function makeNode(spec: NodeSpec, now: number): MadeNode {
   if (spec.role === 'cm') {
     const cm = new CentralManager({
       id: spec.id, start: spec.start, members: spec.members ?? [], durable: spec.durable, now,
-      replication: spec.replication,
+      replication: spec.replication, timing: timing(spec.timing), peerExists: spec.peerExists,
     });
     return { node: cm, snapshot: () => ({ role: 'cm', snapshot: cm.snapshot() }), submit: null };
   }
@@ -89,6 +96,7 @@ export function makeNode(spec: NodeSpec, now: number): MadeNode {
   // started, or the CM took over since): it announces itself with a report.
   const client = new ClientNode({
     id: spec.id, pageSizeBytes: PAGE_SIZE_BYTES, announce: true, durable: spec.durable, seqStart: spec.seqStart,
+    timing: timing(spec.timing),
   });
   return {
     node: client,

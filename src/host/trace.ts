@@ -5,11 +5,6 @@ import type { NodeId } from '../protocol/ids.ts';
 import { isPageMessage, messageCode, type Message, type MessageType } from '../protocol/messages.ts';
 import type { OpKind, OpResult } from '../protocol/node.ts';
 
-/** Milliseconds on the clock every worker of a page shares. */
-export function commonNow(): number {
-  return performance.timeOrigin + performance.now();
-}
-
 /**
  * `sent` left the host; `lost` was sent into a partitioned link; `received` was handed to the
  * node; `dropped` was thrown away by hand in step mode.

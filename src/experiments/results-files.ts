@@ -1,0 +1,51 @@
+// The files `npm run experiments` keeps in results/, and how they combine into one report:
+//   experiments.json  the last full run (histories in histories/)
+//   tab-mode.json     a later run of the tab steps alone; its results replace the full run's
+//   run.json          when and where the full run was measured
+//   README.md         every table, rendered from the three above (markdown.ts)
+import type { RenderMeta } from './markdown.ts';
+import type { StepResult } from './run-step.ts';
+
+export const FULL_RUN_FILE = 'experiments.json';
+export const TAB_RUN_FILE = 'tab-mode.json';
+export const RUN_META_FILE = 'run.json';
+export const RESULTS_DOCUMENT_FILE = 'README.md';
+
+const KINDS = new Set<string>(['scenario', 'ping', 'central-store', 'copy-set', 'tab']);
+
+function parse(json: string, file: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch (e) {
+    throw new Error(`${file}: not JSON (${(e as Error).message})`);
+  }
+}
+
+/** The step results of a results file; throws, naming the file, on anything else. */
+export function parseStepResults(json: string, file: string): StepResult[] {
+  const v = parse(json, file);
+  if (!Array.isArray(v)) throw new Error(`${file}: expected a list of step results`);
+  v.forEach((r: unknown, i) => {
+    const o = r as { id?: unknown; kind?: unknown; result?: unknown } | null;
+    if (typeof o !== 'object' || o === null || typeof o.id !== 'string' || typeof o.kind !== 'string' || !KINDS.has(o.kind) ||
+      typeof o.result !== 'object' || o.result === null) {
+      throw new Error(`${file}: entry ${i} is not a step result ({ id, kind, result })`);
+    }
+  });
+  return v as StepResult[];
+}
+
+export function parseRunMeta(json: string, file: string): RenderMeta {
+  const v = parse(json, file) as Partial<RenderMeta> | null;
+  if (typeof v !== 'object' || v === null || typeof v.date !== 'string' || typeof v.quick !== 'boolean' ||
+    (v.machine !== undefined && typeof v.machine !== 'string')) {
+    throw new Error(`${file}: expected { date, quick, machine? }`);
+  }
+  return { date: v.date, quick: v.quick, ...(v.machine === undefined ? {} : { machine: v.machine }) };
+}
+
+/** The full run with the tab steps of a later tab-only run in place of its own. */
+export function withTabRun(full: readonly StepResult[], tab: readonly StepResult[]): StepResult[] {
+  const later = new Set(tab.map((r) => r.id));
+  return [...full.filter((r) => !later.has(r.id)), ...tab];
+}

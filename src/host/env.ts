@@ -1,0 +1,50 @@
+// What a host needs from the world it runs in, and nothing more: a clock, timers, a disk and
+// a source of randomness. A worker, a tab and the simulator each supply their own; the host
+// logic that runs on top (node-host.ts) is the same code in all three, so what the simulator
+// checks is what the browser runs.
+
+/** Cancels a timer; calling it after the timer fired does nothing. */
+export type Cancel = () => void;
+
+export interface Timers {
+  /** Runs `f` once, `ms` milliseconds from now (on the host's own clock). */
+  after(ms: number, f: () => void): Cancel;
+}
+
+/**
+ * Durable storage for one node. `commit` stores the whole state and calls `done` once it is
+ * safe from a crash of the host (an IndexedDB transaction that completed), or with the error
+ * that kept it from being stored. Commits are never overlapped by the host: one at a time.
+ */
+export interface Disk {
+  commit(state: unknown, done: (error: Error | null) => void): void;
+}
+
+export interface HostEnv {
+  /** The node's clock in milliseconds: timeouts and pulses are measured on it. */
+  now(): number;
+  /** The clock trace times are on, shared by every host whose traces are drawn together. */
+  traceNow(): number;
+  timers: Timers;
+  /** Where durable state goes; null keeps nothing (a node that forgets everything on a crash). */
+  disk: Disk | null;
+  random(): number;
+}
+
+/** Milliseconds on the clock every worker of a page shares. */
+export function commonNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** setTimeout as Timers. */
+export const realTimers: Timers = {
+  after(ms, f) {
+    const t = setTimeout(f, Math.max(0, ms));
+    return () => clearTimeout(t);
+  },
+};
+
+/** The browser's (or Node's) own clock, timers and randomness, with the disk given. */
+export function realEnv(disk: Disk | null, now: () => number = () => performance.now()): HostEnv {
+  return { now, traceNow: commonNow, timers: realTimers, disk, random: () => Math.random() };
+}

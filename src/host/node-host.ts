@@ -1,0 +1,367 @@
+// Runs one protocol node in any world (a Web Worker, a tab, the simulator): delivers validated
+// frames from its links with step(), advances time with tick() on the world's timers, and after
+// each call carries out ready() through the commit gate: durable state first, then the messages
+// and acknowledgements that depend on it. It knows nothing of message kinds. For the dashboard
+// it reports messages and operations as data (trace.ts), only while someone listens, and can
+// hold incoming frames for a person to deliver (step mode) or delay them.
+import type { OpRequest } from '../protocol/client.ts';
+import type { NodeId } from '../protocol/ids.ts';
+import { describeMessage, type Message } from '../protocol/messages.ts';
+import type { LogLevel, NodeEvent, OpKind, OpResult } from '../protocol/node.ts';
+import { FaultyTransport, type LinkFaults } from '../net/faults.ts';
+import type { Transport, TransportEvent } from '../net/transport.ts';
+import { CommitGate } from './commit-gate.ts';
+import type { Cancel, HostEnv } from './env.ts';
+import type { MadeNode, NodeState } from './make-node.ts';
+import { Stepping } from './stepping.ts';
+import { traceOf, type HeldFrame, type OpTrace, type StepSettings, type TracedMessage } from './trace.ts';
+
+export type HostEvent =
+  | { type: 'state'; state: NodeState }
+  | Extract<NodeEvent, { type: 'op-done' }>
+  | { type: 'log'; level: LogLevel; text: string }
+  | { type: 'trace'; direction: 'sent' | 'received'; text: string; message: TracedMessage }
+  /** The frames waiting in this host, after every change. */
+  | { type: 'held'; held: HeldFrame[] }
+  | { type: 'op'; op: OpTrace };
+
+export type HostEventType = HostEvent['type'];
+export type HostListener = (event: HostEvent) => unknown;
+
+/** How often at most a host pushes its node's state to the page. */
+export const STATE_PUSH_MS = 30;
+export const TICK_MS = 20;
+
+const ALL_EVENTS: readonly HostEventType[] = ['state', 'op-done', 'log', 'trace', 'held', 'op'];
+
+interface Link {
+  transport: FaultyTransport<Message>;
+  listener: (e: TransportEvent<Message>) => void;
+}
+
+/** What the node produced, in order; the gate releases it once its durable state is stored. */
+type Output = { message: Message } | { event: NodeEvent };
+
+export class NodeHost {
+  private readonly links = new Map<NodeId, Link>();
+  private readonly listeners = new Map<HostListener, ReadonlySet<HostEventType>>();
+  /** Listeners per event type: nothing is built for a type nobody listens to. */
+  private readonly watchers = new Map<HostEventType, number>();
+  private readonly waiting = new Map<number, (r: OpResult) => void>();
+  /** Peers a message could not go to since their last link: one notice each, not one per pulse. */
+  private readonly unreachable = new Set<NodeId>();
+  private readonly gate: CommitGate<Output>;
+  private readonly stepping: Stepping<Message>;
+  private lastState = '';
+  private ticker: Cancel | null = null;
+  private publisher: Cancel | null = null;
+  private stopped = false;
+  /** Operations not yet done, for their request ids (kept only while someone watches ops). */
+  private readonly openOps = new Map<number, { kind: OpKind; page: string; req: string | null }>();
+
+  constructor(private readonly made: MadeNode, private readonly env: HostEnv) {
+    this.gate = new CommitGate<Output>(env.disk, env.timers, (out) => this.release(out),
+      (e) => this.log('error', `${this.id} could not store its state (${e.message}); its messages and answers wait until it can`));
+    this.stepping = new Stepping<Message>(env, (w) => this.step(w.frame, w.arrivedAt), () => this.emitHeld());
+  }
+
+  get id(): NodeId {
+    return this.made.node.id;
+  }
+
+  /** The node's clock: the world's, less the time its timers were frozen by step mode. */
+  private now(): number {
+    return this.stepping.nodeTime(this.env.now());
+  }
+
+  /** Joins a link to `peer`, replacing any previous one. */
+  connect(peer: NodeId, transport: Transport<Message>): void {
+    this.disconnect(peer);
+    const faulty = new FaultyTransport(transport, {
+      now: () => this.env.now(), random: () => this.env.random(), after: (ms, f) => this.env.timers.after(ms, f),
+    });
+    const listener = (e: TransportEvent<Message>): void => this.onLinkEvent(peer, faulty, e);
+    faulty.addListener(listener);
+    this.links.set(peer, { transport: faulty, listener });
+    this.unreachable.delete(peer);
+  }
+
+  disconnect(peer: NodeId): void {
+    const link = this.links.get(peer);
+    if (!link) return;
+    this.links.delete(peer);
+    link.transport.removeListener(link.listener);
+    link.transport.close();
+  }
+
+  peers(): NodeId[] {
+    return [...this.links.keys()].sort();
+  }
+
+  /** Throws when there is no such link or the faults are out of range. */
+  setLinkFaults(peer: NodeId, faults: Partial<LinkFaults>): void {
+    const link = this.links.get(peer);
+    if (!link) throw new Error(`${this.id} has no link to ${peer}`);
+    link.transport.setFaults(faults);
+  }
+
+  /** A user operation; `done` is called once the node answers and what the answer rests on is stored. */
+  submitOp(op: OpRequest, done: (r: OpResult) => void): void {
+    const submit = this.made.submit;
+    if (!submit || this.stopped) {
+      const error = this.stopped ? `${this.id} is stopped` : `${this.id} is a central manager: readPage and writePage run on clients`;
+      done({ ok: false, error, certain: true });
+      return;
+    }
+    const opId = submit(op, this.now());
+    this.waiting.set(opId, done);
+    if (this.watching('op')) {
+      // A refused op is done already (its op-done waits in ready()); it is still an invoke first.
+      const value = op.kind === 'write' ? op.value : null;
+      this.openOps.set(opId, { kind: op.kind, page: op.page, req: null });
+      this.emit({ type: 'op', op: { phase: 'invoke', opId, node: this.id, kind: op.kind, page: op.page, value, at: this.env.traceNow() } });
+    }
+    this.flush(true);
+  }
+
+  submit(op: OpRequest): Promise<OpResult> {
+    return new Promise((resolve) => this.submitOp(op, resolve));
+  }
+
+  /** Step mode and added delay for incoming frames; releasing held frames delivers them in order. */
+  setStepSettings(settings: StepSettings): void {
+    this.stepping.configure(settings);
+  }
+
+  /** Delivers one held frame; throws when an older frame from the same sender waits. */
+  deliverHeld(id: number): void {
+    this.stepping.deliver(id);
+  }
+
+  /** Throws a held frame away, as a lossy link would. */
+  dropHeld(id: number): void {
+    const w = this.stepping.drop(id);
+    if (this.watching('trace')) {
+      this.emit({ type: 'trace', direction: 'received', text: `${describeMessage(w.frame)} dropped by hand`,
+        message: traceOf(w.frame, 'dropped', this.env.traceNow(), w.arrivedAt) });
+    }
+  }
+
+  heldFrames(): HeldFrame[] {
+    return this.stepping.frames();
+  }
+
+  snapshot(): NodeState {
+    return this.made.snapshot();
+  }
+
+  /** Listens to the given event types (all by default) until the returned function is called. */
+  subscribe(listener: HostListener, types: readonly HostEventType[] = ALL_EVENTS): () => void {
+    this.unsubscribe(listener);
+    const set = new Set(types);
+    this.listeners.set(listener, set);
+    for (const t of set) this.watchers.set(t, (this.watchers.get(t) ?? 0) + 1);
+    return () => this.unsubscribe(listener);
+  }
+
+  /** Settles once nothing waits for the disk. */
+  persisted(): Promise<void> {
+    return new Promise((resolve) => this.gate.whenIdle(resolve));
+  }
+
+  startTicking(intervalMs: number = TICK_MS): void {
+    if (this.ticker !== null || this.stopped) return;
+    const loop = (): void => {
+      this.ticker = this.env.timers.after(intervalMs, loop);
+      this.tick();
+    };
+    this.ticker = this.env.timers.after(intervalMs, loop);
+  }
+
+  /**
+   * Stops time, closes every link and drops what waits for the disk, as a crash would; the
+   * node object is left as it was.
+   */
+  stop(): void {
+    this.stopped = true;
+    this.ticker?.();
+    this.ticker = null;
+    this.publisher?.();
+    this.publisher = null;
+    this.stepping.stop();
+    this.gate.stop();
+    for (const peer of [...this.links.keys()]) this.disconnect(peer);
+  }
+
+  /** For the environment to tell subscribers what the node cannot. */
+  notice(level: LogLevel, text: string): void {
+    this.log(level, text);
+  }
+
+  tick(): void {
+    if (this.stopped || this.stepping.frozen) return;
+    this.guard('tick', () => this.made.node.tick(this.now()));
+    this.flush(false);
+  }
+
+  private onLinkEvent(peer: NodeId, transport: Transport<Message>, e: TransportEvent<Message>): void {
+    switch (e.type) {
+      case 'frame': this.deliver(peer, e.frame); break;
+      case 'bad-frame': this.log('warn', `${this.id} dropped a bad frame from ${peer}: ${e.error}`); break;
+      case 'close':
+        if (this.links.get(peer)?.transport === transport) this.links.delete(peer);
+        this.log('info', `${this.id}: link to ${peer} closed`);
+        break;
+    }
+  }
+
+  private deliver(peer: NodeId, m: Message): void {
+    // A link belongs to one peer: a frame naming another sender or addressee is forged or lost.
+    if (m.from !== peer || m.to !== this.id) {
+      this.log('warn', `${this.id} dropped ${describeMessage(m)}: it arrived on the link from ${peer}`);
+      return;
+    }
+    const arrivedAt = this.env.traceNow();
+    const admitted = this.stepping.admit(peer, m, arrivedAt);
+    if (admitted === 'now') this.step(m, arrivedAt);
+    else if (admitted === 'full') this.log('warn', `${this.id} holds too many frames; lost ${describeMessage(m)}`);
+  }
+
+  private step(m: Message, arrivedAt: number): void {
+    if (this.stopped) return;
+    if (this.watching('trace')) {
+      this.emit({ type: 'trace', direction: 'received', text: describeMessage(m), message: traceOf(m, 'received', this.env.traceNow(), arrivedAt) });
+    }
+    this.guard('step', () => this.made.node.step(m, this.now()));
+    this.flush(true);
+  }
+
+  private emitHeld(): void {
+    if (this.watching('held')) this.emit({ type: 'held', held: this.heldFrames() });
+  }
+
+  /** Hands what the node asked for to the gate; `touched` says the state may have changed regardless. */
+  private flush(touched: boolean): void {
+    const { messages, events, persist } = this.made.node.ready();
+    if (messages.length + events.length > 0 || persist !== undefined) {
+      const outputs: Output[] = [];
+      for (const message of messages) outputs.push({ message });
+      for (const event of events) outputs.push({ event });
+      this.gate.pass(outputs, persist);
+    }
+    if (touched || messages.length > 0 || events.length > 0) this.schedulePublish();
+  }
+
+  private release(outputs: Output[]): void {
+    for (const o of outputs) {
+      if ('message' in o) {
+        this.send(o.message);
+        this.noteRequest(o.message);
+      } else {
+        this.onNodeEvent(o.event);
+      }
+    }
+  }
+
+  private send(m: Message): void {
+    const link = this.links.get(m.to);
+    if (!link || !link.transport.send(m)) {
+      // A dead peer is pulsed or re-asked many times a second; say so once until it is back.
+      // The protocol retries on its own (clients re-send, the CM re-asks, pulses repeat).
+      if (!this.unreachable.has(m.to)) {
+        this.unreachable.add(m.to);
+        this.log('info', `${this.id} has no link to ${m.to} (${describeMessage(m)} not sent); the protocol retries or fails over`);
+      }
+      return;
+    }
+    if (!this.watching('trace')) return;
+    // A partitioned link swallows the frame; the trace says so, so the view can draw it lost.
+    const lost = link.transport.faults.partitioned;
+    const text = lost ? `${describeMessage(m)} lost: link partitioned` : describeMessage(m);
+    this.emit({ type: 'trace', direction: 'sent', text, message: traceOf(m, lost ? 'lost' : 'sent', this.env.traceNow()) });
+  }
+
+  /** The first request a client sends for an operation names it: its id ties the op to its messages. */
+  private noteRequest(m: Message): void {
+    if ((m.type !== 'READ_REQUEST' && m.type !== 'WRITE_REQUEST') || this.openOps.size === 0) return;
+    const kind = m.type === 'READ_REQUEST' ? 'read' : 'write';
+    for (const [opId, op] of this.openOps) {
+      if (op.req === m.req) return;
+      if (op.req !== null || op.kind !== kind || op.page !== m.page) continue;
+      op.req = m.req;
+      this.emit({ type: 'op', op: { phase: 'req', opId, node: this.id, req: m.req, at: this.env.traceNow() } });
+      return;
+    }
+  }
+
+  private onNodeEvent(e: NodeEvent): void {
+    if (e.type === 'op-done') {
+      const done = this.waiting.get(e.opId);
+      this.waiting.delete(e.opId);
+      if (this.openOps.delete(e.opId) && this.watching('op')) {
+        const { opId, kind, page, result } = e;
+        this.emit({ type: 'op', op: { phase: 'done', opId, node: this.id, kind, page, result, at: this.env.traceNow() } });
+      }
+      done?.(e.result);
+    }
+    this.emit(e);
+  }
+
+  /**
+   * State goes to the page at most once per STATE_PUSH_MS: building and comparing a snapshot of
+   * every page on each message would cost more than the protocol itself.
+   */
+  private schedulePublish(): void {
+    if (this.publisher !== null || this.stopped || !this.watching('state')) return;
+    this.publisher = this.env.timers.after(STATE_PUSH_MS, () => {
+      this.publisher = null;
+      this.publishState();
+    });
+  }
+
+  private publishState(): void {
+    const state = this.made.snapshot();
+    const key = JSON.stringify(state);
+    if (key === this.lastState) return;
+    this.lastState = key;
+    this.emit({ type: 'state', state });
+  }
+
+  /** The core throws only when an invariant breaks; report it loudly rather than kill the host. */
+  private guard(what: string, f: () => void): void {
+    try {
+      f();
+    } catch (err) {
+      this.log('error', `${this.id} ${what} failed: ${(err as Error).message}`);
+    }
+  }
+
+  private log(level: LogLevel, text: string): void {
+    this.emit({ type: 'log', level, text });
+  }
+
+  private watching(type: HostEventType): boolean {
+    return (this.watchers.get(type) ?? 0) > 0;
+  }
+
+  private unsubscribe(listener: HostListener): void {
+    const types = this.listeners.get(listener);
+    if (!types) return;
+    this.listeners.delete(listener);
+    for (const t of types) this.watchers.set(t, (this.watchers.get(t) ?? 1) - 1);
+  }
+
+  private emit(e: HostEvent): void {
+    if (!this.watching(e.type)) return;
+    for (const [l, types] of [...this.listeners]) {
+      if (!types.has(e.type)) continue;
+      try {
+        const r = l(e);
+        // A Comlink callback whose page has gone away rejects: stop calling it.
+        if (r instanceof Promise) r.catch(() => this.unsubscribe(l));
+      } catch {
+        this.unsubscribe(l);
+      }
+    }
+  }
+}
