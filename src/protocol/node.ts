@@ -26,7 +26,8 @@ export interface Ready<D = unknown> {
   /**
    * Set when the node's durable state changed: the host stores what it returns before sending
    * the messages. It reads the node's state when called, so a host that coalesces writes reads
-   * only the latest, and only as often as it writes.
+   * only the latest, and only as often as it writes. What it returns is built fresh and never
+   * changed by the node afterwards, so a host may keep it as it is.
    */
   persist?: () => D;
 }

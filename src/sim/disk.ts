@@ -31,8 +31,8 @@ export class SimDisk {
   for(life: Life, acksEarly = false): Disk {
     return {
       commit: (state, done) => {
-        // Cloned now: the node goes on changing its objects while the write is under way.
-        const copy = structuredClone(state);
+        // No copy needed: a node's durable state is built fresh for each commit (Ready.persist).
+        const copy = state;
         const at = this.world.now + this.delayMs();
         this.world.at(at, life, () => {
           this.committed = copy;

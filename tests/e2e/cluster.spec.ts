@@ -42,8 +42,8 @@ test('bad commands, bad page ids and oversized content are refused and change no
   await command(c1, 'writePage bad/page x', /^error: writePage bad\/page failed: invalid page id "bad\/page"/);
   await formOp(c1, 'Read', 'no spaces allowed', '', /^error: readPage no spaces allowed failed: invalid page id/);
   const big = 'x'.repeat(5000);
-  await formOp(c1, 'Write', 'P1', big, 'error: writePage P1 failed: content is 5000 bytes; the page size is 4096 bytes');
-  await command(c1, `writePage P2 ${big}`, /content is 5000 bytes; the page size is 4096 bytes/);
+  await formOp(c1, 'Write', 'P1', big, 'error: writePage P1 failed: content is 5000 characters, more than the page size of 4096 bytes');
+  await command(c1, `writePage P2 ${big}`, /content is 5000 characters, more than the page size of 4096 bytes/);
   await command(cm, 'readPage P1', /^error: readPage P1 failed: cm1 is a central manager/);
 
   await expect(stateRows(cm)).toHaveText(cmBefore);
