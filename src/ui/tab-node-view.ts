@@ -63,7 +63,8 @@ export class TabNodeView extends LightElement {
     super();
     this.node = null;
     this.busy = false;
-    this.lines = [{ kind: 'log', text: PROMPT }];
+    // The prompt is the card's text above; the console starts empty, as it takes no room then.
+    this.lines = [];
     this.state = null;
     this.info = null;
     this.trace = [];
