@@ -8,10 +8,19 @@ import type { IvyApp } from './ui/app.ts';
 import './ui/app.ts';
 import './ui/styles.css';
 
-/** Random, and available outside secure contexts too (unlike crypto.randomUUID). */
+const TAB_ADDRESS_KEY = 'ivy-tab-address';
+
+/**
+ * Random, and available outside secure contexts too (unlike crypto.randomUUID). Kept for the
+ * tab's life in sessionStorage, so after a reload the registry still says "this tab".
+ */
 function tabAddress(): string {
+  const kept = sessionStorage.getItem(TAB_ADDRESS_KEY);
+  if (kept) return kept;
   const bytes = crypto.getRandomValues(new Uint8Array(4));
-  return `tab:${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const address = `tab:${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  sessionStorage.setItem(TAB_ADDRESS_KEY, address);
+  return address;
 }
 
 async function boot(app: IvyApp): Promise<void> {
@@ -20,7 +29,9 @@ async function boot(app: IvyApp): Promise<void> {
     const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(REGISTRY_CHANNEL) : null;
     const model = new ClusterModel(registry, new Cluster(spawnNodeWorker), tabAddress(), channel);
     await model.refresh();
-    app.session = new ProtocolSession(model.cluster);
+    const session = new ProtocolSession(model.cluster);
+    model.onReset(() => session.reset());
+    app.session = session;
     app.model = model;
     // `?debug` hands the model to scripts: the e2e specs drive write streams and time failovers
     // through it, with no extra controls in the page.

@@ -48,8 +48,12 @@ export function identityFor(choice: Exclude<TabChoice, { kind: 'client' }>, answ
       if (alive.has(PRIMARY_CM)) return { role: 'cm', id: BACKUP_CM, start: 'backup' };
       if (alive.has(BACKUP_CM)) return { error: 'the primary cm1 is registered and down while cm2 runs: choose restartCM to bring it back' };
       return { role: 'cm', id: PRIMARY_CM, start: 'primary' };
-    case 'restartCM': return { role: 'cm', id: PRIMARY_CM, start: 'restartCM' };
-    case 'restartBackup': return { role: 'cm', id: BACKUP_CM, start: 'restartBackup' };
+    case 'restartCM':
+      if (alive.has(PRIMARY_CM)) return { error: 'cm1 is running in another tab (it answered just now): kill it or close its tab before restartCM' };
+      return { role: 'cm', id: PRIMARY_CM, start: 'restartCM' };
+    case 'restartBackup':
+      if (alive.has(BACKUP_CM)) return { error: 'cm2 is running in another tab (it answered just now): kill it or close its tab before restartBackup' };
+      return { role: 'cm', id: BACKUP_CM, start: 'restartBackup' };
     case 'restartClient': return { role: 'client', id: choice.id, restart: true };
   }
 }

@@ -113,7 +113,10 @@ export function askCms(
       l.addListener((e) => {
         if (e.type === 'bad-frame') log(`${cm} answered with a bad frame: ${e.error}`);
         if (e.type === 'close' && !settled) { log(`${cm} closed the join link without answering`); done(null); }
-        if (e.type === 'frame' && e.frame.t === 'answer' && e.frame.cm === cm) done(e.frame);
+        if (e.type === 'frame' && e.frame.t === 'answer' && e.frame.cm === cm) {
+          log(`${cm} answers: ${e.frame.role}, epoch ${e.frame.epoch}`);
+          done(e.frame);
+        }
       });
       l.send(ask);
     });

@@ -24,6 +24,8 @@ const ASK_MS = 2_500;
 /** How long a restart waits for the PeerServer to let go of the id its closed tab held. */
 const CLAIM_MS_MAX = 5_000;
 const CLAIM_RETRY_MS = 250;
+/** How long a restart asks the node it would replace whether it still runs. */
+const ALIVE_ASK_MS = 1_500;
 const CLIENT_ID_TRIES_MAX = 5;
 const TICK_MS = 20;
 const ONLINE_CHECK_MS = 1_000;
@@ -66,6 +68,7 @@ export class TabNode {
     const open = (id: string): Promise<ClusterPeer> => ClusterPeer.open({
       id, server: peerServerAddress(o.config, o.location), iceServers: o.config.iceServers, clusterKey: o.clusterKey, log: o.log,
     });
+    o.log('connecting to the PeerServer…');
     const lobby = await open(`${prefix}-lobby-${randomTag()}`);
     try {
       const { identity, answers, peer } = await claim(choice, lobby, prefix, open, o.log);
@@ -99,6 +102,7 @@ export class TabNode {
     // open, longer than three missed pulses), or it would take over from a CM that is fine.
     mesh.meet(rosterOf(answers));
     const needed = answers.map((a) => a.cm).filter((cm) => cm !== spec.id);
+    if (needed.length > 0) o.log(`${spec.id}: opening links to ${needed.join(', ')} (up to ${LINK_WAIT_MS / 1000} s)…`);
     const missing = await mesh.linked(needed, LINK_WAIT_MS);
     if (missing.length > 0) o.log(`${spec.id} starts without a link to ${missing.join(', ')}`);
     const made = makeNode(spec, env.now());
@@ -238,22 +242,35 @@ type Open = (id: string) => Promise<ClusterPeer>;
 async function claim(choice: TabChoice, lobby: ClusterPeer, prefix: string, open: Open, log: (line: string) => void):
 Promise<{ identity: Identity; answers: JoinAnswer[]; peer: ClusterPeer }> {
   if (choice.kind === 'client') return claimClientId(lobby, prefix, open, log);
+  log(`asking cm1 and cm2 what runs (an absent one is known absent after at most ${ASK_MS / 1000} s)…`);
   const answers = await askCms(lobby, prefix, { t: 'ask', want: 'roster', atLeast: 0 }, ASK_MS, enoughFor(choice), log);
   const identity = identityFor(choice, answers);
   if ('error' in identity) throw new Error(identity.error);
   const peerId = peerIdFor(prefix, identity.id);
-  // A restart may come before the PeerServer has noticed the old tab is gone: wait a little.
+  const taken = `${identity.id} is running in another tab (its PeerJS id is taken); stop it there first`;
+  log(`claiming ${identity.id} on the PeerServer…`);
+  // A restart may come before the PeerServer has noticed the old tab is gone: wait a little,
+  // unless the node itself answers (then it runs).
   const patient = choice.kind !== 'cm';
-  for (const until = performance.now() + CLAIM_MS_MAX; ;) {
+  for (let tries = 0, until = performance.now() + CLAIM_MS_MAX; ; tries++) {
     try {
       return { identity, answers, peer: await open(peerId) };
     } catch (e) {
-      if (!(e instanceof PeerIdTakenError) || !patient || performance.now() > until) {
-        throw e instanceof PeerIdTakenError ? new Error(`${identity.id} is running in another tab (its PeerJS id is taken)`) : e;
+      if (!(e instanceof PeerIdTakenError) || !patient || performance.now() > until) throw e instanceof PeerIdTakenError ? new Error(taken) : e;
+      if (tries === 0) {
+        if (isCmId(identity.id) && await cmRuns(lobby, prefix, identity.id, log)) throw new Error(taken);
+        log(`the PeerServer still holds ${identity.id}'s id (its old tab may be closing); trying again for up to ${CLAIM_MS_MAX / 1000} s…`);
       }
       await sleep(CLAIM_RETRY_MS);
     }
   }
+}
+
+/** Whether the CM `cm` answers a join ask now: it runs, in some tab. */
+async function cmRuns(lobby: ClusterPeer, prefix: string, cm: NodeId, log: (line: string) => void): Promise<boolean> {
+  log(`${cm}'s PeerJS id is taken: asking ${cm} whether it runs (up to ${ALIVE_ASK_MS / 1000} s)…`);
+  const heard = await askCms(lobby, prefix, { t: 'ask', want: 'roster', atLeast: 0 }, ALIVE_ASK_MS, (a) => a.some((x) => x.cm === cm), () => {});
+  return heard.some((a) => a.cm === cm);
 }
 
 /** When the answers in hand decide the choice, without waiting to learn that a CM is absent. */
@@ -272,9 +289,11 @@ async function claimClientId(lobby: ClusterPeer, prefix: string, open: Open, log
 Promise<{ identity: Identity; answers: JoinAnswer[]; peer: ClusterPeer }> {
   let atLeast = 0;
   for (let tries = 0; tries < CLIENT_ID_TRIES_MAX; tries++) {
+    log(`asking the acting CM for a client id (an absent CM is known absent after at most ${ASK_MS / 1000} s)…`);
     const answers = await askActing(lobby, prefix, atLeast, log);
     const offer = actingAnswer(answers)?.offer;
     if (!offer) break;
+    log(`${actingAnswer(answers)?.cm ?? 'the CM'} offers ${offer}; claiming it on the PeerServer…`);
     try {
       return { identity: { role: 'client', id: offer, restart: false }, answers, peer: await open(peerIdFor(prefix, offer)) };
     } catch (e) {
@@ -292,6 +311,7 @@ async function askActing(lobby: ClusterPeer, prefix: string, atLeast: number, lo
   for (;;) {
     const answers = await askCms(lobby, prefix, { t: 'ask', want: 'client-id', atLeast }, ASK_MS, (a) => actingAnswer(a)?.offer != null, log);
     if (actingAnswer(answers) || answers.length === 0 || performance.now() > until) return answers;
+    log(`no CM acts right now (${answers.map((a) => `${a.cm} ${a.role}`).join(', ')}): a takeover may be under way; asking again…`);
     await sleep(CLAIM_RETRY_MS);
   }
 }

@@ -30,9 +30,18 @@ const LOADERS: Partial<Record<Mode, (app: IvyApp) => Promise<unknown>>> = {
   overview: () => import('./overview-view.ts'),
 };
 
-function initialMode(): Mode {
+function modeInUrl(): Mode {
   const asked = new URLSearchParams(location.search).get('mode');
   return MODES.find((m) => m.id === asked)?.id ?? 'cluster';
+}
+
+/** The page's address for a mode, keeping its other parameters (`debug`). */
+function modeHref(mode: Mode): string {
+  const params = new URLSearchParams(location.search);
+  if (mode === 'cluster') params.delete('mode');
+  else params.set('mode', mode);
+  const query = params.toString();
+  return `${location.pathname}${query ? `?${query}` : ''}`;
 }
 
 export class IvyApp extends LightElement {
@@ -53,8 +62,29 @@ export class IvyApp extends LightElement {
     this.model = null;
     this.session = null;
     this.experiments = null;
-    this.mode = initialMode();
+    this.mode = modeInUrl();
     this.failure = null;
+  }
+
+  private readonly onPopState = (): void => { this.mode = modeInUrl(); };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener('popstate', this.onPopState);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('popstate', this.onPopState);
+  }
+
+  /** Views are places: links with addresses, so Back, reload and new tabs work as expected. */
+  private go(e: MouseEvent, mode: Mode): void {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    if (mode === this.mode) return;
+    history.pushState(null, '', modeHref(mode));
+    this.mode = mode;
   }
 
   /** Once shown, the tab's node view stays (hidden in other modes): it runs the node. */
@@ -84,9 +114,9 @@ export class IvyApp extends LightElement {
       <header class="top">
         <h1>ivy-web</h1>
         <p class="muted">IVY distributed shared memory, Li &amp; Hudak's central manager</p>
-        <nav aria-label="mode">
-          ${MODES.map((m) => html`<button aria-pressed=${String(this.mode === m.id)}
-            @click=${() => { this.mode = m.id; }}>${m.label}</button>`)}
+        <nav class="views" aria-label="views">
+          ${MODES.map((m) => html`<a href=${modeHref(m.id)} aria-current=${this.mode === m.id ? 'page' : 'false'}
+            @click=${(e: MouseEvent) => this.go(e, m.id)}>${m.label}</a>`)}
         </nav>
       </header>
       <main>

@@ -22,6 +22,7 @@ export interface RegistryRow {
 export class ClusterModel {
   contents: RegistryContents = { cms: [], clients: [] };
   private readonly listeners = new Set<() => void>();
+  private readonly resetListeners = new Set<() => void>();
   private readonly onNotice = (e: MessageEvent): void => void this.heardFromTab(e.data);
   private readonly stopWatchingCluster: () => void;
   private readonly cms: CmWatch;
@@ -49,13 +50,19 @@ export class ClusterModel {
 
   rows(): RegistryRow[] {
     const here = (id: NodeId): boolean => this.cluster.get(id) !== undefined;
+    // What the registry recorded is history; whether a worker runs is known only for this tab.
+    const status = (id: NodeId, address: string, killed: boolean): string => {
+      if (here(id)) return 'running';
+      return address === this.address || killed ? 'stopped' : 'not in this tab';
+    };
     return [
       ...this.contents.cms.map((c) => ({
         nodeId: c.nodeId, role: c.role === 'primary' ? 'primary CM' as const : 'backup CM' as const,
-        status: 'registered', address: c.address, runningHere: here(c.nodeId),
+        status: status(c.nodeId, c.address, false), address: c.address, runningHere: here(c.nodeId),
       })),
       ...this.contents.clients.map((c) => ({
-        nodeId: c.nodeId, role: 'client' as const, status: c.status, address: c.address, runningHere: here(c.nodeId),
+        nodeId: c.nodeId, role: 'client' as const, status: status(c.nodeId, c.address, c.status === 'killed'),
+        address: c.address, runningHere: here(c.nodeId),
       })),
     ];
   }
@@ -63,6 +70,12 @@ export class ClusterModel {
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Told when the cluster is reset, here or in another tab. */
+  onReset(listener: () => void): () => void {
+    this.resetListeners.add(listener);
+    return () => this.resetListeners.delete(listener);
   }
 
   async refresh(): Promise<void> {
@@ -129,6 +142,7 @@ export class ClusterModel {
     this.cluster.killAll();
     await this.registry.reset();
     this.post({ type: 'reset' });
+    this.wasReset();
     await this.refresh();
     return 'cluster reset: registry emptied and every node stopped';
   }
@@ -162,8 +176,15 @@ export class ClusterModel {
 
   private async heardFromTab(data: unknown): Promise<void> {
     const notice = data as Partial<TabNotice> | null;
-    if (notice?.type === 'reset') this.cluster.killAll();
+    if (notice?.type === 'reset') {
+      this.cluster.killAll();
+      this.wasReset();
+    }
     if (notice?.type === 'reset' || notice?.type === 'changed') await this.refresh();
+  }
+
+  private wasReset(): void {
+    for (const l of [...this.resetListeners]) l();
   }
 
   private post(notice: TabNotice): void {

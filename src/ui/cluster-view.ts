@@ -6,7 +6,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import { runClusterCommand } from './cluster-commands.ts';
 import type { ClusterModel } from './cluster-model.ts';
 import { LightElement } from './light-element.ts';
-import type { ConsoleLine } from './node-console.ts';
+import { consoleLine, type ConsoleLine } from './node-console.ts';
 import type { ProtocolSession } from './session/protocol-session.ts';
 import './node-card.ts';
 import './node-console.ts';
@@ -85,7 +85,8 @@ export class ClusterView extends LightElement {
         @restart-node=${(e: CustomEvent<string>) => this.act(() => model.restart(e.detail))}></ivy-registry-view>
       <div class="cluster-console" role="group" aria-label="cluster console">
         <h2>cluster console <small class="muted">1 · 2 · restartCM · restartBackup · restart &lt;node&gt; · kill &lt;node&gt;</small></h2>
-        <ivy-console .lines=${this.lines} label="cluster" @command=${this.onCommand}></ivy-console>
+        <ivy-console .lines=${this.lines} label="cluster" placeholder="1 · 2 · restartCM · restartBackup · restart c1 · kill cm1"
+          @command=${this.onCommand}></ivy-console>
       </div>
       <div class="cards" @kill-node=${(e: CustomEvent<string>) => this.act(() => model.kill(e.detail))}>
         ${repeat(model.cluster.nodes(), (h) => h.id, (h) => html`<ivy-node-card .handle=${h}></ivy-node-card>`)}
@@ -101,9 +102,9 @@ export class ClusterView extends LightElement {
   private async onCommand(e: CustomEvent<string>): Promise<void> {
     const model = this.model;
     if (!model) return;
-    this.appendLines({ kind: 'input', text: e.detail });
+    this.appendLines(consoleLine('input', e.detail));
     const answer = await runClusterCommand(e.detail, model);
-    this.appendLines(...answer.lines.map((text) => ({ kind: answer.ok ? 'ok' as const : 'error' as const, text })));
+    this.appendLines(...answer.lines.map((text) => consoleLine(answer.ok ? 'ok' : 'error', text)));
   }
 
   private appendLines(...lines: ConsoleLine[]): void {

@@ -19,7 +19,8 @@ export class FailureTimeline extends LightElement {
 
   protected override render() {
     if (this.events.length === 0) return html`<p class="muted">no failures or takeovers yet</p>`;
-    const shown = this.events.slice(-FAILURE_LINES_MAX).reverse();
+    // Events come from several sources (hosts' messages, states, this page) in arrival order.
+    const shown = [...this.events].sort((a, b) => b.at - a.at).slice(0, FAILURE_LINES_MAX);
     return html`
       <ol class="failures" aria-label="failure events" reversed>
         ${shown.map((e) => html`<li class=${e.kind}>

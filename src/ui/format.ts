@@ -3,21 +3,28 @@
 import type { ClientSnapshot } from '../protocol/client.ts';
 import type { ManagerSnapshot } from '../protocol/manager.ts';
 import type { OpKind, OpResult } from '../protocol/node.ts';
+import { ellipsize } from './session/text.ts';
 
 /** The part of a node's state that `print` and the card tables show. NodeState fits it. */
 export type PrintableState =
   | { role: 'cm'; snapshot: Pick<ManagerSnapshot, 'id' | 'pages'> }
   | { role: 'client'; snapshot: Pick<ClientSnapshot, 'id' | 'pages'> };
 
-export function describeResult(kind: OpKind, page: string, result: OpResult): { ok: boolean; text: string } {
+/** How much of a user's input or a page's content a console line or result repeats. */
+export const ECHO_MAX = 200;
+const PAGE_ECHO_MAX = 70;
+
+export function describeResult(kind: OpKind, pageId: string, result: OpResult): { ok: boolean; text: string } {
+  const page = ellipsize(pageId, PAGE_ECHO_MAX);
+  const value = result.ok && result.value !== null ? ellipsize(result.value, ECHO_MAX) : null;
   if (!result.ok) {
     const doubt = result.certain ? '' : ' (it may still have taken effect)';
     return { ok: false, text: `error: ${kind === 'read' ? 'readPage' : 'writePage'} ${page} failed: ${result.error}${doubt}` };
   }
   const how = result.local ? 'local copy' : 'via the CM';
-  if (kind === 'write') return { ok: true, text: `${page} written: ${result.value ?? ''} (${how})` };
-  if (result.value === null) return { ok: true, text: `${page} has not been written yet` };
-  return { ok: true, text: `${page}: ${result.value} (${how})` };
+  if (kind === 'write') return { ok: true, text: `${page} written: ${value ?? ''} (${how})` };
+  if (value === null) return { ok: true, text: `${page} has not been written yet` };
+  return { ok: true, text: `${page}: ${value} (${how})` };
 }
 
 export const NO_OWNER = '-';
@@ -35,8 +42,9 @@ export function cmRows(s: Pick<ManagerSnapshot, 'pages'>): string[][] {
 /** `note` says why a page waits after a takeover ("waiting for c3 to report", "lost with c3"). */
 export const CM_HEADERS = ['page', 'owner', 'copy set', 'queued requests', 'note'];
 
+/** A read of a never-written page leaves an empty read copy: nothing to list. */
 export function clientRows(s: Pick<ClientSnapshot, 'pages'>): string[][] {
-  return s.pages.map((p) => [p.page, p.content ?? '(empty)', p.access, p.owner ? 'yes' : 'no']);
+  return s.pages.filter((p) => p.content !== null || p.owner).map((p) => [p.page, p.content ?? '(empty)', p.access, p.owner ? 'yes' : 'no']);
 }
 
 export const CLIENT_HEADERS = ['page', 'content', 'access', 'owner'];
@@ -49,13 +57,8 @@ export function printLines(state: PrintableState): string[] {
     ? [`${state.snapshot.id} metadata`, CM_HEADERS, cmRows(state.snapshot)]
     : [`${state.snapshot.id} page store`, CLIENT_HEADERS, clientRows(state.snapshot)];
   if (rows.length === 0) return [`${title}: no pages yet`];
-  const cells = [headers, ...rows].map((r) => r.map((c) => clip(c)));
+  const cells = [headers, ...rows].map((r) => r.map((c) => ellipsize(c, PRINT_CELL_MAX)));
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]?.length ?? 0)));
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ').trimEnd();
   return [`${title}:`, ...cells.map(line)];
-}
-
-function clip(s: string): string {
-  const flat = s.replace(/[\r\n\t]/g, ' ');
-  return flat.length > PRINT_CELL_MAX ? `${flat.slice(0, PRINT_CELL_MAX - 1)}…` : flat;
 }

@@ -31,6 +31,8 @@ export class InvariantPanel extends LightElement {
         </ul>
         ${v ? html`
           <p class=${`verdict ${v.status}`} role="status" aria-label="linearizability verdict">${v.summary}</p>
+          ${v.assumed.length > 0 ? html`<p class="muted small" aria-label="history begins mid-run">The history begins mid-run; taken as
+            written before it: ${v.assumed.join('; ')}.</p>` : nothing}
           ${v.explanation ? html`<pre class="explanation">${v.explanation}</pre>` : nothing}
           ${v.culprits.length > 0 ? html`<ul class="culprits" aria-label="offending operations">
             ${v.culprits.map((o) => html`<li>${o.node} ${opLabel(o)} (${o.outcome}${o.req ? `, ${o.req}` : ''})</li>`)}</ul>` : nothing}`

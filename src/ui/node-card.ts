@@ -4,9 +4,14 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { PRIMARY_CM } from '../protocol/ids.ts';
 import type { NodeState } from '../host/make-node.ts';
 import type { NodeHandle } from '../workers/node-handle.ts';
+import { commonNow } from '../host/env.ts';
+import type { TracedMessage } from '../host/trace.ts';
+import { writeContentError } from './commands.ts';
 import { describeResult } from './format.ts';
 import { emit, LightElement } from './light-element.ts';
 import { NodeController } from './node-controller.ts';
+import { consoleLine } from './node-console.ts';
+import { requestStatus } from './session/retry.ts';
 import type { PageOpRequest } from './page-form.ts';
 import { runCommand } from './run-command.ts';
 import { stateTable } from './state-table.ts';
@@ -19,6 +24,18 @@ export function nodeLabel(handle: Pick<NodeHandle, 'id' | 'role'>): string {
 }
 
 /** A CM's role and epoch, or the CM a client follows: what changes at a failover. */
+/** What each console takes, as its placeholder shows. */
+export function consoleHint(role: 'cm' | 'client'): string {
+  return role === 'client' ? 'writePage P1 Content1 · readPage P1 · print' : 'print';
+}
+
+/** One line on a client's request in flight, from its state and its recent request sends. */
+export function inFlightText(state: NodeState | null, sends: readonly TracedMessage[]): string | null {
+  if (state?.role !== 'client') return null;
+  const s = state.snapshot;
+  return requestStatus(s.id, s.cm, s.inFlight, sends, commonNow());
+}
+
 export function standing(state: NodeState | null): string {
   if (!state) return '';
   if (state.role === 'cm') return `${state.snapshot.role}, epoch ${state.snapshot.epoch}`;
@@ -46,6 +63,7 @@ export class NodeCard extends LightElement {
     const node = this.node;
     if (!handle || !node) return nothing;
     const label = nodeLabel(handle);
+    const inFlight = inFlightText(node.state, node.requestSends);
     return html`
       <section class="card ${handle.role}" aria-label=${label}>
         <header>
@@ -57,13 +75,14 @@ export class NodeCard extends LightElement {
         ${handle.role === 'client' ? html`
           <ivy-page-form @page-op=${this.onPageOp}></ivy-page-form>
           <output class=${this.result?.ok === false ? 'result error' : 'result'} aria-label=${`${handle.id} result`}
-            >${this.result?.text ?? ''}</output>` : nothing}
+            >${this.result?.text ?? ''}</output>
+          ${inFlight ? html`<p class="in-flight" role="status" aria-label=${`${handle.id} request in flight`}>${inFlight}</p>` : nothing}` : nothing}
         ${stateTable(node.state)}
         <details class="trace">
           <summary>messages (${node.trace.length})</summary>
           <ol>${node.trace.map((t) => html`<li>${t}</li>`)}</ol>
         </details>
-        <ivy-console .lines=${node.lines} label=${handle.id} @command=${this.onCommand}></ivy-console>
+        <ivy-console .lines=${node.lines} label=${handle.id} placeholder=${consoleHint(handle.role)} @command=${this.onCommand}></ivy-console>
       </section>`;
   }
 
@@ -71,6 +90,11 @@ export class NodeCard extends LightElement {
     const handle = this.handle;
     if (!handle) return;
     const { kind, page, content } = e.detail;
+    const refused = kind === 'write' ? writeContentError(content) : null;
+    if (refused) {
+      this.result = { ok: false, text: `error: ${refused}` };
+      return;
+    }
     this.result = { ok: true, text: `${kind === 'read' ? 'reading' : 'writing'} ${page}…` };
     try {
       const r = kind === 'read' ? await handle.readPage(page) : await handle.writePage(page, content);
@@ -78,14 +102,16 @@ export class NodeCard extends LightElement {
     } catch (err) {
       this.result = { ok: false, text: `error: ${(err as Error).message}` };
     }
+    await this.node?.refresh();
   }
 
   private async onCommand(e: CustomEvent<string>): Promise<void> {
     const node = this.node;
     if (!node) return;
-    node.append({ kind: 'input', text: e.detail });
+    node.append(consoleLine('input', e.detail));
     const answer = await runCommand(e.detail, node.handle);
-    node.append(...answer.lines.map((text) => ({ kind: answer.ok ? 'ok' as const : 'error' as const, text })));
+    node.append(...answer.lines.map((text) => consoleLine(answer.ok ? 'ok' : 'error', text)));
+    await node.refresh();
   }
 }
 customElements.define('ivy-node-card', NodeCard);

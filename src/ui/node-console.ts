@@ -1,37 +1,51 @@
 // A node's terminal: a text box labelled "command" and the log its answers are appended to.
-import { html } from 'lit';
+// The log takes no room until it has something to say.
+import { html, nothing } from 'lit';
 import { emit, LightElement } from './light-element.ts';
+import { CONSOLE_LINE_MAX, ellipsize } from './session/text.ts';
 
+/** `warn` is information a person should notice (a retry, a lost link), not a failure. */
 export interface ConsoleLine {
-  kind: 'input' | 'ok' | 'error' | 'log';
+  kind: 'input' | 'ok' | 'error' | 'warn' | 'log';
   text: string;
 }
 
+export function consoleLine(kind: ConsoleLine['kind'], text: string): ConsoleLine {
+  return { kind, text: ellipsize(text, CONSOLE_LINE_MAX) };
+}
+
+/** A host's log line, by its level. */
+export function logLine(level: 'info' | 'warn' | 'error', text: string): ConsoleLine {
+  return consoleLine(level === 'info' ? 'log' : level, text);
+}
+
 export class NodeConsole extends LightElement {
-  static override properties = { lines: { attribute: false }, label: {} };
+  static override properties = { lines: { attribute: false }, label: {}, placeholder: {} };
   declare lines: readonly ConsoleLine[];
   declare label: string;
+  /** What this console accepts, as an example. */
+  declare placeholder: string;
 
   constructor() {
     super();
     this.lines = [];
     this.label = 'console';
+    this.placeholder = '';
   }
 
   protected override render() {
     return html`
-      <ol class="log" role="log" aria-label=${`${this.label} output`}>
+      ${this.lines.length > 0 ? html`<ol class="console-log" role="log" aria-label=${`${this.label} output`}>
         ${this.lines.map((l) => html`<li class=${`line ${l.kind}`}>${l.kind === 'input' ? '> ' : ''}${l.text}</li>`)}
-      </ol>
+      </ol>` : nothing}
       <form class="command" @submit=${this.onSubmit}>
-        <label>command <input name="command" autocomplete="off" spellcheck="false"
-          placeholder="writePage P1 Content1 · readPage P1 · print"></label>
+        <label>command <input name="command" autocomplete="off" spellcheck="false" placeholder=${this.placeholder}></label>
         <button type="submit">Run</button>
       </form>`;
   }
 
   protected override updated(): void {
-    const log = this.querySelector('.log');
+    const log = this.querySelector('.console-log');
     if (log) log.scrollTop = log.scrollHeight;
   }
 

@@ -4,15 +4,20 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { HostEvent } from '../host/node-host.ts';
 import type { NodeState } from '../host/make-node.ts';
 import type { NodeHandle } from '../workers/node-handle.ts';
-import type { ConsoleLine } from './node-console.ts';
+import { consoleLine, logLine, type ConsoleLine } from './node-console.ts';
+import { isRequestSend } from './session/retry.ts';
+import type { TracedMessage } from '../host/trace.ts';
 
 const LINES_MAX = 200;
 const TRACE_MAX = 40;
+const REQUEST_SENDS_MAX = 30;
 
 export class NodeController implements ReactiveController {
   state: NodeState | null = null;
   lines: readonly ConsoleLine[] = [];
   trace: readonly string[] = [];
+  /** This client's recent request sends, to say what its request in flight is doing. */
+  requestSends: readonly TracedMessage[] = [];
   private unsubscribe: (() => void) | null = null;
   private connected = false;
 
@@ -37,6 +42,16 @@ export class NodeController implements ReactiveController {
     this.host.requestUpdate();
   }
 
+  /** Asks for the node's state now (after an operation, so the table agrees with its result). */
+  async refresh(): Promise<void> {
+    try {
+      this.state = await this.handle.snapshot();
+      this.host.requestUpdate();
+    } catch {
+      // A killed node keeps its last state; its card is going away.
+    }
+  }
+
   private async follow(): Promise<void> {
     try {
       const unsubscribe = await this.handle.subscribe((e) => this.onEvent(e));
@@ -45,15 +60,18 @@ export class NodeController implements ReactiveController {
       this.state = await this.handle.snapshot();
       this.host.requestUpdate();
     } catch (e) {
-      this.append({ kind: 'error', text: `error: ${(e as Error).message}` });
+      this.append(consoleLine('error', `error: ${(e as Error).message}`));
     }
   }
 
   private onEvent(e: HostEvent): void {
     switch (e.type) {
       case 'state': this.state = e.state; break;
-      case 'log': this.append({ kind: e.level === 'info' ? 'log' : 'error', text: e.text }); return;
-      case 'trace': this.trace = [...this.trace, `${e.direction === 'sent' ? '→' : '←'} ${e.text}`].slice(-TRACE_MAX); break;
+      case 'log': this.append(logLine(e.level, e.text)); return;
+      case 'trace':
+        this.trace = [...this.trace, `${e.direction === 'sent' ? '→' : '←'} ${e.text}`].slice(-TRACE_MAX);
+        if (isRequestSend(e.message, this.handle.id)) this.requestSends = [...this.requestSends, e.message].slice(-REQUEST_SENDS_MAX);
+        break;
       // Results are shown by whoever asked for the operation.
       case 'op-done': return;
     }

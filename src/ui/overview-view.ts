@@ -3,10 +3,10 @@
 import { html, nothing } from 'lit';
 import { fetchIvyConfig, peerServerAddress } from '../net/ivy-config.ts';
 import { ClusterPeer } from '../net/peer-connect.ts';
-import type { NodeId } from '../protocol/ids.ts';
+import { isCmId, type NodeId } from '../protocol/ids.ts';
 import { OverviewModel, type OverviewRow } from '../tab/overview.ts';
 import { LightElement } from './light-element.ts';
-import { standing } from './node-card.ts';
+import { consoleHint, standing } from './node-card.ts';
 import { cmLinkText } from './tab-node-view.ts';
 
 function pagesText(r: OverviewRow): string {
@@ -67,10 +67,10 @@ export class OverviewView extends LightElement {
       <section class="overview" aria-label="cluster overview">
         <h2>Tab cluster</h2>
         <p aria-label="acting CM">${acting ? `acting CM: ${acting.id}, epoch ${acting.epoch}` : 'no acting CM answers'}</p>
-        <table class="state" aria-label="nodes">
+        <div class="table-scroll"><table class="state" aria-label="nodes">
           <thead><tr>${['node', 'standing', 'link to CM', 'pages', 'command'].map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
           <tbody>${model.rows().map((r) => this.row(r))}</tbody>
-        </table>
+        </table></div>
         <p class="muted">Open more tabs of this page and choose "This tab as a node" to add nodes;
           closing a node's tab kills that node.</p>
       </section>`;
@@ -87,7 +87,7 @@ export class OverviewView extends LightElement {
         <td>${pagesText(r)}</td>
         <td>
           <form class="command" @submit=${(e: SubmitEvent) => this.run(e, r.id)}>
-            <input name="line" aria-label=${`command for ${r.id}`} autocomplete="off" placeholder="readPage P1">
+            <input name="line" aria-label=${`command for ${r.id}`} autocomplete="off" placeholder=${consoleHint(isCmId(r.id) ? 'cm' : 'client')}>
             <button type="submit">Run</button>
             <button type="button" class="danger" aria-label=${`Kill ${r.id}`} ?disabled=${r.error !== null}
               @click=${() => this.kill(r.id)}>Kill</button>

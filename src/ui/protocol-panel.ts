@@ -51,7 +51,7 @@ export class ProtocolPanel extends LightElement {
           <span class="muted small">${view.arrows.length} message(s) · ${view.ops.length} operation(s)</span></summary>
         <div class="toolbar">
           <button @click=${() => downloadJson(recordingName(new Date()), s.recording())}>Export recording</button>
-          <button class="danger" @click=${() => s.live.clear()}>Clear</button>
+          <button class="danger" @click=${() => s.clear()}>Clear</button>
         </div>
         <div class="protocol-grid">
           <div class="protocol-main"><ivy-run-views .source=${view} live .culprits=${culprits}></ivy-run-views></div>

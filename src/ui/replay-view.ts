@@ -50,9 +50,12 @@ export class ReplayView extends LightElement {
       const run = loadRun(files);
       this.pause();
       this.run = run;
-      this.source = { arrows: run.arrows, ops: run.ops, failures: run.failures, nodes: run.nodes, start: run.start, end: run.end };
+      this.source = {
+        arrows: run.arrows, ops: run.ops, failures: run.failures, nodes: run.nodes, start: run.start, end: run.end,
+        prehistory: { inherited: run.inherited, partial: run.partial },
+      };
       this.cursor = run.end;
-      this.verdict = linVerdict(run.ops);
+      this.verdict = linVerdict(run.ops, { inherited: run.inherited, partial: run.partial });
       this.error = null;
     } catch (e) {
       this.error = (e as Error).message;

@@ -4,10 +4,11 @@
 import { html, nothing } from 'lit';
 import { layoutSequence, NO_FILTER, SEQUENCE_DEFAULTS, type SequenceFilter } from './session/sequence-layout.ts';
 import { layoutTimeline } from './session/timeline-layout.ts';
+import { readableReq } from './session/text.ts';
 import type { OpRecord } from './session/types.ts';
 import { pagesOf, type ViewSource } from './session/views.ts';
 import { LightElement } from './light-element.ts';
-import { TIMELINE_LABEL, TIMELINE_ROW, TIMELINE_WIDTH } from './op-timeline.ts';
+import { TIMELINE_LABEL, TIMELINE_ROW, TIMELINE_WIDTH, TIMELINE_WIDTH_NARROW } from './op-timeline.ts';
 import './failure-timeline.ts';
 import './op-timeline.ts';
 import './sequence-diagram.ts';
@@ -56,7 +57,8 @@ export class RunViews extends LightElement {
     const cursor = Math.min(this.cursor, src.end);
     const highlightReq = this.selected?.req ?? null;
     // Narrow screens get narrower lanes; the diagram scrolls sideways beyond that.
-    const laneGap = typeof innerWidth === 'number' && innerWidth < 640 ? NARROW_LANE_GAP : SEQUENCE_DEFAULTS.laneGap;
+    const narrow = typeof innerWidth === 'number' && innerWidth < 640;
+    const laneGap = narrow ? NARROW_LANE_GAP : SEQUENCE_DEFAULTS.laneGap;
     const seq = layoutSequence(src.arrows, src.nodes, { ...SEQUENCE_DEFAULTS, laneGap, filter: this.filter, highlightReq, cursor });
     const ops = src.ops.filter((o) => o.invokeAt <= cursor).map((o) => (o.doneAt !== null && o.doneAt > cursor
       ? { ...o, doneAt: null, outcome: 'open' as const } : o));
@@ -66,7 +68,8 @@ export class RunViews extends LightElement {
     const span = WINDOWS.find((w) => w.id === this.window)?.ms ?? Infinity;
     const t0 = Math.max(Number.isFinite(first) ? first - 50 : src.start, cursor - span);
     const timeline = layoutTimeline(ops, failures, {
-      t0, t1: Math.max(cursor, t0 + 1), width: TIMELINE_WIDTH, rowHeight: TIMELINE_ROW, labelWidth: TIMELINE_LABEL,
+      t0, t1: Math.max(cursor, t0 + 1), width: narrow ? TIMELINE_WIDTH_NARROW : TIMELINE_WIDTH, rowHeight: TIMELINE_ROW, labelWidth: TIMELINE_LABEL,
+      keep: new Set([...this.culprits, ...(this.selected ? [this.selected.id] : [])]),
     });
     return html`
       <div class="filters" role="group" aria-label="message filters">
@@ -77,12 +80,12 @@ export class RunViews extends LightElement {
           </select></label>
         <label>request
           <input aria-label="filter by request" placeholder="c1:3" size="8" .value=${this.filter.req ?? ''}
-            @change=${(e: Event) => this.setFilter({ req: (e.target as HTMLInputElement).value.trim() || null })}></label>
+            @input=${(e: Event) => this.setFilter({ req: (e.target as HTMLInputElement).value.trim() || null })}></label>
         <label class="check"><input type="checkbox" .checked=${this.filter.hideHeartbeat}
           @change=${(e: Event) => this.setFilter({ hideHeartbeat: (e.target as HTMLInputElement).checked })}>hide pulses &amp; replication</label>
         ${this.selected ? html`<span class="selection" aria-label="selected operation">
           ${this.selected.node} ${this.selected.kind} ${this.selected.page}:
-          ${this.selected.req ? html`request ${this.selected.req}` : 'a hit, no messages'}
+          ${this.selected.req ? html`request <span title=${this.selected.req}>${readableReq(this.selected.req)}</span>` : 'a hit, no messages'}
           <button class="small" @click=${() => { this.selected = null; }}>clear</button></span>` : nothing}
       </div>
       <ivy-sequence-diagram .layout=${seq} ?follow=${this.live}></ivy-sequence-diagram>

@@ -13,10 +13,16 @@ export function codeFamily(code: string): string {
   return 'control';
 }
 
+/** Rows drawn above and below the visible part, so a quick scroll shows no gap. */
+const OVERSCAN_PX = 600;
+
+/** The arrows that cross the band [top, bottom]; only these are drawn. */
+export function onScreen(arrows: readonly LaidArrow[], top: number, bottom: number): LaidArrow[] {
+  return arrows.filter((a) => Math.max(a.y1, a.y2) >= top && Math.min(a.y1, a.y2) - 14 <= bottom);
+}
+
 function arrowSvg(l: LaidArrow, dim: boolean) {
   const { x1, y1, x2, y2 } = l;
-  const rightward = x2 >= x1;
-  const lx = x1 + (rightward ? 6 : -6);
   const cls = `msg ${codeFamily(l.arrow.code)} ${l.arrow.fate}${l.highlighted ? ' hl' : ''}${dim ? ' dim' : ''}`;
   return svg`<g class=${cls} data-code=${l.arrow.code}>
     <title>${l.title}</title>
@@ -24,28 +30,36 @@ function arrowSvg(l: LaidArrow, dim: boolean) {
     ${l.arrow.fate === 'lost' || l.arrow.fate === 'dropped'
       ? svg`<path class="cross" d=${`M${x2 - 5} ${y2 - 5} L${x2 + 5} ${y2 + 5} M${x2 - 5} ${y2 + 5} L${x2 + 5} ${y2 - 5}`}></path>`
       : nothing}
-    <text x=${lx} y=${y1 - 4} text-anchor=${rightward ? 'start' : 'end'}>${l.label}</text>
+    <text x=${l.labelX} y=${y1 - 4}>${l.label}</text>
   </g>`;
 }
 
 export class SequenceDiagram extends LightElement {
-  static override properties = { layout: { attribute: false }, follow: { type: Boolean } };
+  static override properties = { layout: { attribute: false }, follow: { type: Boolean }, band: { state: true } };
   declare layout: SequenceLayout | null;
   /** Keeps the newest messages in view as they come, unless the reader scrolled up. */
   declare follow: boolean;
+  /** The part of the diagram in view, in its own pixels. */
+  declare band: { top: number; bottom: number };
   private pinned = true;
+  private frame: number | null = null;
   private shownHighlight: string | null = null;
 
   constructor() {
     super();
     this.layout = null;
     this.follow = false;
+    this.band = { top: 0, bottom: 900 };
   }
 
   protected override render() {
     const l = this.layout;
     if (!l) return nothing;
     const anyHighlight = l.arrows.some((a) => a.highlighted);
+    const drawn = onScreen(l.arrows, this.band.top - OVERSCAN_PX, this.band.bottom + OVERSCAN_PX);
+    // A dashed line as tall as a long run costs a paint of every dash on every scroll.
+    const laneTop = Math.max(0, this.band.top - OVERSCAN_PX);
+    const laneBottom = Math.min(l.height, this.band.bottom + OVERSCAN_PX);
     return html`
       <div class="seq-scroll" @scroll=${this.onScroll}>
         ${l.arrows.length === 0 ? html`<p class="muted empty">no messages in view</p>` : nothing}
@@ -56,15 +70,15 @@ export class SequenceDiagram extends LightElement {
           <defs><marker id="seq-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse"
             orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="context-stroke"></path></marker></defs>
           ${l.lanes.map((lane) => svg`<g class="lane">
-            <line x1=${lane.x} y1="0" x2=${lane.x} y2=${l.height}></line></g>`)}
-          ${l.arrows.map((a) => arrowSvg(a, anyHighlight && !a.highlighted))}
+            <line x1=${lane.x} y1=${laneTop} x2=${lane.x} y2=${laneBottom}></line></g>`)}
+          ${drawn.map((a) => arrowSvg(a, anyHighlight && !a.highlighted))}
         </svg>
       </div>
-      ${l.older > 0 ? html`<p class="muted small">${l.older} older message(s) not drawn; filter by page or request to see them</p>` : nothing}`;
+      ${l.older > 0 ? html`<p class="muted small">${l.older} older message(s) not laid out; filter by page or request to see them</p>` : nothing}`;
   }
 
   protected override updated(): void {
-    const box = this.querySelector('.seq-scroll');
+    const box = this.querySelector<HTMLElement>('.seq-scroll');
     if (!box || !this.layout) return;
     // A newly selected operation: bring its first message into view and stop following.
     const first = this.layout.arrows.find((a) => a.highlighted);
@@ -74,15 +88,30 @@ export class SequenceDiagram extends LightElement {
       if (first) {
         box.scrollTop = Math.max(0, Math.min(first.y1, first.y2) - 60);
         this.pinned = false;
+        this.measure(box);
         return;
       }
     }
-    if (this.follow && this.pinned) box.scrollTop = box.scrollHeight;
+    if (this.follow && this.pinned && box.scrollTop + box.clientHeight < box.scrollHeight) box.scrollTop = box.scrollHeight;
+    this.measure(box);
   }
 
   private onScroll(e: Event): void {
     const box = e.currentTarget as HTMLElement;
     this.pinned = box.scrollTop + box.clientHeight >= box.scrollHeight - 30;
+    // One redraw per frame, however fast the wheel turns.
+    this.frame ??= requestAnimationFrame(() => {
+      this.frame = null;
+      this.measure(box);
+    });
+  }
+
+  /** Redraws only when the visible band moved out of what was drawn around it. */
+  private measure(box: HTMLElement): void {
+    const top = box.scrollTop;
+    const bottom = top + Math.max(box.clientHeight, 300);
+    if (Math.abs(top - this.band.top) < OVERSCAN_PX / 2 && Math.abs(bottom - this.band.bottom) < OVERSCAN_PX / 2) return;
+    this.band = { top, bottom };
   }
 }
 customElements.define('ivy-sequence-diagram', SequenceDiagram);

@@ -8,10 +8,13 @@ import { parseChoice, PROMPT, type TabChoice } from '../tab/identity.ts';
 import { TabNode } from '../tab/tab-node.ts';
 import type { HostEvent } from '../host/node-host.ts';
 import type { NodeState } from '../host/make-node.ts';
+import type { TracedMessage } from '../host/trace.ts';
+import { writeContentError } from './commands.ts';
 import { describeResult } from './format.ts';
 import { LightElement } from './light-element.ts';
-import { nodeLabel, standing } from './node-card.ts';
-import type { ConsoleLine } from './node-console.ts';
+import { consoleHint, inFlightText, nodeLabel, standing } from './node-card.ts';
+import { consoleLine, logLine, type ConsoleLine } from './node-console.ts';
+import { isRequestSend } from './session/retry.ts';
 import type { PageOpRequest } from './page-form.ts';
 import { stateTable } from './state-table.ts';
 import './node-console.ts';
@@ -19,6 +22,7 @@ import './page-form.ts';
 
 const LINES_MAX = 300;
 const TRACE_MAX = 40;
+const REQUEST_SENDS_MAX = 30;
 const STATUS_MS = 500;
 const RENDER_MS = 100;
 const CHOICES: ReadonlyArray<{ label: string; line: string }> = [
@@ -41,7 +45,7 @@ declare global {
 export class TabNodeView extends LightElement {
   static override properties = {
     node: { state: true }, busy: { state: true }, lines: { state: true }, state: { state: true },
-    info: { state: true }, trace: { state: true }, result: { state: true }, config: { state: true },
+    info: { state: true }, trace: { state: true }, result: { state: true }, config: { state: true }, requestSends: { state: true },
   };
   declare node: TabNode | null;
   declare busy: boolean;
@@ -51,6 +55,7 @@ export class TabNodeView extends LightElement {
   declare trace: readonly string[];
   declare result: { ok: boolean; text: string } | null;
   declare config: IvyConfig | null;
+  declare requestSends: readonly TracedMessage[];
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly onPageHide = (): void => this.node?.stop('the tab closed');
 
@@ -58,12 +63,14 @@ export class TabNodeView extends LightElement {
     super();
     this.node = null;
     this.busy = false;
-    this.lines = [{ kind: 'log', text: PROMPT }];
+    // The prompt is the card's text above; the console starts empty, as it takes no room then.
+    this.lines = [];
     this.state = null;
     this.info = null;
     this.trace = [];
     this.result = null;
     this.config = null;
+    this.requestSends = [];
   }
 
   override connectedCallback(): void {
@@ -92,10 +99,12 @@ export class TabNodeView extends LightElement {
           </div>
           ${this.config && this.config.clusterKey === null ? html`
             <label>cluster key <input name="cluster-key" type="password" autocomplete="off"></label>` : nothing}
-          <ivy-console .lines=${this.lines} label="node prompt" @command=${(e: CustomEvent<string>) => this.choose(e.detail)}></ivy-console>
+          <ivy-console .lines=${this.lines} label="node prompt" placeholder="CM · Client · restartCM · restartBackup · restart c2"
+            @command=${(e: CustomEvent<string>) => this.choose(e.detail)}></ivy-console>
         </section>`;
     }
     const label = nodeLabel(node);
+    const inFlight = node.running ? inFlightText(this.state, this.requestSends) : null;
     return html`
       <section class="card ${node.role}" aria-label=${label}>
         <header>
@@ -109,28 +118,30 @@ export class TabNodeView extends LightElement {
         ${node.role === 'client' ? html`
           <ivy-page-form @page-op=${this.onPageOp}></ivy-page-form>
           <output class=${this.result?.ok === false ? 'result error' : 'result'} aria-label=${`${node.id} result`}
-            >${this.result?.text ?? ''}</output>` : nothing}
+            >${this.result?.text ?? ''}</output>
+          ${inFlight ? html`<p class="in-flight" role="status" aria-label=${`${node.id} request in flight`}>${inFlight}</p>` : nothing}` : nothing}
         ${stateTable(this.state)}
         <details class="trace">
           <summary>messages (${this.trace.length})</summary>
           <ol>${this.trace.map((t) => html`<li>${t}</li>`)}</ol>
         </details>
-        <ivy-console .lines=${this.lines} label=${node.id} @command=${(e: CustomEvent<string>) => this.onCommand(e.detail)}></ivy-console>
+        <ivy-console .lines=${this.lines} label=${node.id} placeholder=${consoleHint(node.role)}
+          @command=${(e: CustomEvent<string>) => this.onCommand(e.detail)}></ivy-console>
       </section>`;
   }
 
   /** A prompt word: which node this tab becomes. */
   async choose(line: string): Promise<void> {
     if (this.node) return this.onCommand(line);
-    this.say({ kind: 'input', text: line });
+    this.say(consoleLine('input', line));
     const choice = parseChoice(line);
-    if (choice.kind === 'invalid') return this.say({ kind: 'error', text: `error: ${choice.error}` });
-    if (this.busy) return this.say({ kind: 'error', text: 'error: already starting a node' });
+    if (choice.kind === 'invalid') return this.say(consoleLine('error', `error: ${choice.error}`));
+    if (this.busy) return this.say(consoleLine('error', 'error: already starting a node; its progress is above'));
     this.busy = true;
     try {
       await this.startNode(choice);
     } catch (e) {
-      this.say({ kind: 'error', text: `error: ${(e as Error).message}` });
+      this.say(consoleLine('error', `error: ${(e as Error).message}`));
     } finally {
       this.busy = false;
     }
@@ -143,7 +154,7 @@ export class TabNodeView extends LightElement {
     const clusterKey = config.clusterKey ?? typed;
     if (clusterKey.length < 8) throw new Error('this server does not hand out the cluster key: type it (8+ characters) above');
     const node = await TabNode.start(choice, {
-      config, clusterKey, location, log: (text) => this.say({ kind: 'log', text }),
+      config, clusterKey, location, log: (text) => this.say(consoleLine('log', text)),
     });
     this.node = node;
     if (window.ivyTab) window.ivyTab.node = node;
@@ -167,8 +178,11 @@ export class TabNodeView extends LightElement {
   private onEvent(e: HostEvent): void {
     switch (e.type) {
       case 'state': this.pending.state = e.state; break;
-      case 'log': this.say({ kind: e.level === 'info' ? 'log' : 'error', text: e.text }); return;
-      case 'trace': this.pending.trace.push(`${e.direction === 'sent' ? '→' : '←'} ${e.text}`); break;
+      case 'log': this.say(logLine(e.level, e.text)); return;
+      case 'trace':
+        this.pending.trace.push(`${e.direction === 'sent' ? '→' : '←'} ${e.text}`);
+        if (isRequestSend(e.message, this.node?.id ?? '')) this.requestSends = [...this.requestSends, e.message].slice(-REQUEST_SENDS_MAX);
+        break;
       default: return;
     }
     this.renderTimer ??= setTimeout(() => {
@@ -185,17 +199,31 @@ export class TabNodeView extends LightElement {
   private async onCommand(line: string): Promise<void> {
     const node = this.node;
     if (!node) return;
-    this.say({ kind: 'input', text: line });
+    this.say(consoleLine('input', line));
     const answer = await node.command(line);
-    this.say(...answer.lines.map((text) => ({ kind: answer.ok ? 'ok' as const : 'error' as const, text })));
+    this.refreshState(node);
+    this.say(...answer.lines.map((text) => consoleLine(answer.ok ? 'ok' : 'error', text)));
+  }
+
+  /** After an operation the table must agree with its result at once, not at the next push. */
+  private refreshState(node: TabNode): void {
+    if (!node.running) return;
+    this.pending.state = null;
+    this.state = node.host.snapshot();
   }
 
   private async onPageOp(e: CustomEvent<PageOpRequest>): Promise<void> {
     const node = this.node;
     if (!node) return;
     const { kind, page, content } = e.detail;
+    const refused = kind === 'write' ? writeContentError(content) : null;
+    if (refused) {
+      this.result = { ok: false, text: `error: ${refused}` };
+      return;
+    }
     this.result = { ok: true, text: `${kind === 'read' ? 'reading' : 'writing'} ${page}…` };
     const r = kind === 'read' ? await node.readPage(page) : await node.writePage(page, content);
+    this.refreshState(node);
     this.result = describeResult(kind, page, r);
   }
 

@@ -78,7 +78,7 @@ test('killing a client terminates its worker; the others carry on', async ({ pag
   await closed;
   await expect(c2).toHaveCount(0);
   await expect(page.getByRole('status', { name: 'cluster status' })).toHaveText('killed c2: its worker is terminated');
-  await expect(registryRows(page).filter({ hasText: 'c2' })).toHaveText([/c2\s*client\s*killed\s*this tab\s*no/]);
+  await expect(registryRows(page).filter({ hasText: 'c2' })).toHaveText([/c2\s*client\s*stopped\s*this tab\s*no/]);
   await command(c1, 'writePage P2 alive', 'P2 written: alive (via the CM)');
 });
 
@@ -92,9 +92,9 @@ test('the registry survives a reload, refuses a third CM, and Reset cluster empt
 
   await page.reload();
   await expect(registryRows(page)).toHaveText([
-    // A reloaded page is a new tab: the nodes were registered by the old one and run nowhere.
-    /^\s*cm1\s*primary CM\s*registered\s*tab:[0-9a-f]{8}\s*no\s*Restart\s*$/,
-    /cm2\s*backup CM/, /c1\s*client\s*started/, /c2\s*client\s*started/,
+    // A reloaded page is the same tab, and its workers are gone: every node is stopped.
+    /^\s*cm1\s*primary CM\s*stopped\s*this tab\s*no\s*Restart\s*$/,
+    /cm2\s*backup CM\s*stopped/, /c1\s*client\s*stopped/, /c2\s*client\s*stopped/,
   ]);
   await expect(registryRows(page).filter({ hasText: 'yes' })).toHaveCount(0);
   await expect(page.getByRole('region')).toHaveCount(0);

@@ -1,5 +1,6 @@
 // Drives the dashboard the way a person does: buttons, labelled inputs, the command console.
 import { expect, type Locator, type Page } from '@playwright/test';
+import { CONSOLE_LINE_MAX, ellipsize } from '../../src/ui/session/text.ts';
 
 export function card(page: Page, label: string): Locator {
   return page.getByRole('region', { name: label });
@@ -30,7 +31,8 @@ export async function command(node: Locator, line: string, answer: string | RegE
   await box.fill(line);
   await box.press('Enter');
   const answers = node.getByRole('log').getByRole('listitem');
-  await expect(answers.nth(before)).toHaveText(`> ${line}`);
+  // Long lines are echoed cut, with an ellipsis.
+  await expect(answers.nth(before)).toHaveText(`> ${ellipsize(line, CONSOLE_LINE_MAX)}`);
   await expect(answers.nth(before + 1)).toHaveText(answer);
 }
 

@@ -119,7 +119,7 @@ const TRANSCRIPT = [
 ].join('\n');
 
 test('replay loads a simulator history and transcript and scrubs them with the time slider', async ({ page }) => {
-  await page.getByRole('button', { name: 'Replay', exact: true }).click();
+  await page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: 'Replay', exact: true }).click();
   const replay = page.getByRole('region', { name: 'replay' });
   await replay.getByLabel('recording files').setInputFiles([
     { name: 'run.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(HISTORY) },

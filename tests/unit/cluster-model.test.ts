@@ -35,9 +35,9 @@ describe('ClusterModel', () => {
     expect(await m.startClient()).toBe('started client c1');
     expect(m.cluster.nodes().map((n) => n.id)).toEqual(['cm1', 'cm2', 'c1']);
     expect(m.rows().map((r) => [r.nodeId, r.role, r.status, r.runningHere])).toEqual([
-      ['cm1', 'primary CM', 'registered', true],
-      ['cm2', 'backup CM', 'registered', true],
-      ['c1', 'client', 'started', true],
+      ['cm1', 'primary CM', 'running', true],
+      ['cm2', 'backup CM', 'running', true],
+      ['c1', 'client', 'running', true],
     ]);
   });
 
@@ -46,7 +46,7 @@ describe('ClusterModel', () => {
     await m.startCm();
     await m.startClient();
     expect(await m.kill('c1')).toContain('killed c1');
-    expect(m.rows().find((r) => r.nodeId === 'c1')).toMatchObject({ status: 'killed', runningHere: false });
+    expect(m.rows().find((r) => r.nodeId === 'c1')).toMatchObject({ status: 'stopped', runningHere: false });
     await expect(m.kill('c1')).rejects.toThrow('not running in this tab');
     expect(await m.startClient()).toBe('started client c2');
   });
@@ -58,7 +58,7 @@ describe('ClusterModel', () => {
     await a.startCm();
     await b.startClient();
     await vi.waitFor(() => expect(a.rows().map((r) => r.nodeId)).toEqual(['cm1', 'c1']));
-    expect(a.rows().find((r) => r.nodeId === 'c1')).toMatchObject({ address: 'tab:b', runningHere: false });
+    expect(a.rows().find((r) => r.nodeId === 'c1')).toMatchObject({ address: 'tab:b', status: 'not in this tab', runningHere: false });
     await a.reset();
     expect(a.rows()).toEqual([]);
     expect(a.cluster.nodes()).toEqual([]);
@@ -88,7 +88,7 @@ describe('ClusterModel', () => {
     await expect(m.restart('c2')).rejects.toThrow('c2 is running in this tab');
     await expect(m.restart('c9')).rejects.toThrow('c9 is not registered');
     expect(await m.restart('c1')).toBe('started client c1 again (1 owned page(s) persisted)');
-    expect(m.rows().find((r) => r.nodeId === 'c1')).toMatchObject({ status: 'started', runningHere: true });
+    expect(m.rows().find((r) => r.nodeId === 'c1')).toMatchObject({ status: 'running', runningHere: true });
     expect(await m.cluster.get('c1')?.readPage('P1')).toEqual({ ok: true, value: 'kept', local: true });
     expect(await m.cluster.get('c2')?.readPage('P1')).toMatchObject({ ok: true, value: 'kept' });
     // Its request ids continue from the wall clock, never from a persisted number that may lag.

@@ -10,9 +10,11 @@ import { linVerdict } from '../../src/ui/session/linearizability.ts';
 import { opsAt, opsFromHistory, recordOps, toHistory } from '../../src/ui/session/ops.ts';
 import { detectKind, loadRun, parseRecording, parseTranscript, toRecording } from '../../src/ui/session/recording.ts';
 import { Ring } from '../../src/ui/session/ring.ts';
-import { causalTimes, laneOrder, layoutSequence, NO_FILTER, SEQUENCE_DEFAULTS } from '../../src/ui/session/sequence-layout.ts';
+import { ellipsize, readableReq, reqMatches } from '../../src/ui/session/text.ts';
+import { pagesOf } from '../../src/ui/session/views.ts';
+import { causalTimes, LABEL_CHAR_PX, laneOrder, layoutSequence, NO_FILTER, SEQUENCE_DEFAULTS } from '../../src/ui/session/sequence-layout.ts';
 import { deliverable, nextFrame } from '../../src/ui/session/stepper.ts';
-import { layoutTimeline } from '../../src/ui/session/timeline-layout.ts';
+import { layoutTimeline, opLabel, TIMELINE_CHAR } from '../../src/ui/session/timeline-layout.ts';
 import { allCharts, type ResultLike } from '../../src/ui/experiments/chart-data.ts';
 
 function msg(fate: TracedMessage['fate'], at: number, from: string, to: string, type: TracedMessage['type'], code: string,
@@ -44,6 +46,8 @@ describe('Ring', () => {
     r.push(3, 4, 5);
     expect(r.toArray()).toEqual([3, 4, 5]);
     expect(r.dropped).toBe(2);
+    for (let i = 6; i <= 100; i++) r.push(i);
+    expect([r.toArray(), r.size, r.dropped]).toEqual([[98, 99, 100], 3, 97]);
     expect(() => new Ring(0)).toThrow(RangeError);
   });
 });
@@ -63,16 +67,70 @@ describe('matchArrows', () => {
     expect(arrows[0]).toMatchObject({ fate: 'delivered', sentAt: 100, endAt: 99.5 });
   });
 
-  it('skips a repeat lost on the way, and shows held, lost and dropped frames', () => {
+  it('pairs the k-th send of an identity on a link with its k-th receipt, whatever the clocks say', () => {
+    // The issue's recording: WQ stamped sent at 3463.0 by c1 and received at 3459.2 by cm1.
+    const wq = (fate: TracedMessage['fate'], at: number, arrivedAt?: number) =>
+      msg(fate, at, 'c1', 'cm1', 'WRITE_REQUEST', 'WQ', arrivedAt === undefined ? {} : { arrivedAt });
+    const arrows = matchArrows([wq('sent', 3463.0), wq('received', 3459.2, 3459.2), wq('sent', 3563.0), wq('received', 3560.1, 3560.0)]);
+    expect(arrows.map((a) => [a.sentAt, a.endAt, a.fate])).toEqual([[3463.0, 3459.2, 'delivered'], [3563.0, 3560.1, 'delivered']]);
+    // Never drawn before its send.
+    const { sent, end } = causalTimes(arrows);
+    arrows.forEach((_, i) => expect(end[i] ?? -Infinity).toBeGreaterThan(sent[i] ?? Infinity));
+    const laid = layoutSequence(arrows, [], { ...SEQUENCE_DEFAULTS, filter: NO_FILTER, highlightReq: null, cursor: Infinity });
+    for (const a of laid.arrows) expect(a.y2).toBeGreaterThan(a.y1);
+  });
+
+  it('pairs a receipt recorded before its send, and starts a receipt whose send was trimmed where it arrived', () => {
+    const pulse = (fate: TracedMessage['fate'], at: number, arrivedAt?: number) =>
+      msg(fate, at, 'cm1', 'c1', 'PULSE', 'PU', { page: null, req: null, ...(arrivedAt === undefined ? {} : { arrivedAt }) });
+    const arrows = matchArrows([
+      pulse('received', 10, 10), // its send fell out of the buffer
+      pulse('received', 99, 99), pulse('sent', 100), // recorded in the other order
+      pulse('sent', 200), pulse('received', 201, 201),
+      // The receiver's events reach the page well ahead of the sender's.
+      pulse('received', 300.5, 300.5), pulse('received', 400.5, 400.5), pulse('sent', 300), pulse('sent', 400),
+    ]);
+    expect(arrows.map((a) => [a.sentAt, a.endAt, a.fate])).toEqual([
+      [10, 10, 'delivered'], [100, 99, 'delivered'], [200, 201, 'delivered'], [300, 300.5, 'delivered'], [400, 400.5, 'delivered'],
+    ]);
+  });
+
+  it('loses frames sent into a partition, caught in flight by one, or in flight to a node killed', () => {
     const pulse = (fate: TracedMessage['fate'], at: number, arrivedAt?: number) =>
       msg(fate, at, 'cm2', 'cm1', 'PULSE', 'PU', { page: null, req: null, ...(arrivedAt === undefined ? {} : { arrivedAt }) });
+    const events = [
+      { at: 150, kind: 'partition' as const, node: 'cm1', peer: 'cm2' }, { at: 250, kind: 'heal' as const, node: 'cm2', peer: 'cm1' },
+      { at: 450, kind: 'kill' as const, node: 'cm1' }, { at: 600, kind: 'start' as const, node: 'cm1' },
+    ];
     const arrows = matchArrows([
-      pulse('sent', 0), pulse('sent', 100), pulse('received', 100.3, 100.1),
-      pulse('lost', 200), pulse('sent', 300), pulse('dropped', 900, 300.2), pulse('sent', 400),
+      pulse('sent', 0), pulse('received', 0.4, 0.3),
+      pulse('sent', 140), // caught by the partition at 150
+      pulse('lost', 200),
+      pulse('sent', 300), pulse('dropped', 900, 300.2),
+      pulse('sent', 400), // in flight when cm1 is killed
+      pulse('sent', 500), // cm1 is down
+      pulse('sent', 700), pulse('received', 700.5, 700.5),
+    ], events);
+    expect(arrows.map((a) => [a.sentAt, a.fate, a.lostWhy ?? ''])).toEqual([
+      [0, 'delivered', ''], [140, 'lost', 'caught in flight by a partition'], [200, 'lost', 'link partitioned'],
+      [300, 'dropped', ''], [400, 'lost', 'cm1 was killed'], [500, 'lost', 'cm1 is down'], [700, 'delivered', ''],
     ]);
-    expect(arrows.map((a) => [a.sentAt, a.fate])).toEqual([
-      [0, 'pending'], [100, 'delivered'], [200, 'lost'], [300, 'dropped'], [400, 'pending'],
-    ]);
+    expect(arrows.find((a) => a.sentAt === 700)?.endAt).toBe(700.5);
+  });
+
+  it('counts a frame that reached a node before the session heard from it as delivered then, and keeps later pairs aligned', () => {
+    const pr = (fate: TracedMessage['fate'], at: number) => msg(fate, at, 'cm1', 'cm2', 'PULSE_REPLY', 'PR', { page: null, req: null, arrivedAt: at });
+    // cm2's first receipt came before its events reached the page (its start at 5).
+    const arrows = matchArrows([pr('sent', 1), pr('sent', 100), pr('received', 100.4), pr('sent', 200), pr('received', 200.3)],
+      [{ at: 5, kind: 'start', node: 'cm2' }]);
+    expect(arrows.map((a) => [a.sentAt, a.endAt, a.fate])).toEqual([[1, 5, 'delivered'], [100, 100.4, 'delivered'], [200, 200.3, 'delivered']]);
+  });
+
+  it('counts a frame caught by a partition as delivered when it arrives before the link is cut at the receiver', () => {
+    const rq = (fate: TracedMessage['fate'], at: number) => msg(fate, at, 'c1', 'cm1', 'READ_REQUEST', 'RQ', { arrivedAt: at });
+    const arrows = matchArrows([rq('sent', 10), rq('received', 10.5), rq('lost', 20)],
+      [{ at: 10.2, kind: 'partition', node: 'c1', peer: 'cm1' }]);
+    expect(arrows.map((a) => [a.sentAt, a.fate])).toEqual([[10, 'delivered'], [20, 'lost']]);
   });
 });
 
@@ -117,8 +175,93 @@ describe('operations and histories', () => {
   });
 
   it('a failed write is a definite failure, and a restarted client numbers its ops anew', () => {
-    const ops = recordOps([invoke('c1', 1, 0, 'write', 'x'), invoke('c1', 1, 5, 'read'), done('c1', 1, 6, 'read', null, false)]);
+    const ops = recordOps([invoke('c1', 1, 0, 'write', 'x'), invoke('c1', 1, 5, 'read'),
+      { phase: 'req', opId: 1, node: 'c1', req: 'c1:9', at: 5.5 }, done('c1', 1, 6, 'read', null, false)]);
     expect(ops.map((o) => [o.outcome, o.process])).toEqual([['open', 1], ['fail', 1001]]);
+  });
+});
+
+describe('a history that begins mid-run', () => {
+  // c1 wrote P1 before the page reloaded; every node restarted; c3 reads what c1 brought back.
+  const read = [invoke('c3', 1, 100, 'read'), { phase: 'req', opId: 1, node: 'c3', req: 'c3:1796068051308', at: 101 } as OpTrace,
+    done('c3', 1, 120, 'read', 'before-reload')];
+
+  it('starts from the values the restarted nodes brought back, and says so', () => {
+    const alone = linVerdict(recordOps(read));
+    expect(alone.status).toBe('fail');
+    const v = linVerdict(recordOps(read), { inherited: [{ at: 50, node: "c1's persisted state", page: 'P1', value: 'before-reload' }], partial: false });
+    expect(v.status).toBe('ok');
+    expect(v.assumed).toEqual(["P1 from c1's persisted state"]);
+  });
+
+  it('still catches a stale read of a value the history saw overwritten', () => {
+    const ops = recordOps([
+      ...read,
+      invoke('c1', 1, 130, 'write', 'new'), done('c1', 1, 140, 'write', 'new'),
+      invoke('c3', 2, 150, 'read'), done('c3', 2, 160, 'read', 'before-reload'),
+    ]);
+    const v = linVerdict(ops, { inherited: [{ at: 50, node: "c1's persisted state", page: 'P1', value: 'before-reload' }], partial: false });
+    expect(v.status).toBe('fail');
+  });
+
+  it('takes a value read but never seen written as written before a trimmed or cleared history', () => {
+    const v = linVerdict(recordOps(read), { inherited: [], partial: true });
+    expect(v.status).toBe('ok');
+    expect(v.assumed).toEqual(['P1 from before the history']);
+  });
+});
+
+describe('refused input', () => {
+  it('never enters the operations: a bad page id, or content the client refused before sending', () => {
+    const huge = 'A'.repeat(10_000);
+    const refused = (opId: number, page: string, value: string | null): OpTrace[] => [
+      { phase: 'invoke', opId, node: 'c1', kind: value === null ? 'read' : 'write', page, value, at: opId },
+      { phase: 'done', opId, node: 'c1', kind: value === null ? 'read' : 'write', page, at: opId + 0.1,
+        result: { ok: false, error: 'refused', certain: true } },
+    ];
+    const ops = recordOps([...refused(1, huge, 'y'), ...refused(2, 'P4', 'x'.repeat(1 << 20)), invoke('c1', 3, 5, 'read'), done('c1', 3, 6, 'read', null)]);
+    expect(ops.map((o) => [o.id, o.page])).toEqual([[0, 'P1']]);
+    expect(pagesOf({ arrows: [], ops })).toEqual(['P1']);
+  });
+});
+
+describe('text in the views', () => {
+  it('cuts long text with an ellipsis and shows restarted request ids readably', () => {
+    expect(ellipsize('x'.repeat(1 << 20), 10)).toBe(`${'x'.repeat(9)}…`);
+    expect(ellipsize('a\nb', 10)).toBe('a b');
+    expect(readableReq('c3:1796068051308')).toBe('c3:…1308');
+    expect(readableReq('c3:12')).toBe('c3:12');
+    expect(reqMatches('c3:1796068051308', 'c3:')).toBe(true);
+    expect(reqMatches('c3:1796068051308', 'c3:…13')).toBe(true);
+    expect(reqMatches('c1:3', 'c3')).toBe(false);
+    const op = recordOps([invoke('c1', 1, 0, 'write', 'v'.repeat(5000)), done('c1', 1, 1, 'write', 'v'.repeat(5000))])[0];
+    expect(op && opLabel(op).length).toBeLessThan(40);
+  });
+
+  it('lets no two labels of a timeline row overlap, and merges bars too close to tell apart', () => {
+    const traces: OpTrace[] = [];
+    for (let i = 0; i < 500; i++) traces.push(invoke('c1', i, i * 2, 'write', `v${i}`), done('c1', i, i * 2 + 1, 'write', `v${i}`));
+    const l = layoutTimeline(recordOps(traces), [], { t0: 0, t1: 1000, width: 1000, rowHeight: 20, labelWidth: 40 });
+    expect(l.bars.length).toBeLessThan(500);
+    expect(l.bars.reduce((n, b) => n + 1 + b.merged, 0)).toBe(500);
+    const labelled = l.bars.filter((b) => b.label !== '').sort((a, b) => a.labelX - b.labelX);
+    for (let i = 1; i < labelled.length; i++) {
+      const prev = labelled[i - 1];
+      const cur = labelled[i];
+      if (prev && cur && prev.y === cur.y) expect(cur.labelX).toBeGreaterThanOrEqual(prev.labelX + prev.label.length * TIMELINE_CHAR);
+    }
+    for (const b of l.bars) expect(b.labelX + b.label.length * TIMELINE_CHAR).toBeLessThanOrEqual(1000 + 1);
+  });
+
+  it('keeps every message label inside the diagram', () => {
+    const arrows = matchArrows([msg('sent', 1, 'c9', 'cm1', 'READ_REQUEST', 'RQ', { req: 'c9:1796068051308' }),
+      msg('sent', 2, 'cm1', 'c10', 'READ_FORWARD', 'RF')]);
+    const l = layoutSequence(arrows, ['cm1', 'c9', 'c10'], { ...SEQUENCE_DEFAULTS, laneGap: 100, filter: NO_FILTER, highlightReq: null, cursor: Infinity });
+    for (const a of l.arrows) {
+      expect(a.labelX).toBeGreaterThan(0);
+      expect(a.labelX + a.label.length * LABEL_CHAR_PX).toBeLessThanOrEqual(l.width);
+    }
+    expect(l.arrows[0]?.label).toContain('c9:…1308');
   });
 });
 
@@ -212,7 +355,10 @@ describe('layouts', () => {
 
 describe('replay files', () => {
   it('round-trips a browser recording', () => {
-    const record = { messages: readFault(0), ops: [invoke('c1', 1, 0, 'read'), done('c1', 1, 4, 'read', null)], failures: [] };
+    const record = {
+      messages: readFault(0), ops: [invoke('c1', 1, 0, 'read'), done('c1', 1, 4, 'read', null)], failures: [],
+      inherited: [{ at: 0, node: "c2's persisted state", page: 'P1', value: 'old' }], partial: false,
+    };
     const text = JSON.stringify(toRecording(record, new Date(0)));
     expect(detectKind(text)).toBe('recording');
     expect(parseRecording(text)).toEqual(record);

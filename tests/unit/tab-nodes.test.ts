@@ -29,6 +29,9 @@ describe('the prompt', () => {
     expect(identityFor({ kind: 'cm' }, [answer('cm2', 'acting', 2)])).toEqual({ error: expect.stringContaining('restartCM') });
     expect(identityFor({ kind: 'restartCM' }, [])).toEqual({ role: 'cm', id: 'cm1', start: 'restartCM' });
     expect(identityFor({ kind: 'restartBackup' }, [])).toEqual({ role: 'cm', id: 'cm2', start: 'restartBackup' });
+    // Restarting a CM that answered is refused at once, not after the PeerServer refuses its id.
+    expect(identityFor({ kind: 'restartCM' }, [answer('cm1', 'acting', 1)])).toEqual({ error: expect.stringContaining('cm1 is running') });
+    expect(identityFor({ kind: 'restartBackup' }, [answer('cm2', 'standby', 1)])).toEqual({ error: expect.stringContaining('cm2 is running') });
   });
 
   it('follows the acting CM with the newest epoch and dials everyone any CM knows', () => {

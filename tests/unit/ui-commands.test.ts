@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { OpResult } from '../../src/protocol/node.ts';
-import { parseCommand, USAGE } from '../../src/ui/commands.ts';
+import { parseCommand, USAGE, writeContentError } from '../../src/ui/commands.ts';
 import { describeResult, printLines, type PrintableState } from '../../src/ui/format.ts';
 import { runCommand, type CommandTarget } from '../../src/ui/run-command.ts';
 import type { NodeState } from '../../src/host/make-node.ts';
@@ -16,6 +16,13 @@ describe('parseCommand', () => {
   it('keeps everything after the page id as content, inner spaces included', () => {
     expect(parseCommand('writePage P1 hello   big world')).toEqual({ kind: 'write', page: 'P1', content: 'hello   big world' });
     expect(parseCommand('writePage P1 <img src=x>')).toMatchObject({ content: '<img src=x>' });
+  });
+
+  it('keeps leading and trailing spaces of content and refuses empty content, as the card form does', () => {
+    expect(parseCommand('writePage P1  padded  ')).toEqual({ kind: 'write', page: 'P1', content: ' padded  ' });
+    expect(parseCommand('writePage P1 ')).toMatchObject({ kind: 'invalid' });
+    expect(writeContentError('')).toMatch(/takes a page id and content/);
+    expect(writeContentError(' ')).toBeNull();
   });
 
   it.each([

@@ -9,9 +9,9 @@ import { commonNow } from '../../host/env.ts';
 import type { HeldFrame, OpTrace, TracedMessage } from '../../host/trace.ts';
 import { FailureLog } from './failures.ts';
 import { Ring } from './ring.ts';
-import type { FailureEvent, SessionRecord } from './types.ts';
+import type { FailureEvent, Inherited, SessionRecord } from './types.ts';
 
-export const MESSAGES_MAX = 5000;
+export const MESSAGES_MAX = 20_000;
 export const OP_TRACES_MAX = 6000;
 export const FAILURES_MAX = 500;
 const UPDATE_MS = 100;
@@ -29,6 +29,8 @@ export class LiveSession {
   private readonly ops = new Ring<OpTrace>(OP_TRACES_MAX);
   private readonly failures = new Ring<FailureEvent>(FAILURES_MAX);
   private readonly failureLog = new FailureLog();
+  private inherited: Inherited[] = [];
+  private cleared = false;
   private readonly followed = new Map<string, Followed>();
   private heldFrames = new Map<string, HeldFrame[]>();
   private nodeStates = new Map<string, NodeState>();
@@ -37,6 +39,8 @@ export class LiveSession {
   private readonly stopCluster: () => void;
   /** Bumped on every change, so views can tell whether to recompute. */
   version = 0;
+  /** Bumped whenever the record starts afresh (Clear, reset). */
+  epoch = 0;
 
   constructor(readonly cluster: Cluster, private readonly now: () => number = commonNow) {
     this.stopCluster = cluster.onChange(() => this.sync());
@@ -44,7 +48,10 @@ export class LiveSession {
   }
 
   record(): SessionRecord {
-    return { messages: this.messages.toArray(), ops: this.ops.toArray(), failures: this.failures.toArray() };
+    return {
+      messages: this.messages.toArray(), ops: this.ops.toArray(), failures: this.failures.toArray(),
+      inherited: [...this.inherited], partial: this.cleared || this.ops.dropped > 0,
+    };
   }
 
   /** Frames waiting in each node (step mode or added delay). */
@@ -65,15 +72,37 @@ export class LiveSession {
   }
 
   /** A fault or action the dashboard itself carried out (kill, start, partition, heal). */
-  note(kind: FailureEvent['kind'], node: string | null, text: string): void {
-    this.failures.push({ at: this.now(), node, kind, text });
+  note(kind: FailureEvent['kind'], node: string | null, text: string, peer?: string): void {
+    this.failures.push({ at: this.now(), node, kind, text, ...(peer === undefined ? {} : { peer }) });
     this.changed();
   }
 
+  /**
+   * Starts the record afresh. What the clients hold now is where the new history starts from,
+   * and operations still open stay: their completions are yet to come.
+   */
   clear(): void {
+    const at = this.now();
+    const open = openTraces(this.ops.toArray());
+    this.messages.clear();
+    this.ops.clear();
+    this.ops.push(...open);
+    this.failures.clear();
+    this.inherited = [...this.nodeStates].flatMap(([node, s]) => (s.role === 'client'
+      ? s.snapshot.pages.flatMap((p) => (p.content === null ? [] : [{ at, node, page: p.page, value: p.content }])) : []));
+    this.cleared = true;
+    this.epoch += 1;
+    this.changed();
+  }
+
+  /** Empties everything, as for a cluster that was reset: no node, no history. */
+  reset(): void {
     this.messages.clear();
     this.ops.clear();
     this.failures.clear();
+    this.inherited = [];
+    this.cleared = false;
+    this.epoch += 1;
     this.changed();
   }
 
@@ -103,7 +132,6 @@ export class LiveSession {
       if (this.followed.has(handle.id)) continue;
       const f: Followed = { handle, stop: null, pushedState: false };
       this.followed.set(handle.id, f);
-      this.note('start', handle.id, `${handle.id} started`);
       void this.follow(f);
     }
   }
@@ -113,6 +141,11 @@ export class LiveSession {
       const stop = await f.handle.subscribe((e) => this.onEvent(f, e));
       if (this.followed.get(f.handle.id) !== f) return stop();
       f.stop = stop;
+      // Noted once the node's events reach the page: the message view counts frames to it from here.
+      const brought = broughtBack(f.handle, this.now());
+      this.inherited.push(...brought);
+      this.note('start', f.handle.id, brought.length > 0
+        ? `${f.handle.id} started from its persisted state (${brought.map((v) => v.page).join(', ')})` : `${f.handle.id} started`);
       const state = await f.handle.snapshot();
       if (this.followed.get(f.handle.id) === f && !f.pushedState) this.onEvent(f, { type: 'state', state });
     } catch {
@@ -158,4 +191,18 @@ export class LiveSession {
       for (const l of [...this.listeners]) l();
     }, UPDATE_MS);
   }
+}
+
+/** The page values a node restarted from its persisted state holds before it does anything. */
+function broughtBack(handle: NodeHandle, at: number): Inherited[] {
+  const spec = handle.spec;
+  if (spec.role !== 'client' || !spec.durable) return [];
+  const held = [...spec.durable.owned, ...spec.durable.ghosts];
+  return held.flatMap((p) => (p.content === null ? [] : [{ at, node: `${handle.id}'s persisted state`, page: p.page, value: p.content }]));
+}
+
+/** The traces of operations not yet done. */
+function openTraces(traces: readonly OpTrace[]): OpTrace[] {
+  const done = new Set(traces.filter((t) => t.phase === 'done').map((t) => `${t.node}#${t.opId}`));
+  return traces.filter((t) => !done.has(`${t.node}#${t.opId}`));
 }

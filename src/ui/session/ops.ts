@@ -1,10 +1,10 @@
 // Operations from the hosts' op traces, and the history the linearizability checker reads.
 // A client queues operations, so several of one client's may overlap: each overlapping one gets
 // its own history process (Jepsen's rule: one open call per process).
-import { clientNumber } from '../../protocol/ids.ts';
+import { clientNumber, pageIdError } from '../../protocol/ids.ts';
 import type { HistoryEvent } from '../../sim/history.ts';
 import type { OpTrace } from '../../host/trace.ts';
-import type { FailureEvent, OpRecord } from './types.ts';
+import type { FailureEvent, Inherited, OpRecord } from './types.ts';
 
 export const PROCESS_SLOT_STRIDE = 1000;
 
@@ -20,10 +20,26 @@ function freeSlot(used: Set<number>): number {
 }
 
 /**
+ * Input the client refused before doing anything (a bad page id, content over the page size):
+ * it failed for certain without ever sending a request. It is no operation of the history and
+ * never enters the views (a 10,000-character page id would widen every one of them).
+ */
+function rejected(op: OpRecord): boolean {
+  return pageIdError(op.page) !== null || (op.outcome === 'fail' && op.req === null);
+}
+
+/**
  * Operations known at `until`: invoked by then, completed only if their completion came by
- * then. An operation whose client died before it completed stays open (unknown).
+ * then. An operation whose client died before it completed stays open (unknown). Refused input
+ * is left out.
  */
 export function recordOps(traces: readonly OpTrace[], until = Infinity): OpRecord[] {
+  const ops = pairTraces(traces, until).filter((o) => !rejected(o));
+  ops.forEach((o, i) => { o.id = i; });
+  return ops;
+}
+
+function pairTraces(traces: readonly OpTrace[], until: number): OpRecord[] {
   const sorted = traces.filter((t) => t.at <= until).sort((a, b) => a.at - b.at);
   const ops: OpRecord[] = [];
   const open = new Map<string, { op: OpRecord; slot: number }>();
@@ -74,10 +90,23 @@ export interface History {
 
 const NEMESIS_KINDS: ReadonlySet<string> = new Set(['kill', 'start', 'partition', 'heal']);
 
-/** The session as a checker history: invokes and completions in time order, faults as nemesis info. */
-export function toHistory(ops: readonly OpRecord[], failures: readonly FailureEvent[] = []): History {
+/** Processes of the writes standing for values from before the history, above every client's. */
+const PREHISTORY_PROCESS = 1_000_000_000;
+
+/**
+ * The session as a checker history: invokes and completions in time order, faults as nemesis
+ * info. A value from before the history (`inherited`) is a write that took effect by the time
+ * the session learnt of it: invoked before everything, completed then.
+ */
+export function toHistory(ops: readonly OpRecord[], failures: readonly FailureEvent[] = [], inherited: readonly Inherited[] = []): History {
   type Row = { at: number; order: number; event: HistoryEvent; opId: number | null };
   const rows: Row[] = [];
+  const first = Math.min(...ops.map((o) => o.invokeAt), ...inherited.map((v) => v.at)) - 1;
+  inherited.forEach((v, i) => {
+    const process = PREHISTORY_PROCESS + i;
+    rows.push({ at: first, order: 0, opId: null, event: { process, type: 'invoke', f: 'write', key: v.page, value: v.value, time: first } });
+    rows.push({ at: v.at, order: 1, opId: null, event: { process, type: 'ok', f: 'write', key: v.page, value: v.value, time: v.at } });
+  });
   for (const op of ops) {
     const written = op.kind === 'write' ? op.value : null;
     rows.push({ at: op.invokeAt, order: 0, opId: op.id, event: {

@@ -21,7 +21,7 @@ export class ProtocolSession {
   private readonly source: LiveSource;
   private readonly judge = new StableVerdicts();
   private readonly listeners = new Set<() => void>();
-  private checkedOps = -1;
+  private checkedOps = '';
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly stopLive: () => void;
 
@@ -29,7 +29,7 @@ export class ProtocolSession {
     this.live = new LiveSession(cluster, now);
     this.source = new LiveSource(this.live, now);
     this.stepper = new Stepper(cluster, () => this.live.held(), () => this.changed());
-    this.links = new LinkFaultsModel(cluster, (kind, a, b) => this.live.note(kind, a, `${kind === 'partition' ? 'partitioned' : 'healed'} ${a} ↔ ${b}`), () => this.changed());
+    this.links = new LinkFaultsModel(cluster, (kind, a, b) => this.live.note(kind, a, `${kind === 'partition' ? 'partitioned' : 'healed'} ${a} ↔ ${b}`, b), () => this.changed());
     this.stopLive = this.live.onChange(() => this.recheck());
     this.timer = setInterval(() => this.recheck(), RECHECK_MS);
   }
@@ -55,14 +55,28 @@ export class ProtocolSession {
     this.live.dispose();
   }
 
+  /** Starts the record afresh (the panel's Clear): the history goes on from what the clients hold. */
+  clear(): void {
+    this.live.clear();
+    this.recheck();
+  }
+
+  /** The cluster was reset: nothing of the old run is shown or judged any more. */
+  reset(): void {
+    this.live.reset();
+    this.recheck();
+  }
+
   private recheck(): void {
     this.invariants = this.judge.judge(checkInvariants(this.live.states()), this.now());
-    const ops = this.view().ops;
-    // The verdict changes only when an operation starts or ends.
+    const view = this.view();
+    // The verdict changes only when an operation starts or ends, or the record starts afresh.
+    const ops = view.ops;
     const doneCount = ops.length * 2 - ops.filter((o) => o.outcome === 'open').length;
-    if (doneCount !== this.checkedOps) {
-      this.checkedOps = doneCount;
-      this.verdict = linVerdict(ops);
+    const key = `${doneCount}|${view.prehistory.inherited.length}|${view.prehistory.partial}|${this.live.epoch}`;
+    if (key !== this.checkedOps) {
+      this.checkedOps = key;
+      this.verdict = ops.length === 0 ? null : linVerdict(ops, view.prehistory);
     }
     this.changed();
   }

@@ -7,7 +7,7 @@ import type { OpTrace, TracedMessage, TraceFate } from '../../host/trace.ts';
 import { matchArrows, type Arrow } from './arrows.ts';
 import { opsFromHistory, recordOps, toHistory } from './ops.ts';
 import { laneOrder } from './sequence-layout.ts';
-import type { FailureEvent, OpRecord, SessionRecord } from './types.ts';
+import type { FailureEvent, Inherited, OpRecord, Prehistory, SessionRecord } from './types.ts';
 
 export const RECORDING_FORMAT = 'ivy-web-recording';
 export const RECORDING_VERSION = 1;
@@ -21,6 +21,9 @@ export interface Recording {
   failures: FailureEvent[];
   /** The checker's view of the operations, as the simulator writes it (for other tools). */
   history: HistoryEvent[];
+  /** Page values from before the history (optional: older recordings have none). */
+  inherited?: Inherited[];
+  partial?: boolean;
 }
 
 export function toRecording(record: SessionRecord, exportedAt: Date): Recording {
@@ -28,12 +31,13 @@ export function toRecording(record: SessionRecord, exportedAt: Date): Recording 
   return {
     format: RECORDING_FORMAT, version: RECORDING_VERSION, exportedAt: exportedAt.toISOString(),
     messages: [...record.messages], ops: [...record.ops], failures: [...record.failures],
-    history: toHistory(ops, record.failures).events,
+    history: toHistory(ops, record.failures, record.inherited).events,
+    inherited: [...record.inherited], partial: record.partial,
   };
 }
 
 /** A run ready for the views: arrows matched, operations paired, the time span known. */
-export interface LoadedRun {
+export interface LoadedRun extends Prehistory {
   sources: string[];
   nodes: string[];
   arrows: Arrow[];
@@ -87,10 +91,17 @@ function resultOk(v: unknown): boolean {
 
 function checkFailure(v: unknown, i: number): FailureEvent {
   const f = record(v, `failure event ${i}`);
-  if (!(isNum(f.at) && isStrOrNull(f.node) && isStr(f.kind) && FAILURE_KINDS.has(f.kind) && isStr(f.text))) {
+  if (!(isNum(f.at) && isStrOrNull(f.node) && isStr(f.kind) && FAILURE_KINDS.has(f.kind) && isStr(f.text) &&
+    (f.peer === undefined || isStr(f.peer)))) {
     throw new Error(`failure event ${i} is malformed`);
   }
   return f as unknown as FailureEvent;
+}
+
+function checkInherited(v: unknown, i: number): Inherited {
+  const h = record(v, `inherited value ${i}`);
+  if (!(isNum(h.at) && isStr(h.node) && isStr(h.page) && isStr(h.value))) throw new Error(`inherited value ${i} is malformed`);
+  return { at: h.at, node: h.node, page: h.page, value: h.value };
 }
 
 function list(v: unknown, what: string): unknown[] {
@@ -107,6 +118,8 @@ export function parseRecording(text: string): SessionRecord {
     messages: list(r.messages, 'messages').map(checkMessage),
     ops: list(r.ops, 'ops').map(checkOp),
     failures: list(r.failures, 'failures').map(checkFailure),
+    inherited: r.inherited === undefined ? [] : list(r.inherited, 'inherited').map(checkInherited),
+    partial: r.partial === true,
   };
 }
 
@@ -145,6 +158,8 @@ export function loadRun(files: readonly RunFile[]): LoadedRun {
   const ops: OpRecord[] = [];
   const failures: FailureEvent[] = [];
   const sources: string[] = [];
+  const inherited: Inherited[] = [];
+  let partial = false;
   for (const f of files) {
     const kind = detectKind(f.text);
     try {
@@ -153,6 +168,8 @@ export function loadRun(files: readonly RunFile[]): LoadedRun {
         messages.push(...r.messages);
         failures.push(...r.failures);
         ops.push(...recordOps(r.ops));
+        inherited.push(...r.inherited);
+        partial ||= r.partial;
       } else if (kind === 'history') {
         const events = parseHistory(f.text);
         ops.push(...opsFromHistory(events));
@@ -168,11 +185,11 @@ export function loadRun(files: readonly RunFile[]): LoadedRun {
     sources.push(`${f.name} (${kind})`);
   }
   ops.forEach((o, i) => { o.id = i; });
-  const arrows = matchArrows(messages);
+  const arrows = matchArrows(messages, failures);
   const times = [...messages.map((m) => m.at), ...ops.flatMap((o) => [o.invokeAt, o.doneAt ?? o.invokeAt]), ...failures.map((f) => f.at)];
   const start = times.reduce((a, b) => Math.min(a, b), Infinity);
   const end = times.reduce((a, b) => Math.max(a, b), -Infinity);
   const nodes = laneOrder([...arrows.flatMap((a) => [a.from, a.to]), ...ops.map((o) => o.node)]);
   if (times.length === 0) throw new Error('the files hold no messages, operations or events');
-  return { sources, nodes, arrows, ops, failures: failures.sort((a, b) => a.at - b.at), start, end };
+  return { sources, nodes, arrows, ops, failures: failures.sort((a, b) => a.at - b.at), start, end, inherited, partial };
 }

@@ -1,7 +1,10 @@
 // A bounded buffer: the page keeps the most recent items and counts what it let go, so a long
-// session never grows without limit.
+// session never grows without limit. Pushing costs the same however full it is: the oldest
+// items are cut off in one go once they fill a second capacity's worth.
 export class Ring<T> {
   private items: T[] = [];
+  /** Index of the oldest item kept; those before it are let go. */
+  private head = 0;
   private droppedCount = 0;
 
   constructor(readonly capacity: number) {
@@ -9,21 +12,25 @@ export class Ring<T> {
   }
 
   push(...xs: T[]): void {
-    this.items.push(...xs);
-    const over = this.items.length - this.capacity;
+    for (const x of xs) this.items.push(x);
+    const over = this.items.length - this.head - this.capacity;
     if (over > 0) {
-      this.items.splice(0, over);
+      this.head += over;
       this.droppedCount += over;
+    }
+    if (this.head >= this.capacity) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
     }
   }
 
   /** A copy, oldest first: callers may keep it while the ring moves on. */
   toArray(): T[] {
-    return [...this.items];
+    return this.items.slice(this.head);
   }
 
   get size(): number {
-    return this.items.length;
+    return this.items.length - this.head;
   }
 
   /** How many items were let go to stay within capacity. */
@@ -33,6 +40,7 @@ export class Ring<T> {
 
   clear(): void {
     this.items = [];
+    this.head = 0;
     this.droppedCount = 0;
   }
 }

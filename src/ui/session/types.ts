@@ -13,10 +13,32 @@ export interface FailureEvent {
   node: string | null;
   kind: FailureKind;
   text: string;
+  /** The other end of a partitioned or healed link. */
+  peer?: string;
 }
 
+/**
+ * A page value the session did not see written: what a node restarted from its persisted state
+ * brought back, or what the clients held when the session was cleared.
+ */
+export interface Inherited {
+  at: number;
+  node: string;
+  page: string;
+  value: string;
+}
+
+/** What the session knows of the run before its own history began. */
+export interface Prehistory {
+  inherited: readonly Inherited[];
+  /** Operations before the history's start were let go (buffer full, or cleared): it begins mid-run. */
+  partial: boolean;
+}
+
+export const NO_PREHISTORY: Prehistory = { inherited: [], partial: false };
+
 /** The raw material of a session; everything the views show is computed from it. */
-export interface SessionRecord {
+export interface SessionRecord extends Prehistory {
   messages: readonly TracedMessage[];
   ops: readonly OpTrace[];
   failures: readonly FailureEvent[];
