@@ -82,7 +82,7 @@ export class RunViews extends LightElement {
           <input aria-label="filter by request" placeholder="c1:3" size="8" .value=${this.filter.req ?? ''}
             @input=${(e: Event) => this.setFilter({ req: (e.target as HTMLInputElement).value.trim() || null })}></label>
         <label class="check"><input type="checkbox" .checked=${this.filter.hideHeartbeat}
-          @change=${(e: Event) => this.setFilter({ hideHeartbeat: (e.target as HTMLInputElement).checked })}>hide pulses &amp; replication</label>
+          @change=${(e: Event) => this.setFilter({ hideHeartbeat: (e.target as HTMLInputElement).checked })}>hide pulses, leases &amp; replication</label>
         ${this.selected ? html`<span class="selection" aria-label="selected operation">
           ${this.selected.node} ${this.selected.kind} ${this.selected.page}:
           ${this.selected.req ? html`request <span title=${this.selected.req}>${readableReq(this.selected.req)}</span>` : 'a hit, no messages'}

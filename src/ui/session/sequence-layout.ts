@@ -8,12 +8,12 @@ import { ellipsize, readableReq, reqMatches } from './text.ts';
 export interface SequenceFilter {
   page: string | null;
   req: string | null;
-  /** Hides PULSE, PULSE_REPLY and REPLICATE, which otherwise fill the view. */
+  /** Hides PULSE, PULSE_REPLY, REPLICATE and the lease heartbeats (LEASE, LEASE_GRANT), which otherwise fill the view. */
   hideHeartbeat: boolean;
 }
 
 export const NO_FILTER: SequenceFilter = { page: null, req: null, hideHeartbeat: true };
-export const HEARTBEAT_CODES: ReadonlySet<string> = new Set(['PU', 'PR', 'RP']);
+export const HEARTBEAT_CODES: ReadonlySet<string> = new Set(['PU', 'PR', 'RP', 'LE', 'LG']);
 
 export interface LaidArrow {
   arrow: Arrow;
