@@ -14,7 +14,7 @@ import { faultEvent, mergeHistory } from '../src/experiments/record.ts';
 import { errorTally, faultLatency, latencyByClass, unavailableMs } from '../src/experiments/stats.ts';
 import type { TabStepConfig } from '../src/experiments/suite.ts';
 import type { FaultReport, ScenarioResult } from '../src/experiments/types.ts';
-import { timedOp, type TimedOp } from '../src/workers/workload-runner.ts';
+import { timedOp, type TimedOp } from '../src/experiments/workload-runner.ts';
 
 type TabWindow = Window & { ivyTabStop?: boolean };
 interface RawOp { invokedAt: number; doneAt: number; r: OpResult }

@@ -6,7 +6,7 @@
 // linearizability verdict of the recorded history. The dashboard's Experiments panel and
 // `npm run experiments` both call it.
 import { checkLinearizable } from '../sim/checker.ts';
-import type { WorkloadReport } from '../workers/workload-runner.ts';
+import type { WorkloadReport } from './workload-runner.ts';
 import { browserEnv, clockResolutionMs, type ScenarioEnv } from './env.ts';
 import { CM_IDS, ExperimentCluster } from './exp-cluster.ts';
 import { driveFaults, faultReports, type FaultLog } from './fault-driver.ts';

@@ -8,7 +8,7 @@
 // and their answers pass; SET, CONSTRUCT, ENDPOINT, proxies and paths such as `__proto__` or
 // `constructor` are dropped as bad frames, so a peer can call what a node exposes and nothing else.
 import * as Comlink from 'comlink';
-import { PendingCalls } from '../workers/deadline.ts';
+import { PendingCalls } from '../util/deadline.ts';
 import type { Decode, Transport, TransportEvent } from './transport.ts';
 
 /** A Comlink wire message, checked as far as this adapter allows it. */

@@ -7,7 +7,7 @@ import { BACKUP_CM, clientNumber, PRIMARY_CM, type NodeId } from '../protocol/id
 import { decodeComlinkWire, RemoteControl, type ComlinkWire } from '../net/comlink-endpoint.ts';
 import { peerIdFor, type ClusterPeer } from '../net/peer-connect.ts';
 import type { PeerJsTransport } from '../net/peerjs.ts';
-import type { Answer } from '../ui/run-command.ts';
+import type { Answer } from '../console/run-command.ts';
 import { CONTROL_CHANNEL, type TabControlApi, type TabNodeInfo } from './control.ts';
 
 const POLL_MS = 400;

@@ -10,7 +10,7 @@ import { peerServerAddress, type IvyConfig } from '../net/ivy-config.ts';
 import { ClusterPeer, PeerIdTakenError, peerIdFor } from '../net/peer-connect.ts';
 import { durableDisk } from '../registry/durable-disk.ts';
 import { Registry } from '../registry/registry.ts';
-import { runCommand, type Answer } from '../ui/run-command.ts';
+import { runCommand, type Answer } from '../console/run-command.ts';
 import { NodeHost, type HostListener } from '../host/node-host.ts';
 import { realEnv } from '../host/env.ts';
 import { makeNode, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';

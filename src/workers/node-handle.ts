@@ -3,7 +3,7 @@ import * as Comlink from 'comlink';
 import type { NodeId } from '../protocol/ids.ts';
 import type { OpResult } from '../protocol/node.ts';
 import type { LinkFaults } from '../net/faults.ts';
-import { ControlError, PendingCalls } from './deadline.ts';
+import { ControlError, PendingCalls } from '../util/deadline.ts';
 import type { HostEvent } from '../host/node-host.ts';
 import type { StepSettings } from '../host/trace.ts';
 import type { NodeRole, NodeSpec, NodeState } from '../host/make-node.ts';

@@ -11,7 +11,6 @@ import { realEnv, type Disk } from '../host/env.ts';
 import { NodeHost, type HostListener } from '../host/node-host.ts';
 import { makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
 import { CountingTransport, MessageCounter, type MessageCounts } from './message-count.ts';
-import { runOps, type WorkloadPlan, type WorkloadReport } from './workload-runner.ts';
 import type { StepSettings } from '../host/trace.ts';
 
 export interface NodeWorkerApi {
@@ -30,8 +29,6 @@ export interface NodeWorkerApi {
   persisted(): Promise<void>;
   /** Closes links and stops time, for hosts that cannot terminate the worker. */
   stop(): void;
-  /** Experiments: runs the plan's operations here, one at a time, timed on the shared clock. */
-  runWorkload(plan: WorkloadPlan): Promise<WorkloadReport>;
   /** Experiments: protocol messages this node has sent since it started, per type. */
   messagesSent(): MessageCounts;
   /** Step mode and added delay for incoming frames (the dashboard's step controls). */
@@ -94,11 +91,6 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
     },
     persisted: () => started().persisted(),
     stop: () => host?.stop(),
-    async runWorkload(plan) {
-      const h = started();
-      const ops = await runOps((op) => h.submit(op), plan);
-      return { node: h.id, ops, messagesSent: sent.snapshot() };
-    },
     messagesSent: () => sent.snapshot(),
     setStepSettings: (settings) => started().setStepSettings(settings),
     deliverHeld: (frameId) => started().deliverHeld(checkFrameId(frameId)),

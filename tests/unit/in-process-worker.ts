@@ -1,14 +1,14 @@
 // A node "worker" that runs in this process behind a real MessageChannel and real Comlink: the
-// page-side code under test cannot tell it from a Web Worker. Each spawn records its stop in
+// page-side code under test cannot tell it from a Web Worker (the experiments pass their own api). Each spawn records its stop in
 // `stops`, so a test can end every node it started.
 import * as Comlink from 'comlink';
 import type { SpawnWorker } from '../../src/workers/node-handle.ts';
-import { createWorkerApi } from '../../src/workers/worker-api.ts';
+import { createWorkerApi, type NodeWorkerApi } from '../../src/workers/worker-api.ts';
 
-export function inProcessSpawner(stops: Array<() => void>): SpawnWorker {
+export function inProcessSpawner(stops: Array<() => void>, create: () => NodeWorkerApi = createWorkerApi): SpawnWorker {
   return () => {
     const channel = new MessageChannel();
-    const api = createWorkerApi();
+    const api = create();
     Comlink.expose(api, channel.port1);
     const terminate = (): void => {
       api.stop();
