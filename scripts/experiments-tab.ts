@@ -4,7 +4,7 @@
 // in a loop inside the tab (timed there, on performance.timeOrigin + performance.now(), which
 // tabs of one browser share); the primary's "failure" is closing its tab, its restart a new
 // tab choosing restartCM. The history is merged and checked by the same code as in-page runs.
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 import type { OpRequest } from '../src/protocol/client.ts';
 import type { OpResult } from '../src/protocol/node.ts';
 import { checkLinearizable } from '../src/sim/checker.ts';
@@ -15,11 +15,11 @@ import { errorTally, faultLatency, latencyByClass, unavailableMs } from '../src/
 import type { TabStepConfig } from '../src/experiments/suite.ts';
 import type { FaultReport, ScenarioResult } from '../src/experiments/types.ts';
 import { timedOp, type TimedOp } from '../src/experiments/workload-runner.ts';
+import { sleep } from '../src/util/sleep.ts';
+import { openNode } from './tab-pages.ts';
 
 type TabWindow = Window & { ivyTabStop?: boolean };
 interface RawOp { invokedAt: number; doneAt: number; r: OpResult }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function poll<T>(what: string, get: () => Promise<T>, ok: (x: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -29,15 +29,6 @@ async function poll<T>(what: string, get: () => Promise<T>, ok: (x: T) => boolea
     if (Date.now() > until) throw new Error(`tab mode: ${what} (waited ${timeoutMs} ms)`);
     await sleep(100);
   }
-}
-
-async function openNode(context: BrowserContext, word: 'CM' | 'Client' | 'restartCM', id: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto('/?mode=tab&debug');
-  await page.getByRole('group', { name: 'node type' }).getByRole('button', { name: word, exact: true }).click();
-  await poll(`a tab choosing ${word} becomes ${id}`,
-    () => page.evaluate(() => (window as TabWindow).ivyTab?.node?.id ?? null), (x) => x === id);
-  return page;
 }
 
 const cmRole = (page: Page): Promise<string> =>
@@ -67,10 +58,10 @@ function runInTab(page: Page, ops: OpRequest[], startAt: number): Promise<RawOp[
 export async function runTabScenario(browser: Browser, baseURL: string, c: TabStepConfig, log: (s: string) => void): Promise<ScenarioResult> {
   const context = await browser.newContext({ baseURL });
   try {
-    const cm1 = await openNode(context, 'CM', 'cm1');
-    const cm2 = await openNode(context, 'CM', 'cm2');
+    const cm1 = (await openNode(context, 'CM', 'cm1')).page;
+    const cm2 = (await openNode(context, 'CM', 'cm2')).page;
     const clients: Page[] = [];
-    for (let i = 1; i <= c.clients; i++) clients.push(await openNode(context, 'Client', `c${i}`));
+    for (let i = 1; i <= c.clients; i++) clients.push((await openNode(context, 'Client', `c${i}`)).page);
     const ids = clients.map((_, i) => `c${i + 1}`);
     // The standby learns the members from pulse replies: it must know them all to take over.
     await poll('the standby knows every client', () => cm2.evaluate(() => ((window as TabWindow).ivyTab!.node!.info().state.snapshot as { members?: string[] }).members ?? []),
@@ -92,7 +83,7 @@ export async function runTabScenario(browser: Browser, baseURL: string, c: TabSt
       faults.push({ atMs: killAt - startAt, action: 'kill', node: 'cm1', roleWhenKilled: role, applied: true });
       await poll('cm2 takes over', () => cmRole(cm2), (r) => r === 'acting');
       await sleep(c.restartAfterMs);
-      const restarted = await openNode(context, 'restartCM', 'cm1');
+      const restarted = (await openNode(context, 'restartCM', 'cm1')).page;
       await poll('the restarted cm1 acts again', () => cmRole(restarted), (r) => r === 'acting');
       const restartAt = await now(clients[0]!);
       nemesis.push(faultEvent('restart', 'cm1', restartAt));

@@ -7,6 +7,7 @@ import { ProtocolSession } from './ui/session/protocol-session.ts';
 import type { IvyApp } from './ui/app.ts';
 import './ui/app.ts';
 import './ui/styles.css';
+import { randomHex } from './util/random-hex.ts';
 
 const TAB_ADDRESS_KEY = 'ivy-tab-address';
 
@@ -17,8 +18,7 @@ const TAB_ADDRESS_KEY = 'ivy-tab-address';
 function tabAddress(): string {
   const kept = sessionStorage.getItem(TAB_ADDRESS_KEY);
   if (kept) return kept;
-  const bytes = crypto.getRandomValues(new Uint8Array(4));
-  const address = `tab:${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const address = `tab:${randomHex(4)}`;
   sessionStorage.setItem(TAB_ADDRESS_KEY, address);
   return address;
 }

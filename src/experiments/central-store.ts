@@ -4,6 +4,7 @@
 import type { OpRequest } from '../protocol/client.ts';
 import type { OpResult } from '../protocol/node.ts';
 import { commonNow } from '../host/env.ts';
+import { sleep } from '../util/sleep.ts';
 import { runOps, type TimedOp, type WorkloadPlan } from './workload-runner.ts';
 
 export type StoreBody =
@@ -61,7 +62,7 @@ export function createBaselineClient(): BaselineClientApi {
     async ping(count, gapMs = 0) {
       const samples: number[] = [];
       for (let i = 0; i < count; i++) {
-        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+        if (gapMs > 0) await sleep(gapMs);
         const t0 = commonNow();
         await ask({ op: 'ping' });
         samples.push(commonNow() - t0);

@@ -6,6 +6,7 @@ import type { ExperimentCluster } from './exp-cluster.ts';
 import type { Outage } from './stats.ts';
 import { faultEvent } from './record.ts';
 import type { FaultReport, FaultStep, Progress } from './types.ts';
+import { sleepUntil } from '../util/sleep.ts';
 
 export interface AppliedFault {
   step: FaultStep;
@@ -24,9 +25,6 @@ export interface FaultLog {
   outages: Outage[];
   nemesis: NemesisEvent[];
 }
-
-const sleepUntil = (now: () => number, at: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.max(0, at - now())));
 
 async function apply(cluster: ExperimentCluster, step: FaultStep, now: () => number): Promise<AppliedFault> {
   if (step.action === 'kill') {
@@ -50,7 +48,7 @@ export async function driveFaults(
   let downSince: number | null = null;
   const ordered = [...steps].sort((a, b) => a.atMs - b.atMs);
   for (const [i, step] of ordered.entries()) {
-    await sleepUntil(env.now, startAt + step.atMs);
+    await sleepUntil(startAt + step.atMs, env.now);
     if (env.finished()) {
       log.faults.push({ step, at: env.now(), applied: false, note: 'the workload had ended' });
       continue;

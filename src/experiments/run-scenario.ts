@@ -16,6 +16,7 @@ import {
 } from './stats.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
 import { verdict } from './format.ts';
+import { sleep } from '../util/sleep.ts';
 import type { Progress, ScenarioConfig, ScenarioResult } from './types.ts';
 
 /** Time for the standby's first pulses and the clients' announcements before the clock starts. */
@@ -39,8 +40,6 @@ interface Run {
   reports: WorkloadReport[];
   log: FaultLog;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

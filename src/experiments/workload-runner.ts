@@ -7,6 +7,7 @@ import type { OpKind, OpResult } from '../protocol/node.ts';
 import { randomOps, type RandomOps } from './ops.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
 import { commonNow } from '../host/env.ts';
+import { sleepUntil } from '../util/sleep.ts';
 
 export interface WorkloadPlan {
   /** The operations in order; or */
@@ -56,9 +57,6 @@ const yieldToLinks = (): Promise<void> => new Promise((resolve) => {
   channel.port2.postMessage(null);
 });
 
-const sleepUntil = (at: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.max(0, at - commonNow())));
-
 export function timedOp(op: OpRequest, invokedAt: number, doneAt: number, r: OpResult): TimedOp {
   const written = op.kind === 'write' ? op.value : null;
   const base = { kind: op.kind, page: op.page, written, invokedAt, doneAt };
@@ -67,7 +65,7 @@ export function timedOp(op: OpRequest, invokedAt: number, doneAt: number, r: OpR
 }
 
 export async function runOps(submit: Submit, plan: WorkloadPlan): Promise<TimedOp[]> {
-  if (plan.startAt !== undefined) await sleepUntil(plan.startAt);
+  if (plan.startAt !== undefined) await sleepUntil(plan.startAt, commonNow);
   const out: TimedOp[] = [];
   let lastYield = commonNow();
   const ops = plan.ops ?? (plan.random ? randomOps(plan.random) : []);

@@ -2,7 +2,6 @@
 // One event per JSON line; file order is real-time order, so the line order is what the
 // checker trusts for precedence (times are carried along for humans and plots).
 
-export type Process = number | 'nemesis';
 export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
 export type ClientFunction = 'read' | 'write';
 

@@ -19,6 +19,8 @@ import { actingAnswer, identityFor, rosterOf, type Identity, type TabChoice } fr
 import { askCms, serveJoin, type JoinAnswer } from './join.ts';
 import { TabMesh } from './mesh.ts';
 import type { PeerSlot } from './peer-slot.ts';
+import { sleep } from '../util/sleep.ts';
+import { randomHex } from '../util/random-hex.ts';
 
 const ASK_MS = 2_500;
 /** How long a restart waits for the PeerServer to let go of the id its closed tab held. */
@@ -40,11 +42,6 @@ export interface TabNodeOptions {
   log: (line: string) => void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function randomTag(): string {
-  return [...crypto.getRandomValues(new Uint8Array(5))].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 export function tabRegistryName(prefix: string): string {
   return `ivy-tabs-${prefix}`;
@@ -69,7 +66,7 @@ export class TabNode {
       id, server: peerServerAddress(o.config, o.location), iceServers: o.config.iceServers, clusterKey: o.clusterKey, log: o.log,
     });
     o.log('connecting to the PeerServer…');
-    const lobby = await open(`${prefix}-lobby-${randomTag()}`);
+    const lobby = await open(`${prefix}-lobby-${randomHex(5)}`);
     try {
       const { identity, answers, peer } = await claim(choice, lobby, prefix, open, o.log);
       return await TabNode.run(identity, answers, peer, o);

@@ -8,6 +8,7 @@ import { OverviewModel, type OverviewRow } from '../tab/overview.ts';
 import { LightElement } from './light-element.ts';
 import { consoleHint, standing } from './node-card.ts';
 import { cmLinkText } from './tab-node-view.ts';
+import { randomHex } from '../util/random-hex.ts';
 
 function pagesText(r: OverviewRow): string {
   const s = r.info?.state;
@@ -46,7 +47,7 @@ export class OverviewView extends LightElement {
       const config = await fetchIvyConfig();
       const clusterKey = config.clusterKey;
       if (clusterKey === null) throw new Error('this server does not hand out the cluster key; the overview needs it');
-      const tag = [...crypto.getRandomValues(new Uint8Array(5))].map((b) => b.toString(16).padStart(2, '0')).join('');
+      const tag = randomHex(5);
       const peer = await ClusterPeer.open({
         id: `${config.peerIdPrefix}-overview-${tag}`, server: peerServerAddress(config, location),
         iceServers: config.iceServers, clusterKey, log: () => {},
