@@ -268,7 +268,7 @@ describe('text in the views', () => {
 
 describe('invariants', () => {
   const client = (id: string, pages: { page: string; access: 'nil' | 'read' | 'write'; owner: boolean }[]): NodeState =>
-    ({ role: 'client', snapshot: { id, cm: 'cm1', epoch: 1, pages: pages.map((p) => ({ ...p, content: 'x', version: 1 })), inFlight: null, queued: 0 } }) as NodeState;
+    ({ role: 'client', snapshot: { id, cm: 'cm1', epoch: 1, leased: true, pages: pages.map((p) => ({ ...p, content: 'x', version: 1 })), inFlight: null, queued: 0 } }) as NodeState;
   const cm = (id: string, role: 'acting' | 'standby', epoch: number, copySet: string[]): NodeState =>
     ({ role: 'cm', snapshot: { id, role, epoch, replication: 'streaming', members: [], unreported: [], away: [],
       pages: [{ page: 'P1', owner: 'c1', copySet, version: 1, active: null, queued: [] }] } }) as NodeState;
