@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientDurable } from '../../src/protocol/client.ts';
 import type { ClientReport, Message } from '../../src/protocol/messages.ts';
-import { Net, outcome, show, T, type NetOptions } from './failover-helpers.ts';
+import { Net, outcome, show, T, type NetOptions } from './stepped-net.ts';
 
 /** A settled cluster at t=0: clients reported to cm1 (epoch 1), cm2 pulsed once and mirrors it. */
 function boot(opts: Partial<NetOptions> = {}): Net {
