@@ -68,6 +68,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private now: number;
   private roleSince: number;
   private lastPulseAt = -Infinity;
+  /** When the standby sent its last pulseMissesMax pulses. */
+  private pulsesAt: number[] = [];
   private lastActingSeenAt: number;
   /** False until the host's clock is seen: silence is measured from then, not from zero. */
   private clockKnown: boolean;
@@ -184,6 +186,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
         break;
       case 'IM_BACK': this.handBack(m.from); break;
       case 'PULSE': this.replyPulse(m.from); break;
+      // Only an acting CM sends CHANGE_CM: as good a sign of life as a pulse reply.
+      case 'CHANGE_CM': if (m.epoch >= this.epoch) this.lastActingSeenAt = this.now; break;
       default:
         // Requests and answers meant for the acting CM: the client's retries will find it.
         break;
@@ -226,9 +230,13 @@ export class CentralManager implements IvyNode, DirectoryHost {
     } else {
       if (now - this.lastPulseAt >= this.timing.pulseIntervalMs) {
         this.lastPulseAt = now;
+        this.pulsesAt = [...this.pulsesAt, now].slice(-this.timing.pulseMissesMax);
         this.out.send({ type: 'PULSE', from: this.id, to: this.peer, epoch: this.epoch });
       }
-      if (now - this.lastActingSeenAt >= silentMs) {
+      // Silence counts once that many pulses went out unanswered: a standby starved of CPU may
+      // see the time pass without having asked (its host skips only single long stalls).
+      const unanswered = this.pulsesAt.filter((t) => t >= this.lastActingSeenAt).length;
+      if (now - this.lastActingSeenAt >= silentMs && unanswered >= this.timing.pulseMissesMax) {
         this.out.log('warn', `${this.id} missed ${this.timing.pulseMissesMax} pulses from ${this.peer}: taking over`);
         this.takeOver();
       }
