@@ -4,12 +4,15 @@
 // the cluster learns nothing it can replay, and a proof made for one link or direction is
 // useless on another.
 //
-//   A -> B  hello {nonce a}          B -> A  hello {nonce b}
-//   A -> B  proof HMAC(key, ch|A|B|b|a)     B -> A  proof HMAC(key, ch|B|A|a|b)
+//   A -> B  hello {nonce a}                          B -> A  hello {nonce b}
+//   A -> B  proof {nonce a, HMAC(key, ch|A|B|b|a)}    B -> A  proof {nonce b, HMAC(key, ch|B|A|a|b)}
 //
 // Each side sends its hello when the channel opens and its proof when the peer's hello arrives;
 // it accepts the link when the peer's proof checks out. The channel is ordered, so a side's
-// proof always precedes its first frame.
+// proof always precedes its first frame. A proof repeats its sender's nonce because Chromium
+// sometimes loses the first message the answering side sends on a fresh data channel (seen
+// between browsers, about one link in 30): a peer whose hello never came is known by its proof,
+// and gets ours in answer.
 import { constantTimeEqual, hmacSha256, toHex } from './sha256.ts';
 
 export interface HandshakeSpec {
@@ -22,7 +25,7 @@ export interface HandshakeSpec {
   nonce: string;
 }
 
-export type HandshakeMessage = { step: 'hello'; nonce: string } | { step: 'proof'; mac: string };
+export type HandshakeMessage = { step: 'hello'; nonce: string } | { step: 'proof'; nonce: string; mac: string };
 
 export type HandshakeResult =
   | { state: 'pending'; reply: HandshakeMessage | null }
@@ -54,7 +57,9 @@ export function parseHandshake(json: string): HandshakeMessage | null {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
   if (o.step === 'hello' && typeof o.nonce === 'string' && NONCE.test(o.nonce)) return { step: 'hello', nonce: o.nonce };
-  if (o.step === 'proof' && typeof o.mac === 'string' && MAC.test(o.mac)) return { step: 'proof', mac: o.mac };
+  if (o.step === 'proof' && typeof o.nonce === 'string' && NONCE.test(o.nonce) && typeof o.mac === 'string' && MAC.test(o.mac)) {
+    return { step: 'proof', nonce: o.nonce, mac: o.mac };
+  }
   return null;
 }
 
@@ -83,15 +88,24 @@ export class Handshake {
       if (this.peerNonce !== null) return this.refuse('second hello');
       if (message.nonce === this.spec.nonce) return this.refuse('peer echoed our nonce');
       this.peerNonce = message.nonce;
-      const { clusterKey, channel, localId, remoteId, nonce } = this.spec;
-      return { state: 'pending', reply: { step: 'proof', mac: handshakeMac(clusterKey, channel, localId, remoteId, message.nonce, nonce) } };
+      return { state: 'pending', reply: this.proof(message.nonce) };
     }
-    if (this.peerNonce === null) return this.refuse('proof before hello');
+    // The peer's hello was lost on the way: its proof names its nonce, and has not had ours yet.
+    if (message.nonce === this.spec.nonce) return this.refuse('peer echoed our nonce');
+    const helloLost = this.peerNonce === null;
+    if (!helloLost && message.nonce !== this.peerNonce) return this.refuse('proof for another nonce than the hello');
+    this.peerNonce = message.nonce;
     const { clusterKey, channel, localId, remoteId, nonce } = this.spec;
-    const expected = handshakeMac(clusterKey, channel, remoteId, localId, nonce, this.peerNonce);
+    const expected = handshakeMac(clusterKey, channel, remoteId, localId, nonce, message.nonce);
     if (!constantTimeEqual(expected, message.mac)) return this.refuse('wrong cluster key');
     this.done = 'accepted';
-    return { state: 'accepted', reply: null };
+    return { state: 'accepted', reply: helloLost ? this.proof(message.nonce) : null };
+  }
+
+  /** Proves to the peer, whose nonce is given, that this side holds the key. */
+  private proof(peerNonce: string): HandshakeMessage {
+    const { clusterKey, channel, localId, remoteId, nonce } = this.spec;
+    return { step: 'proof', nonce, mac: handshakeMac(clusterKey, channel, localId, remoteId, peerNonce, nonce) };
   }
 
   private refuse(reason: string): HandshakeResult {
