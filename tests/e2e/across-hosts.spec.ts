@@ -22,6 +22,12 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SERVE_PORT = 5314;
 const SERVE_START_MS_MAX = 30_000;
 const PINGS = 200;
+/**
+ * Between two writes of a stream. Four hosts share this machine's cores: back-to-back writes
+ * from two clients would starve the CMs' tabs, and the test would time CPU starvation instead of
+ * the failover (20 ms still times the failover finely).
+ */
+const STREAM_GAP_MS = 20;
 
 interface Lab {
   net: NetLab;
@@ -32,7 +38,11 @@ interface Lab {
 const test = base.extend<{ lab: Lab }>({
   lab: async ({}, use, testInfo) => {
     const why = netnsUnavailable();
-    testInfo.skip(why !== null, `tab nodes on separate network hosts need network namespaces: ${why}`);
+    if (why !== null) {
+      const reason = `tab nodes on separate network hosts need network namespaces: ${why}`;
+      console.log(`skipped: ${reason}`);
+      testInfo.skip(true, reason);
+    }
     const net = NetLab.create(['srv', 'a', 'b', 'c']);
     const browsers: Browser[] = [];
     try {
@@ -96,6 +106,8 @@ test('tab nodes on three network hosts: pages cross hosts, host A dies, then the
   const across = await run(pinger, 'rttTo', await run(echo, 'echo'), PINGS);
   const within = await run(pinger, 'rtt', PINGS);
   await Promise.all([pinger.close(), echo.close()]);
+  console.log(`PeerJS round trip, ${PINGS} ping-pongs: host A to host B median ${across.medianMs.toFixed(3)} ms, p90 ${across.p90Ms.toFixed(3)} ms; ` +
+    `within host A median ${within.medianMs.toFixed(3)} ms, p90 ${within.p90Ms.toFixed(3)} ms`);
 
   // Every tab is loaded before the first node starts: loading a page is the busiest moment.
   const [forCm1, forCm2, forC1, forC2, asked, joiner] = await Promise.all([onA, onB, onB, onC, onC, onC].map(openPrompt));
@@ -121,15 +133,14 @@ test('tab nodes on three network hosts: pages cross hosts, host A dies, then the
   await expectValue(c1, 'P1', 'still-c');
 
   // Host A fails while c1 (host B) and c2 (host C) stream writes: every process on it dies.
-  await startStream(c1, 'Kb');
-  await startStream(c2, 'Kc');
+  await startStream(c1, 'Kb', STREAM_GAP_MS);
+  await startStream(c2, 'Kc', STREAM_GAP_MS);
   await expect.poll(async () => (await streamLog(c2)).filter((w) => w.ok).length).toBeGreaterThan(5);
   const primary = await cmStatus(cm1);
   expect(primary.role, 'cm1 acts when its host is killed').toBe('acting');
   const killedAt = Date.now();
-  lab.net.killAll('a');
-  // Nothing runs on A by now: from here on, only cm2 can serve.
-  const goneAt = Date.now();
+  // From the moment every process on A had SIGKILL, only cm2 can serve.
+  const goneAt = lab.net.killAll('a');
   await expect.poll(() => cmStatus(cm2)).toEqual({ role: 'acting', epoch: expect.any(Number) });
   const epoch = (await cmStatus(cm2)).epoch;
   expect(epoch).toBeGreaterThan(primary.epoch);
@@ -137,6 +148,9 @@ test('tab nodes on three network hosts: pages cross hosts, host A dies, then the
   for (const c of [c1, c2]) await expect.poll(async () => firstServed(await streamLog(c), goneAt) !== undefined).toBe(true);
   const [beforeB, beforeC] = [await stopStream(c1), await stopStream(c2)];
   const failoverMs = (firstServed([...beforeB, ...beforeC], goneAt)?.doneAt ?? NaN) - killedAt;
+  console.log(`failover across hosts (host A's browser killed → first request served by cm2): ${failoverMs.toFixed(0)} ms`);
+  // Sanity only: three missed 100 ms pulses plus retries are far below the 5 s request deadline.
+  expect(failoverMs).toBeLessThan(5_000);
   await expectWritten(c2, beforeB.filter((w) => w.ok));
   await expectWritten(c1, beforeC.filter((w) => w.ok));
 
@@ -144,13 +158,14 @@ test('tab nodes on three network hosts: pages cross hosts, host A dies, then the
   // write, every write reads back on the other host, and cm2 acts on in the same epoch.
   const serverGoneAt = Date.now();
   lab.net.killAll('srv');
-  await startStream(c1, 'Sb');
-  await startStream(c2, 'Sc');
-  await expect.poll(async () => (await streamLog(c1)).filter((w) => w.ok).length).toBeGreaterThan(20);
-  await expect.poll(async () => (await streamLog(c2)).filter((w) => w.ok).length).toBeGreaterThan(20);
+  await startStream(c1, 'Sb', STREAM_GAP_MS);
+  await startStream(c2, 'Sc', STREAM_GAP_MS);
+  await expect.poll(async () => (await streamLog(c1)).filter((w) => w.ok).length).toBeGreaterThan(10);
+  await expect.poll(async () => (await streamLog(c2)).filter((w) => w.ok).length).toBeGreaterThan(10);
   const [fromB, fromC] = [await stopStream(c1), await stopStream(c2)];
   const serverlessMs = Date.now() - serverGoneAt;
   expect([...fromB, ...fromC].filter((w) => !w.ok)).toEqual([]);
+  console.log(`with the server's host gone: ${fromB.length + fromC.length} writes from hosts B and C acknowledged in ${serverlessMs} ms, none failed`);
   await expectWritten(c2, fromB);
   await expectWritten(c1, fromC);
   expect(await cmStatus(cm2)).toEqual({ role: 'acting', epoch });
@@ -160,11 +175,4 @@ test('tab nodes on three network hosts: pages cross hosts, host A dies, then the
   await expect(joiner!.getByRole('log')).toContainText(`the server at ${server} is unreachable`);
   await choose(asked!, 'Client');
   await expect(asked!.getByRole('log')).toContainText(`the PeerServer at ${serverAddress}:${SERVE_PORT}/peerjs is unreachable`);
-
-  console.log(`PeerJS round trip, ${PINGS} ping-pongs: host A to host B median ${across.medianMs.toFixed(3)} ms, p90 ${across.p90Ms.toFixed(3)} ms; ` +
-    `within host A median ${within.medianMs.toFixed(3)} ms, p90 ${within.p90Ms.toFixed(3)} ms`);
-  console.log(`failover across hosts (host A's browser killed → first request served by cm2): ${failoverMs.toFixed(0)} ms`);
-  console.log(`with the server's host gone: ${fromB.length + fromC.length} writes from hosts B and C acknowledged in ${serverlessMs} ms, none failed`);
-  // Sanity only: three missed 100 ms pulses plus retries are far below the 5 s request deadline.
-  expect(failoverMs).toBeLessThan(5_000);
 });

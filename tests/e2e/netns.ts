@@ -5,7 +5,7 @@
 // WebRTC host candidates only on an interface with one, and the bridge reaches only these hosts.
 // Needs root and iproute2's `ip`; netnsUnavailable() says why not.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -42,17 +42,35 @@ function namespaces(): string[] {
   return ip('netns', 'list').split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n !== '');
 }
 
-/** Kills (SIGKILL) every process living in namespace `ns`, and returns once none is left. */
-function killAllIn(ns: string): void {
+/** The processes living in namespace `ns` (what `ip netns pids` prints, without starting it). */
+function pidsIn(ns: string): number[] {
+  const inode = statSync(`/run/netns/${ns}`).ino;
+  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
+    try {
+      return statSync(`/proc/${pid}/ns/net`).ino === inode;
+    } catch {
+      return false; // gone meanwhile
+    }
+  }).map(Number);
+}
+
+/**
+ * Sends SIGKILL to every process living in namespace `ns`, and again to any still listed, until
+ * none is left (dying takes a while under load). Returns when the first round had been sent: no
+ * process of the namespace ran a line of its own after that.
+ */
+function killAllIn(ns: string): number {
+  let firstRoundAt: number | null = null;
   for (const until = Date.now() + KILL_WAIT_MS_MAX; ;) {
-    const pids = ip('netns', 'pids', ns).split('\n').map(Number).filter((p) => p > 0);
-    if (pids.length === 0) return;
+    const pids = pidsIn(ns);
+    if (pids.length === 0) return firstRoundAt ?? Date.now();
     if (Date.now() > until) throw new Error(`processes ${pids.join(', ')} in ${ns} outlive SIGKILL`);
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch { /* gone already */ }
     }
+    firstRoundAt ??= Date.now();
     sleepSync(10);
   }
 }
@@ -143,15 +161,19 @@ export class NetLab {
 
   /** A script that runs `executable` on the host with the arguments it is given (Playwright's executablePath). */
   executableOn(host: string, executable: string): string {
+    if (executable.includes("'")) throw new Error(`cannot wrap an executable path with a quote in it: ${executable}`);
     const file = join(this.dir, `${host}-${executable.replace(/\W+/g, '_')}`);
     writeFileSync(file, `#!/bin/sh\nexec ip netns exec '${this.host(host).ns}' '${executable}' "$@"\n`);
     chmodSync(file, 0o755);
     return file;
   }
 
-  /** The host fails: every process on it dies at once (SIGKILL). Returns once none is left. */
-  killAll(host: string): void {
-    killAllIn(this.host(host).ns);
+  /**
+   * The host fails: every process on it dies at once (SIGKILL). Returns once none is left, with
+   * the moment all had been sent the signal.
+   */
+  killAll(host: string): number {
+    return killAllIn(this.host(host).ns);
   }
 
   /** Kills every process on every host, deletes the namespaces (their links and bridge with them). */

@@ -151,9 +151,9 @@ export async function sendRaw(tab: NodeTab, to: string, text: string): Promise<b
   return tab.page.evaluate(([t, x]) => (window as TabWindow).ivyTab!.node!.sendRaw(t, x), [to, text] as const);
 }
 
-/** Writes fresh pages `<tag><k>` one after another (each needs the CM) until stopped. */
-export async function startStream(tab: NodeTab, tag: string): Promise<void> {
-  await tab.page.evaluate((tag) => {
+/** Writes fresh pages `<tag><k>` one after another (each needs the CM), `gapMs` apart, until stopped. */
+export async function startStream(tab: NodeTab, tag: string, gapMs = 0): Promise<void> {
+  await tab.page.evaluate(([tag, gapMs]) => {
     const w = window as TabWindow;
     const stream: TabStream = { stop: false, log: [], done: Promise.resolve() };
     stream.done = (async () => {
@@ -163,10 +163,11 @@ export async function startStream(tab: NodeTab, tag: string): Promise<void> {
         const startedAt = Date.now();
         const r = await w.ivyTab!.node!.writePage(page, value);
         stream.log.push({ page, value, ok: r.ok, local: r.ok && r.local, error: r.ok ? null : r.error, startedAt, doneAt: Date.now() });
+        if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
       }
     })();
     w.tabStream = stream;
-  }, tag);
+  }, [tag, gapMs] as const);
 }
 
 export function streamLog(tab: NodeTab): Promise<StreamWrite[]> {
