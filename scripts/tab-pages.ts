@@ -23,10 +23,25 @@ async function tabOutcome(page: Page): Promise<{ id: string | null; errors: stri
 
 /** Opens a tab, presses the prompt button `word` and waits until the tab runs a node (`expectId`, when given). */
 export async function openNode(context: BrowserContext, word: NodeWord, expectId?: string): Promise<NodeTab> {
+  return becomeNode(await openPrompt(context), word, expectId);
+}
+
+/** Opens a tab at the node prompt, with the `?debug` hook. */
+export async function openPrompt(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
   await page.goto('/?mode=tab&debug');
+  return page;
+}
+
+/** Presses a button of the seed's prompt on a tab that is not a node yet. */
+export async function choose(page: Page, word: NodeWord): Promise<void> {
   await page.getByRole('group', { name: 'node type' }).getByRole('button', { name: word, exact: true }).click();
+}
+
+/** Presses the prompt button `word` in a tab from openPrompt and waits until the tab runs a node. */
+export async function becomeNode(page: Page, word: NodeWord, expectId?: string): Promise<NodeTab> {
+  await choose(page, word);
   // A claim that fails is retried by the tab itself: an error line is final only at the deadline.
   const until = Date.now() + OPEN_MS;
   for (;;) {
