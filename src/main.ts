@@ -1,4 +1,5 @@
 // Boots the dashboard: open the registry, build the in-page cluster, hand both to the app.
+import { fetchIvyConfig, pageTiming } from './net/ivy-config.ts';
 import { Registry } from './registry/registry.ts';
 import { Cluster } from './workers/cluster.ts';
 import { spawnNodeWorker } from './workers/spawn.ts';
@@ -24,10 +25,17 @@ function tabAddress(): string {
 }
 
 async function boot(app: IvyApp): Promise<void> {
+  let timing;
+  try {
+    timing = pageTiming(await fetchIvyConfig(), location.search);
+  } catch (e) {
+    app.failure = `the time limits: ${(e as Error).message}`;
+    return;
+  }
   try {
     const registry = await Registry.open();
     const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(REGISTRY_CHANNEL) : null;
-    const model = new ClusterModel(registry, new Cluster(spawnNodeWorker), tabAddress(), channel);
+    const model = new ClusterModel(registry, new Cluster(spawnNodeWorker, undefined, timing), tabAddress(), channel);
     await model.refresh();
     const session = new ProtocolSession(model.cluster);
     model.onReset(() => session.reset());

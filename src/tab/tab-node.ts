@@ -3,6 +3,7 @@
 // inside the same NodeHost the workers and the simulator use; links are PeerSlots (peer-slot.ts);
 // durable state goes to this browser's IndexedDB through the host's commit gate.
 import { isCmId, PRIMARY_CM, BACKUP_CM, type NodeId } from '../protocol/ids.ts';
+import type { Timing } from '../protocol/config.ts';
 import type { CmDurable } from '../protocol/manager.ts';
 import type { OpResult } from '../protocol/node.ts';
 import { decodeComlinkWire, exposeOver } from '../net/comlink-endpoint.ts';
@@ -38,6 +39,8 @@ export interface TabNodeOptions {
   config: IvyConfig;
   clusterKey: string;
   location: { hostname: string; port: string; protocol: string };
+  /** Time limits other than the defaults (pageTiming). */
+  timing: Partial<Timing>;
   /** Everything the tab node has to say before and after it runs: the tab's console. */
   log: (line: string) => void;
 }
@@ -84,7 +87,7 @@ export class TabNode {
       peer.destroy();
       throw new Error(`could not open IndexedDB: ${(e as Error).message}`);
     }
-    const spec = await specFor(identity, registry);
+    const spec = { ...await specFor(identity, registry), timing: o.timing };
     const env = realEnv(durableDisk(registry, spec.role, spec.id));
     // The tick source is up before the node exists: its first tick must not come late.
     const metronome = await startMetronome(spec.id);

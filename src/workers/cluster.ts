@@ -5,6 +5,7 @@ import { clientNumber } from '../protocol/ids.ts';
 import {
   DEFAULT_TIMEOUTS, NodeHandle, type ControlTimeouts, type SpawnWorker,
 } from './node-handle.ts';
+import type { Timing } from '../protocol/config.ts';
 import type { NodeSpec } from '../host/make-node.ts';
 import { NO_STEPPING, type StepSettings } from '../host/trace.ts';
 
@@ -20,7 +21,12 @@ export class Cluster {
   private queue: Promise<unknown> = Promise.resolve();
   private stepping: StepSettings = { ...NO_STEPPING };
 
-  constructor(private readonly spawn: SpawnWorker, private readonly timeouts: ControlTimeouts = DEFAULT_TIMEOUTS) {}
+  constructor(
+    private readonly spawn: SpawnWorker,
+    private readonly timeouts: ControlTimeouts = DEFAULT_TIMEOUTS,
+    /** Time limits for every node started here, under those a spec names itself. */
+    readonly timing: Partial<Timing> = {},
+  ) {}
 
   /** Running nodes, CMs first, clients by number. */
   nodes(): NodeHandle[] {
@@ -71,7 +77,8 @@ export class Cluster {
 
   private async doStart(spec: NodeSpec): Promise<Started> {
     if (this.handles.has(spec.id)) throw new Error(`${spec.id} is already running in this tab`);
-    const handle = new NodeHandle(spec, this.spawn(`ivy-${spec.id}`), this.timeouts);
+    const timing = { ...this.timing, ...spec.timing };
+    const handle = new NodeHandle({ ...spec, timing }, this.spawn(`ivy-${spec.id}`), this.timeouts);
     try {
       await handle.start();
       if (this.stepping.hold || this.stepping.delayMs > 0) await handle.setStepSettings(this.stepping);
