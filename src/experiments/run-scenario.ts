@@ -11,6 +11,7 @@ import { CM_IDS, ExperimentCluster } from './exp-cluster.ts';
 import { driveFaults } from './fault-driver.ts';
 import { scenarioResult, type RunRecord } from './result.ts';
 import { verdict } from './format.ts';
+import { withDeadline } from '../util/deadline.ts';
 import { sleep } from '../util/sleep.ts';
 import type { Progress, ScenarioConfig, ScenarioResult } from './types.ts';
 
@@ -39,14 +40,6 @@ export function scenarioConfigError(c: ScenarioConfig): string | null {
 }
 
 type Run = Pick<RunRecord, 'startAt' | 'reports' | 'log' | 'departed'>;
-
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 async function drive(cluster: ExperimentCluster, c: ScenarioConfig, env: ScenarioEnv, progress: Progress): Promise<Run> {
   // Every client gets its plan before the common start, however many there are.
