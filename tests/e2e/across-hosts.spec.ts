@@ -36,6 +36,8 @@ interface Lab {
 }
 
 const test = base.extend<{ lab: Lab }>({
+  // Playwright reads a fixture's dependencies from its first parameter: this one has none.
+  // eslint-disable-next-line no-empty-pattern
   lab: async ({}, use, testInfo) => {
     const why = netnsUnavailable();
     if (why !== null) {
