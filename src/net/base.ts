@@ -1,7 +1,7 @@
 // The bookkeeping every envelope transport shares: the closed flag and turning received
 // envelopes into events. Subclasses only say how to post a wire value and how to shut down.
 import { CLOSE_WIRE, frameWire, openWire, type Wire } from './envelope.ts';
-import { ListenedTransport, type Decode, type Transport, type TransportEvent } from './transport.ts';
+import { ListenedTransport, type Decode, type Transport } from './transport.ts';
 
 export abstract class EnvelopeTransport<F> extends ListenedTransport<F> implements Transport<F> {
   private isClosed = false;
