@@ -71,6 +71,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private readonly replication: ReplicationMode;
   private readonly peerExists: boolean;
   private readonly members: Set<NodeId>;
+  /** The members sorted, as every PULSE_REPLY and CM_STATE lists them; rebuilt when one joins. */
+  private sortedMembers: NodeId[] | null = null;
   private readonly membership: Membership;
   private dir: PageDirectory;
   /** The standby's copy of the metadata: streamed changes or periodic snapshots. */
@@ -192,6 +194,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private addMember(id: NodeId): void {
     if (isCmId(id) || this.members.has(id)) return;
     this.members.add(id);
+    this.sortedMembers = null;
     this.membership.heard(id, this.now);
     this.dirty = true;
   }
@@ -444,8 +447,10 @@ export class CentralManager implements IvyNode, DirectoryHost {
     return [...this.dir.pages].map(([p, s]) => this.dir.entry(p, s));
   }
 
+  /** Shared by the messages and durable states that carry it: never changed, only replaced. */
   private memberList(): NodeId[] {
-    return [...this.members].sort();
+    this.sortedMembers ??= [...this.members].sort();
+    return this.sortedMembers;
   }
 
   snapshot(): ManagerSnapshot {
