@@ -123,6 +123,7 @@ export class ClientNode implements IvyNode {
   private leaseUntil = -Infinity;
   private heartbeats = 0;
   private lastHeartbeatAt = -Infinity;
+  private lastTickAt = -Infinity;
   /** When each recent heartbeat left, by number: a grant counts from its heartbeat's send time. */
   private readonly heartbeatSentAt = new Map<number, number>();
   private dirty = false;
@@ -201,21 +202,31 @@ export class ClientNode implements IvyNode {
   /** Renews the lease, drops copies it no longer covers, retries the request in flight or gives it up. */
   tick(now: number): void {
     this.now = now;
+    this.lastTickAt = now;
     this.renewLease(now);
     if (now >= this.leaseUntil) this.dropCopies();
     const f = this.inFlight;
     if (!f) return;
-    if (now - f.sentAt >= this.timing.requestDeadlineMs) {
+    if (now >= f.sentAt + this.timing.requestDeadlineMs) {
       this.giveUp(f);
       this.pump();
       return;
     }
-    if (now - f.lastSentAt >= this.timing.retryIntervalMs) {
+    if (now >= f.lastSentAt + this.timing.retryIntervalMs) {
       f.attempts += 1;
       // Every other retry tries the other CM identity: a client that missed CHANGE_CM finds
       // the acting CM this way (a standby ignores requests; the acting CM answers CHANGE_CM).
       this.sendRequest(f, f.attempts % 2 === 0 ? this.otherCm() : this.cm);
     }
+  }
+
+  nextDeadline(): number {
+    let due = this.lastHeartbeatAt + this.timing.leaseMs / 4;
+    // Copies go when the lease runs out; once a tick has seen it run out, none is kept until it is renewed.
+    if (this.leaseUntil > this.lastTickAt) due = Math.min(due, this.leaseUntil);
+    const f = this.inFlight;
+    if (f) due = Math.min(due, f.sentAt + this.timing.requestDeadlineMs, f.lastSentAt + this.timing.retryIntervalMs);
+    return due;
   }
 
   ready(): Ready<ClientDurable> {
@@ -245,6 +256,11 @@ export class ClientNode implements IvyNode {
   /** The page table, for invariant checks and `print`. */
   entry(page: PageId): Readonly<PageEntry> | undefined {
     return this.pages.get(page);
+  }
+
+  /** This client's last handoff of the page, for invariant checks. */
+  lastHandoff(page: PageId): Readonly<Handoff> | undefined {
+    return this.handoffs.get(page);
   }
 
   durable(): ClientDurable {
@@ -498,7 +514,7 @@ export class ClientNode implements IvyNode {
 
   /** A heartbeat a quarter of a lease after the last, to the CM it follows. */
   private renewLease(now: number): void {
-    if (now - this.lastHeartbeatAt < this.timing.leaseMs / 4) return;
+    if (now < this.lastHeartbeatAt + this.timing.leaseMs / 4) return;
     this.lastHeartbeatAt = now;
     this.heartbeats += 1;
     this.heartbeatSentAt.set(this.heartbeats, now);

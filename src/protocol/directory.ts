@@ -93,6 +93,11 @@ export class PageDirectory {
    * wherever a member gets a part and pruned when its report shows it has none.
    */
   private readonly byMember = new Map<NodeId, Set<PageId>>();
+  /**
+   * Pages with a request being served or waiting, or a transfer in transit: the only ones time
+   * acts on. Added where those begin, dropped once a look finds none of them left.
+   */
+  private readonly timed = new Set<PageId>();
 
   /** The CM's clock as of the last call that moved it (for "away for 3.2 s"). */
   private now = 0;
@@ -141,6 +146,7 @@ export class PageDirectory {
 
   private setTransit(page: PageId, s: PageState, t: Transit): void {
     s.transit = t;
+    this.timed.add(page);
     this.note(t.to, page);
     this.note(t.from, page);
   }
@@ -165,7 +171,9 @@ export class PageDirectory {
       this.reject(page, req, from, `page ${page} is busy: ${QUEUE_LENGTH_MAX} requests wait for it`);
       return;
     }
+    // Queues stay in order of arrival (`since`): nothing but push adds to them.
     s.queue.push({ kind, req, requester: from, since: now });
+    this.timed.add(page);
     this.note(from, page);
     this.pump(page, now);
   }
@@ -608,26 +616,49 @@ export class PageDirectory {
   /** Re-sends what a silent client was asked, re-asks it to report, and fails what waited too long. */
   tick(now: number): void {
     this.now = now;
-    for (const [page, s] of this.pages) {
-      this.expireQueue(page, s, now);
-      const a = s.active;
-      if (!a && s.transit && now - (s.transit.nudgedAt ?? -Infinity) >= this.host.timing.cmResendMs) {
-        s.transit.nudgedAt = now;
-        this.resendTransfer(page, s.transit);
-      }
-      if (!a || now - a.lastSentAt < this.host.timing.cmResendMs) continue;
-      a.lastSentAt = now;
-      a.attempts += 1;
-      const givesUp = a.attempts > this.host.timing.cmAttemptsMax && !(a.kind === 'write' && a.phase === 'forwarded');
-      if (givesUp) {
-        const who = a.phase === 'invalidating' ? `copy holders ${a.awaiting.join(', ')}` : `owner ${s.owner ?? 'CM'}`;
-        this.fail(page, a, `page ${page}: ${who} did not answer`);
-        s.active = null;
-        this.pump(page, now);
-        continue;
-      }
-      this.resend(page, s, a);
+    for (const page of this.timed) {
+      const s = this.pages.get(page);
+      if (s) this.tickPage(page, s, now);
     }
+  }
+
+  /**
+   * The earliest time tick() has something to do (Infinity: nothing), on the CM's clock: a
+   * queued request's deadline, a resend to a silent client, a transfer to nudge again.
+   */
+  nextDeadline(): number {
+    const { cmResendMs, queueDeadlineMs } = this.host.timing;
+    let due = Infinity;
+    for (const page of this.timed) {
+      const s = this.pages.get(page);
+      const first = s?.queue[0];
+      if (first) due = Math.min(due, first.since + queueDeadlineMs);
+      if (s?.active) due = Math.min(due, s.active.lastSentAt + cmResendMs);
+      else if (s?.transit) due = Math.min(due, (s.transit.nudgedAt ?? -Infinity) + cmResendMs);
+      else if (!first) this.timed.delete(page);
+    }
+    return due;
+  }
+
+  private tickPage(page: PageId, s: PageState, now: number): void {
+    this.expireQueue(page, s, now);
+    const a = s.active;
+    if (!a && s.transit && now >= (s.transit.nudgedAt ?? -Infinity) + this.host.timing.cmResendMs) {
+      s.transit.nudgedAt = now;
+      this.resendTransfer(page, s.transit);
+    }
+    if (!a || now < a.lastSentAt + this.host.timing.cmResendMs) return;
+    a.lastSentAt = now;
+    a.attempts += 1;
+    const givesUp = a.attempts > this.host.timing.cmAttemptsMax && !(a.kind === 'write' && a.phase === 'forwarded');
+    if (givesUp) {
+      const who = a.phase === 'invalidating' ? `copy holders ${a.awaiting.join(', ')}` : `owner ${s.owner ?? 'CM'}`;
+      this.fail(page, a, `page ${page}: ${who} did not answer`);
+      s.active = null;
+      this.pump(page, now);
+      return;
+    }
+    this.resend(page, s, a);
   }
 
   private resend(page: PageId, s: PageState, a: Active): void {
@@ -677,9 +708,9 @@ export class PageDirectory {
   private expireQueue(page: PageId, s: PageState, now: number): void {
     if (s.queue.length === 0) return;
     const why = this.blockedBy(page, s) ?? 'busy';
-    const expired = s.queue.filter((r) => now - r.since >= this.host.timing.queueDeadlineMs);
+    const expired = s.queue.filter((r) => now >= r.since + this.host.timing.queueDeadlineMs);
     if (expired.length === 0) return;
-    s.queue = s.queue.filter((r) => now - r.since < this.host.timing.queueDeadlineMs);
+    s.queue = s.queue.filter((r) => now < r.since + this.host.timing.queueDeadlineMs);
     const reason = why === 'busy' ? `busy with ${s.active?.req ?? 'another request'}` : why;
     for (const r of expired) this.fail(page, r, `page ${page} unavailable: ${reason}`);
   }

@@ -57,7 +57,13 @@ function quiet(p: ManagerSnapshot['pages'][number], clients: ReadonlyMap<NodeId,
   // against their tables; the CM learns of their absence only after a lease.
   if (p.owner !== null && !clients.has(p.owner)) return false;
   if (p.copySet.some((n) => !clients.has(n))) return false;
-  for (const c of clients.values()) if (c.snapshot().inFlight?.page === p.page) return false;
+  for (const c of clients.values()) {
+    if (c.snapshot().inFlight?.page === p.page) return false;
+    // Handed on (by a forward the CM repeated while this client was stalled or down) to a node
+    // that is not running: the page went with it, whatever report the CM heard before.
+    const h = c.lastHandoff(p.page);
+    if (h && h.version >= p.version && !clients.has(h.to)) return false;
+  }
   return true;
 }
 

@@ -85,6 +85,13 @@ export class Cluster {
     const results = await Promise.allSettled(peers.map((peer) => this.link(handle, peer)));
     const warnings = results.flatMap((r, i) =>
       r.status === 'rejected' ? [`${spec.id} has no link to ${peers[i]?.id}: ${(r.reason as Error).message}`] : []);
+    // Linked first, then set going: what the node says on starting must find its peers.
+    try {
+      await handle.begin();
+    } catch (e) {
+      this.kill(spec.id);
+      throw e;
+    }
     return { handle, warnings };
   }
 

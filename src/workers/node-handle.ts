@@ -53,6 +53,10 @@ export class NodeHandle {
     return this.call('start', this.timeouts.startMs, () => this.remote.start(this.spec));
   }
 
+  begin(): Promise<void> {
+    return this.call('begin', this.timeouts.controlMs, () => this.remote.begin());
+  }
+
   /** Hands the worker its end of a channel to `peer`; the port moves, it is not copied. */
   connect(peer: NodeId, port: MessagePort, origin: LinkOrigin): Promise<void> {
     return this.call(`connect to ${peer}`, this.timeouts.controlMs,

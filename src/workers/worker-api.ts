@@ -17,6 +17,11 @@ import type { StepSettings } from '../host/trace.ts';
 export interface NodeWorkerApi {
   /** Builds the node (opening its durable store first, if it has one); once per worker. */
   start(spec: NodeSpec): Promise<void>;
+  /**
+   * Sets the node going, once its links are in: what it said on starting (a client's report, a
+   * rebooted CM's IM_BACK) leaves now, and time runs from its deadlines.
+   */
+  begin(): void;
   /** Links to `peer` over `port`; `origin` says who made the channel (see message-codec.ts). */
   connect(peer: NodeId, port: MessagePort, origin: LinkOrigin): void;
   disconnect(peer: NodeId): void;
@@ -73,8 +78,8 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
       starting = true;
       const disk = await openDisk(spec);
       host = new NodeHost(makeNode(spec, now()), realEnv(disk, now));
-      host.startTicking();
     },
+    begin: () => started().startTicking(),
     connect(peer, port, origin) {
       if (origin !== 'own' && origin !== 'outside') throw new Error(`bad link origin ${JSON.stringify(origin)}`);
       const link = new MessagePortTransport(port, decoderFor(origin, PAGE_SIZE_BYTES));
