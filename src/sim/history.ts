@@ -93,7 +93,7 @@ export function parseHistory(text: string): HistoryEvent[] {
     try {
       raw = JSON.parse(line);
     } catch (err) {
-      throw new Error(`history line ${i + 1}: invalid JSON (${(err as Error).message})`);
+      throw new Error(`history line ${i + 1}: invalid JSON (${(err as Error).message})`, { cause: err });
     }
     const e = validateEvent(raw);
     if (typeof e === 'string') throw new Error(`history line ${i + 1}: ${e}`);

@@ -84,7 +84,7 @@ export class TabNode {
       registry = await Registry.open(tabRegistryName(prefix));
     } catch (e) {
       peer.destroy();
-      throw new Error(`could not open IndexedDB: ${(e as Error).message}`);
+      throw new Error(`could not open IndexedDB: ${(e as Error).message}`, { cause: e });
     }
     const spec = await specFor(identity, registry);
     // The timer worker is up before the node exists: its first tick must not come late.
@@ -276,9 +276,10 @@ Promise<{ identity: Identity; answers: JoinAnswer[]; peer: ClusterPeer }> {
     try {
       return { identity, answers, peer: await open(peerId) };
     } catch (e) {
-      if (!(e instanceof PeerIdTakenError) || !patient || performance.now() > until) throw e instanceof PeerIdTakenError ? new Error(taken) : e;
+      if (!(e instanceof PeerIdTakenError)) throw e;
+      if (!patient || performance.now() > until) throw new Error(taken, { cause: e });
       if (tries === 0) {
-        if (isCmId(identity.id) && await cmRuns(lobby, prefix, identity.id, log)) throw new Error(taken);
+        if (isCmId(identity.id) && await cmRuns(lobby, prefix, identity.id, log)) throw new Error(taken, { cause: e });
         log(`the PeerServer still holds ${identity.id}'s id (its old tab may be closing); trying again for up to ${CLAIM_MS_MAX / 1000} s…`);
       }
       await sleep(CLAIM_RETRY_MS);

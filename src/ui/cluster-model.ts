@@ -163,7 +163,7 @@ export class ClusterModel {
       const { warnings } = await start();
       return [`started ${label}`, ...warnings].join('; ');
     } catch (e) {
-      throw new Error(`registered ${label}, but its worker did not start: ${(e as Error).message}`);
+      throw new Error(`registered ${label}, but its worker did not start: ${(e as Error).message}`, { cause: e });
     } finally {
       this.changed();
     }

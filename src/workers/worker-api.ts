@@ -13,6 +13,7 @@ import { makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState
 import { CountingTransport, MessageCounter, type MessageCounts } from './message-count.ts';
 import { runOps, type WorkloadPlan, type WorkloadReport } from './workload-runner.ts';
 import type { StepSettings } from '../host/trace.ts';
+import { leaveHolding, type LeavePlan, type LeaveReport } from '../experiments/leave.ts';
 
 export interface NodeWorkerApi {
   /** Builds the node (opening its durable store first, if it has one); once per worker. */
@@ -38,6 +39,8 @@ export interface NodeWorkerApi {
   stop(): void;
   /** Experiments: runs the plan's operations here, one at a time, timed on the shared clock. */
   runWorkload(plan: WorkloadPlan): Promise<WorkloadReport>;
+  /** Experiments: a client that leaves for good, holding a page and a copy when it stops. */
+  leaveHolding(plan: LeavePlan): Promise<LeaveReport>;
   /** Experiments: protocol messages this node has sent since it started, per type. */
   messagesSent(): MessageCounts;
   /** Step mode and added delay for incoming frames (the dashboard's step controls). */
@@ -106,6 +109,7 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
       const ops = await runOps((op) => h.submit(op), plan);
       return { node: h.id, ops, messagesSent: sent.snapshot() };
     },
+    leaveHolding: (plan) => leaveHolding(started(), plan),
     messagesSent: () => sent.snapshot(),
     setStepSettings: (settings) => started().setStepSettings(settings),
     deliverHeld: (frameId) => started().deliverHeld(checkFrameId(frameId)),
