@@ -94,6 +94,7 @@ export class TabMesh {
       id: node.id,
       step: (m, now) => node.step(m, now),
       tick: (now) => node.tick(now),
+      nextDeadline: () => node.nextDeadline(),
       ready: () => {
         const r = node.ready();
         for (const m of r.messages) if (m.to !== this.self) this.slot(m.to);

@@ -13,7 +13,7 @@ import { durableDisk } from '../registry/durable-disk.ts';
 import { Registry } from '../registry/registry.ts';
 import { runCommand, type Answer } from '../console/run-command.ts';
 import { NodeHost, type HostListener } from '../host/node-host.ts';
-import { realEnv } from '../host/env.ts';
+import { realEnv, type Timers } from '../host/env.ts';
 import { makeNode, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
 import { CONTROL_CHANNEL, type PeerStatus, type TabControlApi, type TabNodeInfo } from './control.ts';
 import { actingAnswer, identityFor, rosterOf, type Identity, type TabChoice } from './identity.ts';
@@ -30,7 +30,6 @@ const CLAIM_RETRY_MS = 250;
 /** How long a restart asks the node it would replace whether it still runs. */
 const ALIVE_ASK_MS = 1_500;
 const CLIENT_ID_TRIES_MAX = 5;
-const TICK_MS = 20;
 const ONLINE_CHECK_MS = 1_000;
 /** How long a new node waits for its links to the CMs that answered before it starts anyway. */
 const LINK_WAIT_MS = 5_000;
@@ -88,9 +87,9 @@ export class TabNode {
       throw new Error(`could not open IndexedDB: ${(e as Error).message}`, { cause: e });
     }
     const spec = { ...await specFor(identity, registry), timing: o.timing };
-    const env = realEnv(durableDisk(registry, spec.role, spec.id));
-    // The tick source is up before the node exists: its first tick must not come late.
+    // The timer worker is up before the node exists: its first tick must not come late.
     const metronome = await startMetronome(spec.id);
+    const env = { ...realEnv(durableDisk(registry, spec.role, spec.id)), timers: workerTimers(metronome) };
     let host: NodeHost | null = null;
     const early: PeerSlot[] = [];
     const mesh = new TabMesh(peer, spec.id, prefix, PAGE_SIZE_BYTES, (slot) => {
@@ -115,7 +114,7 @@ export class TabNode {
   }
 
   private begin(metronome: Worker): void {
-    metronome.onmessage = () => { if (!this.stopped) this.host.tick(); };
+    this.host.startTicking();
     this.timers.push(() => metronome.terminate());
     if (isCmId(this.id)) {
       this.timers.push(serveJoin(this.peer, () => this.cmView(), this.log));
@@ -220,14 +219,35 @@ export class TabNode {
   }
 }
 
-/** A ticking worker (see metronome.worker.ts), once its first tick has arrived. */
+/** The node's timer worker (see metronome.worker.ts), once a first timer has fired there. */
 function startMetronome(id: NodeId): Promise<Worker> {
   const worker = new Worker(new URL('./metronome.worker.ts', import.meta.url), { type: 'module', name: `ivy-${id}-clock` });
   return new Promise((resolve, reject) => {
     worker.onmessage = () => resolve(worker);
     worker.onerror = (e) => reject(new Error(`the node's clock worker failed: ${e.message}`));
-    worker.postMessage(TICK_MS);
+    worker.postMessage([0, 0]);
   });
+}
+
+/** Timers that fire in the timer worker, so that a hidden tab's throttling does not reach them. */
+function workerTimers(worker: Worker): Timers {
+  const waiting = new Map<number, () => void>();
+  let next = 1;
+  worker.onmessage = (e: MessageEvent) => {
+    const f = waiting.get(e.data as number);
+    waiting.delete(e.data as number);
+    f?.();
+  };
+  return {
+    after(ms, f) {
+      const id = next++;
+      waiting.set(id, f);
+      worker.postMessage([id, Math.max(0, Math.ceil(ms))]);
+      return () => {
+        if (waiting.delete(id)) worker.postMessage([id, -1]);
+      };
+    },
+  };
 }
 
 function describe(identity: Identity): string {

@@ -92,12 +92,20 @@ export class Cluster {
     const results = await Promise.allSettled(peers.map((peer) => this.link(handle, peer)));
     const warnings = results.flatMap((r, i) =>
       r.status === 'rejected' ? [`${spec.id} has no link to ${peers[i]?.id}: ${(r.reason as Error).message}`] : []);
+    // Linked first, then set going: what the node says on starting must find its peers.
+    try {
+      await handle.begin();
+    } catch (e) {
+      this.kill(spec.id);
+      throw e;
+    }
     return { handle, warnings };
   }
 
+  /** A channel this page made between two of its own workers: its frames are trusted (message-codec.ts). */
   private async link(a: NodeHandle, b: NodeHandle): Promise<void> {
     const channel = new MessageChannel();
-    await Promise.all([a.connect(b.id, channel.port1), b.connect(a.id, channel.port2)]);
+    await Promise.all([a.connect(b.id, channel.port1, 'own'), b.connect(a.id, channel.port2, 'own')]);
   }
 
   private serial<T>(f: () => Promise<T>): Promise<T> {

@@ -3,7 +3,7 @@
 import type { OpResult } from '../protocol/node.ts';
 import { NODE_ID_PATTERN, type NodeId } from '../protocol/ids.ts';
 import type { LinkFaults } from '../net/faults.ts';
-import { messageDecoder } from '../net/message-codec.ts';
+import { decoderFor, type LinkOrigin } from '../net/message-codec.ts';
 import { MessagePortTransport } from '../net/message-port.ts';
 import { durableDisk } from '../registry/durable-disk.ts';
 import { Registry } from '../registry/registry.ts';
@@ -16,7 +16,13 @@ import type { StepSettings } from '../host/trace.ts';
 export interface NodeWorkerApi {
   /** Builds the node (opening its durable store first, if it has one); once per worker. */
   start(spec: NodeSpec): Promise<void>;
-  connect(peer: NodeId, port: MessagePort): void;
+  /**
+   * Sets the node going, once its links are in: what it said on starting (a client's report, a
+   * rebooted CM's IM_BACK) leaves now, and time runs from its deadlines.
+   */
+  begin(): void;
+  /** Links to `peer` over `port`; `origin` says who made the channel (see message-codec.ts). */
+  connect(peer: NodeId, port: MessagePort, origin: LinkOrigin): void;
   disconnect(peer: NodeId): void;
   setLinkFaults(peer: NodeId, faults: Partial<LinkFaults>): void;
   readPage(page: string): Promise<OpResult>;
@@ -69,10 +75,11 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
       starting = true;
       const disk = await openDisk(spec);
       host = new NodeHost(makeNode(spec, now()), realEnv(disk, now));
-      host.startTicking();
     },
-    connect(peer, port) {
-      const link = new MessagePortTransport(port, messageDecoder(PAGE_SIZE_BYTES));
+    begin: () => started().startTicking(),
+    connect(peer, port, origin) {
+      if (origin !== 'own' && origin !== 'outside') throw new Error(`bad link origin ${JSON.stringify(origin)}`);
+      const link = new MessagePortTransport(port, decoderFor(origin, PAGE_SIZE_BYTES));
       started().connect(checkPeer(peer), new CountingTransport(link, sent));
     },
     disconnect: (peer) => started().disconnect(checkPeer(peer)),
