@@ -443,11 +443,11 @@ export class Simulation {
     }
     // Handed on (by a forward the CM repeated while the sender was stalled or down) to a node that
     // is not running: the page went with it, whatever report the CM heard before.
+    const versionOf = new Map((cm?.pages ?? []).map((p) => [p.page, p.version]));
     const handedToAbsent = (page: string): boolean => this.clientIds.some((id) => {
       const c = this.running.get(id)?.made.node;
       const h = c instanceof ClientNode ? c.lastHandoff(page) : undefined;
-      const version = cm?.pages.find((p) => p.page === page)?.version ?? 0;
-      return h !== undefined && h.version >= version && !this.running.has(h.to);
+      return h !== undefined && h.version >= (versionOf.get(page) ?? 0) && !this.running.has(h.to);
     });
     const inTransit = (page: string): boolean => (inFlight.get(page) ?? 0) > 0 || handedToAbsent(page);
     const broken = checkCluster({ cms, clients }, { settled, inTransit }).find((r) => !r.ok);
