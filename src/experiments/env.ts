@@ -1,6 +1,7 @@
 // Where an experiment runs: real Web Workers and IndexedDB in a browser page, or in-process
 // workers and an in-memory database in unit tests.
 import { Registry } from '../registry/registry.ts';
+import { deleteDatabase } from '../registry/node-store.ts';
 import type { SpawnWorker } from '../workers/node-handle.ts';
 import { commonNow } from '../host/env.ts';
 import type { DurableStore } from './exp-cluster.ts';
@@ -18,12 +19,11 @@ export async function openRegistryStore(name: string, idb: IDBFactory = indexedD
   return {
     name,
     loadCm: (id) => registry.loadDurable('cm', id),
-    drop: () => new Promise<void>((resolve) => {
+    drop: async () => {
+      await registry.reset(idb);
       registry.close();
-      const req = idb.deleteDatabase(name);
-      // A worker's connection may still be open for a moment; the database goes when it closes.
-      req.onsuccess = req.onerror = req.onblocked = () => resolve();
-    }),
+      await deleteDatabase(name, idb);
+    },
   };
 }
 

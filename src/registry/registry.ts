@@ -1,7 +1,8 @@
 // The cluster registry in IndexedDB, shared by every tab of the origin. Each registration is one
 // readwrite transaction, which IndexedDB runs one at a time per store across all connections:
-// two tabs racing "Start client" therefore read different highest ids.
-import { openDB, type IDBPDatabase } from 'idb';
+// two tabs racing "Start client" therefore read different highest ids. Durable node state is
+// not kept here but in a database per node (node-store.ts), for the same reason.
+import { openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { ClientDurable } from '../protocol/client.ts';
 import { BACKUP_CM, clientNodeId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import type { CmDurable } from '../protocol/manager.ts';
@@ -9,14 +10,16 @@ import {
   REGISTRY_DB_NAME, REGISTRY_VERSION,
   type ClientRecord, type ClientStatus, type CmRecord, type RegistrySchema,
 } from './schema.ts';
+import { deleteDatabase, isNodeDatabaseOf, NodeStore, type DurableRecord } from './node-store.ts';
 
 /** The durable state each kind of node persists, and the store that holds it. */
 export interface DurableOf {
   cm: CmDurable;
   client: ClientDurable;
 }
-const DURABLE_STORE = { cm: 'cmDurable', client: 'clientDurable' } as const;
-const ALL_STORES = ['cms', 'clients', 'cmDurable', 'clientDurable'] as const;
+const ALL_STORES = ['cms', 'clients'] as const;
+/** The stores of version 2 that held every node's durable state; version 3 moves it out. */
+const OLD_DURABLE_STORES = { cm: 'cmDurable', client: 'clientDurable' } as const;
 
 export type Registered<R> = { ok: true; record: R } | { ok: false; error: string };
 
@@ -29,26 +32,30 @@ export interface RegistryContents {
 export const CLIENT_ID_MAX = 999_999;
 
 export class Registry {
+  /** This connection's node databases, opened by the first save of each node. */
+  private readonly nodeStores = new Map<NodeId, Promise<NodeStore>>();
+
   private constructor(private readonly db: IDBPDatabase<RegistrySchema>) {}
 
   static async open(name: string = REGISTRY_DB_NAME): Promise<Registry> {
+    let moving: Promise<DurableRecord[]> = Promise.resolve([]);
     const db = await openDB<RegistrySchema>(name, REGISTRY_VERSION, {
-      upgrade(db, oldVersion) {
+      upgrade(db, oldVersion, _newVersion, tx) {
         if (oldVersion < 1) {
           db.createObjectStore('cms', { keyPath: 'role' });
           db.createObjectStore('clients', { keyPath: 'id' });
         }
-        if (oldVersion < 2) {
-          db.createObjectStore('cmDurable', { keyPath: 'nodeId' });
-          db.createObjectStore('clientDurable', { keyPath: 'nodeId' });
-        }
+        if (oldVersion === 2) moving = takeOldDurable(tx);
       },
       // Let a newer tab upgrade the schema instead of leaving it blocked on this connection.
       blocking() {
         db.close();
       },
     });
-    return new Registry(db);
+    const registry = new Registry(db);
+    // What version 2 kept goes to each node's own database before anyone can start the node.
+    for (const r of await moving) await registry.saveDurable(r.kind, r.nodeId, r.durable as never, r.savedAt);
+    return registry;
   }
 
   /** The database's name: node workers open their own connection to it to persist state. */
@@ -108,27 +115,62 @@ export class Registry {
     return { cms, clients };
   }
 
-  /** Replaces what `nodeId` persisted last; one put, so a reader sees the old or the new value whole. */
-  async saveDurable<R extends keyof DurableOf>(role: R, nodeId: NodeId, durable: DurableOf[R], now: number = Date.now()): Promise<void> {
-    // The union of the two stores' value types is what idb checks `put` against; the key
-    // mapping above ties each role to its own store.
-    await this.db.put(DURABLE_STORE[role], { nodeId, durable: durable as never, savedAt: now });
+  /** Replaces what `nodeId` persisted last, in the node's own database. */
+  async saveDurable<R extends keyof DurableOf>(kind: R, nodeId: NodeId, durable: DurableOf[R], now: number = Date.now()): Promise<void> {
+    let store = this.nodeStores.get(nodeId);
+    if (store !== undefined && !(await store.then((s) => s.usable, () => false))) store = undefined;
+    if (store === undefined) {
+      store = NodeStore.open(this.db.name, nodeId);
+      this.nodeStores.set(nodeId, store);
+      store.catch(() => this.nodeStores.delete(nodeId));
+    }
+    await (await store).save({ nodeId, kind, durable, savedAt: now });
   }
 
-  /** What `nodeId` persisted before its last crash, if it ever persisted anything. */
-  async loadDurable<R extends keyof DurableOf>(role: R, nodeId: NodeId): Promise<DurableOf[R] | undefined> {
-    const record = await this.db.get(DURABLE_STORE[role], nodeId);
-    return record?.durable as DurableOf[R] | undefined;
+  /** What `nodeId` persisted before its last crash, if it ever persisted anything as this kind of node. */
+  async loadDurable<R extends keyof DurableOf>(kind: R, nodeId: NodeId): Promise<DurableOf[R] | undefined> {
+    // Opened for this read only: a connection left open would hold up a reset in another tab.
+    const store = await NodeStore.open(this.db.name, nodeId);
+    try {
+      const record = await store.load();
+      return record?.kind === kind ? record.durable as DurableOf[R] : undefined;
+    } finally {
+      store.close();
+    }
   }
 
   /** The seed's "empty the /data folder", and every node's durable state with it. */
-  async reset(): Promise<void> {
+  async reset(idb: IDBFactory = indexedDB): Promise<void> {
     const tx = this.db.transaction(ALL_STORES, 'readwrite');
     await Promise.all(ALL_STORES.map((name) => tx.objectStore(name).clear()));
     await tx.done;
+    this.closeNodeStores();
+    const names = (await idb.databases()).map((d) => d.name ?? '').filter((n) => isNodeDatabaseOf(this.db.name, n));
+    await Promise.all(names.map((n) => deleteDatabase(n, idb)));
   }
 
   close(): void {
+    this.closeNodeStores();
     this.db.close();
   }
+
+  private closeNodeStores(): void {
+    for (const store of this.nodeStores.values()) store.then((s) => s.close(), () => {});
+    this.nodeStores.clear();
+  }
+}
+
+/** Reads out and removes the version-2 stores of durable state, inside the upgrade transaction. */
+async function takeOldDurable(
+  tx: IDBPTransaction<RegistrySchema, StoreNames<RegistrySchema>[], 'versionchange'>,
+): Promise<DurableRecord[]> {
+  const out: DurableRecord[] = [];
+  const untyped = tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>;
+  for (const [kind, name] of Object.entries(OLD_DURABLE_STORES) as [DurableRecord['kind'], string][]) {
+    if (!untyped.objectStoreNames.contains(name)) continue;
+    const records = await untyped.objectStore(name).getAll() as { nodeId: NodeId; durable: unknown; savedAt: number }[];
+    for (const r of records) out.push({ nodeId: r.nodeId, kind, durable: r.durable, savedAt: r.savedAt });
+    untyped.db.deleteObjectStore(name);
+  }
+  return out;
 }

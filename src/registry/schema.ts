@@ -1,9 +1,7 @@
 // The registry's IndexedDB schema: what the seed kept in data/cm.json and data/client.json.
 // Later issues add stores by raising REGISTRY_VERSION and adding a step to the upgrade ladder.
 import type { DBSchema } from 'idb';
-import type { ClientDurable } from '../protocol/client.ts';
 import type { NodeId } from '../protocol/ids.ts';
-import type { CmDurable } from '../protocol/manager.ts';
 
 export type CmRole = 'primary' | 'backup';
 
@@ -27,20 +25,14 @@ export interface ClientRecord {
   registeredAt: number;
 }
 
-/** What a node asked its host to keep across a crash (`ready().persist`), by node id. */
-export interface DurableRecord<D> {
-  nodeId: NodeId;
-  durable: D;
-  savedAt: number;
-}
-
 export interface RegistrySchema extends DBSchema {
   cms: { key: CmRole; value: CmRecord };
   clients: { key: number; value: ClientRecord };
-  cmDurable: { key: NodeId; value: DurableRecord<CmDurable> };
-  clientDurable: { key: NodeId; value: DurableRecord<ClientDurable> };
 }
 
 export const REGISTRY_DB_NAME = 'ivy-registry';
-/** 1: cms, clients. 2: cmDurable, clientDurable (issue 4, restarts). */
-export const REGISTRY_VERSION = 2;
+/**
+ * 1: cms, clients. 2: cmDurable, clientDurable (issue 4, restarts). 3: those two stores gone;
+ * each node's durable state has a database of its own (node-store.ts).
+ */
+export const REGISTRY_VERSION = 3;

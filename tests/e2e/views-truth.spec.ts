@@ -15,9 +15,13 @@ function verdict(page: Page): Locator {
 /** Resolves once `node` has persisted `pageId` with `value` to this browser's IndexedDB. */
 async function persisted(page: Page, node: string, pageId: string, value: string): Promise<void> {
   await expect.poll(() => page.evaluate(([id, p]) => new Promise<string | null>((resolve) => {
-    const open = indexedDB.open('ivy-registry');
+    // Each node keeps its durable state in a database of its own (src/registry/node-store.ts).
+    const open = indexedDB.open(`ivy-registry/${id}`);
+    // Not there yet: creating it here would leave the node a database without its store.
+    open.onupgradeneeded = () => open.transaction?.abort();
+    open.onerror = () => resolve(null);
     open.onsuccess = () => {
-      const get = open.result.transaction('clientDurable').objectStore('clientDurable').get(id);
+      const get = open.result.transaction('durable').objectStore('durable').get('state');
       get.onsuccess = () => {
         const owned = (get.result?.durable?.owned ?? []) as { page: string; content: string | null }[];
         resolve(owned.find((o) => o.page === p)?.content ?? null);

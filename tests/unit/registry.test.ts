@@ -102,11 +102,37 @@ describe('Registry', () => {
     expect(await other.loadDurable('cm', 'cm1')).toEqual({ epoch: 3, members: ['c1', 'c2'] });
     expect(await other.loadDurable('cm', 'cm2')).toEqual({ epoch: 2, members: [] });
     expect(await other.loadDurable('client', 'c1')).toMatchObject({ seq: 9, owned });
-    // A client id is not a CM id: the two kinds live in their own stores.
+    // A load for the wrong kind of node finds nothing.
     expect(await other.loadDurable('cm', 'c1')).toBeUndefined();
+    // Each node has a database of its own, so that commits of different nodes never queue on one store.
+    const names = (await indexedDB.databases()).map((d) => d.name).filter((n) => n?.startsWith(`${name}/`)).sort();
+    expect(names).toEqual([`${name}/c1`, `${name}/cm1`, `${name}/cm2`]);
     await other.reset();
+    expect((await indexedDB.databases()).filter((d) => d.name?.startsWith(`${name}/`))).toEqual([]);
     expect(await reg.loadDurable('cm', 'cm1')).toBeUndefined();
     expect(await reg.loadDurable('client', 'c1')).toBeUndefined();
+    // A node that runs on after a reset in another tab starts afresh in a new database.
+    await reg.saveDurable('cm', 'cm1', { epoch: 5, members: [] });
+    expect(await other.loadDurable('cm', 'cm1')).toEqual({ epoch: 5, members: [] });
+  });
+
+  it('moves durable state kept by a version-2 registry into each node\'s own database', async () => {
+    const name = `registry-test-${++dbCount}`;
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open(name, 2);
+      req.onupgradeneeded = () => {
+        req.result.createObjectStore('cms', { keyPath: 'role' });
+        req.result.createObjectStore('clients', { keyPath: 'id' });
+        req.result.createObjectStore('cmDurable', { keyPath: 'nodeId' }).add({ nodeId: 'cm1', durable: { epoch: 3, members: ['c1'] }, savedAt: 1 });
+        req.result.createObjectStore('clientDurable', { keyPath: 'nodeId' })
+          .add({ nodeId: 'c1', durable: { cm: 'cm1', epoch: 3, seq: 7, owned: [], handoffs: [], ghosts: [] }, savedAt: 1 });
+      };
+      req.onsuccess = () => { req.result.close(); resolve(); };
+      req.onerror = () => reject(req.error);
+    });
+    const reg = await connect(name);
+    expect(await reg.loadDurable('cm', 'cm1')).toEqual({ epoch: 3, members: ['c1'] });
+    expect(await reg.loadDurable('client', 'c1')).toMatchObject({ seq: 7 });
   });
 
   it('upgrades a version-1 registry without losing its registrations', async () => {
