@@ -15,7 +15,7 @@ import {
   BACKUP_CM, contentError, isCmId, pageIdError, parseReqId, PRIMARY_CM, reqId,
   type NodeId, type PageId, type ReqId,
 } from './ids.ts';
-import { GHOSTS_MAX, LIST_LENGTH_MAX, PAGE_SIZE_BYTES_DEFAULT, VERSION_MAX } from './limits.ts';
+import { COUNT_MAX, GHOSTS_MAX, LIST_LENGTH_MAX, PAGE_SIZE_BYTES_DEFAULT, VERSION_MAX } from './limits.ts';
 import { unreachable, type Access, type ClientReport, type Handoff, type HeldPage, type Message, type PageSend } from './messages.ts';
 import { Outbox, type IvyNode, type OpKind, type OpResult, type Ready } from './node.ts';
 
@@ -27,9 +27,16 @@ export interface PageEntry {
 }
 
 /** What survives a crash when the host persists it: identity, owned pages, transfers. */
+/** Request numbers reserved per commit: a restart skips at most this many. */
+export const SEQ_BLOCK = 1024;
+
 export interface ClientDurable {
   cm: NodeId;
   epoch: number;
+  /**
+   * Request numbers up to here may have been used: a restart numbers past it. Reserved a block
+   * at a time (SEQ_BLOCK), so that a request costs no commit of its own.
+   */
   seq: number;
   owned: Array<{ page: PageId } & PageEntry>;
   handoffs: Handoff[];
@@ -116,6 +123,8 @@ export class ClientNode implements IvyNode {
   private readonly queue: PendingOp[] = [];
   private inFlight: InFlight | null = null;
   private seq = 0;
+  /** The highest request number the disk has been asked to keep (ClientDurable.seq). */
+  private seqReserved = 0;
   private nextOpId = 1;
   private now = 0;
   private lastCmContactAt = -Infinity;
@@ -137,6 +146,7 @@ export class ClientNode implements IvyNode {
     this.timing = cfg.timing ?? TIMING_DEFAULTS;
     this.seq = Math.max(0, Math.floor(cfg.seqStart ?? 0));
     if (cfg.durable) this.restore(cfg.durable);
+    this.seqReserved = this.seq;
     if (cfg.durable || cfg.announce) this.report();
   }
 
@@ -265,7 +275,7 @@ export class ClientNode implements IvyNode {
 
   durable(): ClientDurable {
     return {
-      cm: this.cm, epoch: this.epoch, seq: this.seq,
+      cm: this.cm, epoch: this.epoch, seq: this.seqReserved,
       owned: [...this.pages].filter(([, e]) => e.owner)
         .map(([page, e]) => ({ page, content: e.content, version: e.version, access: e.access, owner: e.owner })),
       handoffs: [...this.handoffs.values()],
@@ -274,12 +284,17 @@ export class ClientNode implements IvyNode {
     };
   }
 
-  /** Read copies are not restored: the CM may have invalidated them while this node was down. */
+  /**
+   * Read copies are not restored: the CM may have invalidated them while this node was down.
+   * Owned pages come back with read access at most: an owner that lent read copies does not
+   * commit its loss of write access (that would cost a read fault a commit), so a restarted
+   * owner asks the CM before it writes again, and the CM invalidates those copies first.
+   */
   private restore(d: ClientDurable): void {
     this.cm = d.cm;
     this.epoch = d.epoch;
     this.seq = Math.max(this.seq, d.seq);
-    for (const { page, ...e } of d.owned) this.pages.set(page, e);
+    for (const { page, ...e } of d.owned) this.pages.set(page, { ...e, access: e.access === 'nil' ? 'nil' : 'read' });
     for (const h of d.handoffs) this.handoffs.set(h.page, h);
     for (const { req, ...g } of d.ghosts) this.ghosts.set(req, g);
     for (const { page, seq } of d.got ?? []) this.got.set(page, seq);
@@ -336,12 +351,19 @@ export class ClientNode implements IvyNode {
 
   private fault(op: PendingOp): void {
     this.seq += 1;
-    this.dirty = true;
+    this.reserveSeq();
     const f: InFlight = {
       opId: op.opId, kind: op.kind, page: op.page, value: op.value, req: reqId(this.id, this.seq), sentAt: this.now, lastSentAt: this.now, attempts: 0,
     };
     this.inFlight = f;
     this.sendRequest(f, this.cm);
+  }
+
+  /** Makes sure a restart numbers its requests past `seq`: the next block is committed before any of it is sent. */
+  private reserveSeq(): void {
+    if (this.seq <= this.seqReserved) return;
+    this.seqReserved = Math.min(this.seq + SEQ_BLOCK - 1, COUNT_MAX);
+    this.dirty = true;
   }
 
   private sendRequest(f: InFlight, to: NodeId): void {
@@ -368,7 +390,7 @@ export class ClientNode implements IvyNode {
       return;
     }
     // Li & Hudak: the owner keeps a read copy; it loses write access so the next write faults.
-    if (e.access === 'write') this.dirty = true;
+    // Not committed: a restart restores owned pages without write access anyway (restore()).
     e.access = 'read';
     this.sendPage(requester, page, req, epoch, 'read', e.content, e.version);
   }
@@ -459,19 +481,23 @@ export class ClientNode implements IvyNode {
       return;
     }
     const held = this.pages.get(m.page);
-    if (seq <= (this.got.get(m.page) ?? 0)) {
+    const answers = op !== null && op.req === m.req;
+    const taken = this.got.get(m.page) ?? 0;
+    // The write in flight cannot have been answered yet (an answer ends it), whatever a transfer
+    // under a forged, higher number of this client's made of `got`.
+    if (!answers && seq <= taken) {
       // Taken already. Confirming again lets a CM that missed the first confirmation close the transfer.
       if (held?.owner) this.confirmWrite(m.page, m.req, held.version);
       return;
     }
     this.got.delete(m.page);
-    this.got.set(m.page, seq);
+    this.got.set(m.page, Math.max(seq, taken));
     trim(this.got, LIST_LENGTH_MAX);
     // A request in this client's name that it never made (a forged frame the CM served): number
     // the next ones past it, so that their transfers are never taken for repeats of this one.
     this.seq = Math.max(this.seq, seq);
+    this.reserveSeq();
     this.dirty = true;
-    const answers = op !== null && op.req === m.req;
     if (!answers || m.version >= VERSION_MAX) {
       this.pages.set(m.page, { content: m.content, version: m.version, access: 'write', owner: true });
       this.confirmWrite(m.page, m.req, m.version);

@@ -437,10 +437,12 @@ export class PageDirectory {
    * every holder before it was forwarded, so nobody is left in it; a transfer from before a
    * takeover may have been followed by reads, whose holders the reports put there.
    */
-  private claim(page: PageId, s: PageState, claimant: NodeId, version: number, now: number, byWrite: boolean): void {
+  private claim(
+    page: PageId, s: PageState, claimant: NodeId, version: number, now: number, byWrite: boolean, handedOn = false,
+  ): void {
     // The member a transfer was recorded from still holds the page: the transfer never left it
     // (or the page came back to it since). Either way it is the owner.
-    const sender = s.owner === null && s.transit?.from === claimant;
+    const sender = s.owner === null && s.transit?.from === claimant && !handedOn;
     const holder = sender ? null : s.owner ?? s.transit?.to ?? this.granting(s);
     if (!byWrite && holder !== null && holder !== claimant) {
       this.host.out.log('warn', `${this.host.id} set aside ${claimant}'s claim of ${page} v${version}: ${holder} has it`);
@@ -512,7 +514,10 @@ export class PageDirectory {
     }
     for (const p of r.pages) {
       const s = this.page(p.page);
-      if (p.owner) this.claim(p.page, s, c, p.version, now, false);
+      // A member whose own report says it handed the page on, in the transfer on record, cannot
+      // also still hold it from before that transfer: such a claim is a forgery or garbled.
+      const handedOn = s.transit !== null && r.handoffs.some((h) => h.page === p.page && h.req === s.transit?.req);
+      if (p.owner) this.claim(p.page, s, c, p.version, now, false, handedOn);
       else if (s.owner !== c && !s.copySet.includes(c)) {
         s.copySet = [...s.copySet, c].sort();
         this.note(c, p.page);
@@ -569,9 +574,13 @@ export class PageDirectory {
       this.host.changed(page);
     }
     if (a?.phase === 'invalidating' && a.awaiting.includes(c)) this.dropHolder(page, s, a, c, now);
-    if (a && a.requester === c && r.inFlight?.req !== a.req && !(a.kind === 'write' && a.phase === 'forwarded')) {
-      // The requester gave up or restarted: nothing waits for this answer any more.
-      this.complete(page, s, now);
+    if (a && a.requester === c && r.inFlight?.req !== a.req) {
+      // The requester gave up or restarted: nothing waits for this answer any more. A write
+      // forwarded may still carry the page to it; that goes on as long as the CM tracks it
+      // (a transit that names this request): the transit keeps the page's whereabouts, and a
+      // transit whose sender has gone away then fails the page's requests naming that sender.
+      const carried = a.kind === 'write' && a.phase === 'forwarded';
+      if (!carried || s.transit?.req === a.req) this.complete(page, s, now);
     }
   }
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../../src/net/memory.ts';
 import type { Transport, TransportEvent } from '../../src/net/transport.ts';
 import { messageDecoder } from '../../src/net/message-codec.ts';
-import type { ClientDurable } from '../../src/protocol/client.ts';
+import { SEQ_BLOCK, type ClientDurable } from '../../src/protocol/client.ts';
 import type { Message } from '../../src/protocol/messages.ts';
 import type { OpResult } from '../../src/protocol/node.ts';
 import { COMMIT_RETRY_MS } from '../../src/host/commit-gate.ts';
@@ -47,9 +47,9 @@ describe('the commit gate', () => {
     let result: OpResult | null = null;
     host.submitOp({ kind: 'write', page: 'P1', value: 'v' }, (r) => { result = r; });
     await flush();
-    // The new request number is being written: nothing has left yet.
+    // A block of request numbers is being reserved: nothing has left yet.
     expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT']);
-    expect(env.pending).toEqual([expect.objectContaining({ seq: 1 })]);
+    expect(env.pending).toEqual([expect.objectContaining({ seq: SEQ_BLOCK })]);
     env.completeCommit();
     await flush();
     expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT', 'WRITE_REQUEST']);
@@ -114,7 +114,7 @@ describe('the commit gate', () => {
     expect(logs).toEqual([expect.stringContaining('could not store its state (QuotaExceededError)')]);
     expect(env.pending).toEqual([]);
     env.advance(COMMIT_RETRY_MS);
-    expect(env.pending).toEqual([expect.objectContaining({ seq: 1 })]);
+    expect(env.pending).toEqual([expect.objectContaining({ seq: SEQ_BLOCK })]);
     env.completeCommit();
     await flush();
     expect(sent.map((m) => m.type)).toContain('WRITE_REQUEST');
