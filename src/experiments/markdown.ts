@@ -5,7 +5,7 @@ import type { StepResult } from './run-step.ts';
 import { fmtMs, fmtPct, fmtRate, verdict } from './format.ts';
 import type { ScenarioResult } from './types.ts';
 import { targetsTable } from './targets.ts';
-import { detailSections } from './markdown-tables.ts';
+import { detailSections, durabilityTable } from './markdown-tables.ts';
 
 export const RESULTS_START = '<!-- results:start -->';
 export const RESULTS_END = '<!-- results:end -->';
@@ -76,6 +76,8 @@ export function renderSummary(results: readonly StepResult[], meta: RenderMeta):
     measuredBy(meta),
     '',
     targetsTable(results),
+    '',
+    ...durabilityTable(results),
     '',
     `Every table of the run (scenarios, messages per operation by type, faults and unavailability, baselines, sweeps, ` +
       `tab mode) is in [${RESULTS_DOCUMENT}](${RESULTS_DOCUMENT}), the raw figures in \`results/*.json\`.`,
