@@ -69,6 +69,24 @@ describe('a client that leaves for good', () => {
     expect(net.readValue('c2', 'P2')).toMatchObject({ ok: false, away: 'c3' });
     expect(net.readValue('c2', 'P9')).toMatchObject({ ok: false, away: 'c3', error: expect.stringContaining('may hold it') });
   });
+
+  it('with a page the old CM had just granted it: the new CM never serves that page as unwritten, whatever the mirror says', () => {
+    const net = cluster();
+    // The standby's mirror learns of P5 with nobody owning it (c1 holds a read copy of it).
+    expect(outcome(net.readValue('c1', 'P5'))).toEqual({ ok: true, value: null });
+    runTo(net, net.now + 200);
+    expect(net.cm('cm2').snapshot().pages.find((p) => p.page === 'P5')).toMatchObject({ owner: null });
+    // cm1 grants P5 to c2 itself and c2 writes; cm1 fails before c2's confirmation reaches it.
+    const writeId = net.write('c2', 'P5', 'x');
+    net.deliverAllMatching((m) => m.type !== 'WRITE_CONFIRMATION');
+    expect(outcome(net.result('c2', writeId))).toEqual({ ok: true, value: 'x' });
+    net.crash('cm1');
+    net.crash('c2');
+    runTo(net, net.now + 600 + LEASE_GONE_MS + 300);
+    expect(net.acting()).toEqual([{ id: 'cm2', epoch: 2 }]);
+    // Only c2 knows of its write: P5 waits for it, named, rather than reading as never written.
+    expect(net.readValue('c3', 'P5')).toMatchObject({ ok: false, away: 'c2', error: expect.stringContaining('may hold it') });
+  });
 });
 
 describe('a member that comes back', () => {
