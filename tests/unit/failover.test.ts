@@ -303,6 +303,9 @@ describe('failover: restartCM hands the title back', () => {
     const mark = net.delivered.length;
     expect(outcome(net.readValue('c3', 'P1'))).toEqual({ ok: true, value: 'b' });
     expect(net.delivered.slice(mark)).toContain('cm1->c2 READ_FORWARD(RF) P1 c3:1 e3 for c3');
+    // The standby's mirror learns of the new copy from the reply to its next pulse.
+    expect(net.meta('cm2', 'P1')).toEqual({ owner: 'c2', copySet: [], version: 2 });
+    settleTo(net, net.now + T.pulseIntervalMs);
     expect(net.meta('cm2', 'P1')).toEqual({ owner: 'c2', copySet: ['c3'], version: 2 });
     expect(net.acting()).toEqual([{ id: 'cm1', epoch: 3 }]);
   });
