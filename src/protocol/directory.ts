@@ -573,8 +573,11 @@ export class PageDirectory {
       this.host.changed(page);
     }
     if (a?.phase === 'invalidating' && a.awaiting.includes(c)) this.dropHolder(page, s, a, c, now);
-    if (a && a.requester === c && r.inFlight?.req !== a.req && !(a.kind === 'write' && a.phase === 'forwarded')) {
-      // The requester gave up or restarted: nothing waits for this answer any more.
+    const handedOn = s.transit !== null && s.transit.req === a?.req;
+    if (a && a.requester === c && r.inFlight?.req !== a.req && (!(a.kind === 'write' && a.phase === 'forwarded') || handedOn)) {
+      // The requester gave up or restarted: nothing waits for this answer any more. A write
+      // forwarded to it waits for its page to be claimed, unless the owner reported handing the
+      // page on: then the transit follows the page (and names its sender should it go away).
       this.complete(page, s, now);
     }
   }

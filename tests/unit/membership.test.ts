@@ -70,6 +70,25 @@ describe('a client that leaves for good', () => {
     expect(net.readValue('c2', 'P9')).toMatchObject({ ok: false, away: 'c3', error: expect.stringContaining('may hold it') });
   });
 
+  it('while a page it handed on was lost by its receiver: the page fails naming it, not held up by the given-up write', () => {
+    const net = cluster();
+    // c3's write of P1 (c1 owns it): c1 hands the page on, and c3 crashes before it arrives.
+    net.write('c3', 'P1', 'c');
+    net.deliverAllMatching((m) => !(m.type === 'PAGE' && m.to === 'c3'));
+    net.take((m) => m.type === 'PAGE' && m.to === 'c3');
+    net.crash('c3');
+    // The CM learns of the handoff from c1's report; the ghost it has c1 send again is lost too.
+    runTo(net, net.now + 400);
+    expect(net.page('cm1', 'P1')).toMatchObject({ owner: null, active: { kind: 'write', requester: 'c3', phase: 'forwarded' } });
+    // c3 comes back without the page and without that write in flight; then c1 leaves for good.
+    net.restartClient('c3', { withDisk: true });
+    net.crash('c1');
+    runTo(net, net.now + LEASE_GONE_MS + 300);
+    // The page is with c1's ghost: it fails at once, naming c1, rather than waiting behind c3's write.
+    const r = net.readValue('c2', 'P1');
+    expect(r).toMatchObject({ ok: false, away: 'c1', error: expect.stringContaining('went away while handing it to c3') });
+  });
+
   it('with a page the old CM had just granted it: the new CM never serves that page as unwritten, whatever the mirror says', () => {
     const net = cluster();
     // The standby's mirror learns of P5 with nobody owning it (c1 holds a read copy of it).
