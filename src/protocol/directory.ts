@@ -529,7 +529,13 @@ export class PageDirectory {
     const mine = this.byMember.get(c) ?? new Set<PageId>();
     for (const page of mine) this.answerSeeking(page, this.page(page), c);
     const f = r.inFlight;
-    if (f) this.request(f.kind, f.page, f.req, c, now);
+    if (f) {
+      // Its request in flight is a client's newest: it gave up every earlier one, which must not
+      // be served now (see start()), though this CM may not have seen them end.
+      const { client, seq } = parseReqId(f.req);
+      if (client === c) this.lastDone.set(c, Math.max(seq - 1, this.lastDone.get(c) ?? 0));
+      this.request(f.kind, f.page, f.req, c, now);
+    }
     if (everyPage) {
       for (const page of this.pages.keys()) this.pump(page, now);
     } else {
