@@ -1,8 +1,8 @@
 // The protocol core driven in one thread for `npm run bench`: an acting CM (cm1), its standby
 // (cm2) and a few clients, one FIFO of messages, and a fixed round of work that makes every
 // common message kind flow as it does in a run (read faults, a write fault that invalidates
-// copies, a pulse and its reply, streamed replication, a client re-asked for its report, lease
-// heartbeats and grants).
+// copies, a pulse and its reply carrying the round's metadata changes to the standby, a client
+// re-asked for its report, lease heartbeats and grants).
 // Each delivery times the node's step() plus the ready() that drains it, as a host pays them.
 import { ClientNode } from '../src/protocol/client.ts';
 import { BACKUP_CM, clientNodeId, PRIMARY_CM, type NodeId } from '../src/protocol/ids.ts';
@@ -44,7 +44,6 @@ const VIA: { [K in MessageType]: Deliver } = {
   CLIENT_REPORT: (n, m, t) => deliver(n, m, t),
   PULSE: (n, m, t) => deliver(n, m, t),
   PULSE_REPLY: (n, m, t) => deliver(n, m, t),
-  REPLICATE: (n, m, t) => deliver(n, m, t),
   IM_BACK: (n, m, t) => deliver(n, m, t),
   CM_STATE: (n, m, t) => deliver(n, m, t),
   LEASE: (n, m, t) => deliver(n, m, t),

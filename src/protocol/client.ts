@@ -199,7 +199,6 @@ export class ClientNode implements IvyNode {
       case 'CLIENT_REPORT':
       case 'PULSE':
       case 'PULSE_REPLY':
-      case 'REPLICATE':
       case 'IM_BACK':
       case 'CM_STATE':
       case 'LEASE':

@@ -82,7 +82,8 @@ export class PageDirectory {
   readonly rejoining = new Set<NodeId>();
   /**
    * Who owned what as the standby last heard it (a CM that took over keeps its mirror here).
-   * Never trusted as truth, only to tell which member a page nobody claims may be away with.
+   * Never trusted, not even to clear a page: only to name the member a page nobody claims is
+   * most likely away with.
    */
   hints = new Map<PageId, MetaEntry>();
   private readonly lastDone = new Map<NodeId, number>();
@@ -214,7 +215,7 @@ export class PageDirectory {
   /**
    * The away member a page is with, if it is: its owner, the member it was handed to, or,
    * for a page nobody claims once all present members reported, a member that vanished
-   * without reporting and was last known to own it (or may have created it unseen).
+   * without reporting: the one last known to own it, else the first of them.
    */
   private awayWith(page: PageId, s: PageState): NodeId | null {
     if (s.owner !== null) return this.away.has(s.owner) ? s.owner : null;
@@ -223,9 +224,12 @@ export class PageDirectory {
       return s.transit.disclaimed && this.away.has(s.transit.from) ? s.transit.from : null;
     }
     if (s.seeking || s.lostWith !== null || this.unreported.size > 0 || this.vanished.size === 0) return null;
-    const hint = this.hints.get(page);
-    if (hint?.owner && this.vanished.has(hint.owner)) return hint.owner;
-    return hint || s.version > 0 ? null : [...this.vanished].sort()[0] ?? null;
+    // Nobody present claims it, so a vanished member may hold it whatever the mirror says: the
+    // old CM may have granted it (a page nobody owned) or taken a confirmation of it after the
+    // mirror last heard, and the page moved before either reached the standby. The mirror only
+    // says which member to name.
+    const hinted = this.hints.get(page)?.owner;
+    return hinted && this.vanished.has(hinted) ? hinted : [...this.vanished].sort()[0] ?? null;
   }
 
   private awayReason(page: PageId, s: PageState, member: NodeId): string {
@@ -530,7 +534,13 @@ export class PageDirectory {
     const mine = this.byMember.get(c) ?? new Set<PageId>();
     for (const page of mine) this.answerSeeking(page, this.page(page), c);
     const f = r.inFlight;
-    if (f) this.request(f.kind, f.page, f.req, c, now);
+    if (f) {
+      // Its request in flight is a client's newest: it gave up every earlier one, which must not
+      // be served now (see start()), though this CM may not have seen them end.
+      const { client, seq } = parseReqId(f.req);
+      if (client === c) this.lastDone.set(c, Math.max(seq - 1, this.lastDone.get(c) ?? 0));
+      this.request(f.kind, f.page, f.req, c, now);
+    }
     if (everyPage) {
       for (const page of this.pages.keys()) this.pump(page, now);
     } else {

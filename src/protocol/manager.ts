@@ -4,7 +4,7 @@
 // ones, so two CMs can never act under the same epoch, and every node obeys the highest it saw.
 import { TIMING_DEFAULTS, type ReplicationMode, type Timing } from './config.ts';
 import { BACKUP_CM, isCmId, PRIMARY_CM, type NodeId, type PageId } from './ids.ts';
-import { EPOCH_MAX } from './limits.ts';
+import { EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX } from './limits.ts';
 import { unreachable, type Message, type MessageType, type MetaEntry } from './messages.ts';
 import { PageDirectory, type DirectoryHost } from './directory.ts';
 import { Membership } from './membership.ts';
@@ -60,7 +60,7 @@ export interface ManagerSnapshot {
 const EPOCH_JUMP_MAX = 1024;
 
 /** What one CM says to the other: from anybody else it is forged or garbled. */
-const CM_ONLY: ReadonlySet<MessageType> = new Set(['PULSE', 'PULSE_REPLY', 'REPLICATE', 'IM_BACK', 'CM_STATE', 'CHANGE_CM']);
+const CM_ONLY: ReadonlySet<MessageType> = new Set(['PULSE', 'PULSE_REPLY', 'IM_BACK', 'CM_STATE', 'CHANGE_CM']);
 
 export class CentralManager implements IvyNode, DirectoryHost {
   readonly id: NodeId;
@@ -75,9 +75,14 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private sortedMembers: NodeId[] | null = null;
   private readonly membership: Membership;
   private dir: PageDirectory;
-  /** The standby's copy of the metadata: streamed changes or periodic snapshots. */
+  /** The standby's copy of the metadata, from the acting CM's pulse replies. */
   private mirror = new Map<PageId, MetaEntry>();
-  private readonly changedPages = new Set<PageId>();
+  /** While acting (streaming mode): pages changed since the standby was last sent their entry. */
+  private readonly unsent = new Set<PageId>();
+  /** The next reply to the standby starts its copy over with the whole metadata. */
+  private resync = true;
+  /** The pages the last reply carried, until the standby says it got that reply (PULSE.acked). */
+  private lastSent: { seq: number; pages: PageId[]; full: boolean } | null = null;
   private now: number;
   private lastPulseAt = -Infinity;
   /**
@@ -122,7 +127,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
   }
 
   changed(page: PageId): void {
-    this.changedPages.add(page);
+    // Periodic mode sends everything with every reply; basic Ivy has nobody to send it to.
+    if (this.replication === 'streaming' && this.peerExists) this.unsent.add(page);
   }
 
   step(m: Message, now: number): void {
@@ -139,7 +145,6 @@ export class CentralManager implements IvyNode, DirectoryHost {
     if (this.role === 'acting' && !isCmId(m.from)) this.heardFrom(m.from);
     if (this.role === 'acting') this.stepActing(m);
     else this.stepStandby(m);
-    this.flushChanges();
   }
 
   /**
@@ -260,12 +265,11 @@ export class CentralManager implements IvyNode, DirectoryHost {
       case 'LEASE': this.onLease(m.from, m.n); break;
       case 'PULSE':
         this.onPulseAck(m.acked);
-        this.replyPulse(m.from);
+        this.replyPulse(m.from, m.acked);
         break;
       case 'IM_BACK': this.handBack(m.from); break;
       case 'PULSE_REPLY': this.settleDoubt(m.acting); break;
       case 'LEASE_GRANT':
-      case 'REPLICATE':
       case 'CM_STATE':
       case 'CHANGE_CM':
       case 'READ_FORWARD':
@@ -286,17 +290,17 @@ export class CentralManager implements IvyNode, DirectoryHost {
         if (m.acting && m.epoch >= this.epoch) {
           this.unanswered = 0;
           this.lastReplySeq = m.seq;
+          if (m.full) this.mirror = new Map();
+          for (const e of m.meta) this.mirror.set(e.page, e);
         }
-        if (m.meta) this.mirror = new Map(m.meta.map((e) => [e.page, e]));
         break;
-      case 'REPLICATE': this.mirror.set(m.entry.page, m.entry); break;
       case 'CM_STATE':
         for (const id of m.members) this.addMember(id);
         for (const e of m.meta) this.mirror.set(e.page, e);
         if (this.role === 'rejoining') this.takeOver();
         break;
       case 'IM_BACK': this.handBack(m.from); break;
-      case 'PULSE': this.replyPulse(m.from); break;
+      case 'PULSE': this.replyPulse(m.from, m.acked); break;
       default:
         // Requests and answers meant for the acting CM: the client's retries will find it.
         break;
@@ -304,16 +308,62 @@ export class CentralManager implements IvyNode, DirectoryHost {
   }
 
   /**
-   * Periodic mode sends the whole metadata with every pulse, as the seed does. Streaming mode
-   * sends it once to a standby that was not listening, then streams each change.
+   * Answers a pulse. An acting CM replicates its metadata on the reply: periodic mode sends the
+   * whole of it every time, as the seed does; streaming mode sends it whole to a standby that was
+   * not listening, and otherwise the entries changed since the last reply, so replication costs
+   * no message of its own. `acked` is the last reply the standby got: if that is not the last
+   * one sent (lost, or still on its way), that reply's entries go again.
    */
-  private replyPulse(to: NodeId): void {
+  private replyPulse(to: NodeId, acked: number): void {
     const acting = this.role === 'acting';
-    const catchUp = !this.standbyListening();
+    if (acting && this.replication === 'periodic') {
+      // A new round once the last one has gone out whole (it takes more than one reply only
+      // when the metadata is larger than a frame).
+      if (this.unsent.size === 0) this.resync = true;
+    } else if (acting) {
+      this.resendUnacked(acked);
+      if (!this.standbyListening()) this.resync = true;
+    }
     this.standbySeenAt = this.now;
-    const meta = acting && (this.replication === 'periodic' || catchUp) ? this.metaEntries() : null;
     const seq = this.membership.nextReply(this.now);
-    this.out.send({ type: 'PULSE_REPLY', from: this.id, to, epoch: this.epoch, seq, acting, members: this.memberList(), meta });
+    const { meta, full } = acting ? this.mirrorUpdate(seq) : { meta: [], full: false };
+    this.out.send({ type: 'PULSE_REPLY', from: this.id, to, epoch: this.epoch, seq, acting, members: this.memberList(), meta, full });
+  }
+
+  /** Puts the last reply's entries back to be sent, unless the standby says it got that reply. */
+  private resendUnacked(acked: number): void {
+    const last = this.lastSent;
+    this.lastSent = null;
+    if (!last || last.seq === acked) return;
+    for (const page of last.pages) this.unsent.add(page);
+    if (last.full) this.resync = true;
+  }
+
+  /**
+   * The entries for the reply numbered `seq`: the pages not sent since they changed (all of
+   * them when starting over), as many as one frame holds (limits.ts); the rest wait.
+   */
+  private mirrorUpdate(seq: number): { meta: MetaEntry[]; full: boolean } {
+    const full = this.resync;
+    this.resync = false;
+    if (full) {
+      this.unsent.clear();
+      for (const page of this.dir.pages.keys()) this.unsent.add(page);
+    }
+    const meta: MetaEntry[] = [];
+    let items = this.memberList().length;
+    for (const page of this.unsent) {
+      const s = this.dir.pages.get(page);
+      if (s) {
+        const cost = 1 + s.copySet.length;
+        if (meta.length === LIST_LENGTH_MAX || items + cost > FRAME_ITEMS_MAX) break;
+        items += cost;
+        meta.push(this.dir.entry(page, s));
+      }
+      this.unsent.delete(page);
+    }
+    this.lastSent = { seq, pages: meta.map((e) => e.page), full };
+    return { meta, full };
   }
 
   /** The rebooted primary wants its title: step down and give it everything known. */
@@ -347,7 +397,6 @@ export class CentralManager implements IvyNode, DirectoryHost {
         else this.out.send({ type: 'IM_BACK', from: this.id, to: this.peer, epoch: this.epoch });
       }
     }
-    this.flushChanges();
   }
 
   nextDeadline(): number {
@@ -418,7 +467,10 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.membership.startActing(this.members, this.now);
     this.dir = new PageDirectory(this);
     this.dir.load(trusted);
-    // Who owned what, as last streamed: a hint for pages nobody claims (see PageDirectory.hints).
+    this.unsent.clear();
+    this.lastSent = null;
+    this.resync = true;
+    // Who owned what, as last replicated: names for pages nobody claims (see PageDirectory.hints).
     this.dir.hints = new Map(this.mirror);
     if (fresh) return;
     // Owners and copies come only from the clients' reports; until all are in, pages wait.
@@ -432,22 +484,12 @@ export class CentralManager implements IvyNode, DirectoryHost {
     if (this.role === 'acting') {
       this.mirror = new Map([...this.dir.pages].map(([p, s]) => [p, this.dir.entry(p, s)]));
     }
+    this.unsent.clear();
+    this.lastSent = null;
     this.role = 'standby';
     this.unanswered = 0;
     this.doubted = null;
     this.lastPulseAt = this.now;
-  }
-
-  /** Streams each metadata change to the standby (streaming mode), after the step that made it. */
-  private flushChanges(): void {
-    if (this.changedPages.size === 0) return;
-    if (this.role === 'acting' && this.replication === 'streaming' && this.standbyListening()) {
-      for (const page of this.changedPages) {
-        const s = this.dir.pages.get(page);
-        if (s) this.out.send({ type: 'REPLICATE', from: this.id, to: this.peer, epoch: this.epoch, entry: this.dir.entry(page, s) });
-      }
-    }
-    this.changedPages.clear();
   }
 
   private standbyListening(): boolean {

@@ -81,20 +81,24 @@ export interface ClientReport extends Header {
  * standby will not take over (its role lease, see manager.ts).
  */
 export interface Pulse extends Header { type: 'PULSE'; acked: number }
-/** The answer to PULSE, numbered; carries the whole metadata only in the seed's periodic mode. */
+/**
+ * The answer to PULSE, numbered. From the acting CM it also replicates the metadata to the
+ * standby: `meta` holds the entries of the pages changed since the last reply the standby saw,
+ * or, with `full`, the whole metadata from the start (the standby forgets its copy first). What
+ * one frame cannot hold follows with the next replies.
+ */
 export interface PulseReply extends Header {
   type: 'PULSE_REPLY';
   seq: number;
   acting: boolean;
   members: NodeId[];
-  meta: MetaEntry[] | null;
+  meta: MetaEntry[];
+  full: boolean;
 }
 /** Client -> acting CM: renew my lease (`n` numbers the client's heartbeats). */
 export interface Lease extends Header { type: 'LEASE'; n: number }
 /** Acting CM -> client: heartbeat `n` renews your lease for `ms`, counted from when you sent it. */
 export interface LeaseGrant extends Header { type: 'LEASE_GRANT'; n: number; ms: number }
-/** Acting CM -> standby: one metadata change, streamed as it happens. */
-export interface Replicate extends Header { type: 'REPLICATE'; entry: MetaEntry }
 /** Rebooted primary -> backup: hand me the title back. */
 export interface ImBack extends Header { type: 'IM_BACK' }
 /** Backup -> rebooted primary: what I know (epoch in the header), after stepping down. */
@@ -114,7 +118,7 @@ export type PageMessage =
   | RequestFailed;
 
 /** Messages that keep the CM available: failure detection, failover, recovery. */
-export type ControlMessage = ChangeCm | ClientReport | Pulse | PulseReply | Replicate | ImBack | CmState | Lease | LeaseGrant;
+export type ControlMessage = ChangeCm | ClientReport | Pulse | PulseReply | ImBack | CmState | Lease | LeaseGrant;
 
 export type Message = PageMessage | ControlMessage;
 
@@ -137,7 +141,6 @@ export function messageCode(m: Message): string {
     case 'CLIENT_REPORT': return 'CR';
     case 'PULSE': return 'PU';
     case 'PULSE_REPLY': return 'PR';
-    case 'REPLICATE': return 'RP';
     case 'IM_BACK': return 'IB';
     case 'CM_STATE': return 'CS';
     case 'LEASE': return 'LE';
@@ -148,7 +151,7 @@ export function messageCode(m: Message): string {
 
 /** One line per message, as transcripts and logs print it: `c1->cm1 READ_REQUEST(RQ) P1 c1:3 e1`. */
 export function describeMessage(m: Message): string {
-  const about = isPageMessage(m) ? ` ${m.page} ${m.req}` : m.type === 'REPLICATE' ? ` ${m.entry.page}` : '';
+  const about = isPageMessage(m) ? ` ${m.page} ${m.req}` : '';
   return `${m.from}->${m.to} ${m.type}(${messageCode(m)})${about} e${m.epoch}`;
 }
 

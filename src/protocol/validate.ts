@@ -27,9 +27,7 @@ interface KindTypes {
   heldPages: HeldPage[];
   handoffs: Handoff[];
   inFlight: ClientReport['inFlight'];
-  metaEntry: MetaEntry;
   metaEntries: MetaEntry[];
-  nullableMeta: MetaEntry[] | null;
 }
 
 type FieldKind = keyof KindTypes;
@@ -57,8 +55,7 @@ const FIELDS: { readonly [K in MessageType]: WireFields<K> } = {
   CHANGE_CM: {},
   CLIENT_REPORT: { pages: 'heldPages', inFlight: 'inFlight', handoffs: 'handoffs' },
   PULSE: { acked: 'count' },
-  PULSE_REPLY: { seq: 'count', acting: 'bool', members: 'nodes', meta: 'nullableMeta' },
-  REPLICATE: { entry: 'metaEntry' },
+  PULSE_REPLY: { seq: 'count', acting: 'bool', members: 'nodes', meta: 'metaEntries', full: 'bool' },
   IM_BACK: {},
   CM_STATE: { members: 'nodes', meta: 'metaEntries' },
   LEASE: { n: 'count' },
@@ -119,9 +116,7 @@ function fieldError(kind: FieldKind, v: unknown, pageSizeBytes: number, budget: 
     case 'heldPages': return listError(v, HELD_PAGE, pageSizeBytes, budget);
     case 'handoffs': return listError(v, HANDOFF, pageSizeBytes, budget);
     case 'inFlight': return v === null ? null : recordError(v, IN_FLIGHT, pageSizeBytes, budget);
-    case 'metaEntry': return recordError(v, META_ENTRY, pageSizeBytes, budget);
     case 'metaEntries': return listError(v, META_ENTRY, pageSizeBytes, budget);
-    case 'nullableMeta': return v === null ? null : listError(v, META_ENTRY, pageSizeBytes, budget);
   }
 }
 
@@ -136,9 +131,7 @@ function clean(kind: FieldKind, v: unknown): unknown {
     case 'heldPages': return (v as unknown[]).map((x) => pick(x, HELD_PAGE));
     case 'handoffs': return (v as unknown[]).map((x) => pick(x, HANDOFF));
     case 'inFlight': return v === null ? null : pick(v, IN_FLIGHT);
-    case 'metaEntry': return pick(v, META_ENTRY);
     case 'metaEntries': return (v as unknown[]).map((x) => pick(x, META_ENTRY));
-    case 'nullableMeta': return v === null ? null : (v as unknown[]).map((x) => pick(x, META_ENTRY));
     default: return v;
   }
 }

@@ -63,9 +63,12 @@ const MAKERS: readonly Maker[] = [
   (rng, c) => rng.pick([
     { ...header(rng, c, 'IM_BACK') },
     { ...header(rng, c, 'PULSE') },
-    { ...header(rng, c, 'PULSE_REPLY'), acting: true, members: [], meta: null },
+    { ...header(rng, c, 'PULSE_REPLY'), seq: 1 + rng.int(1000), acting: true, members: [], meta: [], full: true },
     { ...header(rng, c, 'CM_STATE'), members: [c.from], meta: [] },
-    { ...header(rng, c, 'REPLICATE'), entry: { page: rng.pick(c.pages), owner: c.from, copySet: [], version: 1e6 } },
+    {
+      ...header(rng, c, 'PULSE_REPLY'), seq: 1 + rng.int(1000), acting: true, members: [c.from],
+      meta: [{ page: rng.pick(c.pages), owner: c.from, copySet: [], version: 1e6 }], full: false,
+    },
     { ...header(rng, c, 'CHANGE_CM') },
   ]),
   // Page ids that are names every object has, and lists past their bounds.

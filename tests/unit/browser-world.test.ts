@@ -24,7 +24,7 @@ describe('a client frame with an extreme epoch', () => {
     for (const type of ['READ_REQUEST', 'WRITE_CONFIRMATION', 'CLIENT_REPORT', 'IM_BACK', 'PULSE_REPLY'] as const) {
       const forged = {
         type, from: 'c1', to: 'cm1', epoch: EPOCH_MAX, page: 'P1', req: 'c1:99', version: 5,
-        pages: [], inFlight: null, handoffs: [], acting: true, members: [], meta: null, seq: 1,
+        pages: [], inFlight: null, handoffs: [], acting: true, members: [], meta: [], full: false, seq: 1,
       };
       const parsed = parseMessage(forged, 4096);
       if (!parsed.ok) throw new Error(parsed.error);

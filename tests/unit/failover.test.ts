@@ -266,6 +266,36 @@ describe('failover: operations caught mid-flight', () => {
   });
 });
 
+describe('failover: a request older than its client reported in flight', () => {
+  it('is never served by the new CM: a forged one would hand the client a page it must refuse, stranding it', () => {
+    const net = boot();
+    // Ownership of P1 reached c1 under c1:1; c2 owns it now.
+    net.writeValue('c1', 'P1', 'a');
+    net.writeValue('c2', 'P1', 'b');
+    net.writeValue('c3', 'P2', 'p');
+    // cm1 fails while c1 writes P2 (c1:2). cm2 takes over; c2 and c3 report first.
+    net.crash('cm1');
+    const opId = net.write('c1', 'P2', 'q');
+    for (let t = 100; t <= 500 && net.acting()[0]?.id !== 'cm2'; t += 100) {
+      net.tick(t);
+      net.deliverAllMatching((m) => m.type !== 'CHANGE_CM');
+    }
+    expect(net.acting()).toEqual([{ id: 'cm2', epoch: 2 }]);
+    net.deliverAllMatching((m) => m.to !== 'c1' && m.from !== 'c1');
+    // c1 reports c1:2 in flight, and cm2 forwards it to P2's owner.
+    net.deliverAllMatching((m) => m.type === 'CHANGE_CM' || m.type === 'CLIENT_REPORT');
+    expect(net.pending()).toContain('cm2->c3 WRITE_FORWARD(WF) P2 c1:2 e2 for c1');
+    // A frame on c1's link asks in its name, under the new epoch, for the write it made first.
+    net.inject({ type: 'WRITE_REQUEST', from: 'c1', to: 'cm2', epoch: 2, page: 'P1', req: 'c1:1' });
+    // c1 gave up every request before c1:2: P1 stays with c2, and c1:2 completes.
+    expect(net.pending().filter((l) => l.includes('P1 c1:1'))).toEqual(['cm2->c1 REQUEST_FAILED(RX) P1 c1:1 e2']);
+    settleTo(net, net.now + 300);
+    expect(outcome(net.result('c1', opId))).toEqual({ ok: true, value: 'q' });
+    expect(net.meta('cm2', 'P1')).toMatchObject({ owner: 'c2' });
+    expect(net.client('c2').entry('P1')).toMatchObject({ owner: true, content: 'b' });
+  });
+});
+
 describe('failover: restartCM hands the title back', () => {
   it('cm1 reboots from its durable epoch, sends IM_BACK; cm2 answers CM_STATE and stands by; cm1 acts under epoch 3', () => {
     const net = boot();
@@ -303,6 +333,9 @@ describe('failover: restartCM hands the title back', () => {
     const mark = net.delivered.length;
     expect(outcome(net.readValue('c3', 'P1'))).toEqual({ ok: true, value: 'b' });
     expect(net.delivered.slice(mark)).toContain('cm1->c2 READ_FORWARD(RF) P1 c3:1 e3 for c3');
+    // The standby's mirror learns of the new copy from the reply to its next pulse.
+    expect(net.meta('cm2', 'P1')).toEqual({ owner: 'c2', copySet: [], version: 2 });
+    settleTo(net, net.now + T.pulseIntervalMs);
     expect(net.meta('cm2', 'P1')).toEqual({ owner: 'c2', copySet: ['c3'], version: 2 });
     expect(net.acting()).toEqual([{ id: 'cm1', epoch: 3 }]);
   });

@@ -69,6 +69,43 @@ describe('a client that leaves for good', () => {
     expect(net.readValue('c2', 'P2')).toMatchObject({ ok: false, away: 'c3' });
     expect(net.readValue('c2', 'P9')).toMatchObject({ ok: false, away: 'c3', error: expect.stringContaining('may hold it') });
   });
+
+  it('while a page it handed on was lost by its receiver: the page fails naming it, not held up by the given-up write', () => {
+    const net = cluster();
+    // c3's write of P1 (c1 owns it): c1 hands the page on, and c3 crashes before it arrives.
+    net.write('c3', 'P1', 'c');
+    net.deliverAllMatching((m) => !(m.type === 'PAGE' && m.to === 'c3'));
+    net.take((m) => m.type === 'PAGE' && m.to === 'c3');
+    net.crash('c3');
+    // The CM learns of the handoff from c1's report; the ghost it has c1 send again is lost too.
+    runTo(net, net.now + 400);
+    expect(net.page('cm1', 'P1')).toMatchObject({ owner: null, active: { kind: 'write', requester: 'c3', phase: 'forwarded' } });
+    // c3 comes back without the page and without that write in flight; then c1 leaves for good.
+    net.restartClient('c3', { withDisk: true });
+    net.crash('c1');
+    runTo(net, net.now + LEASE_GONE_MS + 300);
+    // The page is with c1's ghost: it fails at once, naming c1, rather than waiting behind c3's write.
+    const r = net.readValue('c2', 'P1');
+    expect(r).toMatchObject({ ok: false, away: 'c1', error: expect.stringContaining('went away while handing it to c3') });
+  });
+
+  it('with a page the old CM had just granted it: the new CM never serves that page as unwritten, whatever the mirror says', () => {
+    const net = cluster();
+    // The standby's mirror learns of P5 with nobody owning it (c1 holds a read copy of it).
+    expect(outcome(net.readValue('c1', 'P5'))).toEqual({ ok: true, value: null });
+    runTo(net, net.now + 200);
+    expect(net.cm('cm2').snapshot().pages.find((p) => p.page === 'P5')).toMatchObject({ owner: null });
+    // cm1 grants P5 to c2 itself and c2 writes; cm1 fails before c2's confirmation reaches it.
+    const writeId = net.write('c2', 'P5', 'x');
+    net.deliverAllMatching((m) => m.type !== 'WRITE_CONFIRMATION');
+    expect(outcome(net.result('c2', writeId))).toEqual({ ok: true, value: 'x' });
+    net.crash('cm1');
+    net.crash('c2');
+    runTo(net, net.now + 600 + LEASE_GONE_MS + 300);
+    expect(net.acting()).toEqual([{ id: 'cm2', epoch: 2 }]);
+    // Only c2 knows of its write: P5 waits for it, named, rather than reading as never written.
+    expect(net.readValue('c3', 'P5')).toMatchObject({ ok: false, away: 'c2', error: expect.stringContaining('may hold it') });
+  });
 });
 
 describe('a member that comes back', () => {

@@ -17,7 +17,7 @@ export interface Step {
 }
 
 const SEPARATOR = '----';
-const QUIET = / (PULSE|PULSE_REPLY|REPLICATE)\(/;
+const QUIET = / (PULSE|PULSE_REPLY)\(/;
 
 /** The steps of a scenario file; `#` lines outside an output are comments. */
 export function parseScenario(text: string): Step[] {

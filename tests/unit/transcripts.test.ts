@@ -21,7 +21,7 @@ const CASES: Array<{ name: string; opts: SimOptions }> = [
 function render(opts: SimOptions): string {
   const r = simulate({ ...opts, transcript: true });
   // Pulses and their answers repeat every 100 ms; they would drown the flow.
-  const lines = r.transcript.filter((l) => !/ (PULSE|PULSE_REPLY|REPLICATE)\(/.test(l));
+  const lines = r.transcript.filter((l) => !/ (PULSE|PULSE_REPLY)\(/.test(l));
   const history = r.history.map(toJsonLine);
   return `# messages\n${lines.join('\n')}\n# history\n${history.join('\n')}\n`;
 }

@@ -20,6 +20,10 @@ const WELL_FORMED: Message[] = [
   { type: 'INVALIDATE', ...head, from: 'cm1', to: 'c3' },
   { type: 'INVALIDATE_CONFIRMATION', ...head, from: 'c3' },
   { type: 'REQUEST_FAILED', ...head, from: 'cm1', to: 'c1', reason: 'the only copy was lost', away: null },
+  {
+    type: 'PULSE_REPLY', from: 'cm1', to: 'cm2', epoch: 1, seq: 7, acting: true, members: ['c1', 'c2'],
+    meta: [{ page: 'P1', owner: 'c1', copySet: ['c2'], version: 3 }, { page: 'P2', owner: null, copySet: [], version: 0 }], full: false,
+  },
 ];
 
 function parse(raw: unknown, pageSizeBytes = PAGE_SIZE): Parsed {
@@ -133,10 +137,16 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
     const entry = (i: number) => ({ page: `P${i}`, owner: null, copySet: Array(64).fill('c1'), version: 0 });
     const fits = Math.floor(FRAME_ITEMS_MAX / 65);
     const reply = (n: number) => ({ type: 'PULSE_REPLY', from: 'cm1', to: 'cm2', epoch: 1, seq: 1, acting: true, members: [],
-      meta: Array.from({ length: n }, (_, i) => entry(i)) });
+      meta: Array.from({ length: n }, (_, i) => entry(i)), full: true });
     expect(parse(reply(fits)).ok).toBe(true);
     expect(LIST_LENGTH_MAX).toBeGreaterThan(fits + 1);
     expect(rejection(reply(fits + 1))).toMatch(/bad (node )?list/);
+  });
+
+  it('refuses a pulse reply whose metadata is not a list, or that does not say whether it is the whole', () => {
+    expect(rejection({ ...ok('PULSE_REPLY'), meta: null })).toMatch(/^PULSE_REPLY: meta: bad list/);
+    expect(rejection({ ...ok('PULSE_REPLY'), meta: [{ page: 'P1', owner: 'c1', copySet: ['c2'] }] })).toMatch(/^PULSE_REPLY: meta: version: bad version/);
+    expect(rejection({ ...ok('PULSE_REPLY'), full: undefined })).toBe('PULSE_REPLY: full: bad flag');
   });
 
   it('refuses content longer than the page before looking at its characters', () => {

@@ -1,0 +1,141 @@
+// Replication to the standby, in streaming mode: the acting CM's metadata changes ride on the
+// replies to the standby's pulses, each changed page once with its latest entry; a reply the
+// standby did not get has its entries sent again; a standby that stopped listening is sent the
+// whole metadata and forgets what it had; and no reply holds more than one frame may.
+import { describe, expect, it } from 'vitest';
+import { FRAME_ITEMS_MAX, PAGE_SIZE_BYTES_DEFAULT } from '../../src/protocol/limits.ts';
+import { CentralManager } from '../../src/protocol/manager.ts';
+import type { HeldPage, Message, MetaEntry, PulseReply } from '../../src/protocol/messages.ts';
+import { parseMessage } from '../../src/protocol/validate.ts';
+import { T } from './stepped-net.ts';
+
+/** The acting cm1 and its standby cm2, the test carrying every message between them by hand. */
+class Pair {
+  readonly cm1 = new CentralManager({ id: 'cm1', start: 'primary', timing: T, now: 0 });
+  readonly cm2 = new CentralManager({ id: 'cm2', start: 'backup', timing: T, now: 0 });
+  now = 0;
+  /** What cm1 sent anyone but cm2 (the clients, played by the test, never answer). */
+  toClients: Message[] = [];
+
+  constructor() {
+    this.cm1.ready();
+    this.cm2.ready();
+  }
+
+  /** A client's message to cm1 at the current time. */
+  client(m: Message): void {
+    this.cm1.step(m, this.now);
+    for (const out of this.cm1.ready().messages) {
+      expect(out.to, `${out.type} to cm2 outside a pulse reply`).not.toBe('cm2');
+      this.toClients.push(out);
+    }
+  }
+
+  /** Time passes to `at`: cm2 pulses, and cm1's reply is delivered unless `lose`. */
+  pulse(at: number, lose = false): PulseReply {
+    this.now = at;
+    this.cm2.tick(at);
+    const pulses = this.cm2.ready().messages;
+    expect(pulses.map((m) => m.type)).toEqual(['PULSE']);
+    this.cm1.step(pulses[0]!, at);
+    const replies = this.cm1.ready().messages.filter((m): m is PulseReply => m.type === 'PULSE_REPLY');
+    expect(replies).toHaveLength(1);
+    const reply = replies[0]!;
+    const parsed = parseMessage(JSON.parse(JSON.stringify(reply)), PAGE_SIZE_BYTES_DEFAULT);
+    expect(parsed.ok, parsed.ok ? '' : parsed.error).toBe(true);
+    if (!lose) {
+      this.cm2.step(reply, at);
+      this.cm2.ready();
+    }
+    return reply;
+  }
+
+  mirror(): MetaEntry[] {
+    return this.cm2.snapshot().pages.map(({ page, owner, copySet, version }) => ({ page, owner, copySet, version }));
+  }
+
+  directory(): MetaEntry[] {
+    return this.cm1.snapshot().pages.map(({ page, owner, copySet, version }) => ({ page, owner, copySet, version }));
+  }
+}
+
+const head = (from: string, page: string, req: string) => ({ from, to: 'cm1', epoch: 1, page, req });
+
+/** c wrote `page` (the CM granted it, nobody else held it) and owns it at `version`. */
+function write(p: Pair, c: string, page: string, n: number, version: number): void {
+  p.client({ type: 'WRITE_REQUEST', ...head(c, page, `${c}:${n}`) });
+  p.client({ type: 'WRITE_CONFIRMATION', ...head(c, page, `${c}:${n}`), version });
+}
+
+function read(p: Pair, c: string, page: string, n: number): void {
+  p.client({ type: 'READ_REQUEST', ...head(c, page, `${c}:${n}`) });
+  p.client({ type: 'READ_CONFIRMATION', ...head(c, page, `${c}:${n}`) });
+}
+
+const pages = (r: PulseReply): string[] => r.meta.map((e) => e.page);
+
+describe('replication on pulse replies', () => {
+  it('sends no message of its own: each changed page rides once, with its latest entry, on the next reply', () => {
+    const p = new Pair();
+    write(p, 'c1', 'P1', 1, 1);
+    // The first reply starts the standby's copy over with everything.
+    expect(p.pulse(100)).toMatchObject({ full: true, meta: [{ page: 'P1', owner: 'c1', copySet: [], version: 1 }] });
+    read(p, 'c2', 'P1', 1);
+    read(p, 'c3', 'P1', 1);
+    write(p, 'c4', 'P2', 1, 1);
+    const r = p.pulse(200);
+    expect(r.full).toBe(false);
+    expect(r.meta).toEqual([
+      { page: 'P1', owner: 'c1', copySet: ['c2', 'c3'], version: 1 },
+      { page: 'P2', owner: 'c4', copySet: [], version: 1 },
+    ]);
+    expect(p.mirror()).toEqual(p.directory());
+    // Nothing changed since: the next reply carries nothing.
+    expect(p.pulse(300).meta).toEqual([]);
+  });
+
+  it("sends a lost reply's entries again with the next one", () => {
+    const p = new Pair();
+    write(p, 'c1', 'P1', 1, 1);
+    p.pulse(100);
+    write(p, 'c2', 'P2', 1, 1);
+    expect(pages(p.pulse(200, true))).toEqual(['P2']);
+    write(p, 'c3', 'P3', 1, 1);
+    // cm2's pulse says the last reply it got is the one before: P2 goes again, with P3.
+    expect(pages(p.pulse(300)).sort()).toEqual(['P2', 'P3']);
+    expect(p.mirror()).toEqual(p.directory());
+    expect(p.pulse(400).meta).toEqual([]);
+  });
+
+  it('starts over with a standby that stopped listening, which forgets what it had', () => {
+    const p = new Pair();
+    write(p, 'c1', 'P1', 1, 1);
+    p.pulse(100);
+    // A stale entry in cm2's copy (as an older acting CM might have left it).
+    p.cm2.step({ type: 'PULSE_REPLY', from: 'cm1', to: 'cm2', epoch: 1, seq: 1, acting: true, members: [], meta: [
+      { page: 'P9', owner: 'c5', copySet: [], version: 4 },
+    ], full: false }, 150);
+    expect(p.mirror().map((e) => e.page)).toEqual(['P1', 'P9']);
+    write(p, 'c2', 'P2', 1, 1);
+    // cm2 is silent for longer than cm1 counts it as listening, then pulses again.
+    const r = p.pulse(100 + T.pulseIntervalMs * T.pulseMissesMax + 1);
+    expect(r.full).toBe(true);
+    expect(pages(r)).toEqual(['P1', 'P2']);
+    expect(p.mirror()).toEqual(p.directory());
+  });
+
+  it('holds no more than one frame may: the entries beyond it follow with the next replies', () => {
+    const p = new Pair();
+    p.pulse(100);
+    // Eight members hold read copies of many pages: each entry costs nine items of the frame.
+    const held: HeldPage[] = Array.from({ length: 30_000 }, (_, i) => ({ page: `P${i}`, access: 'read', owner: false, version: 0 }));
+    for (let c = 1; c <= 8; c++) p.client({ type: 'CLIENT_REPORT', from: `c${c}`, to: 'cm1', epoch: 1, pages: held, inFlight: null, handoffs: [] });
+    const fits = Math.floor((FRAME_ITEMS_MAX - 8) / 9);
+    const first = p.pulse(200);
+    expect(first.meta).toHaveLength(fits);
+    const second = p.pulse(300);
+    expect(second.meta).toHaveLength(held.length - fits);
+    expect(p.mirror()).toHaveLength(held.length);
+    expect(p.mirror()).toEqual(p.directory());
+  });
+});
