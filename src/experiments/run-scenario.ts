@@ -12,6 +12,7 @@ import { driveFaults } from './fault-driver.ts';
 import { scenarioResult, type RunRecord } from './result.ts';
 import { verdict } from './format.ts';
 import { withDeadline } from '../util/deadline.ts';
+import { isPlacement, PLACEMENTS } from '../workers/placement.ts';
 import { sleep } from '../util/sleep.ts';
 import type { Progress, ScenarioConfig, ScenarioResult } from './types.ts';
 
@@ -30,6 +31,7 @@ export function scenarioConfigError(c: ScenarioConfig): string | null {
   if (!Number.isInteger(c.opsPerClient) || c.opsPerClient < 0) return 'opsPerClient must be a non-negative integer';
   if (!c.backup && c.faults.some((f) => f.node === 'cm2')) return 'basic Ivy has no cm2 to fail';
   if (c.faults.some((f) => !(f.atMs >= 0))) return 'faults need atMs >= 0';
+  if (c.placement !== undefined && !isPlacement(c.placement)) return `placement must be one of ${PLACEMENTS.join(', ')}`;
   if (c.faults.some((f) => f.action !== 'leave' && !(CM_IDS as readonly string[]).includes(f.node))) return 'only cm1 and cm2 are killed and restarted';
   const leaving = c.faults.flatMap((f) => (f.action === 'leave' ? [f.node] : []));
   const inRange = (id: NodeId): boolean => { const n = clientNumber(id) ?? 0; return n >= 1 && n <= c.clients; };
@@ -75,7 +77,8 @@ export async function runScenario(
   if (error) throw new Error(`scenario ${config.name}: ${error}`);
   const store = config.persist ? await env.openStore(`ivy-exp-${config.name}-${Date.now()}`) : null;
   const shape = { clients: config.clients, backup: config.backup, replication: config.replication, ...(config.timing ? { timing: config.timing } : {}) };
-  const cluster = new ExperimentCluster(env.spawn, shape, store);
+  const spawner = env.spawner(config.placement ?? 'worker-per-node');
+  const cluster = new ExperimentCluster(spawner.spawn, shape, store);
   const step = (s: string, done: number): void => onProgress({ step: `${config.name}: ${s}`, done, total: 3 });
   try {
     step(`starting ${config.clients} clients`, 0);
@@ -90,5 +93,6 @@ export async function runScenario(
     return result;
   } finally {
     await cluster.stop();
+    spawner.close();
   }
 }
