@@ -13,6 +13,8 @@ export interface ScenarioEnv {
   openStore(name: string): Promise<DurableStore>;
   /** The clock the workers time operations on. */
   now(): number;
+  /** Awaited once a run's operations are done, before its workers end (a profiler's moment to stop). */
+  beforeTeardown?: () => Promise<void>;
 }
 
 export async function openRegistryStore(name: string, idb: IDBFactory = indexedDB): Promise<DurableStore> {

@@ -20,6 +20,11 @@ import type { Progress, ScenarioConfig, ScenarioResult } from './types.ts';
 const SETTLE_MS = 400;
 /** Beyond its own duration, how long a run may take before it is declared stuck. */
 const RUN_SLACK_MS = 60_000;
+/**
+ * And beyond that, per operation of a run with no duration: a list of 256 × 300 operations
+ * at a few hundred a second (every fault a commit, on 2 cores) is long, not stuck.
+ */
+const RUN_SLACK_PER_OP_MS = 5;
 const CLIENTS_MAX = 256;
 /** Operations a departing client may issue to come to hold a page and a copy before it leaves anyway. */
 const LEAVE_OPS_MAX = 200;
@@ -64,7 +69,7 @@ async function drive(cluster: ExperimentCluster, c: ScenarioConfig, env: Scenari
     return left;
   };
   const faults = driveFaults(cluster, c.faults, startAt, { now: env.now, finished: () => finished, progress, leave });
-  const budget = (c.durationMs ?? 0) + RUN_SLACK_MS;
+  const budget = (c.durationMs ?? c.clients * c.opsPerClient * RUN_SLACK_PER_OP_MS) + RUN_SLACK_MS;
   const [reports, log] = await withDeadline(Promise.all([all, faults]), budget, `scenario ${c.name}`);
   const withLeaving = reports.map((r) => ({ ...r, ops: [...r.ops, ...(leavingOps.get(r.node) ?? [])] }));
   return { startAt, reports: withLeaving, log, departed: new Set(leavingOps.keys()) };
@@ -87,6 +92,7 @@ export async function runScenario(
     step(`running ${config.clients} × ${config.opsPerClient} operations`, 1);
     const run = await drive(cluster, config, env, (p) => onProgress({ ...p, step: `${config.name}: ${p.step}` }));
     const sent = await cluster.messagesSent();
+    await env.beforeTeardown?.();
     step('checking the history', 2);
     const result = scenarioResult({ config, ...run, sent, clockResolutionMs: clockResolutionMs() });
     step(`done: ${result.ok}/${result.issued} ok, ${verdict(result)}`, 3);

@@ -196,7 +196,11 @@ export function suite(quick: boolean): Step[] {
   const s = quick ? QUICK : FULL;
   const store = (id: string, readRatio: number, opsPerClient: number): Step =>
     ({ id, kind: 'central-store', config: { name: id, clients: 10, pages: 10, readRatio, opsPerClient, seed: 1 } });
-  const seed: Step = { id: 'seed-workload', kind: 'scenario', config: { ...base('seed-workload', s, 42), opsPerClient: 100 } };
+  const seedWorkload = (id: string, persist: boolean): Step =>
+    ({ id, kind: 'scenario', config: { ...base(id, s, 42), opsPerClient: 100, persist } });
+  const seed = seedWorkload('seed-workload', true);
+  // The same without IndexedDB (full runs): what placement does for the protocol's own path.
+  const seedMemory = quick ? [] : [seedWorkload('seed-workload-nopersist', false)];
   const noFaults: Step[] = [];
   for (let r = 1; r <= s.repeats; r++) {
     noFaults.push({ id: `basic-${r}`, kind: 'scenario', config: { ...base(`basic-${r}`, s, r), backup: false, persist: false } });
@@ -212,6 +216,7 @@ export function suite(quick: boolean): Step[] {
     store('central-store-90', 0.9, s.opsPerClient),
     seed,
     inPlacement(seed, 'packed'),
+    ...seedMemory.flatMap((step) => [step, inPlacement(step, 'packed')]),
     ...faultScenarios(s),
     ...leaveScenarios(s, quick),
     ...sweeps(s),

@@ -106,11 +106,13 @@ function ftRows(f: Found): Row[] {
   const packed = f.scenario('seed-workload-packed');
   const r3 = ratio(packed?.throughputOpsPerS, SEED_REQUESTS_PER_S);
   const perNode = seed ? `; a worker per node: ${fmtRate(seed.throughputOpsPerS)} ops/s, ${fmtX(ratio(seed.throughputOpsPerS, SEED_REQUESTS_PER_S))}` : '';
+  const packedMemory = f.scenario('seed-workload-nopersist-packed');
+  const noDisk2 = packedMemory ? `; packed without IndexedDB: ${fmtRate(packedMemory.throughputOpsPerS)} ops/s` : '';
   return [
     [`fault-tolerant Ivy without faults ≤ 1.3x basic Ivy (fault latency p50, median of ${ft.length} runs)`, `${fmtMs(lat(ft))} ms (${fmtRate(rate(ft) ?? 0)} ops/s)${noDisk}`, `basic: ${fmtMs(lat(basic))} ms (${fmtRate(rate(basic) ?? 0)} ops/s)`, fmtX(r1), met(r1 === null ? null : r1 <= 1.3)],
     ['read-mostly (90% reads, 10 clients, 10 pages) ≥ 5x the central store\'s throughput', `${fmtRate(mostly?.throughputOpsPerS ?? 0)} ops/s`, `central store: ${fmtRate(store?.throughputOpsPerS ?? 0)} ops/s`, fmtX(r2), met(r2 === null ? null : r2 >= 5)],
     ['the seed\'s workload (2 CMs, 10 clients × 100 ops 50/50, 10 pages), packed placement: 100x the Go seed',
-      packed ? `${fmtRate(packed.throughputOpsPerS)} ops/s (${verdict(packed)})${perNode}` : `– ${perNode}`,
+      packed ? `${fmtRate(packed.throughputOpsPerS)} ops/s (${verdict(packed)})${perNode}${noDisk2}` : `–${perNode}${noDisk2}`,
       `Go seed, measured on this machine without its pauses: ~${SEED_REQUESTS_PER_S} req/s`, fmtX(r3), met(r3 === null ? null : r3 >= 100)],
   ];
 }

@@ -136,6 +136,15 @@ describe('summary and full tables', () => {
     expect(summary).toContain('on 2000-01-01 (2 cores)');
   });
 
+  it('sets each scenario run in both placements side by side, and leaves the table out when none was', () => {
+    const doc = resultsDocument([
+      scenario('seed-workload', { throughputOpsPerS: 2000 }), scenario('seed-workload-packed', { throughputOpsPerS: 5000 }),
+      scenario('sweep-clients-4-packed', { throughputOpsPerS: 10 }),
+    ], meta);
+    expect(doc).toMatch(/### Placement[^\n]*\n\n\| scenario[^\n]*\n[^\n]*\n\| seed-workload \| 2000 \(10\/10, [^|]*\| 5000 \(10\/10, [^|]*\| 2\.50x \|\n\n/);
+    expect(resultsDocument(results, meta)).not.toContain('### Placement');
+  });
+
   it('says when the tab steps have not run', () => {
     expect(resultsDocument([scenario('ft-1')], meta)).toContain('Not run yet: the tab-mode');
   });
