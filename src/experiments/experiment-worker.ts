@@ -17,7 +17,7 @@ export interface ExperimentWorkerApi extends NodeWorkerApi {
 
 /** `neighbours`: the other nodes of this thread, in packed placement. */
 export function createExperimentWorkerApi(neighbours: Neighbours<Message> | null = null): ExperimentWorkerApi {
-  const api = createWorkerApi(undefined, neighbours);
+  const api = createWorkerApi(neighbours);
   const submit = (op: OpRequest) => (op.kind === 'read' ? api.readPage(op.page) : api.writePage(op.page, op.value));
   return {
     ...api,

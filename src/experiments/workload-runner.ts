@@ -50,13 +50,23 @@ export type Submit = (op: OpRequest) => Promise<OpResult>;
 /** A long run of hits (or of faults served in memory) never waits for a task; let the worker serve its links and timers now and then. */
 const YIELD_EVERY_MS = 1;
 
+/**
+ * One channel for every yield of this thread (a pack runs many clients): a message to itself
+ * is a task, queued behind whatever the links and timers have queued.
+ */
+let yielding: { port: MessagePort; waiting: Array<() => void> } | null = null;
+
 const yieldToLinks = (): Promise<void> => new Promise((resolve) => {
-  const channel = new MessageChannel();
-  channel.port1.onmessage = () => {
-    channel.port1.close();
-    resolve();
-  };
-  channel.port2.postMessage(null);
+  if (!yielding) {
+    const channel = new MessageChannel();
+    const waiting: Array<() => void> = [];
+    channel.port1.onmessage = () => waiting.shift()?.();
+    // Not to keep a Node process (unit tests) alive for it.
+    (channel.port1 as { unref?: () => void }).unref?.();
+    yielding = { port: channel.port2, waiting };
+  }
+  yielding.waiting.push(resolve);
+  yielding.port.postMessage(null);
 });
 
 export function timedOp(op: OpRequest, invokedAt: number, doneAt: number, r: OpResult): TimedOp {

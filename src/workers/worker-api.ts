@@ -60,7 +60,7 @@ async function openStore(spec: NodeSpec): Promise<Registry | null> {
  * One node's api. `neighbours` are the other nodes of this thread when it hosts several
  * (packed placement); a worker of its own has none.
  */
-export function createWorkerApi(now: () => number = () => performance.now(), neighbours: Neighbours<Message> | null = null): NodeWorkerApi {
+export function createWorkerApi(neighbours: Neighbours<Message> | null = null, now: () => number = () => performance.now()): NodeWorkerApi {
   let host: NodeHost | null = null;
   let starting = false;
   let stopped = false;

@@ -24,7 +24,7 @@ export function inProcessSpawner(stops: Array<() => void>, create: () => NodeWor
  * A packed worker in this process (pack.ts behind a real MessageChannel and real Comlink). Its
  * nodes share this thread as they would share a worker's; terminating it stops every one of them.
  */
-export function inProcessPackSpawner(stops: Array<() => void>, makeApi: MakeApi = (n) => createWorkerApi(undefined, n)): SpawnWorker {
+export function inProcessPackSpawner(stops: Array<() => void>, makeApi: MakeApi = createWorkerApi): SpawnWorker {
   return () => {
     const channel = new MessageChannel();
     const apis: NodeWorkerApi[] = [];

@@ -31,7 +31,7 @@ interface Made {
 function packedCluster(): { cluster: Cluster; made: Made } {
   const made: Made = { apis: new Map(), links: { channel: [], memory: [] } };
   const makeApi = (neighbours: Neighbours<Message>): NodeWorkerApi => {
-    const api = createWorkerApi(undefined, neighbours);
+    const api = createWorkerApi(neighbours);
     const start = api.start;
     let id: NodeId = '?';
     const wrapped: NodeWorkerApi = {
