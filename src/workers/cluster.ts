@@ -134,7 +134,9 @@ export class Cluster {
 
   /** A link this page made between two of its own nodes: its frames are trusted (message-codec.ts). */
   private async link(a: NodeHandle, b: NodeHandle): Promise<void> {
-    if (a.thread !== undefined && a.thread === b.thread) return a.connectLocal(b.id);
+    // Asked of the peer that was running: a disconnect from a former life of `a` (kill) went to
+    // it earlier on the same port, so it is carried out first, as connect's would be.
+    if (a.thread !== undefined && a.thread === b.thread) return b.connectLocal(a.id);
     const channel = new MessageChannel();
     await Promise.all([a.connect(b.id, channel.port1, 'own'), b.connect(a.id, channel.port2, 'own')]);
   }

@@ -79,7 +79,7 @@ describe('packed placement', () => {
       await cluster.start(id === 'cm1' ? { role: 'cm', id } : { role: 'client', id });
     }
     expect(threads(cluster)).toEqual(['cm1@pack-1', 'c1@pack-2', 'c2@pack-1', 'c3@pack-2']);
-    expect(made.links.memory.sort()).toEqual(['c2-cm1', 'c3-c1']);
+    expect(made.links.memory.sort()).toEqual(['c1-c3', 'cm1-c2']);
     expect(made.links.channel.sort()).toEqual(['c1-c2', 'c1-cm1', 'c2-c1', 'c2-c3', 'c3-c2', 'c3-cm1', 'cm1-c1', 'cm1-c3']);
     const [c1, c2, c3] = ['c1', 'c2', 'c3'].map((id) => cluster.get(id)!);
     expect(await c2!.writePage('P1', 'one')).toMatchObject({ ok: true });
@@ -116,6 +116,22 @@ describe('packed placement', () => {
     expect(made.apis.get('c1')).toHaveLength(2);
     expect(await model.cluster.get('c1')!.readPage('P1')).toEqual({ ok: true, value: 'kept', local: true });
     expect(await model.cluster.get('c3')!.readPage('P1')).toMatchObject({ ok: true, value: 'kept' });
+  });
+
+  it('restarts a killed neighbour at once, in the same pack, linked again each time', async () => {
+    const { cluster } = packedCluster();
+    await cluster.start({ role: 'cm', id: 'cm1' });
+    await cluster.start({ role: 'client', id: 'c1' });
+    await cluster.start({ role: 'client', id: 'c2' });
+    expect(cluster.get('c2')!.thread).toBe(cluster.get('cm1')!.thread);
+    for (let life = 1; life <= 3; life++) {
+      cluster.kill('c2');
+      // A new life numbers its requests afresh (the dashboard counts from the clock, too).
+      const { handle } = await cluster.start({ role: 'client', id: 'c2', seqStart: life * 1000 });
+      expect(handle.thread).toBe(cluster.get('cm1')!.thread);
+      expect(await handle.writePage('P1', `life ${life}`)).toMatchObject({ ok: true });
+      expect(await cluster.get('c1')!.readPage('P1')).toMatchObject({ ok: true, value: `life ${life}` });
+    }
   });
 
   it('partitions an in-memory link and heals it, per node', async () => {
