@@ -1,10 +1,13 @@
-// npm run experiments [-- --quick] [--only id,id] [--out DIR] [--no-build] | [-- --render]
+// npm run experiments [-- --quick] [--only id,id] [--placement packed|worker-per-node] [--profile DIR] [--out DIR] [--no-build] | [-- --render]
 // Runs every experiment of src/experiments/suite.ts in headless Chromium, one step at a time,
 // printing progress; writes the results as JSON and the recorded histories as JSON Lines. A full
 // run into results/ then rewrites results/README.md (every table) and the README's "Test results"
 // section (the targets). Tab steps (one tab per node, scripts/experiments-tab.ts) run from here in
 // the same browser; run alone, they write results/tab-mode.json, which replaces the full run's tab
-// rows. Quick runs and other partial ones go to a temporary directory unless --out says where.
+// rows. --placement runs the chosen scenarios in that placement instead (`-packed` added to their
+// ids, as the suite's own packed steps are named). Quick runs and other partial ones go to a
+// temporary directory unless --out says where. --profile samples every worker's CPU during each
+// step (scripts/experiments-profile.ts): profiles into DIR, the heaviest functions printed.
 // --render runs nothing: it rewrites both documents from the JSON files in results/.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -13,7 +16,8 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import type { ExperimentsApi } from '../src/experiments/page.ts';
 import type { StepResult } from '../src/experiments/run-step.ts';
-import { suite, type Step } from '../src/experiments/suite.ts';
+import { inPlacement, suite, type Step } from '../src/experiments/suite.ts';
+import { isPlacement, PLACEMENTS, type Placement } from '../src/workers/placement.ts';
 import type { Progress, ScenarioResult } from '../src/experiments/types.ts';
 import type { HistoryEvent } from '../src/sim/history.ts';
 import { renderSummary, replaceResultsSection, resultsDocument, summaryLine, type RenderMeta } from '../src/experiments/markdown.ts';
@@ -23,12 +27,15 @@ import {
 import { toJsonLine } from '../src/sim/history.ts';
 import { openExperimentsPage } from './experiments-browser.ts';
 import { runTabScenario } from './experiments-tab.ts';
+import { profileWorkers } from './experiments-profile.ts';
 
 const RESULTS_DIR = 'results';
 
 interface Options {
   quick: boolean;
   only: string[] | null;
+  placement: Placement | null;
+  profile: string | null;
   out: string | null;
   build: boolean;
   render: boolean;
@@ -37,12 +44,15 @@ interface Options {
 function options(): Options {
   const { values } = parseArgs({
     options: {
-      quick: { type: 'boolean' }, only: { type: 'string' }, out: { type: 'string' }, 'no-build': { type: 'boolean' },
-      render: { type: 'boolean' },
+      quick: { type: 'boolean' }, only: { type: 'string' }, placement: { type: 'string' }, profile: { type: 'string' }, out: { type: 'string' },
+      'no-build': { type: 'boolean' }, render: { type: 'boolean' },
     },
   });
+  const placement = values.placement ?? null;
+  if (placement !== null && !isPlacement(placement)) throw new Error(`--placement must be one of ${PLACEMENTS.join(', ')}`);
   return {
-    quick: values.quick === true, only: values.only ? values.only.split(',') : null, out: values.out ?? null,
+    quick: values.quick === true, only: values.only ? values.only.split(',') : null, placement,
+    profile: values.profile ?? null, out: values.out ?? null,
     build: values['no-build'] !== true, render: values.render === true,
   };
 }
@@ -82,11 +92,25 @@ async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResu
   let machine: string;
   try {
     await browser.page.exposeFunction('ivyProgress', ((p) => log(`  ${p.step}`)) satisfies Progress);
+    // The profiles must be taken before a scenario's workers end: the page awaits this there.
+    let stopProfiler: (() => Promise<void>) | null = null;
+    if (opts.profile !== null) {
+      await browser.page.exposeFunction('ivyBeforeTeardown', async () => {
+        const stop = stopProfiler;
+        stopProfiler = null;
+        await stop?.();
+      });
+    }
     const isolated = await browser.page.evaluate(() => globalThis.crossOriginIsolated);
     log(`page is ${isolated ? '' : 'NOT '}cross-origin isolated`);
     machine = `${cpus().length} cores, ${browser.version}, ${isolated ? 'cross-origin isolated (5 µs clock)' : 'not cross-origin isolated (100 µs clock)'}`;
     for (const [i, step] of steps.entries()) {
       log(`step ${i + 1}/${steps.length}: ${step.id}`);
+      const profile = opts.profile;
+      const profiler = profile === null ? null : await profileWorkers(browser.page, profile);
+      stopProfiler = profiler ? async () => {
+        for (const line of await profiler.stop(step.id)) log(`  profile: ${line}`);
+      } : null;
       const browserOf = browser.page.context().browser();
       const r: StepResult = step.kind === 'tab' && browserOf
         ? { id: step.id, kind: 'tab', result: await runTabScenario(browserOf, new URL(browser.page.url()).origin, step.config, log) }
@@ -95,6 +119,8 @@ async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResu
           return x.runStep(s, x.progress);
         }, step);
       log(`  ${summaryLine(r)}`);
+      // A step that is not a scenario never calls the hook: stop here.
+      await stopProfiler?.();
       results.push(r);
     }
   } finally {
@@ -122,10 +148,13 @@ async function main(): Promise<void> {
     return;
   }
   const all = suite(opts.quick);
-  const steps = opts.only ? all.filter((s) => opts.only?.includes(s.id)) : all;
+  const chosen = opts.only ? all.filter((s) => opts.only?.includes(s.id)) : all;
+  const placement = opts.placement;
+  const steps = placement === null ? chosen : chosen.map((s) => inPlacement(s, placement));
   // Tab steps alone go to their own file, leaving the full run's experiments.json as it was.
   const tabOnly = steps.length > 0 && steps.every((s) => s.kind === 'tab');
-  const reported = !opts.quick && (opts.only === null || tabOnly);
+  const reported = !opts.quick && opts.placement === null && opts.profile === null && (opts.only === null || tabOnly);
+  if (opts.profile !== null) mkdirSync(opts.profile, { recursive: true });
   const out = opts.out ?? (reported ? RESULTS_DIR : mkdtempSync(join(tmpdir(), 'ivy-experiments-')));
   const started = Date.now();
   const { results, machine } = await runAll(steps, opts);

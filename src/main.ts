@@ -2,7 +2,8 @@
 import { fetchIvyConfig, pageTiming } from './net/ivy-config.ts';
 import { Registry } from './registry/registry.ts';
 import { Cluster } from './workers/cluster.ts';
-import { spawnNodeWorker } from './workers/spawn.ts';
+import { spawnNodeWorker, spawnPackWorker } from './workers/spawn.ts';
+import { packedSpawner, placementParam } from './workers/placement.ts';
 import { ClusterModel, REGISTRY_CHANNEL } from './ui/cluster-model.ts';
 import { ProtocolSession } from './ui/session/protocol-session.ts';
 import type { IvyApp } from './ui/app.ts';
@@ -26,6 +27,7 @@ function tabAddress(): string {
 
 async function boot(app: IvyApp): Promise<void> {
   let timing;
+  let placement;
   try {
     timing = pageTiming(await fetchIvyConfig(), location.search);
   } catch (e) {
@@ -33,9 +35,18 @@ async function boot(app: IvyApp): Promise<void> {
     return;
   }
   try {
+    placement = placementParam(location.search);
+  } catch (e) {
+    app.failure = (e as Error).message;
+    return;
+  }
+  try {
     const registry = await Registry.open();
     const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(REGISTRY_CHANNEL) : null;
-    const model = new ClusterModel(registry, new Cluster(spawnNodeWorker, undefined, timing), tabAddress(), channel);
+    // Packs start when the first packed node does; a tab that never packs never spawns one.
+    const cluster = new Cluster({ 'worker-per-node': spawnNodeWorker, packed: packedSpawner(spawnPackWorker).spawn }, undefined, timing);
+    cluster.setPlacement(placement);
+    const model = new ClusterModel(registry, cluster, tabAddress(), channel);
     await model.refresh();
     const session = new ProtocolSession(model.cluster);
     model.onReset(() => session.reset());

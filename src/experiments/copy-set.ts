@@ -59,7 +59,8 @@ export async function runCopySet(c: CopySetConfig, onProgress: Progress = () => 
   const most = Math.max(0, ...c.sizes);
   const writers: [number, number] = [most + 1, most + 2];
   const store = c.persist ? await env.openStore(`ivy-exp-copyset-${Date.now()}`) : null;
-  const cluster = new ExperimentCluster(env.spawn, { clients: most + 2, backup: true, replication: 'streaming' }, store);
+  const spawner = env.spawner('worker-per-node');
+  const cluster = new ExperimentCluster(spawner.spawn, { clients: most + 2, backup: true, replication: 'streaming' }, store);
   try {
     onProgress({ step: `copy set: starting ${most + 2} clients`, done: 0, total: c.sizes.length });
     await cluster.startAll();
@@ -73,5 +74,6 @@ export async function runCopySet(c: CopySetConfig, onProgress: Progress = () => 
     return { config: c, points };
   } finally {
     await cluster.stop();
+    spawner.close();
   }
 }

@@ -3,15 +3,19 @@
 import { Registry } from '../registry/registry.ts';
 import { deleteDatabase } from '../registry/node-store.ts';
 import type { SpawnWorker } from '../workers/node-handle.ts';
+import { packedSpawner, type Placement, type Spawner } from '../workers/placement.ts';
 import { commonNow } from '../host/env.ts';
 import type { DurableStore } from './exp-cluster.ts';
 
 export interface ScenarioEnv {
-  spawn: SpawnWorker;
+  /** Starts a run's nodes in the placement asked for; closed when the run ends. */
+  spawner(placement: Placement): Spawner;
   /** A fresh registry database for one run's durable state. */
   openStore(name: string): Promise<DurableStore>;
   /** The clock the workers time operations on. */
   now(): number;
+  /** Awaited once a run's operations are done, before its workers end (a profiler's moment to stop). */
+  beforeTeardown?: () => Promise<void>;
 }
 
 export async function openRegistryStore(name: string, idb: IDBFactory = indexedDB): Promise<DurableStore> {
@@ -33,8 +37,21 @@ export const spawnExperimentWorker: SpawnWorker = (name) => {
   return { endpoint: worker, terminate: () => worker.terminate() };
 };
 
+/** A worker that runs several experiment nodes (packed placement). */
+const spawnExperimentPack: SpawnWorker = (name) => {
+  const worker = new Worker(new URL('./pack.worker.ts', import.meta.url), { type: 'module', name });
+  return { endpoint: worker, terminate: () => worker.terminate() };
+};
+
+/** A worker per node ends with its node (Cluster.kill): nothing is left to close. */
+export const workerPerNode = (spawn: SpawnWorker): Spawner => ({ spawn, close: () => {} });
+
 export function browserEnv(): ScenarioEnv {
-  return { spawn: spawnExperimentWorker, openStore: (name) => openRegistryStore(name), now: commonNow };
+  return {
+    spawner: (placement) => (placement === 'packed' ? packedSpawner(spawnExperimentPack) : workerPerNode(spawnExperimentWorker)),
+    openStore: (name) => openRegistryStore(name),
+    now: commonNow,
+  };
 }
 
 /** The smallest step the clock takes here: 5 µs when cross-origin isolated, 100 µs otherwise. */

@@ -2,6 +2,8 @@
 // runs a client's operations inside its own worker so the page-to-worker hop (Comlink) stays out
 // of the latencies, and leaveHolding, which must check and stop on the node's own thread.
 import type { OpRequest } from '../protocol/client.ts';
+import type { Message } from '../protocol/messages.ts';
+import type { Neighbours } from '../workers/neighbours.ts';
 import { createWorkerApi, type NodeWorkerApi } from '../workers/worker-api.ts';
 import { leaveHolding, type LeavePlan, type LeaveReport } from './leave.ts';
 import { runOps, type WorkloadPlan, type WorkloadReport } from './workload-runner.ts';
@@ -13,8 +15,9 @@ export interface ExperimentWorkerApi extends NodeWorkerApi {
   leaveHolding(plan: LeavePlan): Promise<LeaveReport>;
 }
 
-export function createExperimentWorkerApi(): ExperimentWorkerApi {
-  const api = createWorkerApi();
+/** `neighbours`: the other nodes of this thread, in packed placement. */
+export function createExperimentWorkerApi(neighbours: Neighbours<Message> | null = null): ExperimentWorkerApi {
+  const api = createWorkerApi(neighbours);
   const submit = (op: OpRequest) => (op.kind === 'read' ? api.readPage(op.page) : api.writePage(op.page, op.value));
   return {
     ...api,

@@ -110,6 +110,25 @@ function sweepSection(results: readonly StepResult[]): string[] {
   ];
 }
 
+/** Each scenario run in both placements, side by side: a worker per node, and packed. */
+function placementSection(f: Found): string[] {
+  const packed = f.scenarios((id) => id.endsWith('-packed'));
+  const pairs = packed.flatMap((p) => {
+    const own = f.scenario(p.name.replace(/-packed$/, ''));
+    return own ? [[own, p] as const] : [];
+  });
+  if (pairs.length === 0) return [];
+  const rate = (r: ScenarioResult): string =>
+    `${fmtRate(r.throughputOpsPerS)} (${r.ok}/${r.issued}, fault p50 ${fmtMs(r.faultLatency.p50Ms)} ms, ${linearCell(r)})`;
+  return [
+    '### Placement: a worker per node against packed (one worker per core, neighbours linked in memory)',
+    '',
+    table(['scenario', 'a worker per node: ops/s', 'packed: ops/s', 'packed / per node'],
+      pairs.map(([own, p]) => [own.name, rate(own), rate(p),
+        own.throughputOpsPerS > 0 ? `${(p.throughputOpsPerS / own.throughputOpsPerS).toFixed(2)}x` : '–'])),
+  ];
+}
+
 /** The tab-mode rows (scenarios 1 and 3, and the leave scenarios, with a tab per node). */
 export function tabSection(results: readonly StepResult[]): string[] {
   const rs = results.flatMap((r) => (r.kind === 'tab' ? [r.result] : []));
@@ -165,6 +184,8 @@ export function detailSections(results: readonly StepResult[]): string[] {
     ...leaveSection(results),
     '',
     ...durabilitySection(f),
+    '',
+    ...placementSection(f),
     '',
     ...baselineSection(f),
     '',

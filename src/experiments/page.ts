@@ -2,10 +2,11 @@
 // `window.ivyExperiments` for `npm run experiments`, and a progress log for a person watching.
 import { runStep } from './run-step.ts';
 import { runScenario } from './run-scenario.ts';
-import { suite } from './suite.ts';
+import { suite, type Step } from './suite.ts';
+import { browserEnv } from './env.ts';
 import type { Progress } from './types.ts';
 
-type Window = { ivyExperiments?: ExperimentsApi; ivyProgress?: Progress };
+type Window = { ivyExperiments?: ExperimentsApi; ivyProgress?: Progress; ivyBeforeTeardown?: () => Promise<void> };
 const win = globalThis as unknown as Window;
 const log = document.querySelector<HTMLOListElement>('#log');
 
@@ -21,6 +22,12 @@ const progress: Progress = (p) => {
 /** What the page offers its driver on `window.ivyExperiments`. */
 export type ExperimentsApi = typeof api;
 
-const api = { runStep, runScenario, suite, progress, crossOriginIsolated: globalThis.crossOriginIsolated === true };
+/** The driver's `ivyBeforeTeardown`, when it set one (a profiler), runs before each scenario's workers end. */
+const runWithHooks = (step: Step, onProgress: Progress): ReturnType<typeof runStep> => {
+  const hook = win.ivyBeforeTeardown;
+  return runStep(step, onProgress, hook ? { ...browserEnv(), beforeTeardown: hook } : browserEnv());
+};
+
+const api = { runStep: runWithHooks, runScenario, suite, progress, crossOriginIsolated: globalThis.crossOriginIsolated === true };
 win.ivyExperiments = api;
 document.body.dataset.ready = 'true';

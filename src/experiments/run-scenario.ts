@@ -12,6 +12,7 @@ import { driveFaults } from './fault-driver.ts';
 import { scenarioResult, type RunRecord } from './result.ts';
 import { verdict } from './format.ts';
 import { withDeadline } from '../util/deadline.ts';
+import { isPlacement, PLACEMENTS } from '../workers/placement.ts';
 import { sleep } from '../util/sleep.ts';
 import type { Progress, ScenarioConfig, ScenarioResult } from './types.ts';
 
@@ -19,6 +20,11 @@ import type { Progress, ScenarioConfig, ScenarioResult } from './types.ts';
 const SETTLE_MS = 400;
 /** Beyond its own duration, how long a run may take before it is declared stuck. */
 const RUN_SLACK_MS = 60_000;
+/**
+ * And beyond that, per operation of a run with no duration: a list of 256 × 300 operations
+ * at a few hundred a second (every fault a commit, on 2 cores) is long, not stuck.
+ */
+const RUN_SLACK_PER_OP_MS = 5;
 const CLIENTS_MAX = 256;
 /** Operations a departing client may issue to come to hold a page and a copy before it leaves anyway. */
 const LEAVE_OPS_MAX = 200;
@@ -30,6 +36,7 @@ export function scenarioConfigError(c: ScenarioConfig): string | null {
   if (!Number.isInteger(c.opsPerClient) || c.opsPerClient < 0) return 'opsPerClient must be a non-negative integer';
   if (!c.backup && c.faults.some((f) => f.node === 'cm2')) return 'basic Ivy has no cm2 to fail';
   if (c.faults.some((f) => !(f.atMs >= 0))) return 'faults need atMs >= 0';
+  if (c.placement !== undefined && !isPlacement(c.placement)) return `placement must be one of ${PLACEMENTS.join(', ')}`;
   if (c.faults.some((f) => f.action !== 'leave' && !(CM_IDS as readonly string[]).includes(f.node))) return 'only cm1 and cm2 are killed and restarted';
   const leaving = c.faults.flatMap((f) => (f.action === 'leave' ? [f.node] : []));
   const inRange = (id: NodeId): boolean => { const n = clientNumber(id) ?? 0; return n >= 1 && n <= c.clients; };
@@ -62,7 +69,7 @@ async function drive(cluster: ExperimentCluster, c: ScenarioConfig, env: Scenari
     return left;
   };
   const faults = driveFaults(cluster, c.faults, startAt, { now: env.now, finished: () => finished, progress, leave });
-  const budget = (c.durationMs ?? 0) + RUN_SLACK_MS;
+  const budget = (c.durationMs ?? c.clients * c.opsPerClient * RUN_SLACK_PER_OP_MS) + RUN_SLACK_MS;
   const [reports, log] = await withDeadline(Promise.all([all, faults]), budget, `scenario ${c.name}`);
   const withLeaving = reports.map((r) => ({ ...r, ops: [...r.ops, ...(leavingOps.get(r.node) ?? [])] }));
   return { startAt, reports: withLeaving, log, departed: new Set(leavingOps.keys()) };
@@ -75,7 +82,8 @@ export async function runScenario(
   if (error) throw new Error(`scenario ${config.name}: ${error}`);
   const store = config.persist ? await env.openStore(`ivy-exp-${config.name}-${Date.now()}`) : null;
   const shape = { clients: config.clients, backup: config.backup, replication: config.replication, ...(config.timing ? { timing: config.timing } : {}) };
-  const cluster = new ExperimentCluster(env.spawn, shape, store);
+  const spawner = env.spawner(config.placement ?? 'worker-per-node');
+  const cluster = new ExperimentCluster(spawner.spawn, shape, store);
   const step = (s: string, done: number): void => onProgress({ step: `${config.name}: ${s}`, done, total: 3 });
   try {
     step(`starting ${config.clients} clients`, 0);
@@ -84,11 +92,13 @@ export async function runScenario(
     step(`running ${config.clients} × ${config.opsPerClient} operations`, 1);
     const run = await drive(cluster, config, env, (p) => onProgress({ ...p, step: `${config.name}: ${p.step}` }));
     const sent = await cluster.messagesSent();
+    await env.beforeTeardown?.();
     step('checking the history', 2);
     const result = scenarioResult({ config, ...run, sent, clockResolutionMs: clockResolutionMs() });
     step(`done: ${result.ok}/${result.issued} ok, ${verdict(result)}`, 3);
     return result;
   } finally {
     await cluster.stop();
+    spawner.close();
   }
 }

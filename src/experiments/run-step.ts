@@ -3,6 +3,7 @@
 import { runCentralStore, runPing, type CentralStoreResult, type PingResult } from './baselines.ts';
 import { runCopySet, type CopySetResult } from './copy-set.ts';
 import { runScenario } from './run-scenario.ts';
+import { browserEnv, type ScenarioEnv } from './env.ts';
 import type { Step } from './suite.ts';
 import type { Progress, ScenarioResult } from './types.ts';
 
@@ -13,9 +14,9 @@ export type StepResult =
   | { id: string; kind: 'copy-set'; result: CopySetResult }
   | { id: string; kind: 'tab'; result: ScenarioResult };
 
-export async function runStep(step: Step, onProgress: Progress = () => {}): Promise<StepResult> {
+export async function runStep(step: Step, onProgress: Progress = () => {}, env: ScenarioEnv = browserEnv()): Promise<StepResult> {
   switch (step.kind) {
-    case 'scenario': return { id: step.id, kind: step.kind, result: await runScenario(step.config, onProgress) };
+    case 'scenario': return { id: step.id, kind: step.kind, result: await runScenario(step.config, onProgress, env) };
     case 'ping': return { id: step.id, kind: step.kind, result: await runPing(step.count) };
     case 'central-store': return { id: step.id, kind: step.kind, result: await runCentralStore(step.config) };
     case 'copy-set': return { id: step.id, kind: step.kind, result: await runCopySet(step.config, onProgress) };

@@ -1,13 +1,15 @@
 // Every measurement `npm run experiments` makes, in order, as plain data: the issue's
 // scenarios (basic vs fault-tolerant Ivy, CM failures and restarts, the seed's periodic
 // replication, clients that leave for good under several leases), the baselines and the
-// sweeps. `quick` is the smoke version CI runs.
+// sweeps, the seed's workload and the clients sweep in both placements (a worker per node, and
+// packed). `quick` is the smoke version CI runs.
 import { TIMING_DEFAULTS } from '../protocol/config.ts';
 import { clientNodeId, type NodeId } from '../protocol/ids.ts';
 import { Rng } from '../sim/rng.ts';
 import type { CentralStoreConfig } from './baselines.ts';
 import type { CopySetConfig } from './copy-set.ts';
 import type { FaultStep, ScenarioConfig, WorkloadShape } from './types.ts';
+import type { Placement } from '../workers/placement.ts';
 
 export type Step =
   /** A sweep point names the parameter it sweeps and its value (for plots). */
@@ -38,6 +40,8 @@ interface Sizes {
   repeats: number;
   cycles: number;
   clientCounts: number[];
+  /** The clients sweep again in packed placement (the seed's workload runs in both always). */
+  packedSweep: boolean;
   readRatios: number[];
   pageCounts: number[];
   copySets: number[];
@@ -46,13 +50,13 @@ interface Sizes {
 }
 
 const FULL: Sizes = {
-  opsPerClient: 1000, repeats: 3, cycles: 3, clientCounts: [1, 2, 4, 8, 16, 32, 64],
+  opsPerClient: 1000, repeats: 3, cycles: 3, clientCounts: [1, 2, 4, 8, 16, 32, 64, 128, 256], packedSweep: true,
   readRatios: [0, 0.25, 0.5, 0.75, 0.9, 1], pageCounts: [10, 100, 1000, 10_000],
   copySets: [0, 1, 2, 4, 8, 16, 32], copyRepeats: 20, sweepOps: 300,
 };
 
 const QUICK: Sizes = {
-  opsPerClient: 100, repeats: 1, cycles: 2, clientCounts: [1, 4, 16], readRatios: [0, 0.9],
+  opsPerClient: 100, repeats: 1, cycles: 2, clientCounts: [1, 4, 16], packedSweep: false, readRatios: [0, 0.9],
   pageCounts: [10, 1000], copySets: [0, 4], copyRepeats: 4, sweepOps: 50,
 };
 
@@ -143,13 +147,26 @@ function leaveScenarios(s: Sizes, quick: boolean): Step[] {
   }));
 }
 
+/**
+ * A scenario step in another placement: `-packed` on its id, name and sweep, so that both
+ * placements of one scenario sit side by side in one run. Other steps are left as they are.
+ */
+export function inPlacement(step: Step, placement: Placement): Step {
+  if (step.kind !== 'scenario' || placement === (step.config.placement ?? 'worker-per-node')) return step;
+  const tag = (x: string): string => (placement === 'packed' ? `${x}-packed` : x.replace(/-packed$/, ''));
+  const moved: Step = { ...step, id: tag(step.id), config: { ...step.config, name: tag(step.config.name), placement } };
+  return step.sweep === undefined ? moved : { ...moved, sweep: tag(step.sweep) };
+}
+
 function sweeps(s: Sizes): Step[] {
   const sweep = (name: 'clients' | 'readRatio' | 'pages', x: number): Step => {
     const id = `sweep-${name}-${x}`;
     return { id, kind: 'scenario', sweep: name, x, config: { ...base(id, s, 7), opsPerClient: s.sweepOps, [name]: x } };
   };
+  const clients = s.clientCounts.map((n) => sweep('clients', n));
   return [
-    ...s.clientCounts.map((n) => sweep('clients', n)),
+    ...clients,
+    ...(s.packedSweep ? clients.map((step) => inPlacement(step, 'packed')) : []),
     ...s.readRatios.map((r) => sweep('readRatio', r)),
     ...s.pageCounts.map((p) => sweep('pages', p)),
     { id: 'copy-set', kind: 'copy-set', config: { sizes: s.copySets, repeats: s.copyRepeats, persist: true } },
@@ -179,6 +196,11 @@ export function suite(quick: boolean): Step[] {
   const s = quick ? QUICK : FULL;
   const store = (id: string, readRatio: number, opsPerClient: number): Step =>
     ({ id, kind: 'central-store', config: { name: id, clients: 10, pages: 10, readRatio, opsPerClient, seed: 1 } });
+  const seedWorkload = (id: string, persist: boolean): Step =>
+    ({ id, kind: 'scenario', config: { ...base(id, s, 42), opsPerClient: 100, persist } });
+  const seed = seedWorkload('seed-workload', true);
+  // The same without IndexedDB (full runs): what placement does for the protocol's own path.
+  const seedMemory = quick ? [] : [seedWorkload('seed-workload-nopersist', false)];
   const noFaults: Step[] = [];
   for (let r = 1; r <= s.repeats; r++) {
     noFaults.push({ id: `basic-${r}`, kind: 'scenario', config: { ...base(`basic-${r}`, s, r), backup: false, persist: false } });
@@ -192,7 +214,9 @@ export function suite(quick: boolean): Step[] {
     store('central-store-50', 0.5, s.opsPerClient),
     { id: 'read-mostly', kind: 'scenario', config: { ...base('read-mostly', s, 1), readRatio: 0.9 } },
     store('central-store-90', 0.9, s.opsPerClient),
-    { id: 'seed-workload', kind: 'scenario', config: { ...base('seed-workload', s, 42), opsPerClient: 100 } },
+    seed,
+    inPlacement(seed, 'packed'),
+    ...seedMemory.flatMap((step) => [step, inPlacement(step, 'packed')]),
     ...faultScenarios(s),
     ...leaveScenarios(s, quick),
     ...sweeps(s),

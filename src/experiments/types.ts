@@ -4,6 +4,7 @@ import type { ReplicationMode, Timing } from '../protocol/config.ts';
 import type { NodeId } from '../protocol/ids.ts';
 import type { HistoryEvent } from '../sim/history.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
+import type { Placement } from '../workers/placement.ts';
 
 /**
  * A fault at a time after the workload started: a CM (cm1, cm2) killed or restarted, or a client
@@ -40,6 +41,8 @@ export interface ScenarioConfig extends WorkloadShape {
   keepHistory?: boolean;
   /** Time limits for every node (e.g. the lease) other than the defaults. */
   timing?: Partial<Timing>;
+  /** Where the nodes run (placement.ts); absent: a worker per node. */
+  placement?: Placement;
 }
 
 export type OpClass = 'readHit' | 'readFault' | 'writeHit' | 'writeFault';

@@ -130,11 +130,12 @@ export class ClusterModel {
   }
 
   async kill(id: NodeId): Promise<string> {
+    const thread = this.cluster.get(id)?.thread;
     if (!this.cluster.kill(id)) throw new Error(`${id} is not running in this tab`);
     const n = clientNumber(id);
     if (n !== null) await this.registry.setClientStatus(n, 'killed');
     await this.registryChanged();
-    return `killed ${id}: its worker is terminated`;
+    return `killed ${id}: ${thread === undefined ? 'its worker is terminated' : `its host in ${thread} is stopped and dropped; the others there run on`}`;
   }
 
   /** The seed's "empty the /data folder", for every tab: each stops the nodes it runs. */

@@ -1,10 +1,11 @@
-// The in-page cluster: the seed's start/reset actions, which CM acts, the protocol views
+// The in-page cluster: the seed's start/reset actions, where nodes run (placement), which CM acts, the protocol views
 // (messages, operations, step mode, link faults, invariants), the registry (with Restart), the
 // cluster console, and one card per node.
 import { html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { runClusterCommand } from '../console/cluster-commands.ts';
 import type { ClusterModel } from './cluster-model.ts';
+import { packCount, type Placement } from '../workers/placement.ts';
 import { LightElement } from './light-element.ts';
 import { consoleLine, type ConsoleLine } from './node-console.ts';
 import type { ProtocolSession } from './session/protocol-session.ts';
@@ -14,6 +15,19 @@ import './protocol-panel.ts';
 import './registry-view.ts';
 
 const CONSOLE_LINES_MAX = 100;
+
+const PLACEMENT_LABELS: Record<Placement, () => string> = {
+  'worker-per-node': () => 'a worker per node',
+  packed: () => `packed: ${packCount()} worker${packCount() === 1 ? '' : 's'}, one per core`,
+};
+
+/** Keeps the choice in the address (`?placement=`), so a reload starts nodes the same way. */
+function placementInUrl(placement: Placement): void {
+  const url = new URL(location.href);
+  if (placement === 'worker-per-node') url.searchParams.delete('placement');
+  else url.searchParams.set('placement', placement);
+  history.replaceState(history.state, '', url);
+}
 
 function actingText(model: ClusterModel): string {
   const acting = model.acting();
@@ -69,6 +83,11 @@ export class ClusterView extends LightElement {
         <button @click=${() => this.act(() => model.startCm())}>Start CM</button>
         <button @click=${() => this.act(() => model.startClient())}>Start client</button>
         <button class="danger" @click=${() => { this.confirmingReset = true; }}>Reset cluster</button>
+        <label title="Where nodes started from now on run; running nodes stay where they are">placement
+          <select aria-label="placement" @change=${(e: Event) => this.choosePlacement((e.target as HTMLSelectElement).value as Placement)}>
+            ${model.cluster.placements().map((p) => html`
+              <option value=${p} ?selected=${p === model.cluster.placement}>${PLACEMENT_LABELS[p]()}</option>`)}
+          </select></label>
       </div>
       ${this.confirmingReset ? html`
         <div class="confirm" role="alertdialog" aria-label="confirm reset">
@@ -97,6 +116,12 @@ export class ClusterView extends LightElement {
   private listen(): void {
     if (this.stopListening || !this.model || !this.isConnected) return;
     this.stopListening = this.model.onChange(() => this.requestUpdate());
+  }
+
+  private choosePlacement(placement: Placement): void {
+    this.model?.cluster.setPlacement(placement);
+    placementInUrl(placement);
+    this.status = { ok: true, text: `placement: ${PLACEMENT_LABELS[placement]()}, for nodes started from now on` };
   }
 
   private async onCommand(e: CustomEvent<string>): Promise<void> {

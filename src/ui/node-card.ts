@@ -69,6 +69,7 @@ export class NodeCard extends LightElement {
         <header>
           <h3>${label}</h3>
           <span class="standing" aria-label=${`${handle.id} standing`}>${standing(node.state)}</span>
+          <span class="runs-in" aria-label=${`${handle.id} runs in`} title="the worker this node runs in">${handle.thread ?? 'own worker'}</span>
           <button class="danger" aria-label=${`Kill ${handle.id}`}
             @click=${() => emit(this, 'kill-node', handle.id)}>Kill</button>
         </header>

@@ -1,5 +1,6 @@
-// The in-page cluster: which node workers run, and the direct MessageChannel between every
-// pair of them. Starts and kills run one at a time so that a node starting never misses a peer.
+// The in-page cluster: which node workers run, and the direct link between every pair of them:
+// a MessageChannel, or an in-memory pair inside the thread two nodes share (packed placement,
+// placement.ts). Starts and kills run one at a time so that a node starting never misses a peer.
 import type { NodeId } from '../protocol/ids.ts';
 import { clientNumber } from '../protocol/ids.ts';
 import {
@@ -8,6 +9,10 @@ import {
 import type { Timing } from '../protocol/config.ts';
 import type { NodeSpec } from '../host/make-node.ts';
 import { NO_STEPPING, type StepSettings } from '../host/trace.ts';
+import { PLACEMENTS, type Placement } from './placement.ts';
+
+/** How nodes are started, per placement offered; a bare function is the default placement's. */
+export type Spawners = SpawnWorker | { readonly [P in Placement]?: SpawnWorker };
 
 export interface Started {
   handle: NodeHandle;
@@ -20,13 +25,36 @@ export class Cluster {
   private readonly listeners = new Set<() => void>();
   private queue: Promise<unknown> = Promise.resolve();
   private stepping: StepSettings = { ...NO_STEPPING };
+  private readonly spawners: { readonly [P in Placement]?: SpawnWorker };
+  private placed: Placement;
 
   constructor(
-    private readonly spawn: SpawnWorker,
+    spawners: Spawners,
     private readonly timeouts: ControlTimeouts = DEFAULT_TIMEOUTS,
     /** Time limits for every node started here, under those a spec names itself. */
     readonly timing: Partial<Timing> = {},
-  ) {}
+  ) {
+    this.spawners = typeof spawners === 'function' ? { 'worker-per-node': spawners } : spawners;
+    const first = PLACEMENTS.find((p) => this.spawners[p] !== undefined);
+    if (!first) throw new Error('a cluster needs a way to start workers');
+    this.placed = first;
+  }
+
+  /** The placements this cluster can start nodes in. */
+  placements(): Placement[] {
+    return PLACEMENTS.filter((p) => this.spawners[p] !== undefined);
+  }
+
+  /** Where nodes started from now on run; those running stay where they are. */
+  get placement(): Placement {
+    return this.placed;
+  }
+
+  setPlacement(placement: Placement): void {
+    if (this.spawners[placement] === undefined) throw new Error(`this cluster has no ${placement} placement`);
+    this.placed = placement;
+    this.changed();
+  }
 
   /** Running nodes, CMs first, clients by number. */
   nodes(): NodeHandle[] {
@@ -78,7 +106,9 @@ export class Cluster {
   private async doStart(spec: NodeSpec): Promise<Started> {
     if (this.handles.has(spec.id)) throw new Error(`${spec.id} is already running in this tab`);
     const timing = { ...this.timing, ...spec.timing };
-    const handle = new NodeHandle({ ...spec, timing }, this.spawn(`ivy-${spec.id}`), this.timeouts);
+    const spawn = this.spawners[this.placed];
+    if (!spawn) throw new Error(`this cluster has no ${this.placed} placement`);
+    const handle = new NodeHandle({ ...spec, timing }, spawn(`ivy-${spec.id}`), this.timeouts);
     try {
       await handle.start();
       if (this.stepping.hold || this.stepping.delayMs > 0) await handle.setStepSettings(this.stepping);
@@ -102,8 +132,11 @@ export class Cluster {
     return { handle, warnings };
   }
 
-  /** A channel this page made between two of its own workers: its frames are trusted (message-codec.ts). */
+  /** A link this page made between two of its own nodes: its frames are trusted (message-codec.ts). */
   private async link(a: NodeHandle, b: NodeHandle): Promise<void> {
+    // Asked of the peer that was running: a disconnect from a former life of `a` (kill) went to
+    // it earlier on the same port, so it is carried out first, as connect's would be.
+    if (a.thread !== undefined && a.thread === b.thread) return b.connectLocal(a.id);
     const channel = new MessageChannel();
     await Promise.all([a.connect(b.id, channel.port1, 'own'), b.connect(a.id, channel.port2, 'own')]);
   }

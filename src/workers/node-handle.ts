@@ -13,7 +13,10 @@ import type { NodeWorkerApi } from './worker-api.ts';
 /** A worker as the page sees it; tests substitute an in-process one. */
 export interface WorkerLike {
   endpoint: Comlink.Endpoint;
+  /** Ends the node: its worker, or its place in a shared one (placement.ts). */
   terminate(): void;
+  /** Nodes whose workers name the same thread run in it together and link in memory. */
+  thread?: string;
 }
 
 export type SpawnWorker = (name: string) => WorkerLike;
@@ -49,6 +52,11 @@ export class NodeHandle {
     return !this.killed;
   }
 
+  /** The thread this node shares with others (packed placement); undefined for a worker of its own. */
+  get thread(): string | undefined {
+    return this.worker.thread;
+  }
+
   start(): Promise<void> {
     return this.call('start', this.timeouts.startMs, () => this.remote.start(this.spec));
   }
@@ -61,6 +69,11 @@ export class NodeHandle {
   connect(peer: NodeId, port: MessagePort, origin: LinkOrigin): Promise<void> {
     return this.call(`connect to ${peer}`, this.timeouts.controlMs,
       () => this.remote.connect(peer, Comlink.transfer(port, [port]), origin));
+  }
+
+  /** Links this node and `peer`, which runs in the same thread, in memory (both ends at once). */
+  connectLocal(peer: NodeId): Promise<void> {
+    return this.call(`connect in memory to ${peer}`, this.timeouts.controlMs, () => this.remote.connectLocal(peer));
   }
 
   disconnect(peer: NodeId): Promise<void> {
@@ -104,7 +117,7 @@ export class NodeHandle {
     };
   }
 
-  /** Terminates the worker: nothing of the node survives, and calls still waiting fail now. */
+  /** Terminates the worker (or ends the node in a shared one): nothing of it survives but what it stored, and calls still waiting fail now. */
   kill(): void {
     if (this.killed) return;
     this.killed = true;

@@ -1,5 +1,6 @@
 // What a node worker exposes to the page through Comlink. Control only: protocol traffic never
-// passes here, it flows over the MessagePorts handed in with connect().
+// passes here, it flows over the MessagePorts handed in with connect(), or in memory to a node
+// that shares this thread (packed placement, connectLocal()).
 import type { OpResult } from '../protocol/node.ts';
 import { NODE_ID_PATTERN, type NodeId } from '../protocol/ids.ts';
 import type { LinkFaults } from '../net/faults.ts';
@@ -12,6 +13,8 @@ import { NodeHost, type HostListener } from '../host/node-host.ts';
 import { makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
 import { CountingTransport, MessageCounter, type MessageCounts } from './message-count.ts';
 import type { StepSettings } from '../host/trace.ts';
+import type { Message } from '../protocol/messages.ts';
+import type { Neighbours } from './neighbours.ts';
 
 export interface NodeWorkerApi {
   /** Builds the node (opening its durable store first, if it has one); once per worker. */
@@ -23,6 +26,8 @@ export interface NodeWorkerApi {
   begin(): void;
   /** Links to `peer` over `port`; `origin` says who made the channel (see message-codec.ts). */
   connect(peer: NodeId, port: MessagePort, origin: LinkOrigin): void;
+  /** Links to `peer`, which runs in this same thread (neighbours.ts), both ways. */
+  connectLocal(peer: NodeId): void;
   disconnect(peer: NodeId): void;
   setLinkFaults(peer: NodeId, faults: Partial<LinkFaults>): void;
   readPage(page: string): Promise<OpResult>;
@@ -33,7 +38,10 @@ export interface NodeWorkerApi {
   unsubscribe(subscription: number): void;
   /** Settles once every durable state the node asked for so far is written. */
   persisted(): Promise<void>;
-  /** Closes links and stops time, for hosts that cannot terminate the worker. */
+  /**
+   * Closes links, stops time and lets go of the durable store, for hosts that cannot terminate
+   * the worker (a packed worker, where the node's other neighbours run on).
+   */
   stop(): void;
   /** Experiments: protocol messages this node has sent since it started, per type. */
   messagesSent(): MessageCounts;
@@ -44,14 +52,20 @@ export interface NodeWorkerApi {
 }
 
 /** Durable state goes to the registry database named in the spec; without one, nothing is kept. */
-async function openDisk(spec: NodeSpec): Promise<Disk | null> {
-  if (spec.store === undefined) return null;
-  return durableDisk(await Registry.open(spec.store), spec.role, spec.id);
+async function openStore(spec: NodeSpec): Promise<Registry | null> {
+  return spec.store === undefined ? null : Registry.open(spec.store);
 }
 
-export function createWorkerApi(now: () => number = () => performance.now()): NodeWorkerApi {
+/**
+ * One node's api. `neighbours` are the other nodes of this thread when it hosts several
+ * (packed placement); a worker of its own has none.
+ */
+export function createWorkerApi(neighbours: Neighbours<Message> | null = null, now: () => number = () => performance.now()): NodeWorkerApi {
   let host: NodeHost | null = null;
   let starting = false;
+  let stopped = false;
+  let store: Registry | null = null;
+  let leaveNeighbours = (): void => {};
   const subscriptions = new Map<number, () => void>();
   const sent = new MessageCounter();
   let nextSubscription = 1;
@@ -73,14 +87,25 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
       if (error) throw new Error(error);
       if (host || starting) throw new Error(`this worker already runs ${host?.id ?? spec.id}`);
       starting = true;
-      const disk = await openDisk(spec);
-      host = new NodeHost(makeNode(spec, now()), realEnv(disk, now));
+      store = await openStore(spec);
+      if (stopped) {
+        store?.close();
+        throw new Error(`${spec.id} was stopped while it started`);
+      }
+      const disk: Disk | null = store ? durableDisk(store, spec.role, spec.id) : null;
+      const made = new NodeHost(makeNode(spec, now()), realEnv(disk, now));
+      host = made;
+      leaveNeighbours = neighbours?.add(spec.id, (peer, link) => made.connect(peer, new CountingTransport(link, sent))) ?? leaveNeighbours;
     },
     begin: () => started().startTicking(),
     connect(peer, port, origin) {
       if (origin !== 'own' && origin !== 'outside') throw new Error(`bad link origin ${JSON.stringify(origin)}`);
       const link = new MessagePortTransport(port, decoderFor(origin, PAGE_SIZE_BYTES));
       started().connect(checkPeer(peer), new CountingTransport(link, sent));
+    },
+    connectLocal(peer) {
+      if (!neighbours) throw new Error(`${started().id} has a worker of its own: no node shares its thread`);
+      neighbours.link(started().id, checkPeer(peer));
     },
     disconnect: (peer) => started().disconnect(checkPeer(peer)),
     setLinkFaults: (peer, faults) => started().setLinkFaults(checkPeer(peer), faults),
@@ -97,7 +122,14 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
       subscriptions.delete(subscription);
     },
     persisted: () => started().persisted(),
-    stop: () => host?.stop(),
+    stop() {
+      stopped = true;
+      host?.stop();
+      leaveNeighbours();
+      // What is being committed still completes: IndexedDB closes once its transactions are done.
+      store?.close();
+      store = null;
+    },
     messagesSent: () => sent.snapshot(),
     setStepSettings: (settings) => started().setStepSettings(settings),
     deliverHeld: (frameId) => started().deliverHeld(checkFrameId(frameId)),

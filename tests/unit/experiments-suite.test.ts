@@ -7,7 +7,7 @@ import {
 } from '../../src/experiments/markdown.ts';
 import { parseRunMeta, parseStepResults, withTabRun } from '../../src/experiments/results-files.ts';
 import type { StepResult } from '../../src/experiments/run-step.ts';
-import { faultSchedule, suite } from '../../src/experiments/suite.ts';
+import { faultSchedule, inPlacement, suite } from '../../src/experiments/suite.ts';
 import { targetsTable } from '../../src/experiments/targets.ts';
 import type { ScenarioResult } from '../../src/experiments/types.ts';
 import { nodeSpecError, makeNode } from '../../src/host/make-node.ts';
@@ -21,6 +21,32 @@ describe('suite', () => {
         'primary-restarts', 'primary-cycles', 'both-cycles', 'periodic-both-cycles', 'copy-set']) expect(ids).toContain(id);
     }
     expect(suite(false).map((s) => s.id)).toContain('sweep-clients-64');
+  });
+
+  it('runs the seed\'s workload in both placements, the clients sweep to 256 in both in full runs, and one packed scenario in quick ones', () => {
+    const packed = (quick: boolean) => suite(quick).filter((s) => s.kind === 'scenario' && s.config.placement === 'packed');
+    expect(packed(true).map((s) => s.id)).toEqual(['seed-workload-packed']);
+    const full = suite(false);
+    const config = (id: string) => full.find((s) => s.id === id);
+    const seed = config('seed-workload');
+    const seedPacked = config('seed-workload-packed');
+    expect(seed?.kind === 'scenario' && seedPacked?.kind === 'scenario' && { ...seedPacked.config, name: 'x', placement: undefined })
+      .toEqual(seed?.kind === 'scenario' && { ...seed.config, name: 'x', placement: undefined });
+    const counts = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+    for (const n of counts) {
+      expect(config(`sweep-clients-${n}`)).toMatchObject({ sweep: 'clients', x: n, config: { clients: n } });
+      expect(config(`sweep-clients-${n}-packed`)).toMatchObject({ sweep: 'clients-packed', x: n, config: { clients: n, placement: 'packed' } });
+    }
+  });
+
+  it('moves a scenario to another placement and back, and leaves other steps alone', () => {
+    const ft = suite(true).find((s) => s.id === 'ft-1')!;
+    const moved = inPlacement(ft, 'packed');
+    expect(moved).toMatchObject({ id: 'ft-1-packed', config: { name: 'ft-1-packed', placement: 'packed' } });
+    expect(inPlacement(moved, 'packed')).toBe(moved);
+    expect(inPlacement(moved, 'worker-per-node')).toMatchObject({ id: 'ft-1', config: { name: 'ft-1', placement: 'worker-per-node' } });
+    const ping = suite(true).find((s) => s.kind === 'ping')!;
+    expect(inPlacement(ping, 'packed')).toBe(ping);
     expect(suite(false).filter((s) => s.kind === 'tab').map((s) => s.id)).toEqual(['tab-ft-1', 'tab-primary-restarts', 'tab-client-leaves', 'tab-client-leaves-then-cm-fails']);
   });
 
@@ -63,10 +89,12 @@ describe('report', () => {
     const t = targetsTable([
       scenario('basic-1', { faultLatency: { count: 1, p50Ms: 2, p99Ms: 2, maxMs: 2 } }),
       scenario('ft-1', { faultLatency: { count: 1, p50Ms: 3, p99Ms: 3, maxMs: 3 } }),
-      scenario('seed-workload', { throughputOpsPerS: 39_000 }),
+      scenario('seed-workload', { throughputOpsPerS: 3_900 }),
+      scenario('seed-workload-packed', { throughputOpsPerS: 39_000 }),
     ]);
     expect(t).toMatch(/≤ 1\.3x basic Ivy[^\n]*\| 1\.50x \| \*\*no\*\* \|/);
-    expect(t).toMatch(/100x the Go seed[^\n]*\| 100\.00x \| yes \|/);
+    expect(t).toMatch(/100x the Go seed \| 39000 ops\/s \(linearizable\); a worker per node: 3900 ops\/s, 10\.00x[^\n]*\| 100\.00x \| yes \|/);
+    expect(t).toMatch(/256 clients in packed placement[^\n]*not measured/);
     expect(t).toMatch(/64 clients[^\n]*not measured/);
   });
 
@@ -106,6 +134,15 @@ describe('summary and full tables', () => {
     expect(summary).not.toContain('### Scenarios');
     expect(summary).toContain('[results/README.md](results/README.md)');
     expect(summary).toContain('on 2000-01-01 (2 cores)');
+  });
+
+  it('sets each scenario run in both placements side by side, and leaves the table out when none was', () => {
+    const doc = resultsDocument([
+      scenario('seed-workload', { throughputOpsPerS: 2000 }), scenario('seed-workload-packed', { throughputOpsPerS: 5000 }),
+      scenario('sweep-clients-4-packed', { throughputOpsPerS: 10 }),
+    ], meta);
+    expect(doc).toMatch(/### Placement[^\n]*\n\n\| scenario[^\n]*\n[^\n]*\n\| seed-workload \| 2000 \(10\/10, [^|]*\| 5000 \(10\/10, [^|]*\| 2\.50x \|\n\n/);
+    expect(resultsDocument(results, meta)).not.toContain('### Placement');
   });
 
   it('says when the tab steps have not run', () => {

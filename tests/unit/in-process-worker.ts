@@ -4,6 +4,7 @@
 import * as Comlink from 'comlink';
 import type { SpawnWorker } from '../../src/workers/node-handle.ts';
 import { createWorkerApi, type NodeWorkerApi } from '../../src/workers/worker-api.ts';
+import { createPack, type MakeApi } from '../../src/workers/pack.ts';
 
 export function inProcessSpawner(stops: Array<() => void>, create: () => NodeWorkerApi = createWorkerApi): SpawnWorker {
   return () => {
@@ -12,6 +13,28 @@ export function inProcessSpawner(stops: Array<() => void>, create: () => NodeWor
     Comlink.expose(api, channel.port1);
     const terminate = (): void => {
       api.stop();
+      channel.port1.close();
+    };
+    stops.push(terminate);
+    return { endpoint: channel.port2, terminate };
+  };
+}
+
+/**
+ * A packed worker in this process (pack.ts behind a real MessageChannel and real Comlink). Its
+ * nodes share this thread as they would share a worker's; terminating it stops every one of them.
+ */
+export function inProcessPackSpawner(stops: Array<() => void>, makeApi: MakeApi = createWorkerApi): SpawnWorker {
+  return () => {
+    const channel = new MessageChannel();
+    const apis: NodeWorkerApi[] = [];
+    Comlink.expose(createPack((neighbours) => {
+      const api = makeApi(neighbours);
+      apis.push(api);
+      return api;
+    }), channel.port1);
+    const terminate = (): void => {
+      for (const api of apis) api.stop();
       channel.port1.close();
     };
     stops.push(terminate);
