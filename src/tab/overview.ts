@@ -3,38 +3,123 @@
 // name), asks each for its state a few times a second, and runs console lines on any of them.
 // Calls race deadlines: a closed tab's link can look open for a long while, so a node that stops
 // answering is shown as such, and its link is dropped and dialed again (it may come back).
-import { BACKUP_CM, clientNumber, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
+//
+// A node's last answer is never shown as its present: a row is judged (judgeRows) from how long
+// ago the node really answered and from what the acting CM says of it (whom it deems away, when
+// it last heard each peer), and a CM that says it acts under an older epoch than another is
+// shown superseded.
+import { DRIFT_MARGIN, TIMING_DEFAULTS } from '../protocol/config.ts';
+import { BACKUP_CM, clientNumber, isCmId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import { decodeComlinkWire, RemoteControl, type ComlinkWire } from '../net/comlink-endpoint.ts';
 import { peerIdFor, type ClusterPeer } from '../net/peer-connect.ts';
 import type { PeerJsTransport } from '../net/peerjs.ts';
 import type { Answer } from '../ui/run-command.ts';
 import { CONTROL_CHANNEL, type TabControlApi, type TabNodeInfo } from './control.ts';
 
-const POLL_MS = 400;
+/** How often every node is asked for its state, and rows are judged again. */
+export const POLL_MS = 400;
 const INFO_MS = 1_500;
 const COMMAND_MS = 8_000;
 const DIAL_MS = 4_000;
 const REDIAL_MS = 1_500;
 /** Unanswered polls before the link is presumed dead and dialed again. */
 const MISSES_MAX = 2;
+/**
+ * A node whose last answer is older than this is not shown as it last was: the cluster's own
+ * window for deeming a member gone (a lease and the drift margin), which spans a few polls.
+ */
+export const ANSWER_AGE_MAX_MS = TIMING_DEFAULTS.leaseMs * (1 + DRIFT_MARGIN);
+
+/** What is known of one node: its last answer, when it came, and why the last poll failed. */
+export interface NodeFacts {
+  id: NodeId;
+  info: TabNodeInfo | null;
+  /** When its last answer arrived (this tab's performance.now()); null: never. */
+  answeredAt: number | null;
+  /** Why the last poll or dial failed, or null when the last poll came back. */
+  error: string | null;
+}
+
+/** How a row stands now. */
+export type Standing =
+  /** Answered lately: its own state is shown. */
+  | { kind: 'live' }
+  /** Answered lately saying it acts, but a CM answering now acts under a newer epoch. */
+  | { kind: 'superseded'; by: NodeId; epoch: number }
+  /** The acting CM deems it away, for this long now. */
+  | { kind: 'away'; forMs: number; judge: NodeId }
+  | { kind: 'stopped' }
+  /** No answer for this long (null: never answered), and why the last try failed. */
+  | { kind: 'silent'; forMs: number | null; error: string | null };
 
 export interface OverviewRow {
   id: NodeId;
   info: TabNodeInfo | null;
-  /** Why the node does not answer, or null when its last poll came back. */
-  error: string | null;
+  standing: Standing;
+  /** Since its last answer, ms; what the answer says of links is that much older. */
+  ageMs: number;
+  /** The acting CM's word: it deems this node away for this long (ms), or null. */
+  awayMs: number | null;
+  /** How long ago the acting CM last heard from it (ms), or null when it has no link to it. */
+  heardByActingMs: number | null;
 }
 
-interface Watched {
-  id: NodeId;
+export interface Judged {
+  acting: { id: NodeId; epoch: number } | null;
+  rows: OverviewRow[];
+}
+
+/**
+ * Judges every node from the facts at `now`: the acting CM is the one with the newest epoch
+ * among CMs that answered lately saying they act; a row is live only if its node answered
+ * within ANSWER_AGE_MAX_MS, is not stopped, and is not a CM superseded by a newer epoch; the
+ * acting CM's away list and its links' last-heard times speak for the rest.
+ */
+export function judgeRows(facts: readonly NodeFacts[], now: number): Judged {
+  const age = (f: NodeFacts): number => (f.answeredAt === null ? Infinity : now - f.answeredAt);
+  const fresh = (f: NodeFacts): boolean => f.info !== null && !f.info.stopped && age(f) <= ANSWER_AGE_MAX_MS;
+  const claims = facts.flatMap((f) => {
+    const s = f.info?.state;
+    return fresh(f) && s?.role === 'cm' && s.snapshot.role === 'acting' ? [{ id: f.id, epoch: s.snapshot.epoch, f }] : [];
+  }).sort((a, b) => b.epoch - a.epoch);
+  const top = claims[0] ?? null;
+  const judge = top?.f.info?.state.role === 'cm' ? { id: top.id, snapshot: top.f.info.state.snapshot, info: top.f.info, ageMs: age(top.f) } : null;
+  const awayMs = new Map(judge?.snapshot.away.map((a) => [a.id, a.forMs + judge.ageMs]) ?? []);
+  const heardMs = (id: NodeId): number | null => {
+    if (!judge || id === judge.id) return null;
+    const p = judge.info.peers.find((x) => x.peer === id);
+    return p?.heardMsAgo == null ? null : p.heardMsAgo + judge.ageMs;
+  };
+  const standing = (f: NodeFacts): Standing => {
+    const away = awayMs.get(f.id);
+    if (f.info?.stopped) return { kind: 'stopped' };
+    if (fresh(f)) {
+      const s = f.info?.state;
+      if (top && s?.role === 'cm' && s.snapshot.role === 'acting' && s.snapshot.epoch < top.epoch) return { kind: 'superseded', by: top.id, epoch: top.epoch };
+      return { kind: 'live' };
+    }
+    if (away !== undefined && judge) return { kind: 'away', forMs: away, judge: judge.id };
+    return { kind: 'silent', forMs: f.answeredAt === null ? null : age(f), error: f.error };
+  };
+  const rank = (id: NodeId): number => clientNumber(id) ?? (id === PRIMARY_CM ? -2 : -1);
+  const rows = facts
+    // A client shows once it answered, or once the acting CM deems it away.
+    .filter((f) => isCmId(f.id) || f.info !== null || awayMs.has(f.id))
+    .sort((a, b) => rank(a.id) - rank(b.id))
+    .map((f) => ({
+      id: f.id, info: f.info, standing: standing(f), ageMs: Math.min(age(f), Number.MAX_SAFE_INTEGER),
+      awayMs: awayMs.get(f.id) ?? null, heardByActingMs: heardMs(f.id),
+    }));
+  return { acting: top && { id: top.id, epoch: top.epoch }, rows };
+}
+
+interface Watched extends NodeFacts {
   link: PeerJsTransport<ComlinkWire> | null;
   control: RemoteControl<TabControlApi> | null;
   dialing: boolean;
   polling: boolean;
   notBefore: number;
   misses: number;
-  info: TabNodeInfo | null;
-  error: string | null;
 }
 
 export class OverviewModel {
@@ -47,20 +132,9 @@ export class OverviewModel {
     this.round();
   }
 
-  /** CMs first, then clients by number. */
-  rows(): OverviewRow[] {
-    const rank = (id: NodeId): number => clientNumber(id) ?? (id === PRIMARY_CM ? -2 : -1);
-    return [...this.watched.values()]
-      .filter((w) => w.info !== null || clientNumber(w.id) === null)
-      .sort((a, b) => rank(a.id) - rank(b.id))
-      .map((w) => ({ id: w.id, info: w.info, error: w.error }));
-  }
-
-  /** The acting CM with the newest epoch among those that answer. */
-  acting(): { id: NodeId; epoch: number } | null {
-    const acting = this.rows().flatMap((r) => r.info && !r.error && r.info.state.role === 'cm' && r.info.state.snapshot.role === 'acting'
-      ? [{ id: r.id, epoch: r.info.state.snapshot.epoch }] : []);
-    return acting.sort((a, b) => b.epoch - a.epoch)[0] ?? null;
+  /** The acting CM and every node's row, CMs first, then clients by number, judged now. */
+  judged(): Judged {
+    return judgeRows([...this.watched.values()], performance.now());
   }
 
   command(id: NodeId, line: string): Promise<Answer> {
@@ -71,9 +145,13 @@ export class OverviewModel {
   }
 
   async kill(id: NodeId): Promise<void> {
-    const control = this.watched.get(id)?.control;
-    if (!control) throw new Error(`no control link to ${id}`);
-    await control.call((r) => r.kill(), INFO_MS, `kill ${id}`);
+    const w = this.watched.get(id);
+    if (!w?.control) throw new Error(`no control link to ${id}`);
+    await w.control.call((r) => r.kill(), INFO_MS, `kill ${id}`);
+    // It is stopped now: its row and the header say so at once, not at the next poll.
+    if (w.info) w.info = { ...w.info, stopped: true };
+    w.error = 'stopped';
+    this.onChange();
   }
 
   dispose(): void {
@@ -85,7 +163,9 @@ export class OverviewModel {
   private learn(ids: Iterable<NodeId>): void {
     for (const id of ids) {
       if (this.watched.has(id)) continue;
-      this.watched.set(id, { id, link: null, control: null, dialing: false, polling: false, notBefore: 0, misses: 0, info: null, error: 'not reached yet' });
+      this.watched.set(id, {
+        id, link: null, control: null, dialing: false, polling: false, notBefore: 0, misses: 0, info: null, answeredAt: null, error: 'not reached yet',
+      });
     }
   }
 
@@ -94,6 +174,8 @@ export class OverviewModel {
       if (w.control && w.link && !w.link.closed) void this.poll(w);
       else this.dial(w);
     }
+    // Rows age even when nothing answers: a silent node's row must say so.
+    this.onChange();
   }
 
   private dial(w: Watched): void {
@@ -122,6 +204,7 @@ export class OverviewModel {
     try {
       const info = await control.call((r) => r.info(), INFO_MS, 'info');
       w.info = info;
+      w.answeredAt = performance.now();
       w.error = info.stopped ? 'stopped' : null;
       w.misses = 0;
       this.learn(info.peers.map((p) => p.peer));

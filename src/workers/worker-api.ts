@@ -13,9 +13,14 @@ import { makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState
 import { CountingTransport, MessageCounter, type MessageCounts } from './message-count.ts';
 import { runOps, type WorkloadPlan, type WorkloadReport } from './workload-runner.ts';
 import type { StepSettings } from '../host/trace.ts';
+import { browserLocks, nodeLockName, NodeRunsElsewhere, type NodeLocks } from '../host/node-lock.ts';
 
 export interface NodeWorkerApi {
-  /** Builds the node (opening its durable store first, if it has one); once per worker. */
+  /**
+   * Builds the node (opening its durable store first, if it has one); once per worker. A node
+   * with a store holds its id's lock (node-lock.ts) for the worker's life: if another worker of
+   * this browser holds it, this throws NodeRunsElsewhere at once.
+   */
   start(spec: NodeSpec): Promise<void>;
   connect(peer: NodeId, port: MessagePort): void;
   disconnect(peer: NodeId): void;
@@ -46,9 +51,10 @@ async function openDisk(spec: NodeSpec): Promise<Disk | null> {
   return durableDisk(await Registry.open(spec.store), spec.role, spec.id);
 }
 
-export function createWorkerApi(now: () => number = () => performance.now()): NodeWorkerApi {
+export function createWorkerApi(now: () => number = () => performance.now(), locks: NodeLocks | null = browserLocks()): NodeWorkerApi {
   let host: NodeHost | null = null;
   let starting = false;
+  let release = (): void => {};
   const subscriptions = new Map<number, () => void>();
   const sent = new MessageCounter();
   let nextSubscription = 1;
@@ -70,9 +76,21 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
       if (error) throw new Error(error);
       if (host || starting) throw new Error(`this worker already runs ${host?.id ?? spec.id}`);
       starting = true;
-      const disk = await openDisk(spec);
-      host = new NodeHost(makeNode(spec, now()), realEnv(disk, now));
-      host.startTicking();
+      try {
+        if (spec.store !== undefined && locks) {
+          const held = await locks.tryHold(nodeLockName(spec.store, spec.id));
+          if (!held) throw new NodeRunsElsewhere(spec.id);
+          release = held;
+        }
+        const disk = await openDisk(spec);
+        host = new NodeHost(makeNode(spec, now()), realEnv(disk, now));
+        host.startTicking();
+      } catch (e) {
+        // Nothing runs: the id is free again, and a later start may try anew.
+        release();
+        starting = false;
+        throw e;
+      }
     },
     connect(peer, port) {
       const link = new MessagePortTransport(port, messageDecoder(PAGE_SIZE_BYTES));
@@ -93,7 +111,10 @@ export function createWorkerApi(now: () => number = () => performance.now()): No
       subscriptions.delete(subscription);
     },
     persisted: () => started().persisted(),
-    stop: () => host?.stop(),
+    stop: () => {
+      host?.stop();
+      release();
+    },
     async runWorkload(plan) {
       const h = started();
       const ops = await runOps((op) => h.submit(op), plan);
