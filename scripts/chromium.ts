@@ -8,7 +8,7 @@ export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 export const chromiumExecutablePath: string | undefined =
   process.env.IVY_CHROMIUM || (existsSync(SYSTEM_CHROMIUM) ? SYSTEM_CHROMIUM : undefined);
 
-export const chromiumArgs: string[] = [
+const BASE_ARGS: readonly string[] = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -17,5 +17,14 @@ export const chromiumArgs: string[] = [
   '--disable-component-update',
   '--disable-sync',
   '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
 ];
+
+/**
+ * The flags for a browser that reaches servers only at `addresses` (IP literals): every name
+ * resolves to nothing, so no page reaches out by name, and the server's address is exempt.
+ */
+export function chromiumArgsReaching(addresses: readonly string[]): string[] {
+  return [...BASE_ARGS, `--host-resolver-rules=MAP * ~NOTFOUND${addresses.map((a) => ` , EXCLUDE ${a}`).join('')}`];
+}
+
+export const chromiumArgs: string[] = chromiumArgsReaching(['127.0.0.1']);

@@ -1,23 +1,30 @@
-// The tab-mode half of `npm run experiments`: scenarios 1 (no faults) and 3 (the primary fails,
-// then restarts) with every node in its own tab, linked peer to peer by PeerJS over WebRTC
-// through the PeerServer the preview server mounts. Each client tab runs its random operations
-// in a loop inside the tab (timed there, on performance.timeOrigin + performance.now(), which
-// tabs of one browser share); the primary's "failure" is closing its tab, its restart a new
-// tab choosing restartCM. The history is merged and checked by the same code as in-page runs.
+// The tab-mode half of `npm run experiments`: scenario 1 (no faults), scenario 3 (the primary
+// fails, then restarts) and the leave scenarios (a client tab closes for good, then maybe the
+// acting CM's) with every node in its own tab, linked peer to peer by PeerJS over WebRTC through
+// the PeerServer the preview server mounts. Each client tab runs its random operations in a loop
+// inside the tab (timed there, on performance.timeOrigin + performance.now(), which tabs of one
+// browser share); a CM's failure is closing its tab, its restart a new tab choosing restartCM.
+// The result is made by the same code as in-page runs (src/experiments/result.ts).
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import type { OpRequest } from '../src/protocol/client.ts';
+import { TIMING_DEFAULTS } from '../src/protocol/config.ts';
+import type { NodeId } from '../src/protocol/ids.ts';
 import type { OpResult } from '../src/protocol/node.ts';
-import { checkLinearizable } from '../src/sim/checker.ts';
-import type { NemesisEvent } from '../src/sim/history.ts';
+import type { NodeState } from '../src/host/make-node.ts';
+import type { AppliedFault, FaultLog } from '../src/experiments/fault-driver.ts';
+import { holdingOp, holdings, holdsBoth, type LeavePlan } from '../src/experiments/leave.ts';
 import { randomOps } from '../src/experiments/ops.ts';
-import { faultEvent, mergeHistory } from '../src/experiments/record.ts';
-import { errorTally, faultLatency, latencyByClass, unavailableMs } from '../src/experiments/stats.ts';
+import { faultEvent } from '../src/experiments/record.ts';
+import { scenarioResult } from '../src/experiments/result.ts';
 import type { TabStepConfig } from '../src/experiments/suite.ts';
-import type { FaultReport, ScenarioResult } from '../src/experiments/types.ts';
+import type { FaultStep, ScenarioResult } from '../src/experiments/types.ts';
 import { timedOp, type TimedOp } from '../src/workers/workload-runner.ts';
 
 type TabWindow = Window & { ivyTabStop?: boolean };
 interface RawOp { invokedAt: number; doneAt: number; r: OpResult }
+
+/** Operations a leaving client tab may issue to come to hold a page and a copy before it leaves anyway. */
+const LEAVE_OPS_MAX = 200;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -44,24 +51,109 @@ const cmRole = (page: Page): Promise<string> =>
   page.evaluate(() => { const s = (window as TabWindow).ivyTab!.node!.info().state; return s.role === 'cm' ? s.snapshot.role ?? '' : 'client'; });
 const now = (page: Page): Promise<number> => page.evaluate(() => performance.timeOrigin + performance.now());
 
-/** The client's operations, issued in its tab from `startAt` until done or told to stop. */
-function runInTab(page: Page, ops: OpRequest[], startAt: number): Promise<RawOp[]> {
-  return page.evaluate(async ({ ops, startAt }) => {
+/** The client's operations, issued in its tab from `startAt` until done, `stopAt` or told to stop. */
+function runInTab(page: Page, ops: OpRequest[], startAt: number, stopAt = Infinity): Promise<RawOp[]> {
+  return page.evaluate(async ({ ops, startAt, stopAt }) => {
     const w = window as TabWindow;
     const node = w.ivyTab!.node!;
     // (No named functions in here: tsx would wrap them in a helper the page does not have.)
     await new Promise((r) => setTimeout(r, Math.max(0, startAt - (performance.timeOrigin + performance.now()))));
     const out: Array<{ invokedAt: number; doneAt: number; r: OpResult }> = [];
     for (const op of ops) {
-      if (w.ivyTabStop) break;
       const invokedAt = performance.timeOrigin + performance.now();
+      if (w.ivyTabStop || invokedAt >= stopAt) break;
       const r = op.kind === 'read' ? await node.readPage(op.page) : await node.writePage(op.page, op.value);
       out.push({ invokedAt, doneAt: performance.timeOrigin + performance.now(), r });
       // Hits never wait: let the tab serve its links between them.
       if (r.ok && r.local) await new Promise((res) => setTimeout(res, 0));
     }
     return out;
-  }, { ops, startAt });
+  }, { ops, startAt, stopAt: Number.isFinite(stopAt) ? stopAt : Number.MAX_VALUE });
+}
+
+/**
+ * One step towards leaving (src/experiments/leave.ts, done from here): the tab carries out `op`,
+ * then, in the same task, stops its node if it now owns a page and holds a copy (or `last`).
+ */
+function leaveStep(page: Page, op: OpRequest | null, last: boolean): Promise<{ raw: RawOp | null; state: NodeState; stopped: boolean; at: number }> {
+  return page.evaluate(async ({ op, last }) => {
+    const node = (window as TabWindow).ivyTab!.node!;
+    let raw: { invokedAt: number; doneAt: number; r: OpResult } | null = null;
+    if (op) {
+      const invokedAt = performance.timeOrigin + performance.now();
+      const r = op.kind === 'read' ? await node.readPage(op.page) : await node.writePage(op.page, op.value);
+      raw = { invokedAt, doneAt: performance.timeOrigin + performance.now(), r };
+    }
+    // The same test as holdsBoth(holdings(...)), which the caller checks against this.
+    const state = node.host.snapshot();
+    const pages = state.role === 'client' ? state.snapshot.pages : [];
+    const holds = state.role === 'client' && state.snapshot.leased && pages.some((p) => p.owner) && pages.some((p) => !p.owner && p.access === 'read');
+    if (holds || last) node.stop('left for good');
+    return { raw, state, stopped: holds || last, at: performance.timeOrigin + performance.now() };
+  }, { op, last });
+}
+
+interface Left { ops: TimedOp[]; fault: AppliedFault }
+
+/** The client tab comes to hold a page and a copy, stops its node and closes for good. */
+async function leaveTab(page: Page, step: FaultStep, plan: LeavePlan, due: number): Promise<Left> {
+  const ops: TimedOp[] = [];
+  let op: OpRequest | null = null;
+  for (let n = 0; ; n++) {
+    const last = n >= plan.opsMax;
+    const r = await leaveStep(page, op, last);
+    if (op && r.raw) ops.push(timedOp(op, r.raw.invokedAt, r.raw.doneAt, r.raw.r));
+    if (r.state.role !== 'client') throw new Error('tab mode: only a client leaves holding pages');
+    const held = holdings(r.state.snapshot);
+    if (!last && holdsBoth(held) !== r.stopped) throw new Error('tab mode: the tab and holdsBoth disagree on what the client holds');
+    if (r.stopped) {
+      await page.close();
+      return { ops, fault: { step, at: r.at, applied: true, held, lateMs: r.at - due } };
+    }
+    op = holdingOp(held, plan, n);
+  }
+}
+
+/** Closes the CM's tab: a crash. Only operations issued once the tab is surely gone count towards unavailability. */
+async function killCmTab(page: Page, clock: Page, step: FaultStep, due: number): Promise<AppliedFault> {
+  const role = await cmRole(page);
+  await page.close();
+  const at = await now(clock);
+  return { step, at, roleWhenKilled: role, applied: true, lateMs: at - due };
+}
+
+interface Cluster { context: BrowserContext; cm1: Page; cm2: Page; clients: Page[] }
+
+async function primaryRestarts(k: Cluster, c: TabStepConfig, startAt: number, log: (s: string) => void): Promise<AppliedFault[]> {
+  const clock = k.clients[0]!;
+  const kill: FaultStep = { atMs: c.killAfterMs, action: 'kill', node: 'cm1' };
+  await sleep(Math.max(0, startAt + c.killAfterMs - (await now(clock))));
+  const killed = await killCmTab(k.cm1, clock, kill, startAt + c.killAfterMs);
+  await poll('cm2 takes over', () => cmRole(k.cm2), (r) => r === 'acting');
+  await sleep(c.restartAfterMs);
+  const restarted = await openNode(k.context, 'restartCM', 'cm1');
+  await poll('the restarted cm1 acts again', () => cmRole(restarted), (r) => r === 'acting');
+  const restartAt = await now(clock);
+  log(`  ${c.name}: cm1's tab closed at ${(killed.at - startAt).toFixed(0)} ms, restartCM acting at ${(restartAt - startAt).toFixed(0)} ms`);
+  return [killed, { step: { atMs: restartAt - startAt, action: 'restart', node: 'cm1' }, at: restartAt, applied: true }];
+}
+
+async function clientLeaves(k: Cluster, c: TabStepConfig, startAt: number, leaving: Promise<RawOp[]>, log: (s: string) => void): Promise<{ faults: AppliedFault[]; ops: TimedOp[] }> {
+  const leave = c.leave!;
+  const n = Number(leave.client.slice(1));
+  const page = k.clients[n - 1]!;
+  await leaving;
+  const step: FaultStep = { atMs: leave.afterMs, action: 'leave', node: leave.client };
+  const left = await leaveTab(page, step, { client: n, pages: c.pages, opsMax: LEAVE_OPS_MAX }, startAt + leave.afterMs);
+  const clock = k.clients.find((p) => p !== page)!;
+  const held = left.fault.held;
+  log(`  ${c.name}: ${leave.client}'s tab closed at ${(left.fault.at - startAt).toFixed(0)} ms holding ${held?.owned.join(', ')} and copies of ${held?.copies.join(', ')}`);
+  if (leave.cmFailsAfterMs === undefined) return { faults: [left.fault], ops: left.ops };
+  const due = left.fault.at + leave.cmFailsAfterMs;
+  await sleep(Math.max(0, due - (await now(clock))));
+  const killed = await killCmTab(k.cm1, clock, { atMs: leave.afterMs + leave.cmFailsAfterMs, action: 'kill', node: 'cm1' }, due);
+  log(`  ${c.name}: cm1's tab closed at ${(killed.at - startAt).toFixed(0)} ms`);
+  return { faults: [left.fault, killed], ops: left.ops };
 }
 
 export async function runTabScenario(browser: Browser, baseURL: string, c: TabStepConfig, log: (s: string) => void): Promise<ScenarioResult> {
@@ -71,68 +163,46 @@ export async function runTabScenario(browser: Browser, baseURL: string, c: TabSt
     const cm2 = await openNode(context, 'CM', 'cm2');
     const clients: Page[] = [];
     for (let i = 1; i <= c.clients; i++) clients.push(await openNode(context, 'Client', `c${i}`));
-    const ids = clients.map((_, i) => `c${i + 1}`);
+    const ids: NodeId[] = clients.map((_, i) => `c${i + 1}`);
+    const k: Cluster = { context, cm1, cm2, clients };
     // The standby learns the members from pulse replies: it must know them all to take over.
     await poll('the standby knows every client', () => cm2.evaluate(() => ((window as TabWindow).ivyTab!.node!.info().state.snapshot as { members?: string[] }).members ?? []),
       (m) => ids.every((id) => m.includes(id)));
     log(`  ${c.name}: cm1, cm2 and ${c.clients} client tabs up`);
     const plans = clients.map((_, i) => randomOps({ client: i + 1, pages: c.pages, readRatio: c.readRatio, count: c.opsPerClient, seed: c.seed }));
     const startAt = (await now(clients[0]!)) + 500;
-    const running = Promise.all(clients.map((p, i) => runInTab(p, plans[i]!, startAt)));
-    const nemesis: NemesisEvent[] = [];
-    const faults: FaultReport[] = [];
-    let killAt = 0;
-    if (c.restart) {
-      await sleep(Math.max(0, startAt + c.killAfterMs - (await now(clients[0]!))));
-      const role = await cmRole(cm1);
-      await cm1.close();
-      // Only operations issued once the tab is surely gone count towards unavailability.
-      killAt = await now(clients[0]!);
-      nemesis.push(faultEvent('kill', 'cm1', killAt));
-      faults.push({ atMs: killAt - startAt, action: 'kill', node: 'cm1', roleWhenKilled: role, applied: true });
-      await poll('cm2 takes over', () => cmRole(cm2), (r) => r === 'acting');
-      await sleep(c.restartAfterMs);
-      const restarted = await openNode(context, 'restartCM', 'cm1');
-      await poll('the restarted cm1 acts again', () => cmRole(restarted), (r) => r === 'acting');
-      const restartAt = await now(clients[0]!);
-      nemesis.push(faultEvent('restart', 'cm1', restartAt));
-      faults.push({ atMs: restartAt - startAt, action: 'restart', node: 'cm1', applied: true });
-      log(`  ${c.name}: cm1's tab closed at ${(killAt - startAt).toFixed(0)} ms, restartCM acting at ${(restartAt - startAt).toFixed(0)} ms`);
-      await sleep(c.tailMs);
-      await Promise.all(clients.map((p) => p.evaluate(() => { (window as TabWindow).ivyTabStop = true; })));
+    const leaveAt = c.leave ? startAt + c.leave.afterMs : Infinity;
+    const running = clients.map((p, i) => runInTab(p, plans[i]!, startAt, ids[i] === c.leave?.client ? leaveAt : Infinity));
+    const faults: AppliedFault[] = [];
+    const leavingOps: TimedOp[] = [];
+    if (c.restart) faults.push(...await primaryRestarts(k, c, startAt, log));
+    if (c.leave) {
+      const left = await clientLeaves(k, c, startAt, running[ids.indexOf(c.leave.client)]!, log);
+      faults.push(...left.faults);
+      leavingOps.push(...left.ops);
     }
-    const raw = await running;
-    const perClient: TimedOp[][] = raw.map((list, i) => list.map((x, n) => timedOp(plans[i]![n]!, x.invokedAt, x.doneAt, x.r)));
-    const ops = perClient.flat();
-    const ok = ops.filter((o) => o.outcome === 'ok').length;
-    const first = Math.min(...ops.map((o) => o.invokedAt));
-    const totalMs = ops.length === 0 ? 0 : Math.max(...ops.map((o) => o.doneAt)) - first;
-    const history = mergeHistory(perClient.map((o, i) => ({ process: i + 1, ops: o })), nemesis, startAt);
-    const check = checkLinearizable(history);
-    const kill = faults.find((f) => f.action === 'kill');
-    if (kill) kill.unavailableMs = unavailableMs(ops, killAt);
-    const bad = check.keys.find((k) => !k.ok);
-    return {
-      name: c.name,
+    if (faults.length > 0) {
+      await sleep(c.tailMs);
+      await Promise.all(clients.filter((p) => !p.isClosed()).map((p) => p.evaluate(() => { (window as TabWindow).ivyTabStop = true; })));
+    }
+    const raw = await Promise.all(running);
+    const reports = raw.map((list, i) => ({
+      node: ids[i]!,
+      ops: [...list.map((x, n) => timedOp(plans[i]![n]!, x.invokedAt, x.doneAt, x.r)), ...(ids[i] === c.leave?.client ? leavingOps : [])],
+    }));
+    const faultLog: FaultLog = { faults, outages: [], nemesis: faults.map((f) => faultEvent(f.step.action, f.step.node, f.at)) };
+    const isolated = await clients.find((p) => !p.isClosed())!.evaluate(() => globalThis.crossOriginIsolated);
+    return scenarioResult({
       config: {
         name: c.name, clients: c.clients, pages: c.pages, readRatio: c.readRatio, opsPerClient: c.opsPerClient, seed: c.seed,
-        backup: true, replication: 'streaming', faults: faults.map(({ atMs, action, node }) => ({ atMs, action, node })), persist: true,
+        backup: true, replication: 'streaming', faults: faults.map((f) => f.step), persist: true, keepHistory: true,
+        // Tabs run with the default time limits.
+        timing: { leaseMs: TIMING_DEFAULTS.leaseMs },
       },
-      issued: ops.length, ok,
-      failed: ops.filter((o) => o.outcome === 'fail').length,
-      unknown: ops.filter((o) => o.outcome === 'info').length,
-      completion: ops.length === 0 ? 1 : ok / ops.length,
-      issuedWhileBothDown: 0, completionOutsideOutages: ops.length === 0 ? 1 : ok / ops.length,
-      latency: latencyByClass(ops), faultLatency: faultLatency(ops),
-      totalMs, throughputOpsPerS: totalMs === 0 ? 0 : ok / (totalMs / 1000),
+      startAt, reports, log: faultLog, departed: new Set(c.leave ? [c.leave.client] : []),
       // Messages are not counted across tabs.
-      messagesPerOp: {}, messagesPerOpTotal: 0,
-      faults, linearizable: check.ok, checkerUndecided: check.keys.some((k) => k.unknown === true),
-      uncheckedKeys: check.keys.filter((k) => !k.ok).map((k) => k.key), errors: errorTally(ops),
-      clockResolutionMs: (await clients[0]!.evaluate(() => globalThis.crossOriginIsolated)) ? 0.005 : 0.1,
-      ...(bad?.explanation !== undefined ? { checkerNote: bad.explanation } : {}),
-      history,
-    };
+      sent: null, clockResolutionMs: isolated ? 0.005 : 0.1,
+    });
   } finally {
     await context.close();
   }

@@ -3,7 +3,7 @@
 // calls (runWorkload, messagesSent). The spawn function is wrapped to keep each worker's
 // endpoint; Comlink counts proxies per endpoint, so the extra grip never releases the worker.
 import * as Comlink from 'comlink';
-import type { ReplicationMode } from '../protocol/config.ts';
+import type { ReplicationMode, Timing } from '../protocol/config.ts';
 import { clientNodeId, type NodeId } from '../protocol/ids.ts';
 import type { CmDurable } from '../protocol/manager.ts';
 import { Cluster } from '../workers/cluster.ts';
@@ -11,6 +11,7 @@ import type { NodeSpec } from '../host/make-node.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
 import type { SpawnWorker } from '../workers/node-handle.ts';
 import type { NodeWorkerApi } from '../workers/worker-api.ts';
+import type { LeavePlan, LeaveReport } from './leave.ts';
 import { addCounts } from './stats.ts';
 
 /** Where durable state goes: the registry database nodes persist to, when there is one. */
@@ -25,6 +26,8 @@ export interface ClusterShape {
   clients: number;
   backup: boolean;
   replication: ReplicationMode;
+  /** For every node: they must agree on the lease. */
+  timing?: Partial<Timing>;
 }
 
 type CmSpec = Extract<NodeSpec, { role: 'cm' }>;
@@ -55,7 +58,7 @@ export class ExperimentCluster {
     await this.start(this.cmSpec('cm1', 'primary'));
     if (this.shape.backup) await this.start(this.cmSpec('cm2', 'backup'));
     for (const id of this.clientIds()) {
-      await this.start({ role: 'client', id, ...(this.store ? { store: this.store.name } : {}) });
+      await this.start({ role: 'client', id, ...this.common() });
     }
   }
 
@@ -77,12 +80,17 @@ export class ExperimentCluster {
    */
   async kill(id: NodeId): Promise<{ at: number; role: string }> {
     const api = this.api(id);
-    const [sent, state] = await Promise.all([api.messagesSent(), api.snapshot(), api.stop()]);
+    const [, state] = await Promise.all([api.stop(), api.snapshot()]);
     const at = performance.timeOrigin + performance.now();
-    this.cluster.kill(id);
-    this.remotes.delete(id);
-    this.sentByDead = addCounts(this.sentByDead, sent);
+    await this.terminate(id);
     return { at, role: state.role === 'cm' ? state.snapshot.role : 'client' };
+  }
+
+  /** The client leaves for good once it holds a page and a copy (leave.ts); it is never restarted. */
+  async leave(id: NodeId, plan: LeavePlan): Promise<LeaveReport> {
+    const report = await this.api(id).leaveHolding(plan);
+    await this.terminate(id);
+    return report;
   }
 
   /** restartCM for cm1, restartBackup for cm2, from what the CM persisted. */
@@ -104,11 +112,20 @@ export class ExperimentCluster {
     await this.store?.drop();
   }
 
+  /** A stopped node's worker goes; what it sent is kept. */
+  private async terminate(id: NodeId): Promise<void> {
+    const sent = await this.api(id).messagesSent();
+    this.cluster.kill(id);
+    this.remotes.delete(id);
+    this.sentByDead = addCounts(this.sentByDead, sent);
+  }
+
+  private common(): { store?: string; timing?: Partial<Timing> } {
+    return { ...(this.store ? { store: this.store.name } : {}), ...(this.shape.timing ? { timing: this.shape.timing } : {}) };
+  }
+
   private cmSpec(id: CmId, start: 'primary' | 'backup' | 'restartCM' | 'restartBackup'): CmSpec {
-    return {
-      role: 'cm', id, start, members: this.clientIds(), replication: this.shape.replication,
-      ...(this.store ? { store: this.store.name } : {}),
-    };
+    return { role: 'cm', id, start, members: this.clientIds(), replication: this.shape.replication, ...this.common() };
   }
 
   private async start(spec: NodeSpec): Promise<void> {

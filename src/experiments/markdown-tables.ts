@@ -4,6 +4,8 @@ import type { MessageType } from '../protocol/messages.ts';
 import { cell, fmtMs, fmtPct, fmtRate, latencyCell, table } from './format.ts';
 import type { StepResult } from './run-step.ts';
 import { find, median, type Found } from './targets.ts';
+import { hasLeave, leaveSection } from './leave-tables.ts';
+import { suite } from './suite.ts';
 import type { LatencySummary, OpClass, ScenarioResult } from './types.ts';
 
 const isMain = (id: string): boolean => !id.startsWith('sweep-');
@@ -30,7 +32,8 @@ function messagesTable(rs: readonly ScenarioResult[]): string {
 }
 
 function faultTable(rs: readonly ScenarioResult[]): string {
-  const withFaults = rs.filter((r) => r.faults.length > 0);
+  // Runs in which a client leaves have their own table (leave-tables.ts).
+  const withFaults = rs.filter((r) => r.faults.length > 0 && !hasLeave(r));
   return table(
     ['scenario', 'faults (ms after start; unavailability in ms after a kill)', 'issued while no CM ran', 'completion outside outages', 'failure reasons'],
     withFaults.map((r) => [
@@ -107,11 +110,12 @@ function sweepSection(results: readonly StepResult[]): string[] {
   ];
 }
 
-/** The tab-mode rows (scenarios 1 and 3 with a tab per node). */
+/** The tab-mode rows (scenarios 1 and 3, and the leave scenarios, with a tab per node). */
 export function tabSection(results: readonly StepResult[]): string[] {
   const rs = results.flatMap((r) => (r.kind === 'tab' ? [r.result] : []));
+  const only = `\`npm run experiments -- --only ${suite(false).filter((s) => s.kind === 'tab').map((s) => s.id).join(',')}\``;
   if (rs.length === 0) {
-    return ['### Tab mode', '', 'Not run yet: the tab-mode (PeerJS over WebRTC) run of scenarios 1 and 3 (`-- --only tab-ft-1,tab-primary-restarts`).'];
+    return ['### Tab mode', '', `Not run yet: the tab-mode (PeerJS over WebRTC) run of scenarios 1 and 3 and the leave scenarios (${only}).`];
   }
   const c = rs[0]!.config;
   return [
@@ -122,7 +126,8 @@ export function tabSection(results: readonly StepResult[]): string[] {
       'operations in a loop inside the tab, timed there (performance.timeOrigin + performance.now()); the primary fails by ' +
       'closing its tab and restarts as a new tab choosing restartCM. Unavailability: tab closed → the first operation issued ' +
       'after it that needed a CM, done. The restart scenario\'s clients run until 1 s after the restarted primary acts. ' +
-      'Messages are not counted across tabs. Run alone by `npm run experiments -- --only tab-ft-1,tab-primary-restarts` ' +
+      'In the leave scenarios a client tab closes for good (see the table above). ' +
+      `Messages are not counted across tabs. Run alone by ${only} ` +
       '(raw figures then in `results/tab-mode.json`, which replaces these rows of the full run).',
     '',
     table(
@@ -151,6 +156,8 @@ export function detailSections(results: readonly StepResult[]): string[] {
     '### Faults and unavailability',
     '',
     faultTable(main),
+    '',
+    ...leaveSection(results),
     '',
     ...durabilitySection(f),
     '',

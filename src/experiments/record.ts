@@ -56,6 +56,7 @@ function roundMs(t: number): number {
   return Math.round(t * 1000) / 1000;
 }
 
-export function faultEvent(action: 'kill' | 'restart', node: string, at: number): NemesisEvent {
-  return { process: 'nemesis', type: 'info', f: action === 'kill' ? 'crash' : 'restart', value: node, time: at };
+/** As the simulator names them: crash, restart, leave (for good). */
+export function faultEvent(action: 'kill' | 'restart' | 'leave', node: string, at: number): NemesisEvent {
+  return { process: 'nemesis', type: 'info', f: action === 'kill' ? 'crash' : action, value: node, time: at };
 }

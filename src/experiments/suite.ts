@@ -1,6 +1,9 @@
 // Every measurement `npm run experiments` makes, in order, as plain data: the issue's
 // scenarios (basic vs fault-tolerant Ivy, CM failures and restarts, the seed's periodic
-// replication), the baselines and the sweeps. `quick` is the smoke version CI runs.
+// replication, clients that leave for good under several leases), the baselines and the
+// sweeps. `quick` is the smoke version CI runs.
+import { TIMING_DEFAULTS } from '../protocol/config.ts';
+import { clientNodeId, type NodeId } from '../protocol/ids.ts';
 import { Rng } from '../sim/rng.ts';
 import type { CentralStoreConfig } from './baselines.ts';
 import type { CopySetConfig } from './copy-set.ts';
@@ -21,8 +24,13 @@ export interface TabStepConfig extends WorkloadShape {
   restart: boolean;
   killAfterMs: number;
   restartAfterMs: number;
-  /** After the restart, clients keep going this long (then stop, or end their list first). */
+  /** After the last fault, clients keep going this long (then stop, or end their list first). */
   tailMs: number;
+  /**
+   * A client tab closes for good `afterMs` after the start, once it holds a page and a copy;
+   * with `cmFailsAfterMs`, the acting CM's tab closes that long after.
+   */
+  leave?: { client: NodeId; afterMs: number; cmFailsAfterMs?: number };
 }
 
 interface Sizes {
@@ -50,6 +58,8 @@ const QUICK: Sizes = {
 
 /** Fault scenarios keep issuing operations until this long after the last fault. */
 const TAIL_MS = 1500;
+/** Lease values the leave scenarios measure besides the default (config.ts). */
+const OTHER_LEASES_MS = [500, 2000];
 /** Cap on each client's operations in a fault scenario (the duration ends it first). */
 const FAULT_OPS_CAP = 100_000;
 
@@ -103,6 +113,33 @@ function faultScenarios(s: Sizes): Step[] {
   }));
 }
 
+/**
+ * When a client leaves for good, and when the acting CM fails after it. The CM fails a second
+ * after the departed client must have been deemed away (a lease and the drift margin), and the
+ * clients go on long enough after the last fault for the new CM's wait for reports (a lease).
+ */
+export function leaveSchedule(kind: 'client-leaves' | 'client-leaves-then-cm-fails', seed: number, leaseMs: number): { faults: FaultStep[]; durationMs: number } {
+  const rng = new Rng(seed);
+  const leaveAt = between(rng, 400, 700);
+  const afterMs = Math.round(1.1 * leaseMs) + 1000;
+  const faults: FaultStep[] = [{ atMs: leaveAt, action: 'leave', node: clientNodeId(3) }];
+  if (kind === 'client-leaves-then-cm-fails') faults.push({ atMs: leaveAt + afterMs, action: 'kill', node: 'cm1' });
+  const last = Math.max(...faults.map((f) => f.atMs));
+  return { faults, durationMs: last + afterMs + TAIL_MS };
+}
+
+/** The default lease first (ids without a suffix), then the others (full runs only). */
+function leaveScenarios(s: Sizes, quick: boolean): Step[] {
+  const leases = [TIMING_DEFAULTS.leaseMs, ...(quick ? [] : OTHER_LEASES_MS.filter((l) => l !== TIMING_DEFAULTS.leaseMs))];
+  return leases.flatMap((leaseMs) => (['client-leaves', 'client-leaves-then-cm-fails'] as const).map((kind, i): Step => {
+    const name = leaseMs === TIMING_DEFAULTS.leaseMs ? kind : `${kind}-lease-${leaseMs}`;
+    return {
+      id: name, kind: 'scenario',
+      config: { ...base(name, s, 30 + i), ...leaveSchedule(kind, 300 + i, leaseMs), opsPerClient: FAULT_OPS_CAP, keepHistory: true, timing: { leaseMs } },
+    };
+  }));
+}
+
 function sweeps(s: Sizes): Step[] {
   const sweep = (name: 'clients' | 'readRatio' | 'pages', x: number): Step => {
     const id = `sweep-${name}-${x}`;
@@ -120,9 +157,18 @@ function sweeps(s: Sizes): Step[] {
 
 function tabSteps(quick: boolean): Step[] {
   const base = { clients: 4, pages: 10, readRatio: 0.5, seed: 1, killAfterMs: 300, restartAfterMs: 500, tailMs: 1000 };
+  // The leaving tab goes once the others are well under way; they go on past the wait for its lease.
+  const away = Math.round(1.1 * TIMING_DEFAULTS.leaseMs);
+  const leave = { ...base, opsPerClient: FAULT_OPS_CAP, restart: false, tailMs: away + 1500 };
+  const leaver = { client: clientNodeId(3), afterMs: 800 };
   return [
     { id: 'tab-ft-1', kind: 'tab', config: { ...base, name: 'tab-ft-1', opsPerClient: quick ? 50 : 300, restart: false } },
     { id: 'tab-primary-restarts', kind: 'tab', config: { ...base, name: 'tab-primary-restarts', opsPerClient: quick ? 2000 : 5000, seed: 11, restart: true } },
+    { id: 'tab-client-leaves', kind: 'tab', config: { ...leave, name: 'tab-client-leaves', seed: 31, leave: leaver } },
+    {
+      id: 'tab-client-leaves-then-cm-fails', kind: 'tab',
+      config: { ...leave, name: 'tab-client-leaves-then-cm-fails', seed: 32, leave: { ...leaver, cmFailsAfterMs: away + 1000 } },
+    },
   ];
 }
 
@@ -145,6 +191,7 @@ export function suite(quick: boolean): Step[] {
     store('central-store-90', 0.9, s.opsPerClient),
     { id: 'seed-workload', kind: 'scenario', config: { ...base('seed-workload', s, 42), opsPerClient: 100 } },
     ...faultScenarios(s),
+    ...leaveScenarios(s, quick),
     ...sweeps(s),
     ...tabSteps(quick),
   ];

@@ -1,14 +1,18 @@
 // What the experiments take and give back: plain JSON, so that results cross from the page to
 // Node (npm run experiments) or into the dashboard's charts unchanged.
-import type { ReplicationMode } from '../protocol/config.ts';
+import type { ReplicationMode, Timing } from '../protocol/config.ts';
+import type { NodeId } from '../protocol/ids.ts';
 import type { HistoryEvent } from '../sim/history.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
 
-/** A CM fault at a time after the workload started. */
+/**
+ * A fault at a time after the workload started: a CM (cm1, cm2) killed or restarted, or a client
+ * that leaves for good (it stops its operations and leaves holding read copies and owning pages).
+ */
 export interface FaultStep {
   atMs: number;
-  action: 'kill' | 'restart';
-  node: 'cm1' | 'cm2';
+  action: 'kill' | 'restart' | 'leave';
+  node: NodeId;
 }
 
 /** What every run's workload is made of: clients issuing random reads and writes over pages. */
@@ -34,6 +38,8 @@ export interface ScenarioConfig extends WorkloadShape {
   persist: boolean;
   /** Return the recorded history with the result. */
   keepHistory?: boolean;
+  /** Time limits for every node (e.g. the lease) other than the defaults. */
+  timing?: Partial<Timing>;
 }
 
 export type OpClass = 'readHit' | 'readFault' | 'writeHit' | 'writeFault';
@@ -44,6 +50,12 @@ export interface LatencySummary {
   p50Ms: number | null;
   p99Ms: number | null;
   maxMs: number | null;
+}
+
+/** What a departing client held when it stopped (pages it owned, read copies under a live lease). */
+export interface Holdings {
+  owned: string[];
+  copies: string[];
 }
 
 export interface FaultReport extends FaultStep {
@@ -58,6 +70,20 @@ export interface FaultReport extends FaultStep {
   lateMs?: number;
   /** Why a step was not applied. */
   note?: string;
+  /** A client that left: what it held at that moment. */
+  held?: Holdings;
+  /**
+   * In a scenario where a client left: the fault → every page's first write by a remaining client,
+   * issued after the fault, that needed the CM and succeeded, done (the slowest page); null if
+   * some page never had one. Pages whose writes all failed naming the departed are left out.
+   */
+  writesBackMs?: number | null;
+  /** The page that took `writesBackMs`. */
+  writesBackPage?: string;
+  /** Pages written after the fault whose writes all failed naming a departed client. */
+  unavailablePages?: string[];
+  /** Pages written after the fault on which no write that needed the CM succeeded, for another reason. */
+  neverBackPages?: string[];
 }
 
 export interface ScenarioResult {
@@ -73,6 +99,13 @@ export interface ScenarioResult {
   issuedWhileBothDown: number;
   /** ok / issued, leaving out operations issued while both CMs were down. */
   completionOutsideOutages: number;
+  /**
+   * Operations by the remaining clients that failed naming a client that had left for good (its
+   * pages are unavailable, by design); absent where no client left.
+   */
+  expectedFailures?: number;
+  /** ok / (issued − expectedFailures). */
+  completionExceptExpected?: number;
   latency: Record<OpClass, LatencySummary>;
   /** Latency of every operation that needed the CM, whatever its kind. */
   faultLatency: LatencySummary;

@@ -7,11 +7,14 @@
 // proofs through: each end signs the certificates it sees, and the two ends see different ones.
 //
 //   A -> B  hello {nonce a}          B -> A  hello {nonce b}
-//   A -> B  proof HMAC(key, ch|A|B|fpA|fpB|b|a)     B -> A  proof HMAC(key, ch|B|A|fpB|fpA|a|b)
+//   A -> B  proof {a, HMAC(key, ch|A|B|fpA|fpB|b|a)}     B -> A  proof {b, HMAC(key, ch|B|A|fpB|fpA|a|b)}
 //
 // Each side sends its hello when the channel opens and its proof when the peer's hello arrives;
 // it accepts the link when the peer's proof checks out. The channel is ordered, so a side's
-// proof always precedes its first frame. docs/security.md says what this does and does not cover.
+// proof always precedes its first frame. A proof repeats its sender's nonce because Chromium
+// sometimes loses the first message the answering side sends on a fresh data channel (seen
+// between browsers, about one link in 30): a peer whose hello never came is known by its proof,
+// and gets ours in answer. docs/security.md says what this does and does not cover.
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
@@ -31,7 +34,7 @@ export interface LinkSpec {
 /** A link's spec with the DTLS fingerprints its session descriptions name (dtls-fingerprint.ts). */
 export type HandshakeSpec = LinkSpec & { fingerprints: LinkFingerprints };
 
-export type HandshakeMessage = { step: 'hello'; nonce: string } | { step: 'proof'; mac: string };
+export type HandshakeMessage = { step: 'hello'; nonce: string } | { step: 'proof'; nonce: string; mac: string };
 
 export type HandshakeResult =
   | { state: 'pending'; reply: HandshakeMessage | null }
@@ -83,7 +86,9 @@ export function parseHandshake(json: string): HandshakeMessage | null {
   if (typeof v !== 'object' || v === null) return null;
   const o = v as Record<string, unknown>;
   if (o.step === 'hello' && typeof o.nonce === 'string' && NONCE.test(o.nonce)) return { step: 'hello', nonce: o.nonce };
-  if (o.step === 'proof' && typeof o.mac === 'string' && MAC.test(o.mac)) return { step: 'proof', mac: o.mac };
+  if (o.step === 'proof' && typeof o.nonce === 'string' && NONCE.test(o.nonce) && typeof o.mac === 'string' && MAC.test(o.mac)) {
+    return { step: 'proof', nonce: o.nonce, mac: o.mac };
+  }
   return null;
 }
 
@@ -112,14 +117,23 @@ export class Handshake {
       if (this.peerNonce !== null) return this.refuse('second hello');
       if (message.nonce === this.spec.nonce) return this.refuse('peer echoed our nonce');
       this.peerNonce = message.nonce;
-      return { state: 'pending', reply: { step: 'proof', mac: handshakeMac(this.spec.clusterKey, this.proof('local', message.nonce)) } };
+      return { state: 'pending', reply: this.ownProof(message.nonce) };
     }
-    if (this.peerNonce === null) return this.refuse('proof before hello');
-    const expected = handshakeMac(this.spec.clusterKey, this.proof('remote', this.peerNonce));
+    // The peer's hello was lost on the way: its proof names its nonce, and it has not had ours yet.
+    if (message.nonce === this.spec.nonce) return this.refuse('peer echoed our nonce');
+    const helloLost = this.peerNonce === null;
+    if (!helloLost && message.nonce !== this.peerNonce) return this.refuse('proof for another nonce than the hello');
+    this.peerNonce = message.nonce;
+    const expected = handshakeMac(this.spec.clusterKey, this.proof('remote', message.nonce));
     // A relay in the middle shows up here too: the peer signed the certificates it saw.
     if (!constantTimeEqual(expected, message.mac)) return this.refuse('wrong cluster key, or not a direct link');
     this.done = 'accepted';
-    return { state: 'accepted', reply: null };
+    return { state: 'accepted', reply: helloLost ? this.ownProof(message.nonce) : null };
+  }
+
+  /** Proves to the peer, whose nonce is given, that this side holds the key. */
+  private ownProof(peerNonce: string): HandshakeMessage {
+    return { step: 'proof', nonce: this.spec.nonce, mac: handshakeMac(this.spec.clusterKey, this.proof('local', peerNonce)) };
   }
 
   /** The proof `by` this side or the remote one makes, given the peer's nonce. */

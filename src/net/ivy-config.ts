@@ -80,7 +80,13 @@ export function peerServerAddress(config: IvyConfig, page: { hostname: string; p
 }
 
 export async function fetchIvyConfig(url = IVY_CONFIG_PATH): Promise<IvyConfig> {
-  const response = await fetch(url, { cache: 'no-store' });
+  let response: Response;
+  try {
+    response = await fetch(url, { cache: 'no-store' });
+  } catch (e) {
+    // fetch rejects only when no answer came at all: the server is down or out of reach.
+    throw new Error(`the server at ${new URL(url, location.href).origin} is unreachable (${(e as Error).message})`);
+  }
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}; is the page served by npm start or npm run serve?`);
   const parsed = parseIvyConfig(await response.json());
   if (!parsed.ok) throw new Error(`${url}: ${parsed.error}`);

@@ -42,6 +42,8 @@ export { LinkRefusedError };
 export const CHANNEL_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 /** What PeerJS itself accepts as an id. */
 export const PEER_ID_PATTERN = /^[A-Za-z0-9](?:[ _A-Za-z0-9-]{0,62}[A-Za-z0-9])?$/;
+/** PeerJS errors that mean no PeerServer answered at all. */
+const UNREACHABLE = new Set(['network', 'socket-error', 'socket-closed']);
 const OPEN_TIMEOUT_MS = 10_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -80,6 +82,7 @@ export class ClusterPeer {
       options.openTimeoutMs ?? OPEN_TIMEOUT_MS);
       const onError = (e: PeerError<string>): void => {
         if (e.type === 'unavailable-id') fail(new PeerIdTakenError(`peer id ${options.id} is already taken on the PeerServer (another tab is this node)`));
+        else if (UNREACHABLE.has(e.type)) fail(new PeerServerError(`the PeerServer at ${host}:${port}${path} is unreachable (${e.type}: ${e.message})`));
         else fail(new PeerServerError(`PeerServer at ${host}:${port}${path}: ${e.type}: ${e.message}`));
       };
       peer.once('error', onError);

@@ -14,6 +14,7 @@ import { CountingTransport, MessageCounter, type MessageCounts } from './message
 import { runOps, type WorkloadPlan, type WorkloadReport } from './workload-runner.ts';
 import type { StepSettings } from '../host/trace.ts';
 import { browserLocks, nodeLockName, NodeRunsElsewhere, type NodeLocks } from '../host/node-lock.ts';
+import { leaveHolding, type LeavePlan, type LeaveReport } from '../experiments/leave.ts';
 
 export interface NodeWorkerApi {
   /**
@@ -37,6 +38,8 @@ export interface NodeWorkerApi {
   stop(): void;
   /** Experiments: runs the plan's operations here, one at a time, timed on the shared clock. */
   runWorkload(plan: WorkloadPlan): Promise<WorkloadReport>;
+  /** Experiments: a client that leaves for good, holding a page and a copy when it stops. */
+  leaveHolding(plan: LeavePlan): Promise<LeaveReport>;
   /** Experiments: protocol messages this node has sent since it started, per type. */
   messagesSent(): MessageCounts;
   /** Step mode and added delay for incoming frames (the dashboard's step controls). */
@@ -120,6 +123,7 @@ export function createWorkerApi(now: () => number = () => performance.now(), loc
       const ops = await runOps((op) => h.submit(op), plan);
       return { node: h.id, ops, messagesSent: sent.snapshot() };
     },
+    leaveHolding: (plan) => leaveHolding(started(), plan),
     messagesSent: () => sent.snapshot(),
     setStepSettings: (settings) => started().setStepSettings(settings),
     deliverHeld: (frameId) => started().deliverHeld(checkFrameId(frameId)),

@@ -37,6 +37,8 @@ export interface TimedOp {
   /** What a successful read returned. */
   read: string | null;
   error?: string;
+  /** The member whose absence made the page unavailable, when that was why it failed. */
+  away?: NodeId;
 }
 
 export interface WorkloadReport {
@@ -67,7 +69,7 @@ export function timedOp(op: OpRequest, invokedAt: number, doneAt: number, r: OpR
   const written = op.kind === 'write' ? op.value : null;
   const base = { kind: op.kind, page: op.page, written, invokedAt, doneAt };
   if (r.ok) return { ...base, outcome: 'ok', local: r.local, read: op.kind === 'read' ? r.value : null };
-  return { ...base, outcome: r.certain ? 'fail' : 'info', local: false, read: null, error: r.error };
+  return { ...base, outcome: r.certain ? 'fail' : 'info', local: false, read: null, error: r.error, ...(r.away === undefined ? {} : { away: r.away }) };
 }
 
 export async function runOps(submit: Submit, plan: WorkloadPlan): Promise<TimedOp[]> {

@@ -81,8 +81,8 @@ test('tab cluster: a client tab closes for good, then the primary\'s; writes go 
     };
     new MutationObserver(check).observe(document.body, { subtree: true, childList: true, characterData: true });
   }, primary.id);
-  await startStream(c1, 'a', ['P1', 'P2']);
-  await startStream(c2, 'b', ['P2', 'P1']);
+  await startStream(c1, 'a', { pages: ['P1', 'P2'] });
+  await startStream(c2, 'b', { pages: ['P2', 'P1'] });
   await expect.poll(async () => (await streamLog(c1)).filter((w) => w.ok && !w.local).length).toBeGreaterThan(3);
   const closedAt = Date.now();
   await primary.page.close();

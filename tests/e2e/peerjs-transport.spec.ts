@@ -1,26 +1,7 @@
 // The PeerJS transport in a real browser: two cluster peers in one page, linked through the
 // PeerServer that vite preview mounts, over loopback WebRTC (no STUN, no internet).
-import { expect, test, type Page } from '@playwright/test';
-import type { HarnessApi } from './pages/harness-api.ts';
-
-async function openHarness(page: Page): Promise<void> {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/tests/e2e/pages/peer-harness.html');
-  await page.waitForFunction(() => window.harness !== undefined || window.harnessError !== undefined);
-  expect(await page.evaluate(() => window.harnessError ?? null)).toBeNull();
-  expect(errors).toEqual([]);
-}
-
-/** Runs one harness function in the page. */
-function run<K extends keyof HarnessApi>(page: Page, name: K, ...args: Parameters<HarnessApi[K]>): Promise<Awaited<ReturnType<HarnessApi[K]>>> {
-  return page.evaluate(([n, a]) => {
-    const api = window.harness as unknown as Record<string, (...x: unknown[]) => Promise<unknown>>;
-    const fn = api[n as string];
-    if (!fn) throw new Error(`no harness function ${String(n)}`);
-    return fn(...(a as unknown[]));
-  }, [name, args] as const) as Promise<Awaited<ReturnType<HarnessApi[K]>>>;
-}
+import { expect, test } from '@playwright/test';
+import { openHarness, run } from './harness.ts';
 
 test.beforeEach(async ({ page }) => {
   await openHarness(page);

@@ -33,12 +33,24 @@ interface TabStream {
   done: Promise<void>;
 }
 
+export type PromptWord = 'CM' | 'Client' | 'restartCM' | 'restartBackup';
+
 /** Opens a tab, presses the prompt button `word` and waits until the tab runs a node. */
-export async function openNode(context: BrowserContext, word: 'CM' | 'Client' | 'restartCM' | 'restartBackup', expectId?: string): Promise<NodeTab> {
+export async function openNode(context: BrowserContext, word: PromptWord, expectId?: string): Promise<NodeTab> {
+  return becomeNode(await openPrompt(context), word, expectId);
+}
+
+/** Opens a tab at the node prompt, with the `?debug` hook. */
+export async function openPrompt(context: BrowserContext): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
   await page.goto('/?mode=tab&debug');
-  await page.getByRole('group', { name: 'node type' }).getByRole('button', { name: word, exact: true }).click();
+  return page;
+}
+
+/** Presses the prompt button `word` in a tab from openPrompt and waits until the tab runs a node. */
+export async function becomeNode(page: Page, word: PromptWord, expectId?: string): Promise<NodeTab> {
+  await choose(page, word);
   const prompt = page.getByRole('region', { name: 'this tab as a node' });
   await expect.poll(async () => {
     const id = await page.evaluate(() => (window as TabWindow).ivyTab?.node?.id ?? null);
@@ -48,6 +60,42 @@ export async function openNode(context: BrowserContext, word: 'CM' | 'Client' | 
   }, { message: `tab choosing ${word} becomes a node` }).toMatch(expectId ? new RegExp(`^${expectId}$`) : /^c\d+$|^cm[12]$/);
   const id = await page.evaluate(() => (window as TabWindow).ivyTab?.node?.id ?? '');
   return { page, id };
+}
+
+/** Presses a button of the seed's prompt on a tab that is not a node yet. */
+export async function choose(page: Page, word: PromptWord): Promise<void> {
+  await page.getByRole('group', { name: 'node type' }).getByRole('button', { name: word, exact: true }).click();
+}
+
+/** Waits until the standby CM has heard of every client (pulse replies carry the members). */
+export async function membersKnown(cm: NodeTab, clients: NodeTab[]): Promise<void> {
+  await expect.poll(async () => {
+    const s = (await info(cm)).state;
+    return s.role === 'cm' ? s.snapshot.members : [];
+  }).toEqual(expect.arrayContaining(clients.map((c) => c.id)));
+}
+
+/**
+ * A tab of `context` handed another cluster key than the server's chooses Client: its links fail
+ * the handshake, so it never gets an id and says so. (Which side notices first is a race, either
+ * may check the other's proof first and close, so only the outcome is asserted; the handshake's
+ * own refusals are covered in peerjs-transport.spec.ts.) The key is swapped inside the page, so
+ * the config still comes from the browser's own host.
+ */
+export async function expectJoinRefused(context: BrowserContext, clusterKey: string): Promise<void> {
+  await context.addInitScript((key) => {
+    const fetchFirst = window.fetch.bind(window);
+    window.fetch = async (input, init) => {
+      const response = await fetchFirst(input, init);
+      const url = input instanceof Request ? input.url : String(input);
+      if (!url.endsWith('/ivy-config.json')) return response;
+      return new Response(JSON.stringify({ ...await response.json(), clusterKey: key }), { status: response.status, headers: response.headers });
+    };
+  }, clusterKey);
+  const page = await context.newPage();
+  await page.goto('/?mode=tab');
+  await choose(page, 'Client');
+  await expect(page.getByRole('log')).toContainText('no acting central manager answered', { timeout: 15_000 });
 }
 
 export function nodeCard(tab: NodeTab, label: string): Locator {
@@ -82,6 +130,19 @@ export async function expectValue(tab: NodeTab, pageId: string, value: string): 
   expect(await read(tab, pageId), `${tab.id} reads ${pageId}`).toMatchObject({ ok: true, value });
 }
 
+/** Reads every written page back in `tab`, one after another inside the tab: each must hold what was written. */
+export async function expectWritten(tab: NodeTab, writes: Array<{ page: string; value: string }>): Promise<void> {
+  const wrong = await tab.page.evaluate(async (ws) => {
+    const out: string[] = [];
+    for (const w of ws) {
+      const r = await (window as TabWindow).ivyTab!.node!.readPage(w.page);
+      if (!r.ok || r.value !== w.value) out.push(`${w.page}: ${r.ok ? `holds ${r.value}` : r.error}, not ${w.value}`);
+    }
+    return out;
+  }, writes.map(({ page, value }) => ({ page, value })));
+  expect(wrong, `${tab.id} reads back what was written`).toEqual([]);
+}
+
 export async function forge(tab: NodeTab, to: string, frame: unknown): Promise<boolean> {
   return tab.page.evaluate(([t, f]) => (window as TabWindow).ivyTab!.node!.forge(t, f), [to, frame] as const);
 }
@@ -91,11 +152,11 @@ export async function sendRaw(tab: NodeTab, to: string, text: string): Promise<b
 }
 
 /**
- * Writes fresh pages `<tag><k>` one after another (each needs the CM) until stopped; or, given
- * `pages`, writes those in turn.
+ * Writes fresh pages `<tag><k>` one after another (each needs the CM), `gapMs` apart, until
+ * stopped; or, given `pages`, writes those in turn.
  */
-export async function startStream(tab: NodeTab, tag: string, pages: string[] = []): Promise<void> {
-  await tab.page.evaluate(([tag, pages]) => {
+export async function startStream(tab: NodeTab, tag: string, o: { gapMs?: number; pages?: string[] } = {}): Promise<void> {
+  await tab.page.evaluate(([tag, gapMs, pages]) => {
     const w = window as TabWindow;
     const stream: TabStream = { stop: false, log: [], done: Promise.resolve() };
     stream.done = (async () => {
@@ -105,10 +166,11 @@ export async function startStream(tab: NodeTab, tag: string, pages: string[] = [
         const startedAt = Date.now();
         const r = await w.ivyTab!.node!.writePage(page, value);
         stream.log.push({ page, value, ok: r.ok, local: r.ok && r.local, error: r.ok ? null : r.error, startedAt, doneAt: Date.now() });
+        if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
       }
     })();
     w.tabStream = stream;
-  }, [tag, pages] as const);
+  }, [tag, o.gapMs ?? 0, o.pages ?? []] as const);
 }
 
 export function streamLog(tab: NodeTab): Promise<StreamWrite[]> {

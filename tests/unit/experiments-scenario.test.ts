@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/experiments/run-scenario.ts';
 import type { ScenarioConfig } from '../../src/experiments/types.ts';
 import { checkLinearizable } from '../../src/sim/checker.ts';
+import { TIMING_DEFAULTS } from '../../src/protocol/config.ts';
 import { inProcessEnv } from './experiments-env.ts';
 
 const env = inProcessEnv();
@@ -42,6 +43,28 @@ describe('runScenario', () => {
     expect(r.ok).toBe(r.issued);
     expect(r.linearizable).toBe(true);
     expect(r.history?.filter((e) => e.process === 'nemesis').map((e) => e.f)).toEqual(['crash', 'restart']);
+  });
+
+  it('has a client leave for good holding a page and a copy; writes to the page fail naming it, every other page takes writes again', async () => {
+    // No duration: the others run their whole lists, so the leave (due at the start) always comes first.
+    const r = await runScenario({
+      ...base, name: 'unit-leave', opsPerClient: 300, timing: { leaseMs: TIMING_DEFAULTS.leaseMs },
+      faults: [{ atMs: 0, action: 'leave', node: 'c3' }],
+    }, () => {}, env);
+    const [leave] = r.faults;
+    expect(leave).toMatchObject({ action: 'leave', node: 'c3', applied: true });
+    expect(leave?.held?.owned.length).toBeGreaterThan(0);
+    expect(leave?.held?.copies.length).toBeGreaterThan(0);
+    // The pages it owned are unavailable; every other page written after it left came back.
+    for (const page of leave?.unavailablePages ?? []) expect(leave?.held?.owned).toContain(page);
+    expect(leave?.neverBackPages).toEqual([]);
+    expect(typeof leave?.writesBackMs).toBe('number');
+    expect(r.expectedFailures).toBeGreaterThan(0);
+    expect(r.errors.every((e) => /unavailable: .*\bc3\b/.test(e.error))).toBe(true);
+    expect(r.history?.filter((e) => e.process === 'nemesis').map((e) => [e.f, e.value])).toEqual([['leave', 'c3']]);
+    // c3's operations up to its departure are in the history, the last ones those that made it hold both.
+    expect(r.history?.some((e) => e.process === 3 && e.type === 'ok' && /^3\.leaving/.test(String(e.value)))).toBe(true);
+    expect(r.linearizable).toBe(true);
   });
 
   it('refuses a basic-Ivy scenario that fails the backup it does not have', async () => {

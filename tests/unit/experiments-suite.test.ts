@@ -21,7 +21,7 @@ describe('suite', () => {
         'primary-restarts', 'primary-cycles', 'both-cycles', 'periodic-both-cycles', 'copy-set']) expect(ids).toContain(id);
     }
     expect(suite(false).map((s) => s.id)).toContain('sweep-clients-64');
-    expect(suite(false).filter((s) => s.kind === 'tab').map((s) => s.id)).toEqual(['tab-ft-1', 'tab-primary-restarts']);
+    expect(suite(false).filter((s) => s.kind === 'tab').map((s) => s.id)).toEqual(['tab-ft-1', 'tab-primary-restarts', 'tab-client-leaves', 'tab-client-leaves-then-cm-fails']);
   });
 
   it('draws fault times from the seed, in order, and alternates kill and restart per CM', () => {

@@ -122,23 +122,46 @@ describe('cluster key handshake', () => {
       prover: { id: 'ivy-c1', fingerprint: FP_C, nonce: nonceB },
       verifier: { id: 'ivy-cm1', fingerprint: FP_CM, nonce: nonceA },
     });
-    expect(a.receive({ step: 'proof', mac: forged })).toEqual(REFUSED);
-    // A reflected proof (A's own, sent back) is for the other direction:
+    expect(a.receive({ step: 'proof', nonce: nonceB, mac: forged })).toEqual(REFUSED);
+    // A reflected proof (A's own, sent back) names A's nonce, and its MAC is for the other direction:
     const [c, d] = pair('k-k-k-k-k', 'k-k-k-k-k');
     const rc = c.receive(d.hello());
-    expect(c.receive(rc.state === 'pending' ? rc.reply : null)).toEqual(REFUSED);
+    expect(c.receive(rc.state === 'pending' ? rc.reply : null)).toEqual({ state: 'refused', reason: 'peer echoed our nonce' });
+    const [e, f] = pair('k-k-k-k-k', 'k-k-k-k-k');
+    const re = e.receive(f.hello());
+    const reflected = re.state === 'pending' && re.reply?.step === 'proof' ? re.reply : null;
+    expect(e.receive(reflected && { ...reflected, nonce: nonceOf(f) })).toEqual(REFUSED);
+  });
+
+  it('opens the link when one side\'s hello is lost: its proof names its nonce and is answered with a proof', () => {
+    const [a, b] = pair('the-cluster-key', 'the-cluster-key');
+    // Only a's hello arrives: b proves itself, and a, which never had b's hello, answers in kind.
+    const rb = b.receive(a.hello());
+    expect(rb.state).toBe('pending');
+    const ra = a.receive(rb.state === 'pending' ? rb.reply : null);
+    expect(ra).toMatchObject({ state: 'accepted', reply: { step: 'proof' } });
+    expect(b.receive(ra.state === 'accepted' ? ra.reply : null)).toEqual({ state: 'accepted', reply: null });
+    // With another key, the proof that stands in for the hello is refused all the same.
+    const [c, d] = pair('the-cluster-key', 'another-key');
+    const rd = d.receive(c.hello());
+    expect(c.receive(rd.state === 'pending' ? rd.reply : null)).toEqual(REFUSED);
   });
 
   it('refuses out-of-order, repeated, echoed and malformed messages', () => {
     const fresh = (): Handshake => pair('k-k-k-k-k', 'k-k-k-k-k')[0];
-    expect(fresh().receive({ step: 'proof', mac: '0'.repeat(64) })).toEqual({ state: 'refused', reason: 'proof before hello' });
+    expect(fresh().receive({ step: 'proof', nonce: '1'.repeat(32), mac: '0'.repeat(64) })).toEqual(REFUSED);
+    const p = fresh();
+    p.receive({ step: 'hello', nonce: '1'.repeat(32) });
+    expect(p.receive({ step: 'proof', nonce: '2'.repeat(32), mac: '0'.repeat(64) })).toEqual({ state: 'refused', reason: 'proof for another nonce than the hello' });
+    const q = fresh();
+    expect(q.receive({ step: 'proof', nonce: (q.hello() as { nonce: string }).nonce, mac: '0'.repeat(64) })).toEqual({ state: 'refused', reason: 'peer echoed our nonce' });
     const h = fresh();
     h.receive({ step: 'hello', nonce: '1'.repeat(32) });
     expect(h.receive({ step: 'hello', nonce: '2'.repeat(32) })).toEqual({ state: 'refused', reason: 'second hello' });
     const e = fresh();
     expect(e.receive(e.hello())).toEqual({ state: 'refused', reason: 'peer echoed our nonce' });
     expect(fresh().receive(null)).toEqual({ state: 'refused', reason: 'malformed handshake message' });
-    for (const text of ['nope', '{"step":"hello","nonce":"xyz"}', '{"step":"proof","mac":1}', 'null', '[]']) {
+    for (const text of ['nope', '{"step":"hello","nonce":"xyz"}', '{"step":"proof","mac":1}', `{"step":"proof","mac":"${'a'.repeat(64)}"}`, 'null', '[]']) {
       expect(parseHandshake(text), text).toBeNull();
     }
     expect(parseHandshake(`{"step":"hello","nonce":"${'a'.repeat(32)}"}`)).toEqual({ step: 'hello', nonce: 'a'.repeat(32) });

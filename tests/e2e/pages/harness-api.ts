@@ -37,5 +37,10 @@ export interface HarnessApi {
   unknownPeer(): Promise<{ errorName: string; ms: number }>;
   /** Comlink calls to the other peer over a control link, with a deadline. */
   comlink(): Promise<{ sum: number; thrown: string; refusedPath: boolean }>;
+  /** Round trips between the page's two peers: one data channel, one browser. */
   rtt(rounds: number): Promise<RttStats>;
+  /** From now on, echoes every frame on every link another page opens to peer b; returns b's id. */
+  echo(): Promise<string>;
+  /** Round trips from peer a to another page's echoing peer (`echo()`), perhaps on another host. */
+  rttTo(remoteId: string, rounds: number): Promise<RttStats>;
 }

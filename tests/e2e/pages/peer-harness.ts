@@ -238,25 +238,47 @@ async function main(): Promise<HarnessApi> {
 
     async rtt(rounds) {
       const { at, bt } = await link();
-      bt.addListener((e) => { if (e.type === 'frame') bt.send(e.frame); });
-      const times: number[] = [];
-      let resolveEcho: (() => void) | null = null;
-      at.addListener((e) => { if (e.type === 'frame') resolveEcho?.(); });
-      for (let i = 0; i < rounds; i++) {
-        const started = performance.now();
-        await new Promise<void>((r) => { resolveEcho = r; at.send({ n: i, text: 'ping' }); });
-        times.push(performance.now() - started);
-      }
+      echoBack(bt);
+      const stats = await pingPong(at, rounds);
       closeBoth(at, bt);
-      const sorted = [...times].sort((x, y) => x - y);
-      const stats: RttStats = {
-        rounds,
-        medianMs: sorted[Math.floor(rounds / 2)] ?? NaN,
-        p90Ms: sorted[Math.floor(rounds * 0.9)] ?? NaN,
-        meanMs: times.reduce((s, t) => s + t, 0) / rounds,
-      };
       return stats;
     },
+
+    async echo() {
+      void (async () => { for (;;) echoBack(await inbox.next()); })();
+      return b.id;
+    },
+
+    async rttTo(remoteId, rounds) {
+      const at = await a.connect(remoteId, 'contract', decodeTestFrame);
+      const stats = await pingPong(at, rounds);
+      at.close();
+      return stats;
+    },
+  };
+}
+
+/** Sends every frame that arrives back where it came from. */
+function echoBack(link: PeerJsTransport<TestFrame>): void {
+  link.addListener((e) => { if (e.type === 'frame') link.send(e.frame); });
+}
+
+/** `rounds` frames, each sent once the echo of the one before is back. */
+async function pingPong(link: PeerJsTransport<TestFrame>, rounds: number): Promise<RttStats> {
+  const times: number[] = [];
+  let resolveEcho: (() => void) | null = null;
+  link.addListener((e) => { if (e.type === 'frame') resolveEcho?.(); });
+  for (let i = 0; i < rounds; i++) {
+    const started = performance.now();
+    await new Promise<void>((r) => { resolveEcho = r; link.send({ n: i, text: 'ping' }); });
+    times.push(performance.now() - started);
+  }
+  const sorted = [...times].sort((x, y) => x - y);
+  return {
+    rounds,
+    medianMs: sorted[Math.floor(rounds / 2)] ?? NaN,
+    p90Ms: sorted[Math.floor(rounds * 0.9)] ?? NaN,
+    meanMs: times.reduce((s, t) => s + t, 0) / rounds,
   };
 }
 

@@ -1,0 +1,161 @@
+// Membership with leases, stepped by hand: members that leave for good stop holding anything up
+// once their lease has run out, pages they held fail at once naming them, a member that comes
+// back rejoins, a CM grants leases only while no other CM can act, and a fenced CM is not
+// deposed by a client's word. Lease traffic flows on the harness's side channel.
+import { describe, expect, it } from 'vitest';
+import { ClientNode } from '../../src/protocol/client.ts';
+import { DRIFT_MARGIN, TIMING_DEFAULTS } from '../../src/protocol/config.ts';
+import { CentralManager } from '../../src/protocol/manager.ts';
+import { Net, outcome, T } from './failover-helpers.ts';
+
+const LEASE_GONE_MS = T.leaseMs * (1 + DRIFT_MARGIN);
+
+/** cm1 acting with cm2 pulsing it, leases granted; c1 owns P1 read by c3, c3 owns P2. */
+function cluster(): Net {
+  const net = new Net({ clients: 3 });
+  net.deliverAll();
+  net.tick(0);
+  net.deliverAll();
+  net.tickUntil(100, 100, true);
+  expect(outcome(net.writeValue('c1', 'P1', 'a'))).toEqual({ ok: true, value: 'a' });
+  expect(outcome(net.readValue('c3', 'P1'))).toEqual({ ok: true, value: 'a' });
+  expect(outcome(net.writeValue('c3', 'P2', 'z'))).toEqual({ ok: true, value: 'z' });
+  expect(net.client('c3').entry('P1')).toMatchObject({ access: 'read', content: 'a' });
+  return net;
+}
+
+/** Runs time on in 50 ms ticks, delivering everything, until `until`. */
+function runTo(net: Net, until: number): void {
+  net.tickUntil(until, 50, true);
+}
+
+describe('a client that leaves for good', () => {
+  it('holds up writes to pages it read only until its lease has run out; its own pages fail at once, naming it', () => {
+    const net = cluster();
+    const leftAt = net.now;
+    net.crash('c3');
+    const writeId = net.write('c1', 'P1', 'b');
+    // The invalidation to c3 goes unanswered: the write waits while c3 may still serve its copy.
+    runTo(net, leftAt + T.leaseMs - 100);
+    expect(net.result('c1', writeId)).toBeUndefined();
+    // Once c3 has been silent for a lease and the drift margin, the CM deems it away.
+    runTo(net, leftAt + LEASE_GONE_MS + 200);
+    expect(outcome(net.result('c1', writeId))).toEqual({ ok: true, value: 'b' });
+    expect(net.cm('cm1').snapshot().away).toEqual([{ id: 'c3', forMs: expect.any(Number) }]);
+    // P2 was c3's: unavailable, at once, with the page, the owner and how long.
+    const r = net.readValue('c2', 'P2');
+    expect(r).toMatchObject({ ok: false, certain: true, away: 'c3', error: expect.stringMatching(/^page P2 unavailable: its owner c3 has been away for \d+\.\d s$/) });
+    // Every other page goes on.
+    expect(outcome(net.writeValue('c2', 'P3', 'x'))).toEqual({ ok: true, value: 'x' });
+    expect(outcome(net.readValue('c2', 'P1'))).toEqual({ ok: true, value: 'b' });
+  });
+
+  it('after which the acting CM fails too: the new CM waits for its report at most a lease, then serves', () => {
+    const net = cluster();
+    net.crash('c3');
+    runTo(net, net.now + LEASE_GONE_MS + 200);
+    net.crash('cm1');
+    const crashedAt = net.now;
+    // cm2 takes over after its pulses go unanswered, then waits for reports: c3 never sends one.
+    runTo(net, crashedAt + 600);
+    expect(net.acting()).toEqual([{ id: 'cm2', epoch: 2 }]);
+    expect(net.cm('cm2').snapshot().unreported).toEqual(['c3']);
+    const writeId = net.write('c1', 'P1', 'c');
+    runTo(net, crashedAt + 600 + LEASE_GONE_MS + 300);
+    expect(outcome(net.result('c1', writeId))).toEqual({ ok: true, value: 'c' });
+    expect(net.cm('cm2').snapshot().unreported).toEqual([]);
+    // P2, which the standby's mirror says c3 owned, fails naming c3; a page nobody ever wrote,
+    // which c3 might have created unseen, too.
+    expect(net.readValue('c2', 'P2')).toMatchObject({ ok: false, away: 'c3' });
+    expect(net.readValue('c2', 'P9')).toMatchObject({ ok: false, away: 'c3', error: expect.stringContaining('may hold it') });
+  });
+});
+
+describe('a member that comes back', () => {
+  it('gets no lease until it has reported, and brings its pages back into service', () => {
+    const net = cluster();
+    net.isolate('c3');
+    runTo(net, net.now + LEASE_GONE_MS + 200);
+    // c3's lease ran out: it dropped its copy of P1 and serves no read hit from it.
+    expect(net.client('c3').entry('P1')).toBeUndefined();
+    expect(net.client('c3').entry('P2')).toMatchObject({ owner: true });
+    expect(outcome(net.writeValue('c1', 'P1', 'b'))).toEqual({ ok: true, value: 'b' });
+    net.heal('c3');
+    runTo(net, net.now + 500);
+    expect(net.cm('cm1').snapshot().away).toEqual([]);
+    expect(net.page('cm1', 'P2')).toMatchObject({ owner: 'c3', note: null });
+    expect(outcome(net.readValue('c3', 'P1'))).toEqual({ ok: true, value: 'b' });
+    expect(outcome(net.readValue('c1', 'P2'))).toEqual({ ok: true, value: 'z' });
+  });
+});
+
+describe('the right to grant leases', () => {
+  it('lapses when the standby stops pulsing: copies then answer their read only, and hits stop', () => {
+    const net = cluster();
+    net.crash('cm2');
+    runTo(net, net.now + LEASE_GONE_MS + 300);
+    // cm1 cannot know that cm2 will not take over: no grant, so every lease ran out.
+    expect(net.clientIds.map((id) => net.client(id).snapshot().leased)).toEqual([false, false, false]);
+    expect(net.client('c3').entry('P1')).toBeUndefined();
+    const before = net.delivered.length;
+    expect(outcome(net.readValue('c3', 'P1'))).toEqual({ ok: true, value: 'a' });
+    expect(net.delivered.slice(before).some((l) => l.startsWith('c3->cm1 READ_REQUEST'))).toBe(true);
+    // Nobody is deemed away for that: members keep sending heartbeats.
+    expect(net.cm('cm1').snapshot().away).toEqual([]);
+    // A restarted backup pulses again, and the leases come back.
+    net.restartCm('cm2', 'restartBackup');
+    runTo(net, net.now + 400);
+    expect(net.clientIds.map((id) => net.client(id).snapshot().leased)).toEqual([true, true, true]);
+  });
+});
+
+describe('a client that says a newer epoch exists', () => {
+  it('makes a healthy acting CM ask the other CM, which denies it: nothing changes', () => {
+    const net = cluster();
+    net.inject({ type: 'READ_REQUEST', from: 'c2', to: 'cm1', epoch: 5, page: 'P1', req: 'c2:77' });
+    runTo(net, net.now + 1000);
+    expect(net.acting()).toEqual([{ id: 'cm1', epoch: 1 }]);
+    expect(net.logs).toContainEqual({ node: 'cm1', level: 'info', text: 'cm1 asks cm2 whether it acts: c2 follows epoch 5' });
+  });
+
+  it('makes a fenced CM whose peer is gone act above that epoch, so that the clients follow it again', () => {
+    const cm1 = new CentralManager({ id: 'cm1', start: 'primary', timing: TIMING_DEFAULTS, now: 0 });
+    cm1.ready();
+    cm1.step({ type: 'WRITE_REQUEST', from: 'c1', to: 'cm1', epoch: 2, page: 'P1', req: 'c1:1' }, 10);
+    for (let t = 100; t <= 600; t += 100) cm1.tick(t);
+    const r = cm1.ready();
+    expect([cm1.currentRole, cm1.epoch]).toEqual(['acting', 3]);
+    expect(r.messages.filter((m) => m.type === 'PULSE')).toHaveLength(3);
+    expect(r.events).toContainEqual({ type: 'log', level: 'warn', text: 'cm1 heard nothing from cm2, which clients follow at epoch 2: acting above it' });
+  });
+});
+
+describe('a client and its lease', () => {
+  it('serves hits from a copy only while the lease runs, and drops its copies when it runs out', () => {
+    const c = new ClientNode({ id: 'c2', timing: TIMING_DEFAULTS });
+    c.tick(0);
+    const beat = c.ready().messages.find((m) => m.type === 'LEASE');
+    expect(beat).toMatchObject({ type: 'LEASE', to: 'cm1', n: 1 });
+    c.step({ type: 'LEASE_GRANT', from: 'cm1', to: 'c2', epoch: 1, n: 1, ms: 1000 }, 5);
+    c.submit({ kind: 'read', page: 'P1' }, 10);
+    c.ready();
+    c.step({ type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:1', access: 'read', content: 'x', version: 1 }, 20);
+    c.ready();
+    c.submit({ kind: 'read', page: 'P1' }, 500);
+    expect(c.ready().events).toContainEqual(expect.objectContaining({ result: { ok: true, value: 'x', local: true } }));
+    // Counted from the heartbeat's send time (0), on its own clock: gone at 1000.
+    c.tick(1000);
+    expect(c.entry('P1')).toBeUndefined();
+    c.submit({ kind: 'read', page: 'P1' }, 1001);
+    expect(c.ready().messages).toContainEqual(expect.objectContaining({ type: 'READ_REQUEST', page: 'P1' }));
+  });
+
+  it('takes a grant only from the CM it follows, and only for a heartbeat it sent', () => {
+    const c = new ClientNode({ id: 'c2', timing: TIMING_DEFAULTS });
+    c.tick(0);
+    c.ready();
+    c.step({ type: 'LEASE_GRANT', from: 'cm2', to: 'c2', epoch: 1, n: 1, ms: 1000 }, 5);
+    c.step({ type: 'LEASE_GRANT', from: 'cm1', to: 'c2', epoch: 1, n: 99, ms: 1000 }, 5);
+    expect(c.snapshot().leased).toBe(false);
+  });
+});
