@@ -4,11 +4,11 @@
 // Calls race deadlines: a closed tab's link can look open for a long while, so a node that stops
 // answering is shown as such, and its link is dropped and dialed again (it may come back).
 //
-// A node's last answer is never shown as its present: a row is judged (judgeRows) from how long
-// ago the node really answered and from what the acting CM says of it (whom it deems away, when
-// it last heard each peer), and a CM that says it acts under an older epoch than another is
-// shown superseded.
-import { DRIFT_MARGIN, TIMING_DEFAULTS } from '../protocol/config.ts';
+// A node's last answer is never shown as its present: a row is judged (judgeRows) from how old
+// the node's last answer is and from what the acting CM says of it (whom it deems away, when it
+// last heard each peer), and a CM that says it acts under an older epoch than another is shown
+// superseded. An answer is as old as the poll that asked for it: the node said it after that.
+import { TIMING_DEFAULTS as T } from '../protocol/config.ts';
 import { BACKUP_CM, clientNumber, isCmId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import { decodeComlinkWire, RemoteControl, type ComlinkWire } from '../net/comlink-endpoint.ts';
 import { peerIdFor, type ClusterPeer } from '../net/peer-connect.ts';
@@ -16,26 +16,30 @@ import type { PeerJsTransport } from '../net/peerjs.ts';
 import type { Answer } from '../ui/run-command.ts';
 import { CONTROL_CHANNEL, type TabControlApi, type TabNodeInfo } from './control.ts';
 
-/** How often every node is asked for its state, and rows are judged again. */
-export const POLL_MS = 400;
+/**
+ * A node whose last answer is older than this is not shown as it last was: the cluster's own
+ * failure-detection window (a standby takes over once a pulse after pulseMissesMax unanswered
+ * ones), so a closed CM's row stops saying "acting" no later than its standby acts.
+ */
+export const ANSWER_AGE_MAX_MS = (T.pulseMissesMax + 1) * T.pulseIntervalMs;
+/**
+ * How often every node is asked for its state: once a pulse interval, so a live node's last
+ * answer stays well inside ANSWER_AGE_MAX_MS (a poll still out is not sent again).
+ */
+export const POLL_MS = T.pulseIntervalMs;
 const INFO_MS = 1_500;
 const COMMAND_MS = 8_000;
 const DIAL_MS = 4_000;
 const REDIAL_MS = 1_500;
 /** Unanswered polls before the link is presumed dead and dialed again. */
 const MISSES_MAX = 2;
-/**
- * A node whose last answer is older than this is not shown as it last was: the cluster's own
- * window for deeming a member gone (a lease and the drift margin), which spans a few polls.
- */
-export const ANSWER_AGE_MAX_MS = TIMING_DEFAULTS.leaseMs * (1 + DRIFT_MARGIN);
 
 /** What is known of one node: its last answer, when it came, and why the last poll failed. */
 export interface NodeFacts {
   id: NodeId;
   info: TabNodeInfo | null;
-  /** When its last answer arrived (this tab's performance.now()); null: never. */
-  answeredAt: number | null;
+  /** When the poll its last answer came back to was sent (this tab's performance.now()); null: never. */
+  askedAt: number | null;
   /** Why the last poll or dial failed, or null when the last poll came back. */
   error: string | null;
 }
@@ -76,7 +80,7 @@ export interface Judged {
  * acting CM's away list and its links' last-heard times speak for the rest.
  */
 export function judgeRows(facts: readonly NodeFacts[], now: number): Judged {
-  const age = (f: NodeFacts): number => (f.answeredAt === null ? Infinity : now - f.answeredAt);
+  const age = (f: NodeFacts): number => (f.askedAt === null ? Infinity : now - f.askedAt);
   const fresh = (f: NodeFacts): boolean => f.info !== null && !f.info.stopped && age(f) <= ANSWER_AGE_MAX_MS;
   const claims = facts.flatMap((f) => {
     const s = f.info?.state;
@@ -99,7 +103,7 @@ export function judgeRows(facts: readonly NodeFacts[], now: number): Judged {
       return { kind: 'live' };
     }
     if (away !== undefined && judge) return { kind: 'away', forMs: away, judge: judge.id };
-    return { kind: 'silent', forMs: f.answeredAt === null ? null : age(f), error: f.error };
+    return { kind: 'silent', forMs: f.askedAt === null ? null : age(f), error: f.error };
   };
   const rank = (id: NodeId): number => clientNumber(id) ?? (id === PRIMARY_CM ? -2 : -1);
   const rows = facts
@@ -120,6 +124,8 @@ interface Watched extends NodeFacts {
   polling: boolean;
   notBefore: number;
   misses: number;
+  /** Judges the rows again the moment this node's last answer grows too old to show. */
+  expiry: ReturnType<typeof setTimeout> | null;
 }
 
 export class OverviewModel {
@@ -156,7 +162,10 @@ export class OverviewModel {
 
   dispose(): void {
     clearInterval(this.timer);
-    for (const w of this.watched.values()) w.control?.dispose();
+    for (const w of this.watched.values()) {
+      w.control?.dispose();
+      if (w.expiry !== null) clearTimeout(w.expiry);
+    }
     this.peer.destroy();
   }
 
@@ -164,7 +173,7 @@ export class OverviewModel {
     for (const id of ids) {
       if (this.watched.has(id)) continue;
       this.watched.set(id, {
-        id, link: null, control: null, dialing: false, polling: false, notBefore: 0, misses: 0, info: null, answeredAt: null, error: 'not reached yet',
+        id, link: null, control: null, dialing: false, polling: false, notBefore: 0, misses: 0, info: null, askedAt: null, error: 'not reached yet', expiry: null,
       });
     }
   }
@@ -201,10 +210,14 @@ export class OverviewModel {
     const control = w.control;
     if (w.polling || !control) return;
     w.polling = true;
+    const askedAt = performance.now();
     try {
       const info = await control.call((r) => r.info(), INFO_MS, 'info');
       w.info = info;
-      w.answeredAt = performance.now();
+      w.askedAt = askedAt;
+      // Not at the next round: the row must stop showing this answer as soon as it is too old.
+      if (w.expiry !== null) clearTimeout(w.expiry);
+      w.expiry = setTimeout(this.onChange, askedAt + ANSWER_AGE_MAX_MS + 1 - performance.now());
       w.error = info.stopped ? 'stopped' : null;
       w.misses = 0;
       this.learn(info.peers.map((p) => p.peer));

@@ -17,8 +17,8 @@ function client(id: string, following: string, epoch: number, leased = true): Ta
   return { id, role: 'client', state: { role: 'client', snapshot }, peers: [], cmLink: null, stopped: false };
 }
 
-const facts = (id: string, info: TabNodeInfo | null, answeredAt: number | null, error: string | null = null): NodeFacts =>
-  ({ id, info, answeredAt, error });
+const facts = (id: string, info: TabNodeInfo | null, askedAt: number | null, error: string | null = null): NodeFacts =>
+  ({ id, info, askedAt, error });
 
 const NOW = 100_000;
 
@@ -46,7 +46,7 @@ describe('the overview judges rows', () => {
     const silent = judgeRows([facts('cm1', closed, NOW - ANSWER_AGE_MAX_MS - 1, 'info: no answer within 1500 ms'), facts('cm2', cm('cm2', 'standby', 1), NOW)], NOW);
     expect(silent.acting).toBeNull();
     expect(silent.rows[0]?.standing).toMatchObject({ kind: 'silent', forMs: ANSWER_AGE_MAX_MS + 1 });
-    expect(standingText(silent.rows[0]!, null)).toBe('no answer for 1.1 s (info: no answer within 1500 ms)');
+    expect(standingText(silent.rows[0]!, null)).toBe('no answer for 0.4 s (info: no answer within 1500 ms)');
     // The acting CM's link says when cm1 was last heard, aged by how old cm2's answer is.
     const later = judgeRows([facts('cm1', closed, NOW - 3000), facts('cm2', taken, NOW - 200)], NOW);
     expect(later.rows[0]?.heardByActingMs).toBe(900);
