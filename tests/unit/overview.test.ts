@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ManagerSnapshot } from '../../src/protocol/manager.ts';
 import type { TabNodeInfo } from '../../src/tab/control.ts';
-import { ANSWER_AGE_MAX_MS, judgeRows, type NodeFacts } from '../../src/tab/overview.ts';
+import { ANSWER_AGE_MAX_MS, judgeRows, type NodeFacts } from '../../src/tab/overview-rows.ts';
 import { memberMarks } from '../../src/ui/membership.ts';
 import { standingText } from '../../src/ui/overview-view.ts';
 
