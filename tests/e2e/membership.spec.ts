@@ -16,6 +16,12 @@ const AWAY_MS = T.leaseMs * (1 + DRIFT_MARGIN);
 const TAKEOVER_MS = (T.pulseMissesMax + 1) * T.pulseIntervalMs;
 /** A request waits at most one retry interval after the CM that can serve it is there. */
 const RETRY_MS = T.retryIntervalMs;
+/**
+ * Between two writes of a stream. Back-to-back writes from two clients keep every tab's main
+ * thread busy (stalls of 250 ms measured on the dashboard): the test would time CPU starvation
+ * instead of the lease and the failover. 20 ms still times them finely.
+ */
+const STREAM_GAP_MS = 20;
 
 test('tab cluster: a client tab closes for good, then the primary\'s; writes go on within the lease and the failover, the overview tells the truth', async ({ context }) => {
   test.setTimeout(120_000);
@@ -81,8 +87,8 @@ test('tab cluster: a client tab closes for good, then the primary\'s; writes go 
     };
     new MutationObserver(check).observe(document.body, { subtree: true, childList: true, characterData: true });
   }, primary.id);
-  await startStream(c1, 'a', { pages: ['P1', 'P2'] });
-  await startStream(c2, 'b', { pages: ['P2', 'P1'] });
+  await startStream(c1, 'a', { pages: ['P1', 'P2'], gapMs: STREAM_GAP_MS });
+  await startStream(c2, 'b', { pages: ['P2', 'P1'], gapMs: STREAM_GAP_MS });
   await expect.poll(async () => (await streamLog(c1)).filter((w) => w.ok && !w.local).length).toBeGreaterThan(3);
   const closedAt = Date.now();
   await primary.page.close();
@@ -205,7 +211,7 @@ test('worker cluster: kill a client and leave it down, then the acting CM; the o
   await expect(registryRow(page, 'c3')).toContainText(/stopped · away since \d\d:\d\d:\d\d/);
 
   // Now the acting CM dies; c1 and c2 write P1 and P2 in turn (every write needs the CM).
-  const failover = await page.evaluate(async () => {
+  const failover = await page.evaluate(async (gapMs) => {
     const m = (window as unknown as { ivy: ClusterModel }).ivy;
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     let killAt = Infinity;
@@ -218,6 +224,7 @@ test('worker cluster: kill a client and leave it down, then the acting CM; the o
         const r = await m.cluster.get(client)?.writePage(k % 2 === 0 ? 'P1' : 'P2', `${client}x${k}`).catch(() => null);
         if (r && !r.ok) errors.add(r.error);
         if (r?.ok && !r.local && startedAt > killAt && servedAt === null) servedAt = performance.now();
+        await sleep(gapMs);
       }
     };
     const writers = [writer('c1'), writer('c2')];
@@ -228,7 +235,7 @@ test('worker cluster: kill a client and leave it down, then the acting CM; the o
     stop = true;
     await Promise.all(writers);
     return { servedMs: servedAt === null ? null : servedAt - killAt, errors: [...errors] };
-  });
+  }, STREAM_GAP_MS);
   const bound = TAKEOVER_MS + AWAY_MS + RETRY_MS;
   console.log(`worker cluster: c3 down, cm1 killed → first write served by cm2 in ${failover.servedMs?.toFixed(0)} ms ` +
     `(bound: takeover ${TAKEOVER_MS} + lease ${AWAY_MS} + retry ${RETRY_MS} = ${bound} ms; failures meanwhile: ${failover.errors.join(' / ') || 'none'})`);
