@@ -18,15 +18,15 @@ import { faultEvent } from '../src/experiments/record.ts';
 import { scenarioResult } from '../src/experiments/result.ts';
 import type { TabStepConfig } from '../src/experiments/suite.ts';
 import type { FaultStep, ScenarioResult } from '../src/experiments/types.ts';
-import { timedOp, type TimedOp } from '../src/workers/workload-runner.ts';
+import { timedOp, type TimedOp } from '../src/experiments/workload-runner.ts';
+import { sleep } from '../src/util/sleep.ts';
+import { openNode } from './tab-pages.ts';
 
 type TabWindow = Window & { ivyTabStop?: boolean };
 interface RawOp { invokedAt: number; doneAt: number; r: OpResult }
 
 /** Operations a leaving client tab may issue to come to hold a page and a copy before it leaves anyway. */
 const LEAVE_OPS_MAX = 200;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function poll<T>(what: string, get: () => Promise<T>, ok: (x: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -36,15 +36,6 @@ async function poll<T>(what: string, get: () => Promise<T>, ok: (x: T) => boolea
     if (Date.now() > until) throw new Error(`tab mode: ${what} (waited ${timeoutMs} ms)`);
     await sleep(100);
   }
-}
-
-async function openNode(context: BrowserContext, word: 'CM' | 'Client' | 'restartCM', id: string): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto('/?mode=tab&debug');
-  await page.getByRole('group', { name: 'node type' }).getByRole('button', { name: word, exact: true }).click();
-  await poll(`a tab choosing ${word} becomes ${id}`,
-    () => page.evaluate(() => (window as TabWindow).ivyTab?.node?.id ?? null), (x) => x === id);
-  return page;
 }
 
 const cmRole = (page: Page): Promise<string> =>
@@ -131,7 +122,7 @@ async function primaryRestarts(k: Cluster, c: TabStepConfig, startAt: number, lo
   const killed = await killCmTab(k.cm1, clock, kill, startAt + c.killAfterMs);
   await poll('cm2 takes over', () => cmRole(k.cm2), (r) => r === 'acting');
   await sleep(c.restartAfterMs);
-  const restarted = await openNode(k.context, 'restartCM', 'cm1');
+  const restarted = (await openNode(k.context, 'restartCM', 'cm1')).page;
   await poll('the restarted cm1 acts again', () => cmRole(restarted), (r) => r === 'acting');
   const restartAt = await now(clock);
   log(`  ${c.name}: cm1's tab closed at ${(killed.at - startAt).toFixed(0)} ms, restartCM acting at ${(restartAt - startAt).toFixed(0)} ms`);
@@ -159,10 +150,10 @@ async function clientLeaves(k: Cluster, c: TabStepConfig, startAt: number, leavi
 export async function runTabScenario(browser: Browser, baseURL: string, c: TabStepConfig, log: (s: string) => void): Promise<ScenarioResult> {
   const context = await browser.newContext({ baseURL });
   try {
-    const cm1 = await openNode(context, 'CM', 'cm1');
-    const cm2 = await openNode(context, 'CM', 'cm2');
+    const cm1 = (await openNode(context, 'CM', 'cm1')).page;
+    const cm2 = (await openNode(context, 'CM', 'cm2')).page;
     const clients: Page[] = [];
-    for (let i = 1; i <= c.clients; i++) clients.push(await openNode(context, 'Client', `c${i}`));
+    for (let i = 1; i <= c.clients; i++) clients.push((await openNode(context, 'Client', `c${i}`)).page);
     const ids: NodeId[] = clients.map((_, i) => `c${i + 1}`);
     const k: Cluster = { context, cm1, cm2, clients };
     // The standby learns the members from pulse replies: it must know them all to take over.

@@ -79,7 +79,7 @@ function writeResults(dir: string, results: StepResult[], file = 'experiments.js
 async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResult[]; machine: string }> {
   const browser = await openExperimentsPage(log, !opts.build);
   const results: StepResult[] = [];
-  let machine = '';
+  let machine: string;
   try {
     await browser.page.exposeFunction('ivyProgress', ((p) => log(`  ${p.step}`)) satisfies Progress);
     const isolated = await browser.page.evaluate(() => globalThis.crossOriginIsolated);

@@ -1,4 +1,5 @@
 // Boots the dashboard: open the registry, build the in-page cluster, hand both to the app.
+import { fetchIvyConfig, pageTiming } from './net/ivy-config.ts';
 import { Registry } from './registry/registry.ts';
 import { Cluster } from './workers/cluster.ts';
 import { spawnNodeWorker } from './workers/spawn.ts';
@@ -7,6 +8,7 @@ import { ProtocolSession } from './ui/session/protocol-session.ts';
 import type { IvyApp } from './ui/app.ts';
 import './ui/app.ts';
 import './ui/styles.css';
+import { randomHex } from './util/random-hex.ts';
 
 const TAB_ADDRESS_KEY = 'ivy-tab-address';
 
@@ -17,17 +19,23 @@ const TAB_ADDRESS_KEY = 'ivy-tab-address';
 function tabAddress(): string {
   const kept = sessionStorage.getItem(TAB_ADDRESS_KEY);
   if (kept) return kept;
-  const bytes = crypto.getRandomValues(new Uint8Array(4));
-  const address = `tab:${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  const address = `tab:${randomHex(4)}`;
   sessionStorage.setItem(TAB_ADDRESS_KEY, address);
   return address;
 }
 
 async function boot(app: IvyApp): Promise<void> {
+  let timing;
+  try {
+    timing = pageTiming(await fetchIvyConfig(), location.search);
+  } catch (e) {
+    app.failure = `the time limits: ${(e as Error).message}`;
+    return;
+  }
   try {
     const registry = await Registry.open();
     const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(REGISTRY_CHANNEL) : null;
-    const model = new ClusterModel(registry, new Cluster(spawnNodeWorker), tabAddress(), channel);
+    const model = new ClusterModel(registry, new Cluster(spawnNodeWorker, undefined, timing), tabAddress(), channel);
     await model.refresh();
     const session = new ProtocolSession(model.cluster);
     model.onReset(() => session.reset());

@@ -1,7 +1,7 @@
 // What a client that leaves for good costs the clients that stay: which of their failures were
 // expected (pages the departed held fail, with a reason naming it), and how long after a fault
 // every other page takes writes again. Pure arithmetic over timed operations: unit-tested.
-import type { TimedOp } from '../workers/workload-runner.ts';
+import type { TimedOp } from './workload-runner.ts';
 import type { FaultReport } from './types.ts';
 
 /** Failed because a departed client held the page, with a reason that names it. */

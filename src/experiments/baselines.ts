@@ -3,7 +3,7 @@
 // and write a round trip to one store worker) on the same operations as a DSM scenario.
 import * as Comlink from 'comlink';
 import { checkLinearizable } from '../sim/checker.ts';
-import { sharedNow } from '../workers/workload-runner.ts';
+import { commonNow } from '../host/env.ts';
 import type { BaselineClientApi } from './central-store.ts';
 import { mergeHistory } from './record.ts';
 import { summarize } from './stats.ts';
@@ -17,11 +17,11 @@ export interface BaselineEnv {
 export function browserBaselineEnv(): BaselineEnv {
   return {
     spawnStore() {
-      const w = new Worker(new URL('../workers/baseline-store.worker.ts', import.meta.url), { type: 'module', name: 'baseline-store' });
+      const w = new Worker(new URL('./baseline-store.worker.ts', import.meta.url), { type: 'module', name: 'baseline-store' });
       return { accept: (port) => w.postMessage({ port }, [port]), terminate: () => w.terminate() };
     },
     spawnClient() {
-      const w = new Worker(new URL('../workers/baseline-client.worker.ts', import.meta.url), { type: 'module', name: 'baseline-client' });
+      const w = new Worker(new URL('./baseline-client.worker.ts', import.meta.url), { type: 'module', name: 'baseline-client' });
       return { api: Comlink.wrap<BaselineClientApi>(w), terminate: () => w.terminate() };
     },
   };
@@ -87,7 +87,7 @@ export function runPing(count: number, env: BaselineEnv = browserBaselineEnv()):
 
 export function runCentralStore(c: CentralStoreConfig, env: BaselineEnv = browserBaselineEnv()): Promise<CentralStoreResult> {
   return withStore(env, c.clients, async (apis) => {
-    const startAt = sharedNow() + 100 + 5 * c.clients;
+    const startAt = commonNow() + 100 + 5 * c.clients;
     const lists = await Promise.all(apis.map((api, i) =>
       api.runWorkload({ random: { client: i + 1, pages: c.pages, readRatio: c.readRatio, count: c.opsPerClient, seed: c.seed }, startAt })));
     const ops = lists.flat();

@@ -3,7 +3,9 @@
 // also measure the floor under any protocol: a ping round trip between two workers.
 import type { OpRequest } from '../protocol/client.ts';
 import type { OpResult } from '../protocol/node.ts';
-import { runOps, sharedNow, type TimedOp, type WorkloadPlan } from '../workers/workload-runner.ts';
+import { commonNow } from '../host/env.ts';
+import { sleep } from '../util/sleep.ts';
+import { runOps, type TimedOp, type WorkloadPlan } from './workload-runner.ts';
 
 export type StoreBody =
   | { op: 'ping' }
@@ -60,10 +62,10 @@ export function createBaselineClient(): BaselineClientApi {
     async ping(count, gapMs = 0) {
       const samples: number[] = [];
       for (let i = 0; i < count; i++) {
-        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
-        const t0 = sharedNow();
+        if (gapMs > 0) await sleep(gapMs);
+        const t0 = commonNow();
         await ask({ op: 'ping' });
-        samples.push(sharedNow() - t0);
+        samples.push(commonNow() - t0);
       }
       return samples;
     },

@@ -5,7 +5,7 @@
 // idle cluster, are the unloaded read-fault latency the hop baseline is compared with.
 import { clientNodeId } from '../protocol/ids.ts';
 import type { OpRequest } from '../protocol/client.ts';
-import type { TimedOp } from '../workers/workload-runner.ts';
+import type { TimedOp } from './workload-runner.ts';
 import { browserEnv, type ScenarioEnv } from './env.ts';
 import { ExperimentCluster } from './exp-cluster.ts';
 import { summarize } from './stats.ts';

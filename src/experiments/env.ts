@@ -2,8 +2,7 @@
 // workers and an in-memory database in unit tests.
 import { Registry } from '../registry/registry.ts';
 import type { SpawnWorker } from '../workers/node-handle.ts';
-import { spawnNodeWorker } from '../workers/spawn.ts';
-import { sharedNow } from '../workers/workload-runner.ts';
+import { commonNow } from '../host/env.ts';
 import type { DurableStore } from './exp-cluster.ts';
 
 export interface ScenarioEnv {
@@ -28,8 +27,14 @@ export async function openRegistryStore(name: string, idb: IDBFactory = indexedD
   };
 }
 
+/** Real experiment workers, one dedicated module worker per node. */
+export const spawnExperimentWorker: SpawnWorker = (name) => {
+  const worker = new Worker(new URL('./node.worker.ts', import.meta.url), { type: 'module', name });
+  return { endpoint: worker, terminate: () => worker.terminate() };
+};
+
 export function browserEnv(): ScenarioEnv {
-  return { spawn: spawnNodeWorker, openStore: (name) => openRegistryStore(name), now: sharedNow };
+  return { spawn: spawnExperimentWorker, openStore: (name) => openRegistryStore(name), now: commonNow };
 }
 
 /** The smallest step the clock takes here: 5 µs when cross-origin isolated, 100 µs otherwise. */

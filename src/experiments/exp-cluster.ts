@@ -1,6 +1,6 @@
 // The cluster an experiment runs on: the dashboard's Cluster (one worker per node, a
-// MessageChannel per pair), plus a second Comlink grip on each worker for the experiment-only
-// calls (runWorkload, messagesSent). The spawn function is wrapped to keep each worker's
+// MessageChannel per pair) of experiment workers, plus a second Comlink grip on each worker for
+// the experiment-only calls (runWorkload, leaveHolding, messagesSent). The spawn function is wrapped to keep each worker's
 // endpoint; Comlink counts proxies per endpoint, so the extra grip never releases the worker.
 import * as Comlink from 'comlink';
 import type { ReplicationMode, Timing } from '../protocol/config.ts';
@@ -10,7 +10,7 @@ import { Cluster } from '../workers/cluster.ts';
 import type { NodeSpec } from '../host/make-node.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
 import type { SpawnWorker } from '../workers/node-handle.ts';
-import type { NodeWorkerApi } from '../workers/worker-api.ts';
+import type { ExperimentWorkerApi } from './experiment-worker.ts';
 import type { LeavePlan, LeaveReport } from './leave.ts';
 import { addCounts } from './stats.ts';
 
@@ -37,7 +37,7 @@ export type CmId = (typeof CM_IDS)[number];
 
 export class ExperimentCluster {
   readonly cluster: Cluster;
-  private readonly remotes = new Map<NodeId, Comlink.Remote<NodeWorkerApi>>();
+  private readonly remotes = new Map<NodeId, Comlink.Remote<ExperimentWorkerApi>>();
   private readonly pendingEndpoints = new Map<string, Comlink.Endpoint>();
   /** Messages sent by node lives that have ended (killed workers). */
   private sentByDead: MessageCounts = {};
@@ -62,7 +62,7 @@ export class ExperimentCluster {
     }
   }
 
-  api(id: NodeId): Comlink.Remote<NodeWorkerApi> {
+  api(id: NodeId): Comlink.Remote<ExperimentWorkerApi> {
     const r = this.remotes.get(id);
     if (!r) throw new Error(`${id} is not running`);
     return r;
@@ -134,6 +134,6 @@ export class ExperimentCluster {
     const endpoint = this.pendingEndpoints.get(`ivy-${spec.id}`);
     this.pendingEndpoints.delete(`ivy-${spec.id}`);
     if (!endpoint) throw new Error(`no worker endpoint for ${spec.id}`);
-    this.remotes.set(spec.id, Comlink.wrap<NodeWorkerApi>(endpoint));
+    this.remotes.set(spec.id, Comlink.wrap<ExperimentWorkerApi>(endpoint));
   }
 }

@@ -6,6 +6,7 @@ import type { ExperimentCluster } from './exp-cluster.ts';
 import type { Outage } from './stats.ts';
 import { faultEvent } from './record.ts';
 import type { FaultReport, FaultStep, Holdings, Progress } from './types.ts';
+import { sleepUntil } from '../util/sleep.ts';
 
 export interface AppliedFault {
   step: FaultStep;
@@ -34,9 +35,6 @@ export interface FaultLog {
   outages: Outage[];
   nemesis: NemesisEvent[];
 }
-
-const sleepUntil = (now: () => number, at: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.max(0, at - now())));
 
 async function apply(cluster: ExperimentCluster, step: FaultStep, env: FaultEnv): Promise<AppliedFault> {
   const now = env.now;
@@ -72,7 +70,7 @@ export async function driveFaults(
   let shiftMs = 0;
   for (const [i, step] of ordered.entries()) {
     const due = startAt + step.atMs + shiftMs;
-    await sleepUntil(env.now, due);
+    await sleepUntil(due, env.now);
     if (env.finished()) {
       log.faults.push({ step, at: env.now(), applied: false, note: 'the workload had ended' });
       continue;

@@ -6,8 +6,9 @@
 import type { ClientSnapshot, OpRequest } from '../protocol/client.ts';
 import type { OpResult } from '../protocol/node.ts';
 import type { NodeState } from '../host/make-node.ts';
-import { sharedNow, timedOp, type TimedOp } from '../workers/workload-runner.ts';
-import { pageName } from './ops.ts';
+import { commonNow } from '../host/env.ts';
+import { timedOp, type TimedOp } from './workload-runner.ts';
+import { pageName } from '../sim/workload.ts';
 import type { Holdings } from './types.ts';
 
 export interface LeavePlan {
@@ -74,11 +75,11 @@ export async function leaveHolding(node: LeavingNode, plan: LeavePlan): Promise<
     const held = holdings(state.snapshot);
     if (holdsBoth(held) || n >= plan.opsMax) {
       node.stop();
-      return { ops, held, at: sharedNow() };
+      return { ops, held, at: commonNow() };
     }
     const op = holdingOp(held, plan, n);
-    const invokedAt = sharedNow();
+    const invokedAt = commonNow();
     const result = await node.submit(op);
-    ops.push(timedOp(op, invokedAt, sharedNow(), result));
+    ops.push(timedOp(op, invokedAt, commonNow(), result));
   }
 }

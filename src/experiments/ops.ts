@@ -2,6 +2,7 @@
 // seed. Written values are unique (`<client>.<n>`), so every read names the write it saw.
 import type { OpRequest } from '../protocol/client.ts';
 import { Rng } from '../sim/rng.ts';
+import { pageName } from '../sim/workload.ts';
 
 export interface RandomOps {
   /** The client's number: its operations differ from every other client's. */
@@ -10,10 +11,6 @@ export interface RandomOps {
   readRatio: number;
   count: number;
   seed: number;
-}
-
-export function pageName(i: number): string {
-  return `P${i}`;
 }
 
 /** The same seed and client always give the same list. */

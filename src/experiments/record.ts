@@ -4,7 +4,7 @@
 // invocation is placed before a completion of another client at the same instant: that makes
 // the two operations concurrent, which claims no order the clock did not show.
 import type { ClientEvent, HistoryEvent, NemesisEvent } from '../sim/history.ts';
-import type { TimedOp } from '../workers/workload-runner.ts';
+import type { TimedOp } from './workload-runner.ts';
 
 export interface ClientOps {
   process: number;

@@ -5,7 +5,7 @@
 import type { NodeId } from '../protocol/ids.ts';
 import { checkLinearizable } from '../sim/checker.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
-import type { TimedOp } from '../workers/workload-runner.ts';
+import type { TimedOp } from './workload-runner.ts';
 import { countExpected, writesBack } from './availability.ts';
 import { faultReports, type AppliedFault, type FaultLog } from './fault-driver.ts';
 import { mergeHistory } from './record.ts';

@@ -17,7 +17,7 @@ function parse(json: string, file: string): unknown {
   try {
     return JSON.parse(json);
   } catch (e) {
-    throw new Error(`${file}: not JSON (${(e as Error).message})`);
+    throw new Error(`${file}: not JSON (${(e as Error).message})`, { cause: e });
   }
 }
 

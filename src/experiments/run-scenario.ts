@@ -5,12 +5,14 @@
 // (result.ts). The dashboard's Experiments panel and `npm run experiments` both call it.
 import { timingError } from '../protocol/config.ts';
 import { clientNumber, type NodeId } from '../protocol/ids.ts';
-import type { TimedOp } from '../workers/workload-runner.ts';
+import type { TimedOp } from './workload-runner.ts';
 import { browserEnv, clockResolutionMs, type ScenarioEnv } from './env.ts';
 import { CM_IDS, ExperimentCluster } from './exp-cluster.ts';
 import { driveFaults } from './fault-driver.ts';
 import { scenarioResult, type RunRecord } from './result.ts';
 import { verdict } from './format.ts';
+import { withDeadline } from '../util/deadline.ts';
+import { sleep } from '../util/sleep.ts';
 import type { Progress, ScenarioConfig, ScenarioResult } from './types.ts';
 
 /** Time for the standby's first pulses and the clients' announcements before the clock starts. */
@@ -38,16 +40,6 @@ export function scenarioConfigError(c: ScenarioConfig): string | null {
 }
 
 type Run = Pick<RunRecord, 'startAt' | 'reports' | 'log' | 'departed'>;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 async function drive(cluster: ExperimentCluster, c: ScenarioConfig, env: ScenarioEnv, progress: Progress): Promise<Run> {
   // Every client gets its plan before the common start, however many there are.

@@ -1,7 +1,7 @@
 // Pure arithmetic over timed operations: percentiles, latency per kind, completion,
 // unavailability after faults, messages per operation. No clock, no workers: unit-tested.
 import type { MessageCounts } from '../workers/message-count.ts';
-import type { TimedOp } from '../workers/workload-runner.ts';
+import type { TimedOp } from './workload-runner.ts';
 import type { LatencySummary, OpClass } from './types.ts';
 
 export function addCounts(a: MessageCounts, b: MessageCounts): MessageCounts {

@@ -75,7 +75,10 @@ export function faultSchedule(kind: 'primary-fails' | 'primary-restarts' | 'prim
     steps.push({ atMs: t, action, node });
   };
   if (kind === 'primary-fails') at(0, 'kill', 'cm1');
-  if (kind === 'primary-restarts') (at(0, 'kill', 'cm1'), at(1000, 'restart', 'cm1'));
+  if (kind === 'primary-restarts') {
+    at(0, 'kill', 'cm1');
+    at(1000, 'restart', 'cm1');
+  }
   for (let c = 0; kind === 'primary-cycles' && c < cycles; c++) {
     at(c === 0 ? 0 : between(rng, 700, 1000), 'kill', 'cm1');
     at(800, 'restart', 'cm1');

@@ -42,6 +42,11 @@ export class CommitGate<O> {
     return this.committing !== null;
   }
 
+  /** The outputs not yet released, oldest first. */
+  held(): O[] {
+    return [...(this.committing ?? []), ...this.next];
+  }
+
   /** Calls `f` once nothing waits for the disk (at once if nothing does). */
   whenIdle(f: () => void): void {
     if (this.committing === null || this.stopped) f();

@@ -36,10 +36,10 @@ export function commonNow(): number {
   return performance.timeOrigin + performance.now();
 }
 
-/** setTimeout as Timers. */
+/** setTimeout as Timers; whole milliseconds rounded up, so that a timer never fires before its time. */
 export const realTimers: Timers = {
   after(ms, f) {
-    const t = setTimeout(f, Math.max(0, ms));
+    const t = setTimeout(f, Math.max(0, Math.ceil(ms)));
     return () => clearTimeout(t);
   },
 };

@@ -2,11 +2,12 @@
 // Everything else handles an IvyNode generically, so new roles or message kinds in the core
 // need changes only here.
 import { ClientNode, type ClientDurable, type ClientSnapshot, type OpRequest } from '../protocol/client.ts';
-import { isCmId, type NodeId, clientNumber, NODE_ID_PATTERN } from '../protocol/ids.ts';
+import { clientNumber, isCmId, isNodeId, type NodeId } from '../protocol/ids.ts';
 import { PAGE_SIZE_BYTES_DEFAULT } from '../protocol/limits.ts';
 import { CentralManager, type CmDurable, type CmStart, type ManagerSnapshot } from '../protocol/manager.ts';
 import type { IvyNode } from '../protocol/node.ts';
 import { timing, timingError, type ReplicationMode, type Timing } from '../protocol/config.ts';
+import { isCount, isRecord } from '../util/checks.ts';
 
 export type NodeRole = 'cm' | 'client';
 
@@ -60,27 +61,27 @@ const CM_STARTS: readonly unknown[] = ['primary', 'backup', 'restartCM', 'restar
 
 /** Null when the spec names a valid node, else why not. Specs cross a worker boundary. */
 export function nodeSpecError(spec: unknown): string | null {
-  if (typeof spec !== 'object' || spec === null) return 'node spec must be an object';
-  const { role, id, start, members, durable, store, seqStart, replication, peerExists } = spec as Record<string, unknown>;
+  if (!isRecord(spec)) return 'node spec must be an object';
+  const { role, id, start, members, durable, store, seqStart, replication, peerExists, timing: overrides } = spec;
   if (role !== 'cm' && role !== 'client') return `unknown node role ${JSON.stringify(role)}`;
   if (typeof id !== 'string') return 'node id must be a string';
   if (role === 'cm' && !isCmId(id)) return `a CM is cm1 or cm2, not ${JSON.stringify(id)}`;
   if (role === 'client' && clientNumber(id) === null) return `a client id is c<n>, not ${JSON.stringify(id)}`;
   if (start !== undefined && !CM_STARTS.includes(start)) return `unknown CM start ${JSON.stringify(start)}`;
-  if (members !== undefined && !(Array.isArray(members) && members.every((m) => typeof m === 'string' && NODE_ID_PATTERN.test(m)))) {
+  if (members !== undefined && !(Array.isArray(members) && members.every(isNodeId))) {
     return 'members must be a list of node ids';
   }
   // Durable state is what this origin's own hosts wrote to IndexedDB; only its shape is checked.
-  if (durable !== undefined && (typeof durable !== 'object' || durable === null)) return 'durable state must be an object';
+  if (durable !== undefined && !isRecord(durable)) return 'durable state must be an object';
   if (store !== undefined && typeof store !== 'string') return 'store must be a database name';
   if (replication !== undefined && replication !== 'streaming' && replication !== 'periodic') {
     return `unknown replication ${JSON.stringify(replication)}`;
   }
-  if (seqStart !== undefined && !(Number.isSafeInteger(seqStart) && (seqStart as number) >= 0)) {
+  if (seqStart !== undefined && !isCount(seqStart)) {
     return 'seqStart must be a non-negative integer';
   }
   if (peerExists !== undefined && typeof peerExists !== 'boolean') return 'peerExists must be a boolean';
-  return timingError((spec as Record<string, unknown>).timing);
+  return timingError(overrides);
 }
 
 /** `now` is the host's clock: a CM counts silence from its start, so it must be the same clock as tick(). */

@@ -1,5 +1,6 @@
 // Runs one protocol node in any world (a Web Worker, a tab, the simulator): delivers validated
-// frames from its links with step(), advances time with tick() on the world's timers, and after
+// frames from its links with step(), advances time with tick() on one timer armed for the node's
+// next deadline (no polling: an idle node does not wake), and after
 // each call carries out ready() through the commit gate: durable state first, then the messages
 // and acknowledgements that depend on it. It knows nothing of message kinds. For the dashboard
 // it reports messages and operations as data (trace.ts), only while someone listens, and can
@@ -30,7 +31,14 @@ export type HostListener = (event: HostEvent) => unknown;
 
 /** How often at most a host pushes its node's state to the page. */
 export const STATE_PUSH_MS = 30;
-export const TICK_MS = 20;
+/** Ticks in a row at one instant while the node's deadline stays due (see tick()). */
+const TICKS_AT_ONCE_MAX = 4;
+/**
+ * How long after a tick that found its deadline not yet due (a timer that fired early by the
+ * node's clock, e.g. a world whose clock has coarser steps) the next is armed: time always moves
+ * between two ticks.
+ */
+export const TICK_GAP_MS = 0.01;
 
 const ALL_EVENTS: readonly HostEventType[] = ['state', 'op-done', 'log', 'trace', 'held', 'op'];
 
@@ -54,6 +62,9 @@ export class NodeHost {
   private readonly stepping: Stepping<Message>;
   private lastState = '';
   private ticker: Cancel | null = null;
+  /** When the armed tick is due (node clock); Infinity when none is armed. */
+  private tickDue = Infinity;
+  private ticking = false;
   private publisher: Cancel | null = null;
   private stopped = false;
   /** Operations not yet done, for their request ids (kept only while someone watches ops). */
@@ -131,6 +142,8 @@ export class NodeHost {
   /** Step mode and added delay for incoming frames; releasing held frames delivers them in order. */
   setStepSettings(settings: StepSettings): void {
     this.stepping.configure(settings);
+    // Frozen timers stood still; now they run on from where they stood.
+    this.armTick(false);
   }
 
   /** Delivers one held frame; throws when an older frame from the same sender waits. */
@@ -164,18 +177,27 @@ export class NodeHost {
     return () => this.unsubscribe(listener);
   }
 
+  /** Messages the node has sent that wait for the disk before they leave (store before send). */
+  messagesAwaitingDisk(): Message[] {
+    const out: Message[] = [];
+    for (const o of this.gate.held()) if ('message' in o) out.push(o.message);
+    return out;
+  }
+
   /** Settles once nothing waits for the disk. */
   persisted(): Promise<void> {
     return new Promise((resolve) => this.gate.whenIdle(resolve));
   }
 
-  startTicking(intervalMs: number = TICK_MS): void {
-    if (this.ticker !== null || this.stopped) return;
-    const loop = (): void => {
-      this.ticker = this.env.timers.after(intervalMs, loop);
-      this.tick();
-    };
-    this.ticker = this.env.timers.after(intervalMs, loop);
+  /**
+   * Sets the node going: what it produced on being built leaves (through the gate), and from
+   * now on it is ticked at its deadlines (see IvyNode.nextDeadline). Hosts call this once the
+   * node's links are in.
+   */
+  startTicking(): void {
+    if (this.ticking || this.stopped) return;
+    this.ticking = true;
+    this.flush(true);
   }
 
   /**
@@ -186,6 +208,7 @@ export class NodeHost {
     this.stopped = true;
     this.ticker?.();
     this.ticker = null;
+    this.tickDue = Infinity;
     this.publisher?.();
     this.publisher = null;
     this.stepping.stop();
@@ -200,8 +223,43 @@ export class NodeHost {
 
   tick(): void {
     if (this.stopped || this.stepping.frozen) return;
-    this.guard('tick', () => this.made.node.tick(this.now()));
-    this.flush(false);
+    const now = this.now();
+    const node = this.made.node;
+    this.guard('tick', () => node.tick(now));
+    // A tick can make something due at once (a CM that takes over owes its peer a notice now):
+    // that is ticked here and then, not a timer later.
+    for (let i = 1; i < TICKS_AT_ONCE_MAX && node.nextDeadline() <= now; i++) this.guard('tick', () => node.tick(now));
+    this.flush(false, true);
+  }
+
+  /**
+   * Keeps one timer armed for the node's next deadline: re-armed only when that comes sooner
+   * than the one set (a tick that comes early finds nothing due, and arms the next).
+   */
+  private armTick(afterTick: boolean): void {
+    if (!this.ticking || this.stopped || this.stepping.frozen) return;
+    const due = this.made.node.nextDeadline();
+    if (due >= this.tickDue || due === Infinity) return;
+    this.ticker?.();
+    this.tickDue = due;
+    this.ticker = this.env.timers.after(this.waitFor(due, afterTick), () => {
+      this.ticker = null;
+      this.tickDue = Infinity;
+      this.tick();
+    });
+  }
+
+  /**
+   * The wait until `due`, such that now + wait is not below due in floating point: a timer that
+   * fires there finds the node's own test (now >= last + interval, the sum nextDeadline gave)
+   * true, rather than a hair short of it.
+   */
+  private waitFor(due: number, afterTick: boolean): number {
+    const now = this.now();
+    let waitMs = due - now;
+    if (waitMs <= 0) return afterTick ? TICK_GAP_MS : 0;
+    if (now + waitMs < due) waitMs += Math.abs(due) * Number.EPSILON;
+    return waitMs;
   }
 
   private onLinkEvent(peer: NodeId, transport: Transport<Message>, e: TransportEvent<Message>): void {
@@ -240,8 +298,12 @@ export class NodeHost {
     if (this.watching('held')) this.emit({ type: 'held', held: this.heldFrames() });
   }
 
-  /** Hands what the node asked for to the gate; `touched` says the state may have changed regardless. */
-  private flush(touched: boolean): void {
+  /**
+   * Hands what the node asked for to the gate and re-arms its tick; `touched` says the state may
+   * have changed regardless.
+   */
+  private flush(touched: boolean, afterTick = false): void {
+    this.armTick(afterTick);
     const { messages, events, persist } = this.made.node.ready();
     if (messages.length + events.length > 0 || persist !== undefined) {
       const outputs: Output[] = [];

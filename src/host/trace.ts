@@ -1,6 +1,7 @@
 // What a host reports about the protocol as data, for the dashboard's message view, step mode
 // and recorded runs. Times are on one clock shared by every worker of the page (the page's
 // time origin plus its monotonic clock), so a send and its receipt can be drawn on one axis.
+import { isRecord } from '../util/checks.ts';
 import type { NodeId } from '../protocol/ids.ts';
 import { isPageMessage, messageCode, type Message, type MessageType } from '../protocol/messages.ts';
 import type { OpKind, OpResult } from '../protocol/node.ts';
@@ -58,8 +59,8 @@ export const STEP_DELAY_MS_MAX = 2000;
 export const NO_STEPPING: StepSettings = { hold: false, delayMs: 0, freezeTimers: true };
 
 export function stepSettingsError(s: unknown): string | null {
-  if (typeof s !== 'object' || s === null) return 'step settings must be an object';
-  const { hold, delayMs, freezeTimers } = s as Record<string, unknown>;
+  if (!isRecord(s)) return 'step settings must be an object';
+  const { hold, delayMs, freezeTimers } = s;
   if (typeof hold !== 'boolean' || typeof freezeTimers !== 'boolean') return 'hold and freezeTimers must be booleans';
   if (typeof delayMs !== 'number' || !(delayMs >= 0 && delayMs <= STEP_DELAY_MS_MAX)) {
     return `delayMs must be in [0, ${STEP_DELAY_MS_MAX}]`;

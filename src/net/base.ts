@@ -1,13 +1,14 @@
-// The bookkeeping every transport shares: listeners, the closed flag and turning received
+// The bookkeeping every envelope transport shares: the closed flag and turning received
 // envelopes into events. Subclasses only say how to post a wire value and how to shut down.
 import { CLOSE_WIRE, frameWire, openWire, type Wire } from './envelope.ts';
-import type { Decode, Transport, TransportEvent, TransportListener } from './transport.ts';
+import { ListenedTransport, type Decode, type Transport } from './transport.ts';
 
-export abstract class EnvelopeTransport<F> implements Transport<F> {
-  private readonly listeners = new Set<TransportListener<F>>();
+export abstract class EnvelopeTransport<F> extends ListenedTransport<F> implements Transport<F> {
   private isClosed = false;
 
-  constructor(private readonly decode: Decode<F>) {}
+  constructor(private readonly decode: Decode<F>) {
+    super();
+  }
 
   get closed(): boolean {
     return this.isClosed;
@@ -17,14 +18,6 @@ export abstract class EnvelopeTransport<F> implements Transport<F> {
     if (this.isClosed) return false;
     this.post(frameWire(frame));
     return true;
-  }
-
-  addListener(listener: TransportListener<F>): void {
-    this.listeners.add(listener);
-  }
-
-  removeListener(listener: TransportListener<F>): void {
-    this.listeners.delete(listener);
   }
 
   close(): void {
@@ -58,10 +51,6 @@ export abstract class EnvelopeTransport<F> implements Transport<F> {
     this.isClosed = true;
     this.shutdown();
     this.emit({ type: 'close' });
-    this.listeners.clear();
-  }
-
-  private emit(event: TransportEvent<F>): void {
-    for (const l of [...this.listeners]) l(event);
+    this.dropListeners();
   }
 }

@@ -8,7 +8,8 @@
 // and their answers pass; SET, CONSTRUCT, ENDPOINT, proxies and paths such as `__proto__` or
 // `constructor` are dropped as bad frames, so a peer can call what a node exposes and nothing else.
 import * as Comlink from 'comlink';
-import { PendingCalls } from '../workers/deadline.ts';
+import { isRecord } from '../util/checks.ts';
+import { PendingCalls } from '../util/deadline.ts';
 import type { Decode, Transport, TransportEvent } from './transport.ts';
 
 /** A Comlink wire message, checked as far as this adapter allows it. */
@@ -21,10 +22,6 @@ const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
 const PATH_LENGTH_MAX = 8;
 const ARGUMENTS_MAX = 16;
 const ID_PATTERN = /^[0-9a-f-]{1,80}$/;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function pathError(path: unknown): string | null {
   if (!Array.isArray(path) || path.length > PATH_LENGTH_MAX) return 'bad path';

@@ -1,7 +1,7 @@
 // Fault injection at the transport, because browser "offline" switches do not touch WebRTC or
 // MessagePorts. Wraps any transport; drop and delay apply to frames this end sends, a
 // partition cuts both directions of the link.
-import type { Transport, TransportEvent, TransportListener } from './transport.ts';
+import { ListenedTransport, type Transport, type TransportEvent } from './transport.ts';
 
 export interface LinkFaults {
   /** Probability in [0, 1] that an outgoing frame is silently lost. */
@@ -41,14 +41,14 @@ const REAL_CLOCK: FaultClock = {
   },
 };
 
-export class FaultyTransport<F> implements Transport<F> {
+export class FaultyTransport<F> extends ListenedTransport<F> implements Transport<F> {
   private current: LinkFaults = { ...NO_FAULTS };
   private readonly delayed: Delayed<F>[] = [];
   private cancelTimer: (() => void) | null = null;
-  private readonly listeners = new Set<TransportListener<F>>();
   private readonly relay = (e: TransportEvent<F>): void => this.onInner(e);
 
   constructor(private readonly inner: Transport<F>, private readonly clock: FaultClock = REAL_CLOCK) {
+    super();
     inner.addListener(this.relay);
   }
 
@@ -78,14 +78,6 @@ export class FaultyTransport<F> implements Transport<F> {
     return true;
   }
 
-  addListener(listener: TransportListener<F>): void {
-    this.listeners.add(listener);
-  }
-
-  removeListener(listener: TransportListener<F>): void {
-    this.listeners.delete(listener);
-  }
-
   close(): void {
     this.inner.close();
   }
@@ -93,7 +85,7 @@ export class FaultyTransport<F> implements Transport<F> {
   private onInner(e: TransportEvent<F>): void {
     if (e.type === 'frame' && this.current.partitioned) return;
     if (e.type === 'close') this.disarm();
-    for (const l of [...this.listeners]) l(e);
+    this.emit(e);
   }
 
   private arm(): void {

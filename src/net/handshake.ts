@@ -19,6 +19,7 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { LinkFingerprints } from './dtls-fingerprint.ts';
+import { randomHex } from '../util/random-hex.ts';
 
 /** What a link knows before its channel opens. */
 export interface LinkSpec {
@@ -58,7 +59,7 @@ export function handshakeMac(key: string, p: Proof): string {
 }
 
 export function randomNonce(): string {
-  return bytesToHex(crypto.getRandomValues(new Uint8Array(16)));
+  return randomHex(16);
 }
 
 /** Compares two strings in time that depends only on their lengths, for secrets. */

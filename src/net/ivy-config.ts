@@ -2,6 +2,8 @@
 // (so one build runs under `npm start`, `vite preview` and `npm run serve` alike). The PeerServer
 // address defaults to the page's own origin; ICE servers default to none, so no tab ever reaches
 // a public STUN or TURN server unless the operator configured one.
+import { readTiming, timingError, type Timing } from '../protocol/config.ts';
+import { isRecord } from '../util/checks.ts';
 import type { PeerServerAddress } from './peer-connect.ts';
 
 export const IVY_CONFIG_PATH = '/ivy-config.json';
@@ -23,12 +25,17 @@ export interface IvyConfig {
   clusterKey: string | null;
   /** Prefixes every PeerServer id, so several clusters can share one PeerServer. */
   peerIdPrefix: string;
+  /** Time limits other than the defaults, for every node a page of this server builds. */
+  timing: Partial<Timing>;
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+export const PEER_ID_PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+
+export function isPort(v: unknown): v is number {
+  return Number.isInteger(v) && (v as number) > 0 && (v as number) < 65536;
+}
 
 export function iceServersError(v: unknown): string | null {
   if (!Array.isArray(v)) return 'iceServers must be an array';
@@ -47,14 +54,16 @@ export function parseIvyConfig(raw: unknown): Parsed<IvyConfig> {
   if (!isRecord(raw) || !isRecord(raw.peerServer)) return { ok: false, error: 'not an ivy config' };
   const p = raw.peerServer;
   if (p.host !== null && (typeof p.host !== 'string' || p.host === '')) return { ok: false, error: 'peerServer.host must be a name or null' };
-  if (p.port !== null && !(Number.isInteger(p.port) && (p.port as number) > 0 && (p.port as number) < 65536)) return { ok: false, error: 'peerServer.port must be a port or null' };
+  if (p.port !== null && !isPort(p.port)) return { ok: false, error: 'peerServer.port must be a port or null' };
   if (p.secure !== null && typeof p.secure !== 'boolean') return { ok: false, error: 'peerServer.secure must be a boolean or null' };
   if (typeof p.path !== 'string' || !p.path.startsWith('/')) return { ok: false, error: 'peerServer.path must start with /' };
   if (typeof p.key !== 'string' || p.key === '') return { ok: false, error: 'peerServer.key must be a string' };
   const iceError = iceServersError(raw.iceServers);
   if (iceError) return { ok: false, error: iceError };
   if (raw.clusterKey !== null && (typeof raw.clusterKey !== 'string' || raw.clusterKey === '')) return { ok: false, error: 'clusterKey must be a non-empty string or null' };
-  if (typeof raw.peerIdPrefix !== 'string' || !PREFIX_PATTERN.test(raw.peerIdPrefix)) return { ok: false, error: 'peerIdPrefix must be 1-32 letters, digits, - or _' };
+  if (typeof raw.peerIdPrefix !== 'string' || !PEER_ID_PREFIX_PATTERN.test(raw.peerIdPrefix)) return { ok: false, error: 'peerIdPrefix must be 1-32 letters, digits, - or _' };
+  const timingProblem = timingError(raw.timing);
+  if (timingProblem || raw.timing === undefined) return { ok: false, error: timingProblem ?? 'timing must be an object' };
   return {
     ok: true,
     value: {
@@ -62,8 +71,21 @@ export function parseIvyConfig(raw: unknown): Parsed<IvyConfig> {
       iceServers: raw.iceServers as RTCIceServer[],
       clusterKey: raw.clusterKey as string | null,
       peerIdPrefix: raw.peerIdPrefix,
+      timing: { ...raw.timing as Partial<Timing> },
     },
   };
+}
+
+/**
+ * The time limits a page's nodes run by: the server's, then the page's URL parameters under the
+ * limits' own names (`?pulseIntervalMs=40`). Every node of a cluster must run by the same lease,
+ * so a parameter belongs on every page of the cluster.
+ */
+export function pageTiming(config: IvyConfig, search: string): Partial<Timing> {
+  const params = new URLSearchParams(search);
+  const read = readTiming((name) => params.get(name), (name) => `the page's ${name}`);
+  if (!read.ok) throw new Error(read.error);
+  return { ...config.timing, ...read.timing };
 }
 
 /** Fills the blanks of the configured PeerServer address from the page's location. */
@@ -85,7 +107,7 @@ export async function fetchIvyConfig(url = IVY_CONFIG_PATH): Promise<IvyConfig> 
     response = await fetch(url, { cache: 'no-store' });
   } catch (e) {
     // fetch rejects only when no answer came at all: the server is down or out of reach.
-    throw new Error(`the server at ${new URL(url, location.href).origin} is unreachable (${(e as Error).message})`);
+    throw new Error(`the server at ${new URL(url, location.href).origin} is unreachable (${(e as Error).message})`, { cause: e });
   }
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}; is the page served by npm start or npm run serve?`);
   const parsed = parseIvyConfig(await response.json());

@@ -28,3 +28,28 @@ export interface Transport<F> {
   close(): void;
   readonly closed: boolean;
 }
+
+/**
+ * The listener bookkeeping every transport shares. Listeners are called in the order they were
+ * added, on a copy of the set: one that adds or removes listeners while called disturbs no other.
+ */
+export abstract class ListenedTransport<F> {
+  private readonly listeners = new Set<TransportListener<F>>();
+
+  addListener(listener: TransportListener<F>): void {
+    this.listeners.add(listener);
+  }
+
+  removeListener(listener: TransportListener<F>): void {
+    this.listeners.delete(listener);
+  }
+
+  protected emit(event: TransportEvent<F>): void {
+    for (const l of [...this.listeners]) l(event);
+  }
+
+  /** After the last event (`close`): nobody is called again. */
+  protected dropListeners(): void {
+    this.listeners.clear();
+  }
+}

@@ -16,7 +16,7 @@ import {
   type NodeId, type PageId, type ReqId,
 } from './ids.ts';
 import { GHOSTS_MAX, LIST_LENGTH_MAX, PAGE_SIZE_BYTES_DEFAULT, VERSION_MAX } from './limits.ts';
-import { unreachable, type Access, type ClientReport, type Handoff, type Message, type PageSend } from './messages.ts';
+import { unreachable, type Access, type ClientReport, type Handoff, type HeldPage, type Message, type PageSend } from './messages.ts';
 import { Outbox, type IvyNode, type OpKind, type OpResult, type Ready } from './node.ts';
 
 export interface PageEntry {
@@ -123,6 +123,7 @@ export class ClientNode implements IvyNode {
   private leaseUntil = -Infinity;
   private heartbeats = 0;
   private lastHeartbeatAt = -Infinity;
+  private lastTickAt = -Infinity;
   /** When each recent heartbeat left, by number: a grant counts from its heartbeat's send time. */
   private readonly heartbeatSentAt = new Map<number, number>();
   private dirty = false;
@@ -201,21 +202,31 @@ export class ClientNode implements IvyNode {
   /** Renews the lease, drops copies it no longer covers, retries the request in flight or gives it up. */
   tick(now: number): void {
     this.now = now;
+    this.lastTickAt = now;
     this.renewLease(now);
     if (now >= this.leaseUntil) this.dropCopies();
     const f = this.inFlight;
     if (!f) return;
-    if (now - f.sentAt >= this.timing.requestDeadlineMs) {
+    if (now >= f.sentAt + this.timing.requestDeadlineMs) {
       this.giveUp(f);
       this.pump();
       return;
     }
-    if (now - f.lastSentAt >= this.timing.retryIntervalMs) {
+    if (now >= f.lastSentAt + this.timing.retryIntervalMs) {
       f.attempts += 1;
       // Every other retry tries the other CM identity: a client that missed CHANGE_CM finds
       // the acting CM this way (a standby ignores requests; the acting CM answers CHANGE_CM).
       this.sendRequest(f, f.attempts % 2 === 0 ? this.otherCm() : this.cm);
     }
+  }
+
+  nextDeadline(): number {
+    let due = this.lastHeartbeatAt + this.timing.leaseMs / 4;
+    // Copies go when the lease runs out; once a tick has seen it run out, none is kept until it is renewed.
+    if (this.leaseUntil > this.lastTickAt) due = Math.min(due, this.leaseUntil);
+    const f = this.inFlight;
+    if (f) due = Math.min(due, f.sentAt + this.timing.requestDeadlineMs, f.lastSentAt + this.timing.retryIntervalMs);
+    return due;
   }
 
   ready(): Ready<ClientDurable> {
@@ -247,12 +258,18 @@ export class ClientNode implements IvyNode {
     return this.pages.get(page);
   }
 
+  /** This client's last handoff of the page, for invariant checks. */
+  lastHandoff(page: PageId): Readonly<Handoff> | undefined {
+    return this.handoffs.get(page);
+  }
+
   durable(): ClientDurable {
     return {
       cm: this.cm, epoch: this.epoch, seq: this.seq,
-      owned: [...this.pages].filter(([, e]) => e.owner).map(([page, e]) => ({ page, ...e })),
+      owned: [...this.pages].filter(([, e]) => e.owner)
+        .map(([page, e]) => ({ page, content: e.content, version: e.version, access: e.access, owner: e.owner })),
       handoffs: [...this.handoffs.values()],
-      ghosts: [...this.ghosts].map(([req, g]) => ({ req, ...g })),
+      ghosts: [...this.ghosts].map(([req, g]) => ({ req, page: g.page, to: g.to, content: g.content, version: g.version })),
       got: [...this.got].map(([page, seq]) => ({ page, seq })),
     };
   }
@@ -282,18 +299,18 @@ export class ClientNode implements IvyNode {
   }
 
   private report(): void {
-    this.out.send({ type: 'CLIENT_REPORT', from: this.id, to: this.cm, epoch: this.epoch, ...this.holdings() });
+    const { pages, inFlight, handoffs } = this.holdings();
+    this.out.send({ type: 'CLIENT_REPORT', from: this.id, to: this.cm, epoch: this.epoch, pages, inFlight, handoffs });
   }
 
   /** What this client holds, has in flight and handed on: the body of its report. */
   holdings(): Pick<ClientReport, 'pages' | 'inFlight' | 'handoffs'> {
     const f = this.inFlight;
-    return {
-      pages: [...this.pages].filter(([, e]) => e.access !== 'nil')
-        .map(([page, e]) => ({ page, access: e.access === 'write' ? 'write' : 'read', owner: e.owner, version: e.version })),
-      inFlight: f ? { req: f.req, kind: f.kind, page: f.page } : null,
-      handoffs: [...this.handoffs.values()],
-    };
+    const pages: HeldPage[] = [];
+    for (const [page, e] of this.pages) {
+      if (e.access !== 'nil') pages.push({ page, access: e.access === 'write' ? 'write' : 'read', owner: e.owner, version: e.version });
+    }
+    return { pages, inFlight: f ? { req: f.req, kind: f.kind, page: f.page } : null, handoffs: [...this.handoffs.values()] };
   }
 
   /** Serves queued operations: hits complete at once, the first fault goes to the CM. */
@@ -320,7 +337,9 @@ export class ClientNode implements IvyNode {
   private fault(op: PendingOp): void {
     this.seq += 1;
     this.dirty = true;
-    const f: InFlight = { ...op, req: reqId(this.id, this.seq), sentAt: this.now, lastSentAt: this.now, attempts: 0 };
+    const f: InFlight = {
+      opId: op.opId, kind: op.kind, page: op.page, value: op.value, req: reqId(this.id, this.seq), sentAt: this.now, lastSentAt: this.now, attempts: 0,
+    };
     this.inFlight = f;
     this.sendRequest(f, this.cm);
   }
@@ -351,7 +370,7 @@ export class ClientNode implements IvyNode {
     // Li & Hudak: the owner keeps a read copy; it loses write access so the next write faults.
     if (e.access === 'write') this.dirty = true;
     e.access = 'read';
-    this.sendPage(requester, { page, req, epoch, access: 'read', content: e.content, version: e.version });
+    this.sendPage(requester, page, req, epoch, 'read', e.content, e.version);
   }
 
   private onWriteForward(page: PageId, req: ReqId, requester: NodeId, epoch: number): void {
@@ -365,7 +384,7 @@ export class ClientNode implements IvyNode {
     if (ghost) {
       // A repeated forward: the first PAGE may have died with a crashed requester. Send the
       // same page again; a requester that already has it ignores the copy.
-      this.sendPage(ghost.to, { page, req, epoch, access: 'write', content: ghost.content, version: ghost.version });
+      this.sendPage(ghost.to, page, req, epoch, 'write', ghost.content, ghost.version);
       return;
     }
     const e = this.pages.get(page);
@@ -377,7 +396,7 @@ export class ClientNode implements IvyNode {
       this.pages.delete(page);
       this.recordHandoff({ page, to: requester, req, version: e.version }, e.content);
     }
-    this.sendPage(requester, { page, req, epoch, access: 'write', content: e.content, version: e.version });
+    this.sendPage(requester, page, req, epoch, 'write', e.content, e.version);
   }
 
   private recordHandoff(h: Handoff, content: string | null): void {
@@ -389,8 +408,10 @@ export class ClientNode implements IvyNode {
     this.dirty = true;
   }
 
-  private sendPage(to: NodeId, p: Omit<PageSend, 'type' | 'from' | 'to'>): void {
-    const m: PageSend = { type: 'PAGE', from: this.id, to, ...p };
+  private sendPage(
+    to: NodeId, page: PageId, req: ReqId, epoch: number, access: PageSend['access'], content: string | null, version: number,
+  ): void {
+    const m: PageSend = { type: 'PAGE', from: this.id, to, epoch, page, req, access, content, version };
     // The owner upgrading its own read copy needs no message.
     if (to === this.id) this.onPage(m);
     else this.out.send(m);
@@ -493,7 +514,7 @@ export class ClientNode implements IvyNode {
 
   /** A heartbeat a quarter of a lease after the last, to the CM it follows. */
   private renewLease(now: number): void {
-    if (now - this.lastHeartbeatAt < this.timing.leaseMs / 4) return;
+    if (now < this.lastHeartbeatAt + this.timing.leaseMs / 4) return;
     this.lastHeartbeatAt = now;
     this.heartbeats += 1;
     this.heartbeatSentAt.set(this.heartbeats, now);

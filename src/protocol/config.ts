@@ -1,4 +1,5 @@
 // Every time limit and mode a node runs by, in one place, with units last in the names.
+import { isRecord } from '../util/checks.ts';
 
 /**
  * `streaming`: the acting CM streams each metadata change to the standby, and a CM taking over
@@ -57,15 +58,55 @@ export function timing(overrides: Partial<Timing> = {}): Timing {
 /** Null when `t` is an acceptable set of overrides, else what is wrong with it (it may come from a URL or a file). */
 export function timingError(t: unknown): string | null {
   if (t === undefined) return null;
-  if (typeof t !== 'object' || t === null || Array.isArray(t)) return 'timing must be an object';
+  if (!isRecord(t)) return 'timing must be an object';
   for (const [name, value] of Object.entries(t)) {
-    if (!Object.hasOwn(TIMING_DEFAULTS, name)) return `unknown timing ${JSON.stringify(name)}`;
-    const counts = name === 'pulseMissesMax' || name === 'cmAttemptsMax';
-    const ok = typeof value === 'number' && Number.isFinite(value) && value >= 1 && value <= TIMING_LIMIT_MAX &&
-      (!counts || Number.isInteger(value));
-    if (!ok) return `timing ${name} must be ${counts ? 'an integer' : 'a number of milliseconds'} from 1 to ${TIMING_LIMIT_MAX}`;
+    if (!isTimingName(name)) return `unknown timing ${JSON.stringify(name)}`;
+    const error = valueError(name, value);
+    if (error) return `timing ${name} ${error}`;
   }
   return null;
+}
+
+export const TIMING_NAMES = Object.keys(TIMING_DEFAULTS) as ReadonlyArray<keyof Timing>;
+
+function isTimingName(name: string): name is keyof Timing {
+  return Object.hasOwn(TIMING_DEFAULTS, name);
+}
+
+function valueError(name: keyof Timing, value: unknown): string | null {
+  const counts = name === 'pulseMissesMax' || name === 'cmAttemptsMax';
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= 1 && value <= TIMING_LIMIT_MAX &&
+    (!counts || Number.isInteger(value));
+  return ok ? null : `must be ${counts ? 'an integer' : 'a number of milliseconds'} from 1 to ${TIMING_LIMIT_MAX}`;
+}
+
+/** A time limit's name in the environment: pulseIntervalMs is IVY_PULSE_INTERVAL_MS. */
+export function timingEnvName(name: keyof Timing): string {
+  return `IVY_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+}
+
+export type TimingRead = { ok: true; timing: Partial<Timing> } | { ok: false; error: string };
+
+/**
+ * The overrides written as text (an environment, a URL's parameters): `text(name)` is the text
+ * set for the limit, if any, and `label(name)` what a person set it as, for the error.
+ */
+export function readTiming(text: (name: keyof Timing) => string | null | undefined, label: (name: keyof Timing) => string): TimingRead {
+  const timing: Partial<Timing> = {};
+  for (const name of TIMING_NAMES) {
+    const raw = text(name);
+    if (raw === null || raw === undefined) continue;
+    const value = raw.trim() === '' ? NaN : Number(raw);
+    const error = valueError(name, value);
+    if (error) return { ok: false, error: `${label(name)} ${error}, not ${JSON.stringify(raw)}` };
+    timing[name] = value;
+  }
+  return { ok: true, timing };
+}
+
+/** The limits that differ from the defaults, as a person reads them (`pulseIntervalMs 40`). */
+export function describeTiming(t: Partial<Timing>): string {
+  return TIMING_NAMES.filter((n) => t[n] !== undefined && t[n] !== TIMING_DEFAULTS[n]).map((n) => `${n} ${t[n]}`).join(', ');
 }
 
 /** No limit above ten minutes: beyond that a node would look dead to a person long before. */

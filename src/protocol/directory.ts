@@ -9,7 +9,7 @@
 import type { Timing } from './config.ts';
 import { parseReqId, type NodeId, type PageId, type ReqId } from './ids.ts';
 import { QUEUE_LENGTH_MAX } from './limits.ts';
-import type { ClientReport, Handoff, MetaEntry } from './messages.ts';
+import type { ClientReport, Handoff, HeldPage, MetaEntry } from './messages.ts';
 import type { OpKind, Outbox } from './node.ts';
 
 interface Request {
@@ -86,6 +86,18 @@ export class PageDirectory {
    */
   hints = new Map<PageId, MetaEntry>();
   private readonly lastDone = new Map<NodeId, number>();
+  /**
+   * The pages each member has a part in (owner, copy holder, requester, awaited, sender or
+   * receiver of a transit, rival): a report or an absence touches only these. A superset is
+   * harmless (a page that no longer involves the member is passed over), so entries are added
+   * wherever a member gets a part and pruned when its report shows it has none.
+   */
+  private readonly byMember = new Map<NodeId, Set<PageId>>();
+  /**
+   * Pages with a request being served or waiting, or a transfer in transit: the only ones time
+   * acts on. Added where those begin, dropped once a look finds none of them left.
+   */
+  private readonly timed = new Set<PageId>();
 
   /** The CM's clock as of the last call that moved it (for "away for 3.2 s"). */
   private now = 0;
@@ -112,7 +124,31 @@ export class PageDirectory {
       s.owner = e.owner;
       s.copySet = [...e.copySet].sort();
       s.version = e.version;
+      if (e.owner !== null) this.note(e.owner, e.page);
+      for (const c of e.copySet) this.note(c, e.page);
     }
+  }
+
+  private note(member: NodeId, page: PageId): void {
+    const pages = this.byMember.get(member);
+    if (pages) pages.add(page);
+    else this.byMember.set(member, new Set([page]));
+  }
+
+  /** Whether `c` has any part in the page (see byMember). */
+  private involves(s: PageState, c: NodeId): boolean {
+    const a = s.active;
+    const t = s.transit;
+    return s.owner === c || s.copySet.includes(c) || s.rivals.includes(c) || s.queue.some((q) => q.requester === c) ||
+      (a !== null && (a.requester === c || a.awaiting.includes(c))) ||
+      (t !== null && (t.to === c || t.from === c)) || (s.seeking !== null && s.seeking.ask.includes(c));
+  }
+
+  private setTransit(page: PageId, s: PageState, t: Transit): void {
+    s.transit = t;
+    this.timed.add(page);
+    this.note(t.to, page);
+    this.note(t.from, page);
   }
 
   // --- requests -------------------------------------------------------------------------
@@ -135,7 +171,10 @@ export class PageDirectory {
       this.reject(page, req, from, `page ${page} is busy: ${QUEUE_LENGTH_MAX} requests wait for it`);
       return;
     }
+    // Queues stay in order of arrival (`since`): nothing but push adds to them.
     s.queue.push({ kind, req, requester: from, since: now });
+    this.timed.add(page);
+    this.note(from, page);
     this.pump(page, now);
   }
 
@@ -241,7 +280,7 @@ export class PageDirectory {
     if (s.owner === null || s.owner === a.requester) {
       s.owner = a.requester;
     } else {
-      s.transit = { page, to: a.requester, req: a.req, version: s.version, from: s.owner };
+      this.setTransit(page, s, { page, to: a.requester, req: a.req, version: s.version, from: s.owner });
       this.askReports([s.owner]);
       s.owner = null;
     }
@@ -258,7 +297,7 @@ export class PageDirectory {
     const a = s.active;
     if (!a) return;
     if (a.kind === 'write') {
-      s.transit = { page, to: a.requester, req: a.req, version: s.version, from: owner };
+      this.setTransit(page, s, { page, to: a.requester, req: a.req, version: s.version, from: owner });
       s.owner = null;
       this.host.changed(page);
     }
@@ -285,7 +324,9 @@ export class PageDirectory {
       s.lostWith = null;
       this.host.changed(page);
     }
-    const a: Active = { ...r, phase: 'forwarded', awaiting: [], lastSentAt: now, attempts: 0 };
+    const a: Active = {
+      kind: r.kind, req: r.req, requester: r.requester, since: r.since, phase: 'forwarded', awaiting: [], lastSentAt: now, attempts: 0,
+    };
     s.active = a;
     if (r.kind === 'read') {
       if (r.requester !== s.owner && !s.copySet.includes(r.requester)) {
@@ -299,6 +340,7 @@ export class PageDirectory {
     holders.delete(r.requester);
     if (s.owner !== null) holders.delete(s.owner);
     a.awaiting = [...holders].sort();
+    for (const h of a.awaiting) this.note(h, page);
     if (a.awaiting.length === 0) {
       this.forward(page, s, a);
       return;
@@ -324,14 +366,14 @@ export class PageDirectory {
       return;
     }
     a.phase = 'forwarded';
-    const base = { from: this.host.id, epoch: this.host.epoch, page, req: a.req };
+    const { id, epoch } = this.host;
     if (s.owner === null) {
       const access = a.kind === 'read' ? 'read' : 'write';
-      this.host.out.send({ type: 'PAGE', ...base, to: a.requester, access, content: null, version: s.version });
+      this.host.out.send({ type: 'PAGE', from: id, to: a.requester, epoch, page, req: a.req, access, content: null, version: s.version });
       return;
     }
     const type = a.kind === 'read' ? 'READ_FORWARD' : 'WRITE_FORWARD';
-    this.host.out.send({ type, ...base, to: s.owner, requester: a.requester });
+    this.host.out.send({ type, from: id, to: s.owner, epoch, page, req: a.req, requester: a.requester });
   }
 
   // --- answers --------------------------------------------------------------------------
@@ -403,17 +445,24 @@ export class PageDirectory {
     if (!byWrite && holder !== null && holder !== claimant) {
       this.host.out.log('warn', `${this.host.id} set aside ${claimant}'s claim of ${page} v${version}: ${holder} has it`);
       if (!s.rivals.includes(claimant)) s.rivals = [...s.rivals, claimant].sort();
+      this.note(claimant, page);
       return;
     }
     const moved = s.owner !== claimant;
     s.seeking = null;
-    if (moved) s.rivals = s.rivals.filter((n) => n !== claimant);
-    s.owner = claimant;
-    s.version = Math.max(version, s.version);
+    if (moved) {
+      s.rivals = s.rivals.filter((n) => n !== claimant);
+      s.owner = claimant;
+      this.note(claimant, page);
+    }
+    // Only a real change goes to the standby: a report repeats what the CM mostly knows already.
+    const newer = version > s.version;
+    if (newer) s.version = version;
     s.lostWith = null;
     if (s.transit && (version >= s.transit.version || sender)) s.transit = null;
-    s.copySet = s.copySet.filter((n) => n !== claimant);
-    this.host.changed(page);
+    const copy = s.copySet.includes(claimant);
+    if (copy) s.copySet = s.copySet.filter((n) => n !== claimant);
+    if (moved || newer || copy) this.host.changed(page);
     const a = s.active;
     if (a && a.kind === 'write' && a.requester === claimant && a.phase === 'forwarded') this.complete(page, s, now);
   }
@@ -444,12 +493,17 @@ export class PageDirectory {
   report(r: ClientReport, now: number): void {
     const c = r.from;
     this.now = now;
+    // Whether a set every page's service depends on changes: then every page may start now.
+    const everyPage = this.unreported.has(c) || this.vanished.has(c) || this.away.has(c);
     this.unreported.delete(c);
     this.vanished.delete(c);
     this.away.delete(c);
     this.rejoining.delete(c);
-    const held = new Map(r.pages.map((p) => [p.page, p]));
-    for (const [page, s] of this.pages) {
+    const held = new Map<PageId, HeldPage>();
+    for (const p of r.pages) held.set(p.page, p);
+    for (const page of this.byMember.get(c) ?? []) {
+      const s = this.pages.get(page);
+      if (!s) continue;
       // Requests of c's that it no longer has in flight were given up: nobody waits for them.
       if (s.queue.some((q) => q.requester === c)) s.queue = s.queue.filter((q) => q.requester !== c || q.req === r.inFlight?.req);
       const t = s.transit;
@@ -461,14 +515,35 @@ export class PageDirectory {
       if (p.owner) this.claim(p.page, s, c, p.version, now, false);
       else if (s.owner !== c && !s.copySet.includes(c)) {
         s.copySet = [...s.copySet, c].sort();
+        this.note(c, p.page);
         this.host.changed(p.page);
       }
     }
-    for (const h of r.handoffs) this.noteHandoff(h, c);
-    for (const [page, s] of this.pages) this.answerSeeking(page, s, c);
+    const handedOn: PageId[] = [];
+    for (const h of r.handoffs) if (this.noteHandoff(h, c)) handedOn.push(h.page);
+    // Every page c has a part in is in byMember now: those it held, claimed or was asked about.
+    const mine = this.byMember.get(c) ?? new Set<PageId>();
+    for (const page of mine) this.answerSeeking(page, this.page(page), c);
     const f = r.inFlight;
     if (f) this.request(f.kind, f.page, f.req, c, now);
-    for (const page of this.pages.keys()) this.pump(page, now);
+    if (everyPage) {
+      for (const page of this.pages.keys()) this.pump(page, now);
+    } else {
+      for (const page of mine) this.pump(page, now);
+      for (const page of handedOn) this.pump(page, now);
+    }
+    this.prune(c);
+  }
+
+  /** Forgets the pages `c` has no part in any more (it just reported). */
+  private prune(c: NodeId): void {
+    const pages = this.byMember.get(c);
+    if (!pages) return;
+    for (const page of pages) {
+      const s = this.pages.get(page);
+      if (!s || !this.involves(s, c)) pages.delete(page);
+    }
+    if (pages.size === 0) this.byMember.delete(c);
   }
 
   /** The client holds nothing of `page`: take it out of the copy set, or find where it went. */
@@ -477,7 +552,7 @@ export class PageDirectory {
     if (s.owner === c) {
       s.owner = null;
       const h = r.handoffs.find((x) => x.page === page && x.version >= s.version);
-      if (h) s.transit = { ...h, from: c };
+      if (h) this.setTransit(page, s, { page: h.page, to: h.to, req: h.req, version: h.version, from: c });
       else if (s.rivals.length > 0) this.seek(s, c);
       else s.lostWith = c;
       this.host.changed(page);
@@ -521,43 +596,69 @@ export class PageDirectory {
    * A member's last handoff of a page, as its report tells it: where the page went. A record can
    * be old (the page moved on since), so a transit is replaced only by one further along: of a
    * higher version, or handed on by the very member the transit names (it had the page then).
-   * Following these, the CM walks the chain of handoffs to whoever holds the page now.
+   * Following these, the CM walks the chain of handoffs to whoever holds the page now. True
+   * when the record moved the transit on.
    */
-  private noteHandoff(h: Handoff, from: NodeId): void {
+  private noteHandoff(h: Handoff, from: NodeId): boolean {
     const s = this.page(h.page);
-    if (s.owner !== null || h.version < s.version) return;
+    if (s.owner !== null || h.version < s.version) return false;
     const t = s.transit;
-    if (t && !(h.version > t.version || (h.version === t.version && from === t.to && h.req !== t.req))) return;
-    s.transit = { ...h, from };
+    if (t && !(h.version > t.version || (h.version === t.version && from === t.to && h.req !== t.req))) return false;
+    this.setTransit(h.page, s, { page: h.page, to: h.to, req: h.req, version: h.version, from });
     s.lostWith = null;
     this.host.changed(h.page);
+    return true;
   }
+
 
   // --- time -----------------------------------------------------------------------------
 
   /** Re-sends what a silent client was asked, re-asks it to report, and fails what waited too long. */
   tick(now: number): void {
     this.now = now;
-    for (const [page, s] of this.pages) {
-      this.expireQueue(page, s, now);
-      const a = s.active;
-      if (!a && s.transit && now - (s.transit.nudgedAt ?? -Infinity) >= this.host.timing.cmResendMs) {
-        s.transit.nudgedAt = now;
-        this.resendTransfer(page, s.transit);
-      }
-      if (!a || now - a.lastSentAt < this.host.timing.cmResendMs) continue;
-      a.lastSentAt = now;
-      a.attempts += 1;
-      const givesUp = a.attempts > this.host.timing.cmAttemptsMax && !(a.kind === 'write' && a.phase === 'forwarded');
-      if (givesUp) {
-        const who = a.phase === 'invalidating' ? `copy holders ${a.awaiting.join(', ')}` : `owner ${s.owner ?? 'CM'}`;
-        this.fail(page, a, `page ${page}: ${who} did not answer`);
-        s.active = null;
-        this.pump(page, now);
-        continue;
-      }
-      this.resend(page, s, a);
+    for (const page of this.timed) {
+      const s = this.pages.get(page);
+      if (s) this.tickPage(page, s, now);
     }
+  }
+
+  /**
+   * The earliest time tick() has something to do (Infinity: nothing), on the CM's clock: a
+   * queued request's deadline, a resend to a silent client, a transfer to nudge again.
+   */
+  nextDeadline(): number {
+    const { cmResendMs, queueDeadlineMs } = this.host.timing;
+    let due = Infinity;
+    for (const page of this.timed) {
+      const s = this.pages.get(page);
+      const first = s?.queue[0];
+      if (first) due = Math.min(due, first.since + queueDeadlineMs);
+      if (s?.active) due = Math.min(due, s.active.lastSentAt + cmResendMs);
+      else if (s?.transit) due = Math.min(due, (s.transit.nudgedAt ?? -Infinity) + cmResendMs);
+      else if (!first) this.timed.delete(page);
+    }
+    return due;
+  }
+
+  private tickPage(page: PageId, s: PageState, now: number): void {
+    this.expireQueue(page, s, now);
+    const a = s.active;
+    if (!a && s.transit && now >= (s.transit.nudgedAt ?? -Infinity) + this.host.timing.cmResendMs) {
+      s.transit.nudgedAt = now;
+      this.resendTransfer(page, s.transit);
+    }
+    if (!a || now < a.lastSentAt + this.host.timing.cmResendMs) return;
+    a.lastSentAt = now;
+    a.attempts += 1;
+    const givesUp = a.attempts > this.host.timing.cmAttemptsMax && !(a.kind === 'write' && a.phase === 'forwarded');
+    if (givesUp) {
+      const who = a.phase === 'invalidating' ? `copy holders ${a.awaiting.join(', ')}` : `owner ${s.owner ?? 'CM'}`;
+      this.fail(page, a, `page ${page}: ${who} did not answer`);
+      s.active = null;
+      this.pump(page, now);
+      return;
+    }
+    this.resend(page, s, a);
   }
 
   private resend(page: PageId, s: PageState, a: Active): void {
@@ -607,9 +708,9 @@ export class PageDirectory {
   private expireQueue(page: PageId, s: PageState, now: number): void {
     if (s.queue.length === 0) return;
     const why = this.blockedBy(page, s) ?? 'busy';
-    const expired = s.queue.filter((r) => now - r.since >= this.host.timing.queueDeadlineMs);
+    const expired = s.queue.filter((r) => now >= r.since + this.host.timing.queueDeadlineMs);
     if (expired.length === 0) return;
-    s.queue = s.queue.filter((r) => now - r.since < this.host.timing.queueDeadlineMs);
+    s.queue = s.queue.filter((r) => now < r.since + this.host.timing.queueDeadlineMs);
     const reason = why === 'busy' ? `busy with ${s.active?.req ?? 'another request'}` : why;
     for (const r of expired) this.fail(page, r, `page ${page} unavailable: ${reason}`);
   }

@@ -10,6 +10,10 @@ export const PAGE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const NODE_ID_PATTERN = /^(cm[12]|c[1-9][0-9]{0,5})$/;
 export const REQ_ID_PATTERN = /^c[1-9][0-9]{0,5}:[0-9]{1,15}$/;
 
+export function isNodeId(v: unknown): v is NodeId {
+  return typeof v === 'string' && NODE_ID_PATTERN.test(v);
+}
+
 export const PRIMARY_CM: NodeId = 'cm1';
 export const BACKUP_CM: NodeId = 'cm2';
 

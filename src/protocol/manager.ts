@@ -71,6 +71,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private readonly replication: ReplicationMode;
   private readonly peerExists: boolean;
   private readonly members: Set<NodeId>;
+  /** The members sorted, as every PULSE_REPLY and CM_STATE lists them; rebuilt when one joins. */
+  private sortedMembers: NodeId[] | null = null;
   private readonly membership: Membership;
   private dir: PageDirectory;
   /** The standby's copy of the metadata: streamed changes or periodic snapshots. */
@@ -166,7 +168,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
 
   /** Pulses the other CM while in doubt; takes over above the doubted epoch once it is silent. */
   private pulseInDoubt(now: number): void {
-    if (this.doubted === null || now - this.lastPulseAt < this.timing.pulseIntervalMs) return;
+    if (this.doubted === null || now < this.lastPulseAt + this.timing.pulseIntervalMs) return;
     this.lastPulseAt = now;
     if (this.unanswered < this.timing.pulseMissesMax) {
       this.unanswered += 1;
@@ -192,6 +194,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private addMember(id: NodeId): void {
     if (isCmId(id) || this.members.has(id)) return;
     this.members.add(id);
+    this.sortedMembers = null;
     this.membership.heard(id, this.now);
     this.dirty = true;
   }
@@ -326,13 +329,13 @@ export class CentralManager implements IvyNode, DirectoryHost {
     if (this.role === 'acting') {
       for (const id of this.membership.silent(now, (m) => this.dir.away.has(m))) this.dir.memberAway(id, now);
       this.dir.tick(now);
-      if (this.dir.unreported.size > 0 && now - this.lastAskedAt >= this.timing.cmResendMs) {
+      if (this.dir.unreported.size > 0 && now >= this.lastAskedAt + this.timing.cmResendMs) {
         this.lastAskedAt = now;
         this.dir.askReports(this.dir.unreported);
       }
       this.noticePeer(now);
       this.pulseInDoubt(now);
-    } else if (now - this.lastPulseAt >= this.timing.pulseIntervalMs) {
+    } else if (now >= this.lastPulseAt + this.timing.pulseIntervalMs) {
       this.lastPulseAt = now;
       const asking = this.role === 'rejoining' ? 'IM_BACK' : 'PULSE';
       if (this.unanswered >= this.timing.pulseMissesMax) {
@@ -345,6 +348,17 @@ export class CentralManager implements IvyNode, DirectoryHost {
       }
     }
     this.flushChanges();
+  }
+
+  nextDeadline(): number {
+    const t = this.timing;
+    if (this.role !== 'acting') return this.lastPulseAt + t.pulseIntervalMs;
+    let due = Math.min(this.dir.nextDeadline(), this.membership.nextSilence());
+    if (this.dir.unreported.size > 0) due = Math.min(due, this.lastAskedAt + t.cmResendMs);
+    // noticePeer: once the standby has been silent a while, a notice every pulse interval.
+    if (this.peerExists && this.peerSeen) due = Math.min(due, Math.max(this.standbySeenAt + this.listeningMs(), this.lastNoticeAt + t.pulseIntervalMs));
+    if (this.doubted !== null) due = Math.min(due, this.lastPulseAt + t.pulseIntervalMs);
+    return due;
   }
 
   ready(): Ready<CmDurable> {
@@ -368,7 +382,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
 
   /** Runs `send` at most once a pulse interval: for notices that may be lost on the way. */
   private repeat(now: number, send: () => void): void {
-    if (now - this.lastNoticeAt < this.timing.pulseIntervalMs) return;
+    if (now < this.lastNoticeAt + this.timing.pulseIntervalMs) return;
     this.lastNoticeAt = now;
     send();
   }
@@ -437,15 +451,22 @@ export class CentralManager implements IvyNode, DirectoryHost {
   }
 
   private standbyListening(): boolean {
-    return this.now - this.standbySeenAt < this.timing.pulseIntervalMs * this.timing.pulseMissesMax;
+    return this.now < this.standbySeenAt + this.listeningMs();
+  }
+
+  /** How long after its last pulse the standby counts as listening. */
+  private listeningMs(): number {
+    return this.timing.pulseIntervalMs * this.timing.pulseMissesMax;
   }
 
   private metaEntries(): MetaEntry[] {
     return [...this.dir.pages].map(([p, s]) => this.dir.entry(p, s));
   }
 
+  /** Shared by the messages and durable states that carry it: never changed, only replaced. */
   private memberList(): NodeId[] {
-    return [...this.members].sort();
+    this.sortedMembers ??= [...this.members].sort();
+    return this.sortedMembers;
   }
 
   snapshot(): ManagerSnapshot {

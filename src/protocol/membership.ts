@@ -23,6 +23,12 @@ export class Membership {
   private readonly replySentAt = new Map<number, number>();
   private replies = 0;
   private roleLeaseUntil = -Infinity;
+  /**
+   * No member present can fall silent before this (Infinity: none can): exact after silent()
+   * looked at every member, only ever lowered in between (hearing a member moves its own
+   * silence later), so it is never later than the truth.
+   */
+  private silenceCheckAt = Infinity;
 
   constructor(private readonly timing: Timing, private readonly peerExists: boolean) {}
 
@@ -36,19 +42,32 @@ export class Membership {
     this.heardAt.clear();
     this.lastBeat.clear();
     for (const id of members) this.heardAt.set(id, now);
+    this.silenceCheckAt = this.heardAt.size > 0 ? now + this.silenceMaxMs : Infinity;
     this.replySentAt.clear();
     this.roleLeaseUntil = -Infinity;
   }
 
   heard(id: NodeId, now: number): void {
     this.heardAt.set(id, now);
+    this.silenceCheckAt = Math.min(this.silenceCheckAt, now + this.silenceMaxMs);
   }
 
-  /** Members silent longer than a lease (and the margin), that are not away already. */
+  /** Members silent for a lease and the margin (or longer), that are not away already. */
   silent(now: number, isAway: (id: NodeId) => boolean): NodeId[] {
     const out: NodeId[] = [];
-    for (const [id, at] of this.heardAt) if (now - at > this.silenceMaxMs && !isAway(id)) out.push(id);
+    let next = Infinity;
+    for (const [id, at] of this.heardAt) {
+      if (isAway(id)) continue;
+      if (now >= at + this.silenceMaxMs) out.push(id);
+      else next = Math.min(next, at + this.silenceMaxMs);
+    }
+    this.silenceCheckAt = next;
     return out.sort();
+  }
+
+  /** When silent() may next find a member silent: its earliest call that can return anyone. */
+  nextSilence(): number {
+    return this.silenceCheckAt;
   }
 
   /** Numbers a PULSE_REPLY about to leave at `now`. */

@@ -39,6 +39,12 @@ export interface IvyNode {
   step(message: Message, now: number): void;
   /** Advances the node's notion of time (timeouts, pulses). */
   tick(now: number): void;
+  /**
+   * The earliest time (on the clock tick() is given) at which tick() may have something to do;
+   * Infinity when nothing waits on time. Never later than the truth; earlier is allowed (a tick
+   * with nothing due does nothing). Hosts arm one timer for it instead of polling.
+   */
+  nextDeadline(): number;
   /** Takes (and clears) what the node wants done since the last call. */
   ready(): Ready;
 }

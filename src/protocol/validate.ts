@@ -1,19 +1,49 @@
 // Runtime validation of anything that arrives from outside (another worker, tab or machine).
 // A frame that fails here is dropped and logged by the host; it never reaches a node's state.
-import { contentError, NODE_ID_PATTERN, pageIdError, preview, REQ_ID_PATTERN } from './ids.ts';
+//
+// messages.ts declares the wire; the tables here say how each field is checked, and their types
+// are derived from those declarations: a field added, dropped or retyped on one side and not the
+// other fails to compile (tests/unit/validate.test.ts holds the proof).
+import { isCount, isRecord } from '../util/checks.ts';
+import { contentError, isNodeId, pageIdError, preview, REQ_ID_PATTERN, type NodeId, type PageId, type ReqId } from './ids.ts';
 import { COUNT_MAX, EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, REASON_LENGTH_MAX, VERSION_MAX } from './limits.ts';
-import type { Message, MessageType } from './messages.ts';
+import type { ClientReport, Handoff, HeldPage, Message, MessageType, MetaEntry } from './messages.ts';
 
 export type Parsed = { ok: true; message: Message } | { ok: false; error: string };
 
-type FieldKind =
-  | 'node' | 'nullableNode' | 'nodes' | 'access' | 'content' | 'version' | 'count' | 'reason' | 'bool'
-  | 'page' | 'req' | 'heldPages' | 'handoffs' | 'inFlight' | 'metaEntry' | 'metaEntries' | 'nullableMeta';
+/** Each way a field is checked, with the type it admits. */
+interface KindTypes {
+  node: NodeId;
+  nullableNode: NodeId | null;
+  nodes: NodeId[];
+  access: 'read' | 'write';
+  content: string | null;
+  version: number;
+  count: number;
+  reason: string;
+  bool: boolean;
+  page: PageId;
+  req: ReqId;
+  heldPages: HeldPage[];
+  handoffs: Handoff[];
+  inFlight: ClientReport['inFlight'];
+  metaEntry: MetaEntry;
+  metaEntries: MetaEntry[];
+  nullableMeta: MetaEntry[] | null;
+}
+
+type FieldKind = keyof KindTypes;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The kinds that admit exactly the type `V`. Ids are plain strings, so a node kind may check a page field. */
+type KindFor<V> = { [K in FieldKind]: Same<KindTypes[K], V> extends true ? K : never }[FieldKind];
+/** A kind for every field of `T` and for nothing else. */
+export type FieldsOf<T> = { readonly [F in keyof T]-?: KindFor<T[F]> };
+/** The fields of one message type beyond the common header (from, to, epoch). */
+export type WireFields<K extends MessageType> = FieldsOf<Omit<Extract<Message, { type: K }>, 'type' | 'from' | 'to' | 'epoch'>>;
 
 const PAGE_OP = { page: 'page', req: 'req' } as const;
 
-/** The fields each kind carries beyond the common header (from, to, epoch). */
-const FIELDS: { [K in MessageType]: Record<string, FieldKind> } = {
+const FIELDS: { readonly [K in MessageType]: WireFields<K> } = {
   READ_REQUEST: PAGE_OP,
   WRITE_REQUEST: PAGE_OP,
   READ_FORWARD: { ...PAGE_OP, requester: 'node' },
@@ -35,10 +65,6 @@ const FIELDS: { [K in MessageType]: Record<string, FieldKind> } = {
   LEASE_GRANT: { n: 'count', ms: 'count' },
 };
 
-function isCount(v: unknown, max: number): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
-}
-
 /** What is left of the frame's allowance of list items, shared by all its lists, nested or not. */
 interface Budget {
   items: number;
@@ -51,16 +77,10 @@ function spend(budget: Budget, v: unknown): v is unknown[] {
   return true;
 }
 
-function isNode(v: unknown): boolean {
-  return typeof v === 'string' && NODE_ID_PATTERN.test(v);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+type AnyFields = Readonly<Record<string, FieldKind>>;
 
 /** Checks a list of records, each against the given field kinds; returns the first error. */
-function listError(v: unknown, fields: Record<string, FieldKind>, pageSizeBytes: number, budget: Budget): string | null {
+function listError(v: unknown, fields: AnyFields, pageSizeBytes: number, budget: Budget): string | null {
   if (!spend(budget, v)) return `bad list (at most ${LIST_LENGTH_MAX} items, ${FRAME_ITEMS_MAX} in a frame)`;
   for (const item of v) {
     const err = recordError(item, fields, pageSizeBytes, budget);
@@ -69,7 +89,7 @@ function listError(v: unknown, fields: Record<string, FieldKind>, pageSizeBytes:
   return null;
 }
 
-function recordError(v: unknown, fields: Record<string, FieldKind>, pageSizeBytes: number, budget: Budget): string | null {
+function recordError(v: unknown, fields: AnyFields, pageSizeBytes: number, budget: Budget): string | null {
   if (!isRecord(v)) return 'not an object';
   for (const [name, kind] of Object.entries(fields)) {
     const err = fieldError(kind, v[name], pageSizeBytes, budget);
@@ -78,16 +98,16 @@ function recordError(v: unknown, fields: Record<string, FieldKind>, pageSizeByte
   return null;
 }
 
-const HELD_PAGE = { page: 'page', access: 'access', owner: 'bool', version: 'version' } as const;
-const HANDOFF = { page: 'page', to: 'node', req: 'req', version: 'version' } as const;
-const META_ENTRY = { page: 'page', owner: 'nullableNode', copySet: 'nodes', version: 'version' } as const;
-const IN_FLIGHT = { req: 'req', kind: 'access', page: 'page' } as const;
+const HELD_PAGE: FieldsOf<HeldPage> = { page: 'page', access: 'access', owner: 'bool', version: 'version' };
+const HANDOFF: FieldsOf<Handoff> = { page: 'page', to: 'node', req: 'req', version: 'version' };
+const META_ENTRY: FieldsOf<MetaEntry> = { page: 'page', owner: 'nullableNode', copySet: 'nodes', version: 'version' };
+const IN_FLIGHT: FieldsOf<NonNullable<ClientReport['inFlight']>> = { req: 'req', kind: 'access', page: 'page' };
 
 function fieldError(kind: FieldKind, v: unknown, pageSizeBytes: number, budget: Budget): string | null {
   switch (kind) {
-    case 'node': return isNode(v) ? null : 'bad node id';
-    case 'nullableNode': return v === null || isNode(v) ? null : 'bad node id';
-    case 'nodes': return spend(budget, v) && v.every(isNode) ? null : 'bad node list';
+    case 'node': return isNodeId(v) ? null : 'bad node id';
+    case 'nullableNode': return v === null || isNodeId(v) ? null : 'bad node id';
+    case 'nodes': return spend(budget, v) && v.every(isNodeId) ? null : 'bad node list';
     case 'access': return v === 'read' || v === 'write' ? null : 'bad access';
     case 'content': return v === null ? null : contentError(v, pageSizeBytes);
     case 'version': return isCount(v, VERSION_MAX) ? null : `bad version (an integer from 0 to ${VERSION_MAX})`;
@@ -107,7 +127,7 @@ function fieldError(kind: FieldKind, v: unknown, pageSizeBytes: number, budget: 
 
 /** Rebuilds a value from the known fields only, so a hostile peer's extras never travel on. */
 function clean(kind: FieldKind, v: unknown): unknown {
-  const pick = (o: unknown, fields: Record<string, FieldKind>): Record<string, unknown> => {
+  const pick = (o: unknown, fields: AnyFields): Record<string, unknown> => {
     const r = o as Record<string, unknown>;
     return Object.fromEntries(Object.entries(fields).map(([n, k]) => [n, clean(k, r[n])]));
   };
@@ -124,8 +144,8 @@ function clean(kind: FieldKind, v: unknown): unknown {
 }
 
 function headerError(o: Record<string, unknown>): string | null {
-  if (!isNode(o.from)) return 'bad from';
-  if (!isNode(o.to)) return 'bad to';
+  if (!isNodeId(o.from)) return 'bad from';
+  if (!isNodeId(o.to)) return 'bad to';
   if (!isCount(o.epoch, EPOCH_MAX)) return `bad epoch (an integer from 0 to ${EPOCH_MAX})`;
   return null;
 }
@@ -137,7 +157,7 @@ export function parseMessage(raw: unknown, pageSizeBytes: number): Parsed {
   if (typeof type !== 'string' || !Object.hasOwn(FIELDS, type)) {
     return { ok: false, error: `unknown message type ${preview(type)}` };
   }
-  const fields = FIELDS[type as MessageType];
+  const fields: AnyFields = FIELDS[type as MessageType];
   const header = headerError(raw);
   if (header) return { ok: false, error: `${type}: ${header}` };
   const out: Record<string, unknown> = { type, from: raw.from, to: raw.to, epoch: raw.epoch };

@@ -1,6 +1,7 @@
 // Server settings from the environment, checked once at start-up. Every setting has a default
 // that needs no configuration on one machine; the names are documented in README.
-import { iceServersError, type IvyConfig } from '../net/ivy-config.ts';
+import { readTiming, timingEnvName, type Timing } from '../protocol/config.ts';
+import { iceServersError, isPort, PEER_ID_PREFIX_PATTERN, type IvyConfig } from '../net/ivy-config.ts';
 
 export interface ServerConfig {
   /** Where the embedded PeerServer is mounted on our own HTTP server. */
@@ -14,6 +15,8 @@ export interface ServerConfig {
   serveClusterKey: boolean;
   iceServers: RTCIceServer[];
   peerIdPrefix: string;
+  /** Time limits other than the defaults (IVY_PULSE_INTERVAL_MS and the like), for every page. */
+  timing: Partial<Timing>;
 }
 
 export const DEFAULT_CLUSTER_KEY = 'ivy-local-cluster';
@@ -48,24 +51,30 @@ function advertised(env: Env): ServerConfig['advertised'] {
   const host = env.IVY_PEER_HOST || null;
   const portText = env.IVY_PEER_PORT;
   const port = portText ? Number(portText) : null;
-  if (port !== null && !(Number.isInteger(port) && port > 0 && port < 65536)) fail('IVY_PEER_PORT', 'must be a port number');
+  if (port !== null && !isPort(port)) fail('IVY_PEER_PORT', 'must be a port number');
   const secureText = env.IVY_PEER_SECURE;
   if (secureText && secureText !== 'true' && secureText !== 'false') fail('IVY_PEER_SECURE', 'must be true or false');
   return { host, port, secure: secureText ? secureText === 'true' : null };
+}
+
+function timing(env: Env): Partial<Timing> {
+  const read = readTiming((name) => env[timingEnvName(name)] || null, timingEnvName);
+  if (!read.ok) throw new Error(read.error);
+  return read.timing;
 }
 
 export function readServerConfig(env: Env = process.env): ServerConfig {
   const clusterKey = env.IVY_CLUSTER_KEY ?? DEFAULT_CLUSTER_KEY;
   if (clusterKey.length < 8) fail('IVY_CLUSTER_KEY', 'must be at least 8 characters');
   const peerIdPrefix = env.IVY_PEER_ID_PREFIX ?? 'ivy';
-  if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/.test(peerIdPrefix)) fail('IVY_PEER_ID_PREFIX', 'must be 1-32 letters, digits, - or _');
+  if (!PEER_ID_PREFIX_PATTERN.test(peerIdPrefix)) fail('IVY_PEER_ID_PREFIX', 'must be 1-32 letters, digits, - or _');
   const serveText = env.IVY_SERVE_CLUSTER_KEY ?? 'true';
   if (serveText !== 'true' && serveText !== 'false') fail('IVY_SERVE_CLUSTER_KEY', 'must be true or false');
   const peerKey = env.IVY_PEER_KEY ?? 'peerjs';
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(peerKey)) fail('IVY_PEER_KEY', 'must be 1-64 letters, digits, - or _');
   return {
     peerPath: path(env), peerKey, advertised: advertised(env), clusterKey, serveClusterKey: serveText === 'true',
-    iceServers: iceServers(env), peerIdPrefix,
+    iceServers: iceServers(env), peerIdPrefix, timing: timing(env),
   };
 }
 
@@ -76,5 +85,6 @@ export function clientConfig(c: ServerConfig): IvyConfig {
     iceServers: c.iceServers,
     clusterKey: c.serveClusterKey ? c.clusterKey : null,
     peerIdPrefix: c.peerIdPrefix,
+    timing: c.timing,
   };
 }

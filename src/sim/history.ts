@@ -2,7 +2,6 @@
 // One event per JSON line; file order is real-time order, so the line order is what the
 // checker trusts for precedence (times are carried along for humans and plots).
 
-export type Process = number | 'nemesis';
 export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
 export type ClientFunction = 'read' | 'write';
 
@@ -93,7 +92,7 @@ export function parseHistory(text: string): HistoryEvent[] {
     try {
       raw = JSON.parse(line);
     } catch (err) {
-      throw new Error(`history line ${i + 1}: invalid JSON (${(err as Error).message})`);
+      throw new Error(`history line ${i + 1}: invalid JSON (${(err as Error).message})`, { cause: err });
     }
     const e = validateEvent(raw);
     if (typeof e === 'string') throw new Error(`history line ${i + 1}: ${e}`);

@@ -4,7 +4,7 @@
 // are handed over as objects, as between trusted workers; anything injected from outside goes
 // through the validator, as a frame from a tab or machine does.
 import type { Message } from '../protocol/messages.ts';
-import type { Decode, Transport, TransportEvent, TransportListener } from '../net/transport.ts';
+import { ListenedTransport, type Decode, type Transport } from '../net/transport.ts';
 import type { SimNetwork } from './network.ts';
 import type { Life, SimWorld } from './world.ts';
 
@@ -15,8 +15,7 @@ export interface LinkObserver {
   arrived(m: Message, delivered: boolean): void;
 }
 
-export class SimLinkEnd implements Transport<Message> {
-  private readonly listeners = new Set<TransportListener<Message>>();
+export class SimLinkEnd extends ListenedTransport<Message> implements Transport<Message> {
   private peer: SimLinkEnd | null = null;
   private isClosed = false;
 
@@ -28,7 +27,9 @@ export class SimLinkEnd implements Transport<Message> {
     private readonly life: Life,
     private readonly observer: LinkObserver,
     private readonly decode: Decode<Message>,
-  ) {}
+  ) {
+    super();
+  }
 
   static pair(world: SimWorld, net: SimNetwork, a: Life, b: Life, observer: LinkObserver, decode: Decode<Message>): [SimLinkEnd, SimLinkEnd] {
     const ea = new SimLinkEnd(world, net, a.node, a, observer, decode);
@@ -65,18 +66,10 @@ export class SimLinkEnd implements Transport<Message> {
     });
   }
 
-  addListener(listener: TransportListener<Message>): void {
-    this.listeners.add(listener);
-  }
-
-  removeListener(listener: TransportListener<Message>): void {
-    this.listeners.delete(listener);
-  }
-
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    this.listeners.clear();
+    this.dropListeners();
     const peer = this.peer;
     this.peer = null;
     if (peer) peer.peerClosed();
@@ -87,7 +80,7 @@ export class SimLinkEnd implements Transport<Message> {
     this.isClosed = true;
     this.peer = null;
     this.emit({ type: 'close' });
-    this.listeners.clear();
+    this.dropListeners();
   }
 
   /** Runs at arrival time, whatever became of the receiver; a stalled receiver takes it later. */
@@ -104,9 +97,5 @@ export class SimLinkEnd implements Transport<Message> {
     }
     this.emit({ type: 'frame', frame: m });
     this.observer.arrived(m, true);
-  }
-
-  private emit(e: TransportEvent<Message>): void {
-    for (const l of [...this.listeners]) l(e);
   }
 }

@@ -3,7 +3,7 @@
 // cluster key; answers are plain data, since a data channel carries no Comlink proxies.
 import type { NodeId } from '../protocol/ids.ts';
 import type { NodeState } from '../host/make-node.ts';
-import type { Answer } from '../ui/run-command.ts';
+import type { Answer } from '../console/run-command.ts';
 
 export const CONTROL_CHANNEL = 'control';
 

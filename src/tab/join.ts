@@ -4,10 +4,12 @@
 // knows and every id it offered before), and every CM answers with what it knows of the
 // cluster: its role, epoch and roster. The PeerServer still has the last word on ids: a taken
 // id fails the claim, and the tab asks again for one above it.
-import { BACKUP_CM, clientNumber, NODE_ID_PATTERN, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
+import { BACKUP_CM, clientNumber, isNodeId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
+import { EPOCH_MAX } from '../protocol/limits.ts';
 import type { CmRole } from '../protocol/manager.ts';
 import { peerIdFor, type ClusterPeer } from '../net/peer-connect.ts';
 import type { Decode, TransportEvent } from '../net/transport.ts';
+import { isCount, isRecord } from '../util/checks.ts';
 
 export const JOIN_CHANNEL = 'join';
 /** Asks one link may carry; a lobby needs one or two. */
@@ -29,9 +31,6 @@ export interface JoinAnswer {
 
 export type JoinFrame = JoinAsk | JoinAnswer;
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isNode = (v: unknown): v is NodeId => typeof v === 'string' && NODE_ID_PATTERN.test(v);
-const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 
 export const decodeJoinFrame: Decode<JoinFrame> = (raw) => {
   if (!isRecord(raw)) return { ok: false, error: 'not a join frame' };
@@ -43,9 +42,9 @@ export const decodeJoinFrame: Decode<JoinFrame> = (raw) => {
     const { cm, role, epoch, roster, offer } = raw;
     if (cm !== PRIMARY_CM && cm !== BACKUP_CM) return { ok: false, error: 'join answer from a non-CM' };
     if (role !== 'acting' && role !== 'standby' && role !== 'rejoining') return { ok: false, error: 'bad role' };
-    if (!isCount(epoch)) return { ok: false, error: 'bad epoch' };
-    if (!Array.isArray(roster) || roster.length > ROSTER_MAX || !roster.every(isNode)) return { ok: false, error: 'bad roster' };
-    if (offer !== null && (!isNode(offer) || clientNumber(offer) === null)) return { ok: false, error: 'bad offer' };
+    if (!isCount(epoch, EPOCH_MAX)) return { ok: false, error: 'bad epoch' };
+    if (!Array.isArray(roster) || roster.length > ROSTER_MAX || !roster.every(isNodeId)) return { ok: false, error: 'bad roster' };
+    if (offer !== null && (!isNodeId(offer) || clientNumber(offer) === null)) return { ok: false, error: 'bad offer' };
     return { ok: true, frame: { t: 'answer', cm, role, epoch, roster, offer } };
   }
   return { ok: false, error: 'unknown join frame' };

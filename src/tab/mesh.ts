@@ -11,6 +11,7 @@ import { messageDecoder } from '../net/message-codec.ts';
 import { peerIdFor, type ClusterPeer } from '../net/peer-connect.ts';
 import type { PeerJsTransport } from '../net/peerjs.ts';
 import { PeerSlot } from './peer-slot.ts';
+import { sleep } from '../util/sleep.ts';
 
 export const PROTOCOL_CHANNEL = 'protocol';
 /** After a failed dial, the next one to that peer waits this long (doubling up to the max). */
@@ -83,7 +84,7 @@ export class TabMesh {
     for (;;) {
       const missing = peers.filter((p) => !this.slot(p).linked);
       if (missing.length === 0 || this.stopped || performance.now() > until) return missing;
-      await new Promise((r) => setTimeout(r, LINK_POLL_MS));
+      await sleep(LINK_POLL_MS);
     }
   }
 
@@ -93,6 +94,7 @@ export class TabMesh {
       id: node.id,
       step: (m, now) => node.step(m, now),
       tick: (now) => node.tick(now),
+      nextDeadline: () => node.nextDeadline(),
       ready: () => {
         const r = node.ready();
         for (const m of r.messages) if (m.to !== this.self) this.slot(m.to);

@@ -10,7 +10,7 @@ import { BACKUP_CM, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import { decodeComlinkWire, RemoteControl, type ComlinkWire } from '../net/comlink-endpoint.ts';
 import { peerIdFor, type ClusterPeer } from '../net/peer-connect.ts';
 import type { PeerJsTransport } from '../net/peerjs.ts';
-import type { Answer } from '../ui/run-command.ts';
+import type { Answer } from '../console/run-command.ts';
 import { CONTROL_CHANNEL, type TabControlApi } from './control.ts';
 import { ANSWER_AGE_MAX_MS, judgeRows, type Judged, type NodeFacts } from './overview-rows.ts';
 

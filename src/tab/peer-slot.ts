@@ -6,7 +6,7 @@
 import type { Message } from '../protocol/messages.ts';
 import type { NodeId } from '../protocol/ids.ts';
 import type { PeerJsTransport } from '../net/peerjs.ts';
-import type { Transport, TransportEvent, TransportListener } from '../net/transport.ts';
+import { ListenedTransport, type Transport, type TransportEvent } from '../net/transport.ts';
 
 /** Frames kept while no link is up; older ones are dropped past this (the protocol retries). */
 export const SLOT_QUEUE_MAX = 256;
@@ -23,10 +23,9 @@ export interface SlotLink {
   at: number;
 }
 
-export class PeerSlot implements Transport<Message> {
+export class PeerSlot extends ListenedTransport<Message> implements Transport<Message> {
   private current: SlotLink | null = null;
   private readonly queue: Message[] = [];
-  private readonly listeners = new Set<TransportListener<Message>>();
   private readonly detach = new Map<PeerJsTransport<Message>, () => void>();
   private isClosed = false;
   /** When a frame last arrived from the peer (performance.now()), for the live link status. */
@@ -38,7 +37,9 @@ export class PeerSlot implements Transport<Message> {
     private readonly wantLink: (peer: NodeId) => void,
     private readonly log: (line: string) => void,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    super();
+  }
 
   get closed(): boolean {
     return this.isClosed;
@@ -91,14 +92,6 @@ export class PeerSlot implements Transport<Message> {
     return true;
   }
 
-  addListener(listener: TransportListener<Message>): void {
-    this.listeners.add(listener);
-  }
-
-  removeListener(listener: TransportListener<Message>): void {
-    this.listeners.delete(listener);
-  }
-
   /** The host is done with this peer: the goodbye reaches it if its tab is still there. */
   close(): void {
     if (this.isClosed) return;
@@ -107,7 +100,7 @@ export class PeerSlot implements Transport<Message> {
     for (const link of [...this.detach.keys()]) this.drop(link);
     this.current = null;
     this.emit({ type: 'close' });
-    this.listeners.clear();
+    this.dropListeners();
   }
 
   private listen(link: PeerJsTransport<Message>): void {
@@ -129,9 +122,5 @@ export class PeerSlot implements Transport<Message> {
     this.detach.get(link)?.();
     this.detach.delete(link);
     link.close();
-  }
-
-  private emit(e: TransportEvent<Message>): void {
-    for (const l of [...this.listeners]) l(e);
   }
 }

@@ -3,6 +3,7 @@
 // inside the same NodeHost the workers and the simulator use; links are PeerSlots (peer-slot.ts);
 // durable state goes to this browser's IndexedDB through the host's commit gate.
 import { isCmId, PRIMARY_CM, BACKUP_CM, type NodeId } from '../protocol/ids.ts';
+import type { Timing } from '../protocol/config.ts';
 import type { CmDurable } from '../protocol/manager.ts';
 import type { OpResult } from '../protocol/node.ts';
 import { decodeComlinkWire, exposeOver } from '../net/comlink-endpoint.ts';
@@ -10,9 +11,9 @@ import { peerServerAddress, type IvyConfig } from '../net/ivy-config.ts';
 import { ClusterPeer, PeerIdTakenError, peerIdFor } from '../net/peer-connect.ts';
 import { durableDisk } from '../registry/durable-disk.ts';
 import { Registry } from '../registry/registry.ts';
-import { runCommand, type Answer } from '../ui/run-command.ts';
+import { runCommand, type Answer } from '../console/run-command.ts';
 import { NodeHost, type HostListener } from '../host/node-host.ts';
-import { realEnv } from '../host/env.ts';
+import { realEnv, type Timers } from '../host/env.ts';
 import { makeNode, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
 import { CONTROL_CHANNEL, type PeerStatus, type TabControlApi, type TabNodeInfo } from './control.ts';
 import { actingAnswer, identityFor, rosterOf, type Identity, type TabChoice } from './identity.ts';
@@ -20,6 +21,8 @@ import { askCms, serveJoin, type JoinAnswer } from './join.ts';
 import { browserLocks, nodeLockName, NodeRunsElsewhere, UNGUARDED } from '../host/node-lock.ts';
 import { TabMesh } from './mesh.ts';
 import type { PeerSlot } from './peer-slot.ts';
+import { sleep } from '../util/sleep.ts';
+import { randomHex } from '../util/random-hex.ts';
 
 const ASK_MS = 2_500;
 /** How long a restart waits for the PeerServer to let go of the id its closed tab held. */
@@ -28,7 +31,6 @@ const CLAIM_RETRY_MS = 250;
 /** How long a restart asks the node it would replace whether it still runs. */
 const ALIVE_ASK_MS = 1_500;
 const CLIENT_ID_TRIES_MAX = 5;
-const TICK_MS = 20;
 const ONLINE_CHECK_MS = 1_000;
 /** How long a new node waits for its links to the CMs that answered before it starts anyway. */
 const LINK_WAIT_MS = 5_000;
@@ -37,15 +39,12 @@ export interface TabNodeOptions {
   config: IvyConfig;
   clusterKey: string;
   location: { hostname: string; port: string; protocol: string };
+  /** Time limits other than the defaults (pageTiming). */
+  timing: Partial<Timing>;
   /** Everything the tab node has to say before and after it runs: the tab's console. */
   log: (line: string) => void;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function randomTag(): string {
-  return [...crypto.getRandomValues(new Uint8Array(5))].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 export function tabRegistryName(prefix: string): string {
   return `ivy-tabs-${prefix}`;
@@ -71,7 +70,7 @@ export class TabNode {
     });
     const hold = holdFor(tabRegistryName(prefix), o.log);
     o.log('connecting to the PeerServer…');
-    const lobby = await open(`${prefix}-lobby-${randomTag()}`);
+    const lobby = await open(`${prefix}-lobby-${randomHex(5)}`);
     try {
       const { identity, answers, peer, release } = await claim(choice, lobby, prefix, open, hold, o.log);
       try {
@@ -92,12 +91,12 @@ export class TabNode {
       registry = await Registry.open(tabRegistryName(prefix));
     } catch (e) {
       peer.destroy();
-      throw new Error(`could not open IndexedDB: ${(e as Error).message}`);
+      throw new Error(`could not open IndexedDB: ${(e as Error).message}`, { cause: e });
     }
-    const spec = await specFor(identity, registry);
-    const env = realEnv(durableDisk(registry, spec.role, spec.id));
-    // The tick source is up before the node exists: its first tick must not come late.
+    const spec = { ...await specFor(identity, registry), timing: o.timing };
+    // The timer worker is up before the node exists: its first tick must not come late.
     const metronome = await startMetronome(spec.id);
+    const env = { ...realEnv(durableDisk(registry, spec.role, spec.id)), timers: workerTimers(metronome) };
     let host: NodeHost | null = null;
     const early: PeerSlot[] = [];
     const mesh = new TabMesh(peer, spec.id, prefix, PAGE_SIZE_BYTES, (slot) => {
@@ -123,7 +122,7 @@ export class TabNode {
   }
 
   private begin(metronome: Worker): void {
-    metronome.onmessage = () => { if (!this.stopped) this.host.tick(); };
+    this.host.startTicking();
     this.timers.push(() => metronome.terminate());
     if (isCmId(this.id)) {
       this.timers.push(serveJoin(this.peer, () => this.cmView(), this.log));
@@ -228,14 +227,35 @@ export class TabNode {
   }
 }
 
-/** A ticking worker (see metronome.worker.ts), once its first tick has arrived. */
+/** The node's timer worker (see metronome.worker.ts), once a first timer has fired there. */
 function startMetronome(id: NodeId): Promise<Worker> {
   const worker = new Worker(new URL('./metronome.worker.ts', import.meta.url), { type: 'module', name: `ivy-${id}-clock` });
   return new Promise((resolve, reject) => {
     worker.onmessage = () => resolve(worker);
     worker.onerror = (e) => reject(new Error(`the node's clock worker failed: ${e.message}`));
-    worker.postMessage(TICK_MS);
+    worker.postMessage([0, 0]);
   });
+}
+
+/** Timers that fire in the timer worker, so that a hidden tab's throttling does not reach them. */
+function workerTimers(worker: Worker): Timers {
+  const waiting = new Map<number, () => void>();
+  let next = 1;
+  worker.onmessage = (e: MessageEvent) => {
+    const f = waiting.get(e.data as number);
+    waiting.delete(e.data as number);
+    f?.();
+  };
+  return {
+    after(ms, f) {
+      const id = next++;
+      waiting.set(id, f);
+      worker.postMessage([id, Math.max(0, Math.ceil(ms))]);
+      return () => {
+        if (waiting.delete(id)) worker.postMessage([id, -1]);
+      };
+    },
+  };
 }
 
 function describe(identity: Identity): string {
@@ -297,9 +317,10 @@ async function claimPeerId(identity: Identity, lobby: ClusterPeer, prefix: strin
     try {
       return await open(peerId);
     } catch (e) {
-      if (!(e instanceof PeerIdTakenError) || !patient || performance.now() > until) throw e instanceof PeerIdTakenError ? new Error(taken) : e;
+      if (!(e instanceof PeerIdTakenError)) throw e;
+      if (!patient || performance.now() > until) throw new Error(taken, { cause: e });
       if (tries === 0) {
-        if (isCmId(identity.id) && await cmRuns(lobby, prefix, identity.id, log)) throw new Error(taken);
+        if (isCmId(identity.id) && await cmRuns(lobby, prefix, identity.id, log)) throw new Error(taken, { cause: e });
         log(`the PeerServer still holds ${identity.id}'s id (its old tab may be closing); trying again for up to ${CLAIM_MS_MAX / 1000} s…`);
       }
       await sleep(CLAIM_RETRY_MS);

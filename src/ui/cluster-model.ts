@@ -230,7 +230,7 @@ export class ClusterModel {
       return [`started ${label}`, ...warnings].join('; ');
     } catch (e) {
       if (isNodeRunsElsewhere(e)) throw e;
-      throw new Error(`registered ${label}, but its worker did not start: ${(e as Error).message}`);
+      throw new Error(`registered ${label}, but its worker did not start: ${(e as Error).message}`, { cause: e });
     } finally {
       this.changed();
     }

@@ -3,7 +3,7 @@
 // cluster console, and one card per node.
 import { html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { runClusterCommand } from './cluster-commands.ts';
+import { runClusterCommand } from '../console/cluster-commands.ts';
 import type { ClusterModel } from './cluster-model.ts';
 import { LightElement } from './light-element.ts';
 import { consoleLine, type ConsoleLine } from './node-console.ts';

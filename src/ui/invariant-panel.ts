@@ -1,7 +1,7 @@
 // The cluster's invariants, checked live from the nodes' states, and the linearizability
 // verdict of the session's operations so far, with the operations to blame when it fails.
 import { html, nothing } from 'lit';
-import type { InvariantResult } from './session/invariants.ts';
+import type { InvariantResult } from '../protocol/invariants.ts';
 import type { LinVerdict } from './session/linearizability.ts';
 import { opLabel } from './session/timeline-layout.ts';
 import { LightElement } from './light-element.ts';

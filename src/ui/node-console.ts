@@ -2,7 +2,7 @@
 // The log takes no room until it has something to say.
 import { html, nothing } from 'lit';
 import { emit, LightElement } from './light-element.ts';
-import { CONSOLE_LINE_MAX, ellipsize } from './session/text.ts';
+import { CONSOLE_LINE_MAX, ellipsize } from '../console/text.ts';
 
 /** `warn` is information a person should notice (a retry, a lost link), not a failure. */
 export interface ConsoleLine {

@@ -4,8 +4,8 @@
 import { html, nothing, svg } from 'lit';
 import type { Bar, TimelineLayout } from './session/timeline-layout.ts';
 import { emit, LightElement } from './light-element.ts';
-import { ECHO_MAX } from './format.ts';
-import { ellipsize } from './session/text.ts';
+import { ECHO_MAX } from '../console/format.ts';
+import { ellipsize } from '../console/text.ts';
 
 export const TIMELINE_WIDTH = 1000;
 /** On a phone the timeline is drawn this wide, at its own scale, and scrolls sideways. */

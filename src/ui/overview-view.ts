@@ -10,6 +10,7 @@ import { LightElement } from './light-element.ts';
 import { leaseText, secondsText } from './membership.ts';
 import { consoleHint, standing } from './node-card.ts';
 import { cmLinkText } from './tab-node-view.ts';
+import { randomHex } from '../util/random-hex.ts';
 
 /** The row's standing: the node's own word only while it is live, else why it is not shown as it was. */
 export function standingText(r: OverviewRow, acting: NodeId | null): string {
@@ -68,7 +69,7 @@ export class OverviewView extends LightElement {
       const config = await fetchIvyConfig();
       const clusterKey = config.clusterKey;
       if (clusterKey === null) throw new Error('this server does not hand out the cluster key; the overview needs it');
-      const tag = [...crypto.getRandomValues(new Uint8Array(5))].map((b) => b.toString(16).padStart(2, '0')).join('');
+      const tag = randomHex(5);
       const peer = await ClusterPeer.open({
         id: `${config.peerIdPrefix}-overview-${tag}`, server: peerServerAddress(config, location),
         iceServers: config.iceServers, clusterKey, log: () => {},

@@ -1,7 +1,7 @@
 // The table `print` shows, always visible in a node's card: the CM's metadata or a client's
 // page store. Built from the same rows as `print`, so the two never disagree.
 import { html, type TemplateResult } from 'lit';
-import { CLIENT_HEADERS, CM_HEADERS, clientRows, cmRows, type PrintableState } from './format.ts';
+import { CLIENT_HEADERS, CM_HEADERS, clientRows, cmRows, type PrintableState } from '../console/format.ts';
 
 export function stateTable(state: PrintableState | null): TemplateResult {
   if (!state) return html`<p class="muted">waiting for the node's state…</p>`;

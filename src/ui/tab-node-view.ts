@@ -2,15 +2,16 @@
 // a console that takes the same words; once chosen, the node's card: who it is, the live link to
 // its CM, the readPage / writePage form, its table, its messages and its console.
 import { html, nothing } from 'lit';
-import { fetchIvyConfig, type IvyConfig } from '../net/ivy-config.ts';
+import { describeTiming } from '../protocol/config.ts';
+import { fetchIvyConfig, pageTiming, type IvyConfig } from '../net/ivy-config.ts';
 import type { TabNodeInfo } from '../tab/control.ts';
 import { parseChoice, PROMPT, type TabChoice } from '../tab/identity.ts';
 import { TabNode } from '../tab/tab-node.ts';
 import type { HostEvent } from '../host/node-host.ts';
 import type { NodeState } from '../host/make-node.ts';
 import type { TracedMessage } from '../host/trace.ts';
-import { writeContentError } from './commands.ts';
-import { describeResult } from './format.ts';
+import { writeContentError } from '../console/commands.ts';
+import { describeResult } from '../console/format.ts';
 import { LightElement } from './light-element.ts';
 import { consoleHint, inFlightText, membershipLine, nodeLabel, standing } from './node-card.ts';
 import { consoleLine, logLine, type ConsoleLine } from './node-console.ts';
@@ -157,9 +158,10 @@ export class TabNodeView extends LightElement {
     const typed = this.querySelector<HTMLInputElement>('input[name=cluster-key]')?.value ?? '';
     const clusterKey = config.clusterKey ?? typed;
     if (clusterKey.length < 8) throw new Error('this server does not hand out the cluster key: type it (8+ characters) above');
-    const node = await TabNode.start(choice, {
-      config, clusterKey, location, log: (text) => this.say(consoleLine('log', text)),
-    });
+    const timing = pageTiming(config, location.search);
+    const log = (text: string): void => this.say(consoleLine('log', text));
+    if (describeTiming(timing)) log(`time limits other than the defaults: ${describeTiming(timing)}`);
+    const node = await TabNode.start(choice, { config, clusterKey, location, timing, log });
     this.node = node;
     if (window.ivyTab) window.ivyTab.node = node;
     node.subscribe((e) => this.onEvent(e));

@@ -5,6 +5,7 @@ import { clientNumber } from '../protocol/ids.ts';
 import {
   DEFAULT_TIMEOUTS, NodeHandle, type ControlTimeouts, type SpawnWorker,
 } from './node-handle.ts';
+import type { Timing } from '../protocol/config.ts';
 import type { NodeSpec } from '../host/make-node.ts';
 import { browserLocks, nodeLockName, released, type NodeLocks } from '../host/node-lock.ts';
 import { NO_STEPPING, type StepSettings } from '../host/trace.ts';
@@ -26,6 +27,8 @@ export class Cluster {
   constructor(
     private readonly spawn: SpawnWorker,
     private readonly timeouts: ControlTimeouts = DEFAULT_TIMEOUTS,
+    /** Time limits for every node started here, under those a spec names itself. */
+    readonly timing: Partial<Timing> = {},
     /** Per-profile node locks (node-lock.ts); null where the browser has none. */
     readonly locks: NodeLocks | null = browserLocks(),
   ) {}
@@ -103,7 +106,8 @@ export class Cluster {
   private async doStart(spec: NodeSpec): Promise<Started> {
     if (this.handles.has(spec.id)) throw new Error(`${spec.id} is already running in this tab`);
     await this.ended(spec.id);
-    const handle = new NodeHandle(spec, this.spawn(`ivy-${spec.id}`), this.timeouts);
+    const timing = { ...this.timing, ...spec.timing };
+    const handle = new NodeHandle({ ...spec, timing }, this.spawn(`ivy-${spec.id}`), this.timeouts);
     try {
       await handle.start();
       if (this.stepping.hold || this.stepping.delayMs > 0) await handle.setStepSettings(this.stepping);
@@ -117,12 +121,20 @@ export class Cluster {
     const results = await Promise.allSettled(peers.map((peer) => this.link(handle, peer)));
     const warnings = results.flatMap((r, i) =>
       r.status === 'rejected' ? [`${spec.id} has no link to ${peers[i]?.id}: ${(r.reason as Error).message}`] : []);
+    // Linked first, then set going: what the node says on starting must find its peers.
+    try {
+      await handle.begin();
+    } catch (e) {
+      this.kill(spec.id);
+      throw e;
+    }
     return { handle, warnings };
   }
 
+  /** A channel this page made between two of its own workers: its frames are trusted (message-codec.ts). */
   private async link(a: NodeHandle, b: NodeHandle): Promise<void> {
     const channel = new MessageChannel();
-    await Promise.all([a.connect(b.id, channel.port1), b.connect(a.id, channel.port2)]);
+    await Promise.all([a.connect(b.id, channel.port1, 'own'), b.connect(a.id, channel.port2, 'own')]);
   }
 
   private serial<T>(f: () => Promise<T>): Promise<T> {

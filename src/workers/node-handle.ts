@@ -3,7 +3,8 @@ import * as Comlink from 'comlink';
 import type { NodeId } from '../protocol/ids.ts';
 import type { OpResult } from '../protocol/node.ts';
 import type { LinkFaults } from '../net/faults.ts';
-import { ControlError, PendingCalls } from './deadline.ts';
+import type { LinkOrigin } from '../net/message-codec.ts';
+import { ControlError, PendingCalls } from '../util/deadline.ts';
 import type { HostEvent } from '../host/node-host.ts';
 import type { StepSettings } from '../host/trace.ts';
 import type { NodeRole, NodeSpec, NodeState } from '../host/make-node.ts';
@@ -52,10 +53,14 @@ export class NodeHandle {
     return this.call('start', this.timeouts.startMs, () => this.remote.start(this.spec));
   }
 
+  begin(): Promise<void> {
+    return this.call('begin', this.timeouts.controlMs, () => this.remote.begin());
+  }
+
   /** Hands the worker its end of a channel to `peer`; the port moves, it is not copied. */
-  connect(peer: NodeId, port: MessagePort): Promise<void> {
+  connect(peer: NodeId, port: MessagePort, origin: LinkOrigin): Promise<void> {
     return this.call(`connect to ${peer}`, this.timeouts.controlMs,
-      () => this.remote.connect(peer, Comlink.transfer(port, [port])));
+      () => this.remote.connect(peer, Comlink.transfer(port, [port]), origin));
   }
 
   disconnect(peer: NodeId): Promise<void> {

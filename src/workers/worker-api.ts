@@ -3,7 +3,7 @@
 import type { OpResult } from '../protocol/node.ts';
 import { NODE_ID_PATTERN, type NodeId } from '../protocol/ids.ts';
 import type { LinkFaults } from '../net/faults.ts';
-import { messageDecoder } from '../net/message-codec.ts';
+import { decoderFor, type LinkOrigin } from '../net/message-codec.ts';
 import { MessagePortTransport } from '../net/message-port.ts';
 import { durableDisk } from '../registry/durable-disk.ts';
 import { Registry } from '../registry/registry.ts';
@@ -11,10 +11,8 @@ import { realEnv, type Disk } from '../host/env.ts';
 import { NodeHost, type HostListener } from '../host/node-host.ts';
 import { makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
 import { CountingTransport, MessageCounter, type MessageCounts } from './message-count.ts';
-import { runOps, type WorkloadPlan, type WorkloadReport } from './workload-runner.ts';
 import type { StepSettings } from '../host/trace.ts';
 import { browserLocks, nodeLockName, NodeRunsElsewhere, type NodeLocks } from '../host/node-lock.ts';
-import { leaveHolding, type LeavePlan, type LeaveReport } from '../experiments/leave.ts';
 
 export interface NodeWorkerApi {
   /**
@@ -23,7 +21,13 @@ export interface NodeWorkerApi {
    * this browser holds it, this throws NodeRunsElsewhere at once.
    */
   start(spec: NodeSpec): Promise<void>;
-  connect(peer: NodeId, port: MessagePort): void;
+  /**
+   * Sets the node going, once its links are in: what it said on starting (a client's report, a
+   * rebooted CM's IM_BACK) leaves now, and time runs from its deadlines.
+   */
+  begin(): void;
+  /** Links to `peer` over `port`; `origin` says who made the channel (see message-codec.ts). */
+  connect(peer: NodeId, port: MessagePort, origin: LinkOrigin): void;
   disconnect(peer: NodeId): void;
   setLinkFaults(peer: NodeId, faults: Partial<LinkFaults>): void;
   readPage(page: string): Promise<OpResult>;
@@ -36,10 +40,6 @@ export interface NodeWorkerApi {
   persisted(): Promise<void>;
   /** Closes links and stops time, for hosts that cannot terminate the worker. */
   stop(): void;
-  /** Experiments: runs the plan's operations here, one at a time, timed on the shared clock. */
-  runWorkload(plan: WorkloadPlan): Promise<WorkloadReport>;
-  /** Experiments: a client that leaves for good, holding a page and a copy when it stops. */
-  leaveHolding(plan: LeavePlan): Promise<LeaveReport>;
   /** Experiments: protocol messages this node has sent since it started, per type. */
   messagesSent(): MessageCounts;
   /** Step mode and added delay for incoming frames (the dashboard's step controls). */
@@ -87,7 +87,6 @@ export function createWorkerApi(now: () => number = () => performance.now(), loc
         }
         const disk = await openDisk(spec);
         host = new NodeHost(makeNode(spec, now()), realEnv(disk, now));
-        host.startTicking();
       } catch (e) {
         // Nothing runs: the id is free again, and a later start may try anew.
         release();
@@ -95,8 +94,10 @@ export function createWorkerApi(now: () => number = () => performance.now(), loc
         throw e;
       }
     },
-    connect(peer, port) {
-      const link = new MessagePortTransport(port, messageDecoder(PAGE_SIZE_BYTES));
+    begin: () => started().startTicking(),
+    connect(peer, port, origin) {
+      if (origin !== 'own' && origin !== 'outside') throw new Error(`bad link origin ${JSON.stringify(origin)}`);
+      const link = new MessagePortTransport(port, decoderFor(origin, PAGE_SIZE_BYTES));
       started().connect(checkPeer(peer), new CountingTransport(link, sent));
     },
     disconnect: (peer) => started().disconnect(checkPeer(peer)),
@@ -118,12 +119,6 @@ export function createWorkerApi(now: () => number = () => performance.now(), loc
       host?.stop();
       release();
     },
-    async runWorkload(plan) {
-      const h = started();
-      const ops = await runOps((op) => h.submit(op), plan);
-      return { node: h.id, ops, messagesSent: sent.snapshot() };
-    },
-    leaveHolding: (plan) => leaveHolding(started(), plan),
     messagesSent: () => sent.snapshot(),
     setStepSettings: (settings) => started().setStepSettings(settings),
     deliverHeld: (frameId) => started().deliverHeld(checkFrameId(frameId)),

@@ -36,6 +36,8 @@ interface Lab {
 }
 
 const test = base.extend<{ lab: Lab }>({
+  // Playwright reads a fixture's dependencies from its first parameter: this one has none.
+  // eslint-disable-next-line no-empty-pattern
   lab: async ({}, use, testInfo) => {
     const why = netnsUnavailable();
     if (why !== null) {
@@ -67,9 +69,12 @@ const test = base.extend<{ lab: Lab }>({
 
 /** Starts `npm run serve` on `host`; resolves with the server's URL once it listens. */
 function startServe(net: NetLab, host: string): Promise<string> {
-  if (!existsSync(`${ROOT}/dist/index.html`)) throw new Error('no dist/: build first (the Playwright webServer runs vite build)');
+  // The e2e build is the production build plus the test pages; the webServer makes both bundles.
+  for (const file of ['dist-e2e/index.html', 'dist-server/serve.js']) {
+    if (!existsSync(`${ROOT}/${file}`)) throw new Error(`no ${file}: the Playwright webServer builds it`);
+  }
   const { address } = net.host(host);
-  const child = net.spawn(host, 'npm', ['run', 'serve'], { IVY_HOST: address, IVY_PORT: String(SERVE_PORT), IVY_DIST: 'dist' }, ROOT);
+  const child = net.spawn(host, 'npm', ['run', 'serve'], { IVY_HOST: address, IVY_PORT: String(SERVE_PORT), IVY_DIST: 'dist-e2e' }, ROOT);
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`npm run serve did not start within ${SERVE_START_MS_MAX} ms:\n${output}`)), SERVE_START_MS_MAX);

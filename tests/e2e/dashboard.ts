@@ -1,6 +1,6 @@
 // Drives the dashboard the way a person does: buttons, labelled inputs, the command console.
 import { expect, type Locator, type Page } from '@playwright/test';
-import { CONSOLE_LINE_MAX, ellipsize } from '../../src/ui/session/text.ts';
+import { CONSOLE_LINE_MAX, ellipsize } from '../../src/console/text.ts';
 
 export function card(page: Page, label: string): Locator {
   return page.getByRole('region', { name: label });

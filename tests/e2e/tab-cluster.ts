@@ -1,14 +1,12 @@
 // Drives tabs as nodes: each node is its own page, chosen with the seed's prompt buttons; page
 // operations and write streams run inside the node's tab through its `?debug` hook.
-import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { expect, type BrowserContext, type Locator } from '@playwright/test';
+import { choose, type NodeTab } from '../../scripts/tab-pages.ts';
 import type { OpResult } from '../../src/protocol/node.ts';
 import type { NodeState } from '../../src/host/make-node.ts';
 import type { TabNodeInfo } from '../../src/tab/control.ts';
 
-export interface NodeTab {
-  page: Page;
-  id: string;
-}
+export { becomeNode, choose, openNode, openPrompt, type NodeTab } from '../../scripts/tab-pages.ts';
 
 type TabWindow = Window & {
   ivyTab?: { node: { id: string; readPage(p: string): Promise<OpResult>; writePage(p: string, v: string): Promise<OpResult>;
@@ -31,40 +29,6 @@ interface TabStream {
   stop: boolean;
   log: StreamWrite[];
   done: Promise<void>;
-}
-
-export type PromptWord = 'CM' | 'Client' | 'restartCM' | 'restartBackup';
-
-/** Opens a tab, presses the prompt button `word` and waits until the tab runs a node. */
-export async function openNode(context: BrowserContext, word: PromptWord, expectId?: string): Promise<NodeTab> {
-  return becomeNode(await openPrompt(context), word, expectId);
-}
-
-/** Opens a tab at the node prompt, with the `?debug` hook. */
-export async function openPrompt(context: BrowserContext): Promise<Page> {
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
-  await page.goto('/?mode=tab&debug');
-  return page;
-}
-
-/** Presses the prompt button `word` in a tab from openPrompt and waits until the tab runs a node. */
-export async function becomeNode(page: Page, word: PromptWord, expectId?: string): Promise<NodeTab> {
-  await choose(page, word);
-  const prompt = page.getByRole('region', { name: 'this tab as a node' });
-  await expect.poll(async () => {
-    const id = await page.evaluate(() => (window as TabWindow).ivyTab?.node?.id ?? null);
-    if (id) return id;
-    const errors = await prompt.locator('.line.error').allTextContents().catch(() => []);
-    return errors.length > 0 ? `failed: ${errors.join(' / ')}` : null;
-  }, { message: `tab choosing ${word} becomes a node` }).toMatch(expectId ? new RegExp(`^${expectId}$`) : /^c\d+$|^cm[12]$/);
-  const id = await page.evaluate(() => (window as TabWindow).ivyTab?.node?.id ?? '');
-  return { page, id };
-}
-
-/** Presses a button of the seed's prompt on a tab that is not a node yet. */
-export async function choose(page: Page, word: PromptWord): Promise<void> {
-  await page.getByRole('group', { name: 'node type' }).getByRole('button', { name: word, exact: true }).click();
 }
 
 /** Waits until the standby CM has heard of every client (pulse replies carry the members). */

@@ -114,7 +114,7 @@ test('a peer without the cluster key is refused; garbled, oversized and forged f
   const context = await browser.newContext();
   const intruder = await browser.newContext();
   try {
-    const cm1 = await openNode(context, 'CM', 'cm1');
+    await openNode(context, 'CM', 'cm1');
     const c1 = await openNode(context, 'Client', 'c1');
     const c2 = await openNode(context, 'Client', 'c2');
     expect(await write(c1, 'F1', 'mine')).toMatchObject({ ok: true });

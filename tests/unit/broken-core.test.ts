@@ -19,6 +19,9 @@ class SkipsInvalidation implements SimManager {
   tick(now: number): void {
     this.inner.tick(now);
   }
+  nextDeadline(): number {
+    return this.inner.nextDeadline();
+  }
   snapshot(): ManagerSnapshot {
     return this.inner.snapshot();
   }

@@ -6,7 +6,7 @@ import { CentralManager } from '../../src/protocol/manager.ts';
 import { EPOCH_MAX } from '../../src/protocol/limits.ts';
 import type { Message } from '../../src/protocol/messages.ts';
 import { parseMessage } from '../../src/protocol/validate.ts';
-import { Net, outcome, T } from './failover-helpers.ts';
+import { Net, outcome, T } from './stepped-net.ts';
 
 function boot(): Net {
   const net = new Net({ clients: 3 });

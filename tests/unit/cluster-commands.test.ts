@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseClusterCommand, runClusterCommand, type ClusterActions } from '../../src/ui/cluster-commands.ts';
+import { parseClusterCommand, runClusterCommand, type ClusterActions } from '../../src/console/cluster-commands.ts';
 
 describe('parseClusterCommand', () => {
   it("takes the seed's prompt answers and restart / kill by id", () => {

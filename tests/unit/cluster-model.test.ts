@@ -4,6 +4,7 @@ import { Registry } from '../../src/registry/registry.ts';
 import { ClusterModel } from '../../src/ui/cluster-model.ts';
 import { Cluster } from '../../src/workers/cluster.ts';
 import { DEFAULT_TIMEOUTS, type SpawnWorker } from '../../src/workers/node-handle.ts';
+import { createWorkerApi } from '../../src/workers/worker-api.ts';
 import { inProcessSpawner } from './in-process-worker.ts';
 import { MemoryLocks } from './memory-locks.ts';
 
@@ -20,7 +21,7 @@ let dbCount = 0;
 async function tab(db: string, address: string, locks: MemoryLocks | null = null): Promise<ClusterModel> {
   const registry = await Registry.open(db);
   const channel = new BroadcastChannel(`test-${db}`);
-  const cluster = locks ? new Cluster(inProcessSpawner(cleanups, locks), DEFAULT_TIMEOUTS, locks) : new Cluster(inProcess);
+  const cluster = locks ? new Cluster(inProcessSpawner(cleanups, () => createWorkerApi(undefined, locks)), DEFAULT_TIMEOUTS, {}, locks) : new Cluster(inProcess);
   const model = new ClusterModel(registry, cluster, address, channel);
   cleanups.push(() => { model.cluster.killAll(); model.dispose(); channel.close(); registry.close(); });
   await model.refresh();

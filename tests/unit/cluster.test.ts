@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Cluster } from '../../src/workers/cluster.ts';
 import type { HostEvent } from '../../src/host/node-host.ts';
 import type { SpawnWorker } from '../../src/workers/node-handle.ts';
+import { createWorkerApi } from '../../src/workers/worker-api.ts';
 import { inProcessSpawner } from './in-process-worker.ts';
 import { MemoryLocks } from './memory-locks.ts';
 
@@ -94,7 +95,8 @@ describe('Cluster', () => {
 
   it('lets a node with a store run once per browser: the second worker refuses at once, a kill frees the id', async () => {
     const locks = new MemoryLocks();
-    const [a, b] = [new Cluster(inProcessSpawner(stops, locks), fast, locks), new Cluster(inProcessSpawner(stops, locks), fast, locks)];
+    const spawn = inProcessSpawner(stops, () => createWorkerApi(undefined, locks));
+    const [a, b] = [new Cluster(spawn, fast, {}, locks), new Cluster(spawn, fast, {}, locks)];
     const spec = { role: 'client' as const, id: 'c1', store: 'cluster-test-locks' };
     await a.start(spec);
     await expect(b.start(spec)).rejects.toMatchObject({ name: 'NodeRunsElsewhere', message: 'c1 already runs in another tab of this browser' });

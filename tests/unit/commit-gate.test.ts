@@ -12,6 +12,7 @@ import { COMMIT_RETRY_MS } from '../../src/host/commit-gate.ts';
 import { makeNode, PAGE_SIZE_BYTES } from '../../src/host/make-node.ts';
 import { NodeHost } from '../../src/host/node-host.ts';
 import { manualEnv, type ManualEnv } from './manual-env.ts';
+import { sleep } from '../../src/util/sleep.ts';
 
 const hosts: NodeHost[] = [];
 afterEach(() => {
@@ -32,7 +33,7 @@ function client(env: ManualEnv): { host: NodeHost; sent: Message[]; cm: Transpor
   return { host, sent, cm: theirs };
 }
 
-const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+const flush = (): Promise<void> => sleep(0);
 const page = (req: string, version: number): Message =>
   ({ type: 'PAGE', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req, access: 'write', content: null, version });
 

@@ -15,7 +15,7 @@ import type { StepResult } from '../../src/experiments/run-step.ts';
 import { leaveSchedule, suite, type Step } from '../../src/experiments/suite.ts';
 import { targetsTable } from '../../src/experiments/targets.ts';
 import type { FaultReport, ScenarioConfig, ScenarioResult } from '../../src/experiments/types.ts';
-import type { TimedOp } from '../../src/workers/workload-runner.ts';
+import type { TimedOp } from '../../src/experiments/workload-runner.ts';
 
 type Entry = ClientSnapshot['pages'][number];
 const owned = (page: string): Entry => ({ page, content: 'x', version: 1, access: 'write', owner: true });

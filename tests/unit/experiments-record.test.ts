@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { faultEvent, mergeHistory } from '../../src/experiments/record.ts';
 import { checkLinearizable } from '../../src/sim/checker.ts';
 import { parseHistory, toJsonLine } from '../../src/sim/history.ts';
-import type { TimedOp } from '../../src/workers/workload-runner.ts';
+import type { TimedOp } from '../../src/experiments/workload-runner.ts';
 
 const write = (value: string, invokedAt: number, doneAt: number): TimedOp => ({
   kind: 'write', page: 'P1', written: value, invokedAt, doneAt, outcome: 'ok', local: false, read: null,

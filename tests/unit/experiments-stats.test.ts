@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addCounts, classify, errorTally, issuedDuring, latencyByClass, percentile, perOp, summarize, unavailableMs,
 } from '../../src/experiments/stats.ts';
-import type { TimedOp } from '../../src/workers/workload-runner.ts';
+import type { TimedOp } from '../../src/experiments/workload-runner.ts';
 
 const op = (o: Partial<TimedOp>): TimedOp => ({
   kind: 'read', page: 'P1', written: null, invokedAt: 0, doneAt: 1, outcome: 'ok', local: false, read: null, ...o,

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientDurable } from '../../src/protocol/client.ts';
 import type { ClientReport, Message } from '../../src/protocol/messages.ts';
-import { Net, outcome, show, T, type NetOptions } from './failover-helpers.ts';
+import { Net, outcome, show, T, type NetOptions } from './stepped-net.ts';
 
 /** A settled cluster at t=0: clients reported to cm1 (epoch 1), cm2 pulsed once and mirrors it. */
 function boot(opts: Partial<NetOptions> = {}): Net {
@@ -40,60 +40,7 @@ function dropCmNotices(net: Net): void {
   for (const line of net.pending().filter((l) => /^cm\d->cm\d CHANGE_CM/.test(l))) net.take(line);
 }
 
-describe('failover: takeover by the backup', () => {
-  it('cm2 takes over with epoch 2 after pulseMissesMax silent intervals, CHANGE_CMs every member and rebuilds from reports', () => {
-    const net = boot({ backupKnowsMembers: false });
-    // The standby's second pulse gives cm1 its role lease, and with it the clients their leases.
-    settleTo(net, 100, 100);
-    expect(outcome(net.writeValue('c1', 'P1', 'a'))).toEqual({ ok: true, value: 'a' });
-    expect(outcome(net.readValue('c2', 'P1'))).toEqual({ ok: true, value: 'a' });
-    expect(outcome(net.writeValue('c3', 'P2', 'z'))).toEqual({ ok: true, value: 'z' });
-    // The standby learned the members from PULSE_REPLY and its mirror follows the stream.
-    expect(net.cm('cm2').snapshot().members).toEqual(['c1', 'c2', 'c3']);
-    expect(net.meta('cm2', 'P1')).toEqual({ owner: 'c1', copySet: ['c2'], version: 1 });
-
-    net.crash('cm1');
-    // The last PULSE was answered at t=100; the pulses of 200, 300 and 400 ms go unanswered...
-    net.tick(200);
-    net.tick(300);
-    net.tick(400);
-    net.tick(499);
-    expect(net.cm('cm2').currentRole).toBe('standby');
-    // ... and when the fourth is due, three went unanswered for a whole interval each.
-    net.tick(500);
-    expect(net.acting()).toEqual([{ id: 'cm2', epoch: 2 }]);
-    const changes = net.pendingMessages().filter(isType('CHANGE_CM', 'cm2')).map(show);
-    expect(changes).toEqual(['cm2->c1 CHANGE_CM(CC) e2', 'cm2->c2 CHANGE_CM(CC) e2', 'cm2->c3 CHANGE_CM(CC) e2']);
-    // Streaming mode trusts no mirror: nothing is known, every member must report.
-    expect(net.cm('cm2').snapshot()).toMatchObject({ role: 'acting', epoch: 2, unreported: ['c1', 'c2', 'c3'], pages: [] });
-
-    net.deliverAll();
-    expect(clientEpochs(net)).toEqual([['c1', 'cm2', 2], ['c2', 'cm2', 2], ['c3', 'cm2', 2]]);
-    const snap = net.cm('cm2').snapshot();
-    expect(snap.unreported).toEqual([]);
-    expect(snap.pages.map((p) => ({ page: p.page, owner: p.owner, copySet: p.copySet, version: p.version, active: p.active })))
-      .toEqual([
-        { page: 'P1', owner: 'c1', copySet: ['c2'], version: 1, active: null },
-        { page: 'P2', owner: 'c3', copySet: [], version: 1, active: null },
-      ]);
-
-    // Served by cm2 now: c3's write invalidates c2's copy and takes the page from c1.
-    const mark = net.delivered.length;
-    expect(outcome(net.writeValue('c3', 'P1', 'b'))).toEqual({ ok: true, value: 'b' });
-    expect(net.delivered.slice(mark)).toEqual([
-      'c3->cm2 WRITE_REQUEST(WQ) P1 c3:2 e2',
-      'cm2->c2 INVALIDATE(IV) P1 c3:2 e2',
-      'c2->cm2 INVALIDATE_CONFIRMATION(IC) P1 c3:2 e2',
-      'cm2->c1 WRITE_FORWARD(WF) P1 c3:2 e2 for c3',
-      'c1->c3 PAGE(WD) P1 c3:2 e2 "a" v1',
-      'c3->cm2 WRITE_CONFIRMATION(WC) P1 c3:2 e2 v2',
-    ]);
-    expect(outcome(net.readValue('c2', 'P1'))).toEqual({ ok: true, value: 'b' });
-    expect(outcome(net.readValue('c1', 'P2'))).toEqual({ ok: true, value: 'z' });
-    expect(net.meta('cm2', 'P1')).toEqual({ owner: 'c3', copySet: ['c2'], version: 2 });
-    expect(net.meta('cm2', 'P2')).toEqual({ owner: 'c3', copySet: ['c1'], version: 1 });
-  });
-});
+// The plain takeover by the backup is a text scenario: testdata/scenarios/takeover.txt.
 
 describe('failover: epoch fencing', () => {
   it('clients ignore READ_FORWARD / WRITE_FORWARD / INVALIDATE from the fenced cm1; cm1 steps down on hearing epoch 2', () => {

@@ -9,10 +9,11 @@ import { NodeHost, type HostEvent } from '../../src/host/node-host.ts';
 import { HeldFrames } from '../../src/host/held-frames.ts';
 import { makeNode, PAGE_SIZE_BYTES } from '../../src/host/make-node.ts';
 import { NO_STEPPING, stepSettingsError } from '../../src/host/trace.ts';
+import { sleep } from '../../src/util/sleep.ts';
 
 const decode = messageDecoder(PAGE_SIZE_BYTES);
 const hosts: NodeHost[] = [];
-const settle = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+const settle = (ms = 5) => sleep(ms);
 
 function node(role: 'cm' | 'client', id: string): { host: NodeHost; events: HostEvent[] } {
   const host = new NodeHost(makeNode({ role, id }, performance.now()), realEnv(null));

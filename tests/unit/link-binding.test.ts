@@ -9,6 +9,7 @@ import { linkFingerprints, sdpFingerprint } from '../../src/net/dtls-fingerprint
 import { randomNonce } from '../../src/net/handshake.ts';
 import { PeerJsTransport } from '../../src/net/peerjs.ts';
 import { decodeTestFrame, frames, record, type TestFrame } from './transport-cases.ts';
+import { sleep } from '../../src/util/sleep.ts';
 
 const FP = {
   a: 'sha-256 A1:B2:C3:D4',
@@ -154,7 +155,7 @@ describe('the key handshake bound to the DTLS channel', () => {
       c.peerConnection.remoteDescription = null;
     });
     a.send({ n: 1, text: 'held' });
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     expect([a.fingerprints, b.fingerprints?.local]).toEqual([null, FP.b]);
     ca.peerConnection.applyRemote(sdp(FP.b));
     expect(await outcomes).toEqual(['accepted', 'accepted']);

@@ -4,7 +4,7 @@ import { describe, it, expect } from 'vitest';
 import type { PageId, ReqId, NodeId } from '../../src/protocol/ids.ts';
 import { CentralManager } from '../../src/protocol/manager.ts';
 import type { Message } from '../../src/protocol/messages.ts';
-import { Cluster, pageView, show } from './protocol-helpers.ts';
+import { Net, show } from './stepped-net.ts';
 
 
 const head = (from: NodeId, page: PageId, req: ReqId) => ({ from, to: 'cm1', epoch: 1, page, req });
@@ -31,6 +31,12 @@ function view(cm: CentralManager, page: PageId) {
 }
 
 /** A CM where c1 owns P1 (version 1) and `readers` hold read copies. */
+/** The CM's view of one page in a stepped net, without the version. */
+function pageView(net: Net, page: PageId): { owner: NodeId | null; copySet: NodeId[] } | undefined {
+  const p = net.meta('cm1', page);
+  return p && { owner: p.owner, copySet: p.copySet };
+}
+
 function ownedBy1(...readers: NodeId[]): CentralManager {
   const cm = new CentralManager();
   step(cm, WQ('c1', 'P1', 'c1:1'), WC('c1', 'P1', 'c1:1', 1));
@@ -209,7 +215,7 @@ describe('CentralManager: queueing and idempotence', () => {
 
 describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes, c1 reads', () => {
   it('moves ownership and copy sets as the protocol says at every stage', () => {
-    const net = new Cluster({ clients: 3 });
+    const net = new Net({ clients: 3, backup: false });
     const entry = (c: NodeId) => net.client(c).entry('P1');
 
     // c1 writes a page nobody has written: the CM sends it the empty page.
@@ -218,8 +224,8 @@ describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes
     net.deliverAll();
     expect(net.delivered).toEqual([
       'c1->cm1 WRITE_REQUEST(WQ) P1 c1:1 e1',
-      'cm1->c1 PAGE(WD) P1 c1:1 e1',
-      'c1->cm1 WRITE_CONFIRMATION(WC) P1 c1:1 e1',
+      'cm1->c1 PAGE(WD) P1 c1:1 e1 null v0',
+      'c1->cm1 WRITE_CONFIRMATION(WC) P1 c1:1 e1 v1',
     ]);
     expect(net.result('c1', w1)).toEqual({ ok: true, value: 'v1', local: false });
     expect(pageView(net, 'P1')).toEqual({ owner: 'c1', copySet: [] });
@@ -230,8 +236,8 @@ describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes
     net.deliverAll();
     expect(net.delivered.slice(3)).toEqual([
       'c2->cm1 READ_REQUEST(RQ) P1 c2:1 e1',
-      'cm1->c1 READ_FORWARD(RF) P1 c2:1 e1',
-      'c1->c2 PAGE(RD) P1 c2:1 e1',
+      'cm1->c1 READ_FORWARD(RF) P1 c2:1 e1 for c2',
+      'c1->c2 PAGE(RD) P1 c2:1 e1 "v1" v1',
       'c2->cm1 READ_CONFIRMATION(RC) P1 c2:1 e1',
     ]);
     expect(net.result('c2', r2)).toEqual({ ok: true, value: 'v1', local: false });
@@ -253,11 +259,11 @@ describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes
     expect(net.pending()).toEqual(['c2->cm1 INVALIDATE_CONFIRMATION(IC) P1 c3:2 e1']);
     expect(pageView(net, 'P1')).toEqual({ owner: 'c1', copySet: ['c2', 'c3'] });
     net.deliverNext();
-    expect(net.pending()).toEqual(['cm1->c1 WRITE_FORWARD(WF) P1 c3:2 e1']);
+    expect(net.pending()).toEqual(['cm1->c1 WRITE_FORWARD(WF) P1 c3:2 e1 for c3']);
     expect(pageView(net, 'P1')).toEqual({ owner: 'c1', copySet: ['c3'] });
     net.deliverNext();
     expect(entry('c1')).toBeUndefined();
-    expect(net.pending()).toEqual(['c1->c3 PAGE(WD) P1 c3:2 e1']);
+    expect(net.pending()).toEqual(['c1->c3 PAGE(WD) P1 c3:2 e1 "v1" v1']);
     net.deliverNext();
     expect(net.result('c3', w3)).toEqual({ ok: true, value: 'v3', local: false });
     expect(entry('c3')).toEqual({ content: 'v3', version: 2, access: 'write', owner: true });
@@ -276,11 +282,11 @@ describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes
 
     // Nothing went astray on the way.
     expect(net.logs).toEqual([]);
-    expect(net.cm.snapshot().pages.map((p) => p.version)).toEqual([2]);
+    expect(net.cm('cm1').snapshot().pages.map((p) => p.version)).toEqual([2]);
   });
 
   it('a second writer waits behind the first and reads its value, while another page runs in parallel', () => {
-    const net = new Cluster({ clients: 3 });
+    const net = new Net({ clients: 3, backup: false });
     const a = net.write('c1', 'P1', 'a');
     const b = net.write('c2', 'P1', 'b');
     const c = net.write('c3', 'P2', 'c');
@@ -288,8 +294,8 @@ describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes
     net.deliverTo('cm1');
     net.deliverTo('cm1');
     // c1's write and c3's write (other page) are served; c2's waits in the P1 queue.
-    expect(net.pending()).toEqual(['cm1->c1 PAGE(WD) P1 c1:1 e1', 'cm1->c3 PAGE(WD) P2 c3:1 e1']);
-    expect(net.cm.snapshot().pages.find((p) => p.page === 'P1')?.queued).toEqual(['c2:1']);
+    expect(net.pending()).toEqual(['cm1->c1 PAGE(WD) P1 c1:1 e1 null v0', 'cm1->c3 PAGE(WD) P2 c3:1 e1 null v0']);
+    expect(net.cm('cm1').snapshot().pages.find((p) => p.page === 'P1')?.queued).toEqual(['c2:1']);
     net.deliverAll();
     expect([net.result('c1', a), net.result('c2', b), net.result('c3', c)].map((r) => r?.ok)).toEqual([true, true, true]);
     expect(pageView(net, 'P1')).toEqual({ owner: 'c2', copySet: [] });
@@ -299,10 +305,10 @@ describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes
   });
 
   it('the harness can hold and drop messages', () => {
-    const net = new Cluster({ clients: 2 });
+    const net = new Net({ clients: 2, backup: false });
     net.read('c1', 'P1');
     net.read('c2', 'P1');
-    const held = net.hold('c1->cm1');
+    const held = net.take('c1->cm1');
     net.deliverAll();
     // c2 went first; c1's request has not reached the CM.
     expect(pageView(net, 'P1')).toEqual({ owner: null, copySet: ['c2'] });
@@ -314,9 +320,9 @@ describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes
     net.deliverTo('cm1');
     net.deliverTo('c2');
     expect(net.pending()).toEqual(['c2->cm1 INVALIDATE_CONFIRMATION(IC) P1 c1:2 e1']);
-    net.drop('INVALIDATE_CONFIRMATION');
+    net.take('INVALIDATE_CONFIRMATION');
     net.deliverAll();
-    expect(net.cm.snapshot().pages[0]?.active).toMatchObject({ req: 'c1:2', phase: 'invalidating' });
+    expect(net.cm('cm1').snapshot().pages[0]?.active).toMatchObject({ req: 'c1:2', phase: 'invalidating' });
     expect(net.opsDone('c1').map((e) => e.kind)).toEqual(['read']);
   });
 });

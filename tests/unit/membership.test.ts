@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ClientNode } from '../../src/protocol/client.ts';
 import { DRIFT_MARGIN, TIMING_DEFAULTS } from '../../src/protocol/config.ts';
 import { CentralManager } from '../../src/protocol/manager.ts';
-import { Net, outcome, T } from './failover-helpers.ts';
+import { Net, outcome, T } from './stepped-net.ts';
 
 const LEASE_GONE_MS = T.leaseMs * (1 + DRIFT_MARGIN);
 

@@ -6,6 +6,7 @@ import { realEnv } from '../../src/host/env.ts';
 import { NodeHost, STATE_PUSH_MS, type HostEvent } from '../../src/host/node-host.ts';
 import { makeNode, nodeSpecError, PAGE_SIZE_BYTES } from '../../src/host/make-node.ts';
 import { manualEnv } from './manual-env.ts';
+import { sleep } from '../../src/util/sleep.ts';
 
 const decode = messageDecoder(PAGE_SIZE_BYTES);
 const hosts: NodeHost[] = [];
@@ -42,7 +43,7 @@ function cluster() {
 
 const traces = (events: HostEvent[]) => events.flatMap((e) => (e.type === 'trace' ? [`${e.direction} ${e.text}`] : []));
 const logs = (events: HostEvent[]) => events.flatMap((e) => (e.type === 'log' ? [e.text] : []));
-const settle = () => new Promise((r) => setTimeout(r, 5));
+const settle = () => sleep(5);
 
 afterEach(() => {
   for (const h of hosts.splice(0)) h.stop();
@@ -81,7 +82,7 @@ describe('NodeHost', () => {
     const { c1 } = cluster();
     await c1.host.submit({ kind: 'write', page: 'P7', value: 'v' });
     // State pushes are coalesced: wait out one push interval.
-    await new Promise((resolve) => setTimeout(resolve, STATE_PUSH_MS + 20));
+    await sleep(STATE_PUSH_MS + 20);
     const states = c1.events.flatMap((e) => (e.type === 'state' && e.state.role === 'client' ? [e.state.snapshot] : []));
     expect(states.at(-1)?.pages).toEqual([{ page: 'P7', content: 'v', version: 1, access: 'write', owner: true }]);
   });

@@ -10,7 +10,8 @@ import { linVerdict } from '../../src/ui/session/linearizability.ts';
 import { opsAt, opsFromHistory, recordOps, toHistory } from '../../src/ui/session/ops.ts';
 import { detectKind, loadRun, parseRecording, parseTranscript, toRecording } from '../../src/ui/session/recording.ts';
 import { Ring } from '../../src/ui/session/ring.ts';
-import { ellipsize, readableReq, reqMatches } from '../../src/ui/session/text.ts';
+import { ellipsize } from '../../src/console/text.ts';
+import { readableReq, reqMatches } from '../../src/ui/session/text.ts';
 import { pagesOf } from '../../src/ui/session/views.ts';
 import { causalTimes, LABEL_CHAR_PX, laneOrder, layoutSequence, NO_FILTER, SEQUENCE_DEFAULTS } from '../../src/ui/session/sequence-layout.ts';
 import { deliverable, nextFrame } from '../../src/ui/session/stepper.ts';
@@ -267,7 +268,7 @@ describe('text in the views', () => {
 
 describe('invariants', () => {
   const client = (id: string, pages: { page: string; access: 'nil' | 'read' | 'write'; owner: boolean }[]): NodeState =>
-    ({ role: 'client', snapshot: { id, cm: 'cm1', epoch: 1, pages: pages.map((p) => ({ ...p, content: 'x', version: 1 })), inFlight: null, queued: 0 } }) as NodeState;
+    ({ role: 'client', snapshot: { id, cm: 'cm1', epoch: 1, leased: true, pages: pages.map((p) => ({ ...p, content: 'x', version: 1 })), inFlight: null, queued: 0 } }) as NodeState;
   const cm = (id: string, role: 'acting' | 'standby', epoch: number, copySet: string[]): NodeState =>
     ({ role: 'cm', snapshot: { id, role, epoch, replication: 'streaming', members: [], unreported: [], away: [],
       pages: [{ page: 'P1', owner: 'c1', copySet, version: 1, active: null, queued: [] }] } }) as NodeState;

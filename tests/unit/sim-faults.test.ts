@@ -1,8 +1,11 @@
 // The fault-injecting simulator beyond the sweeps (sim-sweep-*.test.ts): runs replay exactly,
-// the seed's own replication scheme is caught, and basic Ivy without a backup stalls for good.
+// ticking more often changes nothing, the seed's own replication scheme is caught, and basic
+// Ivy without a backup stalls for good.
 import { describe, expect, it } from 'vitest';
 import { runAndCheck, type SimOptions } from '../../src/sim/run.ts';
 import { faultyShape } from '../../src/sim/sweep.ts';
+import { FAULT_KINDS } from '../../src/sim/nemesis.ts';
+import { simulate } from '../../src/sim/simulator.ts';
 
 const faulty = (seed: number, extra: Partial<SimOptions> = {}): SimOptions => faultyShape(seed, undefined, extra);
 
@@ -10,6 +13,18 @@ describe('fault-injecting simulation', () => {
   it('replays a faulty seed byte for byte', () => {
     const a = JSON.stringify(runAndCheck(faulty(11)).sim.history);
     expect(JSON.stringify(runAndCheck(faulty(11)).sim.history)).toBe(a);
+  });
+
+  it('runs the same with an extra tick every millisecond: no node ever sleeps past its next deadline', () => {
+    // A stall runs a node's deferred ticks among its deferred frames in another order; every
+    // other fault keeps the comparison exact.
+    const faults = FAULT_KINDS.filter((k) => k !== 'stall');
+    for (let seed = 1; seed <= 12; seed++) {
+      const a = simulate({ ...faultyShape(seed, faults), transcript: true });
+      const b = simulate({ ...faultyShape(seed, faults), transcript: true, extraTickMs: 1 });
+      expect(b.transcript, `seed ${seed}`).toEqual(a.transcript);
+      expect(b.history, `seed ${seed}`).toEqual(a.history);
+    }
   });
 
   it("catches the seed's periodic replication on some seed", () => {

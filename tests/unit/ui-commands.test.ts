@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { OpResult } from '../../src/protocol/node.ts';
-import { parseCommand, USAGE, writeContentError } from '../../src/ui/commands.ts';
-import { describeResult, printLines, type PrintableState } from '../../src/ui/format.ts';
-import { runCommand, type CommandTarget } from '../../src/ui/run-command.ts';
+import { parseCommand, USAGE, writeContentError } from '../../src/console/commands.ts';
+import { describeResult, printLines, type PrintableState } from '../../src/console/format.ts';
+import { runCommand, type CommandTarget } from '../../src/console/run-command.ts';
 import type { NodeState } from '../../src/host/make-node.ts';
 
 describe('parseCommand', () => {

@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import type { Message } from '../../src/protocol/messages.ts';
 import { EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, VERSION_MAX } from '../../src/protocol/limits.ts';
-import { parseMessage, type Parsed } from '../../src/protocol/validate.ts';
+import { parseMessage, type FieldsOf, type Parsed, type WireFields } from '../../src/protocol/validate.ts';
 
 const PAGE_SIZE = 4096;
 const head = { from: 'c1', to: 'cm1', epoch: 1, page: 'P1', req: 'c1:1' };
@@ -37,6 +37,21 @@ function rejection(raw: unknown, pageSizeBytes = PAGE_SIZE): string {
 
 const ok = (type: Message['type']): Record<string, unknown> =>
   ({ ...WELL_FORMED.find((m) => m.type === type)! });
+
+// The validator's tables are tied to messages.ts by their types: `npx tsc --noEmit` (run by
+// npm test) fails when any of these drifts compiles, since each @ts-expect-error must be used.
+export const DRIFT: unknown[] = [
+  // @ts-expect-error a field the message does not declare
+  { acked: 'count', extra: 'count' } satisfies WireFields<'PULSE'>,
+  // @ts-expect-error a declared field left unchecked
+  { n: 'count' } satisfies WireFields<'LEASE_GRANT'>,
+  // @ts-expect-error a field checked as another type than it has
+  { acked: 'bool' } satisfies WireFields<'PULSE'>,
+  // @ts-expect-error a nullable field checked as never null
+  { ...{ page: 'page', req: 'req' } as const, reason: 'reason', away: 'node' } satisfies WireFields<'REQUEST_FAILED'>,
+  // @ts-expect-error a nested record with a field missing
+  { page: 'page', owner: 'nullableNode', version: 'version' } satisfies FieldsOf<{ page: string; owner: string | null; copySet: string[]; version: number }>,
+];
 
 describe('parseMessage: well-formed messages', () => {
   it.each(WELL_FORMED.map((m) => [`${m.type} ${m.type === 'PAGE' ? m.access : ''}`, m] as const))(

@@ -1,9 +1,8 @@
 // Chart specs from experiment results, as plain data: which bars and lines to draw. The chart
 // component hands them to chart.js; tests read them directly.
+import { OP_CLASSES, type OpClass } from '../../experiments/types.ts';
 
-export type OpClassName = 'readHit' | 'readFault' | 'writeHit' | 'writeFault';
-export const OP_CLASS_NAMES: readonly OpClassName[] = ['readHit', 'readFault', 'writeHit', 'writeFault'];
-const CLASS_LABEL: Record<OpClassName, string> = {
+const CLASS_LABEL: Record<OpClass, string> = {
   readHit: 'read hit', readFault: 'read fault', writeHit: 'write hit', writeFault: 'write fault',
 };
 
@@ -23,7 +22,7 @@ export interface ResultLike {
   throughputOpsPerS: number;
   messagesPerOpTotal: number;
   linearizable: boolean;
-  latency: Record<OpClassName, LatencyLike>;
+  latency: Record<OpClass, LatencyLike>;
   faults: { unavailableMs?: number | null }[];
 }
 
@@ -55,7 +54,7 @@ const scenarios = (points: readonly PlotPoint[]): ResultLike[] => points.filter(
 /** p50 and p99 per operation kind, one group of bars per scenario. */
 export function latencyChart(points: readonly PlotPoint[]): ChartSpec {
   const rs = scenarios(points);
-  const datasets = OP_CLASS_NAMES.flatMap((c) => [
+  const datasets = OP_CLASSES.flatMap((c) => [
     { label: `${CLASS_LABEL[c]} p50`, data: rs.map((r) => r.latency[c].p50Ms) },
     { label: `${CLASS_LABEL[c]} p99`, data: rs.map((r) => r.latency[c].p99Ms) },
   ]).filter((d) => d.data.some((v) => v !== null));

@@ -2,7 +2,8 @@
 // with the mode): the recorded session, step mode, link faults and the live checks.
 import type { Cluster } from '../../workers/cluster.ts';
 import { commonNow } from '../../host/env.ts';
-import { checkInvariants, StableVerdicts, type InvariantResult } from './invariants.ts';
+import type { InvariantResult } from '../../protocol/invariants.ts';
+import { checkInvariants, StableVerdicts } from './invariants.ts';
 import { linVerdict, type LinVerdict } from './linearizability.ts';
 import { LinkFaultsModel } from './links.ts';
 import { LiveSession } from './live-session.ts';

@@ -180,7 +180,7 @@ export function loadRun(files: readonly RunFile[]): LoadedRun {
         messages.push(...parseTranscript(f.text));
       }
     } catch (e) {
-      throw new Error(`${f.name}: ${(e as Error).message}`);
+      throw new Error(`${f.name}: ${(e as Error).message}`, { cause: e });
     }
     sources.push(`${f.name} (${kind})`);
   }

@@ -3,7 +3,8 @@
 // a quiet minute take the space their events need.
 import { clientNumber } from '../../protocol/ids.ts';
 import type { Arrow } from './arrows.ts';
-import { ellipsize, readableReq, reqMatches } from './text.ts';
+import { ellipsize } from '../../console/text.ts';
+import { readableReq, reqMatches } from './text.ts';
 
 export interface SequenceFilter {
   page: string | null;

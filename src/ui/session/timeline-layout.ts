@@ -4,7 +4,7 @@
 import type { FailureEvent, OpRecord } from './types.ts';
 import { laneOrder } from './sequence-layout.ts';
 import { PROCESS_SLOT_STRIDE } from './ops.ts';
-import { ellipsize } from './text.ts';
+import { ellipsize } from '../../console/text.ts';
 
 export interface TimelineOptions {
   t0: number;

@@ -29,3 +29,12 @@ export class PendingCalls {
     for (const fail of [...this.rejecters]) fail(new ControlError(reason));
   }
 }
+
+/** Settles like `p`, or rejects once `ms` have passed, saying `what` took too long. */
+export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}

@@ -4,13 +4,10 @@
 import type { OpRequest } from '../protocol/client.ts';
 import type { NodeId } from '../protocol/ids.ts';
 import type { OpKind, OpResult } from '../protocol/node.ts';
-import { randomOps, type RandomOps } from '../experiments/ops.ts';
-import type { MessageCounts } from './message-count.ts';
-
-/** Milliseconds on the clock shared by the page and all its workers. */
-export function sharedNow(): number {
-  return performance.timeOrigin + performance.now();
-}
+import { randomOps, type RandomOps } from './ops.ts';
+import type { MessageCounts } from '../workers/message-count.ts';
+import { commonNow } from '../host/env.ts';
+import { sleepUntil } from '../util/sleep.ts';
 
 export interface WorkloadPlan {
   /** The operations in order; or */
@@ -62,9 +59,6 @@ const yieldToLinks = (): Promise<void> => new Promise((resolve) => {
   channel.port2.postMessage(null);
 });
 
-const sleepUntil = (at: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.max(0, at - sharedNow())));
-
 export function timedOp(op: OpRequest, invokedAt: number, doneAt: number, r: OpResult): TimedOp {
   const written = op.kind === 'write' ? op.value : null;
   const base = { kind: op.kind, page: op.page, written, invokedAt, doneAt };
@@ -73,21 +67,21 @@ export function timedOp(op: OpRequest, invokedAt: number, doneAt: number, r: OpR
 }
 
 export async function runOps(submit: Submit, plan: WorkloadPlan): Promise<TimedOp[]> {
-  if (plan.startAt !== undefined) await sleepUntil(plan.startAt);
+  if (plan.startAt !== undefined) await sleepUntil(plan.startAt, commonNow);
   const out: TimedOp[] = [];
-  let lastYield = sharedNow();
+  let lastYield = commonNow();
   const ops = plan.ops ?? (plan.random ? randomOps(plan.random) : []);
   for (const op of ops) {
-    const invokedAt = sharedNow();
+    const invokedAt = commonNow();
     if (plan.stopAt !== undefined && invokedAt >= plan.stopAt) break;
     const result = await submit(op);
-    const doneAt = sharedNow();
+    const doneAt = commonNow();
     out.push(timedOp(op, invokedAt, doneAt, result));
     // An operation that faulted waited for messages, and the worker served its links meanwhile.
     if (!result.ok || !result.local) lastYield = doneAt;
     else if (doneAt - lastYield >= YIELD_EVERY_MS) {
       await yieldToLinks();
-      lastYield = sharedNow();
+      lastYield = commonNow();
     }
   }
   return out;

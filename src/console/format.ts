@@ -3,7 +3,7 @@
 import type { ClientSnapshot } from '../protocol/client.ts';
 import type { ManagerSnapshot } from '../protocol/manager.ts';
 import type { OpKind, OpResult } from '../protocol/node.ts';
-import { ellipsize } from './session/text.ts';
+import { ellipsize } from './text.ts';
 
 /** The part of a node's state that `print` and the card tables show. NodeState fits it. */
 export type PrintableState =

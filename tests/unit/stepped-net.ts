@@ -1,7 +1,9 @@
-// A hand-stepped harness for failover scenarios: two central managers, N clients and one FIFO
-// queue per directed link. Nothing moves unless a test says so: it delivers, holds, drops or
+// The hand-stepped harness for the protocol core: one or two central managers, N clients and one
+// FIFO queue per directed link. Nothing moves unless a test says so: it delivers, holds, drops or
 // injects messages, crashes and restarts nodes, and advances time by calling tick(now) on every
-// live node. Every message goes through JSON and the wire validator before delivery.
+// live node, so every interleaving in a test is written down in the test. Every message goes
+// through JSON and the wire validator before delivery, so a node that emits something the
+// validator would reject fails the test at once.
 //
 // What each node persists (ready().persist) is kept as its "disk", so a restart can start from
 // exactly what the previous incarnation stored.
@@ -14,7 +16,7 @@ import { ClientNode, type ClientDurable, type OpRequest } from '../../src/protoc
 import { BACKUP_CM, clientNodeId, PRIMARY_CM, type NodeId, type PageId } from '../../src/protocol/ids.ts';
 import { PAGE_SIZE_BYTES_DEFAULT } from '../../src/protocol/limits.ts';
 import { CentralManager, type CmDurable, type CmStart, type ManagerSnapshot } from '../../src/protocol/manager.ts';
-import type { Message } from '../../src/protocol/messages.ts';
+import { describeMessage, type Message } from '../../src/protocol/messages.ts';
 import type { IvyNode, LogLevel, NodeEvent, OpResult } from '../../src/protocol/node.ts';
 import { parseMessage } from '../../src/protocol/validate.ts';
 
@@ -36,6 +38,9 @@ export const T: Timing = timing({
 
 export interface NetOptions {
   clients: number;
+  /** Whether cm2 exists (default true); without it cm1 acts alone and needs no role lease. */
+  backup?: boolean;
+  pageSizeBytes?: number;
   replication?: ReplicationMode;
   /** Whether cm2 is configured with the member list (else it learns it from PULSE_REPLY). */
   backupKnowsMembers?: boolean;
@@ -47,9 +52,17 @@ function linkKey(from: NodeId, to: NodeId): string {
   return `${from}>${to}`;
 }
 
-import { show } from './protocol-helpers.ts';
-
-export { show };
+/** A message as one line, with the fields describeMessage leaves out. */
+export function show(m: Message): string {
+  const line = describeMessage(m);
+  switch (m.type) {
+    case 'READ_FORWARD':
+    case 'WRITE_FORWARD': return `${line} for ${m.requester}`;
+    case 'PAGE': return `${line} ${JSON.stringify(m.content)} v${m.version}`;
+    case 'WRITE_CONFIRMATION': return `${line} v${m.version}`;
+    default: return line;
+  }
+}
 
 export class Net {
   readonly nodes = new Map<NodeId, IvyNode>();
@@ -66,20 +79,27 @@ export class Net {
   /** Nodes cut off from everyone: what they send and what is sent to them is lost. */
   private readonly isolated = new Set<NodeId>();
   private readonly replication: ReplicationMode;
+  private readonly peerExists: boolean;
+  private readonly pageSizeBytes: number;
   private seq = 0;
   now = 0;
 
   constructor(opts: NetOptions) {
     this.replication = opts.replication ?? 'streaming';
+    this.peerExists = opts.backup ?? true;
+    this.pageSizeBytes = opts.pageSizeBytes ?? PAGE_SIZE_BYTES_DEFAULT;
+    const { replication, peerExists, pageSizeBytes } = this;
     for (let n = 1; n <= opts.clients; n++) this.clientIds.push(clientNodeId(n));
     this.add(new CentralManager({
-      id: PRIMARY_CM, start: 'primary', members: this.clientIds, replication: this.replication, timing: T, now: 0,
+      id: PRIMARY_CM, start: 'primary', members: this.clientIds, replication, peerExists, timing: T, now: 0,
     }));
-    this.add(new CentralManager({
-      id: BACKUP_CM, start: 'backup', members: opts.backupKnowsMembers === false ? [] : this.clientIds,
-      replication: this.replication, timing: T, now: 0,
-    }));
-    for (const id of this.clientIds) this.add(new ClientNode({ id, timing: T }));
+    if (peerExists) {
+      this.add(new CentralManager({
+        id: BACKUP_CM, start: 'backup', members: opts.backupKnowsMembers === false ? [] : this.clientIds,
+        replication, timing: T, now: 0,
+      }));
+    }
+    for (const id of this.clientIds) this.add(new ClientNode({ id, timing: T, pageSizeBytes }));
   }
 
   // --- nodes ----------------------------------------------------------------------------
@@ -108,7 +128,7 @@ export class Net {
   restartCm(id: NodeId, start: CmStart): CentralManager {
     if (this.nodes.has(id)) throw new Error(`${id} is running`);
     const cm = new CentralManager({
-      id, start, members: this.clientIds, replication: this.replication, timing: T,
+      id, start, members: this.clientIds, replication: this.replication, peerExists: this.peerExists, timing: T,
       durable: this.disks.get(id) as CmDurable | undefined, now: this.now,
     });
     this.add(cm);
@@ -122,7 +142,7 @@ export class Net {
     if (opts.withDisk && !durable) throw new Error(`${id} has nothing on disk`);
     if (!opts.withDisk) this.disks.delete(id);
     // As a host must: a blank incarnation numbers its requests past any earlier one's.
-    const c = new ClientNode({ id, timing: T, durable, announce: opts.announce ?? false, seqStart: 1000 + this.now * 1000 });
+    const c = new ClientNode({ id, timing: T, pageSizeBytes: this.pageSizeBytes, durable, announce: opts.announce ?? false, seqStart: 1000 + this.now * 1000 });
     // A new incarnation numbers its operations (op ids) from 1 again: forget the old one's outcomes.
     this.done.set(id, []);
     this.add(c);
@@ -213,6 +233,17 @@ export class Net {
     return head.m;
   }
 
+  /** Delivers the oldest queued message (always the head of its link). */
+  deliverNext(): Message | undefined {
+    const next = this.allQueued()[0];
+    return next && this.deliver(next.m.from, next.m.to);
+  }
+
+  /** Delivers the oldest message addressed to `to`. */
+  deliverTo(to: NodeId): Message {
+    return this.deliverMatching((m) => m.to === to);
+  }
+
   /** Delivers the oldest message that is the head of its link and matches. */
   deliverMatching(match: Match): Message {
     const m = this.takeHead(match);
@@ -253,6 +284,11 @@ export class Net {
     return q.m;
   }
 
+  /** Puts a message taken out with `take` back at the end of its link, as if sent now. */
+  release(m: Message): void {
+    this.enqueue(m);
+  }
+
   /** Drops every queued message that matches; returns them. */
   dropAll(match: Match): Message[] {
     const pred = this.pred(match);
@@ -289,7 +325,7 @@ export class Net {
   }
 
   private arrive(m: Message): void {
-    const parsed = parseMessage(JSON.parse(JSON.stringify(m)), PAGE_SIZE_BYTES_DEFAULT);
+    const parsed = parseMessage(JSON.parse(JSON.stringify(m)), this.pageSizeBytes);
     if (!parsed.ok) throw new Error(`invalid message on the wire: ${show(m)}: ${parsed.error}`);
     const node = this.nodes.get(m.to);
     if (!node || this.isolated.has(m.to) || this.isolated.has(m.from)) return;
@@ -311,14 +347,7 @@ export class Net {
         continue;
       }
       this.sent.push(show(m));
-      if (this.isolated.has(m.from) || this.isolated.has(m.to)) continue;
-      const key = linkKey(m.from, m.to);
-      let link = this.links.get(key);
-      if (!link) {
-        link = [];
-        this.links.set(key, link);
-      }
-      link.push({ seq: this.seq++, m });
+      if (!this.isolated.has(m.from) && !this.isolated.has(m.to)) this.enqueue(m);
     }
     for (const e of r.events) {
       if (e.type === 'op-done') this.done.get(id)?.push(e);
@@ -330,6 +359,16 @@ export class Net {
       to.step(m, this.now);
       this.collect(m.to);
     }
+  }
+
+  private enqueue(m: Message): void {
+    const key = linkKey(m.from, m.to);
+    let link = this.links.get(key);
+    if (!link) {
+      link = [];
+      this.links.set(key, link);
+    }
+    link.push({ seq: this.seq++, m });
   }
 
   // --- views ----------------------------------------------------------------------------

@@ -1,0 +1,13 @@
+// Text cut to fit a line: what users and nodes hand the console and the views may be huge
+// (a 1 MB page content must not become a 6-million-pixel label or a megabyte console line).
+
+/** A console line is at most this long: a pasted megabyte is echoed as its start and an ellipsis. */
+export const CONSOLE_LINE_MAX = 400;
+
+/** The text on one line, at most `max` characters, the cut marked with an ellipsis. */
+export function ellipsize(text: string, max: number): string {
+  const flat = text.length > max * 4 ? text.slice(0, max * 4) : text;
+  const line = flat.replace(/[\r\n\t]+/g, ' ');
+  if (max <= 0) return '';
+  return line.length > max || flat.length < text.length ? `${line.slice(0, Math.max(0, max - 1))}…` : line;
+}

@@ -1,0 +1,27 @@
+// What an experiment's node worker exposes: the dashboard's node worker plus runWorkload, which
+// runs a client's operations inside its own worker so the page-to-worker hop (Comlink) stays out
+// of the latencies, and leaveHolding, which must check and stop on the node's own thread.
+import type { OpRequest } from '../protocol/client.ts';
+import { createWorkerApi, type NodeWorkerApi } from '../workers/worker-api.ts';
+import { leaveHolding, type LeavePlan, type LeaveReport } from './leave.ts';
+import { runOps, type WorkloadPlan, type WorkloadReport } from './workload-runner.ts';
+
+export interface ExperimentWorkerApi extends NodeWorkerApi {
+  /** Runs the plan's operations here, one at a time, timed on the shared clock. */
+  runWorkload(plan: WorkloadPlan): Promise<WorkloadReport>;
+  /** A client that leaves for good, holding a page and a copy when it stops. */
+  leaveHolding(plan: LeavePlan): Promise<LeaveReport>;
+}
+
+export function createExperimentWorkerApi(): ExperimentWorkerApi {
+  const api = createWorkerApi();
+  const submit = (op: OpRequest) => (op.kind === 'read' ? api.readPage(op.page) : api.writePage(op.page, op.value));
+  return {
+    ...api,
+    async runWorkload(plan) {
+      const ops = await runOps(submit, plan);
+      return { node: api.snapshot().snapshot.id, ops, messagesSent: api.messagesSent() };
+    },
+    leaveHolding: (plan) => leaveHolding({ submit, snapshot: api.snapshot, stop: api.stop }, plan),
+  };
+}
