@@ -105,7 +105,8 @@ test('a restarted client keeps the pages it owned; with both CMs down a request 
   await expect(c1).toHaveCount(0);
   await restart(page, 'c1');
   await expect(page.getByRole('status', { name: 'cluster status' })).toHaveText('started client c1 again (1 owned page(s) persisted)');
-  await expect(stateRows(clientCard(page, 'c1'))).toHaveText([/^P1\s*kept\s*write\s*yes$/]);
+  // Back as owner with read access: it asks the CM before it writes again (docs/fault-tolerance.md, rule 7).
+  await expect(stateRows(clientCard(page, 'c1'))).toHaveText([/^P1\s*kept\s*read\s*yes$/]);
   await formOp(c2, 'Read', 'P1', '', 'P1: kept (via the CM)');
 
   await card(page, 'primary CM cm1').getByRole('button', { name: 'Kill' }).click();
