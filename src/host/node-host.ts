@@ -20,8 +20,7 @@ import { traceOf, type HeldFrame, type OpTrace, type StepSettings, type TracedMe
 export type HostEvent =
   | { type: 'state'; state: NodeState }
   | Extract<NodeEvent, { type: 'op-done' }>
-  /** `at`: when the node said it, on the trace clock (it may reach listeners later, after the store it waited for). */
-  | { type: 'log'; level: LogLevel; text: string; at: number }
+  | { type: 'log'; level: LogLevel; text: string }
   | { type: 'trace'; direction: 'sent' | 'received'; text: string; message: TracedMessage }
   /** The frames waiting in this host, after every change. */
   | { type: 'held'; held: HeldFrame[] }
@@ -49,7 +48,7 @@ interface Link {
 }
 
 /** What the node produced, in order; the gate releases it once its durable state is stored. */
-type Output = { message: Message } | { event: NodeEvent; at: number };
+type Output = { message: Message } | { event: NodeEvent };
 
 export class NodeHost {
   private readonly links = new Map<NodeId, Link>();
@@ -309,8 +308,7 @@ export class NodeHost {
     if (messages.length + events.length > 0 || persist !== undefined) {
       const outputs: Output[] = [];
       for (const message of messages) outputs.push({ message });
-      const at = events.length > 0 ? this.env.traceNow() : 0;
-      for (const event of events) outputs.push({ event, at });
+      for (const event of events) outputs.push({ event });
       this.gate.pass(outputs, persist);
     }
     if (touched || messages.length > 0 || events.length > 0) this.schedulePublish();
@@ -322,7 +320,7 @@ export class NodeHost {
         this.send(o.message);
         this.noteRequest(o.message);
       } else {
-        this.onNodeEvent(o.event, o.at);
+        this.onNodeEvent(o.event);
       }
     }
   }
@@ -358,11 +356,7 @@ export class NodeHost {
     }
   }
 
-  private onNodeEvent(e: NodeEvent, at: number): void {
-    if (e.type === 'log') {
-      this.emit({ ...e, at });
-      return;
-    }
+  private onNodeEvent(e: NodeEvent): void {
     if (e.type === 'op-done') {
       const done = this.waiting.get(e.opId);
       this.waiting.delete(e.opId);
@@ -405,7 +399,7 @@ export class NodeHost {
   }
 
   private log(level: LogLevel, text: string): void {
-    this.emit({ type: 'log', level, text, at: this.env.traceNow() });
+    this.emit({ type: 'log', level, text });
   }
 
   private watching(type: HostEventType): boolean {
