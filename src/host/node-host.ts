@@ -20,7 +20,8 @@ import { traceOf, type HeldFrame, type OpTrace, type StepSettings, type TracedMe
 export type HostEvent =
   | { type: 'state'; state: NodeState }
   | Extract<NodeEvent, { type: 'op-done' }>
-  | { type: 'log'; level: LogLevel; text: string }
+  /** `at`: when the node said it, on the trace clock (it may reach listeners later, after the store it waited for). */
+  | { type: 'log'; level: LogLevel; text: string; at: number }
   | { type: 'trace'; direction: 'sent' | 'received'; text: string; message: TracedMessage }
   /** The frames waiting in this host, after every change. */
   | { type: 'held'; held: HeldFrame[] }
@@ -48,7 +49,7 @@ interface Link {
 }
 
 /** What the node produced, in order; the gate releases it once its durable state is stored. */
-type Output = { message: Message } | { event: NodeEvent };
+type Output = { message: Message } | { event: NodeEvent; at: number };
 
 export class NodeHost {
   private readonly links = new Map<NodeId, Link>();
@@ -308,7 +309,8 @@ export class NodeHost {
     if (messages.length + events.length > 0 || persist !== undefined) {
       const outputs: Output[] = [];
       for (const message of messages) outputs.push({ message });
-      for (const event of events) outputs.push({ event });
+      const at = events.length > 0 ? this.env.traceNow() : 0;
+      for (const event of events) outputs.push({ event, at });
       this.gate.pass(outputs, persist);
     }
     if (touched || messages.length > 0 || events.length > 0) this.schedulePublish();
@@ -320,7 +322,7 @@ export class NodeHost {
         this.send(o.message);
         this.noteRequest(o.message);
       } else {
-        this.onNodeEvent(o.event);
+        this.onNodeEvent(o.event, o.at);
       }
     }
   }
@@ -356,7 +358,11 @@ export class NodeHost {
     }
   }
 
-  private onNodeEvent(e: NodeEvent): void {
+  private onNodeEvent(e: NodeEvent, at: number): void {
+    if (e.type === 'log') {
+      this.emit({ ...e, at });
+      return;
+    }
     if (e.type === 'op-done') {
       const done = this.waiting.get(e.opId);
       this.waiting.delete(e.opId);
@@ -399,7 +405,7 @@ export class NodeHost {
   }
 
   private log(level: LogLevel, text: string): void {
-    this.emit({ type: 'log', level, text });
+    this.emit({ type: 'log', level, text, at: this.env.traceNow() });
   }
 
   private watching(type: HostEventType): boolean {

@@ -45,9 +45,9 @@ export const TIMING_DEFAULTS: Timing = {
 
 /**
  * Clocks are never compared across nodes, only durations measured: the one assumption is that
- * any two clocks' rates differ by less than this share (2% is far beyond quartz and NTP-slewed
- * clocks). Lease ends and role leases are widened or narrowed by it, so no stale read can
- * happen while rates stay within it (docs/fault-tolerance.md).
+ * any two clocks' rates differ by less than this share (quartz and NTP-slewed clocks stay within
+ * a fraction of a percent). Lease ends and role leases are widened or narrowed by it, so no
+ * stale read can happen while rates stay within it (docs/fault-tolerance.md).
  */
 export const DRIFT_MARGIN = 0.1;
 

@@ -250,6 +250,7 @@ export class PageDirectory {
   memberAway(c: NodeId, now: number): void {
     this.now = now;
     this.away.set(c, now);
+    this.host.out.log('info', `${this.host.id} deems ${c} away: silent past its lease, its copies no longer hold up writes`);
     if (this.unreported.delete(c)) this.vanished.add(c);
     for (const [page, s] of this.pages) {
       s.queue = s.queue.filter((q) => q.requester !== c);
@@ -269,6 +270,7 @@ export class PageDirectory {
 
   /** Back from away: its report (asked for) says what it holds now; until then it gets no lease. */
   memberBack(c: NodeId): void {
+    this.host.out.log('info', `${this.host.id} hears from ${c} again: it is back, and asked to report before it gets a lease`);
     this.away.delete(c);
     this.rejoining.add(c);
   }

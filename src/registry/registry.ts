@@ -4,7 +4,7 @@
 // not kept here but in a database per node (node-store.ts), for the same reason.
 import { openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { ClientDurable } from '../protocol/client.ts';
-import { BACKUP_CM, clientNodeId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
+import { BACKUP_CM, clientNodeId, clientNumber, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import type { CmDurable } from '../protocol/manager.ts';
 import {
   REGISTRY_DB_NAME, REGISTRY_VERSION,
@@ -102,6 +102,26 @@ export class Registry {
     const record = await tx.store.get(id);
     if (record) await tx.store.put({ ...record, status });
     await tx.done;
+  }
+
+  /**
+   * A registered node started again in the tab at `address`: its record says where it runs now
+   * (a client's status is `started` again). False when `nodeId` is not registered.
+   */
+  async restarted(nodeId: NodeId, address: string): Promise<boolean> {
+    const n = clientNumber(nodeId);
+    if (n !== null) {
+      const tx = this.db.transaction('clients', 'readwrite');
+      const record = await tx.store.get(n);
+      if (record) await tx.store.put({ ...record, address, status: 'started' });
+      await tx.done;
+      return record !== undefined;
+    }
+    const tx = this.db.transaction('cms', 'readwrite');
+    const record = await tx.store.get(nodeId === PRIMARY_CM ? 'primary' : 'backup');
+    if (record?.nodeId === nodeId) await tx.store.put({ ...record, address });
+    await tx.done;
+    return record?.nodeId === nodeId;
   }
 
   async list(): Promise<RegistryContents> {

@@ -1,16 +1,24 @@
 // The whole tab cluster seen from one tab: a peer of its own (no node) that opens a control link
 // to every node it hears of (the CMs at their well-known ids, then every member and peer they
-// name), asks each for its state a few times a second, and runs console lines on any of them.
+// name), asks each for its state every pulse interval, and runs console lines on any of them.
 // Calls race deadlines: a closed tab's link can look open for a long while, so a node that stops
 // answering is shown as such, and its link is dropped and dialed again (it may come back).
-import { BACKUP_CM, clientNumber, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
+//
+// A node's last answer is never shown as its present: rows are judged in overview-rows.ts.
+import { TIMING_DEFAULTS as T } from '../protocol/config.ts';
+import { BACKUP_CM, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import { decodeComlinkWire, RemoteControl, type ComlinkWire } from '../net/comlink-endpoint.ts';
 import { peerIdFor, type ClusterPeer } from '../net/peer-connect.ts';
 import type { PeerJsTransport } from '../net/peerjs.ts';
 import type { Answer } from '../console/run-command.ts';
-import { CONTROL_CHANNEL, type TabControlApi, type TabNodeInfo } from './control.ts';
+import { CONTROL_CHANNEL, type TabControlApi } from './control.ts';
+import { ANSWER_AGE_MAX_MS, judgeRows, type Judged, type NodeFacts } from './overview-rows.ts';
 
-const POLL_MS = 400;
+/**
+ * How often every node is asked for its state: once a pulse interval, so a live node's last
+ * answer stays well inside ANSWER_AGE_MAX_MS (a poll still out is not sent again).
+ */
+const POLL_MS = T.pulseIntervalMs;
 const INFO_MS = 1_500;
 const COMMAND_MS = 8_000;
 const DIAL_MS = 4_000;
@@ -18,23 +26,15 @@ const REDIAL_MS = 1_500;
 /** Unanswered polls before the link is presumed dead and dialed again. */
 const MISSES_MAX = 2;
 
-export interface OverviewRow {
-  id: NodeId;
-  info: TabNodeInfo | null;
-  /** Why the node does not answer, or null when its last poll came back. */
-  error: string | null;
-}
-
-interface Watched {
-  id: NodeId;
+interface Watched extends NodeFacts {
   link: PeerJsTransport<ComlinkWire> | null;
   control: RemoteControl<TabControlApi> | null;
   dialing: boolean;
   polling: boolean;
   notBefore: number;
   misses: number;
-  info: TabNodeInfo | null;
-  error: string | null;
+  /** Judges the rows again the moment this node's last answer grows too old to show. */
+  expiry: ReturnType<typeof setTimeout> | null;
 }
 
 export class OverviewModel {
@@ -47,20 +47,9 @@ export class OverviewModel {
     this.round();
   }
 
-  /** CMs first, then clients by number. */
-  rows(): OverviewRow[] {
-    const rank = (id: NodeId): number => clientNumber(id) ?? (id === PRIMARY_CM ? -2 : -1);
-    return [...this.watched.values()]
-      .filter((w) => w.info !== null || clientNumber(w.id) === null)
-      .sort((a, b) => rank(a.id) - rank(b.id))
-      .map((w) => ({ id: w.id, info: w.info, error: w.error }));
-  }
-
-  /** The acting CM with the newest epoch among those that answer. */
-  acting(): { id: NodeId; epoch: number } | null {
-    const acting = this.rows().flatMap((r) => r.info && !r.error && r.info.state.role === 'cm' && r.info.state.snapshot.role === 'acting'
-      ? [{ id: r.id, epoch: r.info.state.snapshot.epoch }] : []);
-    return acting.sort((a, b) => b.epoch - a.epoch)[0] ?? null;
+  /** The acting CM and every node's row, CMs first, then clients by number, judged now. */
+  judged(): Judged {
+    return judgeRows([...this.watched.values()], performance.now());
   }
 
   command(id: NodeId, line: string): Promise<Answer> {
@@ -71,21 +60,30 @@ export class OverviewModel {
   }
 
   async kill(id: NodeId): Promise<void> {
-    const control = this.watched.get(id)?.control;
-    if (!control) throw new Error(`no control link to ${id}`);
-    await control.call((r) => r.kill(), INFO_MS, `kill ${id}`);
+    const w = this.watched.get(id);
+    if (!w?.control) throw new Error(`no control link to ${id}`);
+    await w.control.call((r) => r.kill(), INFO_MS, `kill ${id}`);
+    // It is stopped now: its row and the header say so at once, not at the next poll.
+    if (w.info) w.info = { ...w.info, stopped: true };
+    w.error = 'stopped';
+    this.onChange();
   }
 
   dispose(): void {
     clearInterval(this.timer);
-    for (const w of this.watched.values()) w.control?.dispose();
+    for (const w of this.watched.values()) {
+      w.control?.dispose();
+      if (w.expiry !== null) clearTimeout(w.expiry);
+    }
     this.peer.destroy();
   }
 
   private learn(ids: Iterable<NodeId>): void {
     for (const id of ids) {
       if (this.watched.has(id)) continue;
-      this.watched.set(id, { id, link: null, control: null, dialing: false, polling: false, notBefore: 0, misses: 0, info: null, error: 'not reached yet' });
+      this.watched.set(id, {
+        id, link: null, control: null, dialing: false, polling: false, notBefore: 0, misses: 0, info: null, askedAt: null, error: 'not reached yet', expiry: null,
+      });
     }
   }
 
@@ -94,6 +92,8 @@ export class OverviewModel {
       if (w.control && w.link && !w.link.closed) void this.poll(w);
       else this.dial(w);
     }
+    // Rows age even when nothing answers: a silent node's row must say so.
+    this.onChange();
   }
 
   private dial(w: Watched): void {
@@ -119,9 +119,14 @@ export class OverviewModel {
     const control = w.control;
     if (w.polling || !control) return;
     w.polling = true;
+    const askedAt = performance.now();
     try {
       const info = await control.call((r) => r.info(), INFO_MS, 'info');
       w.info = info;
+      w.askedAt = askedAt;
+      // Not at the next round: the row must stop showing this answer as soon as it is too old.
+      if (w.expiry !== null) clearTimeout(w.expiry);
+      w.expiry = setTimeout(this.onChange, askedAt + ANSWER_AGE_MAX_MS + 1 - performance.now());
       w.error = info.stopped ? 'stopped' : null;
       w.misses = 0;
       this.learn(info.peers.map((p) => p.peer));

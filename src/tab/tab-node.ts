@@ -18,6 +18,7 @@ import { makeNode, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../hos
 import { CONTROL_CHANNEL, type PeerStatus, type TabControlApi, type TabNodeInfo } from './control.ts';
 import { actingAnswer, identityFor, rosterOf, type Identity, type TabChoice } from './identity.ts';
 import { askCms, serveJoin, type JoinAnswer } from './join.ts';
+import { browserLocks, nodeLockName, NodeRunsElsewhere, UNGUARDED } from '../host/node-lock.ts';
 import { TabMesh } from './mesh.ts';
 import type { PeerSlot } from './peer-slot.ts';
 import { sleep } from '../util/sleep.ts';
@@ -67,17 +68,23 @@ export class TabNode {
     const open = (id: string): Promise<ClusterPeer> => ClusterPeer.open({
       id, server: peerServerAddress(o.config, o.location), iceServers: o.config.iceServers, clusterKey: o.clusterKey, log: o.log,
     });
+    const hold = holdFor(tabRegistryName(prefix), o.log);
     o.log('connecting to the PeerServer…');
     const lobby = await open(`${prefix}-lobby-${randomHex(5)}`);
     try {
-      const { identity, answers, peer } = await claim(choice, lobby, prefix, open, o.log);
-      return await TabNode.run(identity, answers, peer, o);
+      const { identity, answers, peer, release } = await claim(choice, lobby, prefix, open, hold, o.log);
+      try {
+        return await TabNode.run(identity, answers, peer, release, o);
+      } catch (e) {
+        release();
+        throw e;
+      }
     } finally {
       lobby.destroy();
     }
   }
 
-  private static async run(identity: Identity, answers: JoinAnswer[], peer: ClusterPeer, o: TabNodeOptions): Promise<TabNode> {
+  private static async run(identity: Identity, answers: JoinAnswer[], peer: ClusterPeer, release: () => void, o: TabNodeOptions): Promise<TabNode> {
     const prefix = o.config.peerIdPrefix;
     let registry: Registry;
     try {
@@ -108,6 +115,7 @@ export class TabNode {
     host = new NodeHost({ ...made, node: mesh.wrap(made.node) }, env);
     for (const slot of early.splice(0)) host.connect(slot.peer, slot);
     const tab = new TabNode(spec.id, peer, host, mesh, o.log);
+    tab.timers.push(release);
     tab.begin(metronome);
     o.log(`${spec.id} runs in this tab as ${describe(identity)} (PeerJS id ${peer.id})`);
     return tab;
@@ -257,24 +265,57 @@ function describe(identity: Identity): string {
 }
 
 type Open = (id: string) => Promise<ClusterPeer>;
+/** Takes this browser's lock on a node id (node-lock.ts): its release, or null when another tab holds it. */
+type Hold = (id: NodeId) => Promise<(() => void) | null>;
 
-/** Asks the cluster who this tab should be, and claims that id on the PeerServer. */
-async function claim(choice: TabChoice, lobby: ClusterPeer, prefix: string, open: Open, log: (line: string) => void):
-Promise<{ identity: Identity; answers: JoinAnswer[]; peer: ClusterPeer }> {
-  if (choice.kind === 'client') return claimClientId(lobby, prefix, open, log);
+function holdFor(store: string, log: (line: string) => void): Hold {
+  const locks = browserLocks();
+  if (!locks) {
+    log(`this tab's node will run unguarded: ${UNGUARDED}`);
+    return () => Promise.resolve(() => {});
+  }
+  return (id) => locks.tryHold(nodeLockName(store, id));
+}
+
+interface Claimed {
+  identity: Identity;
+  answers: JoinAnswer[];
+  peer: ClusterPeer;
+  /** Lets go of the node id's lock in this browser. */
+  release: () => void;
+}
+
+/**
+ * Asks the cluster who this tab should be, takes that id's lock in this browser (refused at once
+ * when another tab of it runs the node), and claims the id on the PeerServer.
+ */
+async function claim(choice: TabChoice, lobby: ClusterPeer, prefix: string, open: Open, hold: Hold, log: (line: string) => void): Promise<Claimed> {
+  if (choice.kind === 'client') return claimClientId(lobby, prefix, open, hold, log);
   log(`asking cm1 and cm2 what runs (an absent one is known absent after at most ${ASK_MS / 1000} s)…`);
   const answers = await askCms(lobby, prefix, { t: 'ask', want: 'roster', atLeast: 0 }, ASK_MS, enoughFor(choice), log);
   const identity = identityFor(choice, answers);
   if ('error' in identity) throw new Error(identity.error);
+  const release = await hold(identity.id);
+  if (!release) throw new Error(`${new NodeRunsElsewhere(identity.id).message}: kill it there or close that tab first`);
+  try {
+    return { identity, answers, peer: await claimPeerId(identity, lobby, prefix, open, choice.kind !== 'cm', log), release };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+/**
+ * Claims the node's PeerJS id. A restart (`patient`) may come before the PeerServer has noticed
+ * the old tab is gone: it waits a little, unless the node itself answers (then it runs).
+ */
+async function claimPeerId(identity: Identity, lobby: ClusterPeer, prefix: string, open: Open, patient: boolean, log: (line: string) => void): Promise<ClusterPeer> {
   const peerId = peerIdFor(prefix, identity.id);
   const taken = `${identity.id} is running in another tab (its PeerJS id is taken); stop it there first`;
   log(`claiming ${identity.id} on the PeerServer…`);
-  // A restart may come before the PeerServer has noticed the old tab is gone: wait a little,
-  // unless the node itself answers (then it runs).
-  const patient = choice.kind !== 'cm';
   for (let tries = 0, until = performance.now() + CLAIM_MS_MAX; ; tries++) {
     try {
-      return { identity, answers, peer: await open(peerId) };
+      return await open(peerId);
     } catch (e) {
       if (!(e instanceof PeerIdTakenError)) throw e;
       if (!patient || performance.now() > until) throw new Error(taken, { cause: e });
@@ -305,22 +346,30 @@ function enoughFor(choice: TabChoice): (answers: JoinAnswer[]) => boolean {
   }
 }
 
-/** The acting CM offers the next client id; a taken one (the PeerServer says) means ask for a higher one. */
-async function claimClientId(lobby: ClusterPeer, prefix: string, open: Open, log: (line: string) => void):
-Promise<{ identity: Identity; answers: JoinAnswer[]; peer: ClusterPeer }> {
+/**
+ * The acting CM offers the next client id; a taken one (its lock held in this browser, or the
+ * PeerServer says so) means ask for a higher one.
+ */
+async function claimClientId(lobby: ClusterPeer, prefix: string, open: Open, hold: Hold, log: (line: string) => void): Promise<Claimed> {
   let atLeast = 0;
   for (let tries = 0; tries < CLIENT_ID_TRIES_MAX; tries++) {
     log(`asking the acting CM for a client id (an absent CM is known absent after at most ${ASK_MS / 1000} s)…`);
     const answers = await askActing(lobby, prefix, atLeast, log);
     const offer = actingAnswer(answers)?.offer;
     if (!offer) break;
+    atLeast = Number(offer.slice(1)) + 1;
+    const release = await hold(offer);
+    if (!release) {
+      log(`${offer} already runs in another tab of this browser; asking for another id`);
+      continue;
+    }
     log(`${actingAnswer(answers)?.cm ?? 'the CM'} offers ${offer}; claiming it on the PeerServer…`);
     try {
-      return { identity: { role: 'client', id: offer, restart: false }, answers, peer: await open(peerIdFor(prefix, offer)) };
+      return { identity: { role: 'client', id: offer, restart: false }, answers, peer: await open(peerIdFor(prefix, offer)), release };
     } catch (e) {
+      release();
       if (!(e instanceof PeerIdTakenError)) throw e;
       log(`${offer} is taken on the PeerServer; asking for another id`);
-      atLeast = Number(offer.slice(1)) + 1;
     }
   }
   throw new Error('no acting central manager answered: start a CM first (or wait for the backup to take over)');

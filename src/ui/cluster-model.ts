@@ -4,9 +4,15 @@ import { clientNumber, isCmId, PRIMARY_CM, type NodeId } from '../protocol/ids.t
 import type { Registry, RegistryContents } from '../registry/registry.ts';
 import type { Cluster } from '../workers/cluster.ts';
 import type { NodeSpec } from '../host/make-node.ts';
+import { isNodeRunsElsewhere, nodeLockName, NodeRunsElsewhere } from '../host/node-lock.ts';
 import { CmWatch, type CmStatus } from './cm-watch.ts';
 
 export const REGISTRY_CHANNEL = 'ivy-registry';
+/**
+ * How often the locks of this profile are looked at: a tab that closes or crashes tells nobody,
+ * and its nodes' locks are the only sign that they stopped.
+ */
+const LOCKS_LOOK_MS = 1_000;
 
 /** What tabs tell each other: the registry changed, or the cluster was reset. */
 type TabNotice = { type: 'changed' } | { type: 'reset' };
@@ -17,6 +23,8 @@ export interface RegistryRow {
   status: string;
   address: string;
   runningHere: boolean;
+  /** Since when (this page's wall clock) the acting CM here deems it away; null: it does not. */
+  awaySince: number | null;
 }
 
 export class ClusterModel {
@@ -26,6 +34,9 @@ export class ClusterModel {
   private readonly onNotice = (e: MessageEvent): void => void this.heardFromTab(e.data);
   private readonly stopWatchingCluster: () => void;
   private readonly cms: CmWatch;
+  /** Registered nodes whose lock another tab or worker of this browser holds. */
+  private elsewhere: ReadonlySet<NodeId> = new Set();
+  private readonly locksTimer: ReturnType<typeof setInterval> | null;
 
   constructor(
     private readonly registry: Registry,
@@ -37,6 +48,12 @@ export class ClusterModel {
     channel?.addEventListener('message', this.onNotice);
     this.stopWatchingCluster = cluster.onChange(() => this.changed());
     this.cms = new CmWatch(cluster, () => this.changed());
+    this.locksTimer = cluster.locks ? setInterval(() => void this.lookAtLocks(), LOCKS_LOOK_MS) : null;
+  }
+
+  /** Whether Web Locks keep each node id to one run in this browser (not outside secure contexts). */
+  get guarded(): boolean {
+    return this.cluster.locks !== null;
   }
 
   /** The acting CM among those running here, with its epoch; null while none acts. */
@@ -48,21 +65,30 @@ export class ClusterModel {
     return this.cms.statuses();
   }
 
+  /** Whom the acting CM here deems away, since when (this page's wall clock). */
+  away(): ReadonlyMap<NodeId, number> {
+    return this.cms.away();
+  }
+
   rows(): RegistryRow[] {
     const here = (id: NodeId): boolean => this.cluster.get(id) !== undefined;
-    // What the registry recorded is history; whether a worker runs is known only for this tab.
+    const away = this.away();
+    // What the registry recorded is history; whether a node runs is told by its lock (held by
+    // whichever tab runs it), or, without locks, known only for this tab.
     const status = (id: NodeId, address: string, killed: boolean): string => {
       if (here(id)) return 'running';
-      return address === this.address || killed ? 'stopped' : 'not in this tab';
+      if (this.elsewhere.has(id)) return 'running in another tab';
+      return this.guarded || address === this.address || killed ? 'stopped' : 'not in this tab';
     };
     return [
       ...this.contents.cms.map((c) => ({
         nodeId: c.nodeId, role: c.role === 'primary' ? 'primary CM' as const : 'backup CM' as const,
         status: status(c.nodeId, c.address, false), address: c.address, runningHere: here(c.nodeId),
+        awaySince: away.get(c.nodeId) ?? null,
       })),
       ...this.contents.clients.map((c) => ({
         nodeId: c.nodeId, role: 'client' as const, status: status(c.nodeId, c.address, c.status === 'killed'),
-        address: c.address, runningHere: here(c.nodeId),
+        address: c.address, runningHere: here(c.nodeId), awaySince: away.get(c.nodeId) ?? null,
       })),
     ];
   }
@@ -80,6 +106,7 @@ export class ClusterModel {
 
   async refresh(): Promise<void> {
     this.contents = await this.registry.list();
+    await this.lookAtLocks();
     this.changed();
   }
 
@@ -111,27 +138,30 @@ export class ClusterModel {
   async restart(id: NodeId): Promise<string> {
     await this.refresh();
     if (this.cluster.get(id)) throw new Error(`${id} is running in this tab; kill it before restarting it`);
+    // Its lock says it runs in another tab: refused before a worker is even spawned (the
+    // worker's own attempt at the lock settles any race).
+    if (this.elsewhere.has(id)) throw this.runsElsewhere(id, new NodeRunsElsewhere(id));
     if (isCmId(id)) {
       if (!this.contents.cms.some((c) => c.nodeId === id)) throw new Error(`${id} is not registered; Start CM registers it`);
       const start = id === PRIMARY_CM ? 'restartCM' : 'restartBackup';
       const durable = await this.registry.loadDurable('cm', id);
       const spec: NodeSpec = { role: 'cm', id, start, members: this.clientIds(), durable, store: this.registry.name };
       const was = durable ? `last epoch ${durable.epoch}` : 'nothing persisted';
-      return this.run(`${id} again with ${start} (${was})`, () => this.cluster.start(spec));
+      return this.rerun(id, `${id} again with ${start} (${was})`, spec);
     }
     const n = clientNumber(id);
     if (n === null || !this.contents.clients.some((c) => c.id === n)) throw new Error(`${id} is not registered`);
     const durable = await this.registry.loadDurable('client', id);
-    await this.registry.setClientStatus(n, 'started');
-    await this.registryChanged();
     const kept = durable ? `${durable.owned.length} owned page(s) persisted` : 'nothing persisted';
     const spec: NodeSpec = { role: 'client', id, durable, seqStart: Date.now(), store: this.registry.name };
-    return this.run(`client ${id} again (${kept})`, () => this.cluster.start(spec));
+    return this.rerun(id, `client ${id} again (${kept})`, spec);
   }
 
   async kill(id: NodeId): Promise<string> {
     const thread = this.cluster.get(id)?.thread;
     if (!this.cluster.kill(id)) throw new Error(`${id} is not running in this tab`);
+    // Other tabs are told once the worker has let go of the id: a Restart there then works.
+    await this.cluster.ended(id);
     const n = clientNumber(id);
     if (n !== null) await this.registry.setClientStatus(n, 'killed');
     await this.registryChanged();
@@ -149,6 +179,7 @@ export class ClusterModel {
   }
 
   dispose(): void {
+    if (this.locksTimer !== null) clearInterval(this.locksTimer);
     this.channel?.removeEventListener('message', this.onNotice);
     this.stopWatchingCluster();
     this.cms.dispose();
@@ -159,11 +190,47 @@ export class ClusterModel {
     return this.contents.clients.map((c) => c.nodeId);
   }
 
+  /**
+   * Starts a registered node again here; its record then names this tab. Refused at once when
+   * it runs in another tab of this browser (its lock is held), saying which tab started it.
+   */
+  private async rerun(id: NodeId, label: string, spec: NodeSpec): Promise<string> {
+    let said: string;
+    try {
+      said = await this.run(label, () => this.cluster.start(spec));
+    } catch (e) {
+      if (!isNodeRunsElsewhere(e)) throw e;
+      await this.lookAtLocks();
+      throw this.runsElsewhere(id, e as Error);
+    }
+    await this.registry.restarted(id, this.address);
+    await this.registryChanged();
+    return said;
+  }
+
+  /** The refusal a person reads: which tab the registry says started the node. */
+  private runsElsewhere(id: NodeId, e: Error): Error {
+    const where = [...this.contents.cms, ...this.contents.clients].find((r) => r.nodeId === id)?.address;
+    return new Error(`${e.message}${where ? ` (started by ${where})` : ''}: kill it there first`);
+  }
+
+  private async lookAtLocks(): Promise<void> {
+    const locks = this.cluster.locks;
+    if (!locks) return;
+    const held = await locks.held().catch(() => new Set<string>());
+    const ids = [...this.contents.cms, ...this.contents.clients].map((r) => r.nodeId);
+    const elsewhere = new Set(ids.filter((id) => !this.cluster.get(id) && held.has(nodeLockName(this.registry.name, id))));
+    if (elsewhere.size === this.elsewhere.size && [...elsewhere].every((id) => this.elsewhere.has(id))) return;
+    this.elsewhere = elsewhere;
+    this.changed();
+  }
+
   private async run(label: string, start: () => ReturnType<Cluster['start']>): Promise<string> {
     try {
       const { warnings } = await start();
       return [`started ${label}`, ...warnings].join('; ');
     } catch (e) {
+      if (isNodeRunsElsewhere(e)) throw e;
       throw new Error(`registered ${label}, but its worker did not start: ${(e as Error).message}`, { cause: e });
     } finally {
       this.changed();

@@ -1,5 +1,6 @@
-// Which CM acts, under which epoch: the cluster view's headline. It follows the state every CM
-// worker in this tab pushes, and tells its owner only when a role or an epoch changes.
+// Which CM acts, under which epoch: the cluster view's headline; and whom the acting CM deems
+// away, since when. It follows the state every CM worker in this tab pushes, and tells its owner
+// only when a role, an epoch or the set of away members changes.
 import type { NodeId } from '../protocol/ids.ts';
 import type { CmRole, ManagerSnapshot } from '../protocol/manager.ts';
 import type { Cluster } from '../workers/cluster.ts';
@@ -14,6 +15,8 @@ export interface CmStatus {
 interface Watched {
   handle: NodeHandle;
   status: CmStatus | null;
+  /** Away members as this CM last said, since when (this page's wall clock, ms). */
+  away: ReadonlyMap<NodeId, number>;
   stop: (() => void) | null;
 }
 
@@ -38,6 +41,12 @@ export class CmWatch {
     return acting[0] ?? null;
   }
 
+  /** Whom the acting CM deems away (silent past its lease), since when on this page's wall clock. */
+  away(): ReadonlyMap<NodeId, number> {
+    const acting = this.acting();
+    return (acting && this.watched.get(acting.id)?.away) ?? new Map();
+  }
+
   dispose(): void {
     this.stopCluster();
     for (const w of this.watched.values()) w.stop?.();
@@ -54,7 +63,7 @@ export class CmWatch {
     }
     for (const handle of this.cluster.nodes()) {
       if (handle.role !== 'cm' || this.watched.has(handle.id)) continue;
-      const w: Watched = { handle, status: null, stop: null };
+      const w: Watched = { handle, status: null, away: new Map(), stop: null };
       this.watched.set(handle.id, w);
       void this.follow(w);
     }
@@ -75,9 +84,17 @@ export class CmWatch {
     }
   }
 
-  private update(w: Watched, s: Pick<ManagerSnapshot, 'id' | 'role' | 'epoch'>): void {
+  private update(w: Watched, s: Pick<ManagerSnapshot, 'id' | 'role' | 'epoch' | 'away'>): void {
     if (this.watched.get(w.handle.id) !== w) return;
-    if (w.status?.role === s.role && w.status.epoch === s.epoch) return;
+    // A new epoch is a new acting term: whom it deems away, and since when, starts afresh.
+    const kept = w.status?.epoch === s.epoch ? w.away : new Map<NodeId, number>();
+    const awayChanged = s.away.length !== w.away.size || s.away.some((a) => !kept.has(a.id));
+    if (awayChanged) {
+      // Durations become instants once, when first seen: "away since 14:03:05" stays put.
+      const now = Date.now();
+      w.away = new Map(s.away.map((a) => [a.id, kept.get(a.id) ?? now - a.forMs]));
+    }
+    if (!awayChanged && w.status?.role === s.role && w.status.epoch === s.epoch) return;
     w.status = { id: s.id, role: s.role, epoch: s.epoch };
     this.onChange();
   }

@@ -15,6 +15,7 @@ import { requestStatus } from './session/retry.ts';
 import type { PageOpRequest } from './page-form.ts';
 import { runCommand } from '../console/run-command.ts';
 import { stateTable } from './state-table.ts';
+import { clockText, leaseText, memberMarks } from './membership.ts';
 import './node-console.ts';
 import './page-form.ts';
 
@@ -42,15 +43,34 @@ export function standing(state: NodeState | null): string {
   return `follows ${state.snapshot.cm}, epoch ${state.snapshot.epoch}`;
 }
 
+/**
+ * A CM's members (away ones marked, with for how long), or a client's lease and, when the
+ * acting CM deems it away, since when: membership as each side sees it.
+ */
+export function membershipLine(state: NodeState | null, awaySince: number | null = null) {
+  if (!state) return nothing;
+  const id = state.snapshot.id;
+  if (state.role === 'client') {
+    const verdict = awaySince === null ? '' : ` · the acting CM deems it away since ${clockText(awaySince)}`;
+    return html`<p class="membership" aria-label=${`${id} lease`}>${leaseText(state.snapshot)}${verdict}</p>`;
+  }
+  const marks = memberMarks(state.snapshot);
+  return html`<p class="membership" aria-label=${`${id} members`}>members: ${marks.length === 0 ? 'none yet' : marks.map((m, i) => html`${i > 0 ? ', ' : ''}<span
+    class=${m.away ? 'member away' : 'member'}>${m.id}${m.note ? ` (${m.note})` : ''}</span>`)}</p>`;
+}
+
 export class NodeCard extends LightElement {
-  static override properties = { handle: { attribute: false }, result: { state: true } };
+  static override properties = { handle: { attribute: false }, awaySince: { attribute: false }, result: { state: true } };
   declare handle: NodeHandle | null;
+  /** Since when (wall clock) the acting CM deems this node away; null when it does not. */
+  declare awaySince: number | null;
   declare result: { ok: boolean; text: string } | null;
   private node: NodeController | null = null;
 
   constructor() {
     super();
     this.handle = null;
+    this.awaySince = null;
     this.result = null;
   }
 
@@ -73,6 +93,7 @@ export class NodeCard extends LightElement {
           <button class="danger" aria-label=${`Kill ${handle.id}`}
             @click=${() => emit(this, 'kill-node', handle.id)}>Kill</button>
         </header>
+        ${membershipLine(node.state, this.awaySince)}
         ${handle.role === 'client' ? html`
           <ivy-page-form @page-op=${this.onPageOp}></ivy-page-form>
           <output class=${this.result?.ok === false ? 'result error' : 'result'} aria-label=${`${handle.id} result`}

@@ -13,7 +13,7 @@ import type { TracedMessage } from '../host/trace.ts';
 import { writeContentError } from '../console/commands.ts';
 import { describeResult } from '../console/format.ts';
 import { LightElement } from './light-element.ts';
-import { consoleHint, inFlightText, nodeLabel, standing } from './node-card.ts';
+import { consoleHint, inFlightText, membershipLine, nodeLabel, standing } from './node-card.ts';
 import { consoleLine, logLine, type ConsoleLine } from './node-console.ts';
 import { isRequestSend } from './session/retry.ts';
 import type { PageOpRequest } from './page-form.ts';
@@ -31,11 +31,14 @@ const CHOICES: ReadonlyArray<{ label: string; line: string }> = [
   { label: 'restartCM', line: 'restartCM' }, { label: 'restartBackup', line: 'restartBackup' },
 ];
 
-/** The live status line of the link to the CM: "cm1 · linked · heard 40 ms ago". */
-export function cmLinkText(info: TabNodeInfo | null): string {
+/**
+ * The live status line of the link to the CM: "cm1 · linked · heard 40 ms ago", from `info`
+ * taken `ageMs` ago (its "heard" is that much older now).
+ */
+export function cmLinkText(info: TabNodeInfo | null, ageMs = 0): string {
   const l = info?.cmLink;
   if (!l) return '';
-  const heard = l.heardMsAgo === null ? 'nothing heard yet' : `heard ${l.heardMsAgo} ms ago`;
+  const heard = l.heardMsAgo === null ? 'nothing heard yet' : `heard ${Math.round(l.heardMsAgo + ageMs)} ms ago`;
   return `${l.peer} · ${l.linked ? 'linked' : 'no link'} · ${heard}`;
 }
 
@@ -116,6 +119,7 @@ export class TabNodeView extends LightElement {
         </header>
         <p class="muted">link to the CM: <output aria-label=${`${node.id} CM link`}>${cmLinkText(this.info)}</output>
           · peers linked: ${this.info?.peers.filter((p) => p.linked).map((p) => p.peer).join(', ') || 'none'}</p>
+        ${node.running ? membershipLine(this.state) : nothing}
         ${node.role === 'client' ? html`
           <ivy-page-form @page-op=${this.onPageOp}></ivy-page-form>
           <output class=${this.result?.ok === false ? 'result error' : 'result'} aria-label=${`${node.id} result`}

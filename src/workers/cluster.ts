@@ -8,6 +8,7 @@ import {
 } from './node-handle.ts';
 import type { Timing } from '../protocol/config.ts';
 import type { NodeSpec } from '../host/make-node.ts';
+import { browserLocks, nodeLockName, released, type NodeLocks } from '../host/node-lock.ts';
 import { NO_STEPPING, type StepSettings } from '../host/trace.ts';
 import { PLACEMENTS, type Placement } from './placement.ts';
 
@@ -27,12 +28,16 @@ export class Cluster {
   private stepping: StepSettings = { ...NO_STEPPING };
   private readonly spawners: { readonly [P in Placement]?: SpawnWorker };
   private placed: Placement;
+  /** Nodes killed here whose workers may still hold their locks (see ended()). */
+  private readonly ending = new Map<NodeId, Promise<void>>();
 
   constructor(
     spawners: Spawners,
     private readonly timeouts: ControlTimeouts = DEFAULT_TIMEOUTS,
     /** Time limits for every node started here, under those a spec names itself. */
     readonly timing: Partial<Timing> = {},
+    /** Per-profile node locks (node-lock.ts); null where the browser has none. */
+    readonly locks: NodeLocks | null = browserLocks(),
   ) {
     this.spawners = typeof spawners === 'function' ? { 'worker-per-node': spawners } : spawners;
     const first = PLACEMENTS.find((p) => this.spawners[p] !== undefined);
@@ -81,6 +86,7 @@ export class Cluster {
     if (!handle) return false;
     handle.kill();
     this.handles.delete(id);
+    this.awaitRelease(handle);
     for (const other of this.handles.values()) other.disconnect(id).catch(() => {});
     this.changed();
     return true;
@@ -98,13 +104,36 @@ export class Cluster {
   }
 
   killAll(): void {
-    for (const h of [...this.handles.values()]) h.kill();
+    for (const h of [...this.handles.values()]) {
+      h.kill();
+      this.awaitRelease(h);
+    }
     this.handles.clear();
     this.changed();
   }
 
+  /**
+   * Settles once the worker of a node killed here has let go of its lock (the browser frees it
+   * a moment after terminate()), or at once if it holds none: a restart, here or in another
+   * tab told of the kill, then finds the id free.
+   */
+  ended(id: NodeId): Promise<void> {
+    return this.ending.get(id) ?? Promise.resolve();
+  }
+
+  private awaitRelease(handle: NodeHandle): void {
+    const store = handle.spec.store;
+    if (store === undefined || !this.locks) return;
+    const free = released(this.locks, nodeLockName(store, handle.id), this.timeouts.startMs).catch(() => false);
+    const done: Promise<void> = free.then(() => {
+      if (this.ending.get(handle.id) === done) this.ending.delete(handle.id);
+    });
+    this.ending.set(handle.id, done);
+  }
+
   private async doStart(spec: NodeSpec): Promise<Started> {
     if (this.handles.has(spec.id)) throw new Error(`${spec.id} is already running in this tab`);
+    await this.ended(spec.id);
     const timing = { ...this.timing, ...spec.timing };
     const spawn = this.spawners[this.placed];
     if (!spawn) throw new Error(`this cluster has no ${this.placed} placement`);

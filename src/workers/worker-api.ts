@@ -15,9 +15,14 @@ import { CountingTransport, MessageCounter, type MessageCounts } from './message
 import type { StepSettings } from '../host/trace.ts';
 import type { Message } from '../protocol/messages.ts';
 import type { Neighbours } from './neighbours.ts';
+import { browserLocks, nodeLockName, NodeRunsElsewhere, type NodeLocks } from '../host/node-lock.ts';
 
 export interface NodeWorkerApi {
-  /** Builds the node (opening its durable store first, if it has one); once per worker. */
+  /**
+   * Builds the node (opening its durable store first, if it has one); once per worker. A node
+   * with a store holds its id's lock (node-lock.ts) for the worker's life: if another worker of
+   * this browser holds it, this throws NodeRunsElsewhere at once.
+   */
   start(spec: NodeSpec): Promise<void>;
   /**
    * Sets the node going, once its links are in: what it said on starting (a client's report, a
@@ -60,12 +65,17 @@ async function openStore(spec: NodeSpec): Promise<Registry | null> {
  * One node's api. `neighbours` are the other nodes of this thread when it hosts several
  * (packed placement); a worker of its own has none.
  */
-export function createWorkerApi(neighbours: Neighbours<Message> | null = null, now: () => number = () => performance.now()): NodeWorkerApi {
+export function createWorkerApi(
+  neighbours: Neighbours<Message> | null = null,
+  now: () => number = () => performance.now(),
+  locks: NodeLocks | null = browserLocks(),
+): NodeWorkerApi {
   let host: NodeHost | null = null;
   let starting = false;
   let stopped = false;
   let store: Registry | null = null;
   let leaveNeighbours = (): void => {};
+  let release = (): void => {};
   const subscriptions = new Map<number, () => void>();
   const sent = new MessageCounter();
   let nextSubscription = 1;
@@ -87,10 +97,22 @@ export function createWorkerApi(neighbours: Neighbours<Message> | null = null, n
       if (error) throw new Error(error);
       if (host || starting) throw new Error(`this worker already runs ${host?.id ?? spec.id}`);
       starting = true;
-      store = await openStore(spec);
-      if (stopped) {
-        store?.close();
-        throw new Error(`${spec.id} was stopped while it started`);
+      try {
+        if (spec.store !== undefined && locks) {
+          const held = await locks.tryHold(nodeLockName(spec.store, spec.id));
+          if (!held) throw new NodeRunsElsewhere(spec.id);
+          release = held;
+        }
+        store = await openStore(spec);
+        if (stopped) {
+          store?.close();
+          throw new Error(`${spec.id} was stopped while it started`);
+        }
+      } catch (e) {
+        // Nothing runs: the id is free again, and a later start may try anew.
+        release();
+        starting = false;
+        throw e;
       }
       const disk: Disk | null = store ? durableDisk(store, spec.role, spec.id) : null;
       const made = new NodeHost(makeNode(spec, now()), realEnv(disk, now));
@@ -126,6 +148,7 @@ export function createWorkerApi(neighbours: Neighbours<Message> | null = null, n
       stopped = true;
       host?.stop();
       leaveNeighbours();
+      release();
       // What is being committed still completes: IndexedDB closes once its transactions are done.
       store?.close();
       store = null;

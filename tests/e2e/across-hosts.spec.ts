@@ -138,8 +138,8 @@ test('tab nodes on three network hosts: pages cross hosts, host A dies, then the
   await expectValue(c1, 'P1', 'still-c');
 
   // Host A fails while c1 (host B) and c2 (host C) stream writes: every process on it dies.
-  await startStream(c1, 'Kb', STREAM_GAP_MS);
-  await startStream(c2, 'Kc', STREAM_GAP_MS);
+  await startStream(c1, 'Kb', { gapMs: STREAM_GAP_MS });
+  await startStream(c2, 'Kc', { gapMs: STREAM_GAP_MS });
   await expect.poll(async () => (await streamLog(c2)).filter((w) => w.ok).length).toBeGreaterThan(5);
   const primary = await cmStatus(cm1);
   expect(primary.role, 'cm1 acts when its host is killed').toBe('acting');
@@ -163,8 +163,8 @@ test('tab nodes on three network hosts: pages cross hosts, host A dies, then the
   // write, every write reads back on the other host, and cm2 acts on in the same epoch.
   const serverGoneAt = Date.now();
   lab.net.killAll('srv');
-  await startStream(c1, 'Sb', STREAM_GAP_MS);
-  await startStream(c2, 'Sc', STREAM_GAP_MS);
+  await startStream(c1, 'Sb', { gapMs: STREAM_GAP_MS });
+  await startStream(c2, 'Sc', { gapMs: STREAM_GAP_MS });
   await expect.poll(async () => (await streamLog(c1)).filter((w) => w.ok).length).toBeGreaterThan(10);
   await expect.poll(async () => (await streamLog(c2)).filter((w) => w.ok).length).toBeGreaterThan(10);
   const [fromB, fromC] = [await stopStream(c1), await stopStream(c2)];

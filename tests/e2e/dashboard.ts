@@ -51,3 +51,8 @@ export function stateRows(node: Locator): Locator {
 export function registryRows(page: Page): Locator {
   return page.getByRole('table', { name: 'Registry' }).locator('tbody tr');
 }
+
+/** The registry table's row for node `id`. */
+export function registryRow(page: Page, id: string): Locator {
+  return registryRows(page).filter({ has: page.getByRole('cell', { name: id, exact: true }) });
+}

@@ -6,7 +6,7 @@ import { mkdtempSync, openSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import { command, startClient, startCm } from './dashboard.ts';
 import { openNode } from './tab-cluster.ts';
 
@@ -31,16 +31,22 @@ async function nav(page: Page, label: string): Promise<void> {
     .toHaveAttribute('aria-current', 'page');
 }
 
+/** The dashboard at `size` with both CMs and clients c1, c2: c1 wrote P1, c2 read it. */
+async function twoClients(page: Page, size: (typeof SIZES)[number]): Promise<[Locator, Locator]> {
+  await page.setViewportSize(size);
+  await page.goto('/');
+  await startCm(page);
+  await startCm(page, 'backup CM cm2');
+  const [c1, c2] = [await startClient(page, 'c1'), await startClient(page, 'c2')];
+  await command(c1, 'writePage P1 hello', 'P1 written: hello (via the CM)');
+  await command(c2, 'readPage P1', 'P1: hello (via the CM)');
+  return [c1, c2];
+}
+
 for (const size of SIZES) {
   test(`the dashboard, protocol panel, replay and experiments at ${size.name} width`, async ({ page }) => {
     test.setTimeout(120_000);
-    await page.setViewportSize(size);
-    await page.goto('/');
-    await startCm(page);
-    await startCm(page, 'backup CM cm2');
-    const [c1, c2] = [await startClient(page, 'c1'), await startClient(page, 'c2')];
-    await command(c1, 'writePage P1 hello', 'P1 written: hello (via the CM)');
-    await command(c2, 'readPage P1', 'P1: hello (via the CM)');
+    const [c1, c2] = await twoClients(page, size);
     await command(c2, 'writePage P2 world', 'P2 written: world (via the CM)');
     await command(c1, 'readPage P2', 'P2: world (via the CM)');
     await command(c1, 'writePage P1 again', 'P1 written: again (via the CM)');
@@ -97,6 +103,31 @@ for (const size of SIZES) {
     await expect(overview.getByRole('row', { name: 'node c1' })).toContainText('P1');
     await shoot(overview, 'overview', size.name);
     await cm.page.close();
+  });
+
+  test(`membership: a client away in the dashboard and in the tab overview at ${size.name} width`, async ({ page, context }) => {
+    test.setTimeout(120_000);
+    await twoClients(page, size);
+    await startClient(page, 'c3');
+    await page.getByRole('region', { name: 'client c3' }).getByRole('button', { name: 'Kill' }).click();
+    await expect(page.getByLabel('cm1 members')).toHaveText(/c3 \(away \d+\.\d s\)/);
+    await expect(page.getByLabel('c1 lease')).toHaveText('lease runs');
+    await shoot(page, 'dashboard-membership', size.name);
+
+    const cm = await openNode(context, 'CM', 'cm1');
+    const t1 = await openNode(context, 'Client', 'c1');
+    const t2 = await openNode(context, 'Client', 'c2');
+    const overview = await context.newPage();
+    await overview.setViewportSize(size);
+    await overview.goto('/?mode=overview');
+    await expect(overview.getByLabel('c2 standing')).toContainText('lease runs');
+    await t2.page.close();
+    await expect(overview.getByLabel('c2 standing')).toHaveText(/^away \d+\.\d s \(cm1 says\)$/);
+    await shoot(overview, 'overview-membership', size.name);
+    await t1.page.setViewportSize(size);
+    await shoot(t1.page, 'tab-client-membership', size.name);
+    await cm.page.setViewportSize(size);
+    await shoot(cm.page, 'tab-cm-membership', size.name);
   });
 }
 

@@ -115,14 +115,17 @@ export async function sendRaw(tab: NodeTab, to: string, text: string): Promise<b
   return tab.page.evaluate(([t, x]) => (window as TabWindow).ivyTab!.node!.sendRaw(t, x), [to, text] as const);
 }
 
-/** Writes fresh pages `<tag><k>` one after another (each needs the CM), `gapMs` apart, until stopped. */
-export async function startStream(tab: NodeTab, tag: string, gapMs = 0): Promise<void> {
-  await tab.page.evaluate(([tag, gapMs]) => {
+/**
+ * Writes fresh pages `<tag><k>` one after another (each needs the CM), `gapMs` apart, until
+ * stopped; or, given `pages`, writes those in turn.
+ */
+export async function startStream(tab: NodeTab, tag: string, o: { gapMs?: number; pages?: string[] } = {}): Promise<void> {
+  await tab.page.evaluate(([tag, gapMs, pages]) => {
     const w = window as TabWindow;
     const stream: TabStream = { stop: false, log: [], done: Promise.resolve() };
     stream.done = (async () => {
       for (let k = 0; !stream.stop; k++) {
-        const page = `${tag}${k}`;
+        const page = pages.length > 0 ? pages[k % pages.length] ?? '' : `${tag}${k}`;
         const value = `${tag}v${k}`;
         const startedAt = Date.now();
         const r = await w.ivyTab!.node!.writePage(page, value);
@@ -131,7 +134,7 @@ export async function startStream(tab: NodeTab, tag: string, gapMs = 0): Promise
       }
     })();
     w.tabStream = stream;
-  }, [tag, gapMs] as const);
+  }, [tag, o.gapMs ?? 0, o.pages ?? []] as const);
 }
 
 export function streamLog(tab: NodeTab): Promise<StreamWrite[]> {

@@ -3,8 +3,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Registry } from '../../src/registry/registry.ts';
 import { ClusterModel } from '../../src/ui/cluster-model.ts';
 import { Cluster } from '../../src/workers/cluster.ts';
-import type { SpawnWorker } from '../../src/workers/node-handle.ts';
+import { DEFAULT_TIMEOUTS, type SpawnWorker } from '../../src/workers/node-handle.ts';
+import { createWorkerApi } from '../../src/workers/worker-api.ts';
 import { inProcessSpawner } from './in-process-worker.ts';
+import { MemoryLocks } from './memory-locks.ts';
 
 const cleanups: Array<() => void> = [];
 
@@ -12,11 +14,15 @@ const inProcess: SpawnWorker = inProcessSpawner(cleanups);
 
 let dbCount = 0;
 
-/** One "tab": its own registry connection, cluster and tab channel, on a shared database. */
-async function tab(db: string, address: string): Promise<ClusterModel> {
+/**
+ * One "tab": its own registry connection, cluster and tab channel, on a shared database; with
+ * `locks`, the node locks of the browser profile the tabs share.
+ */
+async function tab(db: string, address: string, locks: MemoryLocks | null = null): Promise<ClusterModel> {
   const registry = await Registry.open(db);
   const channel = new BroadcastChannel(`test-${db}`);
-  const model = new ClusterModel(registry, new Cluster(inProcess), address, channel);
+  const cluster = locks ? new Cluster(inProcessSpawner(cleanups, () => createWorkerApi(null, undefined, locks)), DEFAULT_TIMEOUTS, {}, locks) : new Cluster(inProcess);
+  const model = new ClusterModel(registry, cluster, address, channel);
   cleanups.push(() => { model.cluster.killAll(); model.dispose(); channel.close(); registry.close(); });
   await model.refresh();
   return model;
@@ -119,5 +125,29 @@ describe('ClusterModel', () => {
     ]), { timeout: 5000 });
     expect(await m.cluster.get('c1')?.writePage('P2', 'after')).toMatchObject({ ok: true });
     expect(await m.cluster.get('c1')?.readPage('P1')).toMatchObject({ ok: true, value: 'before' });
+  });
+
+  it('runs one node id once across the tabs of a browser: a second start is refused, naming the tab that runs it', async () => {
+    const db = `model-${++dbCount}`;
+    const locks = new MemoryLocks();
+    const a = await tab(db, 'tab:a', locks);
+    const b = await tab(db, 'tab:b', locks);
+    await a.startCm();
+    await a.startClient();
+    await b.refresh();
+    expect(b.rows().map((r) => [r.nodeId, r.status])).toEqual([['cm1', 'running in another tab'], ['c1', 'running in another tab']]);
+    await expect(b.restart('cm1')).rejects.toThrow('cm1 already runs in another tab of this browser (started by tab:a): kill it there first');
+    await expect(b.restart('c1')).rejects.toThrow('c1 already runs in another tab of this browser (started by tab:a): kill it there first');
+    expect(b.cluster.nodes()).toEqual([]);
+    // The first keeps running, unharmed.
+    expect(await a.cluster.get('c1')?.writePage('P1', 'kept')).toMatchObject({ ok: true, local: false });
+
+    // Killed there, it is free: the other tab is told, restarts it, and the registry says where it runs now.
+    await a.kill('c1');
+    await vi.waitFor(() => expect(b.rows().find((r) => r.nodeId === 'c1')?.status).toBe('stopped'));
+    expect(await b.restart('c1')).toMatch(/^started client c1 again/);
+    await vi.waitFor(() => expect(a.rows().find((r) => r.nodeId === 'c1')).toMatchObject({ status: 'running in another tab', address: 'tab:b' }));
+    expect(await b.cluster.get('c1')?.readPage('P1')).toMatchObject({ ok: true, value: 'kept' });
+    await expect(a.restart('c1')).rejects.toThrow('c1 already runs in another tab of this browser (started by tab:b)');
   });
 });

@@ -1,10 +1,13 @@
 // The page-side cluster driving node workers through real Comlink over real MessageChannels;
 // only the worker thread itself is replaced by an in-process endpoint.
+import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Cluster } from '../../src/workers/cluster.ts';
 import type { HostEvent } from '../../src/host/node-host.ts';
 import type { SpawnWorker } from '../../src/workers/node-handle.ts';
+import { createWorkerApi } from '../../src/workers/worker-api.ts';
 import { inProcessSpawner } from './in-process-worker.ts';
+import { MemoryLocks } from './memory-locks.ts';
 
 const stops: Array<() => void> = [];
 
@@ -88,5 +91,22 @@ describe('Cluster', () => {
     const { handle } = await cluster.start({ role: 'cm', id: 'cm1' });
     expect(await handle.readPage('P1')).toMatchObject({ ok: false, error: /central manager/ });
     cluster.killAll();
+  });
+
+  it('lets a node with a store run once per browser: the second worker refuses at once, a kill frees the id', async () => {
+    const locks = new MemoryLocks();
+    const spawn = inProcessSpawner(stops, () => createWorkerApi(null, undefined, locks));
+    const [a, b] = [new Cluster(spawn, fast, {}, locks), new Cluster(spawn, fast, {}, locks)];
+    const spec = { role: 'client' as const, id: 'c1', store: 'cluster-test-locks' };
+    await a.start(spec);
+    await expect(b.start(spec)).rejects.toMatchObject({ name: 'NodeRunsElsewhere', message: 'c1 already runs in another tab of this browser' });
+    expect(b.nodes()).toEqual([]);
+    // Without a store a node is private to its cluster (experiments): no lock, no refusal.
+    await b.start({ role: 'client', id: 'c2' });
+    await a.start({ role: 'client', id: 'c2' });
+    a.kill('c1');
+    await a.ended('c1');
+    await b.start(spec);
+    expect(b.nodes().map((n) => n.id)).toEqual(['c1', 'c2']);
   });
 });

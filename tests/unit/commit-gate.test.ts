@@ -6,6 +6,7 @@ import { MemoryTransport } from '../../src/net/memory.ts';
 import type { Transport, TransportEvent } from '../../src/net/transport.ts';
 import { messageDecoder } from '../../src/net/message-codec.ts';
 import { SEQ_BLOCK, type ClientDurable } from '../../src/protocol/client.ts';
+import type { CmDurable } from '../../src/protocol/manager.ts';
 import type { Message } from '../../src/protocol/messages.ts';
 import type { OpResult } from '../../src/protocol/node.ts';
 import { COMMIT_RETRY_MS } from '../../src/host/commit-gate.ts';
@@ -118,5 +119,29 @@ describe('the commit gate', () => {
     env.completeCommit();
     await flush();
     expect(sent.map((m) => m.type)).toContain('WRITE_REQUEST');
+  });
+
+  it('releases a log line after the commit it waited for, stamped with when the node said it', async () => {
+    const env = manualEnv();
+    const host = new NodeHost(makeNode({ role: 'cm', id: 'cm2', members: ['c1'] }, env.now()), env);
+    hosts.push(host);
+    const said: Array<{ text: string; at: number }> = [];
+    host.subscribe((e) => {
+      if (e.type === 'log') said.push({ text: e.text, at: e.at });
+    }, ['log']);
+    host.startTicking();
+    env.completeCommit(); // what it starts with
+    // No primary answers its pulses: cm2 takes over, under an epoch that must be stored first.
+    const taking = (): boolean => env.pending.some((d) => (d as CmDurable).epoch === 2);
+    while (!taking() && env.now() < 5_000) env.advance(1);
+    const decidedAt = env.now();
+    expect(taking()).toBe(true);
+    env.advance(250); // the disk is slow
+    await flush();
+    const acts = (): { at: number } | undefined => said.find((l) => / acts as CM, epoch 2$/.test(l.text));
+    expect(acts()).toBeUndefined();
+    env.completeCommit();
+    await flush();
+    expect(acts()?.at).toBe(decidedAt);
   });
 });

@@ -120,6 +120,11 @@ describe('a member that comes back', () => {
     net.heal('c3');
     runTo(net, net.now + 500);
     expect(net.cm('cm1').snapshot().away).toEqual([]);
+    // The CM's log tells both moments (the dashboard's failure log shows them).
+    expect(net.logs.filter((l) => l.node === 'cm1' && l.text.includes('c3')).map((l) => l.text)).toEqual([
+      'cm1 deems c3 away: silent past its lease, its copies no longer hold up writes',
+      'cm1 hears from c3 again: it is back, and asked to report before it gets a lease',
+    ]);
     expect(net.page('cm1', 'P2')).toMatchObject({ owner: 'c3', note: null });
     expect(outcome(net.readValue('c3', 'P1'))).toEqual({ ok: true, value: 'b' });
     expect(outcome(net.readValue('c1', 'P2'))).toEqual({ ok: true, value: 'z' });

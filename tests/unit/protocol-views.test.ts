@@ -301,10 +301,12 @@ describe('invariants', () => {
 });
 
 describe('failure log', () => {
-  it('keeps takeovers, epochs and the first CHANGE_CM of an epoch', () => {
+  it('keeps takeovers, epochs, members away and back, and the first CHANGE_CM of an epoch', () => {
     const log = new FailureLog();
     expect(log.fromLog('cm2', 'cm2 missed 3 pulses from cm1: taking over', 5)?.kind).toBe('takeover');
     expect(log.fromLog('cm1', 'cm1 dropped READ_REQUEST from c1', 5)).toBeNull();
+    expect(log.fromLog('cm1', 'cm1 deems c3 away: silent past its lease, its copies no longer hold up writes', 5)?.kind).toBe('away');
+    expect(log.fromLog('cm1', 'cm1 hears from c3 again: it is back, and asked to report before it gets a lease', 5)?.kind).toBe('back');
     const cc = msg('sent', 6, 'cm2', 'c1', 'CHANGE_CM', 'CC', { page: null, req: null, epoch: 2 });
     expect(log.fromMessage(cc)?.text).toBe('cm2 sends CHANGE_CM (CC) under epoch 2');
     expect(log.fromMessage({ ...cc, to: 'c2' })).toBeNull();

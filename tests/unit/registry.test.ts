@@ -84,6 +84,20 @@ describe('Registry', () => {
     expect(await again.registerClient('tab:a')).toMatchObject({ ok: true, record: { nodeId: 'c1' } });
   });
 
+  it('records the tab a registered node restarted in, and nothing for one that is not registered', async () => {
+    const { reg } = await fresh();
+    await reg.registerCm('tab:a');
+    await reg.registerClient('tab:a');
+    await reg.setClientStatus(1, 'killed');
+    expect(await reg.restarted('cm1', 'tab:b')).toBe(true);
+    expect(await reg.restarted('c1', 'tab:b')).toBe(true);
+    expect(await reg.restarted('cm2', 'tab:b')).toBe(false);
+    expect(await reg.restarted('c7', 'tab:b')).toBe(false);
+    const { cms, clients } = await reg.list();
+    expect(cms.map((c) => [c.nodeId, c.address])).toEqual([['cm1', 'tab:b']]);
+    expect(clients.map((c) => [c.nodeId, c.address, c.status])).toEqual([['c1', 'tab:b', 'started']]);
+  });
+
   it('ignores a status change for a client that is not registered', async () => {
     const { reg } = await fresh();
     await reg.setClientStatus(9, 'killed');

@@ -1,4 +1,5 @@
-// Picks the failure-handling story out of what hosts report: takeovers and step-downs (CM logs),
+// Picks the failure-handling story out of what hosts report: takeovers, step-downs and members
+// away or back (CM logs),
 // epochs and roles (CM states), CHANGE_CM / IM_BACK / CM_STATE (messages), and the faults a
 // person injected (kill, start, partition, heal), which the dashboard notes itself.
 import type { NodeState } from '../../host/make-node.ts';
@@ -9,6 +10,8 @@ const LOG_KINDS: readonly [RegExp, FailureEvent['kind']][] = [
   [/missed .* pulses|taking over/i, 'takeover'],
   [/steps down/i, 'step-down'],
   [/acts as CM/i, 'epoch'],
+  [/ deems \S+ away/, 'away'],
+  [/ hears from \S+ again/, 'back'],
 ];
 
 export class FailureLog {

@@ -173,7 +173,7 @@ export class LiveSession {
         break;
       }
       case 'log': {
-        const event = this.failureLog.fromLog(node, e.text, this.now());
+        const event = this.failureLog.fromLog(node, e.text, e.at);
         if (!event) return;
         this.failures.push(event);
         break;

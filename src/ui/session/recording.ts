@@ -51,7 +51,7 @@ export type RunFile = { name: string; text: string };
 
 const FATES: ReadonlySet<string> = new Set<TraceFate>(['sent', 'lost', 'received', 'dropped']);
 const FAILURE_KINDS: ReadonlySet<string> = new Set<FailureEvent['kind']>([
-  'takeover', 'step-down', 'epoch', 'change-cm', 'im-back', 'cm-state', 'kill', 'start', 'partition', 'heal', 'log']);
+  'takeover', 'step-down', 'epoch', 'change-cm', 'im-back', 'cm-state', 'away', 'back', 'kill', 'start', 'partition', 'heal', 'log']);
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isStrOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';

@@ -4,7 +4,7 @@ import type { OpKind } from '../../protocol/node.ts';
 import type { OpTrace, TracedMessage } from '../../host/trace.ts';
 
 export type FailureKind =
-  | 'takeover' | 'step-down' | 'epoch' | 'change-cm' | 'im-back' | 'cm-state'
+  | 'takeover' | 'step-down' | 'epoch' | 'change-cm' | 'im-back' | 'cm-state' | 'away' | 'back'
   | 'kill' | 'start' | 'partition' | 'heal' | 'log';
 
 /** Something that matters to failure handling: a takeover, a new epoch, a kill, a partition. */
