@@ -1,14 +1,15 @@
 // Issue 10 in the browser: tabs come and go. A client that leaves for good must not wedge the
 // cluster, before or after the acting CM fails; the views say who is away and since when; and one
-// node id runs at most once per browser profile. Time bounds come from the protocol's timing: a
-// member is away once silent a lease and the drift margin, a standby takes over once a pulse
-// after its last unanswered one, and a client re-sends its request every retry interval.
+// node id runs at most once per browser profile. The figures are printed beside what the
+// protocol's timers give (a member is away once silent a lease and the drift margin, a standby
+// takes over a pulse after its last unanswered one, a client re-sends every retry interval) and
+// held to the issue's 2 s.
 import { expect, test } from '@playwright/test';
 import { DRIFT_MARGIN, TIMING_DEFAULTS as T } from '../../src/protocol/config.ts';
 import { ANSWER_AGE_MAX_MS } from '../../src/tab/overview-rows.ts';
 import type { ClusterModel } from '../../src/ui/cluster-model.ts';
 import { card, clientCard, command, registryRow, startClient, startCm } from './dashboard.ts';
-import { cmStatus, expectValue, info, openNode, read, startStream, stopStream, streamLog, write, type NodeTab } from './tab-cluster.ts';
+import { cmStatus, expectValue, info, openNode, read, startStream, stopStream, streamLog, timedWrite, write, type NodeTab } from './tab-cluster.ts';
 
 /** A member silent this long (on the CM's clock) is away: its copies no longer hold up writes. */
 const AWAY_MS = T.leaseMs * (1 + DRIFT_MARGIN);
@@ -16,6 +17,13 @@ const AWAY_MS = T.leaseMs * (1 + DRIFT_MARGIN);
 const TAKEOVER_MS = (T.pulseMissesMax + 1) * T.pulseIntervalMs;
 /** A request waits at most one retry interval after the CM that can serve it is there. */
 const RETRY_MS = T.retryIntervalMs;
+/**
+ * What the issue asks of the lease default: the others write again within 2 s of a departure,
+ * also when the acting CM fails after it. The sums above are what the protocol's timers give on
+ * an idle machine; they are printed beside each figure, while the test holds the product to this
+ * requirement, since a loaded machine delays every timer by a few tens of milliseconds.
+ */
+const RECOVERY_MAX_MS = 2000;
 /**
  * Between two writes of a stream. Back-to-back writes from two clients keep every tab's main
  * thread busy (stalls of 250 ms measured on the dashboard): the test would time CPU starvation
@@ -54,18 +62,18 @@ test('tab cluster: a client tab closes for good, then the primary\'s; writes go 
   await prompt.press('Enter');
   await expect(again.getByRole('log')).toContainText('error: c1 already runs in another tab of this browser: kill it there or close that tab first');
   console.log(`tab mode: a second "restart c1" in this browser refused after ${Date.now() - refusedFrom} ms`);
-  expect(await write(c1, 'P1', 'still')).toMatchObject({ ok: true });
+  expect(await write(c1, 'S', 'still')).toMatchObject({ ok: true });
   await again.close();
 
   // c3's tab closes for good. c1's write to P1, whose copy c3 held, waits at most until c3 is away.
   const c3ClosedAt = Date.now();
   await c3.page.close();
-  const w1 = await write(c1, 'P1', 'after-c3');
-  const c3WriteMs = Date.now() - c3ClosedAt;
-  expect(w1).toMatchObject({ ok: true });
+  const w1 = await timedWrite(c1, 'P1', 'after-c3');
+  const c3WriteMs = w1.doneAt - c3ClosedAt;
+  expect(w1.result).toMatchObject({ ok: true });
   await expect(overview.getByLabel('c3 standing')).toHaveText(/^away \d+\.\d s \(cm[12] says\)$/);
-  console.log(`tab mode: c3's tab closed → c1's write of a page c3 held a copy of acknowledged in ${c3WriteMs} ms (bound ${AWAY_MS + RETRY_MS} ms)`);
-  expect(c3WriteMs).toBeLessThanOrEqual(AWAY_MS + RETRY_MS);
+  console.log(`tab mode: c3's tab closed → c1's write of a page c3 held a copy of acknowledged in ${c3WriteMs} ms (timers give ${AWAY_MS + RETRY_MS} ms)`);
+  expect(c3WriteMs).toBeLessThanOrEqual(RECOVERY_MAX_MS);
   const failed = await write(c2, 'X', 'mine-now');
   expect(failed).toMatchObject({ ok: false, away: 'c3' });
   if (!failed.ok) expect(failed.error).toMatch(/^page X unavailable: its owner c3 has been away for \d+\.\d s$/);
@@ -98,17 +106,19 @@ test('tab cluster: a client tab closes for good, then the primary\'s; writes go 
   const served = logs.filter((w) => w.ok && !w.local && w.startedAt > goneAt).sort((a, b) => a.doneAt - b.doneAt)[0];
   const servedMs = (served?.doneAt ?? NaN) - closedAt;
   const bound = TAKEOVER_MS + AWAY_MS + RETRY_MS;
-  console.log(`tab mode: c3 gone, ${primary.id}'s tab closed → first write served by ${backup.id} in ${servedMs} ms (bound: takeover ${TAKEOVER_MS} + lease ${AWAY_MS} + retry ${RETRY_MS} = ${bound} ms; ` +
+  console.log(`tab mode: c3 gone, ${primary.id}'s tab closed → first write served by ${backup.id} in ${servedMs} ms (timers give takeover ${TAKEOVER_MS} + lease ${AWAY_MS} + retry ${RETRY_MS} = ${bound} ms; ` +
     `${logs.filter((w) => w.ok).length} writes acknowledged, ${logs.filter((w) => !w.ok).length} failed: ${[...new Set(logs.filter((w) => !w.ok).map((w) => w.error))].join(' / ')})`);
-  expect(servedMs).toBeLessThanOrEqual(bound);
+  expect(servedMs).toBeLessThanOrEqual(RECOVERY_MAX_MS);
 
   // The overview: the backup acts, the primary is not shown acting (and stopped being so within its window), c3 is away.
   await expect(overview.getByLabel('acting CM')).toHaveText(new RegExp(`^acting CM: ${backup.id}, epoch \\d+$`));
   await expect(overview.getByLabel(`${primary.id} standing`))
     .toHaveText(new RegExp(`^(not acting: ${backup.id} acts under the newer epoch \\d+|no answer for \\d+\\.\\d s.*)$`));
   await expect(overview.getByLabel('c3 standing')).toHaveText(new RegExp(`^away \\d+\\.\\d s \\(${backup.id} says\\)$`));
-  const seen = await overview.evaluate(() => window as unknown as { primarySince: number | null; disagreements: string[] })
-    .then((w) => ({ primarySince: w.primarySince, disagreements: w.disagreements }));
+  const seen = await overview.evaluate(() => {
+    const w = window as unknown as { primarySince: number | null; disagreements: string[] };
+    return { primarySince: w.primarySince, disagreements: w.disagreements };
+  });
   const rowMs = (seen.primarySince ?? NaN) - closedAt;
   console.log(`overview: ${primary.id}'s tab closed → its row stopped saying "acting" after ${rowMs} ms`);
   expect(seen.disagreements).toEqual([]);
@@ -204,9 +214,9 @@ test('worker cluster: kill a client and leave it down, then the acting CM; the o
     const r = await m.cluster.get('c1')?.writePage('P2', 'after-c3');
     return { ms: performance.now() - killAt, ok: r?.ok ?? false };
   });
-  console.log(`worker cluster: c3 killed → c1's write of a page c3 held a copy of acknowledged in ${afterKill.ms.toFixed(0)} ms (bound ${AWAY_MS + RETRY_MS} ms)`);
+  console.log(`worker cluster: c3 killed → c1's write of a page c3 held a copy of acknowledged in ${afterKill.ms.toFixed(0)} ms (timers give ${AWAY_MS + RETRY_MS} ms)`);
   expect(afterKill.ok).toBe(true);
-  expect(afterKill.ms).toBeLessThanOrEqual(AWAY_MS + RETRY_MS);
+  expect(afterKill.ms).toBeLessThanOrEqual(RECOVERY_MAX_MS);
   await expect(page.getByLabel('cm1 members')).toHaveText(/^members: c1, c2, c3 \(away \d+\.\d s\)$/);
   await expect(registryRow(page, 'c3')).toContainText(/stopped · away since \d\d:\d\d:\d\d/);
 
@@ -238,14 +248,15 @@ test('worker cluster: kill a client and leave it down, then the acting CM; the o
   }, STREAM_GAP_MS);
   const bound = TAKEOVER_MS + AWAY_MS + RETRY_MS;
   console.log(`worker cluster: c3 down, cm1 killed → first write served by cm2 in ${failover.servedMs?.toFixed(0)} ms ` +
-    `(bound: takeover ${TAKEOVER_MS} + lease ${AWAY_MS} + retry ${RETRY_MS} = ${bound} ms; failures meanwhile: ${failover.errors.join(' / ') || 'none'})`);
+    `(timers give takeover ${TAKEOVER_MS} + lease ${AWAY_MS} + retry ${RETRY_MS} = ${bound} ms; failures meanwhile: ${failover.errors.join(' / ') || 'none'})`);
   expect(failover.servedMs).not.toBeNull();
-  expect(failover.servedMs ?? Infinity).toBeLessThanOrEqual(bound);
+  expect(failover.servedMs ?? Infinity).toBeLessThanOrEqual(RECOVERY_MAX_MS);
 
   // The page c3 owned fails at once, naming the page, its owner and for how long it has been away.
   await expect(page.getByRole('status', { name: 'acting CM' })).toHaveText(/^acting CM: cm2, epoch \d+$/);
   await command(c1, 'writePage X mine', /^error: writePage X failed: page X unavailable: its owner c3 .*away.* \d+\.\d s\)?$/);
-  await command(c2, 'writePage P1 again', 'P1 written: again (via the CM)');
+  // The others' pages keep working (c2 may still hold P1 from its stream, so the write may be local).
+  await command(c2, 'writePage P1 again', /^P1 written: again \((via the CM|local copy)\)$/);
   await expect(page.getByLabel('cm2 members')).toHaveText(/^members: c1, c2, c3 \(away \d+\.\d s\)$/);
   await expect(registryRow(page, 'c3')).toContainText(/stopped · away since \d\d:\d\d:\d\d/);
 });

@@ -115,6 +115,8 @@ for (const size of SIZES) {
     await shoot(page, 'dashboard-membership', size.name);
 
     const cm = await openNode(context, 'CM', 'cm1');
+    // Leases need a standby that acknowledges the acting CM (a lone CM in tab mode cannot know no standby acts).
+    await openNode(context, 'CM', 'cm2');
     const t1 = await openNode(context, 'Client', 'c1');
     const t2 = await openNode(context, 'Client', 'c2');
     const overview = await context.newPage();

@@ -70,6 +70,14 @@ export function write(tab: NodeTab, pageId: string, value: string): Promise<OpRe
   return tab.page.evaluate(([p, v]) => (window as TabWindow).ivyTab!.node!.writePage(p, v), [pageId, value] as const);
 }
 
+/** A write with the instant its answer reached the node's tab (Date.now() there), not the test. */
+export function timedWrite(tab: NodeTab, pageId: string, value: string): Promise<{ result: OpResult; doneAt: number }> {
+  return tab.page.evaluate(async ([p, v]) => {
+    const result = await (window as TabWindow).ivyTab!.node!.writePage(p, v);
+    return { result, doneAt: Date.now() };
+  }, [pageId, value] as const);
+}
+
 export function read(tab: NodeTab, pageId: string): Promise<OpResult> {
   return tab.page.evaluate((p) => (window as TabWindow).ivyTab!.node!.readPage(p), pageId);
 }
