@@ -9,7 +9,7 @@ import { DRIFT_MARGIN, TIMING_DEFAULTS as T } from '../../src/protocol/config.ts
 import { ANSWER_AGE_MAX_MS } from '../../src/tab/overview-rows.ts';
 import type { ClusterModel } from '../../src/ui/cluster-model.ts';
 import { card, clientCard, command, registryRow, startClient, startCm } from './dashboard.ts';
-import { cmStatus, expectValue, info, openNode, read, startStream, stopStream, streamLog, timedWrite, write, type NodeTab } from './tab-cluster.ts';
+import { actingFirst, expectValue, info, openNode, read, startStream, stopStream, streamLog, timedWrite, write } from './tab-cluster.ts';
 
 /** A member silent this long (on the CM's clock) is away: its copies no longer hold up writes. */
 const AWAY_MS = T.leaseMs * (1 + DRIFT_MARGIN);
@@ -141,13 +141,6 @@ test('tab cluster: a client tab closes for good, then the primary\'s; writes go 
     .map((l) => document.querySelector(`[aria-label="${l}"]`)?.textContent ?? ''), backup.id);
   expect([header, row]).toEqual(['no acting CM answers', 'stopped']);
 });
-
-/** The two CM tabs, the acting one first. */
-async function actingFirst(a: NodeTab, b: NodeTab): Promise<[NodeTab, NodeTab]> {
-  const [sa, sb] = [await cmStatus(a), await cmStatus(b)];
-  const aActs = sa.role === 'acting' && (sb.role !== 'acting' || sa.epoch > sb.epoch);
-  return aActs ? [a, b] : [b, a];
-}
 
 test('two dashboards in one browser cannot run one node twice; a killed worker or a closed tab frees the id', async ({ context }) => {
   test.setTimeout(60_000);

@@ -98,6 +98,13 @@ export async function cmStatus(tab: NodeTab): Promise<{ role: string; epoch: num
   return s.role === 'cm' ? { role: s.snapshot.role, epoch: s.snapshot.epoch } : { role: 'client', epoch: s.snapshot.epoch };
 }
 
+/** The two CM tabs, the acting one first (a CPU-starved tab may have lost the role, safely). */
+export async function actingFirst(a: NodeTab, b: NodeTab): Promise<[NodeTab, NodeTab]> {
+  const [sa, sb] = [await cmStatus(a), await cmStatus(b)];
+  const aActs = sa.role === 'acting' && (sb.role !== 'acting' || sa.epoch > sb.epoch);
+  return aActs ? [a, b] : [b, a];
+}
+
 export async function expectValue(tab: NodeTab, pageId: string, value: string): Promise<void> {
   expect(await read(tab, pageId), `${tab.id} reads ${pageId}`).toMatchObject({ ok: true, value });
 }

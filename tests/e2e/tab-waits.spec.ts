@@ -43,7 +43,7 @@ test('every wait of choosing a node says what it waits for, and ends in a node o
     // Restarting a CM that runs is refused, with the reason, after saying what it asked.
     const again = await context.newPage();
     await choose(again, 'restartCM');
-    await saysBefore(again, /^asking cm1 and cm2 what runs/, /^error: cm1 is running in another tab/);
+    await saysBefore(again, /^asking cm1 and cm2 what runs/, /^error: cm1 (is running|already runs) in another tab/);
     const backup = await context.newPage();
     await choose(backup, 'restartBackup');
     // Refused by the CMs' answer or, in this browser, by the lock on cm2's id: either names the tab.
