@@ -27,7 +27,6 @@ test.beforeEach(async ({ context, page }) => {
 });
 
 test('a primary kill and restart under load: every operation done, linearizable, unavailability measured', async ({ page }) => {
-  test.setTimeout(60_000);
   const r = await runStep(page, {
     id: 'smoke', kind: 'scenario',
     config: {

@@ -143,7 +143,6 @@ test('tab cluster: a client tab closes for good, then the primary\'s; writes go 
 });
 
 test('two dashboards in one browser cannot run one node twice; a killed worker or a closed tab frees the id', async ({ context }) => {
-  test.setTimeout(60_000);
   const a = await context.newPage();
   await a.goto('/?debug');
   await startCm(a);
@@ -186,7 +185,6 @@ test('two dashboards in one browser cannot run one node twice; a killed worker o
 });
 
 test('worker cluster: kill a client and leave it down, then the acting CM; the others write again within the lease and the failover', async ({ page }) => {
-  test.setTimeout(60_000);
   await page.goto('/?debug');
   await startCm(page);
   await startCm(page, 'backup CM cm2');

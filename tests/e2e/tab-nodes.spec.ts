@@ -6,9 +6,6 @@ import {
 } from './tab-cluster.ts';
 
 test('five tabs: primary, backup, three clients; close the primary mid-stream, restartCM, restartBackup', async ({ context }) => {
-  // Seven tabs become nodes one after another: about 3 s each with both cores busy (43 s in all
-  // measured so, against 25 s idle), a budget for the test's work, not a wait on the product.
-  test.setTimeout(60_000);
   const cm1 = await openNode(context, 'CM', 'cm1');
   const cm2 = await openNode(context, 'CM', 'cm2');
   const [c1, c2, c3] = [await openNode(context, 'Client', 'c1'), await openNode(context, 'Client', 'c2'), await openNode(context, 'Client', 'c3')];
@@ -79,7 +76,6 @@ test('five tabs: primary, backup, three clients; close the primary mid-stream, r
 });
 
 test('a cluster across two browser contexts: clients of the second join, work, and survive a failover', async ({ browser }) => {
-  test.setTimeout(30_000);
   const one = await browser.newContext();
   const two = await browser.newContext();
   try {
@@ -120,7 +116,6 @@ test('a cluster across two browser contexts: clients of the second join, work, a
 });
 
 test('a peer without the cluster key is refused; garbled, oversized and forged frames are dropped', async ({ browser }) => {
-  test.setTimeout(30_000);
   const context = await browser.newContext();
   const intruder = await browser.newContext();
   try {
