@@ -20,7 +20,10 @@ type RunFigures = { steps: Tally; validate: Tally; copyUs: number; timerUs: numb
 function options(): BenchShape & { runs: number; json: boolean } {
   const { values } = parseArgs({
     options: {
-      runs: { type: 'string' }, rounds: { type: 'string' }, clients: { type: 'string' }, pages: { type: 'string' },
+      runs: { type: 'string' },
+      rounds: { type: 'string' },
+      clients: { type: 'string' },
+      pages: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -30,8 +33,11 @@ function options(): BenchShape & { runs: number; json: boolean } {
     return n;
   };
   return {
-    runs: int(values.runs, 'runs', 15, 1), rounds: int(values.rounds, 'rounds', 300, 1),
-    clients: int(values.clients, 'clients', 8, 4), pages: int(values.pages, 'pages', 10, 1), json: values.json === true,
+    runs: int(values.runs, 'runs', 15, 1),
+    rounds: int(values.rounds, 'rounds', 300, 1),
+    clients: int(values.clients, 'clients', 8, 4),
+    pages: int(values.pages, 'pages', 10, 1),
+    json: values.json === true,
   };
 }
 
@@ -87,7 +93,16 @@ function main(): void {
     const steps = Object.fromEntries(kinds.map((k) => [k, perRun((r) => us(r.steps.get(k)))]));
     const medians = Object.fromEntries(kinds.map((k) => [k, perRun((r) => 1000 * (median(r.steps.get(k) ?? []) ?? NaN))]));
     const validate = Object.fromEntries(kinds.map((k) => [k, perRun((r) => us(r.validate.get(k)))]));
-    console.log(JSON.stringify({ steps, medians, validate, all: perRun((r) => r.allUs), copy: perRun((r) => r.copyUs), timer: perRun((r) => r.timerUs) }));
+    console.log(
+      JSON.stringify({
+        steps,
+        medians,
+        validate,
+        all: perRun((r) => r.allUs),
+        copy: perRun((r) => r.copyUs),
+        timer: perRun((r) => r.timerUs),
+      }),
+    );
     return;
   }
   console.log(
@@ -101,7 +116,13 @@ function main(): void {
   const rows: string[][] = [['kind', 'msgs/run', 'step + ready', 'median message', 'validate']];
   for (const k of kinds) {
     const steps = spread(runs.map((r) => us(r.steps.get(k))));
-    rows.push([k, String(first.steps.get(k)?.length ?? 0), steps, typical(runs, k).toFixed(2), spread(runs.map((r) => us(r.validate.get(k))))]);
+    rows.push([
+      k,
+      String(first.steps.get(k)?.length ?? 0),
+      steps,
+      typical(runs, k).toFixed(2),
+      spread(runs.map((r) => us(r.validate.get(k)))),
+    ]);
   }
   rows.push(['all kinds', String(first.messages), spread(runs.map((r) => r.allUs)), '', '']);
   rows.push(['baseline: copy {...m}', '', spread(runs.map((r) => r.copyUs)), '', '']);

@@ -16,7 +16,10 @@ const SHOWN_PER_KIND = 10;
 const CODE_WIDTH_MAX = 110;
 
 /** Self time per profile node, and the kind each node runs under (null: outside any kind). */
-function attribute(p: CpuProfile, kinds: ReadonlySet<string>): { selfUs: Map<number, number>; kindOf: (id: number) => string | null; totalUs: number; gcUs: number } {
+function attribute(
+  p: CpuProfile,
+  kinds: ReadonlySet<string>,
+): { selfUs: Map<number, number>; kindOf: (id: number) => string | null; totalUs: number; gcUs: number } {
   const parent = new Map<number, number>();
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -67,7 +70,9 @@ export function profileLines(p: CpuProfile, kinds: readonly MessageType[], sourc
     }
     perKind.set(k, lines);
   }
-  out.push(`CPU profile: ${(totalUs / 1000).toFixed(0)} ms sampled, garbage collection ${pct(gcUs, totalUs)} of it (not assignable to a kind)`);
+  out.push(
+    `CPU profile: ${(totalUs / 1000).toFixed(0)} ms sampled, garbage collection ${pct(gcUs, totalUs)} of it (not assignable to a kind)`,
+  );
   const rows = [...perKind].map(([k, lines]) => [k, lines, [...lines.values()].reduce((a, b) => a + b, 0)] as const);
   for (const [kind, lines, us] of rows.sort((a, b) => b[2] - a[2])) {
     out.push(`${kind}: ${pct(us, totalUs)} of all samples`);

@@ -16,7 +16,9 @@ import { type CpuProfile, profileLines } from './bench-profile.ts';
 const PROFILE_INTERVAL_US = 100;
 
 function newestProfile(dir: string): string {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f));
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f));
   const newest = files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
   if (!newest) throw new Error(`no .cpuprofile written in ${dir}`);
   return newest;
@@ -30,8 +32,15 @@ async function main(): Promise<number> {
   const outDir = mkdtempSync(join(tmpdir(), 'ivy-bench-'));
   try {
     await build({
-      configFile: false, logLevel: 'warn',
-      build: { ssr: fileURLToPath(new URL('./bench-main.ts', import.meta.url)), outDir, emptyOutDir: false, target: 'es2022', minify: false },
+      configFile: false,
+      logLevel: 'warn',
+      build: {
+        ssr: fileURLToPath(new URL('./bench-main.ts', import.meta.url)),
+        outDir,
+        emptyOutDir: false,
+        target: 'es2022',
+        minify: false,
+      },
     });
     const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile, '--cpu-prof-interval', String(PROFILE_INTERVAL_US)] : [];
     const bundle = join(outDir, 'bench-main.js');
@@ -50,7 +59,12 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (err: unknown) => {
-  console.error(`bench: ${(err as Error).message}`);
-  process.exitCode = 2;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`bench: ${(err as Error).message}`);
+    process.exitCode = 2;
+  },
+);

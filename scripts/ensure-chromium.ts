@@ -23,7 +23,7 @@ if (chromiumExecutablePath !== undefined) {
     fail([
       `${SYSTEM_CHROMIUM} is absent, IVY_CHROMIUM is unset, and \`npx playwright install chromium\` failed`,
       '(it downloads from the internet; is this machine offline?). Either',
-      '  - install Chromium from the system\'s packages (Debian: apt-get install chromium), or',
+      "  - install Chromium from the system's packages (Debian: apt-get install chromium), or",
       '  - set IVY_CHROMIUM=/path/to/chrome-or-chromium, or',
       '  - run `npx playwright install chromium` where the internet is reachable,',
       'then run npm test again.',

@@ -45,7 +45,9 @@ export async function openExperimentsPage(log: (line: string) => void, skipBuild
     browser = await chromium.launch({ headless: true, executablePath: chromiumExecutablePath, args: chromiumArgs });
     const page = await browser.newPage();
     page.on('pageerror', (e) => log(`page error: ${e.message}`));
-    page.on('console', (m) => { if (m.type() === 'error' || process.env.IVY_EXPERIMENTS_DEBUG) log(`page console: ${m.text()}`); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || process.env.IVY_EXPERIMENTS_DEBUG) log(`page console: ${m.text()}`);
+    });
     await page.goto(`http://127.0.0.1:${port}/experiments.html`);
     await page.waitForSelector('body[data-ready="true"]');
     const opened = browser;

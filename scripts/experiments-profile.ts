@@ -62,10 +62,10 @@ export async function profileWorkers(page: Page, dir: string): Promise<WorkerPro
     async stop(step) {
       const profiles: Array<{ name: string; profile: CpuProfile }> = [];
       for (const w of workers) {
-        const r = await Promise.race([
+        const r = (await Promise.race([
           send(w.sessionId, 'Profiler.stop').catch(() => null),
           new Promise((resolve) => setTimeout(() => resolve(null), 5000)),
-        ]) as { profile: CpuProfile } | null;
+        ])) as { profile: CpuProfile } | null;
         if (r) profiles.push({ name: w.name, profile: r.profile });
       }
       await cdp.detach().catch(() => {});
@@ -87,7 +87,11 @@ function summary(profiles: ReadonlyArray<{ name: string; profile: CpuProfile }>)
     profile.samples.forEach((id, i) => {
       const dt = profile.timeDeltas[i] ?? 0;
       const f = byId.get(id)?.callFrame;
-      const key = !f ? '?' : f.url ? `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\//, '')}:${f.lineNumber + 1}` : f.functionName;
+      const key = !f
+        ? '?'
+        : f.url
+          ? `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\//, '')}:${f.lineNumber + 1}`
+          : f.functionName;
       mine += dt;
       if (key === '(idle)') idle += dt;
       self.set(key, (self.get(key) ?? 0) + dt);
@@ -95,7 +99,9 @@ function summary(profiles: ReadonlyArray<{ name: string; profile: CpuProfile }>)
     total += mine;
     busy.push(`${name}: ${(mine / 1000).toFixed(0)} ms sampled, ${(100 * (1 - idle / Math.max(1, mine))).toFixed(0)}% busy`);
   }
-  const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, SHOWN)
-    .map(([k, us]) => `${(100 * us / Math.max(1, total)).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(1).padStart(8)} ms  ${k}`);
+  const rows = [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, SHOWN)
+    .map(([k, us]) => `${((100 * us) / Math.max(1, total)).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(1).padStart(8)} ms  ${k}`);
   return [`${profiles.length} worker profiles`, ...busy, ...rows];
 }

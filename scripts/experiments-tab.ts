@@ -23,7 +23,11 @@ import { sleep } from '../src/util/sleep.ts';
 import { openNode } from './tab-pages.ts';
 
 type TabWindow = Window & { ivyTabStop?: boolean };
-interface RawOp { invokedAt: number; doneAt: number; r: OpResult }
+interface RawOp {
+  invokedAt: number;
+  doneAt: number;
+  r: OpResult;
+}
 
 /** Operations a leaving client tab may issue to come to hold a page and a copy before it leaves anyway. */
 const LEAVE_OPS_MAX = 200;
@@ -39,52 +43,72 @@ async function poll<T>(what: string, get: () => Promise<T>, ok: (x: T) => boolea
 }
 
 const cmRole = (page: Page): Promise<string> =>
-  page.evaluate(() => { const s = (window as TabWindow).ivyTab!.node!.info().state; return s.role === 'cm' ? s.snapshot.role ?? '' : 'client'; });
+  page.evaluate(() => {
+    const s = (window as TabWindow).ivyTab!.node!.info().state;
+    return s.role === 'cm' ? (s.snapshot.role ?? '') : 'client';
+  });
 const now = (page: Page): Promise<number> => page.evaluate(() => performance.timeOrigin + performance.now());
 
 /** The client's operations, issued in its tab from `startAt` until done, `stopAt` or told to stop. */
 function runInTab(page: Page, ops: OpRequest[], startAt: number, stopAt = Infinity): Promise<RawOp[]> {
-  return page.evaluate(async ({ ops, startAt, stopAt }) => {
-    const w = window as TabWindow;
-    const node = w.ivyTab!.node!;
-    // (No named functions in here: tsx would wrap them in a helper the page does not have.)
-    await new Promise((r) => setTimeout(r, Math.max(0, startAt - (performance.timeOrigin + performance.now()))));
-    const out: Array<{ invokedAt: number; doneAt: number; r: OpResult }> = [];
-    for (const op of ops) {
-      const invokedAt = performance.timeOrigin + performance.now();
-      if (w.ivyTabStop || invokedAt >= stopAt) break;
-      const r = op.kind === 'read' ? await node.readPage(op.page) : await node.writePage(op.page, op.value);
-      out.push({ invokedAt, doneAt: performance.timeOrigin + performance.now(), r });
-      // Hits never wait: let the tab serve its links between them.
-      if (r.ok && r.local) await new Promise((res) => setTimeout(res, 0));
-    }
-    return out;
-  }, { ops, startAt, stopAt: Number.isFinite(stopAt) ? stopAt : Number.MAX_VALUE });
+  return page.evaluate(
+    async ({ ops, startAt, stopAt }) => {
+      const w = window as TabWindow;
+      const node = w.ivyTab!.node!;
+      // (No named functions in here: tsx would wrap them in a helper the page does not have.)
+      await new Promise((r) => setTimeout(r, Math.max(0, startAt - (performance.timeOrigin + performance.now()))));
+      const out: Array<{ invokedAt: number; doneAt: number; r: OpResult }> = [];
+      for (const op of ops) {
+        const invokedAt = performance.timeOrigin + performance.now();
+        if (w.ivyTabStop || invokedAt >= stopAt) break;
+        const r = op.kind === 'read' ? await node.readPage(op.page) : await node.writePage(op.page, op.value);
+        out.push({ invokedAt, doneAt: performance.timeOrigin + performance.now(), r });
+        // Hits never wait: let the tab serve its links between them.
+        if (r.ok && r.local) await new Promise((res) => setTimeout(res, 0));
+      }
+      return out;
+    },
+    { ops, startAt, stopAt: Number.isFinite(stopAt) ? stopAt : Number.MAX_VALUE },
+  );
 }
 
 /**
  * One step towards leaving (src/experiments/leave.ts, done from here): the tab carries out `op`,
  * then, in the same task, stops its node if it now owns a page and holds a copy (or `last`).
  */
-function leaveStep(page: Page, op: OpRequest | null, last: boolean): Promise<{ raw: RawOp | null; state: NodeState; stopped: boolean; at: number }> {
-  return page.evaluate(async ({ op, last }) => {
-    const node = (window as TabWindow).ivyTab!.node!;
-    let raw: { invokedAt: number; doneAt: number; r: OpResult } | null = null;
-    if (op) {
-      const invokedAt = performance.timeOrigin + performance.now();
-      const r = op.kind === 'read' ? await node.readPage(op.page) : await node.writePage(op.page, op.value);
-      raw = { invokedAt, doneAt: performance.timeOrigin + performance.now(), r };
-    }
-    // The same test as holdsBoth(holdings(...)), which the caller checks against this.
-    const state = node.host.snapshot();
-    const pages = state.role === 'client' ? state.snapshot.pages : [];
-    const holds = state.role === 'client' && state.snapshot.leased && pages.some((p) => p.owner) && pages.some((p) => !p.owner && p.access === 'read');
-    if (holds || last) node.stop('left for good');
-    return { raw, state, stopped: holds || last, at: performance.timeOrigin + performance.now() };
-  }, { op, last });
+function leaveStep(
+  page: Page,
+  op: OpRequest | null,
+  last: boolean,
+): Promise<{ raw: RawOp | null; state: NodeState; stopped: boolean; at: number }> {
+  return page.evaluate(
+    async ({ op, last }) => {
+      const node = (window as TabWindow).ivyTab!.node!;
+      let raw: { invokedAt: number; doneAt: number; r: OpResult } | null = null;
+      if (op) {
+        const invokedAt = performance.timeOrigin + performance.now();
+        const r = op.kind === 'read' ? await node.readPage(op.page) : await node.writePage(op.page, op.value);
+        raw = { invokedAt, doneAt: performance.timeOrigin + performance.now(), r };
+      }
+      // The same test as holdsBoth(holdings(...)), which the caller checks against this.
+      const state = node.host.snapshot();
+      const pages = state.role === 'client' ? state.snapshot.pages : [];
+      const holds =
+        state.role === 'client' &&
+        state.snapshot.leased &&
+        pages.some((p) => p.owner) &&
+        pages.some((p) => !p.owner && p.access === 'read');
+      if (holds || last) node.stop('left for good');
+      return { raw, state, stopped: holds || last, at: performance.timeOrigin + performance.now() };
+    },
+    { op, last },
+  );
 }
 
-interface Left { ops: TimedOp[]; fault: AppliedFault }
+interface Left {
+  ops: TimedOp[];
+  fault: AppliedFault;
+}
 
 /** The client tab comes to hold a page and a copy, stops its node and closes for good. */
 async function leaveTab(page: Page, step: FaultStep, plan: LeavePlan, due: number): Promise<Left> {
@@ -113,23 +137,44 @@ async function killCmTab(page: Page, clock: Page, step: FaultStep, due: number):
   return { step, at, roleWhenKilled: role, applied: true, lateMs: at - due };
 }
 
-interface Cluster { context: BrowserContext; cm1: Page; cm2: Page; clients: Page[] }
+interface Cluster {
+  context: BrowserContext;
+  cm1: Page;
+  cm2: Page;
+  clients: Page[];
+}
 
 async function primaryRestarts(k: Cluster, c: TabStepConfig, startAt: number, log: (s: string) => void): Promise<AppliedFault[]> {
   const clock = k.clients[0]!;
   const kill: FaultStep = { atMs: c.killAfterMs, action: 'kill', node: 'cm1' };
   await sleep(Math.max(0, startAt + c.killAfterMs - (await now(clock))));
   const killed = await killCmTab(k.cm1, clock, kill, startAt + c.killAfterMs);
-  await poll('cm2 takes over', () => cmRole(k.cm2), (r) => r === 'acting');
+  await poll(
+    'cm2 takes over',
+    () => cmRole(k.cm2),
+    (r) => r === 'acting',
+  );
   await sleep(c.restartAfterMs);
   const restarted = (await openNode(k.context, 'restartCM', 'cm1')).page;
-  await poll('the restarted cm1 acts again', () => cmRole(restarted), (r) => r === 'acting');
+  await poll(
+    'the restarted cm1 acts again',
+    () => cmRole(restarted),
+    (r) => r === 'acting',
+  );
   const restartAt = await now(clock);
-  log(`  ${c.name}: cm1's tab closed at ${(killed.at - startAt).toFixed(0)} ms, restartCM acting at ${(restartAt - startAt).toFixed(0)} ms`);
+  log(
+    `  ${c.name}: cm1's tab closed at ${(killed.at - startAt).toFixed(0)} ms, restartCM acting at ${(restartAt - startAt).toFixed(0)} ms`,
+  );
   return [killed, { step: { atMs: restartAt - startAt, action: 'restart', node: 'cm1' }, at: restartAt, applied: true }];
 }
 
-async function clientLeaves(k: Cluster, c: TabStepConfig, startAt: number, leaving: Promise<RawOp[]>, log: (s: string) => void): Promise<{ faults: AppliedFault[]; ops: TimedOp[] }> {
+async function clientLeaves(
+  k: Cluster,
+  c: TabStepConfig,
+  startAt: number,
+  leaving: Promise<RawOp[]>,
+  log: (s: string) => void,
+): Promise<{ faults: AppliedFault[]; ops: TimedOp[] }> {
   const leave = c.leave!;
   const n = Number(leave.client.slice(1));
   const page = k.clients[n - 1]!;
@@ -138,7 +183,9 @@ async function clientLeaves(k: Cluster, c: TabStepConfig, startAt: number, leavi
   const left = await leaveTab(page, step, { client: n, pages: c.pages, opsMax: LEAVE_OPS_MAX }, startAt + leave.afterMs);
   const clock = k.clients.find((p) => p !== page)!;
   const held = left.fault.held;
-  log(`  ${c.name}: ${leave.client}'s tab closed at ${(left.fault.at - startAt).toFixed(0)} ms holding ${held?.owned.join(', ')} and copies of ${held?.copies.join(', ')}`);
+  log(
+    `  ${c.name}: ${leave.client}'s tab closed at ${(left.fault.at - startAt).toFixed(0)} ms holding ${held?.owned.join(', ')} and copies of ${held?.copies.join(', ')}`,
+  );
   if (leave.cmFailsAfterMs === undefined) return { faults: [left.fault], ops: left.ops };
   const due = left.fault.at + leave.cmFailsAfterMs;
   await sleep(Math.max(0, due - (await now(clock))));
@@ -147,7 +194,12 @@ async function clientLeaves(k: Cluster, c: TabStepConfig, startAt: number, leavi
   return { faults: [left.fault, killed], ops: left.ops };
 }
 
-export async function runTabScenario(browser: Browser, baseURL: string, c: TabStepConfig, log: (s: string) => void): Promise<ScenarioResult> {
+export async function runTabScenario(
+  browser: Browser,
+  baseURL: string,
+  c: TabStepConfig,
+  log: (s: string) => void,
+): Promise<ScenarioResult> {
   const context = await browser.newContext({ baseURL });
   try {
     const cm1 = (await openNode(context, 'CM', 'cm1')).page;
@@ -157,16 +209,21 @@ export async function runTabScenario(browser: Browser, baseURL: string, c: TabSt
     const ids: NodeId[] = clients.map((_, i) => `c${i + 1}`);
     const k: Cluster = { context, cm1, cm2, clients };
     // The standby learns the members from pulse replies: it must know them all to take over.
-    await poll('the standby knows every client', () => cm2.evaluate(() => ((window as TabWindow).ivyTab!.node!.info().state.snapshot as { members?: string[] }).members ?? []),
-      (m) => ids.every((id) => m.includes(id)));
+    await poll(
+      'the standby knows every client',
+      () => cm2.evaluate(() => ((window as TabWindow).ivyTab!.node!.info().state.snapshot as { members?: string[] }).members ?? []),
+      (m) => ids.every((id) => m.includes(id)),
+    );
     log(`  ${c.name}: cm1, cm2 and ${c.clients} client tabs up`);
-    const plans = clients.map((_, i) => randomOps({ client: i + 1, pages: c.pages, readRatio: c.readRatio, count: c.opsPerClient, seed: c.seed }));
+    const plans = clients.map((_, i) =>
+      randomOps({ client: i + 1, pages: c.pages, readRatio: c.readRatio, count: c.opsPerClient, seed: c.seed }),
+    );
     const startAt = (await now(clients[0]!)) + 500;
     const leaveAt = c.leave ? startAt + c.leave.afterMs : Infinity;
     const running = clients.map((p, i) => runInTab(p, plans[i]!, startAt, ids[i] === c.leave?.client ? leaveAt : Infinity));
     const faults: AppliedFault[] = [];
     const leavingOps: TimedOp[] = [];
-    if (c.restart) faults.push(...await primaryRestarts(k, c, startAt, log));
+    if (c.restart) faults.push(...(await primaryRestarts(k, c, startAt, log)));
     if (c.leave) {
       const left = await clientLeaves(k, c, startAt, running[ids.indexOf(c.leave.client)]!, log);
       faults.push(...left.faults);
@@ -174,7 +231,15 @@ export async function runTabScenario(browser: Browser, baseURL: string, c: TabSt
     }
     if (faults.length > 0) {
       await sleep(c.tailMs);
-      await Promise.all(clients.filter((p) => !p.isClosed()).map((p) => p.evaluate(() => { (window as TabWindow).ivyTabStop = true; })));
+      await Promise.all(
+        clients
+          .filter((p) => !p.isClosed())
+          .map((p) =>
+            p.evaluate(() => {
+              (window as TabWindow).ivyTabStop = true;
+            }),
+          ),
+      );
     }
     const raw = await Promise.all(running);
     const reports = raw.map((list, i) => ({
@@ -185,14 +250,27 @@ export async function runTabScenario(browser: Browser, baseURL: string, c: TabSt
     const isolated = await clients.find((p) => !p.isClosed())!.evaluate(() => globalThis.crossOriginIsolated);
     return scenarioResult({
       config: {
-        name: c.name, clients: c.clients, pages: c.pages, readRatio: c.readRatio, opsPerClient: c.opsPerClient, seed: c.seed,
-        backup: true, replication: 'streaming', faults: faults.map((f) => f.step), persist: true, keepHistory: true,
+        name: c.name,
+        clients: c.clients,
+        pages: c.pages,
+        readRatio: c.readRatio,
+        opsPerClient: c.opsPerClient,
+        seed: c.seed,
+        backup: true,
+        replication: 'streaming',
+        faults: faults.map((f) => f.step),
+        persist: true,
+        keepHistory: true,
         // Tabs run with the default time limits.
         timing: { leaseMs: TIMING_DEFAULTS.leaseMs },
       },
-      startAt, reports, log: faultLog, departed: new Set(c.leave ? [c.leave.client] : []),
+      startAt,
+      reports,
+      log: faultLog,
+      departed: new Set(c.leave ? [c.leave.client] : []),
       // Messages are not counted across tabs.
-      sent: null, clockResolutionMs: isolated ? 0.005 : 0.1,
+      sent: null,
+      clockResolutionMs: isolated ? 0.005 : 0.1,
     });
   } finally {
     await context.close();

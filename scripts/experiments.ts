@@ -22,7 +22,13 @@ import type { Progress, ScenarioResult } from '../src/experiments/types.ts';
 import type { HistoryEvent } from '../src/sim/history.ts';
 import { renderSummary, replaceResultsSection, resultsDocument, summaryLine, type RenderMeta } from '../src/experiments/markdown.ts';
 import {
-  FULL_RUN_FILE, parseRunMeta, parseStepResults, RESULTS_DOCUMENT_FILE, RUN_META_FILE, TAB_RUN_FILE, withTabRun,
+  FULL_RUN_FILE,
+  parseRunMeta,
+  parseStepResults,
+  RESULTS_DOCUMENT_FILE,
+  RUN_META_FILE,
+  TAB_RUN_FILE,
+  withTabRun,
 } from '../src/experiments/results-files.ts';
 import { toJsonLine } from '../src/sim/history.ts';
 import { openExperimentsPage } from './experiments-browser.ts';
@@ -44,16 +50,25 @@ interface Options {
 function options(): Options {
   const { values } = parseArgs({
     options: {
-      quick: { type: 'boolean' }, only: { type: 'string' }, placement: { type: 'string' }, profile: { type: 'string' }, out: { type: 'string' },
-      'no-build': { type: 'boolean' }, render: { type: 'boolean' },
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      placement: { type: 'string' },
+      profile: { type: 'string' },
+      out: { type: 'string' },
+      'no-build': { type: 'boolean' },
+      render: { type: 'boolean' },
     },
   });
   const placement = values.placement ?? null;
   if (placement !== null && !isPlacement(placement)) throw new Error(`--placement must be one of ${PLACEMENTS.join(', ')}`);
   return {
-    quick: values.quick === true, only: values.only ? values.only.split(',') : null, placement,
-    profile: values.profile ?? null, out: values.out ?? null,
-    build: values['no-build'] !== true, render: values.render === true,
+    quick: values.quick === true,
+    only: values.only ? values.only.split(',') : null,
+    placement,
+    profile: values.profile ?? null,
+    out: values.out ?? null,
+    build: values['no-build'] !== true,
+    render: values.render === true,
   };
 }
 
@@ -67,7 +82,8 @@ function compressHistory(r: ScenarioResult, history: HistoryEvent[]): { gz: Buff
   if (gz.length <= HISTORY_GZ_MAX_BYTES) return { gz };
   const keys = new Set(r.uncheckedKeys);
   const kept = history.filter((e) => e.process === 'nemesis' || keys.has(e.key ?? ''));
-  const note = `${history.length} events (${Math.round(gz.length / 1024)} KB compressed); kept the faults and ` +
+  const note =
+    `${history.length} events (${Math.round(gz.length / 1024)} KB compressed); kept the faults and ` +
     `${keys.size === 0 ? 'no page' : `the flagged page(s) ${[...keys].join(', ')}`} only`;
   return { gz: gzipSync(kept.map(toJsonLine).join('\n') + '\n'), note };
 }
@@ -108,16 +124,19 @@ async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResu
       log(`step ${i + 1}/${steps.length}: ${step.id}`);
       const profile = opts.profile;
       const profiler = profile === null ? null : await profileWorkers(browser.page, profile);
-      stopProfiler = profiler ? async () => {
-        for (const line of await profiler.stop(step.id)) log(`  profile: ${line}`);
-      } : null;
+      stopProfiler = profiler
+        ? async () => {
+            for (const line of await profiler.stop(step.id)) log(`  profile: ${line}`);
+          }
+        : null;
       const browserOf = browser.page.context().browser();
-      const r: StepResult = step.kind === 'tab' && browserOf
-        ? { id: step.id, kind: 'tab', result: await runTabScenario(browserOf, new URL(browser.page.url()).origin, step.config, log) }
-        : await browser.page.evaluate((s) => {
-          const x = (globalThis as unknown as { ivyExperiments: ExperimentsApi }).ivyExperiments;
-          return x.runStep(s, x.progress);
-        }, step);
+      const r: StepResult =
+        step.kind === 'tab' && browserOf
+          ? { id: step.id, kind: 'tab', result: await runTabScenario(browserOf, new URL(browser.page.url()).origin, step.config, log) }
+          : await browser.page.evaluate((s) => {
+              const x = (globalThis as unknown as { ivyExperiments: ExperimentsApi }).ivyExperiments;
+              return x.runStep(s, x.progress);
+            }, step);
       log(`  ${summaryLine(r)}`);
       // A step that is not a scenario never calls the hook: stop here.
       await stopProfiler?.();
@@ -174,7 +193,10 @@ async function main(): Promise<void> {
 }
 
 // Exit explicitly: the preview server's PeerServer middleware keeps sockets that outlive close().
-main().then(() => process.exit(0), (e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -17,7 +17,11 @@ const POLL_MS = 100;
 async function tabOutcome(page: Page): Promise<{ id: string | null; errors: string[] }> {
   const id = await page.evaluate(() => window.ivyTab?.node?.id ?? null);
   if (id) return { id, errors: [] };
-  const errors = await page.getByRole('region', { name: 'this tab as a node' }).locator('.line.error').allTextContents().catch(() => []);
+  const errors = await page
+    .getByRole('region', { name: 'this tab as a node' })
+    .locator('.line.error')
+    .allTextContents()
+    .catch(() => []);
   return { id: null, errors };
 }
 

@@ -17,13 +17,22 @@ export function parseClusterCommand(line: string): ClusterCommand {
   const bare = (c: ClusterCommand): ClusterCommand =>
     arg === undefined ? c : { kind: 'invalid', error: `${name} takes no arguments; ${CLUSTER_USAGE}` };
   switch (name.toLowerCase()) {
-    case '': return { kind: 'invalid', error: `empty command; ${CLUSTER_USAGE}` };
-    case '1': case 'startcm': return bare({ kind: 'startCm' });
-    case '2': case 'startclient': return bare({ kind: 'startClient' });
-    case 'restartcm': return bare({ kind: 'restart', id: PRIMARY_CM });
+    case '':
+      return { kind: 'invalid', error: `empty command; ${CLUSTER_USAGE}` };
+    case '1':
+    case 'startcm':
+      return bare({ kind: 'startCm' });
+    case '2':
+    case 'startclient':
+      return bare({ kind: 'startClient' });
+    case 'restartcm':
+      return bare({ kind: 'restart', id: PRIMARY_CM });
     // The seed's README spells it both ways.
-    case 'restartbackup': case 'restartbackupcm': return bare({ kind: 'restart', id: BACKUP_CM });
-    case 'restart': case 'kill': {
+    case 'restartbackup':
+    case 'restartbackupcm':
+      return bare({ kind: 'restart', id: BACKUP_CM });
+    case 'restart':
+    case 'kill': {
       if (arg === undefined || extra.length > 0 || !NODE_ID_PATTERN.test(arg)) {
         return { kind: 'invalid', error: `${name} takes one node id (cm1, cm2, c<n>); ${CLUSTER_USAGE}` };
       }
@@ -46,11 +55,16 @@ export async function runClusterCommand(line: string, actions: ClusterActions): 
   const c = parseClusterCommand(line);
   try {
     switch (c.kind) {
-      case 'invalid': return { ok: false, lines: [`error: ${c.error}`] };
-      case 'startCm': return { ok: true, lines: [await actions.startCm()] };
-      case 'startClient': return { ok: true, lines: [await actions.startClient()] };
-      case 'restart': return { ok: true, lines: [await actions.restart(c.id)] };
-      case 'kill': return { ok: true, lines: [await actions.kill(c.id)] };
+      case 'invalid':
+        return { ok: false, lines: [`error: ${c.error}`] };
+      case 'startCm':
+        return { ok: true, lines: [await actions.startCm()] };
+      case 'startClient':
+        return { ok: true, lines: [await actions.startClient()] };
+      case 'restart':
+        return { ok: true, lines: [await actions.restart(c.id)] };
+      case 'kill':
+        return { ok: true, lines: [await actions.kill(c.id)] };
     }
   } catch (e) {
     return { ok: false, lines: [`error: ${(e as Error).message}`] };

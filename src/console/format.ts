@@ -7,8 +7,7 @@ import { ellipsize } from './text.ts';
 
 /** The part of a node's state that `print` and the card tables show. NodeState fits it. */
 export type PrintableState =
-  | { role: 'cm'; snapshot: Pick<ManagerSnapshot, 'id' | 'pages'> }
-  | { role: 'client'; snapshot: Pick<ClientSnapshot, 'id' | 'pages'> };
+  { role: 'cm'; snapshot: Pick<ManagerSnapshot, 'id' | 'pages'> } | { role: 'client'; snapshot: Pick<ClientSnapshot, 'id' | 'pages'> };
 
 /** How much of a user's input or a page's content a console line or result repeats. */
 export const ECHO_MAX = 200;
@@ -44,7 +43,9 @@ export const CM_HEADERS = ['page', 'owner', 'copy set', 'queued requests', 'note
 
 /** A read of a never-written page leaves an empty read copy: nothing to list. */
 export function clientRows(s: Pick<ClientSnapshot, 'pages'>): string[][] {
-  return s.pages.filter((p) => p.content !== null || p.owner).map((p) => [p.page, p.content ?? '(empty)', p.access, p.owner ? 'yes' : 'no']);
+  return s.pages
+    .filter((p) => p.content !== null || p.owner)
+    .map((p) => [p.page, p.content ?? '(empty)', p.access, p.owner ? 'yes' : 'no']);
 }
 
 export const CLIENT_HEADERS = ['page', 'content', 'access', 'owner'];
@@ -53,12 +54,17 @@ const PRINT_CELL_MAX = 60;
 
 /** The lines `print` answers with: a fixed-width table, or a line saying it is empty. */
 export function printLines(state: PrintableState): string[] {
-  const [title, headers, rows] = state.role === 'cm'
-    ? [`${state.snapshot.id} metadata`, CM_HEADERS, cmRows(state.snapshot)]
-    : [`${state.snapshot.id} page store`, CLIENT_HEADERS, clientRows(state.snapshot)];
+  const [title, headers, rows] =
+    state.role === 'cm'
+      ? [`${state.snapshot.id} metadata`, CM_HEADERS, cmRows(state.snapshot)]
+      : [`${state.snapshot.id} page store`, CLIENT_HEADERS, clientRows(state.snapshot)];
   if (rows.length === 0) return [`${title}: no pages yet`];
   const cells = [headers, ...rows].map((r) => r.map((c) => ellipsize(c, PRINT_CELL_MAX)));
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => r[i]?.length ?? 0)));
-  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ').trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join(' | ')
+      .trimEnd();
   return [`${title}:`, ...cells.map(line)];
 }

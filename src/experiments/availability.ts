@@ -43,7 +43,8 @@ export function writesBack(remaining: readonly TimedOp[], at: number, departed: 
   const unavailablePages = sorted.filter(([, p]) => p.firstOkAt === Infinity && p.other === 0).map(([page]) => page);
   const neverBackPages = sorted.filter(([, p]) => p.firstOkAt === Infinity && p.other > 0).map(([page]) => page);
   let slowest: [string, number] | null = null;
-  for (const [page, p] of sorted) if (p.firstOkAt < Infinity && (slowest === null || p.firstOkAt > slowest[1])) slowest = [page, p.firstOkAt];
+  for (const [page, p] of sorted)
+    if (p.firstOkAt < Infinity && (slowest === null || p.firstOkAt > slowest[1])) slowest = [page, p.firstOkAt];
   if (neverBackPages.length > 0 || slowest === null) return { writesBackMs: null, unavailablePages, neverBackPages };
   return { writesBackMs: slowest[1] - at, writesBackPage: slowest[0], unavailablePages, neverBackPages };
 }

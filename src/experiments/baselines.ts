@@ -88,19 +88,35 @@ export function runPing(count: number, env: BaselineEnv = browserBaselineEnv()):
 export function runCentralStore(c: CentralStoreConfig, env: BaselineEnv = browserBaselineEnv()): Promise<CentralStoreResult> {
   return withStore(env, c.clients, async (apis) => {
     const startAt = commonNow() + 100 + 5 * c.clients;
-    const lists = await Promise.all(apis.map((api, i) =>
-      api.runWorkload({ random: { client: i + 1, pages: c.pages, readRatio: c.readRatio, count: c.opsPerClient, seed: c.seed }, startAt })));
+    const lists = await Promise.all(
+      apis.map((api, i) =>
+        api.runWorkload({
+          random: { client: i + 1, pages: c.pages, readRatio: c.readRatio, count: c.opsPerClient, seed: c.seed },
+          startAt,
+        }),
+      ),
+    );
     const ops = lists.flat();
     const first = Math.min(...ops.map((o) => o.invokedAt));
     const totalMs = ops.length === 0 ? 0 : Math.max(...ops.map((o) => o.doneAt)) - first;
     const ok = ops.filter((o) => o.outcome === 'ok').length;
-    const history = mergeHistory(lists.map((l, i) => ({ process: i + 1, ops: l })), [], startAt);
+    const history = mergeHistory(
+      lists.map((l, i) => ({ process: i + 1, ops: l })),
+      [],
+      startAt,
+    );
     const latency = (kind: 'read' | 'write'): LatencySummary =>
       summarize(ops.filter((o) => o.kind === kind).map((o) => o.doneAt - o.invokedAt));
     return {
-      name: c.name, config: c, issued: ops.length, ok, totalMs,
+      name: c.name,
+      config: c,
+      issued: ops.length,
+      ok,
+      totalMs,
       throughputOpsPerS: totalMs === 0 ? 0 : ok / (totalMs / 1000),
-      read: latency('read'), write: latency('write'), linearizable: checkLinearizable(history).ok,
+      read: latency('read'),
+      write: latency('write'),
+      linearizable: checkLinearizable(history).ok,
     };
   });
 }

@@ -7,10 +7,7 @@ import { commonNow } from '../host/env.ts';
 import { sleep } from '../util/sleep.ts';
 import { runOps, type TimedOp, type WorkloadPlan } from './workload-runner.ts';
 
-export type StoreBody =
-  | { op: 'ping' }
-  | { op: 'read'; page: string }
-  | { op: 'write'; page: string; value: string };
+export type StoreBody = { op: 'ping' } | { op: 'read'; page: string } | { op: 'write'; page: string; value: string };
 
 export type StoreRequest = StoreBody & { id: number };
 
@@ -41,12 +38,13 @@ export function createBaselineClient(): BaselineClientApi {
   let port: MessagePort | null = null;
   let nextId = 1;
   const waiting = new Map<number, (value: string | null) => void>();
-  const ask = (body: StoreBody): Promise<string | null> => new Promise((resolve) => {
-    if (!port) throw new Error('this baseline client has no store');
-    const id = nextId++;
-    waiting.set(id, resolve);
-    port.postMessage({ ...body, id });
-  });
+  const ask = (body: StoreBody): Promise<string | null> =>
+    new Promise((resolve) => {
+      if (!port) throw new Error('this baseline client has no store');
+      const id = nextId++;
+      waiting.set(id, resolve);
+      port.postMessage({ ...body, id });
+    });
   const submit = async (op: OpRequest): Promise<OpResult> => {
     const value = await ask(op.kind === 'read' ? { op: 'read', page: op.page } : { op: 'write', page: op.page, value: op.value });
     return { ok: true, value: op.kind === 'read' ? value : null, local: false };

@@ -55,7 +55,11 @@ async function measure(cluster: ExperimentCluster, k: number, repeats: number, w
   return { readers: k, writeFault: summarize(ok(writes)), readFault: summarize(ok(reads)), failures };
 }
 
-export async function runCopySet(c: CopySetConfig, onProgress: Progress = () => {}, env: ScenarioEnv = browserEnv()): Promise<CopySetResult> {
+export async function runCopySet(
+  c: CopySetConfig,
+  onProgress: Progress = () => {},
+  env: ScenarioEnv = browserEnv(),
+): Promise<CopySetResult> {
   const most = Math.max(0, ...c.sizes);
   const writers: [number, number] = [most + 1, most + 2];
   const store = c.persist ? await env.openStore(`ivy-exp-copyset-${Date.now()}`) : null;

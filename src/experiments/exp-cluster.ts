@@ -42,12 +42,19 @@ export class ExperimentCluster {
   /** Messages sent by node lives that have ended (killed workers). */
   private sentByDead: MessageCounts = {};
 
-  constructor(spawn: SpawnWorker, private readonly shape: ClusterShape, private readonly store: DurableStore | null) {
-    this.cluster = new Cluster((name) => {
-      const w = spawn(name);
-      this.pendingEndpoints.set(name, w.endpoint);
-      return w;
-    }, { startMs: 30_000, controlMs: 15_000, operationMs: 30_000 });
+  constructor(
+    spawn: SpawnWorker,
+    private readonly shape: ClusterShape,
+    private readonly store: DurableStore | null,
+  ) {
+    this.cluster = new Cluster(
+      (name) => {
+        const w = spawn(name);
+        this.pendingEndpoints.set(name, w.endpoint);
+        return w;
+      },
+      { startMs: 30_000, controlMs: 15_000, operationMs: 30_000 },
+    );
   }
 
   clientIds(): NodeId[] {

@@ -61,7 +61,10 @@ async function apply(cluster: ExperimentCluster, step: FaultStep, env: FaultEnv)
  * copy), and the steps after it keep their distance from when it actually left.
  */
 export async function driveFaults(
-  cluster: ExperimentCluster, steps: readonly FaultStep[], startAt: number, env: FaultEnv,
+  cluster: ExperimentCluster,
+  steps: readonly FaultStep[],
+  startAt: number,
+  env: FaultEnv,
 ): Promise<FaultLog> {
   const log: FaultLog = { faults: [], outages: [], nemesis: [] };
   const up = new Set(['cm1', 'cm2'].filter((id) => cluster.running(id)));

@@ -27,7 +27,10 @@ export function leaveRuns(results: readonly StepResult[]): LeaveRun[] {
     if (!leave) return [];
     const cmKill = s.result.faults.find((f) => f.action === 'kill' && f.applied && f.atMs > leave.atMs);
     const run: LeaveRun = {
-      cluster: s.kind === 'tab' ? 'tabs' : 'workers', result: s.result, leaseMs: s.result.config.timing?.leaseMs ?? TIMING_DEFAULTS.leaseMs, leave,
+      cluster: s.kind === 'tab' ? 'tabs' : 'workers',
+      result: s.result,
+      leaseMs: s.result.config.timing?.leaseMs ?? TIMING_DEFAULTS.leaseMs,
+      leave,
     };
     return [cmKill ? { ...run, cmKill } : run];
   });
@@ -51,8 +54,10 @@ export function leaveTargetRow(results: readonly StepResult[]): [string, string,
     const mine = runs.filter((r) => r.cluster === cluster);
     const left = mine.map((r) => r.leave.writesBackMs);
     const failed = mine.flatMap((r) => (r.cmKill ? [r.cmKill.writesBackMs] : []));
-    const text = mine.length === 0 ? `${cluster}: not run` :
-      `${cluster}: ${fmtMs(worst(left))} ms after it left, ${failed.length === 0 ? '–' : fmtMs(worst(failed))} ms after the CM failed`;
+    const text =
+      mine.length === 0
+        ? `${cluster}: not run`
+        : `${cluster}: ${fmtMs(worst(left))} ms after it left, ${failed.length === 0 ? '–' : fmtMs(worst(failed))} ms after the CM failed`;
     return { text, worst: mine.length === 0 ? null : worst([...left, ...failed]), n: mine.length };
   };
   const w = part('workers');
@@ -60,7 +65,9 @@ export function leaveTargetRow(results: readonly StepResult[]): [string, string,
   const all = w.n + t.n === 0 ? null : worst([...(w.n > 0 ? [w.worst] : []), ...(t.n > 0 ? [t.worst] : [])]);
   return [
     `a client leaves for good (then the acting CM fails): the other clients' writes succeed again ≤ ${WRITES_BACK_TARGET_MS / 1000} s (lease ${TIMING_DEFAULTS.leaseMs} ms)`,
-    `${w.text}; ${t.text}`, `${WRITES_BACK_TARGET_MS} ms`, all === null ? '–' : `${(all / WRITES_BACK_TARGET_MS).toFixed(2)}x`,
+    `${w.text}; ${t.text}`,
+    `${WRITES_BACK_TARGET_MS} ms`,
+    all === null ? '–' : `${(all / WRITES_BACK_TARGET_MS).toFixed(2)}x`,
     w.n + t.n === 0 ? 'not measured' : all !== null && all <= WRITES_BACK_TARGET_MS && w.n > 0 && t.n > 0 ? 'yes' : '**no**',
   ];
 }
@@ -68,7 +75,7 @@ export function leaveTargetRow(results: readonly StepResult[]): [string, string,
 /** LEASE and LEASE_GRANT messages per second of the run (counted on the worker cluster only). */
 function leaseRate(r: ScenarioResult): string {
   const perOp = (r.messagesPerOp.LEASE ?? 0) + (r.messagesPerOp.LEASE_GRANT ?? 0);
-  return r.messagesPerOpTotal === 0 || r.totalMs === 0 ? '–' : (perOp * r.issued / (r.totalMs / 1000)).toFixed(0);
+  return r.messagesPerOpTotal === 0 || r.totalMs === 0 ? '–' : ((perOp * r.issued) / (r.totalMs / 1000)).toFixed(0);
 }
 
 export function leaveSection(results: readonly StepResult[]): string[] {
@@ -80,20 +87,37 @@ export function leaveSection(results: readonly StepResult[]): string[] {
     'A client (c3) stops its operations and leaves for good, never restarted: it first comes to own a page and hold a read ' +
       'copy of another under its lease (listed), so that writes meet an invalidation nobody will answer and a page becomes ' +
       'unavailable. In the second scenario the acting CM fails a second after c3 must have been deemed away. "Writes back": ' +
-      'the fault → each page\'s first write by a remaining client, issued after the fault, that needed the CM and succeeded, ' +
+      "the fault → each page's first write by a remaining client, issued after the fault, that needed the CM and succeeded, " +
       'done; the slowest page is shown. Pages whose writes all failed naming c3 are unavailable by design: those failures are ' +
-      'the expected ones, and completion is also given without them. Tab runs close the client\'s tab, then the CM\'s.',
+      "the expected ones, and completion is also given without them. Tab runs close the client's tab, then the CM's.",
     '',
     table(
-      ['scenario', 'cluster', 'lease ms', 'c3 held (owned; copies)', 'writes back after it left', 'after the CM failed',
-        'ok / issued', 'expected failures (pages)', 'completion without them', 'lease msgs/s', 'linearizable'],
+      [
+        'scenario',
+        'cluster',
+        'lease ms',
+        'c3 held (owned; copies)',
+        'writes back after it left',
+        'after the CM failed',
+        'ok / issued',
+        'expected failures (pages)',
+        'completion without them',
+        'lease msgs/s',
+        'linearizable',
+      ],
       runs.map(({ cluster, result: r, leaseMs, leave, cmKill }) => [
-        r.name, cluster, String(leaseMs),
+        r.name,
+        cluster,
+        String(leaseMs),
         leave.held ? `${leave.held.owned.join(', ') || 'none'}; ${leave.held.copies.join(', ') || 'none'}` : '–',
-        backCell(leave), cmKill ? backCell(cmKill) : '–', `${r.ok}/${r.issued} (${fmtPct(r.completion)})`,
+        backCell(leave),
+        cmKill ? backCell(cmKill) : '–',
+        `${r.ok}/${r.issued} (${fmtPct(r.completion)})`,
         `${r.expectedFailures ?? 0} (${[...new Set([...(leave.unavailablePages ?? []), ...(cmKill?.unavailablePages ?? [])])].join(', ') || 'none'})`,
-        r.completionExceptExpected === undefined ? '–' : fmtPct(r.completionExceptExpected), leaseRate(r),
+        r.completionExceptExpected === undefined ? '–' : fmtPct(r.completionExceptExpected),
+        leaseRate(r),
         verdict(r),
-      ])),
+      ]),
+    ),
   ];
 }

@@ -23,8 +23,16 @@ export interface LeavePlan {
 /** Pages it owns, and read copies it may serve (only while its lease runs). */
 export function holdings(s: ClientSnapshot): Holdings {
   return {
-    owned: s.pages.filter((p) => p.owner).map((p) => p.page).sort(),
-    copies: s.leased ? s.pages.filter((p) => !p.owner && p.access === 'read').map((p) => p.page).sort() : [],
+    owned: s.pages
+      .filter((p) => p.owner)
+      .map((p) => p.page)
+      .sort(),
+    copies: s.leased
+      ? s.pages
+          .filter((p) => !p.owner && p.access === 'read')
+          .map((p) => p.page)
+          .sort()
+      : [],
   };
 }
 

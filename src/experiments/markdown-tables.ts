@@ -20,29 +20,53 @@ function scenarioTable(rs: readonly ScenarioResult[]): string {
   return table(
     ['scenario', 'ok / issued', 'read hit', 'read fault', 'write hit', 'write fault', 'total s', 'ops/s', 'msgs/op', 'linearizable'],
     rs.map((r) => [
-      r.name, `${r.ok}/${r.issued} (${fmtPct(r.completion)})`, latencyCell(r.latency.readHit), latencyCell(r.latency.readFault),
-      latencyCell(r.latency.writeHit), latencyCell(r.latency.writeFault), (r.totalMs / 1000).toFixed(2),
-      fmtRate(r.throughputOpsPerS), r.messagesPerOpTotal.toFixed(2), linearCell(r),
-    ]));
+      r.name,
+      `${r.ok}/${r.issued} (${fmtPct(r.completion)})`,
+      latencyCell(r.latency.readHit),
+      latencyCell(r.latency.readFault),
+      latencyCell(r.latency.writeHit),
+      latencyCell(r.latency.writeFault),
+      (r.totalMs / 1000).toFixed(2),
+      fmtRate(r.throughputOpsPerS),
+      r.messagesPerOpTotal.toFixed(2),
+      linearCell(r),
+    ]),
+  );
 }
 
 function messagesTable(rs: readonly ScenarioResult[]): string {
   const types = [...new Set(rs.flatMap((r) => Object.keys(r.messagesPerOp) as MessageType[]))].sort();
-  return table(['scenario', ...types], rs.map((r) => [r.name, ...types.map((t) => (r.messagesPerOp[t] ?? 0).toFixed(3))]));
+  return table(
+    ['scenario', ...types],
+    rs.map((r) => [r.name, ...types.map((t) => (r.messagesPerOp[t] ?? 0).toFixed(3))]),
+  );
 }
 
 function faultTable(rs: readonly ScenarioResult[]): string {
   // Runs in which a client leaves have their own table (leave-tables.ts).
   const withFaults = rs.filter((r) => r.faults.length > 0 && !hasLeave(r));
   return table(
-    ['scenario', 'faults (ms after start; unavailability in ms after a kill)', 'issued while no CM ran', 'completion outside outages', 'failure reasons'],
+    [
+      'scenario',
+      'faults (ms after start; unavailability in ms after a kill)',
+      'issued while no CM ran',
+      'completion outside outages',
+      'failure reasons',
+    ],
     withFaults.map((r) => [
       r.name,
-      r.faults.map((f) => `${f.action} ${f.node} @${fmtMs(f.atMs)}${f.roleWhenKilled ? ` (${f.roleWhenKilled})` : ''}` +
-        `${f.applied ? '' : ' not applied'}${f.unavailableMs !== undefined ? ` → ${fmtMs(f.unavailableMs)}` : ''}${f.leftNoCm ? ' [no CM left]' : ''}`).join('; '),
-      String(r.issuedWhileBothDown), fmtPct(r.completionOutsideOutages),
+      r.faults
+        .map(
+          (f) =>
+            `${f.action} ${f.node} @${fmtMs(f.atMs)}${f.roleWhenKilled ? ` (${f.roleWhenKilled})` : ''}` +
+            `${f.applied ? '' : ' not applied'}${f.unavailableMs !== undefined ? ` → ${fmtMs(f.unavailableMs)}` : ''}${f.leftNoCm ? ' [no CM left]' : ''}`,
+        )
+        .join('; '),
+      String(r.issuedWhileBothDown),
+      fmtPct(r.completionOutsideOutages),
       cell(r.errors.map((e) => `${e.count}× ${e.error}`).join('; ')) || '–',
-    ]));
+    ]),
+  );
 }
 
 /**
@@ -55,8 +79,12 @@ function durabilitySection(f: Found): string[] {
   if (gated.length === 0 || memory.length === 0) return [];
   const p50 = (rs: ScenarioResult[], c: OpClass) => median(rs.flatMap((r) => (r.latency[c].p50Ms === null ? [] : [r.latency[c].p50Ms])));
   const rate = (rs: ScenarioResult[]) => median(rs.map((r) => r.throughputOpsPerS));
-  const row = (label: string, a: number | null, b: number | null, unit: string, fmt: (x: number | null) => string): string[] =>
-    [label, `${fmt(a)} ${unit}`, `${fmt(b)} ${unit}`, a !== null && b !== null && b !== 0 ? `${(a / b).toFixed(2)}x` : '–'];
+  const row = (label: string, a: number | null, b: number | null, unit: string, fmt: (x: number | null) => string): string[] => [
+    label,
+    `${fmt(a)} ${unit}`,
+    `${fmt(b)} ${unit}`,
+    a !== null && b !== null && b !== 0 ? `${(a / b).toFixed(2)}x` : '–',
+  ];
   const ms = (x: number | null) => fmtMs(x);
   return [
     `### Durability before acknowledgement (medians of ${gated.length} runs each, 10 clients, 10 pages, 50% reads)`,
@@ -64,29 +92,45 @@ function durabilitySection(f: Found): string[] {
     'Every host commits the durable state a step changed (one IndexedDB transaction for a whole burst) before any message ' +
       'or answer that depends on it leaves; without a disk nothing waits and nothing survives a crash.',
     '',
-    table(['p50 / throughput', 'committed before sending (ft)', 'no disk (ft-nopersist)', 'ratio'], [
-      row('write hit', p50(gated, 'writeHit'), p50(memory, 'writeHit'), 'ms', ms),
-      row('write fault', p50(gated, 'writeFault'), p50(memory, 'writeFault'), 'ms', ms),
-      row('read hit', p50(gated, 'readHit'), p50(memory, 'readHit'), 'ms', ms),
-      row('read fault', p50(gated, 'readFault'), p50(memory, 'readFault'), 'ms', ms),
-      row('throughput', rate(gated), rate(memory), 'ops/s', (x) => fmtRate(x ?? 0)),
-    ]),
+    table(
+      ['p50 / throughput', 'committed before sending (ft)', 'no disk (ft-nopersist)', 'ratio'],
+      [
+        row('write hit', p50(gated, 'writeHit'), p50(memory, 'writeHit'), 'ms', ms),
+        row('write fault', p50(gated, 'writeFault'), p50(memory, 'writeFault'), 'ms', ms),
+        row('read hit', p50(gated, 'readHit'), p50(memory, 'readHit'), 'ms', ms),
+        row('read fault', p50(gated, 'readFault'), p50(memory, 'readFault'), 'ms', ms),
+        row('throughput', rate(gated), rate(memory), 'ops/s', (x) => fmtRate(x ?? 0)),
+      ],
+    ),
   ];
 }
 
 function baselineSection(f: Found): string[] {
   const ping = f.ping();
-  const stores = ['central-store-50', 'central-store-90'].flatMap((id) => { const s = f.store(id); return s ? [s] : []; });
+  const stores = ['central-store-50', 'central-store-90'].flatMap((id) => {
+    const s = f.store(id);
+    return s ? [s] : [];
+  });
   return [
     '### Baselines',
     '',
-    ping ? `One hop between two workers: ping round trip over a MessagePort, ${ping.count} pings back to back: ` +
-      `${latencyCell(ping.rtt)} ms (one way ≈ ${fmtMs(ping.oneWayMs)} ms); ${ping.spacedCount} pings each after 5 ms idle: ` +
-      `${latencyCell(ping.spacedRtt)} ms.` : 'Ping: not run.',
+    ping
+      ? `One hop between two workers: ping round trip over a MessagePort, ${ping.count} pings back to back: ` +
+        `${latencyCell(ping.rtt)} ms (one way ≈ ${fmtMs(ping.oneWayMs)} ms); ${ping.spacedCount} pings each after 5 ms idle: ` +
+        `${latencyCell(ping.spacedRtt)} ms.`
+      : 'Ping: not run.',
     '',
-    table(['central store (one store worker, every op a round trip)', 'ok / issued', 'read', 'write', 'ops/s', 'linearizable'],
-      stores.map((s) => [`${s.config.clients} clients, ${s.config.readRatio * 100}% reads, ${s.config.pages} pages`,
-        `${s.ok}/${s.issued}`, latencyCell(s.read), latencyCell(s.write), fmtRate(s.throughputOpsPerS), s.linearizable ? 'yes' : '**no**'])),
+    table(
+      ['central store (one store worker, every op a round trip)', 'ok / issued', 'read', 'write', 'ops/s', 'linearizable'],
+      stores.map((s) => [
+        `${s.config.clients} clients, ${s.config.readRatio * 100}% reads, ${s.config.pages} pages`,
+        `${s.ok}/${s.issued}`,
+        latencyCell(s.read),
+        latencyCell(s.write),
+        fmtRate(s.throughputOpsPerS),
+        s.linearizable ? 'yes' : '**no**',
+      ]),
+    ),
   ];
 }
 
@@ -98,15 +142,31 @@ function sweepSection(results: readonly StepResult[]): string[] {
   return [
     '### Sweeps (fault-tolerant Ivy, 10 clients, 10 pages, 50% reads unless swept)',
     '',
-    table(['swept', 'ok / issued', 'read fault', 'write fault', 'ops/s', 'msgs/op', 'linearizable'],
-      points.map((r) => [r.name.replace('sweep-', ''), `${r.ok}/${r.issued}`, latencyCell(r.latency.readFault),
-        latencyCell(r.latency.writeFault), fmtRate(r.throughputOpsPerS), r.messagesPerOpTotal.toFixed(2), linearCell(r)])),
+    table(
+      ['swept', 'ok / issued', 'read fault', 'write fault', 'ops/s', 'msgs/op', 'linearizable'],
+      points.map((r) => [
+        r.name.replace('sweep-', ''),
+        `${r.ok}/${r.issued}`,
+        latencyCell(r.latency.readFault),
+        latencyCell(r.latency.writeFault),
+        fmtRate(r.throughputOpsPerS),
+        r.messagesPerOpTotal.toFixed(2),
+        linearCell(r),
+      ]),
+    ),
     '',
     `Copy-set size against write-fault latency (${copy?.config.repeats ?? 0} timed writes per size, one operation at a time on an idle cluster):`,
     '',
-    table(['readers holding a copy', 'write fault', 'read fault (the readers)', 'failures', 'write fault without IndexedDB'],
-      (copy?.points ?? []).map((p) => [String(p.readers), latencyCell(p.writeFault), latencyCell(p.readFault), String(p.failures),
-        fault(memory?.points.find((q) => q.readers === p.readers))])),
+    table(
+      ['readers holding a copy', 'write fault', 'read fault (the readers)', 'failures', 'write fault without IndexedDB'],
+      (copy?.points ?? []).map((p) => [
+        String(p.readers),
+        latencyCell(p.writeFault),
+        latencyCell(p.readFault),
+        String(p.failures),
+        fault(memory?.points.find((q) => q.readers === p.readers)),
+      ]),
+    ),
   ];
 }
 
@@ -123,18 +183,31 @@ function placementSection(f: Found): string[] {
   return [
     '### Placement: a worker per node against packed (one worker per core, neighbours linked in memory)',
     '',
-    table(['scenario', 'a worker per node: ops/s', 'packed: ops/s', 'packed / per node'],
-      pairs.map(([own, p]) => [own.name, rate(own), rate(p),
-        own.throughputOpsPerS > 0 ? `${(p.throughputOpsPerS / own.throughputOpsPerS).toFixed(2)}x` : '–'])),
+    table(
+      ['scenario', 'a worker per node: ops/s', 'packed: ops/s', 'packed / per node'],
+      pairs.map(([own, p]) => [
+        own.name,
+        rate(own),
+        rate(p),
+        own.throughputOpsPerS > 0 ? `${(p.throughputOpsPerS / own.throughputOpsPerS).toFixed(2)}x` : '–',
+      ]),
+    ),
   ];
 }
 
 /** The tab-mode rows (scenarios 1 and 3, and the leave scenarios, with a tab per node). */
 export function tabSection(results: readonly StepResult[]): string[] {
   const rs = results.flatMap((r) => (r.kind === 'tab' ? [r.result] : []));
-  const only = `\`npm run experiments -- --only ${suite(false).filter((s) => s.kind === 'tab').map((s) => s.id).join(',')}\``;
+  const only = `\`npm run experiments -- --only ${suite(false)
+    .filter((s) => s.kind === 'tab')
+    .map((s) => s.id)
+    .join(',')}\``;
   if (rs.length === 0) {
-    return ['### Tab mode', '', `Not run yet: the tab-mode (PeerJS over WebRTC) run of scenarios 1 and 3 and the leave scenarios (${only}).`];
+    return [
+      '### Tab mode',
+      '',
+      `Not run yet: the tab-mode (PeerJS over WebRTC) run of scenarios 1 and 3 and the leave scenarios (${only}).`,
+    ];
   }
   const c = rs[0]!.config;
   return [
@@ -144,19 +217,39 @@ export function tabSection(results: readonly StepResult[]): string[] {
       `only ${c.clients} clients (not 10), since every tab is a renderer process on 2 cores. Each client tab runs its random ` +
       'operations in a loop inside the tab, timed there (performance.timeOrigin + performance.now()); the primary fails by ' +
       'closing its tab and restarts as a new tab choosing restartCM. Unavailability: tab closed → the first operation issued ' +
-      'after it that needed a CM, done. The restart scenario\'s clients run until 1 s after the restarted primary acts. ' +
+      "after it that needed a CM, done. The restart scenario's clients run until 1 s after the restarted primary acts. " +
       'In the leave scenarios a client tab closes for good (see the table above). ' +
       `Messages are not counted across tabs. Run alone by ${only} ` +
       '(raw figures then in `results/tab-mode.json`, which replaces these rows of the full run).',
     '',
     table(
-      ['scenario', 'ok / issued', 'read hit', 'read fault', 'write hit', 'write fault', 'total s', 'ops/s', 'faults (ms after start → unavailability ms)', 'linearizable'],
+      [
+        'scenario',
+        'ok / issued',
+        'read hit',
+        'read fault',
+        'write hit',
+        'write fault',
+        'total s',
+        'ops/s',
+        'faults (ms after start → unavailability ms)',
+        'linearizable',
+      ],
       rs.map((r) => [
-        r.name, `${r.ok}/${r.issued} (${fmtPct(r.completion)})`, latencyCell(r.latency.readHit), latencyCell(r.latency.readFault),
-        latencyCell(r.latency.writeHit), latencyCell(r.latency.writeFault), (r.totalMs / 1000).toFixed(2), fmtRate(r.throughputOpsPerS),
-        r.faults.map((f) => `${f.action} ${f.node} @${fmtMs(f.atMs)}${f.unavailableMs !== undefined ? ` → ${fmtMs(f.unavailableMs)}` : ''}`).join('; ') || '–',
+        r.name,
+        `${r.ok}/${r.issued} (${fmtPct(r.completion)})`,
+        latencyCell(r.latency.readHit),
+        latencyCell(r.latency.readFault),
+        latencyCell(r.latency.writeHit),
+        latencyCell(r.latency.writeFault),
+        (r.totalMs / 1000).toFixed(2),
+        fmtRate(r.throughputOpsPerS),
+        r.faults
+          .map((f) => `${f.action} ${f.node} @${fmtMs(f.atMs)}${f.unavailableMs !== undefined ? ` → ${fmtMs(f.unavailableMs)}` : ''}`)
+          .join('; ') || '–',
         linearCell(r),
-      ])),
+      ]),
+    ),
   ];
 }
 

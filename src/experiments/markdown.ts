@@ -11,21 +11,35 @@ export const RESULTS_START = '<!-- results:start -->';
 export const RESULTS_END = '<!-- results:end -->';
 
 export function scenarioLine(r: ScenarioResult): string {
-  const unavailable = r.faults.filter((f) => f.unavailableMs !== undefined).map((f) => fmtMs(f.unavailableMs)).join(', ');
-  return `${r.ok}/${r.issued} ok (${fmtPct(r.completion)}), ${fmtRate(r.throughputOpsPerS)} ops/s, ` +
+  const unavailable = r.faults
+    .filter((f) => f.unavailableMs !== undefined)
+    .map((f) => fmtMs(f.unavailableMs))
+    .join(', ');
+  return (
+    `${r.ok}/${r.issued} ok (${fmtPct(r.completion)}), ${fmtRate(r.throughputOpsPerS)} ops/s, ` +
     `fault p50 ${fmtMs(r.faultLatency.p50Ms)} ms, ${r.messagesPerOpTotal.toFixed(2)} msgs/op, ` +
-    `${verdict(r)}${unavailable ? `, unavailable ms: ${unavailable}` : ''}`;
+    `${verdict(r)}${unavailable ? `, unavailable ms: ${unavailable}` : ''}`
+  );
 }
 
 export function summaryLine(s: StepResult): string {
   switch (s.kind) {
-    case 'scenario': return scenarioLine(s.result);
-    case 'tab': return scenarioLine(s.result).replace(/, [\d.]+ msgs\/op/, ''); // not counted across tabs
-    case 'ping': return `ping round trip p50 ${fmtMs(s.result.rtt.p50Ms)} ms, p99 ${fmtMs(s.result.rtt.p99Ms)} ms; ` +
-      `after 5 ms idle p50 ${fmtMs(s.result.spacedRtt.p50Ms)} ms`;
-    case 'central-store': return `${s.result.ok}/${s.result.issued} ok, ${fmtRate(s.result.throughputOpsPerS)} ops/s, ` +
-      `read p50 ${fmtMs(s.result.read.p50Ms)} ms, write p50 ${fmtMs(s.result.write.p50Ms)} ms`;
-    case 'copy-set': return s.result.points.map((p) => `${p.readers}: ${fmtMs(p.writeFault.p50Ms)} ms`).join(', ');
+    case 'scenario':
+      return scenarioLine(s.result);
+    case 'tab':
+      return scenarioLine(s.result).replace(/, [\d.]+ msgs\/op/, ''); // not counted across tabs
+    case 'ping':
+      return (
+        `ping round trip p50 ${fmtMs(s.result.rtt.p50Ms)} ms, p99 ${fmtMs(s.result.rtt.p99Ms)} ms; ` +
+        `after 5 ms idle p50 ${fmtMs(s.result.spacedRtt.p50Ms)} ms`
+      );
+    case 'central-store':
+      return (
+        `${s.result.ok}/${s.result.issued} ok, ${fmtRate(s.result.throughputOpsPerS)} ops/s, ` +
+        `read p50 ${fmtMs(s.result.read.p50Ms)} ms, write p50 ${fmtMs(s.result.write.p50Ms)} ms`
+      );
+    case 'copy-set':
+      return s.result.points.map((p) => `${p.readers}: ${fmtMs(p.writeFault.p50Ms)} ms`).join(', ');
   }
 }
 
@@ -63,7 +77,7 @@ export function resultsDocument(results: readonly StepResult[], meta: RenderMeta
     '# ivy-web test results',
     '',
     'Written by `npm run experiments` (`-- --render` rewrites it from the JSON files beside it without running anything). ' +
-      'The repository\'s README shows the benchmark targets only.',
+      "The repository's README shows the benchmark targets only.",
     '',
     renderResults(results, meta),
     '',

@@ -44,23 +44,36 @@ export function scenarioResult(run: RunRecord): ScenarioResult {
   const first = Math.min(...ops.map((o) => o.invokedAt));
   const last = Math.max(...ops.map((o) => o.doneAt));
   const totalMs = ops.length === 0 ? 0 : last - first;
-  const history = mergeHistory(run.reports.map((r, i) => ({ process: i + 1, ops: r.ops })), run.log.nemesis, run.startAt);
+  const history = mergeHistory(
+    run.reports.map((r, i) => ({ process: i + 1, ops: r.ops })),
+    run.log.nemesis,
+    run.startAt,
+  );
   const check = checkLinearizable(history);
   const bad = check.keys.find((k) => !k.ok);
   const messages = run.sent === null ? { byType: {}, total: 0 } : perOp(run.sent, ops.length);
   const result: ScenarioResult = {
-    name: c.name, config: c, issued: ops.length, ok,
+    name: c.name,
+    config: c,
+    issued: ops.length,
+    ok,
     failed: ops.filter((o) => o.outcome === 'fail').length,
     unknown: ops.filter((o) => o.outcome === 'info').length,
     completion: ops.length === 0 ? 1 : ok / ops.length,
     issuedWhileBothDown: ops.length - outside.length,
     completionOutsideOutages: outside.length === 0 ? 1 : okOutside / outside.length,
-    latency: latencyByClass(ops), faultLatency: faultLatency(ops),
-    totalMs, throughputOpsPerS: totalMs === 0 ? 0 : ok / (totalMs / 1000),
-    messagesPerOp: messages.byType, messagesPerOpTotal: messages.total,
+    latency: latencyByClass(ops),
+    faultLatency: faultLatency(ops),
+    totalMs,
+    throughputOpsPerS: totalMs === 0 ? 0 : ok / (totalMs / 1000),
+    messagesPerOp: messages.byType,
+    messagesPerOpTotal: messages.total,
     faults: faultReports(run.log, run.startAt, measureFault(run, ops)),
-    linearizable: check.ok, checkerUndecided: check.keys.some((k) => k.unknown === true),
-    uncheckedKeys: check.keys.filter((k) => !k.ok).map((k) => k.key), errors: errorTally(ops), clockResolutionMs: run.clockResolutionMs,
+    linearizable: check.ok,
+    checkerUndecided: check.keys.some((k) => k.unknown === true),
+    uncheckedKeys: check.keys.filter((k) => !k.ok).map((k) => k.key),
+    errors: errorTally(ops),
+    clockResolutionMs: run.clockResolutionMs,
   };
   if (run.departed.size > 0) {
     result.expectedFailures = countExpected(ops, run.departed);

@@ -27,8 +27,15 @@ export function parseStepResults(json: string, file: string): StepResult[] {
   if (!Array.isArray(v)) throw new Error(`${file}: expected a list of step results`);
   v.forEach((r: unknown, i) => {
     const o = r as { id?: unknown; kind?: unknown; result?: unknown } | null;
-    if (typeof o !== 'object' || o === null || typeof o.id !== 'string' || typeof o.kind !== 'string' || !KINDS.has(o.kind) ||
-      typeof o.result !== 'object' || o.result === null) {
+    if (
+      typeof o !== 'object' ||
+      o === null ||
+      typeof o.id !== 'string' ||
+      typeof o.kind !== 'string' ||
+      !KINDS.has(o.kind) ||
+      typeof o.result !== 'object' ||
+      o.result === null
+    ) {
       throw new Error(`${file}: entry ${i} is not a step result ({ id, kind, result })`);
     }
   });
@@ -37,8 +44,13 @@ export function parseStepResults(json: string, file: string): StepResult[] {
 
 export function parseRunMeta(json: string, file: string): RenderMeta {
   const v = parse(json, file) as Partial<RenderMeta> | null;
-  if (typeof v !== 'object' || v === null || typeof v.date !== 'string' || typeof v.quick !== 'boolean' ||
-    (v.machine !== undefined && typeof v.machine !== 'string')) {
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    typeof v.date !== 'string' ||
+    typeof v.quick !== 'boolean' ||
+    (v.machine !== undefined && typeof v.machine !== 'string')
+  ) {
     throw new Error(`${file}: expected { date, quick, machine? }`);
   }
   return { date: v.date, quick: v.quick, ...(v.machine === undefined ? {} : { machine: v.machine }) };

@@ -38,9 +38,13 @@ export function scenarioConfigError(c: ScenarioConfig): string | null {
   if (!c.backup && c.faults.some((f) => f.node === 'cm2')) return 'basic Ivy has no cm2 to fail';
   if (c.faults.some((f) => !(f.atMs >= 0))) return 'faults need atMs >= 0';
   if (c.placement !== undefined && !isPlacement(c.placement)) return `placement must be one of ${PLACEMENTS.join(', ')}`;
-  if (c.faults.some((f) => f.action !== 'leave' && !(CM_IDS as readonly string[]).includes(f.node))) return 'only cm1 and cm2 are killed and restarted';
+  if (c.faults.some((f) => f.action !== 'leave' && !(CM_IDS as readonly string[]).includes(f.node)))
+    return 'only cm1 and cm2 are killed and restarted';
   const leaving = c.faults.flatMap((f) => (f.action === 'leave' ? [f.node] : []));
-  const inRange = (id: NodeId): boolean => { const n = clientNumber(id) ?? 0; return n >= 1 && n <= c.clients; };
+  const inRange = (id: NodeId): boolean => {
+    const n = clientNumber(id) ?? 0;
+    return n >= 1 && n <= c.clients;
+  };
   if (!leaving.every(inRange)) return `a client that leaves is one of c1..c${c.clients}`;
   if (new Set(leaving).size < leaving.length) return 'a client leaves only once';
   if (leaving.length > 0 && c.pages < 2) return 'a client that leaves must own a page and hold a copy of another: pages must be 2 or more';
@@ -54,14 +58,18 @@ async function drive(cluster: ExperimentCluster, c: ScenarioConfig, env: Scenari
   const startAt = env.now() + 100 + 5 * c.clients;
   const leaveAt = new Map(c.faults.flatMap((f) => (f.action === 'leave' ? [[f.node, startAt + f.atMs] as const] : [])));
   let finished = false;
-  const workloads = new Map(cluster.clientIds().map((id, i) => {
-    const random = { client: i + 1, pages: c.pages, readRatio: c.readRatio, count: c.opsPerClient, seed: c.seed };
-    // A client that leaves stops issuing when it is due to leave, then leaves holding pages.
-    const stops = [c.durationMs === undefined ? Infinity : startAt + c.durationMs, leaveAt.get(id) ?? Infinity];
-    const stopAt = Math.min(...stops);
-    return [id, cluster.api(id).runWorkload(stopAt === Infinity ? { random, startAt } : { random, startAt, stopAt })] as const;
-  }));
-  const all = Promise.all(workloads.values()).finally(() => { finished = true; });
+  const workloads = new Map(
+    cluster.clientIds().map((id, i) => {
+      const random = { client: i + 1, pages: c.pages, readRatio: c.readRatio, count: c.opsPerClient, seed: c.seed };
+      // A client that leaves stops issuing when it is due to leave, then leaves holding pages.
+      const stops = [c.durationMs === undefined ? Infinity : startAt + c.durationMs, leaveAt.get(id) ?? Infinity];
+      const stopAt = Math.min(...stops);
+      return [id, cluster.api(id).runWorkload(stopAt === Infinity ? { random, startAt } : { random, startAt, stopAt })] as const;
+    }),
+  );
+  const all = Promise.all(workloads.values()).finally(() => {
+    finished = true;
+  });
   const leavingOps = new Map<NodeId, TimedOp[]>();
   const leave = async (id: NodeId) => {
     await workloads.get(id);
@@ -77,12 +85,19 @@ async function drive(cluster: ExperimentCluster, c: ScenarioConfig, env: Scenari
 }
 
 export async function runScenario(
-  config: ScenarioConfig, onProgress: Progress = () => {}, env: ScenarioEnv = browserEnv(),
+  config: ScenarioConfig,
+  onProgress: Progress = () => {},
+  env: ScenarioEnv = browserEnv(),
 ): Promise<ScenarioResult> {
   const error = scenarioConfigError(config);
   if (error) throw new Error(`scenario ${config.name}: ${error}`);
   const store = config.persist ? await env.openStore(`ivy-exp-${config.name}-${Date.now()}`) : null;
-  const shape = { clients: config.clients, backup: config.backup, replication: config.replication, ...(config.timing ? { timing: config.timing } : {}) };
+  const shape = {
+    clients: config.clients,
+    backup: config.backup,
+    replication: config.replication,
+    ...(config.timing ? { timing: config.timing } : {}),
+  };
   const spawner = env.spawner(config.placement ?? 'worker-per-node');
   const cluster = new ExperimentCluster(spawner.spawn, shape, store);
   const step = (s: string, done: number): void => onProgress({ step: `${config.name}: ${s}`, done, total: 3 });

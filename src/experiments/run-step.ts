@@ -16,10 +16,15 @@ export type StepResult =
 
 export async function runStep(step: Step, onProgress: Progress = () => {}, env: ScenarioEnv = browserEnv()): Promise<StepResult> {
   switch (step.kind) {
-    case 'scenario': return { id: step.id, kind: step.kind, result: await runScenario(step.config, onProgress, env) };
-    case 'ping': return { id: step.id, kind: step.kind, result: await runPing(step.count) };
-    case 'central-store': return { id: step.id, kind: step.kind, result: await runCentralStore(step.config) };
-    case 'copy-set': return { id: step.id, kind: step.kind, result: await runCopySet(step.config, onProgress) };
-    case 'tab': throw new Error(`${step.id}: tab steps open tabs from Node (scripts/experiments-tab.ts), not in the page`);
+    case 'scenario':
+      return { id: step.id, kind: step.kind, result: await runScenario(step.config, onProgress, env) };
+    case 'ping':
+      return { id: step.id, kind: step.kind, result: await runPing(step.count) };
+    case 'central-store':
+      return { id: step.id, kind: step.kind, result: await runCentralStore(step.config) };
+    case 'copy-set':
+      return { id: step.id, kind: step.kind, result: await runCopySet(step.config, onProgress) };
+    case 'tab':
+      throw new Error(`${step.id}: tab steps open tabs from Node (scripts/experiments-tab.ts), not in the page`);
   }
 }

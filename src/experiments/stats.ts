@@ -23,7 +23,7 @@ export function summarize(samplesMs: readonly number[]): LatencySummary {
     count: sorted.length,
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
-    maxMs: sorted.length === 0 ? null : sorted[sorted.length - 1] ?? null,
+    maxMs: sorted.length === 0 ? null : (sorted[sorted.length - 1] ?? null),
   };
 }
 
@@ -87,5 +87,8 @@ export function perOp(counts: MessageCounts, ops: number): { byType: MessageCoun
 export function errorTally(ops: readonly TimedOp[], max = 5): Array<{ error: string; count: number }> {
   const tally = new Map<string, number>();
   for (const op of ops) if (op.error !== undefined) tally.set(op.error, (tally.get(op.error) ?? 0) + 1);
-  return [...tally].map(([error, count]) => ({ error, count })).sort((a, b) => b.count - a.count).slice(0, max);
+  return [...tally]
+    .map(([error, count]) => ({ error, count }))
+    .sort((a, b) => b.count - a.count)
+    .slice(0, max);
 }

@@ -56,14 +56,31 @@ interface Sizes {
 }
 
 const FULL: Sizes = {
-  opsPerClient: 1000, repeats: 3, cycles: 3, clientCounts: [1, 2, 4, 8, 16, 32, 64, 128, 256], packedSweep: true,
-  readRatios: [0, 0.25, 0.5, 0.75, 0.9, 1], pageCounts: [10, 100, 1000, 10_000],
-  copySets: [0, 1, 2, 4, 8, 16, 32], copyRepeats: 20, sweepOps: 300, sweepOpsTotal: 64 * 300,
+  opsPerClient: 1000,
+  repeats: 3,
+  cycles: 3,
+  clientCounts: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+  packedSweep: true,
+  readRatios: [0, 0.25, 0.5, 0.75, 0.9, 1],
+  pageCounts: [10, 100, 1000, 10_000],
+  copySets: [0, 1, 2, 4, 8, 16, 32],
+  copyRepeats: 20,
+  sweepOps: 300,
+  sweepOpsTotal: 64 * 300,
 };
 
 const QUICK: Sizes = {
-  opsPerClient: 100, repeats: 1, cycles: 2, clientCounts: [1, 4, 16], packedSweep: false, readRatios: [0, 0.9],
-  pageCounts: [10, 1000], copySets: [0, 4], copyRepeats: 4, sweepOps: 50, sweepOpsTotal: 16 * 50,
+  opsPerClient: 100,
+  repeats: 1,
+  cycles: 2,
+  clientCounts: [1, 4, 16],
+  packedSweep: false,
+  readRatios: [0, 0.9],
+  pageCounts: [10, 1000],
+  copySets: [0, 4],
+  copyRepeats: 4,
+  sweepOps: 50,
+  sweepOpsTotal: 16 * 50,
 };
 
 /** Fault scenarios keep issuing operations until this long after the last fault. */
@@ -76,7 +93,11 @@ const FAULT_OPS_CAP = 100_000;
 const between = (rng: Rng, lo: number, hi: number): number => Math.round(rng.between(lo, hi));
 
 /** Named fault schedules; times in ms after the workload starts, drawn from the seed. */
-export function faultSchedule(kind: 'primary-fails' | 'primary-restarts' | 'primary-cycles' | 'both-cycles', seed: number, cycles: number): FaultStep[] {
+export function faultSchedule(
+  kind: 'primary-fails' | 'primary-restarts' | 'primary-cycles' | 'both-cycles',
+  seed: number,
+  cycles: number,
+): FaultStep[] {
   const rng = new Rng(seed);
   let t = between(rng, 300, 700);
   const steps: FaultStep[] = [];
@@ -97,7 +118,7 @@ export function faultSchedule(kind: 'primary-fails' | 'primary-restarts' | 'prim
     const gap = c === 0 ? 0 : between(rng, 800, 1100);
     // Odd cycles: the acting primary dies, then the backup that took over. Even cycles: the
     // standby dies first, then the acting CM; the standby comes back first.
-    const [first, second] = c % 2 === 0 ? ['cm1', 'cm2'] as const : ['cm2', 'cm1'] as const;
+    const [first, second] = c % 2 === 0 ? (['cm1', 'cm2'] as const) : (['cm2', 'cm1'] as const);
     at(gap, 'kill', first);
     at(c % 2 === 0 ? between(rng, 500, 700) : 200, 'kill', second);
     at(300, 'restart', c % 2 === 0 ? 'cm1' : 'cm2');
@@ -108,22 +129,40 @@ export function faultSchedule(kind: 'primary-fails' | 'primary-restarts' | 'prim
 
 function base(name: string, s: Sizes, seed: number): ScenarioConfig {
   return {
-    name, clients: 10, pages: 10, readRatio: 0.5, opsPerClient: s.opsPerClient, seed,
-    backup: true, replication: 'streaming', faults: [], persist: true,
+    name,
+    clients: 10,
+    pages: 10,
+    readRatio: 0.5,
+    opsPerClient: s.opsPerClient,
+    seed,
+    backup: true,
+    replication: 'streaming',
+    faults: [],
+    persist: true,
   };
 }
 
 function faultScenarios(s: Sizes): Step[] {
   const kinds = ['primary-fails', 'primary-restarts', 'primary-cycles', 'both-cycles'] as const;
-  return (['streaming', 'periodic'] as const).flatMap((replication) => kinds.map((kind, i): Step => {
-    const faults = faultSchedule(kind, 100 + i, s.cycles);
-    const last = Math.max(...faults.map((f) => f.atMs));
-    const name = replication === 'streaming' ? kind : `periodic-${kind}`;
-    return {
-      id: name, kind: 'scenario',
-      config: { ...base(name, s, 10 + i), replication, faults, opsPerClient: FAULT_OPS_CAP, durationMs: last + TAIL_MS, keepHistory: true },
-    };
-  }));
+  return (['streaming', 'periodic'] as const).flatMap((replication) =>
+    kinds.map((kind, i): Step => {
+      const faults = faultSchedule(kind, 100 + i, s.cycles);
+      const last = Math.max(...faults.map((f) => f.atMs));
+      const name = replication === 'streaming' ? kind : `periodic-${kind}`;
+      return {
+        id: name,
+        kind: 'scenario',
+        config: {
+          ...base(name, s, 10 + i),
+          replication,
+          faults,
+          opsPerClient: FAULT_OPS_CAP,
+          durationMs: last + TAIL_MS,
+          keepHistory: true,
+        },
+      };
+    }),
+  );
 }
 
 /**
@@ -131,7 +170,11 @@ function faultScenarios(s: Sizes): Step[] {
  * after the departed client must have been deemed away (a lease and the drift margin), and the
  * clients go on long enough after the last fault for the new CM's wait for reports (a lease).
  */
-export function leaveSchedule(kind: 'client-leaves' | 'client-leaves-then-cm-fails', seed: number, leaseMs: number): { faults: FaultStep[]; durationMs: number } {
+export function leaveSchedule(
+  kind: 'client-leaves' | 'client-leaves-then-cm-fails',
+  seed: number,
+  leaseMs: number,
+): { faults: FaultStep[]; durationMs: number } {
   const rng = new Rng(seed);
   const leaveAt = between(rng, 400, 700);
   const afterMs = Math.round(1.1 * leaseMs) + 1000;
@@ -144,13 +187,22 @@ export function leaveSchedule(kind: 'client-leaves' | 'client-leaves-then-cm-fai
 /** The default lease first (ids without a suffix), then the others (full runs only). */
 function leaveScenarios(s: Sizes, quick: boolean): Step[] {
   const leases = [TIMING_DEFAULTS.leaseMs, ...(quick ? [] : OTHER_LEASES_MS.filter((l) => l !== TIMING_DEFAULTS.leaseMs))];
-  return leases.flatMap((leaseMs) => (['client-leaves', 'client-leaves-then-cm-fails'] as const).map((kind, i): Step => {
-    const name = leaseMs === TIMING_DEFAULTS.leaseMs ? kind : `${kind}-lease-${leaseMs}`;
-    return {
-      id: name, kind: 'scenario',
-      config: { ...base(name, s, 30 + i), ...leaveSchedule(kind, 300 + i, leaseMs), opsPerClient: FAULT_OPS_CAP, keepHistory: true, timing: { leaseMs } },
-    };
-  }));
+  return leases.flatMap((leaseMs) =>
+    (['client-leaves', 'client-leaves-then-cm-fails'] as const).map((kind, i): Step => {
+      const name = leaseMs === TIMING_DEFAULTS.leaseMs ? kind : `${kind}-lease-${leaseMs}`;
+      return {
+        id: name,
+        kind: 'scenario',
+        config: {
+          ...base(name, s, 30 + i),
+          ...leaveSchedule(kind, 300 + i, leaseMs),
+          opsPerClient: FAULT_OPS_CAP,
+          keepHistory: true,
+          timing: { leaseMs },
+        },
+      };
+    }),
+  );
 }
 
 /**
@@ -190,10 +242,15 @@ function tabSteps(quick: boolean): Step[] {
   const leaver = { client: clientNodeId(3), afterMs: 800 };
   return [
     { id: 'tab-ft-1', kind: 'tab', config: { ...base, name: 'tab-ft-1', opsPerClient: quick ? 50 : 300, restart: false } },
-    { id: 'tab-primary-restarts', kind: 'tab', config: { ...base, name: 'tab-primary-restarts', opsPerClient: quick ? 2000 : 5000, seed: 11, restart: true } },
+    {
+      id: 'tab-primary-restarts',
+      kind: 'tab',
+      config: { ...base, name: 'tab-primary-restarts', opsPerClient: quick ? 2000 : 5000, seed: 11, restart: true },
+    },
     { id: 'tab-client-leaves', kind: 'tab', config: { ...leave, name: 'tab-client-leaves', seed: 31, leave: leaver } },
     {
-      id: 'tab-client-leaves-then-cm-fails', kind: 'tab',
+      id: 'tab-client-leaves-then-cm-fails',
+      kind: 'tab',
       config: { ...leave, name: 'tab-client-leaves-then-cm-fails', seed: 32, leave: { ...leaver, cmFailsAfterMs: away + 1000 } },
     },
   ];
@@ -201,10 +258,16 @@ function tabSteps(quick: boolean): Step[] {
 
 export function suite(quick: boolean): Step[] {
   const s = quick ? QUICK : FULL;
-  const store = (id: string, readRatio: number, opsPerClient: number): Step =>
-    ({ id, kind: 'central-store', config: { name: id, clients: 10, pages: 10, readRatio, opsPerClient, seed: 1 } });
-  const seedWorkload = (id: string, persist: boolean): Step =>
-    ({ id, kind: 'scenario', config: { ...base(id, s, 42), opsPerClient: 100, persist } });
+  const store = (id: string, readRatio: number, opsPerClient: number): Step => ({
+    id,
+    kind: 'central-store',
+    config: { name: id, clients: 10, pages: 10, readRatio, opsPerClient, seed: 1 },
+  });
+  const seedWorkload = (id: string, persist: boolean): Step => ({
+    id,
+    kind: 'scenario',
+    config: { ...base(id, s, 42), opsPerClient: 100, persist },
+  });
   const seed = seedWorkload('seed-workload', true);
   // The same without IndexedDB (full runs): what placement does for the protocol's own path.
   const seedMemory = quick ? [] : [seedWorkload('seed-workload-nopersist', false)];

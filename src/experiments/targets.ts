@@ -43,7 +43,7 @@ export function median(xs: readonly number[]): number | null {
   const s = [...xs].sort((a, b) => a - b);
   if (s.length === 0) return null;
   const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? s[mid] ?? null : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+  return s.length % 2 === 1 ? (s[mid] ?? null) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
 type Row = [target: string, measured: string, baseline: string, ratio: string, met: string];
@@ -82,12 +82,27 @@ function hopRows(f: Found): Row[] {
     `; with idle hops (${fmtMs(idle)} ms RTT after 5 ms asleep) ${fmtMs(times(k, idle))} ms, ${fmtX(ratio(x, times(k, idle)))}`;
   const disk = (x: number | null | undefined): string => (x === null || x === undefined ? '' : ` (without IndexedDB: ${fmtMs(x)} ms)`);
   return [
-    ['read fault (idle cluster, p50) ≤ 1.5x three one-way hops', `${fmtMs(d.read)} ms${disk(m.read)}`,
-      `3 hops = 1.5 × ping RTT ${fmtMs(rtt)} = ${fmtMs(times(1.5, rtt))} ms${idleNote(1.5, d.read)}`, fmtX(r1), met(r1 === null ? null : r1 <= 1.5)],
-    ['write fault, 1 copy (p50) ≤ 1.5x three hops + one round trip', `${fmtMs(d.one)} ms${disk(m.one)}`,
-      `2.5 × ping RTT = ${fmtMs(times(2.5, rtt))} ms${idleNote(2.5, d.one)}`, fmtX(r2), met(r2 === null ? null : r2 <= 1.5)],
-    [`write fault flat as the copy set grows to ${d.most?.readers ?? '–'} (≤ 1.5x of 1 copy)`, `${fmtMs(d.most?.p50)} ms${disk(m.most?.p50)}`,
-      `1 copy: ${fmtMs(d.one)} ms${disk(m.one)}`, fmtX(r3), met(r3 === null ? null : r3 <= 1.5)],
+    [
+      'read fault (idle cluster, p50) ≤ 1.5x three one-way hops',
+      `${fmtMs(d.read)} ms${disk(m.read)}`,
+      `3 hops = 1.5 × ping RTT ${fmtMs(rtt)} = ${fmtMs(times(1.5, rtt))} ms${idleNote(1.5, d.read)}`,
+      fmtX(r1),
+      met(r1 === null ? null : r1 <= 1.5),
+    ],
+    [
+      'write fault, 1 copy (p50) ≤ 1.5x three hops + one round trip',
+      `${fmtMs(d.one)} ms${disk(m.one)}`,
+      `2.5 × ping RTT = ${fmtMs(times(2.5, rtt))} ms${idleNote(2.5, d.one)}`,
+      fmtX(r2),
+      met(r2 === null ? null : r2 <= 1.5),
+    ],
+    [
+      `write fault flat as the copy set grows to ${d.most?.readers ?? '–'} (≤ 1.5x of 1 copy)`,
+      `${fmtMs(d.most?.p50)} ms${disk(m.most?.p50)}`,
+      `1 copy: ${fmtMs(d.one)} ms${disk(m.one)}`,
+      fmtX(r3),
+      met(r3 === null ? null : r3 <= 1.5),
+    ],
   ];
 }
 
@@ -98,22 +113,41 @@ function ftRows(f: Found): Row[] {
   const lat = (rs: ScenarioResult[]) => median(rs.flatMap((r) => (r.faultLatency.p50Ms === null ? [] : [r.faultLatency.p50Ms])));
   const rate = (rs: ScenarioResult[]) => median(rs.map((r) => r.throughputOpsPerS));
   const r1 = ratio(lat(ft), lat(basic));
-  const noDisk = memory.length === 0 ? '' : `; without IndexedDB persistence ${fmtMs(lat(memory))} ms, ${fmtX(ratio(lat(memory), lat(basic)))}`;
+  const noDisk =
+    memory.length === 0 ? '' : `; without IndexedDB persistence ${fmtMs(lat(memory))} ms, ${fmtX(ratio(lat(memory), lat(basic)))}`;
   const mostly = f.scenario('read-mostly');
   const store = f.store('central-store-90');
   const r2 = ratio(mostly?.throughputOpsPerS, store?.throughputOpsPerS);
   const seed = f.scenario('seed-workload');
   const packed = f.scenario('seed-workload-packed');
   const r3 = ratio(packed?.throughputOpsPerS, SEED_REQUESTS_PER_S);
-  const perNode = seed ? `; a worker per node: ${fmtRate(seed.throughputOpsPerS)} ops/s, ${fmtX(ratio(seed.throughputOpsPerS, SEED_REQUESTS_PER_S))}` : '';
+  const perNode = seed
+    ? `; a worker per node: ${fmtRate(seed.throughputOpsPerS)} ops/s, ${fmtX(ratio(seed.throughputOpsPerS, SEED_REQUESTS_PER_S))}`
+    : '';
   const packedMemory = f.scenario('seed-workload-nopersist-packed');
   const noDisk2 = packedMemory ? `; packed without IndexedDB: ${fmtRate(packedMemory.throughputOpsPerS)} ops/s` : '';
   return [
-    [`fault-tolerant Ivy without faults ≤ 1.3x basic Ivy (fault latency p50, median of ${ft.length} runs)`, `${fmtMs(lat(ft))} ms (${fmtRate(rate(ft) ?? 0)} ops/s)${noDisk}`, `basic: ${fmtMs(lat(basic))} ms (${fmtRate(rate(basic) ?? 0)} ops/s)`, fmtX(r1), met(r1 === null ? null : r1 <= 1.3)],
-    ['read-mostly (90% reads, 10 clients, 10 pages) ≥ 5x the central store\'s throughput', `${fmtRate(mostly?.throughputOpsPerS ?? 0)} ops/s`, `central store: ${fmtRate(store?.throughputOpsPerS ?? 0)} ops/s`, fmtX(r2), met(r2 === null ? null : r2 >= 5)],
-    ['the seed\'s workload (2 CMs, 10 clients × 100 ops 50/50, 10 pages), packed placement: 100x the Go seed',
+    [
+      `fault-tolerant Ivy without faults ≤ 1.3x basic Ivy (fault latency p50, median of ${ft.length} runs)`,
+      `${fmtMs(lat(ft))} ms (${fmtRate(rate(ft) ?? 0)} ops/s)${noDisk}`,
+      `basic: ${fmtMs(lat(basic))} ms (${fmtRate(rate(basic) ?? 0)} ops/s)`,
+      fmtX(r1),
+      met(r1 === null ? null : r1 <= 1.3),
+    ],
+    [
+      "read-mostly (90% reads, 10 clients, 10 pages) ≥ 5x the central store's throughput",
+      `${fmtRate(mostly?.throughputOpsPerS ?? 0)} ops/s`,
+      `central store: ${fmtRate(store?.throughputOpsPerS ?? 0)} ops/s`,
+      fmtX(r2),
+      met(r2 === null ? null : r2 >= 5),
+    ],
+    [
+      "the seed's workload (2 CMs, 10 clients × 100 ops 50/50, 10 pages), packed placement: 100x the Go seed",
       packed ? `${fmtRate(packed.throughputOpsPerS)} ops/s (${verdict(packed)})${perNode}${noDisk2}` : `–${perNode}${noDisk2}`,
-      `Go seed, measured on this machine without its pauses: ~${SEED_REQUESTS_PER_S} req/s`, fmtX(r3), met(r3 === null ? null : r3 >= 100)],
+      `Go seed, measured on this machine without its pauses: ~${SEED_REQUESTS_PER_S} req/s`,
+      fmtX(r3),
+      met(r3 === null ? null : r3 >= 100),
+    ],
   ];
 }
 
@@ -124,7 +158,9 @@ function faultRows(f: Found): Row[] {
   const proven = safe.filter((r) => r.linearizable);
   const undecided = safe.filter((r) => r.checkerUndecided).map((r) => r.name);
   // With a client gone for good, a new CM also waits a lease for its report: the leave row's figure.
-  const kills = f.scenarios((id) => !id.startsWith('periodic-') && !/^(basic|ft|sweep)/.test(id)).filter((r) => !hasLeave(r))
+  const kills = f
+    .scenarios((id) => !id.startsWith('periodic-') && !/^(basic|ft|sweep)/.test(id))
+    .filter((r) => !hasLeave(r))
     .flatMap((r) => r.faults.filter((x) => x.action === 'kill' && x.roleWhenKilled === 'acting' && !x.leftNoCm));
   const gaps = kills.flatMap((k) => (k.unavailableMs === null || k.unavailableMs === undefined ? [] : [k.unavailableMs]));
   const worst = gaps.length === 0 ? null : Math.max(...gaps);
@@ -138,16 +174,42 @@ function faultRows(f: Found): Row[] {
   const c64 = f.scenario('sweep-clients-64');
   const c256 = f.scenario('sweep-clients-256-packed');
   return [
-    ['every scenario (streaming replication) completes 100% of ops not issued while both CMs were down (nor failed naming a client that left for good), and is linearizable',
+    [
+      'every scenario (streaming replication) completes 100% of ops not issued while both CMs were down (nor failed naming a client that left for good), and is linearizable',
       `${complete.length} of ${safe.length} complete; ${proven.length} proven linearizable` +
         `${undecided.length > 0 ? `, ${undecided.join(', ')} undecided (checker search limit), none refuted` : ''}`,
-      '100% and linearizable', '–', met(safe.length === 0 ? null : complete.length === safe.length && proven.length === safe.length)],
-    [`unavailability after the acting CM fails ≤ detection (${pulseMissesMax + 1} pulse intervals) + 1 interval (${bound} ms)`, `worst ${fmtMs(worst)} ms, median ${fmtMs(median(gaps))} ms over ${gaps.length} kills`, `${bound} ms`, fmtX(ratio(worst, bound)), met(worst === null ? null : worst <= bound)],
-    ['(for contrast) the seed\'s periodic replication under the same faults', `${periodicBad.length} of ${periodic.length} scenarios lose operations or are not linearizable`, '–', '–', '–'],
-    ['64 clients in one page run without errors', c64 ? `${c64.ok}/${c64.issued} ok; history ${verdict(c64)}` : '–',
-      'no failed operation', '–', met(c64 ? c64.ok === c64.issued && (c64.linearizable || c64.checkerUndecided) : null)],
-    ['256 clients in packed placement run without a failed operation, and the checker decides', c256 ? `${c256.ok}/${c256.issued} ok; history ${verdict(c256)}` : '–',
-      'no failed operation; linearizable', '–', met(c256 ? c256.ok === c256.issued && c256.linearizable : null)],
+      '100% and linearizable',
+      '–',
+      met(safe.length === 0 ? null : complete.length === safe.length && proven.length === safe.length),
+    ],
+    [
+      `unavailability after the acting CM fails ≤ detection (${pulseMissesMax + 1} pulse intervals) + 1 interval (${bound} ms)`,
+      `worst ${fmtMs(worst)} ms, median ${fmtMs(median(gaps))} ms over ${gaps.length} kills`,
+      `${bound} ms`,
+      fmtX(ratio(worst, bound)),
+      met(worst === null ? null : worst <= bound),
+    ],
+    [
+      "(for contrast) the seed's periodic replication under the same faults",
+      `${periodicBad.length} of ${periodic.length} scenarios lose operations or are not linearizable`,
+      '–',
+      '–',
+      '–',
+    ],
+    [
+      '64 clients in one page run without errors',
+      c64 ? `${c64.ok}/${c64.issued} ok; history ${verdict(c64)}` : '–',
+      'no failed operation',
+      '–',
+      met(c64 ? c64.ok === c64.issued && (c64.linearizable || c64.checkerUndecided) : null),
+    ],
+    [
+      '256 clients in packed placement run without a failed operation, and the checker decides',
+      c256 ? `${c256.ok}/${c256.issued} ok; history ${verdict(c256)}` : '–',
+      'no failed operation; linearizable',
+      '–',
+      met(c256 ? c256.ok === c256.issued && c256.linearizable : null),
+    ],
   ];
 }
 

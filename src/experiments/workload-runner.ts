@@ -56,24 +56,32 @@ const YIELD_EVERY_MS = 1;
  */
 let yielding: { port: MessagePort; waiting: Array<() => void> } | null = null;
 
-const yieldToLinks = (): Promise<void> => new Promise((resolve) => {
-  if (!yielding) {
-    const channel = new MessageChannel();
-    const waiting: Array<() => void> = [];
-    channel.port1.onmessage = () => waiting.shift()?.();
-    // Not to keep a Node process (unit tests) alive for it.
-    (channel.port1 as { unref?: () => void }).unref?.();
-    yielding = { port: channel.port2, waiting };
-  }
-  yielding.waiting.push(resolve);
-  yielding.port.postMessage(null);
-});
+const yieldToLinks = (): Promise<void> =>
+  new Promise((resolve) => {
+    if (!yielding) {
+      const channel = new MessageChannel();
+      const waiting: Array<() => void> = [];
+      channel.port1.onmessage = () => waiting.shift()?.();
+      // Not to keep a Node process (unit tests) alive for it.
+      (channel.port1 as { unref?: () => void }).unref?.();
+      yielding = { port: channel.port2, waiting };
+    }
+    yielding.waiting.push(resolve);
+    yielding.port.postMessage(null);
+  });
 
 export function timedOp(op: OpRequest, invokedAt: number, doneAt: number, r: OpResult): TimedOp {
   const written = op.kind === 'write' ? op.value : null;
   const base = { kind: op.kind, page: op.page, written, invokedAt, doneAt };
   if (r.ok) return { ...base, outcome: 'ok', local: r.local, read: op.kind === 'read' ? r.value : null };
-  return { ...base, outcome: r.certain ? 'fail' : 'info', local: false, read: null, error: r.error, ...(r.away === undefined ? {} : { away: r.away }) };
+  return {
+    ...base,
+    outcome: r.certain ? 'fail' : 'info',
+    local: false,
+    read: null,
+    error: r.error,
+    ...(r.away === undefined ? {} : { away: r.away }),
+  };
 }
 
 export async function runOps(submit: Submit, plan: WorkloadPlan): Promise<TimedOp[]> {

@@ -55,7 +55,7 @@ export class HeldFrames<F> {
   /** Removes any frame, in any order: a dropped frame is lost, which links may do. */
   remove(id: number): Waiting<F> | null {
     const i = this.items.findIndex((w) => w.id === id);
-    return i < 0 ? null : this.items.splice(i, 1)[0] ?? null;
+    return i < 0 ? null : (this.items.splice(i, 1)[0] ?? null);
   }
 
   /** Frames due by `now`, oldest first, stopping at the first that is not (keeps FIFO). */

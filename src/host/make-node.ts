@@ -20,34 +20,32 @@ interface SpecBase {
 }
 
 export type NodeSpec =
-  | SpecBase & {
-    role: 'cm';
-    /** Fresh primary or backup, or a reboot (restartCM / restartBackup); the id's fresh role if absent. */
-    start?: CmStart;
-    /** The clients registered so far: a CM that takes over asks each of them for a report. */
-    members?: NodeId[];
-    durable?: CmDurable;
-    /** How the standby keeps up: `streaming` (default, safe) or the seed's `periodic` snapshots. */
-    replication?: ReplicationMode;
-    /** False for basic Ivy: there is no other CM to pulse or to tell of takeovers. */
-    peerExists?: boolean;
-  }
-  | SpecBase & {
-    role: 'client';
-    /** What this client id persisted before its crash: the pages it owned survive. */
-    durable?: ClientDurable;
-    /**
-     * Where request numbering starts. A restart passes the wall clock: the durable state may
-     * lag its last request (writes are asynchronous) or be missing, and a reused request id
-     * would be answered with an earlier life's result.
-     */
-    seqStart?: number;
-  };
+  | (SpecBase & {
+      role: 'cm';
+      /** Fresh primary or backup, or a reboot (restartCM / restartBackup); the id's fresh role if absent. */
+      start?: CmStart;
+      /** The clients registered so far: a CM that takes over asks each of them for a report. */
+      members?: NodeId[];
+      durable?: CmDurable;
+      /** How the standby keeps up: `streaming` (default, safe) or the seed's `periodic` snapshots. */
+      replication?: ReplicationMode;
+      /** False for basic Ivy: there is no other CM to pulse or to tell of takeovers. */
+      peerExists?: boolean;
+    })
+  | (SpecBase & {
+      role: 'client';
+      /** What this client id persisted before its crash: the pages it owned survive. */
+      durable?: ClientDurable;
+      /**
+       * Where request numbering starts. A restart passes the wall clock: the durable state may
+       * lag its last request (writes are asynchronous) or be missing, and a reused request id
+       * would be answered with an earlier life's result.
+       */
+      seqStart?: number;
+    });
 
 /** What `print` shows: the CM's metadata table or a client's page store. */
-export type NodeState =
-  | { role: 'cm'; snapshot: ManagerSnapshot }
-  | { role: 'client'; snapshot: ClientSnapshot };
+export type NodeState = { role: 'cm'; snapshot: ManagerSnapshot } | { role: 'client'; snapshot: ClientSnapshot };
 
 export interface MadeNode {
   node: IvyNode;
@@ -88,15 +86,25 @@ export function nodeSpecError(spec: unknown): string | null {
 export function makeNode(spec: NodeSpec, now: number): MadeNode {
   if (spec.role === 'cm') {
     const cm = new CentralManager({
-      id: spec.id, start: spec.start, members: spec.members ?? [], durable: spec.durable, now,
-      replication: spec.replication, timing: timing(spec.timing), peerExists: spec.peerExists,
+      id: spec.id,
+      start: spec.start,
+      members: spec.members ?? [],
+      durable: spec.durable,
+      now,
+      replication: spec.replication,
+      timing: timing(spec.timing),
+      peerExists: spec.peerExists,
     });
     return { node: cm, snapshot: () => ({ role: 'cm', snapshot: cm.snapshot() }), submit: null };
   }
   // A client started in the page may be news to the acting CM (it was not a member when the CM
   // started, or the CM took over since): it announces itself with a report.
   const client = new ClientNode({
-    id: spec.id, pageSizeBytes: PAGE_SIZE_BYTES, announce: true, durable: spec.durable, seqStart: spec.seqStart,
+    id: spec.id,
+    pageSizeBytes: PAGE_SIZE_BYTES,
+    announce: true,
+    durable: spec.durable,
+    seqStart: spec.seqStart,
     timing: timing(spec.timing),
   });
   return {

@@ -71,10 +71,21 @@ export class NodeHost {
   /** Operations not yet done, for their request ids (kept only while someone watches ops). */
   private readonly openOps = new Map<number, { kind: OpKind; page: string; req: string | null }>();
 
-  constructor(private readonly made: MadeNode, private readonly env: HostEnv) {
-    this.gate = new CommitGate<Output>(env.disk, env.timers, (out) => this.release(out),
-      (e) => this.log('error', `${this.id} could not store its state (${e.message}); its messages and answers wait until it can`));
-    this.stepping = new Stepping<Message>(env, (w) => this.step(w.frame, w.arrivedAt), () => this.emitHeld());
+  constructor(
+    private readonly made: MadeNode,
+    private readonly env: HostEnv,
+  ) {
+    this.gate = new CommitGate<Output>(
+      env.disk,
+      env.timers,
+      (out) => this.release(out),
+      (e) => this.log('error', `${this.id} could not store its state (${e.message}); its messages and answers wait until it can`),
+    );
+    this.stepping = new Stepping<Message>(
+      env,
+      (w) => this.step(w.frame, w.arrivedAt),
+      () => this.emitHeld(),
+    );
   }
 
   get id(): NodeId {
@@ -90,7 +101,9 @@ export class NodeHost {
   connect(peer: NodeId, transport: Transport<Message>): void {
     this.disconnect(peer);
     const faulty = new FaultyTransport(transport, {
-      now: () => this.env.now(), random: () => this.env.random(), after: (ms, f) => this.env.timers.after(ms, f),
+      now: () => this.env.now(),
+      random: () => this.env.random(),
+      after: (ms, f) => this.env.timers.after(ms, f),
     });
     const listener = (e: TransportEvent<Message>): void => this.onLinkEvent(peer, faulty, e);
     faulty.addListener(listener);
@@ -156,8 +169,12 @@ export class NodeHost {
   dropHeld(id: number): void {
     const w = this.stepping.drop(id);
     if (this.watching('trace')) {
-      this.emit({ type: 'trace', direction: 'received', text: `${describeMessage(w.frame)} dropped by hand`,
-        message: traceOf(w.frame, 'dropped', this.env.traceNow(), w.arrivedAt) });
+      this.emit({
+        type: 'trace',
+        direction: 'received',
+        text: `${describeMessage(w.frame)} dropped by hand`,
+        message: traceOf(w.frame, 'dropped', this.env.traceNow(), w.arrivedAt),
+      });
     }
   }
 
@@ -265,8 +282,12 @@ export class NodeHost {
 
   private onLinkEvent(peer: NodeId, transport: Transport<Message>, e: TransportEvent<Message>): void {
     switch (e.type) {
-      case 'frame': this.deliver(peer, e.frame); break;
-      case 'bad-frame': this.log('warn', `${this.id} dropped a bad frame from ${peer}: ${e.error}`); break;
+      case 'frame':
+        this.deliver(peer, e.frame);
+        break;
+      case 'bad-frame':
+        this.log('warn', `${this.id} dropped a bad frame from ${peer}: ${e.error}`);
+        break;
       case 'close':
         if (this.links.get(peer)?.transport === transport) this.links.delete(peer);
         this.log('info', `${this.id}: link to ${peer} closed`);
@@ -289,7 +310,12 @@ export class NodeHost {
   private step(m: Message, arrivedAt: number): void {
     if (this.stopped) return;
     if (this.watching('trace')) {
-      this.emit({ type: 'trace', direction: 'received', text: describeMessage(m), message: traceOf(m, 'received', this.env.traceNow(), arrivedAt) });
+      this.emit({
+        type: 'trace',
+        direction: 'received',
+        text: describeMessage(m),
+        message: traceOf(m, 'received', this.env.traceNow(), arrivedAt),
+      });
     }
     this.guard('step', () => this.made.node.step(m, this.now()));
     this.flush(true);

@@ -40,13 +40,16 @@ export function browserLocks(): NodeLocks | null {
   const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
   if (!locks) return null;
   return {
-    tryHold: (name) => new Promise((resolve, reject) => {
-      locks.request(name, { ifAvailable: true }, (lock) => {
-        if (!lock) return resolve(null);
-        // Held until released: the callback's promise is the lock's lifetime.
-        return new Promise<void>((release) => resolve(() => release()));
-      }).catch(reject);
-    }),
+    tryHold: (name) =>
+      new Promise((resolve, reject) => {
+        locks
+          .request(name, { ifAvailable: true }, (lock) => {
+            if (!lock) return resolve(null);
+            // Held until released: the callback's promise is the lock's lifetime.
+            return new Promise<void>((release) => resolve(() => release()));
+          })
+          .catch(reject);
+      }),
     held: async () => new Set(((await locks.query()).held ?? []).flatMap((l) => (l.name ? [l.name] : []))),
   };
 }

@@ -30,8 +30,15 @@ export interface TracedMessage {
 export function traceOf(m: Message, fate: TraceFate, at: number, arrivedAt?: number): TracedMessage {
   const page = isPageMessage(m) ? m.page : null;
   const t: TracedMessage = {
-    at, fate, from: m.from, to: m.to, type: m.type, code: messageCode(m), page,
-    req: isPageMessage(m) ? m.req : null, epoch: m.epoch,
+    at,
+    fate,
+    from: m.from,
+    to: m.to,
+    type: m.type,
+    code: messageCode(m),
+    page,
+    req: isPageMessage(m) ? m.req : null,
+    epoch: m.epoch,
   };
   if (arrivedAt !== undefined) t.arrivedAt = arrivedAt;
   return t;

@@ -43,9 +43,7 @@ export function encodeMessage(json: string, partChars = PART_CHARS_MAX): string[
   return parts.map((p, i) => `${PART}${i}/${parts.length}:${p}`);
 }
 
-export type Assembled =
-  | { type: 'message'; json: string }
-  | { type: 'bad'; error: string };
+export type Assembled = { type: 'message'; json: string } | { type: 'bad'; error: string };
 
 export interface AssemblyLimits {
   partCharsMax: number;

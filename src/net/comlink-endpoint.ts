@@ -26,7 +26,8 @@ const ID_PATTERN = /^[0-9a-f-]{1,80}$/;
 function pathError(path: unknown): string | null {
   if (!Array.isArray(path) || path.length > PATH_LENGTH_MAX) return 'bad path';
   for (const s of path) {
-    if (typeof s !== 'string' || !PATH_SEGMENT.test(s) || FORBIDDEN_SEGMENTS.has(s)) return `path segment ${JSON.stringify(s)?.slice(0, 40)} refused`;
+    if (typeof s !== 'string' || !PATH_SEGMENT.test(s) || FORBIDDEN_SEGMENTS.has(s))
+      return `path segment ${JSON.stringify(s)?.slice(0, 40)} refused`;
   }
   return null;
 }
@@ -116,7 +117,10 @@ export class RemoteControl<T> {
     if (e.type === 'close') this.pending.failAll(`${this.name}: the link closed`);
   };
 
-  constructor(private readonly link: Transport<ComlinkWire>, private readonly name: string) {
+  constructor(
+    private readonly link: Transport<ComlinkWire>,
+    private readonly name: string,
+  ) {
     this.remote = Comlink.wrap<T>(transportEndpoint(link));
     link.addListener(this.onEvent);
   }

@@ -21,8 +21,9 @@ export interface LinkFingerprints {
 }
 
 /** The fingerprints of a connected peer connection, or why they cannot be had. */
-export function linkFingerprints(pc: Pick<RTCPeerConnection, 'localDescription' | 'remoteDescription'> | null | undefined):
-  LinkFingerprints | { error: string } {
+export function linkFingerprints(
+  pc: Pick<RTCPeerConnection, 'localDescription' | 'remoteDescription'> | null | undefined,
+): LinkFingerprints | { error: string } {
   if (!pc) return { error: 'no peer connection' };
   if (!pc.localDescription || !pc.remoteDescription) return { error: 'the session descriptions are not applied yet' };
   const local = sdpFingerprint(pc.localDescription.sdp);

@@ -47,7 +47,10 @@ export class FaultyTransport<F> extends ListenedTransport<F> implements Transpor
   private cancelTimer: (() => void) | null = null;
   private readonly relay = (e: TransportEvent<F>): void => this.onInner(e);
 
-  constructor(private readonly inner: Transport<F>, private readonly clock: FaultClock = REAL_CLOCK) {
+  constructor(
+    private readonly inner: Transport<F>,
+    private readonly clock: FaultClock = REAL_CLOCK,
+  ) {
     super();
     inner.addListener(this.relay);
   }

@@ -53,8 +53,16 @@ export interface Proof {
 }
 
 export function handshakeMac(key: string, p: Proof): string {
-  const text = ['ivy-web handshake v2', p.channel, p.prover.id, p.verifier.id, p.prover.fingerprint, p.verifier.fingerprint,
-    p.verifier.nonce, p.prover.nonce].join('\n');
+  const text = [
+    'ivy-web handshake v2',
+    p.channel,
+    p.prover.id,
+    p.verifier.id,
+    p.prover.fingerprint,
+    p.verifier.fingerprint,
+    p.verifier.nonce,
+    p.prover.nonce,
+  ].join('\n');
   return bytesToHex(hmac(sha256, utf8ToBytes(key), utf8ToBytes(text)));
 }
 

@@ -53,25 +53,34 @@ export function iceServersError(v: unknown): string | null {
 export function parseIvyConfig(raw: unknown): Parsed<IvyConfig> {
   if (!isRecord(raw) || !isRecord(raw.peerServer)) return { ok: false, error: 'not an ivy config' };
   const p = raw.peerServer;
-  if (p.host !== null && (typeof p.host !== 'string' || p.host === '')) return { ok: false, error: 'peerServer.host must be a name or null' };
+  if (p.host !== null && (typeof p.host !== 'string' || p.host === ''))
+    return { ok: false, error: 'peerServer.host must be a name or null' };
   if (p.port !== null && !isPort(p.port)) return { ok: false, error: 'peerServer.port must be a port or null' };
   if (p.secure !== null && typeof p.secure !== 'boolean') return { ok: false, error: 'peerServer.secure must be a boolean or null' };
   if (typeof p.path !== 'string' || !p.path.startsWith('/')) return { ok: false, error: 'peerServer.path must start with /' };
   if (typeof p.key !== 'string' || p.key === '') return { ok: false, error: 'peerServer.key must be a string' };
   const iceError = iceServersError(raw.iceServers);
   if (iceError) return { ok: false, error: iceError };
-  if (raw.clusterKey !== null && (typeof raw.clusterKey !== 'string' || raw.clusterKey === '')) return { ok: false, error: 'clusterKey must be a non-empty string or null' };
-  if (typeof raw.peerIdPrefix !== 'string' || !PEER_ID_PREFIX_PATTERN.test(raw.peerIdPrefix)) return { ok: false, error: 'peerIdPrefix must be 1-32 letters, digits, - or _' };
+  if (raw.clusterKey !== null && (typeof raw.clusterKey !== 'string' || raw.clusterKey === ''))
+    return { ok: false, error: 'clusterKey must be a non-empty string or null' };
+  if (typeof raw.peerIdPrefix !== 'string' || !PEER_ID_PREFIX_PATTERN.test(raw.peerIdPrefix))
+    return { ok: false, error: 'peerIdPrefix must be 1-32 letters, digits, - or _' };
   const timingProblem = timingError(raw.timing);
   if (timingProblem || raw.timing === undefined) return { ok: false, error: timingProblem ?? 'timing must be an object' };
   return {
     ok: true,
     value: {
-      peerServer: { host: p.host as string | null, port: p.port as number | null, secure: p.secure as boolean | null, path: p.path, key: p.key },
+      peerServer: {
+        host: p.host as string | null,
+        port: p.port as number | null,
+        secure: p.secure as boolean | null,
+        path: p.path,
+        key: p.key,
+      },
       iceServers: raw.iceServers as RTCIceServer[],
       clusterKey: raw.clusterKey as string | null,
       peerIdPrefix: raw.peerIdPrefix,
-      timing: { ...raw.timing as Partial<Timing> },
+      timing: { ...(raw.timing as Partial<Timing>) },
     },
   };
 }
@@ -83,7 +92,10 @@ export function parseIvyConfig(raw: unknown): Parsed<IvyConfig> {
  */
 export function pageTiming(config: IvyConfig, search: string): Partial<Timing> {
   const params = new URLSearchParams(search);
-  const read = readTiming((name) => params.get(name), (name) => `the page's ${name}`);
+  const read = readTiming(
+    (name) => params.get(name),
+    (name) => `the page's ${name}`,
+  );
   if (!read.ok) throw new Error(read.error);
   return { ...config.timing, ...read.timing };
 }

@@ -9,7 +9,10 @@ export class MessagePortTransport<F> extends EnvelopeTransport<F> {
   private readonly onMessageError = (): void => this.reportBadFrame('value could not be deserialised');
   private readonly onPortClose = (): void => this.peerGone();
 
-  constructor(private readonly port: MessagePort, decode: Decode<F>) {
+  constructor(
+    private readonly port: MessagePort,
+    decode: Decode<F>,
+  ) {
     super(decode);
     port.addEventListener('message', this.onMessage);
     port.addEventListener('messageerror', this.onMessageError);

@@ -60,7 +60,10 @@ export class ClusterPeer {
   private readonly errorListeners = new Set<(e: PeerError<string>) => void>();
   private readonly log: (line: string) => void;
 
-  private constructor(private readonly peer: Peer, private readonly options: ClusterPeerOptions) {
+  private constructor(
+    private readonly peer: Peer,
+    private readonly options: ClusterPeerOptions,
+  ) {
     this.log = options.log ?? ((line) => console.warn(line));
     peer.on('connection', (c) => this.onIncoming(c));
     peer.on('error', (e) => this.onPeerError(e));
@@ -77,12 +80,20 @@ export class ClusterPeer {
         peer.destroy();
         reject(e);
       };
-      const timer = setTimeout(() => fail(new PeerServerError(
-        `no answer from the PeerServer at ${host}:${port}${path} within ${options.openTimeoutMs ?? OPEN_TIMEOUT_MS} ms`)),
-      options.openTimeoutMs ?? OPEN_TIMEOUT_MS);
+      const timer = setTimeout(
+        () =>
+          fail(
+            new PeerServerError(
+              `no answer from the PeerServer at ${host}:${port}${path} within ${options.openTimeoutMs ?? OPEN_TIMEOUT_MS} ms`,
+            ),
+          ),
+        options.openTimeoutMs ?? OPEN_TIMEOUT_MS,
+      );
       const onError = (e: PeerError<string>): void => {
-        if (e.type === 'unavailable-id') fail(new PeerIdTakenError(`peer id ${options.id} is already taken on the PeerServer (another tab is this node)`));
-        else if (UNREACHABLE.has(e.type)) fail(new PeerServerError(`the PeerServer at ${host}:${port}${path} is unreachable (${e.type}: ${e.message})`));
+        if (e.type === 'unavailable-id')
+          fail(new PeerIdTakenError(`peer id ${options.id} is already taken on the PeerServer (another tab is this node)`));
+        else if (UNREACHABLE.has(e.type))
+          fail(new PeerServerError(`the PeerServer at ${host}:${port}${path} is unreachable (${e.type}: ${e.message})`));
         else fail(new PeerServerError(`PeerServer at ${host}:${port}${path}: ${e.type}: ${e.message}`));
       };
       peer.once('error', onError);
@@ -125,7 +136,10 @@ export class ClusterPeer {
       };
       const timer = setTimeout(() => fail(new LinkRefusedError(`no link to ${remoteId} (${channel}) within ${timeoutMs} ms`)), timeoutMs);
       waiting.add(fail);
-      link.ready.then(() => { done(); resolve(link); }, fail);
+      link.ready.then(() => {
+        done();
+        resolve(link);
+      }, fail);
     });
   }
 
@@ -138,10 +152,15 @@ export class ClusterPeer {
     if (this.acceptors.has(channel)) throw new Error(`channel ${channel} already has an acceptor`);
     const acceptor: Acceptor = (connection) => {
       const link = this.link(connection, channel, decode);
-      link.ready.then(() => onLink(link), () => {});
+      link.ready.then(
+        () => onLink(link),
+        () => {},
+      );
     };
     this.acceptors.set(channel, acceptor);
-    return () => { if (this.acceptors.get(channel) === acceptor) this.acceptors.delete(channel); };
+    return () => {
+      if (this.acceptors.get(channel) === acceptor) this.acceptors.delete(channel);
+    };
   }
 
   /** PeerJS errors after open (lost PeerServer, WebRTC failures). */
@@ -173,9 +192,13 @@ export class ClusterPeer {
     const meta: unknown = connection.metadata;
     const channel = typeof meta === 'object' && meta !== null ? (meta as { channel?: unknown }).channel : undefined;
     const acceptor = typeof channel === 'string' && CHANNEL_PATTERN.test(channel) ? this.acceptors.get(channel) : undefined;
-    const why = !acceptor ? `no acceptor for channel ${JSON.stringify(channel).slice(0, 40)}`
-      : !connection.reliable ? 'unreliable connection'
-        : connection.serialization !== 'raw' ? `serialization ${connection.serialization}` : null;
+    const why = !acceptor
+      ? `no acceptor for channel ${JSON.stringify(channel).slice(0, 40)}`
+      : !connection.reliable
+        ? 'unreliable connection'
+        : connection.serialization !== 'raw'
+          ? `serialization ${connection.serialization}`
+          : null;
     if (why !== null || !acceptor) {
       this.log(`${this.id}: refused a connection from ${connection.peer}: ${why}`);
       connection.close();
@@ -187,7 +210,7 @@ export class ClusterPeer {
   private onPeerError(e: PeerError<string>): void {
     if (e.type === 'peer-unavailable') {
       const remote = /Could not connect to peer (.+)$/.exec(e.message)?.[1];
-      for (const fail of [...(remote ? this.pendingConnects.get(remote) ?? [] : [])]) {
+      for (const fail of [...(remote ? (this.pendingConnects.get(remote) ?? []) : [])]) {
         fail(new LinkRefusedError(`peer ${remote} is not on the PeerServer`));
       }
     }

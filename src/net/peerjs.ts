@@ -54,13 +54,19 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
   private readonly onError = (e: Error & { type?: string }): void => this.onConnectionError(e);
   private readonly onSignaling = (): void => this.startWhenDescribed();
 
-  constructor(readonly connection: DataConnection, decode: Decode<F>, private readonly options: PeerJsTransportOptions) {
+  constructor(
+    readonly connection: DataConnection,
+    decode: Decode<F>,
+    private readonly options: PeerJsTransportOptions,
+  ) {
     super(decode);
     if (!connection.reliable) throw new RangeError('PeerJS links must be opened with reliable: true');
     if (connection.serialization !== 'raw') throw new RangeError("PeerJS links must be opened with serialization: 'raw'");
     this.log = options.log ?? ((line) => console.warn(line));
     checkLinkSpec(options.handshake);
-    this.ready = new Promise<void>((resolve, reject) => { this.settle = { resolve, reject }; });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
     this.ready.catch(() => {}); // a refusal is also told through close; nobody has to await this
     connection.on('data', this.onData);
     connection.on('close', this.onClose);
@@ -109,8 +115,10 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
   }
 
   private begin(): void {
-    this.timer = setTimeout(() => this.refuse('no handshake within the time allowed'),
-      this.options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
+    this.timer = setTimeout(
+      () => this.refuse('no handshake within the time allowed'),
+      this.options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS,
+    );
     const pc = this.connection.peerConnection;
     if (!pc) {
       this.refuse('no peer connection');
@@ -219,8 +227,7 @@ export class PeerJsTransport<F> extends EnvelopeTransport<F> {
 /** Lets what is queued on the data channel leave before the peer connection is torn down. */
 function drainThenClose(connection: DataConnection): void {
   const started = Date.now();
-  const queued = (): number =>
-    (connection.dataChannel?.bufferedAmount ?? 0) + ((connection as { bufferSize?: number }).bufferSize ?? 0);
+  const queued = (): number => (connection.dataChannel?.bufferedAmount ?? 0) + ((connection as { bufferSize?: number }).bufferSize ?? 0);
   const step = (): void => {
     if (!connection.open || queued() === 0 || Date.now() - started > DRAIN_MS_MAX) connection.close();
     else setTimeout(step, DRAIN_POLL_MS);

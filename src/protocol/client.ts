@@ -12,8 +12,16 @@
 // can write them while it owns them, so its own hits on them are never stale.
 import { TIMING_DEFAULTS, type Timing } from './config.ts';
 import {
-  BACKUP_CM, contentError, isCmId, pageIdError, parseReqId, PRIMARY_CM, reqId,
-  type NodeId, type PageId, type ReqId,
+  BACKUP_CM,
+  contentError,
+  isCmId,
+  pageIdError,
+  parseReqId,
+  PRIMARY_CM,
+  reqId,
+  type NodeId,
+  type PageId,
+  type ReqId,
 } from './ids.ts';
 import { COUNT_MAX, GHOSTS_MAX, LIST_LENGTH_MAX, PAGE_SIZE_BYTES_DEFAULT, VERSION_MAX } from './limits.ts';
 import { unreachable, type Access, type ClientReport, type Handoff, type HeldPage, type Message, type PageSend } from './messages.ts';
@@ -154,8 +162,7 @@ export class ClientNode implements IvyNode {
   submit(op: OpRequest, now: number): number {
     this.now = now;
     const opId = this.nextOpId++;
-    const error = pageIdError(op.page) ??
-      (op.kind === 'write' ? contentError(op.value, this.pageSizeBytes) : null);
+    const error = pageIdError(op.page) ?? (op.kind === 'write' ? contentError(op.value, this.pageSizeBytes) : null);
     if (error) {
       this.finish({ opId, kind: op.kind, page: op.page, value: null }, { ok: false, error, certain: true });
       return opId;
@@ -184,13 +191,26 @@ export class ClientNode implements IvyNode {
 
   private dispatch(m: Message): void {
     switch (m.type) {
-      case 'READ_FORWARD': this.onReadForward(m.page, m.req, m.requester, m.epoch); break;
-      case 'WRITE_FORWARD': this.onWriteForward(m.page, m.req, m.requester, m.epoch); break;
-      case 'PAGE': this.onPage(m); break;
-      case 'INVALIDATE': this.onInvalidate(m.page, m.req, m.epoch); break;
-      case 'REQUEST_FAILED': this.onRequestFailed(m.req, m.reason, m.away); break;
-      case 'LEASE_GRANT': this.onLeaseGrant(m.from, m.n, m.ms); break;
-      case 'CHANGE_CM': break;
+      case 'READ_FORWARD':
+        this.onReadForward(m.page, m.req, m.requester, m.epoch);
+        break;
+      case 'WRITE_FORWARD':
+        this.onWriteForward(m.page, m.req, m.requester, m.epoch);
+        break;
+      case 'PAGE':
+        this.onPage(m);
+        break;
+      case 'INVALIDATE':
+        this.onInvalidate(m.page, m.req, m.epoch);
+        break;
+      case 'REQUEST_FAILED':
+        this.onRequestFailed(m.req, m.reason, m.away);
+        break;
+      case 'LEASE_GRANT':
+        this.onLeaseGrant(m.from, m.n, m.ms);
+        break;
+      case 'CHANGE_CM':
+        break;
       case 'READ_REQUEST':
       case 'WRITE_REQUEST':
       case 'READ_CONFIRMATION':
@@ -204,7 +224,8 @@ export class ClientNode implements IvyNode {
       case 'LEASE':
         this.out.log('warn', `${this.id} dropped ${m.type} from ${m.from}: only a CM handles it`);
         break;
-      default: unreachable(m);
+      default:
+        unreachable(m);
     }
   }
 
@@ -250,7 +271,10 @@ export class ClientNode implements IvyNode {
   snapshot(): ClientSnapshot {
     const f = this.inFlight;
     return {
-      id: this.id, cm: this.cm, epoch: this.epoch, leased: this.leasedAt(this.now),
+      id: this.id,
+      cm: this.cm,
+      epoch: this.epoch,
+      leased: this.leasedAt(this.now),
       pages: [...this.pages].map(([page, e]) => ({ page, ...e })),
       inFlight: f ? { req: f.req, kind: f.kind, page: f.page } : null,
       queued: this.queue.length,
@@ -274,8 +298,11 @@ export class ClientNode implements IvyNode {
 
   durable(): ClientDurable {
     return {
-      cm: this.cm, epoch: this.epoch, seq: this.seqReserved,
-      owned: [...this.pages].filter(([, e]) => e.owner)
+      cm: this.cm,
+      epoch: this.epoch,
+      seq: this.seqReserved,
+      owned: [...this.pages]
+        .filter(([, e]) => e.owner)
         .map(([page, e]) => ({ page, content: e.content, version: e.version, access: e.access, owner: e.owner })),
       handoffs: [...this.handoffs.values()],
       ghosts: [...this.ghosts].map(([req, g]) => ({ req, page: g.page, to: g.to, content: g.content, version: g.version })),
@@ -352,7 +379,14 @@ export class ClientNode implements IvyNode {
     this.seq += 1;
     this.reserveSeq();
     const f: InFlight = {
-      opId: op.opId, kind: op.kind, page: op.page, value: op.value, req: reqId(this.id, this.seq), sentAt: this.now, lastSentAt: this.now, attempts: 0,
+      opId: op.opId,
+      kind: op.kind,
+      page: op.page,
+      value: op.value,
+      req: reqId(this.id, this.seq),
+      sentAt: this.now,
+      lastSentAt: this.now,
+      attempts: 0,
     };
     this.inFlight = f;
     this.sendRequest(f, this.cm);
@@ -374,9 +408,7 @@ export class ClientNode implements IvyNode {
   private giveUp(f: InFlight): void {
     this.inFlight = null;
     const silent = this.now - this.lastCmContactAt >= this.timing.requestDeadlineMs;
-    const error = silent
-      ? 'no central manager reachable'
-      : `request ${f.req} timed out after ${this.timing.requestDeadlineMs} ms`;
+    const error = silent ? 'no central manager reachable' : `request ${f.req} timed out after ${this.timing.requestDeadlineMs} ms`;
     // The client performs its own writes on arrival of the page, so a write never served here
     // certainly did not happen: the outcome is a definite failure, not an unknown.
     this.finish(f, { ok: false, error, certain: true });
@@ -430,7 +462,13 @@ export class ClientNode implements IvyNode {
   }
 
   private sendPage(
-    to: NodeId, page: PageId, req: ReqId, epoch: number, access: PageSend['access'], content: string | null, version: number,
+    to: NodeId,
+    page: PageId,
+    req: ReqId,
+    epoch: number,
+    access: PageSend['access'],
+    content: string | null,
+    version: number,
   ): void {
     const m: PageSend = { type: 'PAGE', from: this.id, to, epoch, page, req, access, content, version };
     // The owner upgrading its own read copy needs no message.

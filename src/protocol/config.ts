@@ -75,8 +75,8 @@ function isTimingName(name: string): name is keyof Timing {
 
 function valueError(name: keyof Timing, value: unknown): string | null {
   const counts = name === 'pulseMissesMax' || name === 'cmAttemptsMax';
-  const ok = typeof value === 'number' && Number.isFinite(value) && value >= 1 && value <= TIMING_LIMIT_MAX &&
-    (!counts || Number.isInteger(value));
+  const ok =
+    typeof value === 'number' && Number.isFinite(value) && value >= 1 && value <= TIMING_LIMIT_MAX && (!counts || Number.isInteger(value));
   return ok ? null : `must be ${counts ? 'an integer' : 'a number of milliseconds'} from 1 to ${TIMING_LIMIT_MAX}`;
 }
 
@@ -106,7 +106,9 @@ export function readTiming(text: (name: keyof Timing) => string | null | undefin
 
 /** The limits that differ from the defaults, as a person reads them (`pulseIntervalMs 40`). */
 export function describeTiming(t: Partial<Timing>): string {
-  return TIMING_NAMES.filter((n) => t[n] !== undefined && t[n] !== TIMING_DEFAULTS[n]).map((n) => `${n} ${t[n]}`).join(', ');
+  return TIMING_NAMES.filter((n) => t[n] !== undefined && t[n] !== TIMING_DEFAULTS[n])
+    .map((n) => `${n} ${t[n]}`)
+    .join(', ');
 }
 
 /** No limit above ten minutes: beyond that a node would look dead to a person long before. */

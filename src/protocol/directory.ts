@@ -140,9 +140,15 @@ export class PageDirectory {
   private involves(s: PageState, c: NodeId): boolean {
     const a = s.active;
     const t = s.transit;
-    return s.owner === c || s.copySet.includes(c) || s.rivals.includes(c) || s.queue.some((q) => q.requester === c) ||
+    return (
+      s.owner === c ||
+      s.copySet.includes(c) ||
+      s.rivals.includes(c) ||
+      s.queue.some((q) => q.requester === c) ||
       (a !== null && (a.requester === c || a.awaiting.includes(c))) ||
-      (t !== null && (t.to === c || t.from === c)) || (s.seeking !== null && s.seeking.ask.includes(c));
+      (t !== null && (t.to === c || t.from === c)) ||
+      (s.seeking !== null && s.seeking.ask.includes(c))
+    );
   }
 
   private setTransit(page: PageId, s: PageState, t: Transit): void {
@@ -229,7 +235,7 @@ export class PageDirectory {
     // mirror last heard, and the page moved before either reached the standby. The mirror only
     // says which member to name.
     const hinted = this.hints.get(page)?.owner;
-    return hinted && this.vanished.has(hinted) ? hinted : [...this.vanished].sort()[0] ?? null;
+    return hinted && this.vanished.has(hinted) ? hinted : ([...this.vanished].sort()[0] ?? null);
   }
 
   private awayReason(page: PageId, s: PageState, member: NodeId): string {
@@ -331,7 +337,14 @@ export class PageDirectory {
       this.host.changed(page);
     }
     const a: Active = {
-      kind: r.kind, req: r.req, requester: r.requester, since: r.since, phase: 'forwarded', awaiting: [], lastSentAt: now, attempts: 0,
+      kind: r.kind,
+      req: r.req,
+      requester: r.requester,
+      since: r.since,
+      phase: 'forwarded',
+      awaiting: [],
+      lastSentAt: now,
+      attempts: 0,
     };
     s.active = a;
     if (r.kind === 'read') {
@@ -422,7 +435,8 @@ export class PageDirectory {
     const forwarded = a !== null && a.req === req && a.kind === 'write' && a.phase === 'forwarded' && a.requester === from;
     const handedOn = s.transit !== null && s.transit.req === req && s.transit.to === from;
     if (!forwarded && !handedOn) {
-      if (s.owner !== from) this.host.out.log('warn', `${this.host.id} ignored ${from}'s WRITE_CONFIRMATION ${page} ${req}: no such transfer`);
+      if (s.owner !== from)
+        this.host.out.log('warn', `${this.host.id} ignored ${from}'s WRITE_CONFIRMATION ${page} ${req}: no such transfer`);
       return;
     }
     s.queue = s.queue.filter((r) => r.req !== req);
@@ -443,13 +457,11 @@ export class PageDirectory {
    * every holder before it was forwarded, so nobody is left in it; a transfer from before a
    * takeover may have been followed by reads, whose holders the reports put there.
    */
-  private claim(
-    page: PageId, s: PageState, claimant: NodeId, version: number, now: number, byWrite: boolean, handedOn = false,
-  ): void {
+  private claim(page: PageId, s: PageState, claimant: NodeId, version: number, now: number, byWrite: boolean, handedOn = false): void {
     // The member a transfer was recorded from still holds the page: the transfer never left it
     // (or the page came back to it since). Either way it is the owner.
     const sender = s.owner === null && s.transit?.from === claimant && !handedOn;
-    const holder = sender ? null : s.owner ?? s.transit?.to ?? this.granting(s);
+    const holder = sender ? null : (s.owner ?? s.transit?.to ?? this.granting(s));
     if (!byWrite && holder !== null && holder !== claimant) {
       this.host.out.log('warn', `${this.host.id} set aside ${claimant}'s claim of ${page} v${version}: ${holder} has it`);
       if (!s.rivals.includes(claimant)) s.rivals = [...s.rivals, claimant].sort();
@@ -631,7 +643,6 @@ export class PageDirectory {
     return true;
   }
 
-
   // --- time -----------------------------------------------------------------------------
 
   /** Re-sends what a silent client was asked, re-asks it to report, and fails what waited too long. */
@@ -710,7 +721,13 @@ export class PageDirectory {
    */
   private resendTransfer(page: PageId, t: Transit): void {
     this.host.out.send({
-      type: 'WRITE_FORWARD', from: this.host.id, to: t.from, epoch: this.host.epoch, page, req: t.req, requester: t.to,
+      type: 'WRITE_FORWARD',
+      from: this.host.id,
+      to: t.from,
+      epoch: this.host.epoch,
+      page,
+      req: t.req,
+      requester: t.to,
     });
     this.askReports([t.to, t.from]);
   }

@@ -106,7 +106,9 @@ function actingCm(cms: readonly ManagerSnapshot[]): ManagerSnapshot | undefined 
 }
 
 export function copySetCoversReaders(
-  s: ClusterSnapshot, holders: ReadonlyMap<PageId, readonly Holder[]>, options: CheckOptions,
+  s: ClusterSnapshot,
+  holders: ReadonlyMap<PageId, readonly Holder[]>,
+  options: CheckOptions,
 ): InvariantResult {
   const name = 'copy set covers read holders';
   const cm = actingCm(s.cms);

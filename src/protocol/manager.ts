@@ -256,19 +256,37 @@ export class CentralManager implements IvyNode, DirectoryHost {
     }
     if (fromClient && m.epoch > this.epoch) this.doubt(m.from, m.epoch);
     switch (m.type) {
-      case 'READ_REQUEST': this.dir.request('read', m.page, m.req, m.from, this.now); break;
-      case 'WRITE_REQUEST': this.dir.request('write', m.page, m.req, m.from, this.now); break;
-      case 'INVALIDATE_CONFIRMATION': this.dir.invalidated(m.page, m.req, m.from, this.now); break;
-      case 'READ_CONFIRMATION': this.dir.readConfirmed(m.page, m.req, m.from, this.now); break;
-      case 'WRITE_CONFIRMATION': this.dir.writeConfirmed(m.page, m.req, m.from, m.version, this.now); break;
-      case 'CLIENT_REPORT': if (this.replication === 'streaming') this.dir.report(m, this.now); break;
-      case 'LEASE': this.onLease(m.from, m.n); break;
+      case 'READ_REQUEST':
+        this.dir.request('read', m.page, m.req, m.from, this.now);
+        break;
+      case 'WRITE_REQUEST':
+        this.dir.request('write', m.page, m.req, m.from, this.now);
+        break;
+      case 'INVALIDATE_CONFIRMATION':
+        this.dir.invalidated(m.page, m.req, m.from, this.now);
+        break;
+      case 'READ_CONFIRMATION':
+        this.dir.readConfirmed(m.page, m.req, m.from, this.now);
+        break;
+      case 'WRITE_CONFIRMATION':
+        this.dir.writeConfirmed(m.page, m.req, m.from, m.version, this.now);
+        break;
+      case 'CLIENT_REPORT':
+        if (this.replication === 'streaming') this.dir.report(m, this.now);
+        break;
+      case 'LEASE':
+        this.onLease(m.from, m.n);
+        break;
       case 'PULSE':
         this.onPulseAck(m.acked);
         this.replyPulse(m.from, m.acked);
         break;
-      case 'IM_BACK': this.handBack(m.from); break;
-      case 'PULSE_REPLY': this.settleDoubt(m.acting); break;
+      case 'IM_BACK':
+        this.handBack(m.from);
+        break;
+      case 'PULSE_REPLY':
+        this.settleDoubt(m.acting);
+        break;
       case 'LEASE_GRANT':
       case 'CM_STATE':
       case 'CHANGE_CM':
@@ -279,7 +297,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
       case 'REQUEST_FAILED':
         this.out.log('warn', `${this.id} (acting) dropped ${m.type} from ${m.from}`);
         break;
-      default: unreachable(m);
+      default:
+        unreachable(m);
     }
   }
 
@@ -299,8 +318,12 @@ export class CentralManager implements IvyNode, DirectoryHost {
         for (const e of m.meta) this.mirror.set(e.page, e);
         if (this.role === 'rejoining') this.takeOver();
         break;
-      case 'IM_BACK': this.handBack(m.from); break;
-      case 'PULSE': this.replyPulse(m.from, m.acked); break;
+      case 'IM_BACK':
+        this.handBack(m.from);
+        break;
+      case 'PULSE':
+        this.replyPulse(m.from, m.acked);
+        break;
       default:
         // Requests and answers meant for the acting CM: the client's retries will find it.
         break;
@@ -405,7 +428,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
     let due = Math.min(this.dir.nextDeadline(), this.membership.nextSilence());
     if (this.dir.unreported.size > 0) due = Math.min(due, this.lastAskedAt + t.cmResendMs);
     // noticePeer: once the standby has been silent a while, a notice every pulse interval.
-    if (this.peerExists && this.peerSeen) due = Math.min(due, Math.max(this.standbySeenAt + this.listeningMs(), this.lastNoticeAt + t.pulseIntervalMs));
+    if (this.peerExists && this.peerSeen)
+      due = Math.min(due, Math.max(this.standbySeenAt + this.listeningMs(), this.lastNoticeAt + t.pulseIntervalMs));
     if (this.doubted !== null) due = Math.min(due, this.lastPulseAt + t.pulseIntervalMs);
     return due;
   }
@@ -515,22 +539,32 @@ export class CentralManager implements IvyNode, DirectoryHost {
     const acting = this.role === 'acting';
     const pages = acting
       ? [...this.dir.pages.keys()].sort().map((page) => {
-        const s = this.dir.page(page);
-        const a = s.active;
-        const why = this.dir.blockedBy(page, s);
-        return {
-          page, owner: s.owner, copySet: [...s.copySet], version: s.version,
-          active: a ? { kind: a.kind, req: a.req, requester: a.requester, phase: a.phase } : null,
-          queued: s.queue.map((r) => r.req),
-          note: s.lostWith ? `lost with ${s.lostWith}` : why === 'busy' ? null : why,
-        };
-      })
-      : [...this.mirror.values()].sort((a, b) => a.page.localeCompare(b.page))
-        .map((e) => ({ ...e, copySet: [...e.copySet], active: null, queued: [], note: 'mirror' }));
+          const s = this.dir.page(page);
+          const a = s.active;
+          const why = this.dir.blockedBy(page, s);
+          return {
+            page,
+            owner: s.owner,
+            copySet: [...s.copySet],
+            version: s.version,
+            active: a ? { kind: a.kind, req: a.req, requester: a.requester, phase: a.phase } : null,
+            queued: s.queue.map((r) => r.req),
+            note: s.lostWith ? `lost with ${s.lostWith}` : why === 'busy' ? null : why,
+          };
+        })
+      : [...this.mirror.values()]
+          .sort((a, b) => a.page.localeCompare(b.page))
+          .map((e) => ({ ...e, copySet: [...e.copySet], active: null, queued: [], note: 'mirror' }));
     return {
-      id: this.id, role: this.role, epoch: this.epoch, replication: this.replication,
-      members: this.memberList(), unreported: [...this.dir.unreported].sort(),
-      away: acting ? [...this.dir.away].sort(([a], [b]) => a.localeCompare(b)).map(([id, since]) => ({ id, forMs: Math.max(0, this.now - since) })) : [],
+      id: this.id,
+      role: this.role,
+      epoch: this.epoch,
+      replication: this.replication,
+      members: this.memberList(),
+      unreported: [...this.dir.unreported].sort(),
+      away: acting
+        ? [...this.dir.away].sort(([a], [b]) => a.localeCompare(b)).map(([id, since]) => ({ id, forMs: Math.max(0, this.now - since) }))
+        : [],
       pages,
     };
   }

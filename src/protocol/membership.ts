@@ -30,7 +30,10 @@ export class Membership {
    */
   private silenceCheckAt = Infinity;
 
-  constructor(private readonly timing: Timing, private readonly peerExists: boolean) {}
+  constructor(
+    private readonly timing: Timing,
+    private readonly peerExists: boolean,
+  ) {}
 
   /** How long a member may stay silent before it is away, on the CM's clock. */
   get silenceMaxMs(): number {

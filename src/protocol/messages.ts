@@ -16,12 +16,22 @@ interface PageOp extends Header {
 
 export type Access = 'nil' | 'read' | 'write';
 
-export interface ReadRequest extends PageOp { type: 'READ_REQUEST' }
-export interface WriteRequest extends PageOp { type: 'WRITE_REQUEST' }
+export interface ReadRequest extends PageOp {
+  type: 'READ_REQUEST';
+}
+export interface WriteRequest extends PageOp {
+  type: 'WRITE_REQUEST';
+}
 /** CM -> owner: send a read copy to `requester`. */
-export interface ReadForward extends PageOp { type: 'READ_FORWARD'; requester: NodeId }
+export interface ReadForward extends PageOp {
+  type: 'READ_FORWARD';
+  requester: NodeId;
+}
 /** CM -> owner: hand the page (and ownership) to `requester`. */
-export interface WriteForward extends PageOp { type: 'WRITE_FORWARD'; requester: NodeId }
+export interface WriteForward extends PageOp {
+  type: 'WRITE_FORWARD';
+  requester: NodeId;
+}
 /**
  * Owner (or the CM, for a page nobody owns) -> requester. `access` says what the requester may
  * do with it; `content` is null for a page never written.
@@ -32,15 +42,28 @@ export interface PageSend extends PageOp {
   content: string | null;
   version: number;
 }
-export interface ReadConfirmation extends PageOp { type: 'READ_CONFIRMATION' }
-export interface WriteConfirmation extends PageOp { type: 'WRITE_CONFIRMATION'; version: number }
-export interface Invalidate extends PageOp { type: 'INVALIDATE' }
-export interface InvalidateConfirmation extends PageOp { type: 'INVALIDATE_CONFIRMATION' }
+export interface ReadConfirmation extends PageOp {
+  type: 'READ_CONFIRMATION';
+}
+export interface WriteConfirmation extends PageOp {
+  type: 'WRITE_CONFIRMATION';
+  version: number;
+}
+export interface Invalidate extends PageOp {
+  type: 'INVALIDATE';
+}
+export interface InvalidateConfirmation extends PageOp {
+  type: 'INVALIDATE_CONFIRMATION';
+}
 /**
  * CM -> requester: the request cannot be served (e.g. the only copy died with its owner).
  * `away` names the member whose absence makes the page unavailable, when that is the reason.
  */
-export interface RequestFailed extends PageOp { type: 'REQUEST_FAILED'; reason: string; away: NodeId | null }
+export interface RequestFailed extends PageOp {
+  type: 'REQUEST_FAILED';
+  reason: string;
+  away: NodeId | null;
+}
 
 /** What a client holds of one page, as it tells a CM rebuilding its metadata. */
 export interface HeldPage {
@@ -67,7 +90,9 @@ export interface MetaEntry {
 }
 
 /** Acting CM -> client: "I am the CM at this epoch; tell me what you hold". Also re-asks. */
-export interface ChangeCm extends Header { type: 'CHANGE_CM' }
+export interface ChangeCm extends Header {
+  type: 'CHANGE_CM';
+}
 /** Client -> CM: its page table, its request in flight and its recent handoffs. */
 export interface ClientReport extends Header {
   type: 'CLIENT_REPORT';
@@ -80,7 +105,10 @@ export interface ClientReport extends Header {
  * PULSE_REPLY that reached the standby (0 for none): from it the acting CM knows how long the
  * standby will not take over (its role lease, see manager.ts).
  */
-export interface Pulse extends Header { type: 'PULSE'; acked: number }
+export interface Pulse extends Header {
+  type: 'PULSE';
+  acked: number;
+}
 /**
  * The answer to PULSE, numbered. From the acting CM it also replicates the metadata to the
  * standby: `meta` holds the entries of the pages changed since the last reply the standby saw,
@@ -96,13 +124,26 @@ export interface PulseReply extends Header {
   full: boolean;
 }
 /** Client -> acting CM: renew my lease (`n` numbers the client's heartbeats). */
-export interface Lease extends Header { type: 'LEASE'; n: number }
+export interface Lease extends Header {
+  type: 'LEASE';
+  n: number;
+}
 /** Acting CM -> client: heartbeat `n` renews your lease for `ms`, counted from when you sent it. */
-export interface LeaseGrant extends Header { type: 'LEASE_GRANT'; n: number; ms: number }
+export interface LeaseGrant extends Header {
+  type: 'LEASE_GRANT';
+  n: number;
+  ms: number;
+}
 /** Rebooted primary -> backup: hand me the title back. */
-export interface ImBack extends Header { type: 'IM_BACK' }
+export interface ImBack extends Header {
+  type: 'IM_BACK';
+}
 /** Backup -> rebooted primary: what I know (epoch in the header), after stepping down. */
-export interface CmState extends Header { type: 'CM_STATE'; members: NodeId[]; meta: MetaEntry[] }
+export interface CmState extends Header {
+  type: 'CM_STATE';
+  members: NodeId[];
+  meta: MetaEntry[];
+}
 
 /** Messages about one page and one request: the Ivy protocol proper. */
 export type PageMessage =
@@ -127,25 +168,44 @@ export type MessageType = Message['type'];
 /** Paper codes (Li & Hudak): R/W + Q request, F forward, D data, C confirmation; I invalidate. */
 export function messageCode(m: Message): string {
   switch (m.type) {
-    case 'READ_REQUEST': return 'RQ';
-    case 'READ_FORWARD': return 'RF';
-    case 'PAGE': return m.access === 'read' ? 'RD' : 'WD';
-    case 'READ_CONFIRMATION': return 'RC';
-    case 'WRITE_REQUEST': return 'WQ';
-    case 'INVALIDATE': return 'IV';
-    case 'INVALIDATE_CONFIRMATION': return 'IC';
-    case 'WRITE_FORWARD': return 'WF';
-    case 'WRITE_CONFIRMATION': return 'WC';
-    case 'REQUEST_FAILED': return 'RX';
-    case 'CHANGE_CM': return 'CC';
-    case 'CLIENT_REPORT': return 'CR';
-    case 'PULSE': return 'PU';
-    case 'PULSE_REPLY': return 'PR';
-    case 'IM_BACK': return 'IB';
-    case 'CM_STATE': return 'CS';
-    case 'LEASE': return 'LE';
-    case 'LEASE_GRANT': return 'LG';
-    default: return unreachable(m);
+    case 'READ_REQUEST':
+      return 'RQ';
+    case 'READ_FORWARD':
+      return 'RF';
+    case 'PAGE':
+      return m.access === 'read' ? 'RD' : 'WD';
+    case 'READ_CONFIRMATION':
+      return 'RC';
+    case 'WRITE_REQUEST':
+      return 'WQ';
+    case 'INVALIDATE':
+      return 'IV';
+    case 'INVALIDATE_CONFIRMATION':
+      return 'IC';
+    case 'WRITE_FORWARD':
+      return 'WF';
+    case 'WRITE_CONFIRMATION':
+      return 'WC';
+    case 'REQUEST_FAILED':
+      return 'RX';
+    case 'CHANGE_CM':
+      return 'CC';
+    case 'CLIENT_REPORT':
+      return 'CR';
+    case 'PULSE':
+      return 'PU';
+    case 'PULSE_REPLY':
+      return 'PR';
+    case 'IM_BACK':
+      return 'IB';
+    case 'CM_STATE':
+      return 'CS';
+    case 'LEASE':
+      return 'LE';
+    case 'LEASE_GRANT':
+      return 'LG';
+    default:
+      return unreachable(m);
   }
 }
 

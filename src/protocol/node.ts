@@ -18,8 +18,7 @@ export type OpResult =
 export type LogLevel = 'info' | 'warn' | 'error';
 
 export type NodeEvent =
-  | { type: 'op-done'; opId: number; kind: OpKind; page: PageId; result: OpResult }
-  | { type: 'log'; level: LogLevel; text: string };
+  { type: 'op-done'; opId: number; kind: OpKind; page: PageId; result: OpResult } | { type: 'log'; level: LogLevel; text: string };
 
 export interface Ready<D = unknown> {
   messages: Message[];

@@ -102,21 +102,36 @@ const IN_FLIGHT: FieldsOf<NonNullable<ClientReport['inFlight']>> = { req: 'req',
 
 function fieldError(kind: FieldKind, v: unknown, pageSizeBytes: number, budget: Budget): string | null {
   switch (kind) {
-    case 'node': return isNodeId(v) ? null : 'bad node id';
-    case 'nullableNode': return v === null || isNodeId(v) ? null : 'bad node id';
-    case 'nodes': return spend(budget, v) && v.every(isNodeId) ? null : 'bad node list';
-    case 'access': return v === 'read' || v === 'write' ? null : 'bad access';
-    case 'content': return v === null ? null : contentError(v, pageSizeBytes);
-    case 'version': return isCount(v, VERSION_MAX) ? null : `bad version (an integer from 0 to ${VERSION_MAX})`;
-    case 'count': return isCount(v, COUNT_MAX) ? null : `bad count (an integer from 0 to ${COUNT_MAX})`;
-    case 'bool': return typeof v === 'boolean' ? null : 'bad flag';
-    case 'reason': return typeof v === 'string' && v.length <= REASON_LENGTH_MAX ? null : 'bad reason';
-    case 'page': return pageIdError(v);
-    case 'req': return typeof v === 'string' && REQ_ID_PATTERN.test(v) ? null : 'bad request id';
-    case 'heldPages': return listError(v, HELD_PAGE, pageSizeBytes, budget);
-    case 'handoffs': return listError(v, HANDOFF, pageSizeBytes, budget);
-    case 'inFlight': return v === null ? null : recordError(v, IN_FLIGHT, pageSizeBytes, budget);
-    case 'metaEntries': return listError(v, META_ENTRY, pageSizeBytes, budget);
+    case 'node':
+      return isNodeId(v) ? null : 'bad node id';
+    case 'nullableNode':
+      return v === null || isNodeId(v) ? null : 'bad node id';
+    case 'nodes':
+      return spend(budget, v) && v.every(isNodeId) ? null : 'bad node list';
+    case 'access':
+      return v === 'read' || v === 'write' ? null : 'bad access';
+    case 'content':
+      return v === null ? null : contentError(v, pageSizeBytes);
+    case 'version':
+      return isCount(v, VERSION_MAX) ? null : `bad version (an integer from 0 to ${VERSION_MAX})`;
+    case 'count':
+      return isCount(v, COUNT_MAX) ? null : `bad count (an integer from 0 to ${COUNT_MAX})`;
+    case 'bool':
+      return typeof v === 'boolean' ? null : 'bad flag';
+    case 'reason':
+      return typeof v === 'string' && v.length <= REASON_LENGTH_MAX ? null : 'bad reason';
+    case 'page':
+      return pageIdError(v);
+    case 'req':
+      return typeof v === 'string' && REQ_ID_PATTERN.test(v) ? null : 'bad request id';
+    case 'heldPages':
+      return listError(v, HELD_PAGE, pageSizeBytes, budget);
+    case 'handoffs':
+      return listError(v, HANDOFF, pageSizeBytes, budget);
+    case 'inFlight':
+      return v === null ? null : recordError(v, IN_FLIGHT, pageSizeBytes, budget);
+    case 'metaEntries':
+      return listError(v, META_ENTRY, pageSizeBytes, budget);
   }
 }
 
@@ -127,12 +142,18 @@ function clean(kind: FieldKind, v: unknown): unknown {
     return Object.fromEntries(Object.entries(fields).map(([n, k]) => [n, clean(k, r[n])]));
   };
   switch (kind) {
-    case 'nodes': return [...(v as string[])];
-    case 'heldPages': return (v as unknown[]).map((x) => pick(x, HELD_PAGE));
-    case 'handoffs': return (v as unknown[]).map((x) => pick(x, HANDOFF));
-    case 'inFlight': return v === null ? null : pick(v, IN_FLIGHT);
-    case 'metaEntries': return (v as unknown[]).map((x) => pick(x, META_ENTRY));
-    default: return v;
+    case 'nodes':
+      return [...(v as string[])];
+    case 'heldPages':
+      return (v as unknown[]).map((x) => pick(x, HELD_PAGE));
+    case 'handoffs':
+      return (v as unknown[]).map((x) => pick(x, HANDOFF));
+    case 'inFlight':
+      return v === null ? null : pick(v, IN_FLIGHT);
+    case 'metaEntries':
+      return (v as unknown[]).map((x) => pick(x, META_ENTRY));
+    default:
+      return v;
   }
 }
 

@@ -6,10 +6,7 @@ import { openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from
 import type { ClientDurable } from '../protocol/client.ts';
 import { BACKUP_CM, clientNodeId, clientNumber, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import type { CmDurable } from '../protocol/manager.ts';
-import {
-  REGISTRY_DB_NAME, REGISTRY_VERSION,
-  type ClientRecord, type ClientStatus, type CmRecord, type RegistrySchema,
-} from './schema.ts';
+import { REGISTRY_DB_NAME, REGISTRY_VERSION, type ClientRecord, type ClientStatus, type CmRecord, type RegistrySchema } from './schema.ts';
 import { deleteDatabase, isNodeDatabaseOf, NodeStore, type DurableRecord } from './node-store.ts';
 
 /** The durable state each kind of node persists, and the store that holds it. */
@@ -75,7 +72,8 @@ export class Registry {
     if (!record) {
       return {
         ok: false,
-        error: `a primary (${PRIMARY_CM}) and a backup (${BACKUP_CM}) CM are already registered; ` +
+        error:
+          `a primary (${PRIMARY_CM}) and a backup (${BACKUP_CM}) CM are already registered; ` +
           'a cluster has at most two. Reset the cluster to start again.',
       };
     }
@@ -126,9 +124,7 @@ export class Registry {
 
   async list(): Promise<RegistryContents> {
     const tx = this.db.transaction(['cms', 'clients'], 'readonly');
-    const [cms, clients] = await Promise.all([
-      tx.objectStore('cms').getAll(), tx.objectStore('clients').getAll(),
-    ]);
+    const [cms, clients] = await Promise.all([tx.objectStore('cms').getAll(), tx.objectStore('clients').getAll()]);
     await tx.done;
     // Primary before backup, whatever the key order.
     cms.sort((x, y) => (x.role === y.role ? 0 : x.role === 'primary' ? -1 : 1));
@@ -138,7 +134,14 @@ export class Registry {
   /** Replaces what `nodeId` persisted last, in the node's own database. */
   async saveDurable<R extends keyof DurableOf>(kind: R, nodeId: NodeId, durable: DurableOf[R], now: number = Date.now()): Promise<void> {
     let store = this.nodeStores.get(nodeId);
-    if (store !== undefined && !(await store.then((s) => s.usable, () => false))) store = undefined;
+    if (
+      store !== undefined &&
+      !(await store.then(
+        (s) => s.usable,
+        () => false,
+      ))
+    )
+      store = undefined;
     if (store === undefined) {
       store = NodeStore.open(this.db.name, nodeId);
       this.nodeStores.set(nodeId, store);
@@ -153,7 +156,7 @@ export class Registry {
     const store = await NodeStore.open(this.db.name, nodeId);
     try {
       const record = await store.load();
-      return record?.kind === kind ? record.durable as DurableOf[R] : undefined;
+      return record?.kind === kind ? (record.durable as DurableOf[R]) : undefined;
     } finally {
       store.close();
     }
@@ -175,7 +178,11 @@ export class Registry {
   }
 
   private closeNodeStores(): void {
-    for (const store of this.nodeStores.values()) store.then((s) => s.close(), () => {});
+    for (const store of this.nodeStores.values())
+      store.then(
+        (s) => s.close(),
+        () => {},
+      );
     this.nodeStores.clear();
   }
 }
@@ -188,7 +195,7 @@ async function takeOldDurable(
   const untyped = tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>;
   for (const [kind, name] of Object.entries(OLD_DURABLE_STORES) as [DurableRecord['kind'], string][]) {
     if (!untyped.objectStoreNames.contains(name)) continue;
-    const records = await untyped.objectStore(name).getAll() as { nodeId: NodeId; durable: unknown; savedAt: number }[];
+    const records = (await untyped.objectStore(name).getAll()) as { nodeId: NodeId; durable: unknown; savedAt: number }[];
     for (const r of records) out.push({ nodeId: r.nodeId, kind, durable: r.durable, savedAt: r.savedAt });
     untyped.db.deleteObjectStore(name);
   }

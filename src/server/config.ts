@@ -44,7 +44,7 @@ function iceServers(env: Env): RTCIceServer[] {
     fail('IVY_ICE_SERVERS', 'is not JSON (expected e.g. [{"urls":"stun:stun.example.org:3478"}])');
   }
   const error = iceServersError(parsed);
-  return error ? fail('IVY_ICE_SERVERS', error) : parsed as RTCIceServer[];
+  return error ? fail('IVY_ICE_SERVERS', error) : (parsed as RTCIceServer[]);
 }
 
 function advertised(env: Env): ServerConfig['advertised'] {
@@ -73,8 +73,14 @@ export function readServerConfig(env: Env = process.env): ServerConfig {
   const peerKey = env.IVY_PEER_KEY ?? 'peerjs';
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(peerKey)) fail('IVY_PEER_KEY', 'must be 1-64 letters, digits, - or _');
   return {
-    peerPath: path(env), peerKey, advertised: advertised(env), clusterKey, serveClusterKey: serveText === 'true',
-    iceServers: iceServers(env), peerIdPrefix, timing: timing(env),
+    peerPath: path(env),
+    peerKey,
+    advertised: advertised(env),
+    clusterKey,
+    serveClusterKey: serveText === 'true',
+    iceServers: iceServers(env),
+    peerIdPrefix,
+    timing: timing(env),
   };
 }
 

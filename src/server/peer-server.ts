@@ -19,7 +19,7 @@ const WS_SUFFIX = '/peerjs';
 
 function pathname(url: string | undefined): string {
   const q = (url ?? '').indexOf('?');
-  return q === -1 ? url ?? '' : (url ?? '').slice(0, q);
+  return q === -1 ? (url ?? '') : (url ?? '').slice(0, q);
 }
 
 export function peerServerMiddleware(httpServer: Server, config: ServerConfig, log: (line: string) => void = console.log): Middleware {

@@ -13,7 +13,9 @@ function main(): void {
   if (!(Number.isInteger(port) && port > 0 && port < 65536)) throw new Error('IVY_PORT: must be a port number');
   const root = resolve(process.env.IVY_DIST ?? 'dist');
   appServer(root, config).listen(port, host, () => {
-    console.log(`ivy-web: app and PeerServer on http://${host}:${port}/ (PeerServer at ${config.peerPath}, ${config.iceServers.length} ICE servers)`);
+    console.log(
+      `ivy-web: app and PeerServer on http://${host}:${port}/ (PeerServer at ${config.peerPath}, ${config.iceServers.length} ICE servers)`,
+    );
   });
 }
 

@@ -46,9 +46,7 @@ function unwritableRead(ops: Operation[]): Operation | undefined {
   for (const o of ops) {
     if (o.f === 'write' && !firstWrite.has(o.value)) firstWrite.set(o.value, o.invokeIndex);
   }
-  return ops.find(
-    (o) => o.f === 'read' && o.value !== null && !((firstWrite.get(o.value) ?? Infinity) < o.completeIndex),
-  );
+  return ops.find((o) => o.f === 'read' && o.value !== null && !((firstWrite.get(o.value) ?? Infinity) < o.completeIndex));
 }
 
 function plainValueTable(ops: Operation[]): ValueTable {
@@ -72,11 +70,17 @@ function searchWhole(key: string, ops: Operation[], table: ValueTable, maxStates
 
 /** Plain search over parts `from`..`to`, for a classic account of a refutation; null if it proves nothing. */
 function explainParts(key: string, ops: Operation[], table: ValueTable, plan: Plan, from: number, to: number): Explained | null {
-  const picked = plan.parts.slice(from, to + 1).flat().sort((a, b) => a - b);
+  const picked = plan.parts
+    .slice(from, to + 1)
+    .flat()
+    .sort((a, b) => a - b);
   const start = plan.start[from] ?? DEAD;
   const search = new RegisterSearch({
-    ops: picked.map((i) => ops[i]!), valueIds: Int32Array.from(picked, (i) => table.valueIds[i] ?? 0),
-    valueCount: table.values.length, start, maxStates: EXPLAIN_MAX_STATES,
+    ops: picked.map((i) => ops[i]!),
+    valueIds: Int32Array.from(picked, (i) => table.valueIds[i] ?? 0),
+    valueCount: table.values.length,
+    start,
+    maxStates: EXPLAIN_MAX_STATES,
   });
   if (search.run() !== 'fail') return null;
   const cut: Cut | undefined = from > 0 ? { event: plan.firstEvent[from] ?? 0, state: start } : undefined;
@@ -100,7 +104,9 @@ function conflictWhy(key: string, ops: Operation[], table: ValueTable, plan: Pla
   if (classic) return classic;
   const isWrite = (v: number) => (o: Operation, i: number) => o.f === 'write' && table.valueIds[i] === v;
   const writes = values.flatMap((v) => ops.filter(isWrite(v)));
-  const reads = values.flatMap((v) => ops.find((o, i) => o.f === 'read' && table.valueIds[i] === v && o.invokeIndex > (plan.firstEvent[part] ?? 0)) ?? []);
+  const reads = values.flatMap(
+    (v) => ops.find((o, i) => o.f === 'read' && table.valueIds[i] === v && o.invokeIndex > (plan.firstEvent[part] ?? 0)) ?? [],
+  );
   return explainConflict(key, plan.firstEvent[part] ?? 0, writes, reads);
 }
 
@@ -111,7 +117,10 @@ function pendingRead(search: RegisterSearch, ops: Operation[], table: ValueTable
   const placed = new Set(d.prefix);
   const here = search.ops.find((o, i) => o.f === 'read' && !placed.has(i) && o.value === table.values[d.state]);
   if (here) return here;
-  const later = plan.parts.slice(part + 1).flat().sort((a, b) => a - b);
+  const later = plan.parts
+    .slice(part + 1)
+    .flat()
+    .sort((a, b) => a - b);
   const at = later.find((i) => ops[i]?.f === 'read' && table.valueIds[i] === d.state);
   return at === undefined ? undefined : ops[at];
 }
@@ -130,9 +139,13 @@ function searchParts(key: string, ops: Operation[], table: ValueTable, maxStates
     const picked = plan.parts[p] ?? [];
     const next = plan.start[p + 1] ?? DEAD;
     const search = new RegisterSearch({
-      ops: picked.map((i) => ops[i]!), valueIds: Int32Array.from(picked, (i) => table.valueIds[i] ?? 0),
-      valueCount: table.values.length, start: plan.start[p] ?? DEAD, maxStates: maxStates - states,
-      ...(next === DEAD ? {} : { end: next }), unique: { everRead, lastReadSegment: lastReadPart, segment: p },
+      ops: picked.map((i) => ops[i]!),
+      valueIds: Int32Array.from(picked, (i) => table.valueIds[i] ?? 0),
+      valueCount: table.values.length,
+      start: plan.start[p] ?? DEAD,
+      maxStates: maxStates - states,
+      ...(next === DEAD ? {} : { end: next }),
+      unique: { everRead, lastReadSegment: lastReadPart, segment: p },
     });
     const outcome = search.run();
     states += search.states;
@@ -142,8 +155,7 @@ function searchParts(key: string, ops: Operation[], table: ValueTable, maxStates
       const [from, to] = span(plan, held, p);
       const cut: Cut | undefined = p > 0 ? { event: plan.firstEvent[p] ?? 0, state: plan.start[p] ?? DEAD } : undefined;
       const keeper = pendingRead(search, ops, table, plan, p);
-      const why = explainParts(key, ops, table, plan, from, to) ??
-        explainDeadEnd(key, ops.length, search, table.values, cut, keeper);
+      const why = explainParts(key, ops, table, plan, from, to) ?? explainDeadEnd(key, ops.length, search, table.values, cut, keeper);
       return { outcome, states, parts, why };
     }
   }
@@ -163,9 +175,7 @@ function checkKey(key: string, ops: Operation[], maxStates: number): KeyResult {
   const observed = new Set(ops.filter((o) => o.f === 'read').map((o) => o.value));
   const relevant = ops.filter((o) => o.status === 'ok' || observed.has(o.value));
   const unique = uniqueValueTable(relevant);
-  const verdict = unique
-    ? searchParts(key, relevant, unique, maxStates)
-    : searchWhole(key, relevant, plainValueTable(relevant), maxStates);
+  const verdict = unique ? searchParts(key, relevant, unique, maxStates) : searchWhole(key, relevant, plainValueTable(relevant), maxStates);
   const measured = { ...base, states: verdict.states, parts: verdict.parts };
   if (verdict.outcome === 'ok') return { ...measured, ok: true };
   if (verdict.outcome === 'unknown') {

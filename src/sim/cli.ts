@@ -25,11 +25,20 @@ function main(argv: string[]): number {
   const { values } = parseArgs({
     args: argv,
     options: {
-      seed: { type: 'string' }, seeds: { type: 'string' }, clients: { type: 'string' },
-      pages: { type: 'string' }, ops: { type: 'string' }, 'read-ratio': { type: 'string' },
-      history: { type: 'string' }, transcript: { type: 'boolean' }, help: { type: 'boolean' },
-      faults: { type: 'string' }, 'fault-count': { type: 'string' }, replication: { type: 'string' },
-      'no-backup': { type: 'boolean' }, sweep: { type: 'string' },
+      seed: { type: 'string' },
+      seeds: { type: 'string' },
+      clients: { type: 'string' },
+      pages: { type: 'string' },
+      ops: { type: 'string' },
+      'read-ratio': { type: 'string' },
+      history: { type: 'string' },
+      transcript: { type: 'boolean' },
+      help: { type: 'boolean' },
+      faults: { type: 'string' },
+      'fault-count': { type: 'string' },
+      replication: { type: 'string' },
+      'no-backup': { type: 'boolean' },
+      sweep: { type: 'string' },
     },
   });
   if (values.help) {
@@ -53,7 +62,9 @@ function main(argv: string[]): number {
       ops: number(values.ops, 'ops', 2000),
       readRatio: number(values['read-ratio'], 'read-ratio', 0.5),
       transcript: values.transcript ?? false,
-      faults, replication, backup: !values['no-backup'],
+      faults,
+      replication,
+      backup: !values['no-backup'],
       nemesis: { faultCount: number(values['fault-count'], 'fault-count', 4) },
     };
     const outcome = runAndCheck(opts);
@@ -79,9 +90,13 @@ function runSweep(range: string, faults: FaultKind[]): number {
     const started = performance.now();
     const r = sweep(from, to, (seed) => faultyShape(seed, kinds));
     const ms = (performance.now() - started) / r.seeds;
-    const injected = Object.entries(r.injected).map(([k, n]) => `${k}=${n}`).join(' ');
-    console.log(`${label}: ${r.seeds} seeds, ${r.bad.length} bad, ${r.excused} failures excused (page with a node that left); ` +
-      `ops ok=${r.ops.ok} fail=${r.ops.fail} info=${r.ops.info}; injected ${injected}; ${ms.toFixed(0)} ms/seed`);
+    const injected = Object.entries(r.injected)
+      .map(([k, n]) => `${k}=${n}`)
+      .join(' ');
+    console.log(
+      `${label}: ${r.seeds} seeds, ${r.bad.length} bad, ${r.excused} failures excused (page with a node that left); ` +
+        `ops ok=${r.ops.ok} fail=${r.ops.fail} info=${r.ops.info}; injected ${injected}; ${ms.toFixed(0)} ms/seed`,
+    );
     for (const b of r.bad.slice(0, 3)) console.log(`  ${b}`);
     bad += r.bad.length;
   };

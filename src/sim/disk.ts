@@ -21,7 +21,10 @@ export class SimDisk {
   /** Set by the nemesis: the node crashes while its next commit is on its way to disk. */
   crashDuringNextCommit: (() => void) | null = null;
 
-  constructor(private readonly world: SimWorld, private readonly opts: DiskOptions) {}
+  constructor(
+    private readonly world: SimWorld,
+    private readonly opts: DiskOptions,
+  ) {}
 
   /**
    * The disk a life of the node writes through. `acksEarly` makes a disk that reports every

@@ -36,11 +36,7 @@ export function isNemesis(e: HistoryEvent): e is NemesisEvent {
  * files (diffable, hashable across runs with the same seed).
  */
 export function toJsonLine(e: HistoryEvent): string {
-  const parts = [
-    `"process":${JSON.stringify(e.process)}`,
-    `"type":${JSON.stringify(e.type)}`,
-    `"f":${JSON.stringify(e.f)}`,
-  ];
+  const parts = [`"process":${JSON.stringify(e.process)}`, `"type":${JSON.stringify(e.type)}`, `"f":${JSON.stringify(e.f)}`];
   // A nemesis event may have no key at all; keep "absent" distinct from null on round trip.
   if (e.key !== undefined) parts.push(`"key":${JSON.stringify(e.key)}`);
   parts.push(`"value":${JSON.stringify(e.value)}`, `"time":${JSON.stringify(e.time)}`);

@@ -42,42 +42,65 @@ const MAKERS: readonly Maker[] = [
   // Not a message at all.
   (rng) => rng.pick([null, 42, 'PULSE', [], { type: 'NO_SUCH_TYPE' }, { type: 'PULSE' }]),
   // A well-formed request at an extreme or too-new epoch.
-  (rng, c) => ({ ...header(rng, c, rng.pick(['READ_REQUEST', 'WRITE_REQUEST'])), epoch: epochNear(rng, c), page: rng.pick(c.pages), req: ownReq(rng, c) }),
+  (rng, c) => ({
+    ...header(rng, c, rng.pick(['READ_REQUEST', 'WRITE_REQUEST'])),
+    epoch: epochNear(rng, c),
+    page: rng.pick(c.pages),
+    req: ownReq(rng, c),
+  }),
   // A claim of ownership for a write nobody forwarded to it.
   (rng, c) => ({
-    ...header(rng, c, 'WRITE_CONFIRMATION'), page: rng.pick(c.pages), req: ownReq(rng, c),
+    ...header(rng, c, 'WRITE_CONFIRMATION'),
+    page: rng.pick(c.pages),
+    req: ownReq(rng, c),
     version: rng.chance(0.5) ? rng.pick(EXTREME_VERSIONS) : 1 + rng.int(1000),
   }),
   // Its true report, plus ownership of pages it does not hold.
   (rng, c) => ({
     ...header(rng, c, 'CLIENT_REPORT'),
-    pages: [...c.truth.pages, ...c.pages.filter((p) => !c.truth.pages.some((t) => t.page === p) && rng.chance(0.5)).map((page) => ({
-      page, access: 'write', owner: true, version: rng.chance(0.3) ? rng.pick(EXTREME_VERSIONS) : 1 + rng.int(1000),
-    }))],
+    pages: [
+      ...c.truth.pages,
+      ...c.pages
+        .filter((p) => !c.truth.pages.some((t) => t.page === p) && rng.chance(0.5))
+        .map((page) => ({
+          page,
+          access: 'write',
+          owner: true,
+          version: rng.chance(0.3) ? rng.pick(EXTREME_VERSIONS) : 1 + rng.int(1000),
+        })),
+    ],
     inFlight: c.truth.inFlight,
     handoffs: c.truth.handoffs,
   }),
   // A request in another client's name.
   (rng, c) => ({ ...header(rng, c, 'WRITE_REQUEST'), page: rng.pick(c.pages), req: `${rng.pick(c.clients)}:${1 + rng.int(100)}` }),
   // What only a CM may say: take-the-title-back, pulses, replicated metadata.
-  (rng, c) => rng.pick([
-    { ...header(rng, c, 'IM_BACK') },
-    { ...header(rng, c, 'PULSE') },
-    { ...header(rng, c, 'PULSE_REPLY'), seq: 1 + rng.int(1000), acting: true, members: [], meta: [], full: true },
-    { ...header(rng, c, 'CM_STATE'), members: [c.from], meta: [] },
-    {
-      ...header(rng, c, 'PULSE_REPLY'), seq: 1 + rng.int(1000), acting: true, members: [c.from],
-      meta: [{ page: rng.pick(c.pages), owner: c.from, copySet: [], version: 1e6 }], full: false,
-    },
-    { ...header(rng, c, 'CHANGE_CM') },
-  ]),
+  (rng, c) =>
+    rng.pick([
+      { ...header(rng, c, 'IM_BACK') },
+      { ...header(rng, c, 'PULSE') },
+      { ...header(rng, c, 'PULSE_REPLY'), seq: 1 + rng.int(1000), acting: true, members: [], meta: [], full: true },
+      { ...header(rng, c, 'CM_STATE'), members: [c.from], meta: [] },
+      {
+        ...header(rng, c, 'PULSE_REPLY'),
+        seq: 1 + rng.int(1000),
+        acting: true,
+        members: [c.from],
+        meta: [{ page: rng.pick(c.pages), owner: c.from, copySet: [], version: 1e6 }],
+        full: false,
+      },
+      { ...header(rng, c, 'CHANGE_CM') },
+    ]),
   // Page ids that are names every object has, and lists past their bounds.
-  (rng, c) => rng.chance(0.5)
-    ? { ...header(rng, c, 'READ_REQUEST'), page: rng.pick(['__proto__', 'constructor', 'toString']), req: ownReq(rng, c) }
-    : {
-      ...header(rng, c, 'CLIENT_REPORT'), inFlight: c.truth.inFlight, handoffs: [],
-      pages: Array.from({ length: LIST_LENGTH_MAX + 1 }, () => ({ page: 'P1', access: 'read', owner: false, version: 0 })),
-    },
+  (rng, c) =>
+    rng.chance(0.5)
+      ? { ...header(rng, c, 'READ_REQUEST'), page: rng.pick(['__proto__', 'constructor', 'toString']), req: ownReq(rng, c) }
+      : {
+          ...header(rng, c, 'CLIENT_REPORT'),
+          inFlight: c.truth.inFlight,
+          handoffs: [],
+          pages: Array.from({ length: LIST_LENGTH_MAX + 1 }, () => ({ page: 'P1', access: 'read', owner: false, version: 0 })),
+        },
 ];
 
 export function hostileFrame(rng: Rng, c: HostileContext): unknown {

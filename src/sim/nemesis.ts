@@ -4,7 +4,11 @@
 import type { Rng } from './rng.ts';
 
 export const FAULT_KINDS = [
-  'crash-primary', 'crash-backup', 'crash-both', 'partition-primary', 'crash-client',
+  'crash-primary',
+  'crash-backup',
+  'crash-both',
+  'partition-primary',
+  'crash-client',
   /** A node crashes while a commit of its state is on its way to disk. */
   'crash-commit',
   /** A node's timers and deliveries stop for 0.2 to 5 s, then everything runs late, in order. */
@@ -63,7 +67,10 @@ export class Nemesis {
   private injected = 0;
   private cmLeft = false;
 
-  constructor(readonly opts: NemesisOptions, private readonly rng: Rng) {}
+  constructor(
+    readonly opts: NemesisOptions,
+    private readonly rng: Rng,
+  ) {}
 
   get active(): boolean {
     return this.opts.faults.length > 0;

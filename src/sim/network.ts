@@ -18,7 +18,10 @@ export class SimNetwork {
   private readonly lastArrival = new Map<string, number>();
   private readonly cutLinks = new Set<string>();
 
-  constructor(private readonly rng: Rng, private readonly opts: NetworkOptions = NETWORK_DEFAULTS) {}
+  constructor(
+    private readonly rng: Rng,
+    private readonly opts: NetworkOptions = NETWORK_DEFAULTS,
+  ) {}
 
   /** When a message sent now arrives, or null when the link is cut and it is lost. */
   arrivalTime(from: NodeId, to: NodeId, now: number): number | null {

@@ -72,9 +72,16 @@ export function summaryLine(opts: SimOptions, o: Outcome): string {
     .map(([type, n]) => `${type}=${(n / done).toFixed(2)}`)
     .join(' ');
   return [
-    `seed=${opts.seed}`, `clients=${opts.clients}`, `pages=${opts.pages}`,
-    `ops=${o.sim.opsIssued}`, `ok=${t.ok}`, `fail=${t.fail}`, `info=${t.info}`, `faults=${t.faults}`,
-    `time=${o.sim.endTimeMs.toFixed(1)}ms`, `msgs/op: ${perOp || 'none'}`,
+    `seed=${opts.seed}`,
+    `clients=${opts.clients}`,
+    `pages=${opts.pages}`,
+    `ops=${o.sim.opsIssued}`,
+    `ok=${t.ok}`,
+    `fail=${t.fail}`,
+    `info=${t.info}`,
+    `faults=${t.faults}`,
+    `time=${o.sim.endTimeMs.toFixed(1)}ms`,
+    `msgs/op: ${perOp || 'none'}`,
     `linearizable=${o.check.ok ? 'yes' : 'NO'}`,
   ].join(' ');
 }

@@ -31,7 +31,14 @@ export class SimLinkEnd extends ListenedTransport<Message> implements Transport<
     super();
   }
 
-  static pair(world: SimWorld, net: SimNetwork, a: Life, b: Life, observer: LinkObserver, decode: Decode<Message>): [SimLinkEnd, SimLinkEnd] {
+  static pair(
+    world: SimWorld,
+    net: SimNetwork,
+    a: Life,
+    b: Life,
+    observer: LinkObserver,
+    decode: Decode<Message>,
+  ): [SimLinkEnd, SimLinkEnd] {
     const ea = new SimLinkEnd(world, net, a.node, a, observer, decode);
     const eb = new SimLinkEnd(world, net, b.node, b, observer, decode);
     ea.peer = eb;

@@ -108,8 +108,19 @@ export class Simulation {
   private readonly clientIds: NodeId[] = [];
   private readonly cmIds: NodeId[];
   private readonly result: SimResult = {
-    history: [], messages: {}, opsIssued: 0, violations: [], warnings: [], transcript: [], endTimeMs: 0, lastHealMs: 0,
-    left: [], faults: [], hostile: [], excused: [], timedOut: false,
+    history: [],
+    messages: {},
+    opsIssued: 0,
+    violations: [],
+    warnings: [],
+    transcript: [],
+    endTimeMs: 0,
+    lastHealMs: 0,
+    left: [],
+    faults: [],
+    hostile: [],
+    excused: [],
+    timedOut: false,
   };
   private readonly observer: LinkObserver = {
     sent: (m, at) => this.onSent(m, at),
@@ -190,10 +201,19 @@ export class Simulation {
         const cm = this.opts.makeManager(id);
         return { node: cm, snapshot: () => ({ role: 'cm', snapshot: cm.snapshot() }), submit: null };
       }
-      return makeNode({
-        role: 'cm', id, start: start ?? undefined, members: this.clientIds, replication: this.opts.replication,
-        timing: this.timing, durable: durable as never, peerExists: this.opts.backup !== false,
-      }, this.world.now);
+      return makeNode(
+        {
+          role: 'cm',
+          id,
+          start: start ?? undefined,
+          members: this.clientIds,
+          replication: this.opts.replication,
+          timing: this.timing,
+          durable: durable as never,
+          peerExists: this.opts.backup !== false,
+        },
+        this.world.now,
+      );
     }
     return makeNode({ role: 'client', id, timing: this.timing, durable: durable as never }, this.world.now);
   }
@@ -312,23 +332,44 @@ export class Simulation {
     const down = this.nemesis.downMs(kind);
     let restart: NodeId[] = [];
     switch (kind) {
-      case 'crash-primary': restart = this.crashAll([acting]); break;
-      case 'crash-backup': restart = this.crashAll([standby]); break;
-      case 'crash-both': restart = this.crashAll([acting, standby]); break;
-      case 'crash-client': restart = this.crashAll([this.world.rng.pick(this.clientIds)]); break;
-      case 'outage': restart = this.crashAll([this.world.rng.pick([...this.cmIds, ...this.clientIds])]); break;
+      case 'crash-primary':
+        restart = this.crashAll([acting]);
+        break;
+      case 'crash-backup':
+        restart = this.crashAll([standby]);
+        break;
+      case 'crash-both':
+        restart = this.crashAll([acting, standby]);
+        break;
+      case 'crash-client':
+        restart = this.crashAll([this.world.rng.pick(this.clientIds)]);
+        break;
+      case 'outage':
+        restart = this.crashAll([this.world.rng.pick([...this.cmIds, ...this.clientIds])]);
+        break;
       case 'partition-primary':
-        this.net.isolate(acting, [...this.cmIds, ...this.clientIds].filter((n) => n !== acting));
+        this.net.isolate(
+          acting,
+          [...this.cmIds, ...this.clientIds].filter((n) => n !== acting),
+        );
         this.nemesisEvent('partition', acting);
         break;
       case 'crash-commit':
         this.faultsActive = true;
         this.crashDuringCommit(down);
         return;
-      case 'stall': this.stall(this.world.rng.pick([...this.running.keys()].sort()), down); break;
-      case 'leave-client': this.leave(this.world.rng.pick(this.clientIds)); break;
-      case 'leave-cm': this.leave(this.world.rng.pick(this.cmIds)); break;
-      case 'hostile': this.hostile(); break;
+      case 'stall':
+        this.stall(this.world.rng.pick([...this.running.keys()].sort()), down);
+        break;
+      case 'leave-client':
+        this.leave(this.world.rng.pick(this.clientIds));
+        break;
+      case 'leave-cm':
+        this.leave(this.world.rng.pick(this.cmIds));
+        break;
+      case 'hostile':
+        this.hostile();
+        break;
     }
     this.faultsActive = true;
     this.world.at(this.world.now + down, null, () => this.heal(restart));
@@ -374,10 +415,13 @@ export class Simulation {
   private hostile(): void {
     const from = this.world.rng.pick(this.clientIds);
     const pages = Array.from({ length: this.opts.pages }, (_, i) => pageName(i + 1));
-    const epoch = Math.max(0, ...this.cmIds.map((id) => {
-      const n = this.running.get(id)?.made.node;
-      return n instanceof CentralManager ? n.epoch : 0;
-    }));
+    const epoch = Math.max(
+      0,
+      ...this.cmIds.map((id) => {
+        const n = this.running.get(id)?.made.node;
+        return n instanceof CentralManager ? n.epoch : 0;
+      }),
+    );
     const client = this.running.get(from)?.made.node;
     if (!(client instanceof ClientNode)) return;
     this.nemesisEvent('hostile', from);
@@ -385,7 +429,8 @@ export class Simulation {
     for (let i = 1 + this.world.rng.int(HOSTILE_BURST_MAX); i > 0; i--) {
       const to = this.world.rng.pick(this.cmIds);
       const end = this.ends.get(`${from}->${to}`);
-      const make = (): unknown => hostileFrame(this.world.rng, { from, to, epoch, pages, clients: this.clientIds, truth: client.holdings() });
+      const make = (): unknown =>
+        hostileFrame(this.world.rng, { from, to, epoch, pages, clients: this.clientIds, truth: client.holdings() });
       end?.injectRaw(make, Math.round(this.world.rng.between(0, 50) * 1000) / 1000);
     }
   }
@@ -433,8 +478,12 @@ export class Simulation {
     const acting = this.actingCm();
     const cm = cms.find((s) => s.id === acting);
     const present = this.clientIds.length - this.result.left.filter((id) => !isCmId(id)).length;
-    const settled = !this.faultsActive && clients.length === present && this.actingCms().length === 1 &&
-      cm !== undefined && clients.every((c) => c.epoch === cm.epoch);
+    const settled =
+      !this.faultsActive &&
+      clients.length === present &&
+      this.actingCms().length === 1 &&
+      cm !== undefined &&
+      clients.every((c) => c.epoch === cm.epoch);
     // A page message waiting for its sender's commit is on its way as much as one on the wire:
     // its sender's table already shows it gone.
     const inFlight = new Map(this.inFlightPerPage);
@@ -444,11 +493,12 @@ export class Simulation {
     // Handed on (by a forward the CM repeated while the sender was stalled or down) to a node that
     // is not running: the page went with it, whatever report the CM heard before.
     const versionOf = new Map((cm?.pages ?? []).map((p) => [p.page, p.version]));
-    const handedToAbsent = (page: string): boolean => this.clientIds.some((id) => {
-      const c = this.running.get(id)?.made.node;
-      const h = c instanceof ClientNode ? c.lastHandoff(page) : undefined;
-      return h !== undefined && h.version >= (versionOf.get(page) ?? 0) && !this.running.has(h.to);
-    });
+    const handedToAbsent = (page: string): boolean =>
+      this.clientIds.some((id) => {
+        const c = this.running.get(id)?.made.node;
+        const h = c instanceof ClientNode ? c.lastHandoff(page) : undefined;
+        return h !== undefined && h.version >= (versionOf.get(page) ?? 0) && !this.running.has(h.to);
+      });
     const inTransit = (page: string): boolean => (inFlight.get(page) ?? 0) > 0 || handedToAbsent(page);
     const broken = checkCluster({ cms, clients }, { settled, inTransit }).find((r) => !r.ok);
     if (broken) this.result.violations.push(`t=${now}: ${broken.detail}`);

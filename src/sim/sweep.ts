@@ -8,8 +8,14 @@ import { runAndCheck, summaryLine, type SimOptions } from './run.ts';
 
 export function faultyShape(seed: number, faults: readonly FaultKind[] = FAULT_KINDS, extra: Partial<SimOptions> = {}): SimOptions {
   return {
-    seed, clients: 3 + (seed % 4), pages: 1 + (seed % 4), ops: 800, readRatio: [0.2, 0.5, 0.8][seed % 3]!,
-    faults, nemesis: { faultCount: 4 }, ...extra,
+    seed,
+    clients: 3 + (seed % 4),
+    pages: 1 + (seed % 4),
+    ops: 800,
+    readRatio: [0.2, 0.5, 0.8][seed % 3]!,
+    faults,
+    nemesis: { faultCount: 4 },
+    ...extra,
   };
 }
 

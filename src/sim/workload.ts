@@ -22,7 +22,10 @@ export class Workload {
   private readonly issued: number[] = [];
   private readonly pending = new Map<number, OpRequest>();
 
-  constructor(private readonly opts: WorkloadOptions, private readonly rng: Rng) {
+  constructor(
+    private readonly opts: WorkloadOptions,
+    private readonly rng: Rng,
+  ) {
     for (let p = 1; p <= opts.clients; p++) {
       const share = Math.floor(opts.ops / opts.clients) + (p <= opts.ops % opts.clients ? 1 : 0);
       this.remaining[p] = share;
@@ -37,9 +40,7 @@ export class Workload {
     const n = (this.issued[process] ?? 0) + 1;
     this.issued[process] = n;
     const page = pageName(1 + this.rng.int(this.opts.pages));
-    const op: OpRequest = this.rng.chance(this.opts.readRatio)
-      ? { kind: 'read', page }
-      : { kind: 'write', page, value: `${process}.${n}` };
+    const op: OpRequest = this.rng.chance(this.opts.readRatio) ? { kind: 'read', page } : { kind: 'write', page, value: `${process}.${n}` };
     this.pending.set(process, op);
     return op;
   }

@@ -20,7 +20,7 @@ export interface TabNodeInfo {
   state: NodeState;
   peers: PeerStatus[];
   /** The CM this node listens to: a client's CM, a CM's counterpart. */
-  cmLink: PeerStatus & { epoch: number } | null;
+  cmLink: (PeerStatus & { epoch: number }) | null;
   stopped: boolean;
 }
 

@@ -31,7 +31,6 @@ export interface JoinAnswer {
 
 export type JoinFrame = JoinAsk | JoinAnswer;
 
-
 export const decodeJoinFrame: Decode<JoinFrame> = (raw) => {
   if (!isRecord(raw)) return { ok: false, error: 'not a join frame' };
   if (raw.t === 'ask') {
@@ -87,8 +86,12 @@ export function serveJoin(peer: ClusterPeer, view: () => CmView, log: (line: str
 
 /** The asking side: puts one ask to both CMs at once; resolves with the answers that came within `ms`, or once `enough`. */
 export function askCms(
-  peer: ClusterPeer, prefix: string, ask: JoinAsk, ms: number,
-  enough: (answers: JoinAnswer[]) => boolean = () => false, log: (line: string) => void = () => {},
+  peer: ClusterPeer,
+  prefix: string,
+  ask: JoinAsk,
+  ms: number,
+  enough: (answers: JoinAnswer[]) => boolean = () => false,
+  log: (line: string) => void = () => {},
 ): Promise<JoinAnswer[]> {
   const one = async (cm: NodeId): Promise<JoinAnswer | null> => {
     let link;
@@ -108,10 +111,16 @@ export function askCms(
         resolve(a);
         l.close();
       };
-      const timer = setTimeout(() => { log(`${cm} took the link but gave no answer`); done(null); }, ms);
+      const timer = setTimeout(() => {
+        log(`${cm} took the link but gave no answer`);
+        done(null);
+      }, ms);
       l.addListener((e) => {
         if (e.type === 'bad-frame') log(`${cm} answered with a bad frame: ${e.error}`);
-        if (e.type === 'close' && !settled) { log(`${cm} closed the join link without answering`); done(null); }
+        if (e.type === 'close' && !settled) {
+          log(`${cm} closed the join link without answering`);
+          done(null);
+        }
         if (e.type === 'frame' && e.frame.t === 'answer' && e.frame.cm === cm) {
           log(`${cm} answers: ${e.frame.role}, epoch ${e.frame.epoch}`);
           done(e.frame);

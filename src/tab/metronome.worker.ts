@@ -12,8 +12,11 @@ ctx.onmessage = (e: MessageEvent) => {
   clearTimeout(armed.get(id));
   armed.delete(id);
   if (ms < 0) return;
-  armed.set(id, setTimeout(() => {
-    armed.delete(id);
-    ctx.postMessage(id);
-  }, ms));
+  armed.set(
+    id,
+    setTimeout(() => {
+      armed.delete(id);
+      ctx.postMessage(id);
+    }, ms),
+  );
 };

@@ -62,12 +62,15 @@ export interface Judged {
 export function judgeRows(facts: readonly NodeFacts[], now: number): Judged {
   const age = (f: NodeFacts): number => (f.askedAt === null ? Infinity : now - f.askedAt);
   const fresh = (f: NodeFacts): boolean => f.info !== null && !f.info.stopped && age(f) <= ANSWER_AGE_MAX_MS;
-  const claims = facts.flatMap((f) => {
-    const s = f.info?.state;
-    return fresh(f) && s?.role === 'cm' && s.snapshot.role === 'acting' ? [{ id: f.id, epoch: s.snapshot.epoch, f }] : [];
-  }).sort((a, b) => b.epoch - a.epoch);
+  const claims = facts
+    .flatMap((f) => {
+      const s = f.info?.state;
+      return fresh(f) && s?.role === 'cm' && s.snapshot.role === 'acting' ? [{ id: f.id, epoch: s.snapshot.epoch, f }] : [];
+    })
+    .sort((a, b) => b.epoch - a.epoch);
   const top = claims[0] ?? null;
-  const judge = top?.f.info?.state.role === 'cm' ? { id: top.id, snapshot: top.f.info.state.snapshot, info: top.f.info, ageMs: age(top.f) } : null;
+  const judge =
+    top?.f.info?.state.role === 'cm' ? { id: top.id, snapshot: top.f.info.state.snapshot, info: top.f.info, ageMs: age(top.f) } : null;
   const awayMs = new Map(judge?.snapshot.away.map((a) => [a.id, a.forMs + judge.ageMs]) ?? []);
   const heardMs = (id: NodeId): number | null => {
     if (!judge || id === judge.id) return null;
@@ -79,7 +82,8 @@ export function judgeRows(facts: readonly NodeFacts[], now: number): Judged {
     if (f.info?.stopped) return { kind: 'stopped' };
     if (fresh(f)) {
       const s = f.info?.state;
-      if (top && s?.role === 'cm' && s.snapshot.role === 'acting' && s.snapshot.epoch < top.epoch) return { kind: 'superseded', by: top.id, epoch: top.epoch };
+      if (top && s?.role === 'cm' && s.snapshot.role === 'acting' && s.snapshot.epoch < top.epoch)
+        return { kind: 'superseded', by: top.id, epoch: top.epoch };
       return { kind: 'live' };
     }
     if (away !== undefined && judge) return { kind: 'away', forMs: away, judge: judge.id };
@@ -91,9 +95,12 @@ export function judgeRows(facts: readonly NodeFacts[], now: number): Judged {
     .filter((f) => isCmId(f.id) || f.info !== null || awayMs.has(f.id))
     .sort((a, b) => rank(a.id) - rank(b.id))
     .map((f) => ({
-      id: f.id, info: f.info, standing: standing(f), ageMs: Math.min(age(f), Number.MAX_SAFE_INTEGER),
-      awayMs: awayMs.get(f.id) ?? null, heardByActingMs: heardMs(f.id),
+      id: f.id,
+      info: f.info,
+      standing: standing(f),
+      ageMs: Math.min(age(f), Number.MAX_SAFE_INTEGER),
+      awayMs: awayMs.get(f.id) ?? null,
+      heardByActingMs: heardMs(f.id),
     }));
   return { acting: top && { id: top.id, epoch: top.epoch }, rows };
 }
-

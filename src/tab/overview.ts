@@ -41,7 +41,11 @@ export class OverviewModel {
   private readonly watched = new Map<NodeId, Watched>();
   private readonly timer: ReturnType<typeof setInterval>;
 
-  constructor(private readonly peer: ClusterPeer, private readonly prefix: string, private readonly onChange: () => void) {
+  constructor(
+    private readonly peer: ClusterPeer,
+    private readonly prefix: string,
+    private readonly onChange: () => void,
+  ) {
     this.learn([PRIMARY_CM, BACKUP_CM]);
     this.timer = setInterval(() => this.round(), POLL_MS);
     this.round();
@@ -55,7 +59,8 @@ export class OverviewModel {
   command(id: NodeId, line: string): Promise<Answer> {
     const control = this.watched.get(id)?.control;
     if (!control) return Promise.resolve({ ok: false, lines: [`error: no control link to ${id}`] });
-    return control.call((r) => r.command(line), COMMAND_MS, `${id}: ${line}`)
+    return control
+      .call((r) => r.command(line), COMMAND_MS, `${id}: ${line}`)
       .catch((e: Error) => ({ ok: false, lines: [`error: ${e.message}`] }));
   }
 
@@ -63,10 +68,12 @@ export class OverviewModel {
     const w = this.watched.get(id);
     if (!w?.control) throw new Error(`no control link to ${id}`);
     const link = w.link;
-    await w.control.call((r) => r.kill(), INFO_MS, `kill ${id}`).catch((e: unknown) => {
-      // A node that stops closes its peer: the link may close before the answer leaves it.
-      if (!link?.closed) throw e;
-    });
+    await w.control
+      .call((r) => r.kill(), INFO_MS, `kill ${id}`)
+      .catch((e: unknown) => {
+        // A node that stops closes its peer: the link may close before the answer leaves it.
+        if (!link?.closed) throw e;
+      });
     // It is stopped now: its row and the header say so at once, not at the next poll.
     if (w.info) w.info = { ...w.info, stopped: true };
     w.error = 'stopped';
@@ -86,7 +93,17 @@ export class OverviewModel {
     for (const id of ids) {
       if (this.watched.has(id)) continue;
       this.watched.set(id, {
-        id, link: null, control: null, dialing: false, polling: false, notBefore: 0, misses: 0, info: null, askedAt: null, error: 'not reached yet', expiry: null,
+        id,
+        link: null,
+        control: null,
+        dialing: false,
+        polling: false,
+        notBefore: 0,
+        misses: 0,
+        info: null,
+        askedAt: null,
+        error: 'not reached yet',
+        expiry: null,
       });
     }
   }

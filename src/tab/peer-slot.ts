@@ -51,7 +51,7 @@ export class PeerSlot extends ListenedTransport<Message> implements Transport<Me
   }
 
   get link(): PeerJsTransport<Message> | null {
-    return this.linked ? this.current?.link ?? null : null;
+    return this.linked ? (this.current?.link ?? null) : null;
   }
 
   send(frame: Message): boolean {

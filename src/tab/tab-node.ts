@@ -45,7 +45,6 @@ export interface TabNodeOptions {
   log: (line: string) => void;
 }
 
-
 export function tabRegistryName(prefix: string): string {
   return `ivy-tabs-${prefix}`;
 }
@@ -65,9 +64,14 @@ export class TabNode {
   /** Becomes the node `choice` names, or throws with the reason a person should read. */
   static async start(choice: TabChoice, o: TabNodeOptions): Promise<TabNode> {
     const prefix = o.config.peerIdPrefix;
-    const open = (id: string): Promise<ClusterPeer> => ClusterPeer.open({
-      id, server: peerServerAddress(o.config, o.location), iceServers: o.config.iceServers, clusterKey: o.clusterKey, log: o.log,
-    });
+    const open = (id: string): Promise<ClusterPeer> =>
+      ClusterPeer.open({
+        id,
+        server: peerServerAddress(o.config, o.location),
+        iceServers: o.config.iceServers,
+        clusterKey: o.clusterKey,
+        log: o.log,
+      });
     const hold = holdFor(tabRegistryName(prefix), o.log);
     o.log('connecting to the PeerServer…');
     const lobby = await open(`${prefix}-lobby-${randomHex(5)}`);
@@ -84,7 +88,13 @@ export class TabNode {
     }
   }
 
-  private static async run(identity: Identity, answers: JoinAnswer[], peer: ClusterPeer, release: () => void, o: TabNodeOptions): Promise<TabNode> {
+  private static async run(
+    identity: Identity,
+    answers: JoinAnswer[],
+    peer: ClusterPeer,
+    release: () => void,
+    o: TabNodeOptions,
+  ): Promise<TabNode> {
     const prefix = o.config.peerIdPrefix;
     let registry: Registry;
     try {
@@ -93,16 +103,23 @@ export class TabNode {
       peer.destroy();
       throw new Error(`could not open IndexedDB: ${(e as Error).message}`, { cause: e });
     }
-    const spec = { ...await specFor(identity, registry), timing: o.timing };
+    const spec = { ...(await specFor(identity, registry)), timing: o.timing };
     // The timer worker is up before the node exists: its first tick must not come late.
     const metronome = await startMetronome(spec.id);
     const env = { ...realEnv(durableDisk(registry, spec.role, spec.id)), timers: workerTimers(metronome) };
     let host: NodeHost | null = null;
     const early: PeerSlot[] = [];
-    const mesh = new TabMesh(peer, spec.id, prefix, PAGE_SIZE_BYTES, (slot) => {
-      if (host) host.connect(slot.peer, slot);
-      else early.push(slot);
-    }, o.log);
+    const mesh = new TabMesh(
+      peer,
+      spec.id,
+      prefix,
+      PAGE_SIZE_BYTES,
+      (slot) => {
+        if (host) host.connect(slot.peer, slot);
+        else early.push(slot);
+      },
+      o.log,
+    );
     // A node's clock starts when it is built, and a standby counts pulse silence from then: it
     // must not start before its link to the acting CM is up (a WebRTC link takes a while to
     // open, longer than three missed pulses), or it would take over from a CM that is fine.
@@ -171,7 +188,10 @@ export class TabNode {
     const state = this.host.snapshot();
     const cm = state.role === 'client' ? state.snapshot.cm : this.id === PRIMARY_CM ? BACKUP_CM : PRIMARY_CM;
     return {
-      id: this.id, role: this.role, state, stopped: this.stopped,
+      id: this.id,
+      role: this.role,
+      state,
+      stopped: this.stopped,
       peers: this.mesh.peers().map((p) => this.status(p)),
       cmLink: { ...this.status(cm), epoch: state.snapshot.epoch },
     };
@@ -260,7 +280,12 @@ function workerTimers(worker: Worker): Timers {
 
 function describe(identity: Identity): string {
   if (identity.role === 'client') return identity.restart ? 'a restarted client' : 'a new client';
-  const words = { primary: 'the primary CM', backup: 'the backup CM', restartCM: 'the rebooted primary (restartCM)', restartBackup: 'the rebooted backup (restartBackup)' };
+  const words = {
+    primary: 'the primary CM',
+    backup: 'the backup CM',
+    restartCM: 'the rebooted primary (restartCM)',
+    restartBackup: 'the rebooted backup (restartBackup)',
+  };
   return words[identity.start];
 }
 
@@ -289,7 +314,14 @@ interface Claimed {
  * Asks the cluster who this tab should be, takes that id's lock in this browser (refused at once
  * when another tab of it runs the node), and claims the id on the PeerServer.
  */
-async function claim(choice: TabChoice, lobby: ClusterPeer, prefix: string, open: Open, hold: Hold, log: (line: string) => void): Promise<Claimed> {
+async function claim(
+  choice: TabChoice,
+  lobby: ClusterPeer,
+  prefix: string,
+  open: Open,
+  hold: Hold,
+  log: (line: string) => void,
+): Promise<Claimed> {
   if (choice.kind === 'client') return claimClientId(lobby, prefix, open, hold, log);
   log(`asking cm1 and cm2 what runs (an absent one is known absent after at most ${ASK_MS / 1000} s)…`);
   const answers = await askCms(lobby, prefix, { t: 'ask', want: 'roster', atLeast: 0 }, ASK_MS, enoughFor(choice), log);
@@ -309,7 +341,14 @@ async function claim(choice: TabChoice, lobby: ClusterPeer, prefix: string, open
  * Claims the node's PeerJS id. A restart (`patient`) may come before the PeerServer has noticed
  * the old tab is gone: it waits a little, unless the node itself answers (then it runs).
  */
-async function claimPeerId(identity: Identity, lobby: ClusterPeer, prefix: string, open: Open, patient: boolean, log: (line: string) => void): Promise<ClusterPeer> {
+async function claimPeerId(
+  identity: Identity,
+  lobby: ClusterPeer,
+  prefix: string,
+  open: Open,
+  patient: boolean,
+  log: (line: string) => void,
+): Promise<ClusterPeer> {
   const peerId = peerIdFor(prefix, identity.id);
   const taken = `${identity.id} is running in another tab (its PeerJS id is taken); stop it there first`;
   log(`claiming ${identity.id} on the PeerServer…`);
@@ -320,8 +359,10 @@ async function claimPeerId(identity: Identity, lobby: ClusterPeer, prefix: strin
       if (!(e instanceof PeerIdTakenError)) throw e;
       if (!patient || performance.now() > until) throw new Error(taken, { cause: e });
       if (tries === 0) {
-        if (isCmId(identity.id) && await cmRuns(lobby, prefix, identity.id, log)) throw new Error(taken, { cause: e });
-        log(`the PeerServer still holds ${identity.id}'s id (its old tab may be closing); trying again for up to ${CLAIM_MS_MAX / 1000} s…`);
+        if (isCmId(identity.id) && (await cmRuns(lobby, prefix, identity.id, log))) throw new Error(taken, { cause: e });
+        log(
+          `the PeerServer still holds ${identity.id}'s id (its old tab may be closing); trying again for up to ${CLAIM_MS_MAX / 1000} s…`,
+        );
       }
       await sleep(CLAIM_RETRY_MS);
     }
@@ -331,18 +372,32 @@ async function claimPeerId(identity: Identity, lobby: ClusterPeer, prefix: strin
 /** Whether the CM `cm` answers a join ask now: it runs, in some tab. */
 async function cmRuns(lobby: ClusterPeer, prefix: string, cm: NodeId, log: (line: string) => void): Promise<boolean> {
   log(`${cm}'s PeerJS id is taken: asking ${cm} whether it runs (up to ${ALIVE_ASK_MS / 1000} s)…`);
-  const heard = await askCms(lobby, prefix, { t: 'ask', want: 'roster', atLeast: 0 }, ALIVE_ASK_MS, (a) => a.some((x) => x.cm === cm), () => {});
+  const heard = await askCms(
+    lobby,
+    prefix,
+    { t: 'ask', want: 'roster', atLeast: 0 },
+    ALIVE_ASK_MS,
+    (a) => a.some((x) => x.cm === cm),
+    () => {},
+  );
   return heard.some((a) => a.cm === cm);
 }
 
 /** When the answers in hand decide the choice, without waiting to learn that a CM is absent. */
 function enoughFor(choice: TabChoice): (answers: JoinAnswer[]) => boolean {
-  const heard = (cm: NodeId) => (answers: JoinAnswer[]): boolean => answers.some((a) => a.cm === cm);
+  const heard =
+    (cm: NodeId) =>
+    (answers: JoinAnswer[]): boolean =>
+      answers.some((a) => a.cm === cm);
   switch (choice.kind) {
-    case 'cm': return heard(PRIMARY_CM); // then cm2 is claimed; the PeerServer refuses it if it runs
-    case 'restartCM': return heard(BACKUP_CM);
-    case 'restartBackup': return heard(PRIMARY_CM);
-    default: return (answers) => actingAnswer(answers) !== null;
+    case 'cm':
+      return heard(PRIMARY_CM); // then cm2 is claimed; the PeerServer refuses it if it runs
+    case 'restartCM':
+      return heard(BACKUP_CM);
+    case 'restartBackup':
+      return heard(PRIMARY_CM);
+    default:
+      return (answers) => actingAnswer(answers) !== null;
   }
 }
 
@@ -379,7 +434,14 @@ async function claimClientId(lobby: ClusterPeer, prefix: string, open: Open, hol
 async function askActing(lobby: ClusterPeer, prefix: string, atLeast: number, log: (line: string) => void): Promise<JoinAnswer[]> {
   const until = performance.now() + ASK_MS;
   for (;;) {
-    const answers = await askCms(lobby, prefix, { t: 'ask', want: 'client-id', atLeast }, ASK_MS, (a) => actingAnswer(a)?.offer != null, log);
+    const answers = await askCms(
+      lobby,
+      prefix,
+      { t: 'ask', want: 'client-id', atLeast },
+      ASK_MS,
+      (a) => actingAnswer(a)?.offer != null,
+      log,
+    );
     if (actingAnswer(answers) || answers.length === 0 || performance.now() > until) return answers;
     log(`no CM acts right now (${answers.map((a) => `${a.cm} ${a.role}`).join(', ')}): a takeover may be under way; asking again…`);
     await sleep(CLAIM_RETRY_MS);

@@ -46,8 +46,11 @@ function modeHref(mode: Mode): string {
 
 export class IvyApp extends LightElement {
   static override properties = {
-    model: { attribute: false }, session: { attribute: false }, experiments: { attribute: false },
-    mode: { state: true }, failure: { state: true },
+    model: { attribute: false },
+    session: { attribute: false },
+    experiments: { attribute: false },
+    mode: { state: true },
+    failure: { state: true },
   };
   declare model: ClusterModel | null;
   /** The live protocol views' data; it outlives mode switches. */
@@ -66,7 +69,9 @@ export class IvyApp extends LightElement {
     this.failure = null;
   }
 
-  private readonly onPopState = (): void => { this.mode = modeInUrl(); };
+  private readonly onPopState = (): void => {
+    this.mode = modeInUrl();
+  };
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -103,10 +108,13 @@ export class IvyApp extends LightElement {
   private load(mode: Mode): void {
     const loader = LOADERS[mode];
     if (!loader || this.loading.has(mode)) return;
-    this.loading.set(mode, loader(this).catch((e: Error) => {
-      this.loading.delete(mode);
-      this.failure = `could not load the ${MODES.find((m) => m.id === mode)?.label ?? mode} mode: ${e.message}`;
-    }));
+    this.loading.set(
+      mode,
+      loader(this).catch((e: Error) => {
+        this.loading.delete(mode);
+        this.failure = `could not load the ${MODES.find((m) => m.id === mode)?.label ?? mode} mode: ${e.message}`;
+      }),
+    );
   }
 
   protected override render() {
@@ -115,8 +123,10 @@ export class IvyApp extends LightElement {
         <h1>ivy-web</h1>
         <p class="muted">IVY distributed shared memory, Li &amp; Hudak's central manager</p>
         <nav class="views" aria-label="views">
-          ${MODES.map((m) => html`<a href=${modeHref(m.id)} aria-current=${this.mode === m.id ? 'page' : 'false'}
-            @click=${(e: MouseEvent) => this.go(e, m.id)}>${m.label}</a>`)}
+          ${MODES.map(
+            (m) => html`<a href=${modeHref(m.id)} aria-current=${this.mode === m.id ? 'page' : 'false'}
+            @click=${(e: MouseEvent) => this.go(e, m.id)}>${m.label}</a>`,
+          )}
         </nav>
       </header>
       <main>

@@ -1,14 +1,34 @@
 // One chart.js chart from a ChartSpec. The component owns the canvas and the chart object;
 // what to draw comes from experiments/chart-data.ts.
 import {
-  BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale,
-  PointElement, Tooltip,
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
 } from 'chart.js';
 import { html, nothing, type PropertyValues } from 'lit';
 import type { ChartSpec } from './experiments/chart-data.ts';
 import { LightElement } from './light-element.ts';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LogarithmicScale, LineController, LineElement, PointElement, Legend, Tooltip);
+Chart.register(
+  BarController,
+  BarElement,
+  CategoryScale,
+  LinearScale,
+  LogarithmicScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Legend,
+  Tooltip,
+);
 
 const PALETTE = ['#1f5fbf', '#7aa7e8', '#b35c00', '#f0a860', '#1e6b35', '#7cc08f', '#a4262c', '#e88a8f', '#6b2fa3', '#b48fd6'];
 
@@ -35,14 +55,20 @@ export class ChartView extends LightElement {
     if (!canvas) return;
     const s = this.spec;
     const datasets = s.datasets.map((d, i) => ({
-      label: d.label, data: d.data, backgroundColor: PALETTE[i % PALETTE.length], borderColor: PALETTE[i % PALETTE.length], spanGaps: true,
+      label: d.label,
+      data: d.data,
+      backgroundColor: PALETTE[i % PALETTE.length],
+      borderColor: PALETTE[i % PALETTE.length],
+      spanGaps: true,
     }));
     this.chart?.destroy();
     this.chart = new Chart(canvas, {
       type: s.kind,
       data: { labels: s.labels, datasets },
       options: {
-        responsive: true, maintainAspectRatio: false, animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
         scales: {
           y: { type: s.logY ? 'logarithmic' : 'linear', title: { display: true, text: s.yTitle } },
           x: { title: { display: s.xTitle !== undefined, text: s.xTitle ?? '' } },

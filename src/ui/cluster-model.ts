@@ -82,13 +82,20 @@ export class ClusterModel {
     };
     return [
       ...this.contents.cms.map((c) => ({
-        nodeId: c.nodeId, role: c.role === 'primary' ? 'primary CM' as const : 'backup CM' as const,
-        status: status(c.nodeId, c.address, false), address: c.address, runningHere: here(c.nodeId),
+        nodeId: c.nodeId,
+        role: c.role === 'primary' ? ('primary CM' as const) : ('backup CM' as const),
+        status: status(c.nodeId, c.address, false),
+        address: c.address,
+        runningHere: here(c.nodeId),
         awaySince: away.get(c.nodeId) ?? null,
       })),
       ...this.contents.clients.map((c) => ({
-        nodeId: c.nodeId, role: 'client' as const, status: status(c.nodeId, c.address, c.status === 'killed'),
-        address: c.address, runningHere: here(c.nodeId), awaySince: away.get(c.nodeId) ?? null,
+        nodeId: c.nodeId,
+        role: 'client' as const,
+        status: status(c.nodeId, c.address, c.status === 'killed'),
+        address: c.address,
+        runningHere: here(c.nodeId),
+        awaySince: away.get(c.nodeId) ?? null,
       })),
     ];
   }
@@ -116,9 +123,15 @@ export class ClusterModel {
     await this.registryChanged();
     if (!r.ok) throw new Error(r.error);
     const label = `${r.record.role} CM ${r.record.nodeId}`;
-    return this.run(label, () => this.cluster.start({
-      role: 'cm', id: r.record.nodeId, start: r.record.role, members: this.clientIds(), store: this.registry.name,
-    }));
+    return this.run(label, () =>
+      this.cluster.start({
+        role: 'cm',
+        id: r.record.nodeId,
+        start: r.record.role,
+        members: this.clientIds(),
+        store: this.registry.name,
+      }),
+    );
   }
 
   /** The seed's "Start client": the next id, whichever tab asks. */

@@ -31,7 +31,10 @@ function placementInUrl(placement: Placement): void {
 
 function actingText(model: ClusterModel): string {
   const acting = model.acting();
-  const others = model.cmStatuses().filter((s) => s.id !== acting?.id).map((s) => `${s.id} ${s.role}`);
+  const others = model
+    .cmStatuses()
+    .filter((s) => s.id !== acting?.id)
+    .map((s) => `${s.id} ${s.role}`);
   const head = acting ? `acting CM: ${acting.id}, epoch ${acting.epoch}` : 'no CM acts in this tab';
   return [head, ...others].join(' · ');
 }
@@ -82,20 +85,33 @@ export class ClusterView extends LightElement {
       <div class="toolbar" role="toolbar" aria-label="cluster actions">
         <button @click=${() => this.act(() => model.startCm())}>Start CM</button>
         <button @click=${() => this.act(() => model.startClient())}>Start client</button>
-        <button class="danger" @click=${() => { this.confirmingReset = true; }}>Reset cluster</button>
+        <button class="danger" @click=${() => {
+          this.confirmingReset = true;
+        }}>Reset cluster</button>
         <label title="Where nodes started from now on run; running nodes stay where they are">placement
           <select aria-label="placement" @change=${(e: Event) => this.choosePlacement((e.target as HTMLSelectElement).value as Placement)}>
-            ${model.cluster.placements().map((p) => html`
-              <option value=${p} ?selected=${p === model.cluster.placement}>${PLACEMENT_LABELS[p]()}</option>`)}
+            ${model.cluster.placements().map(
+              (p) => html`
+              <option value=${p} ?selected=${p === model.cluster.placement}>${PLACEMENT_LABELS[p]()}</option>`,
+            )}
           </select></label>
       </div>
-      ${this.confirmingReset ? html`
+      ${
+        this.confirmingReset
+          ? html`
         <div class="confirm" role="alertdialog" aria-label="confirm reset">
           <p>Reset the cluster? This empties the registry and stops every node, in every tab.</p>
-          <button class="danger" @click=${() => { this.confirmingReset = false; void this.act(() => model.reset()); }}
+          <button class="danger" @click=${() => {
+            this.confirmingReset = false;
+            void this.act(() => model.reset());
+          }}
             >Yes, reset</button>
-          <button @click=${() => { this.confirmingReset = false; }}>Cancel</button>
-        </div>` : nothing}
+          <button @click=${() => {
+            this.confirmingReset = false;
+          }}>Cancel</button>
+        </div>`
+          : nothing
+      }
       <p class=${this.status?.ok === false ? 'status error' : 'status'} role="status" aria-label="cluster status"
         >${this.status?.text ?? ''}</p>
       <p class="acting" role="status" aria-label="acting CM">${actingText(model)}</p>
@@ -108,7 +124,11 @@ export class ClusterView extends LightElement {
           @command=${this.onCommand}></ivy-console>
       </div>
       <div class="cards" @kill-node=${(e: CustomEvent<string>) => this.act(() => model.kill(e.detail))}>
-        ${repeat(model.cluster.nodes(), (h) => h.id, (h) => html`<ivy-node-card .handle=${h} .awaySince=${model.away().get(h.id) ?? null}></ivy-node-card>`)}
+        ${repeat(
+          model.cluster.nodes(),
+          (h) => h.id,
+          (h) => html`<ivy-node-card .handle=${h} .awaySince=${model.away().get(h.id) ?? null}></ivy-node-card>`,
+        )}
       </div>`;
   }
 

@@ -24,20 +24,24 @@ export class CmWatch {
   private readonly watched = new Map<NodeId, Watched>();
   private readonly stopCluster: () => void;
 
-  constructor(private readonly cluster: Cluster, private readonly onChange: () => void) {
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly onChange: () => void,
+  ) {
     this.stopCluster = cluster.onChange(() => this.sync());
     this.sync();
   }
 
   /** Running CMs whose state has arrived, cm1 first. */
   statuses(): CmStatus[] {
-    return [...this.watched.values()].flatMap((w) => (w.status ? [w.status] : []))
-      .sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.watched.values()].flatMap((w) => (w.status ? [w.status] : [])).sort((a, b) => a.id.localeCompare(b.id));
   }
 
   /** The acting CM; if two claim it for a moment (one has not yet heard of the other), the newer epoch. */
   acting(): CmStatus | null {
-    const acting = this.statuses().filter((s) => s.role === 'acting').sort((a, b) => b.epoch - a.epoch);
+    const acting = this.statuses()
+      .filter((s) => s.role === 'acting')
+      .sort((a, b) => b.epoch - a.epoch);
     return acting[0] ?? null;
   }
 

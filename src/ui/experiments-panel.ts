@@ -43,17 +43,30 @@ export class ExperimentsPanel extends LightElement {
           the clients' random reads and writes, injects the scenario's CM faults and checks the history.</p>
         <div class="controls">
           <label class="check"><input type="checkbox" .checked=${this.quick} ?disabled=${session.running}
-            @change=${(e: Event) => { this.quick = (e.target as HTMLInputElement).checked; this.chosen = null; }}>quick (small runs)</label>
+            @change=${(e: Event) => {
+              this.quick = (e.target as HTMLInputElement).checked;
+              this.chosen = null;
+            }}>quick (small runs)</label>
           <button ?disabled=${session.running || chosen.size === 0}
-            @click=${() => session.run(plan.filter((r) => chosen.has(r.id)), this.quick)}>Run ${chosen.size} run(s)</button>
+            @click=${() =>
+              session.run(
+                plan.filter((r) => chosen.has(r.id)),
+                this.quick,
+              )}>Run ${chosen.size} run(s)</button>
           ${session.running ? html`<button class="danger" @click=${() => session.cancel()}>Stop after this run</button>` : nothing}
         </div>
         <fieldset class="plan"><legend>runs</legend>
-          ${plan.map((r) => html`<label class="check"><input type="checkbox" .checked=${chosen.has(r.id)} ?disabled=${session.running}
-            @change=${(e: Event) => this.toggle(chosen, r.id, (e.target as HTMLInputElement).checked)}>${r.label}</label>`)}
+          ${plan.map(
+            (r) => html`<label class="check"><input type="checkbox" .checked=${chosen.has(r.id)} ?disabled=${session.running}
+            @change=${(e: Event) => this.toggle(chosen, r.id, (e.target as HTMLInputElement).checked)}>${r.label}</label>`,
+          )}
         </fieldset>
-        ${session.progress ? html`<progress aria-label="experiment progress" max="1" .value=${session.progress.fraction}></progress>
-          <p class="small" role="status" aria-label="experiment status">${session.progress.text}</p>` : nothing}
+        ${
+          session.progress
+            ? html`<progress aria-label="experiment progress" max="1" .value=${session.progress.fraction}></progress>
+          <p class="small" role="status" aria-label="experiment status">${session.progress.text}</p>`
+            : nothing
+        }
         ${session.errors.map((e) => html`<p class="error small">${e}</p>`)}
         ${session.points.length > 0 ? this.table(session) : nothing}
         <div class="charts">${charts.map((c) => html`<ivy-chart .spec=${c}></ivy-chart>`)}</div>
@@ -64,10 +77,12 @@ export class ExperimentsPanel extends LightElement {
     return html`<div class="table-scroll"><table class="results" aria-label="experiment results">
       <thead><tr><th>run</th><th>ok / issued</th><th>ops/s</th><th>read fault p50 ms</th><th>write fault p50 ms</th>
         <th>msgs/op</th><th>linearizable</th></tr></thead>
-      <tbody>${session.points.map(({ result: r, sweep, x }) => html`<tr>
+      <tbody>${session.points.map(
+        ({ result: r, sweep, x }) => html`<tr>
         <td>${sweep ? `${sweep}=${x}` : r.name}</td><td>${r.ok}/${r.issued} (${pct(r.completion)})</td>
         <td>${r.throughputOpsPerS.toFixed(0)}</td><td>${ms(r.latency.readFault.p50Ms)}</td><td>${ms(r.latency.writeFault.p50Ms)}</td>
-        <td>${r.messagesPerOpTotal.toFixed(2)}</td><td class=${r.linearizable ? '' : 'error'}>${r.linearizable ? 'yes' : 'NO'}</td></tr>`)}</tbody>
+        <td>${r.messagesPerOpTotal.toFixed(2)}</td><td class=${r.linearizable ? '' : 'error'}>${r.linearizable ? 'yes' : 'NO'}</td></tr>`,
+      )}</tbody>
     </table></div>`;
   }
 

@@ -23,10 +23,12 @@ export class FailureTimeline extends LightElement {
     const shown = [...this.events].sort((a, b) => b.at - a.at).slice(0, FAILURE_LINES_MAX);
     return html`
       <ol class="failures" aria-label="failure events" reversed>
-        ${shown.map((e) => html`<li class=${e.kind}>
+        ${shown.map(
+          (e) => html`<li class=${e.kind}>
           <time>${((e.at - this.start) / 1000).toFixed(2)} s</time>
           <span class="kind">${e.kind}</span>
-          <span>${e.text}</span></li>`)}
+          <span>${e.text}</span></li>`,
+        )}
       </ol>
       ${this.events.length > shown.length ? html`<p class="muted small">and ${this.events.length - shown.length} earlier event(s)</p>` : nothing}`;
   }

@@ -55,8 +55,14 @@ export function membershipLine(state: NodeState | null, awaySince: number | null
     return html`<p class="membership" aria-label=${`${id} lease`}>${leaseText(state.snapshot)}${verdict}</p>`;
   }
   const marks = memberMarks(state.snapshot);
-  return html`<p class="membership" aria-label=${`${id} members`}>members: ${marks.length === 0 ? 'none yet' : marks.map((m, i) => html`${i > 0 ? ', ' : ''}<span
-    class=${m.away ? 'member away' : 'member'}>${m.id}${m.note ? ` (${m.note})` : ''}</span>`)}</p>`;
+  return html`<p class="membership" aria-label=${`${id} members`}>members: ${
+    marks.length === 0
+      ? 'none yet'
+      : marks.map(
+          (m, i) => html`${i > 0 ? ', ' : ''}<span
+    class=${m.away ? 'member away' : 'member'}>${m.id}${m.note ? ` (${m.note})` : ''}</span>`,
+        )
+  }</p>`;
 }
 
 export class NodeCard extends LightElement {
@@ -94,11 +100,15 @@ export class NodeCard extends LightElement {
             @click=${() => emit(this, 'kill-node', handle.id)}>Kill</button>
         </header>
         ${membershipLine(node.state, this.awaySince)}
-        ${handle.role === 'client' ? html`
+        ${
+          handle.role === 'client'
+            ? html`
           <ivy-page-form @page-op=${this.onPageOp}></ivy-page-form>
           <output class=${this.result?.ok === false ? 'result error' : 'result'} aria-label=${`${handle.id} result`}
             >${this.result?.text ?? ''}</output>
-          ${inFlight ? html`<p class="in-flight" role="status" aria-label=${`${handle.id} request in flight`}>${inFlight}</p>` : nothing}` : nothing}
+          ${inFlight ? html`<p class="in-flight" role="status" aria-label=${`${handle.id} request in flight`}>${inFlight}</p>` : nothing}`
+            : nothing
+        }
         ${stateTable(node.state)}
         <details class="trace">
           <summary>messages (${node.trace.length})</summary>

@@ -35,9 +35,13 @@ export class NodeConsole extends LightElement {
 
   protected override render() {
     return html`
-      ${this.lines.length > 0 ? html`<ol class="console-log" role="log" aria-label=${`${this.label} output`}>
+      ${
+        this.lines.length > 0
+          ? html`<ol class="console-log" role="log" aria-label=${`${this.label} output`}>
         ${this.lines.map((l) => html`<li class=${`line ${l.kind}`}>${l.kind === 'input' ? '> ' : ''}${l.text}</li>`)}
-      </ol>` : nothing}
+      </ol>`
+          : nothing
+      }
       <form class="command" @submit=${this.onSubmit}>
         <label>command <input name="command" autocomplete="off" spellcheck="false" placeholder=${this.placeholder}></label>
         <button type="submit">Run</button>

@@ -21,7 +21,10 @@ export class NodeController implements ReactiveController {
   private unsubscribe: (() => void) | null = null;
   private connected = false;
 
-  constructor(private readonly host: ReactiveControllerHost, readonly handle: NodeHandle) {
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    readonly handle: NodeHandle,
+  ) {
     host.addController(this);
   }
 
@@ -66,14 +69,19 @@ export class NodeController implements ReactiveController {
 
   private onEvent(e: HostEvent): void {
     switch (e.type) {
-      case 'state': this.state = e.state; break;
-      case 'log': this.append(logLine(e.level, e.text)); return;
+      case 'state':
+        this.state = e.state;
+        break;
+      case 'log':
+        this.append(logLine(e.level, e.text));
+        return;
       case 'trace':
         this.trace = [...this.trace, `${e.direction === 'sent' ? '→' : '←'} ${e.text}`].slice(-TRACE_MAX);
         if (isRequestSend(e.message, this.handle.id)) this.requestSends = [...this.requestSends, e.message].slice(-REQUEST_SENDS_MAX);
         break;
       // Results are shown by whoever asked for the operation.
-      case 'op-done': return;
+      case 'op-done':
+        return;
     }
     this.host.requestUpdate();
   }

@@ -18,8 +18,10 @@ function barTitle(b: Bar): string {
   const took = o.doneAt === null ? 'still open' : `${(o.doneAt - o.invokeAt).toFixed(1)} ms`;
   const how = o.outcome === 'ok' ? (o.local ? 'hit (local copy)' : 'fault (via the CM)') : o.outcome;
   const more = b.merged > 0 ? ` (and ${b.merged} more ${o.outcome} operation(s) drawn as this bar)` : '';
-  return `${o.node} ${o.kind === 'read' ? 'readPage' : 'writePage'} ${o.page}${o.value !== null ? ` = ${ellipsize(o.value, ECHO_MAX)}` : ''}: ${how}, ${took}` +
-    `${o.req ? `, request ${o.req}` : ''}${o.error ? `, ${o.error}` : ''}${more}`;
+  return (
+    `${o.node} ${o.kind === 'read' ? 'readPage' : 'writePage'} ${o.page}${o.value !== null ? ` = ${ellipsize(o.value, ECHO_MAX)}` : ''}: ${how}, ${took}` +
+    `${o.req ? `, request ${o.req}` : ''}${o.error ? `, ${o.error}` : ''}${more}`
+  );
 }
 
 export class OpTimeline extends LightElement {
@@ -44,10 +46,14 @@ export class OpTimeline extends LightElement {
       <div class="timeline-scroll">
         <svg class="timeline" role="img" aria-label="operation timeline" viewBox=${`0 0 ${l.width} ${h}`}
           preserveAspectRatio="xMinYMin meet" style=${`min-width:${Math.min(l.width, TIMELINE_WIDTH_NARROW)}px`}>
-          ${l.rows.map((r) => svg`<g class="row"><line x1="0" x2=${l.width} y1=${r.y + r.height} y2=${r.y + r.height}></line>
-            <text x="4" y=${r.y + 15}>${r.node}</text></g>`)}
-          ${l.marks.map((m) => svg`<g class="mark ${m.event.kind}"><title>${m.event.text}</title>
-            <line x1=${m.x} x2=${m.x} y1="0" y2=${h}></line></g>`)}
+          ${l.rows.map(
+            (r) => svg`<g class="row"><line x1="0" x2=${l.width} y1=${r.y + r.height} y2=${r.y + r.height}></line>
+            <text x="4" y=${r.y + 15}>${r.node}</text></g>`,
+          )}
+          ${l.marks.map(
+            (m) => svg`<g class="mark ${m.event.kind}"><title>${m.event.text}</title>
+            <line x1=${m.x} x2=${m.x} y1="0" y2=${h}></line></g>`,
+          )}
           ${l.bars.map((b) => this.bar(b))}
         </svg>
       </div>`;

@@ -22,9 +22,12 @@ export function standingText(r: OverviewRow, acting: NodeId | null): string {
       const own = s?.role === 'client' ? `${standing(s)} · ${leaseText(s.snapshot)}` : standing(s);
       return r.awayMs === null || acting === null ? own : `${own} · ${acting} deems it away (${secondsText(r.awayMs)})`;
     }
-    case 'superseded': return `not acting: ${st.by} acts under the newer epoch ${st.epoch}`;
-    case 'away': return `away ${secondsText(st.forMs)} (${st.judge} says)`;
-    case 'stopped': return 'stopped';
+    case 'superseded':
+      return `not acting: ${st.by} acts under the newer epoch ${st.epoch}`;
+    case 'away':
+      return `away ${secondsText(st.forMs)} (${st.judge} says)`;
+    case 'stopped':
+      return 'stopped';
     case 'silent': {
       if (st.forMs === null) return `unreachable: ${st.error ?? 'no answer yet'}${heard}`;
       return `no answer for ${secondsText(st.forMs)}${st.error ? ` (${st.error})` : ''}${heard}`;
@@ -35,7 +38,9 @@ export function standingText(r: OverviewRow, acting: NodeId | null): string {
 function pagesText(r: OverviewRow): string {
   const s = r.standing.kind === 'live' ? r.info?.state : null;
   if (!s) return '';
-  return s.snapshot.pages.map((p) => ('content' in p ? `${p.page}=${p.content ?? ''} (${p.access})` : `${p.page}→${p.owner ?? '-'}`)).join(', ');
+  return s.snapshot.pages
+    .map((p) => ('content' in p ? `${p.page}=${p.content ?? ''} (${p.access})` : `${p.page}→${p.owner ?? '-'}`))
+    .join(', ');
 }
 
 export class OverviewView extends LightElement {
@@ -71,11 +76,16 @@ export class OverviewView extends LightElement {
       if (clusterKey === null) throw new Error('this server does not hand out the cluster key; the overview needs it');
       const tag = randomHex(5);
       const peer = await ClusterPeer.open({
-        id: `${config.peerIdPrefix}-overview-${tag}`, server: peerServerAddress(config, location),
-        iceServers: config.iceServers, clusterKey, log: () => {},
+        id: `${config.peerIdPrefix}-overview-${tag}`,
+        server: peerServerAddress(config, location),
+        iceServers: config.iceServers,
+        clusterKey,
+        log: () => {},
       });
       if (!this.isConnected) return peer.destroy();
-      this.model = new OverviewModel(peer, config.peerIdPrefix, () => { this.version += 1; });
+      this.model = new OverviewModel(peer, config.peerIdPrefix, () => {
+        this.version += 1;
+      });
     } catch (e) {
       this.failure = `overview: ${(e as Error).message}`;
     }

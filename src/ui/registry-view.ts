@@ -33,15 +33,23 @@ export class RegistryView extends LightElement {
           <th scope="col">started by</th><th scope="col">running here</th><th scope="col">action</th>
         </tr></thead>
         <tbody>
-          ${this.rows.length === 0
-            ? html`<tr><td colspan="6" class="muted">nothing registered</td></tr>`
-            : this.rows.map((r) => html`<tr>
+          ${
+            this.rows.length === 0
+              ? html`<tr><td colspan="6" class="muted">nothing registered</td></tr>`
+              : this.rows.map(
+                  (r) => html`<tr>
                 <td>${r.nodeId}</td><td>${r.role}</td><td title=${statusText(r)}>${statusText(r)}</td>
                 <td>${r.address === this.address ? 'this tab' : r.address}</td>
                 <td>${r.runningHere ? 'yes' : 'no'}</td>
-                <td>${r.runningHere ? '' : html`<button aria-label=${`Restart ${r.nodeId}`}
-                  @click=${() => emit(this, 'restart-node', r.nodeId)}>Restart</button>`}</td>
-              </tr>`)}
+                <td>${
+                  r.runningHere
+                    ? ''
+                    : html`<button aria-label=${`Restart ${r.nodeId}`}
+                  @click=${() => emit(this, 'restart-node', r.nodeId)}>Restart</button>`
+                }</td>
+              </tr>`,
+                )
+          }
         </tbody>
       </table>
       ${this.guarded ? '' : html`<p class="muted">Nodes here run unguarded: ${UNGUARDED}.</p>`}`;

@@ -20,7 +20,11 @@ export function formatOffset(ms: number): string {
 
 export class ReplayView extends LightElement {
   static override properties = {
-    run: { state: true }, cursor: { state: true }, error: { state: true }, verdict: { state: true }, playing: { state: true },
+    run: { state: true },
+    cursor: { state: true },
+    error: { state: true },
+    verdict: { state: true },
+    playing: { state: true },
   };
   declare run: LoadedRun | null;
   declare cursor: number;
@@ -51,7 +55,12 @@ export class ReplayView extends LightElement {
       this.pause();
       this.run = run;
       this.source = {
-        arrows: run.arrows, ops: run.ops, failures: run.failures, nodes: run.nodes, start: run.start, end: run.end,
+        arrows: run.arrows,
+        ops: run.ops,
+        failures: run.failures,
+        nodes: run.nodes,
+        start: run.start,
+        end: run.end,
         prehistory: { inherited: run.inherited, partial: run.partial },
       };
       this.cursor = run.end;
@@ -74,7 +83,9 @@ export class ReplayView extends LightElement {
             @change=${this.onFiles}></label>
         </div>
         ${this.error ? html`<p class="status error" role="alert">${this.error}</p>` : nothing}
-        ${run && this.source ? html`
+        ${
+          run && this.source
+            ? html`
           <p class="small" aria-label="loaded run">${run.sources.join(' + ')}: ${run.arrows.length} message(s),
             ${run.ops.length} operation(s), ${run.failures.length} event(s), ${formatOffset(run.end - run.start)} long</p>
           <div class="scrub">
@@ -85,7 +96,9 @@ export class ReplayView extends LightElement {
           </div>
           <ivy-invariant-panel .invariants=${[]} .verdict=${this.verdict}></ivy-invariant-panel>
           <ivy-run-views .source=${this.source} .cursor=${this.cursor}
-            .culprits=${new Set(this.verdict?.culprits.map((o) => o.id) ?? [])}></ivy-run-views>` : nothing}
+            .culprits=${new Set(this.verdict?.culprits.map((o) => o.id) ?? [])}></ivy-run-views>`
+            : nothing
+        }
       </section>`;
   }
 

@@ -60,15 +60,20 @@ export class RunViews extends LightElement {
     const narrow = typeof innerWidth === 'number' && innerWidth < 640;
     const laneGap = narrow ? NARROW_LANE_GAP : SEQUENCE_DEFAULTS.laneGap;
     const seq = layoutSequence(src.arrows, src.nodes, { ...SEQUENCE_DEFAULTS, laneGap, filter: this.filter, highlightReq, cursor });
-    const ops = src.ops.filter((o) => o.invokeAt <= cursor).map((o) => (o.doneAt !== null && o.doneAt > cursor
-      ? { ...o, doneAt: null, outcome: 'open' as const } : o));
+    const ops = src.ops
+      .filter((o) => o.invokeAt <= cursor)
+      .map((o) => (o.doneAt !== null && o.doneAt > cursor ? { ...o, doneAt: null, outcome: 'open' as const } : o));
     const failures = src.failures.filter((f) => f.at <= cursor);
     // The axis starts with the first operation (or event): the quiet set-up before it is not drawn.
     const first = Math.min(ops[0]?.invokeAt ?? failures[0]?.at ?? Infinity, cursor);
     const span = WINDOWS.find((w) => w.id === this.window)?.ms ?? Infinity;
     const t0 = Math.max(Number.isFinite(first) ? first - 50 : src.start, cursor - span);
     const timeline = layoutTimeline(ops, failures, {
-      t0, t1: Math.max(cursor, t0 + 1), width: narrow ? TIMELINE_WIDTH_NARROW : TIMELINE_WIDTH, rowHeight: TIMELINE_ROW, labelWidth: TIMELINE_LABEL,
+      t0,
+      t1: Math.max(cursor, t0 + 1),
+      width: narrow ? TIMELINE_WIDTH_NARROW : TIMELINE_WIDTH,
+      rowHeight: TIMELINE_ROW,
+      labelWidth: TIMELINE_LABEL,
       keep: new Set([...this.culprits, ...(this.selected ? [this.selected.id] : [])]),
     });
     return html`
@@ -83,19 +88,29 @@ export class RunViews extends LightElement {
             @input=${(e: Event) => this.setFilter({ req: (e.target as HTMLInputElement).value.trim() || null })}></label>
         <label class="check"><input type="checkbox" .checked=${this.filter.hideHeartbeat}
           @change=${(e: Event) => this.setFilter({ hideHeartbeat: (e.target as HTMLInputElement).checked })}>hide pulses, leases &amp; replication</label>
-        ${this.selected ? html`<span class="selection" aria-label="selected operation">
+        ${
+          this.selected
+            ? html`<span class="selection" aria-label="selected operation">
           ${this.selected.node} ${this.selected.kind} ${this.selected.page}:
           ${this.selected.req ? html`request <span title=${this.selected.req}>${readableReq(this.selected.req)}</span>` : 'a hit, no messages'}
-          <button class="small" @click=${() => { this.selected = null; }}>clear</button></span>` : nothing}
+          <button class="small" @click=${() => {
+            this.selected = null;
+          }}>clear</button></span>`
+            : nothing
+        }
       </div>
       <ivy-sequence-diagram .layout=${seq} ?follow=${this.live}></ivy-sequence-diagram>
       <div class="timeline-head">
         <h3>operations <small class="muted">bar from invoke to completion: ok · fail · unknown · open; click one</small></h3>
-        <label>window <select aria-label="timeline window" @change=${(e: Event) => { this.window = (e.target as HTMLSelectElement).value as WindowId; }}>
+        <label>window <select aria-label="timeline window" @change=${(e: Event) => {
+          this.window = (e.target as HTMLSelectElement).value as WindowId;
+        }}>
           ${WINDOWS.map((w) => html`<option value=${w.id} ?selected=${this.window === w.id}>${w.label}</option>`)}</select></label>
       </div>
       <ivy-op-timeline .layout=${timeline} .selected=${this.selected?.id ?? null} .culprits=${this.culprits}
-        @select-op=${(e: CustomEvent<OpRecord>) => { this.selected = this.selected?.id === e.detail.id ? null : e.detail; }}></ivy-op-timeline>
+        @select-op=${(e: CustomEvent<OpRecord>) => {
+          this.selected = this.selected?.id === e.detail.id ? null : e.detail;
+        }}></ivy-op-timeline>
       <h3>failure handling <small class="muted">newest first</small></h3>
       <ivy-failure-timeline .events=${failures} .start=${src.start}></ivy-failure-timeline>`;
   }

@@ -27,9 +27,11 @@ function arrowSvg(l: LaidArrow, dim: boolean) {
   return svg`<g class=${cls} data-code=${l.arrow.code}>
     <title>${l.title}</title>
     <line x1=${x1} y1=${y1} x2=${x2} y2=${y2} marker-end=${l.arrow.fate === 'lost' || l.arrow.fate === 'dropped' ? '' : 'url(#seq-head)'}></line>
-    ${l.arrow.fate === 'lost' || l.arrow.fate === 'dropped'
-      ? svg`<path class="cross" d=${`M${x2 - 5} ${y2 - 5} L${x2 + 5} ${y2 + 5} M${x2 - 5} ${y2 + 5} L${x2 + 5} ${y2 - 5}`}></path>`
-      : nothing}
+    ${
+      l.arrow.fate === 'lost' || l.arrow.fate === 'dropped'
+        ? svg`<path class="cross" d=${`M${x2 - 5} ${y2 - 5} L${x2 + 5} ${y2 + 5} M${x2 - 5} ${y2 + 5} L${x2 + 5} ${y2 - 5}`}></path>`
+        : nothing
+    }
     <text x=${l.labelX} y=${y1 - 4}>${l.label}</text>
   </g>`;
 }
@@ -69,8 +71,10 @@ export class SequenceDiagram extends LightElement {
           viewBox=${`0 0 ${l.width} ${l.height}`}>
           <defs><marker id="seq-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse"
             orient="auto-start-reverse"><path d="M0 0 L10 5 L0 10 z" fill="context-stroke"></path></marker></defs>
-          ${l.lanes.map((lane) => svg`<g class="lane">
-            <line x1=${lane.x} y1=${laneTop} x2=${lane.x} y2=${laneBottom}></line></g>`)}
+          ${l.lanes.map(
+            (lane) => svg`<g class="lane">
+            <line x1=${lane.x} y1=${laneTop} x2=${lane.x} y2=${laneBottom}></line></g>`,
+          )}
           ${drawn.map((a) => arrowSvg(a, anyHighlight && !a.highlighted))}
         </svg>
       </div>

@@ -5,17 +5,20 @@ import { CLIENT_HEADERS, CM_HEADERS, clientRows, cmRows, type PrintableState } f
 
 export function stateTable(state: PrintableState | null): TemplateResult {
   if (!state) return html`<p class="muted">waiting for the node's state…</p>`;
-  const [caption, headers, rows] = state.role === 'cm'
-    ? [`${state.snapshot.id} metadata`, CM_HEADERS, cmRows(state.snapshot)]
-    : [`${state.snapshot.id} page store`, CLIENT_HEADERS, clientRows(state.snapshot)];
+  const [caption, headers, rows] =
+    state.role === 'cm'
+      ? [`${state.snapshot.id} metadata`, CM_HEADERS, cmRows(state.snapshot)]
+      : [`${state.snapshot.id} page store`, CLIENT_HEADERS, clientRows(state.snapshot)];
   return html`
     <table class="state">
       <caption>${caption}</caption>
       <thead><tr>${headers.map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
       <tbody>
-        ${rows.length === 0
-          ? html`<tr><td colspan=${headers.length} class="muted">no pages yet</td></tr>`
-          : rows.map((r) => html`<tr>${r.map((c) => html`<td title=${c}>${c}</td>`)}</tr>`)}
+        ${
+          rows.length === 0
+            ? html`<tr><td colspan=${headers.length} class="muted">no pages yet</td></tr>`
+            : rows.map((r) => html`<tr>${r.map((c) => html`<td title=${c}>${c}</td>`)}</tr>`)
+        }
       </tbody>
     </table>`;
 }

@@ -45,9 +45,11 @@ export class StepPanel extends LightElement {
             @change=${(e: Event) => this.set({ delayMs: Number((e.target as HTMLInputElement).value) })}></label>
         <div class="buttons">
           <button ?disabled=${total === 0} @click=${() => emit(this, 'step-next', null)}>Step</button>
-          ${this.playing
-            ? html`<button @click=${() => emit(this, 'auto', { playing: false, everyMs: this.everyMs })}>Pause</button>`
-            : html`<button ?disabled=${!s.hold} @click=${() => emit(this, 'auto', { playing: true, everyMs: this.everyMs })}>Play</button>`}
+          ${
+            this.playing
+              ? html`<button @click=${() => emit(this, 'auto', { playing: false, everyMs: this.everyMs })}>Pause</button>`
+              : html`<button ?disabled=${!s.hold} @click=${() => emit(this, 'auto', { playing: true, everyMs: this.everyMs })}>Play</button>`
+          }
           <label class="range">every <output>${this.everyMs} ms</output>
             <input type="range" min=${AUTO_EVERY_MS_MIN} max=${AUTO_EVERY_MS_MAX} step="100" .value=${String(this.everyMs)} aria-label="auto-deliver interval"
               @change=${(e: Event) => emit(this, 'auto', { playing: this.playing, everyMs: Number((e.target as HTMLInputElement).value) })}></label>

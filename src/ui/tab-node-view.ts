@@ -27,8 +27,10 @@ const REQUEST_SENDS_MAX = 30;
 const STATUS_MS = 500;
 const RENDER_MS = 100;
 const CHOICES: ReadonlyArray<{ label: string; line: string }> = [
-  { label: 'CM', line: 'CM' }, { label: 'Client', line: 'Client' },
-  { label: 'restartCM', line: 'restartCM' }, { label: 'restartBackup', line: 'restartBackup' },
+  { label: 'CM', line: 'CM' },
+  { label: 'Client', line: 'Client' },
+  { label: 'restartCM', line: 'restartCM' },
+  { label: 'restartBackup', line: 'restartBackup' },
 ];
 
 /**
@@ -43,13 +45,22 @@ export function cmLinkText(info: TabNodeInfo | null, ageMs = 0): string {
 }
 
 declare global {
-  interface Window { ivyTab?: { node: TabNode | null; choose(line: string): Promise<void> } }
+  interface Window {
+    ivyTab?: { node: TabNode | null; choose(line: string): Promise<void> };
+  }
 }
 
 export class TabNodeView extends LightElement {
   static override properties = {
-    node: { state: true }, busy: { state: true }, lines: { state: true }, state: { state: true },
-    info: { state: true }, trace: { state: true }, result: { state: true }, config: { state: true }, requestSends: { state: true },
+    node: { state: true },
+    busy: { state: true },
+    lines: { state: true },
+    state: { state: true },
+    info: { state: true },
+    trace: { state: true },
+    result: { state: true },
+    config: { state: true },
+    requestSends: { state: true },
   };
   declare node: TabNode | null;
   declare busy: boolean;
@@ -101,8 +112,12 @@ export class TabNodeView extends LightElement {
           <div class="buttons" role="group" aria-label="node type">
             ${CHOICES.map((c) => html`<button ?disabled=${this.busy} @click=${() => this.choose(c.line)}>${c.label}</button>`)}
           </div>
-          ${this.config && this.config.clusterKey === null ? html`
-            <label>cluster key <input name="cluster-key" type="password" autocomplete="off"></label>` : nothing}
+          ${
+            this.config && this.config.clusterKey === null
+              ? html`
+            <label>cluster key <input name="cluster-key" type="password" autocomplete="off"></label>`
+              : nothing
+          }
           <ivy-console .lines=${this.lines} label="node prompt" placeholder="CM · Client · restartCM · restartBackup · restart c2"
             @command=${(e: CustomEvent<string>) => this.choose(e.detail)}></ivy-console>
         </section>`;
@@ -118,13 +133,22 @@ export class TabNodeView extends LightElement {
             @click=${() => node.stop('killed by hand; close the tab, or reopen it and choose a restart')}>Kill</button>
         </header>
         <p class="muted">link to the CM: <output aria-label=${`${node.id} CM link`}>${cmLinkText(this.info)}</output>
-          · peers linked: ${this.info?.peers.filter((p) => p.linked).map((p) => p.peer).join(', ') || 'none'}</p>
+          · peers linked: ${
+            this.info?.peers
+              .filter((p) => p.linked)
+              .map((p) => p.peer)
+              .join(', ') || 'none'
+          }</p>
         ${node.running ? membershipLine(this.state) : nothing}
-        ${node.role === 'client' ? html`
+        ${
+          node.role === 'client'
+            ? html`
           <ivy-page-form @page-op=${this.onPageOp}></ivy-page-form>
           <output class=${this.result?.ok === false ? 'result error' : 'result'} aria-label=${`${node.id} result`}
             >${this.result?.text ?? ''}</output>
-          ${inFlight ? html`<p class="in-flight" role="status" aria-label=${`${node.id} request in flight`}>${inFlight}</p>` : nothing}` : nothing}
+          ${inFlight ? html`<p class="in-flight" role="status" aria-label=${`${node.id} request in flight`}>${inFlight}</p>` : nothing}`
+            : nothing
+        }
         ${stateTable(this.state)}
         <details class="trace">
           <summary>messages (${this.trace.length})</summary>
@@ -183,13 +207,18 @@ export class TabNodeView extends LightElement {
    */
   private onEvent(e: HostEvent): void {
     switch (e.type) {
-      case 'state': this.pending.state = e.state; break;
-      case 'log': this.say(logLine(e.level, e.text)); return;
+      case 'state':
+        this.pending.state = e.state;
+        break;
+      case 'log':
+        this.say(logLine(e.level, e.text));
+        return;
       case 'trace':
         this.pending.trace.push(`${e.direction === 'sent' ? '→' : '←'} ${e.text}`);
         if (isRequestSend(e.message, this.node?.id ?? '')) this.requestSends = [...this.requestSends, e.message].slice(-REQUEST_SENDS_MAX);
         break;
-      default: return;
+      default:
+        return;
     }
     this.renderTimer ??= setTimeout(() => {
       this.renderTimer = null;

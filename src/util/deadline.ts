@@ -18,10 +18,16 @@ export class PendingCalls {
       };
       const timer = setTimeout(() => fail(new ControlError(`${what}: no answer within ${ms} ms`)), ms);
       this.rejecters.add(fail);
-      Promise.resolve().then(call).then(
-        (v) => { clearTimeout(timer); this.rejecters.delete(fail); resolve(v); },
-        (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
-      );
+      Promise.resolve()
+        .then(call)
+        .then(
+          (v) => {
+            clearTimeout(timer);
+            this.rejecters.delete(fail);
+            resolve(v);
+          },
+          (e: unknown) => fail(e instanceof Error ? e : new Error(String(e))),
+        );
     });
   }
 

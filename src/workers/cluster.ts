@@ -3,9 +3,7 @@
 // placement.ts). Starts and kills run one at a time so that a node starting never misses a peer.
 import type { NodeId } from '../protocol/ids.ts';
 import { clientNumber } from '../protocol/ids.ts';
-import {
-  DEFAULT_TIMEOUTS, NodeHandle, type ControlTimeouts, type SpawnWorker,
-} from './node-handle.ts';
+import { DEFAULT_TIMEOUTS, NodeHandle, type ControlTimeouts, type SpawnWorker } from './node-handle.ts';
 import type { Timing } from '../protocol/config.ts';
 import type { NodeSpec } from '../host/make-node.ts';
 import { browserLocks, nodeLockName, released, type NodeLocks } from '../host/node-lock.ts';
@@ -150,7 +148,8 @@ export class Cluster {
     this.changed();
     const results = await Promise.allSettled(peers.map((peer) => this.link(handle, peer)));
     const warnings = results.flatMap((r, i) =>
-      r.status === 'rejected' ? [`${spec.id} has no link to ${peers[i]?.id}: ${(r.reason as Error).message}`] : []);
+      r.status === 'rejected' ? [`${spec.id} has no link to ${peers[i]?.id}: ${(r.reason as Error).message}`] : [],
+    );
     // Linked first, then set going: what the node says on starting must find its peers.
     try {
       await handle.begin();

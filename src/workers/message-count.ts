@@ -21,7 +21,10 @@ export class MessageCounter {
 
 /** Passes everything through; a frame the inner link accepted is counted as sent. */
 export class CountingTransport implements Transport<Message> {
-  constructor(private readonly inner: Transport<Message>, private readonly counter: MessageCounter) {}
+  constructor(
+    private readonly inner: Transport<Message>,
+    private readonly counter: MessageCounter,
+  ) {}
 
   get closed(): boolean {
     return this.inner.closed;

@@ -36,7 +36,11 @@ export class NodeHandle {
   private readonly pending = new PendingCalls();
   private killed = false;
 
-  constructor(readonly spec: NodeSpec, private readonly worker: WorkerLike, private readonly timeouts: ControlTimeouts) {
+  constructor(
+    readonly spec: NodeSpec,
+    private readonly worker: WorkerLike,
+    private readonly timeouts: ControlTimeouts,
+  ) {
     this.remote = Comlink.wrap<NodeWorkerApi>(worker.endpoint);
   }
 
@@ -67,8 +71,9 @@ export class NodeHandle {
 
   /** Hands the worker its end of a channel to `peer`; the port moves, it is not copied. */
   connect(peer: NodeId, port: MessagePort, origin: LinkOrigin): Promise<void> {
-    return this.call(`connect to ${peer}`, this.timeouts.controlMs,
-      () => this.remote.connect(peer, Comlink.transfer(port, [port]), origin));
+    return this.call(`connect to ${peer}`, this.timeouts.controlMs, () =>
+      this.remote.connect(peer, Comlink.transfer(port, [port]), origin),
+    );
   }
 
   /** Links this node and `peer`, which runs in the same thread, in memory (both ends at once). */

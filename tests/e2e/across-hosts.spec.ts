@@ -13,8 +13,19 @@ import { chromiumArgsReaching, chromiumExecutablePath } from '../../scripts/chro
 import { openHarness, run } from './harness.ts';
 import { NetLab, netnsUnavailable } from './netns.ts';
 import {
-  becomeNode, choose, cmStatus, expectJoinRefused, expectValue, expectWritten, membersKnown, openPrompt, startStream, stopStream, streamLog,
-  write, type StreamWrite,
+  becomeNode,
+  choose,
+  cmStatus,
+  expectJoinRefused,
+  expectValue,
+  expectWritten,
+  membersKnown,
+  openPrompt,
+  startStream,
+  stopStream,
+  streamLog,
+  write,
+  type StreamWrite,
 } from './tab-cluster.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -77,7 +88,10 @@ function startServe(net: NetLab, host: string): Promise<string> {
   const child = net.spawn(host, 'npm', ['run', 'serve'], { IVY_HOST: address, IVY_PORT: String(SERVE_PORT), IVY_DIST: 'dist-e2e' }, ROOT);
   let output = '';
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm run serve did not start within ${SERVE_START_MS_MAX} ms:\n${output}`)), SERVE_START_MS_MAX);
+    const timer = setTimeout(
+      () => reject(new Error(`npm run serve did not start within ${SERVE_START_MS_MAX} ms:\n${output}`)),
+      SERVE_START_MS_MAX,
+    );
     const onData = (d: Buffer): void => {
       output += d.toString();
       if (output.includes('ivy-web: app and PeerServer on')) {
@@ -87,7 +101,10 @@ function startServe(net: NetLab, host: string): Promise<string> {
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`npm run serve exited (${code}):\n${output}`)); });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm run serve exited (${code}):\n${output}`));
+    });
   });
 }
 
@@ -96,7 +113,7 @@ function firstServed(logs: StreamWrite[], after: number): StreamWrite | undefine
   return logs.filter((w) => w.ok && !w.local && w.startedAt > after).sort((x, y) => x.doneAt - y.doneAt)[0];
 }
 
-test('tab nodes on three network hosts: pages cross hosts, host A dies, then the server\'s host', async ({ lab }) => {
+test("tab nodes on three network hosts: pages cross hosts, host A dies, then the server's host", async ({ lab }) => {
   test.setTimeout(90_000);
   const server = await startServe(lab.net, 'srv');
   const serverAddress = lab.net.host('srv').address;
@@ -111,8 +128,10 @@ test('tab nodes on three network hosts: pages cross hosts, host A dies, then the
   const across = await run(pinger, 'rttTo', await run(echo, 'echo'), PINGS);
   const within = await run(pinger, 'rtt', PINGS);
   await Promise.all([pinger.close(), echo.close()]);
-  console.log(`PeerJS round trip, ${PINGS} ping-pongs: host A to host B median ${across.medianMs.toFixed(3)} ms, p90 ${across.p90Ms.toFixed(3)} ms; ` +
-    `within host A median ${within.medianMs.toFixed(3)} ms, p90 ${within.p90Ms.toFixed(3)} ms`);
+  console.log(
+    `PeerJS round trip, ${PINGS} ping-pongs: host A to host B median ${across.medianMs.toFixed(3)} ms, p90 ${across.p90Ms.toFixed(3)} ms; ` +
+      `within host A median ${within.medianMs.toFixed(3)} ms, p90 ${within.p90Ms.toFixed(3)} ms`,
+  );
 
   // Every tab is loaded before the first node starts: loading a page is the busiest moment.
   const [forCm1, forCm2, forC1, forC2, asked, joiner] = await Promise.all([onA, onB, onB, onC, onC, onC].map(openPrompt));
@@ -156,8 +175,14 @@ test('tab nodes on three network hosts: pages cross hosts, host A dies, then the
   console.log(`failover across hosts (host A's browser killed → first request served by cm2): ${failoverMs.toFixed(0)} ms`);
   // Sanity only: three missed 100 ms pulses plus retries are far below the 5 s request deadline.
   expect(failoverMs).toBeLessThan(5_000);
-  await expectWritten(c2, beforeB.filter((w) => w.ok));
-  await expectWritten(c1, beforeC.filter((w) => w.ok));
+  await expectWritten(
+    c2,
+    beforeB.filter((w) => w.ok),
+  );
+  await expectWritten(
+    c1,
+    beforeC.filter((w) => w.ok),
+  );
 
   // The server's host fails. The cluster keeps working over the links it has: both clients
   // write, every write reads back on the other host, and cm2 acts on in the same epoch.
@@ -170,7 +195,9 @@ test('tab nodes on three network hosts: pages cross hosts, host A dies, then the
   const [fromB, fromC] = [await stopStream(c1), await stopStream(c2)];
   const serverlessMs = Date.now() - serverGoneAt;
   expect([...fromB, ...fromC].filter((w) => !w.ok)).toEqual([]);
-  console.log(`with the server's host gone: ${fromB.length + fromC.length} writes from hosts B and C acknowledged in ${serverlessMs} ms, none failed`);
+  console.log(
+    `with the server's host gone: ${fromB.length + fromC.length} writes from hosts B and C acknowledged in ${serverlessMs} ms, none failed`,
+  );
   await expectWritten(c2, fromB);
   await expectWritten(c1, fromC);
   expect(await cmStatus(cm2)).toEqual({ role: 'acting', epoch });

@@ -36,7 +36,11 @@ test('bad commands, bad page ids and oversized content are refused and change no
   const cmBefore = await stateRows(cm).allTextContents();
   const c1Before = await stateRows(c1).allTextContents();
 
-  await command(c1, 'deletePage P1', /^error: unknown command "deletePage"; usage: writePage <page> <content> \| readPage <page> \| print$/);
+  await command(
+    c1,
+    'deletePage P1',
+    /^error: unknown command "deletePage"; usage: writePage <page> <content> \| readPage <page> \| print$/,
+  );
   await command(c1, 'readPage', /^error: readPage takes one page id; usage:/);
   await command(cm, 'frobnicate', /^error: unknown command "frobnicate"; usage:/);
   await command(c1, 'writePage bad/page x', /^error: writePage bad\/page failed: invalid page id "bad\/page"/);
@@ -53,7 +57,10 @@ test('bad commands, bad page ids and oversized content are refused and change no
 
 test('page content is shown as text, never as markup', async ({ page }) => {
   const dialogs: string[] = [];
-  page.on('dialog', (d) => { dialogs.push(d.message()); void d.dismiss(); });
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
   await startCm(page);
   const c1 = await startClient(page, 'c1');
   const hostile = '<img src=x onerror=alert(1)>';
@@ -68,7 +75,10 @@ test('page content is shown as text, never as markup', async ({ page }) => {
 test('killing a client terminates its worker; the others carry on', async ({ page }) => {
   await startCm(page);
   const c1 = await startClient(page, 'c1');
-  const [worker] = await Promise.all([page.waitForEvent('worker'), page.getByRole('button', { name: 'Start client', exact: true }).click()]);
+  const [worker] = await Promise.all([
+    page.waitForEvent('worker'),
+    page.getByRole('button', { name: 'Start client', exact: true }).click(),
+  ]);
   const c2 = clientCard(page, 'c2');
   await expect(c2).toBeVisible();
   await command(c2, 'writePage P1 from-c2', 'P1 written: from-c2 (via the CM)');
@@ -94,7 +104,9 @@ test('the registry survives a reload, refuses a third CM, and Reset cluster empt
   await expect(registryRows(page)).toHaveText([
     // A reloaded page is the same tab, and its workers are gone: every node is stopped.
     /^\s*cm1\s*primary CM\s*stopped\s*this tab\s*no\s*Restart\s*$/,
-    /cm2\s*backup CM\s*stopped/, /c1\s*client\s*stopped/, /c2\s*client\s*stopped/,
+    /cm2\s*backup CM\s*stopped/,
+    /c1\s*client\s*stopped/,
+    /c2\s*client\s*stopped/,
   ]);
   await expect(registryRows(page).filter({ hasText: 'yes' })).toHaveCount(0);
   await expect(page.getByRole('region')).toHaveCount(0);
@@ -113,10 +125,7 @@ test('the registry survives a reload, refuses a third CM, and Reset cluster empt
 test('two pages racing "Start client" get distinct ids', async ({ context }) => {
   const [a, b] = [await context.newPage(), await context.newPage()];
   await Promise.all([a.goto('/'), b.goto('/')]);
-  await Promise.all([
-    a.getByRole('button', { name: 'Start client' }).click(),
-    b.getByRole('button', { name: 'Start client' }).click(),
-  ]);
+  await Promise.all([a.getByRole('button', { name: 'Start client' }).click(), b.getByRole('button', { name: 'Start client' }).click()]);
   const heading = (p: typeof a) => p.getByRole('region').getByRole('heading');
   await expect(heading(a)).toHaveCount(1);
   await expect(heading(b)).toHaveCount(1);

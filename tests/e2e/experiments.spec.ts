@@ -28,11 +28,23 @@ test.beforeEach(async ({ context, page }) => {
 
 test('a primary kill and restart under load: every operation done, linearizable, unavailability measured', async ({ page }) => {
   const r = await runStep(page, {
-    id: 'smoke', kind: 'scenario',
+    id: 'smoke',
+    kind: 'scenario',
     config: {
-      name: 'smoke', clients: 4, pages: 4, readRatio: 0.5, opsPerClient: 100_000, durationMs: 2000, seed: 5,
-      backup: true, replication: 'streaming', persist: true,
-      faults: [{ atMs: 300, action: 'kill', node: 'cm1' }, { atMs: 1000, action: 'restart', node: 'cm1' }],
+      name: 'smoke',
+      clients: 4,
+      pages: 4,
+      readRatio: 0.5,
+      opsPerClient: 100_000,
+      durationMs: 2000,
+      seed: 5,
+      backup: true,
+      replication: 'streaming',
+      persist: true,
+      faults: [
+        { atMs: 300, action: 'kill', node: 'cm1' },
+        { atMs: 1000, action: 'restart', node: 'cm1' },
+      ],
     },
   });
   if (r.kind !== 'scenario') throw new Error(`expected a scenario result, got ${r.kind}`);
@@ -40,7 +52,10 @@ test('a primary kill and restart under load: every operation done, linearizable,
   expect(s.issued).toBeGreaterThan(0);
   expect(s.ok).toBe(s.issued);
   expect(s.linearizable).toBe(true);
-  expect(s.faults.map((f) => [f.action, f.applied])).toEqual([['kill', true], ['restart', true]]);
+  expect(s.faults.map((f) => [f.action, f.applied])).toEqual([
+    ['kill', true],
+    ['restart', true],
+  ]);
   expect(s.faults[0]?.roleWhenKilled).toBe('acting');
   expect(s.faults[0]?.unavailableMs).not.toBeNull();
   expect(s.latency.readFault.count + s.latency.writeFault.count).toBeGreaterThan(0);
@@ -52,7 +67,9 @@ test('baselines: ping between two workers and the central store', async ({ page 
   if (ping.kind !== 'ping') throw new Error('expected a ping result');
   expect(ping.result.rtt.count).toBe(50);
   const store = await runStep(page, {
-    id: 'store', kind: 'central-store', config: { name: 'store', clients: 3, pages: 4, readRatio: 0.9, opsPerClient: 50, seed: 2 },
+    id: 'store',
+    kind: 'central-store',
+    config: { name: 'store', clients: 3, pages: 4, readRatio: 0.9, opsPerClient: 50, seed: 2 },
   });
   if (store.kind !== 'central-store') throw new Error('expected a central-store result');
   expect(store.result.ok).toBe(150);

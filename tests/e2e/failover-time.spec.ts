@@ -32,7 +32,11 @@ test('failover time: kill the acting CM → first request served by the new CM',
         await sleep(2);
       }
     };
-    const settled = () => m.cmStatuses().map((s) => `${s.id} ${s.role}`).join(', ') === 'cm1 acting, cm2 standby';
+    const settled = () =>
+      m
+        .cmStatuses()
+        .map((s) => `${s.id} ${s.role}`)
+        .join(', ') === 'cm1 acting, cm2 standby';
     const out: Sample[] = [];
     for (let i = 0; i < kills; i++) {
       await until(settled, 'cm1 acting and cm2 standing by');
@@ -44,7 +48,10 @@ test('failover time: kill the acting CM → first request served by the new CM',
       const writer = async (client: string) => {
         for (let k = 0; !stop; k++) {
           const startedAt = performance.now();
-          const r = await m.cluster.get(client)?.writePage('P1', `${client}x${k}`).catch(() => null);
+          const r = await m.cluster
+            .get(client)
+            ?.writePage('P1', `${client}x${k}`)
+            .catch(() => null);
           if (r?.ok && !r.local && startedAt > killAt && servedAt === null) servedAt = performance.now();
         }
       };
@@ -66,8 +73,12 @@ test('failover time: kill the acting CM → first request served by the new CM',
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   const served = samples.map((s) => s.servedMs);
   const acting = samples.map((s) => s.actingMs);
-  console.log(`failover ms (kill → first request served by the new CM): ${served.map((x) => x.toFixed(0)).join(', ')}; median ${median(served).toFixed(0)}`);
-  console.log(`takeover ms (kill → dashboard shows the new CM acting): ${acting.map((x) => x.toFixed(0)).join(', ')}; median ${median(acting).toFixed(0)}`);
+  console.log(
+    `failover ms (kill → first request served by the new CM): ${served.map((x) => x.toFixed(0)).join(', ')}; median ${median(served).toFixed(0)}`,
+  );
+  console.log(
+    `takeover ms (kill → dashboard shows the new CM acting): ${acting.map((x) => x.toFixed(0)).join(', ')}; median ${median(acting).toFixed(0)}`,
+  );
   // Sanity only: three missed 100 ms pulses plus retries are far below the 5 s request deadline.
   for (const x of served) expect(x).toBeLessThan(5000);
 });

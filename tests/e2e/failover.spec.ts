@@ -31,7 +31,9 @@ async function readBack(page: Page, log: WriteRecord[]): Promise<void> {
 }
 
 async function restart(page: Page, id: string): Promise<void> {
-  await registryRows(page).getByRole('button', { name: `Restart ${id}`, exact: true }).click();
+  await registryRows(page)
+    .getByRole('button', { name: `Restart ${id}`, exact: true })
+    .click();
   await expect(page.getByRole('status', { name: 'cluster status' })).toContainText(new RegExp(`^started (client )?${id} again`));
 }
 

@@ -13,11 +13,18 @@ export async function openHarness(page: Page): Promise<void> {
 }
 
 /** Runs one harness function in the page. */
-export function run<K extends keyof HarnessApi>(page: Page, name: K, ...args: Parameters<HarnessApi[K]>): Promise<Awaited<ReturnType<HarnessApi[K]>>> {
-  return page.evaluate(([n, a]) => {
-    const api = window.harness as unknown as Record<string, (...x: unknown[]) => Promise<unknown>>;
-    const fn = api[n as string];
-    if (!fn) throw new Error(`no harness function ${String(n)}`);
-    return fn(...(a as unknown[]));
-  }, [name, args] as const) as Promise<Awaited<ReturnType<HarnessApi[K]>>>;
+export function run<K extends keyof HarnessApi>(
+  page: Page,
+  name: K,
+  ...args: Parameters<HarnessApi[K]>
+): Promise<Awaited<ReturnType<HarnessApi[K]>>> {
+  return page.evaluate(
+    ([n, a]) => {
+      const api = window.harness as unknown as Record<string, (...x: unknown[]) => Promise<unknown>>;
+      const fn = api[n as string];
+      if (!fn) throw new Error(`no harness function ${String(n)}`);
+      return fn(...(a as unknown[]));
+    },
+    [name, args] as const,
+  ) as Promise<Awaited<ReturnType<HarnessApi[K]>>>;
 }

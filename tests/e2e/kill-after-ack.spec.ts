@@ -29,68 +29,72 @@ test(`a client killed right after acknowledged writes or a handoff loses nothing
   await startCm(page, 'backup CM cm2');
   for (const id of CLIENTS) await startClient(page, id);
 
-  const trials = await page.evaluate(async ({ TRIALS, CLIENTS }) => {
-    const ivy = (window as unknown as { ivy: ClusterModel }).ivy;
-    const node = (id: string) => {
-      const h = ivy.cluster.get(id);
-      if (!h) throw new Error(`${id} is not running`);
-      return h;
-    };
-    const write = async (id: string, page: string, value: string): Promise<void> => {
-      const r = await node(id).writePage(page, value);
-      if (!r.ok) throw new Error(`${id} writePage ${page} ${value}: ${r.error}`);
-    };
-    /** Kills and restarts c1 in the task that saw the last acknowledgement. */
-    const crashC1 = async (): Promise<void> => {
-      ivy.cluster.kill('c1');
-      await ivy.restart('c1');
-    };
-    const finish = async (variant: Trial['variant'], page: string, expected: string): Promise<Trial> => {
-      const reads: Record<string, string> = {};
-      for (const id of CLIENTS) {
-        let r = await node(id).readPage(page);
-        // A restart that outlasts c1's lease (a starved machine) leaves its pages unavailable,
-        // naming it, until its report is in: a refusal, not a stale value. Such a read is asked again.
-        for (let k = 0; k < 50 && !r.ok && r.away === 'c1'; k++) {
-          await new Promise((done) => setTimeout(done, 100));
-          r = await node(id).readPage(page);
+  const trials = await page.evaluate(
+    async ({ TRIALS, CLIENTS }) => {
+      const ivy = (window as unknown as { ivy: ClusterModel }).ivy;
+      const node = (id: string) => {
+        const h = ivy.cluster.get(id);
+        if (!h) throw new Error(`${id} is not running`);
+        return h;
+      };
+      const write = async (id: string, page: string, value: string): Promise<void> => {
+        const r = await node(id).writePage(page, value);
+        if (!r.ok) throw new Error(`${id} writePage ${page} ${value}: ${r.error}`);
+      };
+      /** Kills and restarts c1 in the task that saw the last acknowledgement. */
+      const crashC1 = async (): Promise<void> => {
+        ivy.cluster.kill('c1');
+        await ivy.restart('c1');
+      };
+      const finish = async (variant: Trial['variant'], page: string, expected: string): Promise<Trial> => {
+        const reads: Record<string, string> = {};
+        for (const id of CLIENTS) {
+          let r = await node(id).readPage(page);
+          // A restart that outlasts c1's lease (a starved machine) leaves its pages unavailable,
+          // naming it, until its report is in: a refusal, not a stale value. Such a read is asked again.
+          for (let k = 0; k < 50 && !r.ok && r.away === 'c1'; k++) {
+            await new Promise((done) => setTimeout(done, 100));
+            r = await node(id).readPage(page);
+          }
+          reads[id] = r.ok ? String(r.value) : `error: ${r.error}`;
         }
-        reads[id] = r.ok ? String(r.value) : `error: ${r.error}`;
-      }
-      const owners: string[] = [];
-      for (const id of CLIENTS) {
-        const s = await node(id).snapshot();
-        if (s.role === 'client' && s.snapshot.pages.some((p) => p.page === page && p.owner)) owners.push(id);
-      }
-      return { variant, expected, reads, owners };
-    };
-    const out: Trial[] = [];
-    for (let i = 0; i < TRIALS; i++) {
-      // c1 takes the page through the CM, then writes it three times locally, each acknowledged.
-      const a = `A${i}`;
-      await write('c1', a, `${a}-0`);
-      for (const k of [1, 2, 3]) await write('c1', a, `${a}-${k}`);
-      await crashC1();
-      out.push(await finish('after acknowledged writes', a, `${a}-3`));
+        const owners: string[] = [];
+        for (const id of CLIENTS) {
+          const s = await node(id).snapshot();
+          if (s.role === 'client' && s.snapshot.pages.some((p) => p.page === page && p.owner)) owners.push(id);
+        }
+        return { variant, expected, reads, owners };
+      };
+      const out: Trial[] = [];
+      for (let i = 0; i < TRIALS; i++) {
+        // c1 takes the page through the CM, then writes it three times locally, each acknowledged.
+        const a = `A${i}`;
+        await write('c1', a, `${a}-0`);
+        for (const k of [1, 2, 3]) await write('c1', a, `${a}-${k}`);
+        await crashC1();
+        out.push(await finish('after acknowledged writes', a, `${a}-3`));
 
-      // c1 owns the page and writes it locally; c2's write takes it (c1 hands it on); c1 dies
-      // the moment c2's write is acknowledged, comes back and writes again through the CM.
-      const b = `B${i}`;
-      await write('c1', b, `${b}-c1`);
-      const local = node('c1').writePage(b, `${b}-c1-local`);
-      await write('c2', b, `${b}-c2`);
-      await crashC1();
-      await local.catch(() => undefined);
-      await write('c1', b, `${b}-again`);
-      out.push(await finish('after handing a page on', b, `${b}-again`));
-    }
-    return out;
-  }, { TRIALS, CLIENTS });
+        // c1 owns the page and writes it locally; c2's write takes it (c1 hands it on); c1 dies
+        // the moment c2's write is acknowledged, comes back and writes again through the CM.
+        const b = `B${i}`;
+        await write('c1', b, `${b}-c1`);
+        const local = node('c1').writePage(b, `${b}-c1-local`);
+        await write('c2', b, `${b}-c2`);
+        await crashC1();
+        await local.catch(() => undefined);
+        await write('c1', b, `${b}-again`);
+        out.push(await finish('after handing a page on', b, `${b}-again`));
+      }
+      return out;
+    },
+    { TRIALS, CLIENTS },
+  );
 
   expect(trials).toHaveLength(2 * TRIALS);
   for (const t of trials) {
     expect(t.reads, `${t.variant}: every client reads the acknowledged value`).toEqual(
-      Object.fromEntries(CLIENTS.map((id) => [id, t.expected])));
+      Object.fromEntries(CLIENTS.map((id) => [id, t.expected])),
+    );
     expect(t.owners, `${t.variant}: one owner`).toHaveLength(1);
   }
 });

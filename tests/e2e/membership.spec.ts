@@ -31,11 +31,17 @@ const RECOVERY_MAX_MS = 2000;
  */
 const STREAM_GAP_MS = 20;
 
-test('tab cluster: a client tab closes for good, then the primary\'s; writes go on within the lease and the failover, the overview tells the truth', async ({ context }) => {
+test("tab cluster: a client tab closes for good, then the primary's; writes go on within the lease and the failover, the overview tells the truth", async ({
+  context,
+}) => {
   test.setTimeout(120_000);
   const cm1 = await openNode(context, 'CM', 'cm1');
   const cm2 = await openNode(context, 'CM', 'cm2');
-  const [c1, c2, c3] = [await openNode(context, 'Client', 'c1'), await openNode(context, 'Client', 'c2'), await openNode(context, 'Client', 'c3')];
+  const [c1, c2, c3] = [
+    await openNode(context, 'Client', 'c1'),
+    await openNode(context, 'Client', 'c2'),
+    await openNode(context, 'Client', 'c3'),
+  ];
   expect(await write(c1, 'P1', 'one')).toMatchObject({ ok: true });
   expect(await write(c2, 'P2', 'two')).toMatchObject({ ok: true });
   expect(await write(c3, 'X', 'c3s')).toMatchObject({ ok: true });
@@ -47,10 +53,12 @@ test('tab cluster: a client tab closes for good, then the primary\'s; writes go 
   await expect(overview.getByLabel('c3 standing')).toHaveText(/^follows cm[12], epoch \d+ · lease runs$/);
   // A CPU-starved tab can miss pulses and cause an extra (safe) takeover: whichever CM acts is "the primary" here.
   for (const cm of [cm1, cm2]) {
-    await expect.poll(async () => {
-      const s = (await info(cm)).state;
-      return s.role === 'cm' ? s.snapshot.members : [];
-    }).toEqual(['c1', 'c2', 'c3']);
+    await expect
+      .poll(async () => {
+        const s = (await info(cm)).state;
+        return s.role === 'cm' ? s.snapshot.members : [];
+      })
+      .toEqual(['c1', 'c2', 'c3']);
   }
 
   // A second tab of this browser cannot run c1 too: refused at once, and c1 runs on.
@@ -60,7 +68,9 @@ test('tab cluster: a client tab closes for good, then the primary\'s; writes go 
   const prompt = again.getByRole('region', { name: 'this tab as a node' }).getByRole('textbox', { name: 'command' });
   await prompt.fill('restart c1');
   await prompt.press('Enter');
-  await expect(again.getByRole('log')).toContainText('error: c1 already runs in another tab of this browser: kill it there or close that tab first');
+  await expect(again.getByRole('log')).toContainText(
+    'error: c1 already runs in another tab of this browser: kill it there or close that tab first',
+  );
   console.log(`tab mode: a second "restart c1" in this browser refused after ${Date.now() - refusedFrom} ms`);
   expect(await write(c1, 'S', 'still')).toMatchObject({ ok: true });
   await again.close();
@@ -72,7 +82,9 @@ test('tab cluster: a client tab closes for good, then the primary\'s; writes go 
   const c3WriteMs = w1.doneAt - c3ClosedAt;
   expect(w1.result).toMatchObject({ ok: true });
   await expect(overview.getByLabel('c3 standing')).toHaveText(/^away \d+\.\d s \(cm[12] says\)$/);
-  console.log(`tab mode: c3's tab closed → c1's write of a page c3 held a copy of acknowledged in ${c3WriteMs} ms (timers give ${AWAY_MS + RETRY_MS} ms)`);
+  console.log(
+    `tab mode: c3's tab closed → c1's write of a page c3 held a copy of acknowledged in ${c3WriteMs} ms (timers give ${AWAY_MS + RETRY_MS} ms)`,
+  );
   expect(c3WriteMs).toBeLessThanOrEqual(RECOVERY_MAX_MS);
   const failed = await write(c2, 'X', 'mine-now');
   expect(failed).toMatchObject({ ok: false, away: 'c3' });
@@ -101,19 +113,24 @@ test('tab cluster: a client tab closes for good, then the primary\'s; writes go 
   const closedAt = Date.now();
   await primary.page.close();
   const goneAt = Date.now();
-  await expect.poll(async () => [...await streamLog(c1), ...await streamLog(c2)].some((w) => w.ok && !w.local && w.startedAt > goneAt)).toBe(true);
-  const logs = [...await stopStream(c1), ...await stopStream(c2)];
+  await expect
+    .poll(async () => [...(await streamLog(c1)), ...(await streamLog(c2))].some((w) => w.ok && !w.local && w.startedAt > goneAt))
+    .toBe(true);
+  const logs = [...(await stopStream(c1)), ...(await stopStream(c2))];
   const served = logs.filter((w) => w.ok && !w.local && w.startedAt > goneAt).sort((a, b) => a.doneAt - b.doneAt)[0];
   const servedMs = (served?.doneAt ?? NaN) - closedAt;
   const bound = TAKEOVER_MS + AWAY_MS + RETRY_MS;
-  console.log(`tab mode: c3 gone, ${primary.id}'s tab closed → first write served by ${backup.id} in ${servedMs} ms (timers give takeover ${TAKEOVER_MS} + lease ${AWAY_MS} + retry ${RETRY_MS} = ${bound} ms; ` +
-    `${logs.filter((w) => w.ok).length} writes acknowledged, ${logs.filter((w) => !w.ok).length} failed: ${[...new Set(logs.filter((w) => !w.ok).map((w) => w.error))].join(' / ')})`);
+  console.log(
+    `tab mode: c3 gone, ${primary.id}'s tab closed → first write served by ${backup.id} in ${servedMs} ms (timers give takeover ${TAKEOVER_MS} + lease ${AWAY_MS} + retry ${RETRY_MS} = ${bound} ms; ` +
+      `${logs.filter((w) => w.ok).length} writes acknowledged, ${logs.filter((w) => !w.ok).length} failed: ${[...new Set(logs.filter((w) => !w.ok).map((w) => w.error))].join(' / ')})`,
+  );
   expect(servedMs).toBeLessThanOrEqual(RECOVERY_MAX_MS);
 
   // The overview: the backup acts, the primary is not shown acting (and stopped being so within its window), c3 is away.
   await expect(overview.getByLabel('acting CM')).toHaveText(new RegExp(`^acting CM: ${backup.id}, epoch \\d+$`));
-  await expect(overview.getByLabel(`${primary.id} standing`))
-    .toHaveText(new RegExp(`^(not acting: ${backup.id} acts under the newer epoch \\d+|no answer for \\d+\\.\\d s.*)$`));
+  await expect(overview.getByLabel(`${primary.id} standing`)).toHaveText(
+    new RegExp(`^(not acting: ${backup.id} acts under the newer epoch \\d+|no answer for \\d+\\.\\d s.*)$`),
+  );
   await expect(overview.getByLabel('c3 standing')).toHaveText(new RegExp(`^away \\d+\\.\\d s \\(${backup.id} says\\)$`));
   const seen = await overview.evaluate(() => {
     const w = window as unknown as { primarySince: number | null; disagreements: string[] };
@@ -137,8 +154,10 @@ test('tab cluster: a client tab closes for good, then the primary\'s; writes go 
   // Kill from the overview: header and row agree at once.
   await overview.getByRole('button', { name: `Kill ${backup.id}` }).click();
   await expect(overview.getByLabel(`${backup.id} answer`)).toHaveText(`${backup.id} killed`);
-  const [header, row] = await overview.evaluate((id) => ['acting CM', `${id} standing`]
-    .map((l) => document.querySelector(`[aria-label="${l}"]`)?.textContent ?? ''), backup.id);
+  const [header, row] = await overview.evaluate(
+    (id) => ['acting CM', `${id} standing`].map((l) => document.querySelector(`[aria-label="${l}"]`)?.textContent ?? ''),
+    backup.id,
+  );
   expect([header, row]).toEqual(['no acting CM answers', 'stopped']);
 });
 
@@ -156,8 +175,12 @@ test('two dashboards in one browser cannot run one node twice; a killed worker o
   const status = b.getByRole('status', { name: 'cluster status' });
   for (const id of ['cm1', 'c1']) {
     const from = Date.now();
-    await registryRow(b, id).getByRole('button', { name: `Restart ${id}` }).click();
-    await expect(status).toHaveText(`error: ${id} already runs in another tab of this browser (started by ${addressA}): kill it there first`);
+    await registryRow(b, id)
+      .getByRole('button', { name: `Restart ${id}` })
+      .click();
+    await expect(status).toHaveText(
+      `error: ${id} already runs in another tab of this browser (started by ${addressA}): kill it there first`,
+    );
     console.log(`dashboard: Restart ${id} in a second tab refused after ${Date.now() - from} ms`);
   }
   await expect(card(b, 'primary CM cm1')).toHaveCount(0);
@@ -184,7 +207,9 @@ test('two dashboards in one browser cannot run one node twice; a killed worker o
   await expect(clientCard(b, 'c1')).toBeVisible();
 });
 
-test('worker cluster: kill a client and leave it down, then the acting CM; the others write again within the lease and the failover', async ({ page }) => {
+test('worker cluster: kill a client and leave it down, then the acting CM; the others write again within the lease and the failover', async ({
+  page,
+}) => {
   await page.goto('/?debug');
   await startCm(page);
   await startCm(page, 'backup CM cm2');
@@ -205,7 +230,9 @@ test('worker cluster: kill a client and leave it down, then the acting CM; the o
     const r = await m.cluster.get('c1')?.writePage('P2', 'after-c3');
     return { ms: performance.now() - killAt, ok: r?.ok ?? false };
   });
-  console.log(`worker cluster: c3 killed → c1's write of a page c3 held a copy of acknowledged in ${afterKill.ms.toFixed(0)} ms (timers give ${AWAY_MS + RETRY_MS} ms)`);
+  console.log(
+    `worker cluster: c3 killed → c1's write of a page c3 held a copy of acknowledged in ${afterKill.ms.toFixed(0)} ms (timers give ${AWAY_MS + RETRY_MS} ms)`,
+  );
   expect(afterKill.ok).toBe(true);
   expect(afterKill.ms).toBeLessThanOrEqual(RECOVERY_MAX_MS);
   await expect(page.getByLabel('cm1 members')).toHaveText(/^members: c1, c2, c3 \(away \d+\.\d s\)$/);
@@ -222,7 +249,10 @@ test('worker cluster: kill a client and leave it down, then the acting CM; the o
     const writer = async (client: string) => {
       for (let k = 0; !stop; k++) {
         const startedAt = performance.now();
-        const r = await m.cluster.get(client)?.writePage(k % 2 === 0 ? 'P1' : 'P2', `${client}x${k}`).catch(() => null);
+        const r = await m.cluster
+          .get(client)
+          ?.writePage(k % 2 === 0 ? 'P1' : 'P2', `${client}x${k}`)
+          .catch(() => null);
         if (r && !r.ok) errors.add(r.error);
         if (r?.ok && !r.local && startedAt > killAt && servedAt === null) servedAt = performance.now();
         await sleep(gapMs);
@@ -238,8 +268,10 @@ test('worker cluster: kill a client and leave it down, then the acting CM; the o
     return { servedMs: servedAt === null ? null : servedAt - killAt, errors: [...errors] };
   }, STREAM_GAP_MS);
   const bound = TAKEOVER_MS + AWAY_MS + RETRY_MS;
-  console.log(`worker cluster: c3 down, cm1 killed → first write served by cm2 in ${failover.servedMs?.toFixed(0)} ms ` +
-    `(timers give takeover ${TAKEOVER_MS} + lease ${AWAY_MS} + retry ${RETRY_MS} = ${bound} ms; failures meanwhile: ${failover.errors.join(' / ') || 'none'})`);
+  console.log(
+    `worker cluster: c3 down, cm1 killed → first write served by cm2 in ${failover.servedMs?.toFixed(0)} ms ` +
+      `(timers give takeover ${TAKEOVER_MS} + lease ${AWAY_MS} + retry ${RETRY_MS} = ${bound} ms; failures meanwhile: ${failover.errors.join(' / ') || 'none'})`,
+  );
   expect(failover.servedMs).not.toBeNull();
   expect(failover.servedMs ?? Infinity).toBeLessThanOrEqual(RECOVERY_MAX_MS);
 

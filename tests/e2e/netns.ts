@@ -39,19 +39,25 @@ function alive(pid: number): boolean {
 }
 
 function namespaces(): string[] {
-  return ip('netns', 'list').split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => n !== '');
+  return ip('netns', 'list')
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n !== '');
 }
 
 /** The processes living in namespace `ns` (what `ip netns pids` prints, without starting it). */
 function pidsIn(ns: string): number[] {
   const inode = statSync(`/run/netns/${ns}`).ino;
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
-    try {
-      return statSync(`/proc/${pid}/ns/net`).ino === inode;
-    } catch {
-      return false; // gone meanwhile
-    }
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return statSync(`/proc/${pid}/ns/net`).ino === inode;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
 }
 
 /**
@@ -68,7 +74,9 @@ function killAllIn(ns: string): number {
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');
-      } catch { /* gone already */ }
+      } catch {
+        /* gone already */
+      }
     }
     firstRoundAt ??= Date.now();
     sleepSync(10);
@@ -155,7 +163,10 @@ export class NetLab {
   /** Starts a command on a host, in a process group of its own, output piped. */
   spawn(host: string, command: string, args: readonly string[], env: Record<string, string>, cwd: string): ChildProcess {
     return spawn('ip', ['netns', 'exec', this.host(host).ns, command, ...args], {
-      cwd, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd,
+      env: { ...process.env, ...env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
   }
 

@@ -32,17 +32,21 @@ test('a packed cluster: operations across nodes, a killed neighbour ends alone a
   await command(clientCard(page, victim), 'writePage P2 kept', 'P2 written: kept (via the CM)');
 
   await clientCard(page, victim).getByRole('button', { name: 'Kill' }).click();
-  await expect(page.getByRole('status', { name: 'cluster status' }))
-    .toHaveText(`killed ${victim}: its host in ${where.get(victim)} is stopped and dropped; the others there run on`);
+  await expect(page.getByRole('status', { name: 'cluster status' })).toHaveText(
+    `killed ${victim}: its host in ${where.get(victim)} is stopped and dropped; the others there run on`,
+  );
   await expect(clientCard(page, victim)).toHaveCount(0);
   // Its worker runs on for the nodes beside it.
   expect(page.workers()).toHaveLength(cores);
   await command(clientCard(page, neighbour), 'writePage P3 after', 'P3 written: after (via the CM)');
   await command(clientCard(page, other), 'readPage P3', 'P3: after (via the CM)');
 
-  await registryRows(page).getByRole('button', { name: `Restart ${victim}`, exact: true }).click();
-  await expect(page.getByRole('status', { name: 'cluster status' }))
-    .toHaveText(`started client ${victim} again (1 owned page(s) persisted)`);
+  await registryRows(page)
+    .getByRole('button', { name: `Restart ${victim}`, exact: true })
+    .click();
+  await expect(page.getByRole('status', { name: 'cluster status' })).toHaveText(
+    `started client ${victim} again (1 owned page(s) persisted)`,
+  );
   await expect(runsIn(page, victim)).toHaveText(/^pack-\d+$/);
   await command(clientCard(page, victim), 'readPage P2', 'P2: kept (local copy)');
   await command(clientCard(page, neighbour), 'readPage P2', 'P2: kept (via the CM)');

@@ -46,7 +46,7 @@ test('a peer with the wrong cluster key is refused, and one that skips the hands
   expect(bare).toEqual({ accepted: 0, closed: true, refusalLogged: true });
 });
 
-test('the handshake signs the DTLS certificates both ends see: each end\'s own is the one the other was told of', async ({ page }) => {
+test("the handshake signs the DTLS certificates both ends see: each end's own is the one the other was told of", async ({ page }) => {
   const { a, b } = await run(page, 'fingerprints');
   expect(a?.local).toMatch(/^sha-256 [0-9A-F]{2}(:[0-9A-F]{2}){31}$/);
   expect(b?.local).toMatch(/^sha-256 [0-9A-F]{2}(:[0-9A-F]{2}){31}$/);
@@ -70,6 +70,8 @@ test('Comlink calls cross a PeerJS link, with deadlines and a refused path', asy
 
 test('PeerJS round-trip time, measured', async ({ page }) => {
   const stats = await run(page, 'rtt', 1000);
-  console.log(`PeerJS round trip over loopback WebRTC, ${stats.rounds} ping-pongs: median ${stats.medianMs.toFixed(3)} ms, p90 ${stats.p90Ms.toFixed(3)} ms, mean ${stats.meanMs.toFixed(3)} ms`);
+  console.log(
+    `PeerJS round trip over loopback WebRTC, ${stats.rounds} ping-pongs: median ${stats.medianMs.toFixed(3)} ms, p90 ${stats.p90Ms.toFixed(3)} ms, mean ${stats.meanMs.toFixed(3)} ms`,
+  );
   expect(stats.medianMs).toBeLessThan(50);
 });

@@ -27,8 +27,10 @@ async function shoot(page: Page, name: string, size: (typeof SIZES)[number]['nam
 
 async function nav(page: Page, label: string): Promise<void> {
   await page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: label, exact: true }).click();
-  await expect(page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: label, exact: true }))
-    .toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: label, exact: true })).toHaveAttribute(
+    'aria-current',
+    'page',
+  );
 }
 
 /** The dashboard at `size` with both CMs and clients c1, c2: c1 wrote P1, c2 read it. */
@@ -58,12 +60,17 @@ for (const size of SIZES) {
     expect(overflow).toBeLessThanOrEqual(0);
     await protocol.screenshot({ path: `${DIR}/protocol-${size.name}.png` });
 
-    const [download] = await Promise.all([page.waitForEvent('download'), protocol.getByRole('button', { name: 'Export recording' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      protocol.getByRole('button', { name: 'Export recording' }).click(),
+    ]);
     const recording = await readFile(await download.path(), 'utf8');
     await writeFile(`${DIR}/session-${size.name}.json`, recording);
     await nav(page, 'Replay');
     const replay = page.getByRole('region', { name: 'replay' });
-    await replay.getByLabel('recording files').setInputFiles({ name: 'session.json', mimeType: 'application/json', buffer: Buffer.from(recording) });
+    await replay
+      .getByLabel('recording files')
+      .setInputFiles({ name: 'session.json', mimeType: 'application/json', buffer: Buffer.from(recording) });
     await expect(replay.getByLabel('loaded run')).toContainText('5 operation(s)');
     await expect(replay.getByRole('status', { name: 'linearizability verdict' })).toContainText('linearizable');
     await shoot(page, 'replay', size.name);
@@ -91,7 +98,7 @@ for (const size of SIZES) {
     // The page store shows the write in the same frame as its result, not half a second later.
     const tableAtResult = await client.page.waitForFunction(() => {
       const result = document.querySelector('output[aria-label="c1 result"]')?.textContent ?? '';
-      return result.includes('written') ? document.querySelector('table.state tbody')?.textContent ?? '' : false;
+      return result.includes('written') ? (document.querySelector('table.state tbody')?.textContent ?? '') : false;
     });
     expect(await tableAtResult.jsonValue()).toContain('from a tab');
     await expect(card.getByLabel('c1 result')).toHaveText('P1 written: from a tab (via the CM)');
@@ -136,8 +143,11 @@ for (const size of SIZES) {
 test('a ten-client simulator run in Replay: every lane fits, no two labels of a timeline row overlap', async ({ page }) => {
   test.setTimeout(90_000);
   const dir = mkdtempSync(join(tmpdir(), 'ivy-sim-'));
-  execFileSync('npx', ['tsx', 'src/sim/cli.ts', '--seed', '3', '--clients', '10', '--ops', '2000',
-    '--history', join(dir, 'run.jsonl'), '--transcript'], { stdio: ['ignore', openSync(join(dir, 'run.txt'), 'w'), 'ignore'] });
+  execFileSync(
+    'npx',
+    ['tsx', 'src/sim/cli.ts', '--seed', '3', '--clients', '10', '--ops', '2000', '--history', join(dir, 'run.jsonl'), '--transcript'],
+    { stdio: ['ignore', openSync(join(dir, 'run.txt'), 'w'), 'ignore'] },
+  );
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto('/?mode=replay');
   const replay = page.getByRole('region', { name: 'replay' });

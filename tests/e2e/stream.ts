@@ -28,36 +28,44 @@ type DebugWindow = Window & { ivy: ClusterModel; stream?: Stream };
  * three clients and two pages every write moves the page to another client through the CM.
  */
 export async function startStream(page: Page, clients: string[], pages: string[], tag: string): Promise<void> {
-  await page.evaluate(({ clients, pages, tag }) => {
-    const w = window as unknown as DebugWindow;
-    const log: WriteRecord[] = [];
-    const stream: Stream = { stop: false, log, done: Promise.resolve() };
-    stream.done = (async () => {
-      for (let k = 0; !stream.stop; k++) {
-        const client = clients[k % clients.length] ?? '';
-        const pageId = pages[k % pages.length] ?? '';
-        const value = `${tag}${k}`;
-        const record = { k, client, page: pageId, value };
-        try {
-          const handle = w.ivy.cluster.get(client);
-          if (!handle) throw new Error(`${client} is not running`);
-          const r = await handle.writePage(pageId, value);
-          log.push(r.ok ? { ...record, ok: true, certain: true, error: null } : { ...record, ok: false, certain: r.certain, error: r.error });
-        } catch (e) {
-          log.push({ ...record, ok: false, certain: false, error: String(e) });
+  await page.evaluate(
+    ({ clients, pages, tag }) => {
+      const w = window as unknown as DebugWindow;
+      const log: WriteRecord[] = [];
+      const stream: Stream = { stop: false, log, done: Promise.resolve() };
+      stream.done = (async () => {
+        for (let k = 0; !stream.stop; k++) {
+          const client = clients[k % clients.length] ?? '';
+          const pageId = pages[k % pages.length] ?? '';
+          const value = `${tag}${k}`;
+          const record = { k, client, page: pageId, value };
+          try {
+            const handle = w.ivy.cluster.get(client);
+            if (!handle) throw new Error(`${client} is not running`);
+            const r = await handle.writePage(pageId, value);
+            log.push(
+              r.ok ? { ...record, ok: true, certain: true, error: null } : { ...record, ok: false, certain: r.certain, error: r.error },
+            );
+          } catch (e) {
+            log.push({ ...record, ok: false, certain: false, error: String(e) });
+          }
         }
-      }
-    })();
-    w.stream = stream;
-  }, { clients, pages, tag });
+      })();
+      w.stream = stream;
+    },
+    { clients, pages, tag },
+  );
 }
 
 /** Waits until `n` more writes than `since` have been acknowledged. */
 export async function acknowledged(page: Page, since: number, n: number): Promise<number> {
-  const handle = await page.waitForFunction(({ since, n }) => {
-    const ok = (window as unknown as DebugWindow).stream?.log.filter((r) => r.ok).length ?? 0;
-    return ok >= since + n ? ok : false;
-  }, { since, n });
+  const handle = await page.waitForFunction(
+    ({ since, n }) => {
+      const ok = (window as unknown as DebugWindow).stream?.log.filter((r) => r.ok).length ?? 0;
+      return ok >= since + n ? ok : false;
+    },
+    { since, n },
+  );
   return (await handle.jsonValue()) as number;
 }
 

@@ -9,8 +9,17 @@ import type { TabNodeInfo } from '../../src/tab/control.ts';
 export { becomeNode, choose, openNode, openPrompt, type NodeTab } from '../../scripts/tab-pages.ts';
 
 type TabWindow = Window & {
-  ivyTab?: { node: { id: string; readPage(p: string): Promise<OpResult>; writePage(p: string, v: string): Promise<OpResult>;
-    snapshot(): Promise<NodeState>; info(): TabNodeInfo; forge(to: string, f: unknown): boolean; sendRaw(to: string, t: string): boolean } | null };
+  ivyTab?: {
+    node: {
+      id: string;
+      readPage(p: string): Promise<OpResult>;
+      writePage(p: string, v: string): Promise<OpResult>;
+      snapshot(): Promise<NodeState>;
+      info(): TabNodeInfo;
+      forge(to: string, f: unknown): boolean;
+      sendRaw(to: string, t: string): boolean;
+    } | null;
+  };
   tabStream?: TabStream;
 };
 
@@ -33,10 +42,12 @@ interface TabStream {
 
 /** Waits until the standby CM has heard of every client (pulse replies carry the members). */
 export async function membersKnown(cm: NodeTab, clients: NodeTab[]): Promise<void> {
-  await expect.poll(async () => {
-    const s = (await info(cm)).state;
-    return s.role === 'cm' ? s.snapshot.members : [];
-  }).toEqual(expect.arrayContaining(clients.map((c) => c.id)));
+  await expect
+    .poll(async () => {
+      const s = (await info(cm)).state;
+      return s.role === 'cm' ? s.snapshot.members : [];
+    })
+    .toEqual(expect.arrayContaining(clients.map((c) => c.id)));
 }
 
 /**
@@ -53,7 +64,10 @@ export async function expectJoinRefused(context: BrowserContext, clusterKey: str
       const response = await fetchFirst(input, init);
       const url = input instanceof Request ? input.url : String(input);
       if (!url.endsWith('/ivy-config.json')) return response;
-      return new Response(JSON.stringify({ ...await response.json(), clusterKey: key }), { status: response.status, headers: response.headers });
+      return new Response(JSON.stringify({ ...(await response.json()), clusterKey: key }), {
+        status: response.status,
+        headers: response.headers,
+      });
     };
   }, clusterKey);
   const page = await context.newPage();
@@ -72,10 +86,13 @@ export function write(tab: NodeTab, pageId: string, value: string): Promise<OpRe
 
 /** A write with the instant its answer reached the node's tab (Date.now() there), not the test. */
 export function timedWrite(tab: NodeTab, pageId: string, value: string): Promise<{ result: OpResult; doneAt: number }> {
-  return tab.page.evaluate(async ([p, v]) => {
-    const result = await (window as TabWindow).ivyTab!.node!.writePage(p, v);
-    return { result, doneAt: Date.now() };
-  }, [pageId, value] as const);
+  return tab.page.evaluate(
+    async ([p, v]) => {
+      const result = await (window as TabWindow).ivyTab!.node!.writePage(p, v);
+      return { result, doneAt: Date.now() };
+    },
+    [pageId, value] as const,
+  );
 }
 
 export function read(tab: NodeTab, pageId: string): Promise<OpResult> {
@@ -111,14 +128,17 @@ export async function expectValue(tab: NodeTab, pageId: string, value: string): 
 
 /** Reads every written page back in `tab`, one after another inside the tab: each must hold what was written. */
 export async function expectWritten(tab: NodeTab, writes: Array<{ page: string; value: string }>): Promise<void> {
-  const wrong = await tab.page.evaluate(async (ws) => {
-    const out: string[] = [];
-    for (const w of ws) {
-      const r = await (window as TabWindow).ivyTab!.node!.readPage(w.page);
-      if (!r.ok || r.value !== w.value) out.push(`${w.page}: ${r.ok ? `holds ${r.value}` : r.error}, not ${w.value}`);
-    }
-    return out;
-  }, writes.map(({ page, value }) => ({ page, value })));
+  const wrong = await tab.page.evaluate(
+    async (ws) => {
+      const out: string[] = [];
+      for (const w of ws) {
+        const r = await (window as TabWindow).ivyTab!.node!.readPage(w.page);
+        if (!r.ok || r.value !== w.value) out.push(`${w.page}: ${r.ok ? `holds ${r.value}` : r.error}, not ${w.value}`);
+      }
+      return out;
+    },
+    writes.map(({ page, value }) => ({ page, value })),
+  );
   expect(wrong, `${tab.id} reads back what was written`).toEqual([]);
 }
 
@@ -135,21 +155,24 @@ export async function sendRaw(tab: NodeTab, to: string, text: string): Promise<b
  * stopped; or, given `pages`, writes those in turn.
  */
 export async function startStream(tab: NodeTab, tag: string, o: { gapMs?: number; pages?: string[] } = {}): Promise<void> {
-  await tab.page.evaluate(([tag, gapMs, pages]) => {
-    const w = window as TabWindow;
-    const stream: TabStream = { stop: false, log: [], done: Promise.resolve() };
-    stream.done = (async () => {
-      for (let k = 0; !stream.stop; k++) {
-        const page = pages.length > 0 ? pages[k % pages.length] ?? '' : `${tag}${k}`;
-        const value = `${tag}v${k}`;
-        const startedAt = Date.now();
-        const r = await w.ivyTab!.node!.writePage(page, value);
-        stream.log.push({ page, value, ok: r.ok, local: r.ok && r.local, error: r.ok ? null : r.error, startedAt, doneAt: Date.now() });
-        if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
-      }
-    })();
-    w.tabStream = stream;
-  }, [tag, o.gapMs ?? 0, o.pages ?? []] as const);
+  await tab.page.evaluate(
+    ([tag, gapMs, pages]) => {
+      const w = window as TabWindow;
+      const stream: TabStream = { stop: false, log: [], done: Promise.resolve() };
+      stream.done = (async () => {
+        for (let k = 0; !stream.stop; k++) {
+          const page = pages.length > 0 ? (pages[k % pages.length] ?? '') : `${tag}${k}`;
+          const value = `${tag}v${k}`;
+          const startedAt = Date.now();
+          const r = await w.ivyTab!.node!.writePage(page, value);
+          stream.log.push({ page, value, ok: r.ok, local: r.ok && r.local, error: r.ok ? null : r.error, startedAt, doneAt: Date.now() });
+          if (gapMs > 0) await new Promise((resolve) => setTimeout(resolve, gapMs));
+        }
+      })();
+      w.tabStream = stream;
+    },
+    [tag, o.gapMs ?? 0, o.pages ?? []] as const,
+  );
 }
 
 export function streamLog(tab: NodeTab): Promise<StreamWrite[]> {

@@ -2,13 +2,32 @@
 // vite preview mounts. Closing a tab (`page.close()`: no unload handler runs) crashes its node.
 import { expect, test } from '@playwright/test';
 import {
-  actingFirst, cmStatus, expectJoinRefused, expectValue, expectWritten, forge, info, membersKnown, openNode, read, sendRaw, standing, startStream, stopStream, streamLog, write,
+  actingFirst,
+  cmStatus,
+  expectJoinRefused,
+  expectValue,
+  expectWritten,
+  forge,
+  info,
+  membersKnown,
+  openNode,
+  read,
+  sendRaw,
+  standing,
+  startStream,
+  stopStream,
+  streamLog,
+  write,
 } from './tab-cluster.ts';
 
 test('five tabs: primary, backup, three clients; close the primary mid-stream, restartCM, restartBackup', async ({ context }) => {
   const cm1 = await openNode(context, 'CM', 'cm1');
   const cm2 = await openNode(context, 'CM', 'cm2');
-  const [c1, c2, c3] = [await openNode(context, 'Client', 'c1'), await openNode(context, 'Client', 'c2'), await openNode(context, 'Client', 'c3')];
+  const [c1, c2, c3] = [
+    await openNode(context, 'Client', 'c1'),
+    await openNode(context, 'Client', 'c2'),
+    await openNode(context, 'Client', 'c3'),
+  ];
   await expect(cm1.page.getByLabel('cm1 standing')).toHaveText(/^acting, epoch \d+$/);
   await expect(cm2.page.getByLabel('cm2 standing')).toHaveText(/^standby, epoch \d+$/);
   // Epochs below are compared, not fixed: a CPU-starved tab can miss pulses and cause an extra
@@ -34,17 +53,24 @@ test('five tabs: primary, backup, three clients; close the primary mid-stream, r
   // Only requests sent once the tab is surely gone count: before that, the primary may still serve.
   const goneAt = Date.now();
   // Under a newer epoch: a backup that acted once before may still say so until it hears otherwise.
-  await expect.poll(async () => {
-    const s = await cmStatus(backup);
-    return s.role === 'acting' && s.epoch > primaryEpoch;
-  }).toBe(true);
+  await expect
+    .poll(async () => {
+      const s = await cmStatus(backup);
+      return s.role === 'acting' && s.epoch > primaryEpoch;
+    })
+    .toBe(true);
   await expect.poll(async () => (await streamLog(c1)).some((w) => w.ok && !w.local && w.startedAt > goneAt)).toBe(true);
-  const logs = [...await stopStream(c1), ...await stopStream(c2)];
+  const logs = [...(await stopStream(c1)), ...(await stopStream(c2))];
   const served = logs.filter((w) => w.ok && !w.local && w.startedAt > goneAt).sort((a, b) => a.doneAt - b.doneAt)[0];
-  console.log(`tab failover: ${primary.id}'s tab closed → first request served by ${backup.id} in ${(served?.doneAt ?? NaN) - closedAt} ms ` +
-    `(${logs.filter((w) => w.ok).length} writes acknowledged, ${logs.filter((w) => !w.ok).length} failed)`);
+  console.log(
+    `tab failover: ${primary.id}'s tab closed → first request served by ${backup.id} in ${(served?.doneAt ?? NaN) - closedAt} ms ` +
+      `(${logs.filter((w) => w.ok).length} writes acknowledged, ${logs.filter((w) => !w.ok).length} failed)`,
+  );
   // No acknowledged write is lost: a third client reads every one of them.
-  await expectWritten(c3, logs.filter((w) => w.ok));
+  await expectWritten(
+    c3,
+    logs.filter((w) => w.ok),
+  );
   await expectValue(c1, 'P1', 'from-c3');
 
   // The closed CM comes back. restartCM: cm1 returns as the primary under a newer epoch and
@@ -106,7 +132,9 @@ test('a cluster across two browser contexts: clients of the second join, work, a
 
     await cm1.page.close();
     await expect(overview.getByLabel('acting CM')).toHaveText(/^acting CM: cm2, epoch \d+$/);
-    await expect(overview.getByLabel('cm1 standing')).toHaveText(/^(not acting: cm2 acts under the newer epoch \d+|no answer for \d+\.\d s.*)$/);
+    await expect(overview.getByLabel('cm1 standing')).toHaveText(
+      /^(not acting: cm2 acts under the newer epoch \d+|no answer for \d+\.\d s.*)$/,
+    );
     await expect.poll(async () => (await write(c3, 'Q3', 'after')).ok, { timeout: 10_000 }).toBe(true);
     expect(await standing(c3)).toMatch(/^follows cm2 \d+$/);
     await expectValue(c2, 'Q3', 'after');
@@ -136,7 +164,19 @@ test('a peer without the cluster key is refused; garbled, oversized and forged f
     const log = c1.page.getByRole('log');
     expect(await sendRaw(c2, 'c1', 'F{not json')).toBe(true);
     await expect(log).toContainText('c1 dropped a bad frame from c2');
-    expect(await forge(c2, 'c1', { type: 'PAGE', from: 'c2', to: 'c1', epoch: 1, page: 'F1', req: 'c1:99', access: 'write', content: 'x'.repeat(5000), version: 9 })).toBe(true);
+    expect(
+      await forge(c2, 'c1', {
+        type: 'PAGE',
+        from: 'c2',
+        to: 'c1',
+        epoch: 1,
+        page: 'F1',
+        req: 'c1:99',
+        access: 'write',
+        content: 'x'.repeat(5000),
+        version: 9,
+      }),
+    ).toBe(true);
     await expect(log.getByText('dropped a bad frame from c2')).toHaveCount(2);
     expect(await forge(c2, 'c1', { type: 'INVALIDATE', from: 'cm1', to: 'c1', epoch: 1, page: 'F1', req: 'c2:77' })).toBe(true);
     await expect(log).toContainText('arrived on the link from c2');

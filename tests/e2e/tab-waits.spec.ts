@@ -15,8 +15,12 @@ function lines(page: Page): Promise<string[]> {
 
 /** Waits for a line matching `last`, and checks that a line matching `before` came earlier. */
 async function saysBefore(page: Page, before: RegExp, last: RegExp): Promise<void> {
-  await expect.poll(async () => (await lines(page)).some((l) => last.test(l)), { timeout: 20_000, message: `a line matching ${String(last)}` })
-    .toBe(true).catch(async (e: Error) => { throw new Error(`${e.message}\nthe console said: ${JSON.stringify(await lines(page))}`); });
+  await expect
+    .poll(async () => (await lines(page)).some((l) => last.test(l)), { timeout: 20_000, message: `a line matching ${String(last)}` })
+    .toBe(true)
+    .catch(async (e: Error) => {
+      throw new Error(`${e.message}\nthe console said: ${JSON.stringify(await lines(page))}`);
+    });
   const all = await lines(page);
   const end = all.findIndex((l) => last.test(l));
   const wait = all.findIndex((l) => before.test(l));

@@ -24,7 +24,14 @@ test('the page address sets the pulse interval of the nodes the dashboard starts
         await sleep(5);
       }
     };
-    await until(() => m.cmStatuses().map((s) => `${s.id} ${s.role}`).join(', ') === 'cm1 acting, cm2 standby', 'cm1 acting, cm2 standing by');
+    await until(
+      () =>
+        m
+          .cmStatuses()
+          .map((s) => `${s.id} ${s.role}`)
+          .join(', ') === 'cm1 acting, cm2 standby',
+      'cm1 acting, cm2 standing by',
+    );
     const before = await m.cluster.get('c1')!.writePage('P1', 'before');
     // Let the standby pulse a few times, so that cm1 holds its role lease.
     await sleep(1000);

@@ -7,8 +7,12 @@ import type { Recording } from '../../src/ui/session/recording.ts';
 import type { OpTrace, TracedMessage } from '../../src/host/trace.ts';
 
 const HOPS: [string, string, TracedMessage['type'], string][] = [
-  ['c1', 'cm1', 'WRITE_REQUEST', 'WQ'], ['cm1', 'c2', 'INVALIDATE', 'IV'], ['c2', 'cm1', 'INVALIDATE_CONFIRMATION', 'IC'],
-  ['cm1', 'c3', 'WRITE_FORWARD', 'WF'], ['c3', 'c1', 'PAGE', 'WD'], ['c1', 'cm1', 'WRITE_CONFIRMATION', 'WC'],
+  ['c1', 'cm1', 'WRITE_REQUEST', 'WQ'],
+  ['cm1', 'c2', 'INVALIDATE', 'IV'],
+  ['c2', 'cm1', 'INVALIDATE_CONFIRMATION', 'IC'],
+  ['cm1', 'c3', 'WRITE_FORWARD', 'WF'],
+  ['c3', 'c1', 'PAGE', 'WD'],
+  ['c1', 'cm1', 'WRITE_CONFIRMATION', 'WC'],
 ];
 
 /** `ops` writes, each a write fault of six hops (sent, then received a little later on a skewed clock). */
@@ -28,7 +32,15 @@ function recording(ops: number): Recording {
     });
     traces.push({ phase: 'done', opId: i, node: 'c1', kind: 'write', page, at: t + 4, result: { ok: true, value: `v${i}`, local: false } });
   }
-  return { format: 'ivy-web-recording', version: 1, exportedAt: new Date(0).toISOString(), messages, ops: traces, failures: [], history: [] };
+  return {
+    format: 'ivy-web-recording',
+    version: 1,
+    exportedAt: new Date(0).toISOString(),
+    messages,
+    ops: traces,
+    failures: [],
+    history: [],
+  };
 }
 
 interface Figures {
@@ -85,8 +97,14 @@ async function measure(page: Page, rec: Recording): Promise<Figures> {
     idle.sort((a, b) => a - b);
     const messages = (JSON.parse(text) as { messages: unknown[] }).messages.length;
     return {
-      messages, loadMs, idleMsMedian: idle[Math.floor(idle.length / 2)] ?? 0, scrollMsMedian: steps[Math.floor(steps.length / 2)] ?? 0, scrollMsMax: steps[steps.length - 1] ?? 0,
-      timerLateMsMax: Math.max(...late), drawnMax, laidOut,
+      messages,
+      loadMs,
+      idleMsMedian: idle[Math.floor(idle.length / 2)] ?? 0,
+      scrollMsMedian: steps[Math.floor(steps.length / 2)] ?? 0,
+      scrollMsMax: steps[steps.length - 1] ?? 0,
+      timerLateMsMax: Math.max(...late),
+      drawnMax,
+      laidOut,
     };
   }, JSON.stringify(rec));
 }
@@ -98,9 +116,11 @@ test('the diagram and timelines stay responsive with 12,000 messages (figures ag
   const base = await measure(page, recording(100));
   const big = await measure(page, recording(1000));
   for (const f of [base, big]) {
-    console.log(`${f.messages} messages: load+render ${f.loadMs.toFixed(0)} ms; scroll step median ${f.scrollMsMedian.toFixed(1)} ms, ` +
-      `max ${f.scrollMsMax.toFixed(1)} ms (an idle frame: ${f.idleMsMedian.toFixed(1)} ms); zero-delay timer late by at most ${f.timerLateMsMax.toFixed(1)} ms; ` +
-      `at most ${f.drawnMax} arrows drawn of a ${f.laidOut} px tall diagram`);
+    console.log(
+      `${f.messages} messages: load+render ${f.loadMs.toFixed(0)} ms; scroll step median ${f.scrollMsMedian.toFixed(1)} ms, ` +
+        `max ${f.scrollMsMax.toFixed(1)} ms (an idle frame: ${f.idleMsMedian.toFixed(1)} ms); zero-delay timer late by at most ${f.timerLateMsMax.toFixed(1)} ms; ` +
+        `at most ${f.drawnMax} arrows drawn of a ${f.laidOut} px tall diagram`,
+    );
   }
   expect(big.messages).toBe(12_000);
   // Only what is on screen (and a margin) is drawn, however long the run.

@@ -14,29 +14,41 @@ function verdict(page: Page): Locator {
 
 /** Resolves once `node` has persisted `pageId` with `value` to this browser's IndexedDB. */
 async function persisted(page: Page, node: string, pageId: string, value: string): Promise<void> {
-  await expect.poll(() => page.evaluate(([id, p]) => new Promise<string | null>((resolve) => {
-    // Each node keeps its durable state in a database of its own (src/registry/node-store.ts).
-    const open = indexedDB.open(`ivy-registry/${id}`);
-    // Not there yet: creating it here would leave the node a database without its store.
-    open.onupgradeneeded = () => open.transaction?.abort();
-    open.onerror = () => resolve(null);
-    open.onsuccess = () => {
-      const get = open.result.transaction('durable').objectStore('durable').get('state');
-      get.onsuccess = () => {
-        const owned = (get.result?.durable?.owned ?? []) as { page: string; content: string | null }[];
-        resolve(owned.find((o) => o.page === p)?.content ?? null);
-        open.result.close();
-      };
-    };
-  }), [node, pageId] as const)).toBe(value);
+  await expect
+    .poll(() =>
+      page.evaluate(
+        ([id, p]) =>
+          new Promise<string | null>((resolve) => {
+            // Each node keeps its durable state in a database of its own (src/registry/node-store.ts).
+            const open = indexedDB.open(`ivy-registry/${id}`);
+            // Not there yet: creating it here would leave the node a database without its store.
+            open.onupgradeneeded = () => open.transaction?.abort();
+            open.onerror = () => resolve(null);
+            open.onsuccess = () => {
+              const get = open.result.transaction('durable').objectStore('durable').get('state');
+              get.onsuccess = () => {
+                const owned = (get.result?.durable?.owned ?? []) as { page: string; content: string | null }[];
+                resolve(owned.find((o) => o.page === p)?.content ?? null);
+                open.result.close();
+              };
+            };
+          }),
+        [node, pageId] as const,
+      ),
+    )
+    .toBe(value);
 }
 
 async function restart(page: Page, id: string): Promise<void> {
-  await registryRows(page).getByRole('button', { name: `Restart ${id}`, exact: true }).click();
+  await registryRows(page)
+    .getByRole('button', { name: `Restart ${id}`, exact: true })
+    .click();
   await expect(page.getByRole('region', { name: id === 'cm1' ? 'primary CM cm1' : `client ${id}` })).toBeVisible();
 }
 
-test('after a reload and restarts, a read of a value written before the reload is not a false alarm; Reset clears the panel', async ({ page }) => {
+test('after a reload and restarts, a read of a value written before the reload is not a false alarm; Reset clears the panel', async ({
+  page,
+}) => {
   await page.goto('/');
   await startCm(page);
   const c1 = await startClient(page, 'c1');
@@ -84,7 +96,9 @@ test('refused input stays out of the views: a 10,000-character page id, a 1 MB c
   await expect(verdict(page)).toHaveText('linearizable: 1 operation(s), 1 completed, on 1 page(s)');
   await expect(protocol(page).getByLabel('filter by page').locator('option')).toHaveText(['all', 'P1']);
   await expect(protocol(page).locator('svg.timeline g.op')).toHaveCount(1);
-  const timelineWidth = await protocol(page).locator('svg.timeline').evaluate((el) => el.getBoundingClientRect().width);
+  const timelineWidth = await protocol(page)
+    .locator('svg.timeline')
+    .evaluate((el) => el.getBoundingClientRect().width);
   expect(timelineWidth).toBeLessThan(2000);
   await command(c1, 'readPage P1', 'P1: fine (local copy)');
 });
@@ -100,8 +114,9 @@ test('a client in a partition says it is retrying and why; the request filter is
   await links.getByRole('button', { name: 'Partition' }).click();
 
   await formOp(c1, 'Read', 'P2', '', 'reading P2…');
-  await expect(c1.getByRole('status', { name: 'c1 request in flight' }))
-    .toContainText(/request c1:\d+: attempt \d+ to cm1 lost, the link c1–cm1 is partitioned; retrying/);
+  await expect(c1.getByRole('status', { name: 'c1 request in flight' })).toContainText(
+    /request c1:\d+: attempt \d+ to cm1 lost, the link c1–cm1 is partitioned; retrying/,
+  );
   await links.getByRole('button', { name: 'heal c1-cm1' }).click();
   await expect(c1.locator('output')).toHaveText('P2 has not been written yet');
   await expect(c1.getByRole('status', { name: 'c1 request in flight' })).toHaveCount(0);
@@ -115,13 +130,17 @@ test('a client in a partition says it is retrying and why; the request filter is
   await expect(protocol(page).locator('svg.seq g.msg')).toHaveCount(0);
 });
 
-test('during a failover that succeeds, the client shows no error; hints show what each console takes; form and command agree', async ({ page }) => {
+test('during a failover that succeeds, the client shows no error; hints show what each console takes; form and command agree', async ({
+  page,
+}) => {
   await page.goto('/');
   const cm = await startCm(page);
   await startCm(page, 'backup CM cm2');
   // Each console suggests only what it accepts.
-  await expect(page.getByRole('group', { name: 'cluster console' }).getByRole('textbox', { name: 'command' }))
-    .toHaveAttribute('placeholder', /^1 · 2 · restartCM/);
+  await expect(page.getByRole('group', { name: 'cluster console' }).getByRole('textbox', { name: 'command' })).toHaveAttribute(
+    'placeholder',
+    /^1 · 2 · restartCM/,
+  );
   await expect(cm.getByRole('textbox', { name: 'command' })).toHaveAttribute('placeholder', 'print');
   const [c1, c2] = [await startClient(page, 'c1'), await startClient(page, 'c2')];
   await command(c1, 'writePage P1 a', 'P1 written: a (via the CM)');

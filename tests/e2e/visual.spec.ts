@@ -96,8 +96,9 @@ test('the invariant panel shows the checks passing and the linearizability verdi
   for (const name of ['one writer per page', 'copy set covers read holders', 'one acting CM per epoch']) {
     await expect(panel.locator('li.ok', { hasText: name })).toBeVisible();
   }
-  await expect(panel.getByRole('status', { name: 'linearizability verdict' }))
-    .toHaveText('linearizable: 3 operation(s), 3 completed, on 1 page(s)');
+  await expect(panel.getByRole('status', { name: 'linearizability verdict' })).toHaveText(
+    'linearizable: 3 operation(s), 3 completed, on 1 page(s)',
+  );
 });
 
 const HISTORY = [
@@ -106,7 +107,9 @@ const HISTORY = [
   { process: 'nemesis', type: 'info', f: 'crash', value: 'cm1', time: 5 },
   { process: 2, type: 'invoke', f: 'read', key: 'P1', value: null, time: 6 },
   { process: 2, type: 'ok', f: 'read', key: 'P1', value: '1.1', time: 9 },
-].map((e) => JSON.stringify(e)).join('\n');
+]
+  .map((e) => JSON.stringify(e))
+  .join('\n');
 
 const TRANSCRIPT = [
   '1.500 c1->cm1 WRITE_REQUEST(WQ) P1 c1:1 e1',

@@ -10,8 +10,21 @@ describe('BenchCluster', () => {
     for (let i = 0; i < 30; i++) c.round(i);
     expect(c.opsDone).toBe(90);
     const counts = Object.fromEntries([...c.steps].map(([k, v]) => [k, v.length]));
-    for (const k of ['READ_REQUEST', 'READ_FORWARD', 'READ_CONFIRMATION', 'WRITE_REQUEST', 'WRITE_FORWARD', 'WRITE_CONFIRMATION',
-      'INVALIDATE', 'INVALIDATE_CONFIRMATION', 'PAGE', 'PULSE', 'PULSE_REPLY', 'CHANGE_CM', 'CLIENT_REPORT']) {
+    for (const k of [
+      'READ_REQUEST',
+      'READ_FORWARD',
+      'READ_CONFIRMATION',
+      'WRITE_REQUEST',
+      'WRITE_FORWARD',
+      'WRITE_CONFIRMATION',
+      'INVALIDATE',
+      'INVALIDATE_CONFIRMATION',
+      'PAGE',
+      'PULSE',
+      'PULSE_REPLY',
+      'CHANGE_CM',
+      'CLIENT_REPORT',
+    ]) {
       // Every round but the first on each page (whose write the CM grants itself, invalidating nobody).
       expect(counts[k], k).toBeGreaterThanOrEqual(27);
     }
@@ -34,7 +47,14 @@ describe('profileLines', () => {
       { id: 1, callFrame: frame('(root)', 0), children: [2, 7] },
       { id: 2, callFrame: frame('run', 0), children: [3, 5] },
       { id: 3, callFrame: frame('READ_REQUEST', 1), children: [4] },
-      { id: 4, callFrame: frame('start', 2), positionTicks: [{ line: 4, ticks: 3 }, { line: 5, ticks: 1 }] },
+      {
+        id: 4,
+        callFrame: frame('start', 2),
+        positionTicks: [
+          { line: 4, ticks: 3 },
+          { line: 5, ticks: 1 },
+        ],
+      },
       { id: 5, callFrame: frame('PAGE', 1), children: [6] },
       { id: 6, callFrame: frame('onPage', 4) }, // no line ticks: its first line (0-based 4) stands for it
       { id: 7, callFrame: frame('(garbage collector)', 0) },

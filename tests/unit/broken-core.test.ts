@@ -46,7 +46,12 @@ describe('a deliberately broken core', () => {
     const caughtBy: number[] = [];
     for (let seed = 1; seed <= 20 && caughtBy.length === 0; seed++) {
       const o = runAndCheck({
-        seed, clients: 4, pages: 2, ops: 200, readRatio: 0.7, checkInvariants: false,
+        seed,
+        clients: 4,
+        pages: 2,
+        ops: 200,
+        readRatio: 0.7,
+        checkInvariants: false,
         makeManager: (id) => new SkipsInvalidation(id),
       });
       if (!o.check.ok) caughtBy.push(seed);
@@ -56,7 +61,11 @@ describe('a deliberately broken core', () => {
 
   it('is caught by the invariants at the step where it goes wrong', () => {
     const o = runAndCheck({
-      seed: 1, clients: 4, pages: 2, ops: 200, readRatio: 0.7,
+      seed: 1,
+      clients: 4,
+      pages: 2,
+      ops: 200,
+      readRatio: 0.7,
       makeManager: (id) => new SkipsInvalidation(id),
     });
     expect(o.sim.violations.join('\n')).toMatch(/written by c\d+ while \d+ others hold copies|copy set/);

@@ -19,12 +19,26 @@ function boot(): Net {
 describe('a client frame with an extreme epoch', () => {
   it('is refused by the validator past the bound, and below it moves no CM', () => {
     const net = boot();
-    expect(parseMessage({ type: 'READ_REQUEST', from: 'c1', to: 'cm1', epoch: Number.MAX_SAFE_INTEGER, page: 'P1', req: 'c1:9' }, 4096).ok)
-      .toBe(false);
+    expect(
+      parseMessage({ type: 'READ_REQUEST', from: 'c1', to: 'cm1', epoch: Number.MAX_SAFE_INTEGER, page: 'P1', req: 'c1:9' }, 4096).ok,
+    ).toBe(false);
     for (const type of ['READ_REQUEST', 'WRITE_CONFIRMATION', 'CLIENT_REPORT', 'IM_BACK', 'PULSE_REPLY'] as const) {
       const forged = {
-        type, from: 'c1', to: 'cm1', epoch: EPOCH_MAX, page: 'P1', req: 'c1:99', version: 5,
-        pages: [], inFlight: null, handoffs: [], acting: true, members: [], meta: [], full: false, seq: 1,
+        type,
+        from: 'c1',
+        to: 'cm1',
+        epoch: EPOCH_MAX,
+        page: 'P1',
+        req: 'c1:99',
+        version: 5,
+        pages: [],
+        inFlight: null,
+        handoffs: [],
+        acting: true,
+        members: [],
+        meta: [],
+        full: false,
+        seq: 1,
       };
       const parsed = parseMessage(forged, 4096);
       if (!parsed.ok) throw new Error(parsed.error);
@@ -45,7 +59,11 @@ describe('a client frame with an extreme epoch', () => {
     const r = cm.ready();
     expect(cm.currentRole).toBe('standby');
     expect(cm.epoch).toBe(EPOCH_MAX - 1);
-    expect(r.events).toContainEqual({ type: 'log', level: 'error', text: `cm2 cannot act: epoch ${EPOCH_MAX + 1} would pass the limit ${EPOCH_MAX}` });
+    expect(r.events).toContainEqual({
+      type: 'log',
+      level: 'error',
+      text: `cm2 cannot act: epoch ${EPOCH_MAX + 1} would pass the limit ${EPOCH_MAX}`,
+    });
   });
 });
 

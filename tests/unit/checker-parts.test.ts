@@ -14,8 +14,12 @@ function partsOf(events: HistoryEvent[], key = 'x'): number | undefined {
 describe('cuts: refuted only through what crosses a cut', () => {
   it('refutes two values both written before a cut and both read after it', () => {
     const events = hist(
-      '1 invoke write x a', '2 invoke write x b', '1 ok write x a', '2 ok write x b',
-      ...r(3, 'x', 'a'), ...r(3, 'x', 'b'),
+      '1 invoke write x a',
+      '2 invoke write x b',
+      '1 ok write x a',
+      '2 ok write x b',
+      ...r(3, 'x', 'a'),
+      ...r(3, 'x', 'b'),
     );
     expect(partsOf(events)).toBe(3);
     const bad = expectViolation(events);
@@ -41,8 +45,12 @@ describe('cuts: refuted only through what crosses a cut', () => {
     // Part 2 must end with "b" (read in part 3) but must also keep "a" until its own late read.
     const events = hist(
       ...w(1, 'x', 'a'),
-      '2 invoke write x b', '3 invoke read x', '2 ok write x b', '3 ok read x a',
-      ...r(4, 'x', 'b'), ...r(4, 'x', 'a'),
+      '2 invoke write x b',
+      '3 invoke read x',
+      '2 ok write x b',
+      '3 ok read x a',
+      ...r(4, 'x', 'b'),
+      ...r(4, 'x', 'a'),
     );
     expect(partsOf(events)).toBe(4);
     expectViolation(events);
@@ -58,20 +66,25 @@ describe('cuts: linearizable histories with state carried across them', () => {
 
   it('accepts an info write that takes effect several parts after its invoke, after a later write', () => {
     const events = hist(
-      '1 invoke write x a', ...r(2, 'x', '-'), ...w(3, 'x', 'b'), ...r(2, 'x', 'b'), ...r(4, 'x', 'a'), ...r(2, 'x', 'a'),
+      '1 invoke write x a',
+      ...r(2, 'x', '-'),
+      ...w(3, 'x', 'b'),
+      ...r(2, 'x', 'b'),
+      ...r(4, 'x', 'a'),
+      ...r(2, 'x', 'a'),
     );
     expect(partsOf(events)).toBe(5);
     expectLinearizable(events);
   });
 
   it('accepts an info write spanning cuts that nobody reads', () => {
-    expectLinearizable(hist('1 invoke write x a', '1 info write x a', ...w(2, 'x', 'b'), ...r(3, 'x', 'b'), ...w(2, 'x', 'c'), ...r(3, 'x', 'c')));
+    expectLinearizable(
+      hist('1 invoke write x a', '1 info write x a', ...w(2, 'x', 'b'), ...r(3, 'x', 'b'), ...w(2, 'x', 'c'), ...r(3, 'x', 'c')),
+    );
   });
 
   it('accepts a part whose reads of the old value go first, then the new value carried on', () => {
-    const events = hist(
-      ...w(1, 'x', 'a'), '2 invoke write x b', '3 invoke read x', '3 ok read x a', '2 ok write x b', ...r(4, 'x', 'b'),
-    );
+    const events = hist(...w(1, 'x', 'a'), '2 invoke write x b', '3 invoke read x', '3 ok read x a', '2 ok write x b', ...r(4, 'x', 'b'));
     expect(partsOf(events)).toBe(3);
     expectLinearizable(events);
   });

@@ -9,9 +9,7 @@ describe('checkLinearizable: linearizable histories', () => {
   });
 
   it.each(['a', 'b'])('accepts a read overlapping a write that sees %s', (seen) => {
-    expectLinearizable(
-      hist(...w(1, 'x', 'a'), '1 invoke write x b', '2 invoke read x', `2 ok read x ${seen}`, '1 ok write x b'),
-    );
+    expectLinearizable(hist(...w(1, 'x', 'a'), '1 invoke write x b', '2 invoke read x', `2 ok read x ${seen}`, '1 ok write x b'));
   });
 
   it('accepts a read of the initial null before any write', () => {
@@ -37,8 +35,16 @@ describe('checkLinearizable: linearizable histories', () => {
   it('checks interleaved reads and writes of different keys independently', () => {
     expectLinearizable(
       hist(
-        '1 invoke write x a', '2 invoke write y b', '3 invoke read x', '1 ok write x a',
-        '4 invoke read y', '3 ok read x a', '4 ok read y -', '2 ok write y b', ...r(4, 'y', 'b'), ...r(3, 'x', 'a'),
+        '1 invoke write x a',
+        '2 invoke write y b',
+        '3 invoke read x',
+        '1 ok write x a',
+        '4 invoke read y',
+        '3 ok read x a',
+        '4 ok read y -',
+        '2 ok write y b',
+        ...r(4, 'y', 'b'),
+        ...r(3, 'x', 'a'),
       ),
     );
   });
@@ -66,9 +72,7 @@ describe('checkLinearizable: violations', () => {
   });
 
   it('rejects a new-then-old inversion between two reads during a write', () => {
-    expectViolation(
-      hist(...w(1, 'x', 'a'), '1 invoke write x b', ...r(2, 'x', 'b'), ...r(3, 'x', 'a'), '1 ok write x b'),
-    );
+    expectViolation(hist(...w(1, 'x', 'a'), '1 invoke write x b', ...r(2, 'x', 'b'), ...r(3, 'x', 'a'), '1 ok write x b'));
   });
 
   it('rejects an info write observed and then un-observed', () => {
@@ -100,7 +104,15 @@ describe('checkLinearizable: violations', () => {
 describe('pairOperations', () => {
   it('drops failed operations and info reads, and gives info writes an infinite response', () => {
     const ops = pairOperations(
-      hist('1 invoke write x a', '1 fail write x a', '2 invoke read x', '2 info read x', '3 invoke write x b', '3 info write x -', ...r(1, 'x', '-')),
+      hist(
+        '1 invoke write x a',
+        '1 fail write x a',
+        '2 invoke read x',
+        '2 info read x',
+        '3 invoke write x b',
+        '3 info write x -',
+        ...r(1, 'x', '-'),
+      ),
     );
     expect(ops).toEqual([
       { process: 3, key: 'x', f: 'write', value: 'b', invokeIndex: 4, completeIndex: Infinity, status: 'info' },

@@ -73,7 +73,17 @@ describe('ownership against forged request numbers and claims', () => {
     net.deliver('c1', 'cm1');
     net.deliver('cm1', 'c2');
     // A PAGE in c1's name under a far higher number arrives first (a frame a hostile link carried).
-    net.inject({ type: 'PAGE', from: 'c3', to: 'c1', epoch: 1, page: 'P1', req: 'c1:900000', access: 'write', content: 'forged', version: 7 });
+    net.inject({
+      type: 'PAGE',
+      from: 'c3',
+      to: 'c1',
+      epoch: 1,
+      page: 'P1',
+      req: 'c1:900000',
+      access: 'write',
+      content: 'forged',
+      version: 7,
+    });
     const answer = net.deliver('c2', 'c1');
     expect(answer).toMatchObject({ type: 'PAGE', req: 'c1:1' });
     net.deliverAll();
@@ -95,8 +105,13 @@ describe('ownership against forged request numbers and claims', () => {
     expect(handoffs).toEqual([expect.objectContaining({ page: 'P1', to: 'c2', req: 'c2:1' })]);
     // c1's true report (no pages, that handoff) plus a claim of P1 on top.
     const forged: ClientReport = {
-      type: 'CLIENT_REPORT', from: 'c1', to: 'cm1', epoch: 1,
-      pages: [{ page: 'P1', access: 'write', owner: true, version: 5 }], inFlight: null, handoffs,
+      type: 'CLIENT_REPORT',
+      from: 'c1',
+      to: 'cm1',
+      epoch: 1,
+      pages: [{ page: 'P1', access: 'write', owner: true, version: 5 }],
+      inFlight: null,
+      handoffs,
     };
     net.inject(forged);
     expect(net.meta('cm1', 'P1')?.owner).toBeNull();

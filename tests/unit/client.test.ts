@@ -54,9 +54,7 @@ describe('ClientNode: faults and hits', () => {
     c.submit({ kind: 'read', page: 'P1' }, 2);
     const r = c.ready();
     expect(r.messages).toEqual([]);
-    expect(opsDone(r)).toEqual([
-      { type: 'op-done', opId: 2, kind: 'read', page: 'P1', result: { ok: true, value: 'a', local: true } },
-    ]);
+    expect(opsDone(r)).toEqual([{ type: 'op-done', opId: 2, kind: 'read', page: 'P1', result: { ok: true, value: 'a', local: true } }]);
   });
 
   it('serves a read hit from a read copy too', () => {
@@ -113,9 +111,7 @@ describe('ClientNode: faults and hits', () => {
     c.step({ type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:1', access: 'write', content: 'old', version: 4 }, 1);
     const r = c.ready();
     expect(c.entry('P1')).toEqual({ content: 'new', version: 5, access: 'write', owner: true });
-    expect(r.messages).toEqual([
-      { type: 'WRITE_CONFIRMATION', from: 'c2', to: 'cm1', epoch: 1, page: 'P1', req: 'c2:1', version: 5 },
-    ]);
+    expect(r.messages).toEqual([{ type: 'WRITE_CONFIRMATION', from: 'c2', to: 'cm1', epoch: 1, page: 'P1', req: 'c2:1', version: 5 }]);
     expect(opsDone(r).map((e) => e.result)).toEqual([{ ok: true, value: 'new', local: false }]);
   });
 
@@ -174,9 +170,7 @@ describe('ClientNode: serving the CM as owner', () => {
     c.ready();
     c.step({ type: 'WRITE_FORWARD', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c1:2', requester: 'c1' }, 4);
     const r = c.ready();
-    expect(r.messages).toEqual([
-      { type: 'WRITE_CONFIRMATION', from: 'c1', to: 'cm1', epoch: 1, page: 'P1', req: 'c1:2', version: 2 },
-    ]);
+    expect(r.messages).toEqual([{ type: 'WRITE_CONFIRMATION', from: 'c1', to: 'cm1', epoch: 1, page: 'P1', req: 'c1:2', version: 2 }]);
     expect(c.entry('P1')).toEqual({ content: 'b', version: 2, access: 'write', owner: true });
     expect(opsDone(r).map((e) => e.result)).toEqual([{ ok: true, value: 'b', local: false }]);
   });
@@ -222,11 +216,23 @@ describe('ClientNode: stray and failed replies', () => {
     c.ready();
     c.tick(100); // the write is given up: a certain failure, nothing written
     expect(opsDone(c.ready())).toEqual([expect.objectContaining({ result: expect.objectContaining({ ok: false, certain: true }) })]);
-    const page = { type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:1', access: 'write', content: 'a', version: 3 } as const;
+    const page = {
+      type: 'PAGE',
+      from: 'c1',
+      to: 'c2',
+      epoch: 1,
+      page: 'P1',
+      req: 'c2:1',
+      access: 'write',
+      content: 'a',
+      version: 3,
+    } as const;
     c.step(page, 200);
     // Installed as it came (the sender no longer has it), unwritten, and claimed.
     expect(c.entry('P1')).toEqual({ content: 'a', version: 3, access: 'write', owner: true });
-    expect(c.ready().messages).toEqual([{ type: 'WRITE_CONFIRMATION', from: 'c2', to: 'cm1', epoch: 1, page: 'P1', req: 'c2:1', version: 3 }]);
+    expect(c.ready().messages).toEqual([
+      { type: 'WRITE_CONFIRMATION', from: 'c2', to: 'cm1', epoch: 1, page: 'P1', req: 'c2:1', version: 3 },
+    ]);
     // Its own writes go on; a repeat of the same transfer is not installed again, only confirmed.
     c.submit({ kind: 'write', page: 'P1', value: 'later' }, 300);
     c.step(page, 301);
@@ -327,13 +333,17 @@ describe('ClientNode: input checks on submit', () => {
   });
 
   it('rejects content over the default 4096-byte page', () => {
-    expect(rejects({ kind: 'write', page: 'P3', value: 'x'.repeat(4097) })).toBe('content is 4097 characters, more than the page size of 4096 bytes');
+    expect(rejects({ kind: 'write', page: 'P3', value: 'x'.repeat(4097) })).toBe(
+      'content is 4097 characters, more than the page size of 4096 bytes',
+    );
     accepts({ kind: 'write', page: 'P3', value: 'x'.repeat(4096) });
     accepts({ kind: 'write', page: 'P3', value: '' });
   });
 
   it('honours a configured pageSizeBytes', () => {
-    expect(rejects({ kind: 'write', page: 'P3', value: '123456789' }, 8)).toBe('content is 9 characters, more than the page size of 8 bytes');
+    expect(rejects({ kind: 'write', page: 'P3', value: '123456789' }, 8)).toBe(
+      'content is 9 characters, more than the page size of 8 bytes',
+    );
     accepts({ kind: 'write', page: 'P3', value: '12345678' }, 8);
   });
 

@@ -26,7 +26,11 @@ describe('runClusterCommand', () => {
   const actions: ClusterActions = {
     startCm: async () => (calls.push('startCm'), 'started primary CM cm1'),
     startClient: async () => (calls.push('startClient'), 'started client c1'),
-    restart: async (id) => { calls.push(`restart ${id}`); if (id === 'c9') throw new Error('c9 is not registered'); return `started ${id} again`; },
+    restart: async (id) => {
+      calls.push(`restart ${id}`);
+      if (id === 'c9') throw new Error('c9 is not registered');
+      return `started ${id} again`;
+    },
     kill: async (id) => (calls.push(`kill ${id}`), `killed ${id}`),
   };
 

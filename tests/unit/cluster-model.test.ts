@@ -21,9 +21,21 @@ let dbCount = 0;
 async function tab(db: string, address: string, locks: MemoryLocks | null = null): Promise<ClusterModel> {
   const registry = await Registry.open(db);
   const channel = new BroadcastChannel(`test-${db}`);
-  const cluster = locks ? new Cluster(inProcessSpawner(cleanups, () => createWorkerApi(null, undefined, locks)), DEFAULT_TIMEOUTS, {}, locks) : new Cluster(inProcess);
+  const cluster = locks
+    ? new Cluster(
+        inProcessSpawner(cleanups, () => createWorkerApi(null, undefined, locks)),
+        DEFAULT_TIMEOUTS,
+        {},
+        locks,
+      )
+    : new Cluster(inProcess);
   const model = new ClusterModel(registry, cluster, address, channel);
-  cleanups.push(() => { model.cluster.killAll(); model.dispose(); channel.close(); registry.close(); });
+  cleanups.push(() => {
+    model.cluster.killAll();
+    model.dispose();
+    channel.close();
+    registry.close();
+  });
   await model.refresh();
   return model;
 }
@@ -107,22 +119,35 @@ describe('ClusterModel', () => {
     await m.startCm();
     await m.startCm();
     await m.startClient();
-    await vi.waitFor(() => expect(m.cmStatuses()).toEqual([
-      { id: 'cm1', role: 'acting', epoch: 1 }, { id: 'cm2', role: 'standby', epoch: 1 },
-    ]));
+    await vi.waitFor(() =>
+      expect(m.cmStatuses()).toEqual([
+        { id: 'cm1', role: 'acting', epoch: 1 },
+        { id: 'cm2', role: 'standby', epoch: 1 },
+      ]),
+    );
     expect(await m.cluster.get('c1')?.writePage('P1', 'before')).toMatchObject({ ok: true });
     await m.kill('cm1');
     await vi.waitFor(() => expect(m.acting()).toEqual({ id: 'cm2', role: 'acting', epoch: 2 }), { timeout: 5000 });
     await expect(m.restart('cm2')).rejects.toThrow('kill it before restarting it');
     expect(await m.restart('cm1')).toBe('started cm1 again with restartCM (last epoch 1)');
-    await vi.waitFor(() => expect(m.cmStatuses()).toEqual([
-      { id: 'cm1', role: 'acting', epoch: 3 }, { id: 'cm2', role: 'standby', epoch: 3 },
-    ]), { timeout: 5000 });
+    await vi.waitFor(
+      () =>
+        expect(m.cmStatuses()).toEqual([
+          { id: 'cm1', role: 'acting', epoch: 3 },
+          { id: 'cm2', role: 'standby', epoch: 3 },
+        ]),
+      { timeout: 5000 },
+    );
     await m.kill('cm2');
     expect(await m.restart('cm2')).toBe('started cm2 again with restartBackup (last epoch 3)');
-    await vi.waitFor(() => expect(m.cmStatuses()).toEqual([
-      { id: 'cm1', role: 'acting', epoch: 3 }, { id: 'cm2', role: 'standby', epoch: 3 },
-    ]), { timeout: 5000 });
+    await vi.waitFor(
+      () =>
+        expect(m.cmStatuses()).toEqual([
+          { id: 'cm1', role: 'acting', epoch: 3 },
+          { id: 'cm2', role: 'standby', epoch: 3 },
+        ]),
+      { timeout: 5000 },
+    );
     expect(await m.cluster.get('c1')?.writePage('P2', 'after')).toMatchObject({ ok: true });
     expect(await m.cluster.get('c1')?.readPage('P1')).toMatchObject({ ok: true, value: 'before' });
   });
@@ -135,8 +160,13 @@ describe('ClusterModel', () => {
     await a.startCm();
     await a.startClient();
     await b.refresh();
-    expect(b.rows().map((r) => [r.nodeId, r.status])).toEqual([['cm1', 'running in another tab'], ['c1', 'running in another tab']]);
-    await expect(b.restart('cm1')).rejects.toThrow('cm1 already runs in another tab of this browser (started by tab:a): kill it there first');
+    expect(b.rows().map((r) => [r.nodeId, r.status])).toEqual([
+      ['cm1', 'running in another tab'],
+      ['c1', 'running in another tab'],
+    ]);
+    await expect(b.restart('cm1')).rejects.toThrow(
+      'cm1 already runs in another tab of this browser (started by tab:a): kill it there first',
+    );
     await expect(b.restart('c1')).rejects.toThrow('c1 already runs in another tab of this browser (started by tab:a): kill it there first');
     expect(b.cluster.nodes()).toEqual([]);
     // The first keeps running, unharmed.
@@ -146,7 +176,9 @@ describe('ClusterModel', () => {
     await a.kill('c1');
     await vi.waitFor(() => expect(b.rows().find((r) => r.nodeId === 'c1')?.status).toBe('stopped'));
     expect(await b.restart('c1')).toMatch(/^started client c1 again/);
-    await vi.waitFor(() => expect(a.rows().find((r) => r.nodeId === 'c1')).toMatchObject({ status: 'running in another tab', address: 'tab:b' }));
+    await vi.waitFor(() =>
+      expect(a.rows().find((r) => r.nodeId === 'c1')).toMatchObject({ status: 'running in another tab', address: 'tab:b' }),
+    );
     expect(await b.cluster.get('c1')?.readPage('P1')).toMatchObject({ ok: true, value: 'kept' });
     await expect(a.restart('c1')).rejects.toThrow('c1 already runs in another tab of this browser (started by tab:b)');
   });

@@ -99,7 +99,10 @@ describe('Cluster', () => {
     const [a, b] = [new Cluster(spawn, fast, {}, locks), new Cluster(spawn, fast, {}, locks)];
     const spec = { role: 'client' as const, id: 'c1', store: 'cluster-test-locks' };
     await a.start(spec);
-    await expect(b.start(spec)).rejects.toMatchObject({ name: 'NodeRunsElsewhere', message: 'c1 already runs in another tab of this browser' });
+    await expect(b.start(spec)).rejects.toMatchObject({
+      name: 'NodeRunsElsewhere',
+      message: 'c1 already runs in another tab of this browser',
+    });
     expect(b.nodes()).toEqual([]);
     // Without a store a node is private to its cluster (experiments): no lock, no refusal.
     await b.start({ role: 'client', id: 'c2' });

@@ -17,7 +17,9 @@ function setUp(): { control: RemoteControl<Api>; server: MemoryTransport<Comlink
   const api: Api = {
     add: (x, y) => x + y,
     slow: () => new Promise(() => {}),
-    fail: () => { throw new TypeError('no such page'); },
+    fail: () => {
+      throw new TypeError('no such page');
+    },
     state: { epoch: 3 },
   };
   exposeOver(api, server);
@@ -44,7 +46,9 @@ describe('Comlink over a transport', () => {
   it('drops writes, constructors, endpoints, proxies and prototype paths as bad frames', async () => {
     const { server, client, api } = setUp();
     const bad: string[] = [];
-    server.addListener((e: TransportEvent<ComlinkWire>) => { if (e.type === 'bad-frame') bad.push(e.error); });
+    server.addListener((e: TransportEvent<ComlinkWire>) => {
+      if (e.type === 'bad-frame') bad.push(e.error);
+    });
     const attempts: unknown[] = [
       { id: 'a-1', type: 'SET', path: ['state', 'epoch'], value: { type: 'RAW', value: 99 } },
       { id: 'a-2', type: 'CONSTRUCT', path: ['add'], argumentList: [] },

@@ -35,8 +35,17 @@ function client(env: ManualEnv): { host: NodeHost; sent: Message[]; cm: Transpor
 }
 
 const flush = (): Promise<void> => sleep(0);
-const page = (req: string, version: number): Message =>
-  ({ type: 'PAGE', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req, access: 'write', content: null, version });
+const page = (req: string, version: number): Message => ({
+  type: 'PAGE',
+  from: 'cm1',
+  to: 'c1',
+  epoch: 1,
+  page: 'P1',
+  req,
+  access: 'write',
+  content: null,
+  version,
+});
 
 describe('the commit gate', () => {
   it('sends a request only once its sequence number is stored, and acknowledges a write only once the page is', async () => {
@@ -46,7 +55,9 @@ describe('the commit gate', () => {
     await flush();
     expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT']);
     let result: OpResult | null = null;
-    host.submitOp({ kind: 'write', page: 'P1', value: 'v' }, (r) => { result = r; });
+    host.submitOp({ kind: 'write', page: 'P1', value: 'v' }, (r) => {
+      result = r;
+    });
     await flush();
     // A block of request numbers is being reserved: nothing has left yet.
     expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT']);
@@ -95,7 +106,9 @@ describe('the commit gate', () => {
     const env = manualEnv();
     const { host, sent } = client(env);
     let answered = false;
-    host.submitOp({ kind: 'write', page: 'P1', value: 'v' }, () => { answered = true; });
+    host.submitOp({ kind: 'write', page: 'P1', value: 'v' }, () => {
+      answered = true;
+    });
     host.stop();
     env.completeCommit();
     await flush();
@@ -107,7 +120,12 @@ describe('the commit gate', () => {
     const env = manualEnv();
     const { host, sent } = client(env);
     const logs: string[] = [];
-    host.subscribe((e) => { if (e.type === 'log') logs.push(e.text); }, ['log']);
+    host.subscribe(
+      (e) => {
+        if (e.type === 'log') logs.push(e.text);
+      },
+      ['log'],
+    );
     host.submitOp({ kind: 'write', page: 'P1', value: 'v' }, () => {});
     env.completeCommit(new Error('QuotaExceededError'));
     await flush();
@@ -126,9 +144,12 @@ describe('the commit gate', () => {
     const host = new NodeHost(makeNode({ role: 'cm', id: 'cm2', members: ['c1'] }, env.now()), env);
     hosts.push(host);
     const said: Array<{ text: string; at: number }> = [];
-    host.subscribe((e) => {
-      if (e.type === 'log') said.push({ text: e.text, at: e.at });
-    }, ['log']);
+    host.subscribe(
+      (e) => {
+        if (e.type === 'log') said.push({ text: e.text, at: e.at });
+      },
+      ['log'],
+    );
     host.startTicking();
     env.completeCommit(); // what it starts with
     // No primary answers its pulses: cm2 takes over, under an epoch that must be stored first.

@@ -8,20 +8,33 @@ import { runCopySet } from '../../src/experiments/copy-set.ts';
 import { inProcessEnv } from './experiments-env.ts';
 
 const closers: Array<() => void> = [];
-afterEach(() => { for (const c of closers.splice(0)) c(); });
+afterEach(() => {
+  for (const c of closers.splice(0)) c();
+});
 
 const env: BaselineEnv = {
   spawnStore() {
     const pages = new Map<string, string>();
     const ports: MessagePort[] = [];
-    const close = (): void => { for (const p of ports) p.close(); };
+    const close = (): void => {
+      for (const p of ports) p.close();
+    };
     closers.push(close);
-    return { accept: (port) => { ports.push(port); serveStore(port, pages); }, terminate: close };
+    return {
+      accept: (port) => {
+        ports.push(port);
+        serveStore(port, pages);
+      },
+      terminate: close,
+    };
   },
   spawnClient() {
     const channel = new MessageChannel();
     Comlink.expose(createBaselineClient(), channel.port1);
-    const close = (): void => { channel.port1.close(); channel.port2.close(); };
+    const close = (): void => {
+      channel.port1.close();
+      channel.port2.close();
+    };
     closers.push(close);
     return { api: Comlink.wrap<BaselineClientApi>(channel.port2), terminate: close };
   },
@@ -49,7 +62,7 @@ describe('copy-set probe', () => {
   const cluster = inProcessEnv();
   afterEach(() => cluster.stopAll());
 
-  it('times one write fault per repeat and every reader\'s read fault', async () => {
+  it("times one write fault per repeat and every reader's read fault", async () => {
     const r = await runCopySet({ sizes: [0, 3], repeats: 2, persist: false }, () => {}, cluster);
     expect(r.points.map((p) => p.readers)).toEqual([0, 3]);
     expect(r.points.map((p) => p.writeFault.count)).toEqual([2, 2]);

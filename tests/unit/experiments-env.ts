@@ -16,6 +16,8 @@ export function inProcessEnv(): ScenarioEnv & { stopAll(): void } {
     spawner: (placement) => (placement === 'packed' ? packedSpawner(spawnPack, 2) : workerPerNode(spawn)),
     openStore: (name) => openRegistryStore(name),
     now: commonNow,
-    stopAll: () => { for (const s of stops.splice(0)) s(); },
+    stopAll: () => {
+      for (const s of stops.splice(0)) s();
+    },
   };
 }

@@ -20,7 +20,15 @@ import type { TimedOp } from '../../src/experiments/workload-runner.ts';
 type Entry = ClientSnapshot['pages'][number];
 const owned = (page: string): Entry => ({ page, content: 'x', version: 1, access: 'write', owner: true });
 const copy = (page: string): Entry => ({ page, content: 'x', version: 1, access: 'read', owner: false });
-const snap = (pages: Entry[], leased = true): ClientSnapshot => ({ id: 'c3', cm: 'cm1', epoch: 1, leased, pages, inFlight: null, queued: 0 });
+const snap = (pages: Entry[], leased = true): ClientSnapshot => ({
+  id: 'c3',
+  cm: 'cm1',
+  epoch: 1,
+  leased,
+  pages,
+  inFlight: null,
+  queued: 0,
+});
 
 describe('what a leaving client holds', () => {
   it('counts owned pages always and read copies only under a lease', () => {
@@ -53,7 +61,9 @@ function scripted(after: ClientSnapshot[]): LeavingNode & { submitted: OpRequest
       state = after.shift() ?? state;
       return Promise.resolve({ ok: true, value: op.kind === 'write' ? op.value : 'v', local: false });
     },
-    stop() { node.stoppedWith = state; },
+    stop() {
+      node.stoppedWith = state;
+    },
   };
   return node;
 }
@@ -66,7 +76,11 @@ describe('leaveHolding', () => {
     expect(node.submitted.map((o) => `${o.kind} ${o.page}`)).toEqual(['write P1', 'write P2', 'read P3']);
     expect(r.held).toEqual({ owned: ['P2'], copies: ['P3'] });
     expect(node.stoppedWith).toEqual(snap([owned('P2'), copy('P3')]));
-    expect(r.ops.map((o) => [o.kind, o.page, o.outcome])).toEqual([['write', 'P1', 'ok'], ['write', 'P2', 'ok'], ['read', 'P3', 'ok']]);
+    expect(r.ops.map((o) => [o.kind, o.page, o.outcome])).toEqual([
+      ['write', 'P1', 'ok'],
+      ['write', 'P2', 'ok'],
+      ['read', 'P3', 'ok'],
+    ]);
     expect(r.ops[0]?.written).toBe('3.leaving1');
   });
 
@@ -80,10 +94,25 @@ describe('leaveHolding', () => {
 });
 
 const op = (o: Partial<TimedOp>): TimedOp => ({
-  kind: 'write', page: 'P1', written: 'v', invokedAt: 0, doneAt: 1, outcome: 'ok', local: false, read: null, ...o,
+  kind: 'write',
+  page: 'P1',
+  written: 'v',
+  invokedAt: 0,
+  doneAt: 1,
+  outcome: 'ok',
+  local: false,
+  read: null,
+  ...o,
 });
 const away = (page: string, at: number): TimedOp =>
-  op({ page, invokedAt: at, doneAt: at + 1, outcome: 'fail', away: 'c3', error: `page ${page} unavailable: its owner c3 has been away for 0.2 s` });
+  op({
+    page,
+    invokedAt: at,
+    doneAt: at + 1,
+    outcome: 'fail',
+    away: 'c3',
+    error: `page ${page} unavailable: its owner c3 has been away for 0.2 s`,
+  });
 
 describe('expected failures', () => {
   const gone = new Set(['c3']);
@@ -101,7 +130,7 @@ describe('expected failures', () => {
 
 describe('writes back after a fault', () => {
   const gone = new Set(['c3']);
-  it('is the slowest page\'s first write that needed the CM, issued after the fault', () => {
+  it("is the slowest page's first write that needed the CM, issued after the fault", () => {
     const ops = [
       op({ page: 'P1', invokedAt: 90, doneAt: 150 }), // in flight at the fault: left out
       op({ page: 'P1', invokedAt: 100, doneAt: 1200 }), // waited for the departed's copy
@@ -109,13 +138,17 @@ describe('writes back after a fault', () => {
       op({ page: 'P3', invokedAt: 101, doneAt: 103, local: true }), // a hit needs nobody
       op({ page: 'P3', invokedAt: 104, doneAt: 110 }),
       op({ page: 'P4', kind: 'read', invokedAt: 100, doneAt: 5000 }), // reads do not count
-      away('P2', 120), away('P2', 300),
+      away('P2', 120),
+      away('P2', 300),
     ];
     expect(writesBack(ops, 100, gone)).toEqual({ writesBackMs: 1100, writesBackPage: 'P1', unavailablePages: ['P2'], neverBackPages: [] });
   });
 
   it('is null when a page had writes after the fault and none succeeded for another reason', () => {
-    const ops = [op({ page: 'P1', invokedAt: 100, doneAt: 110 }), op({ page: 'P10', invokedAt: 100, doneAt: 5100, outcome: 'fail', error: 'deadline' })];
+    const ops = [
+      op({ page: 'P1', invokedAt: 100, doneAt: 110 }),
+      op({ page: 'P10', invokedAt: 100, doneAt: 5100, outcome: 'fail', error: 'deadline' }),
+    ];
     expect(writesBack(ops, 100, gone)).toEqual({ writesBackMs: null, unavailablePages: [], neverBackPages: ['P10'] });
     expect(writesBack([], 100, gone)).toEqual({ writesBackMs: null, unavailablePages: [], neverBackPages: [] });
   });
@@ -129,16 +162,21 @@ describe('leave scenarios in the suite', () => {
     const leaving = (quick: boolean) => scenarios(quick).filter((s) => s.config.faults.some((f) => f.action === 'leave'));
     expect(leaving(true).map((s) => s.id)).toEqual(['client-leaves', 'client-leaves-then-cm-fails']);
     expect(leaving(false).map((s) => [s.id, s.config.timing?.leaseMs])).toEqual([
-      ['client-leaves', TIMING_DEFAULTS.leaseMs], ['client-leaves-then-cm-fails', TIMING_DEFAULTS.leaseMs],
-      ['client-leaves-lease-500', 500], ['client-leaves-then-cm-fails-lease-500', 500],
-      ['client-leaves-lease-2000', 2000], ['client-leaves-then-cm-fails-lease-2000', 2000],
+      ['client-leaves', TIMING_DEFAULTS.leaseMs],
+      ['client-leaves-then-cm-fails', TIMING_DEFAULTS.leaseMs],
+      ['client-leaves-lease-500', 500],
+      ['client-leaves-then-cm-fails-lease-500', 500],
+      ['client-leaves-lease-2000', 2000],
+      ['client-leaves-then-cm-fails-lease-2000', 2000],
     ]);
     for (const s of leaving(false)) expect(scenarioConfigError(s.config)).toBeNull();
-    const tabs = suite(false).filter((s) => s.kind === 'tab').map((s) => s.id);
+    const tabs = suite(false)
+      .filter((s) => s.kind === 'tab')
+      .map((s) => s.id);
     expect(tabs).toEqual(['tab-ft-1', 'tab-primary-restarts', 'tab-client-leaves', 'tab-client-leaves-then-cm-fails']);
   });
 
-  it('fail the acting CM only after the departed client must have been deemed away, and run on past the new CM\'s wait', () => {
+  it("fail the acting CM only after the departed client must have been deemed away, and run on past the new CM's wait", () => {
     for (const leaseMs of [500, 1000, 2000]) {
       const { faults, durationMs } = leaveSchedule('client-leaves-then-cm-fails', 7, leaseMs);
       const [leave, kill] = faults;
@@ -152,7 +190,15 @@ describe('leave scenarios in the suite', () => {
 
   it('refuse a leave the cluster cannot carry out', () => {
     const c: ScenarioConfig = {
-      name: 'x', clients: 4, pages: 4, readRatio: 0.5, opsPerClient: 10, seed: 1, backup: true, replication: 'streaming', persist: false,
+      name: 'x',
+      clients: 4,
+      pages: 4,
+      readRatio: 0.5,
+      opsPerClient: 10,
+      seed: 1,
+      backup: true,
+      replication: 'streaming',
+      persist: false,
       faults: [{ atMs: 10, action: 'leave', node: 'c3' }],
     };
     expect(scenarioConfigError(c)).toBeNull();
@@ -168,38 +214,84 @@ describe('leave scenarios in the suite', () => {
 const latency = { count: 0, p50Ms: null, p99Ms: null, maxMs: null };
 function leaveResult(name: string, leaseMs: number, faults: FaultReport[], over: Partial<ScenarioResult> = {}): ScenarioResult {
   return {
-    name, config: { timing: { leaseMs } } as ScenarioConfig, issued: 100, ok: 90, failed: 10, unknown: 0, completion: 0.9,
-    issuedWhileBothDown: 0, completionOutsideOutages: 0.9, expectedFailures: 10, completionExceptExpected: 1,
-    latency: { readHit: latency, readFault: latency, writeHit: latency, writeFault: latency }, faultLatency: latency,
-    totalMs: 2000, throughputOpsPerS: 45, messagesPerOp: { LEASE: 0.1, LEASE_GRANT: 0.1 }, messagesPerOpTotal: 5, faults,
-    linearizable: true, checkerUndecided: false, uncheckedKeys: [], errors: [], clockResolutionMs: 0.005, ...over,
+    name,
+    config: { timing: { leaseMs } } as ScenarioConfig,
+    issued: 100,
+    ok: 90,
+    failed: 10,
+    unknown: 0,
+    completion: 0.9,
+    issuedWhileBothDown: 0,
+    completionOutsideOutages: 0.9,
+    expectedFailures: 10,
+    completionExceptExpected: 1,
+    latency: { readHit: latency, readFault: latency, writeHit: latency, writeFault: latency },
+    faultLatency: latency,
+    totalMs: 2000,
+    throughputOpsPerS: 45,
+    messagesPerOp: { LEASE: 0.1, LEASE_GRANT: 0.1 },
+    messagesPerOpTotal: 5,
+    faults,
+    linearizable: true,
+    checkerUndecided: false,
+    uncheckedKeys: [],
+    errors: [],
+    clockResolutionMs: 0.005,
+    ...over,
   };
 }
 const left = (writesBackMs: number | null): FaultReport => ({
-  atMs: 500, action: 'leave', node: 'c3', applied: true, held: { owned: ['P2'], copies: ['P5'] },
-  writesBackMs, ...(writesBackMs === null ? {} : { writesBackPage: 'P5' }), unavailablePages: ['P2'], neverBackPages: writesBackMs === null ? ['P7'] : [],
+  atMs: 500,
+  action: 'leave',
+  node: 'c3',
+  applied: true,
+  held: { owned: ['P2'], copies: ['P5'] },
+  writesBackMs,
+  ...(writesBackMs === null ? {} : { writesBackPage: 'P5' }),
+  unavailablePages: ['P2'],
+  neverBackPages: writesBackMs === null ? ['P7'] : [],
 });
 const cmKilled = (writesBackMs: number, unavailableMs = 300): FaultReport => ({
-  atMs: 3000, action: 'kill', node: 'cm1', applied: true, roleWhenKilled: 'acting', unavailableMs, writesBackMs, writesBackPage: 'P1',
-  unavailablePages: ['P2'], neverBackPages: [],
+  atMs: 3000,
+  action: 'kill',
+  node: 'cm1',
+  applied: true,
+  roleWhenKilled: 'acting',
+  unavailableMs,
+  writesBackMs,
+  writesBackPage: 'P1',
+  unavailablePages: ['P2'],
+  neverBackPages: [],
 });
 
 describe('leave figures in the results', () => {
   const d = TIMING_DEFAULTS.leaseMs;
   const results = (tabBack: number): StepResult[] => [
     { id: 'client-leaves', kind: 'scenario', result: leaveResult('client-leaves', d, [left(1150)]) },
-    { id: 'client-leaves-then-cm-fails', kind: 'scenario', result: leaveResult('client-leaves-then-cm-fails', d, [left(1100), cmKilled(1500, 5000)]) },
+    {
+      id: 'client-leaves-then-cm-fails',
+      kind: 'scenario',
+      result: leaveResult('client-leaves-then-cm-fails', d, [left(1100), cmKilled(1500, 5000)]),
+    },
     { id: 'client-leaves-lease-2000', kind: 'scenario', result: leaveResult('client-leaves-lease-2000', 2000, [left(2250)]) },
-    { id: 'tab-client-leaves', kind: 'tab', result: leaveResult('tab-client-leaves', d, [left(tabBack)], { messagesPerOp: {}, messagesPerOpTotal: 0 }) },
+    {
+      id: 'tab-client-leaves',
+      kind: 'tab',
+      result: leaveResult('tab-client-leaves', d, [left(tabBack)], { messagesPerOp: {}, messagesPerOpTotal: 0 }),
+    },
   ];
 
   it('judge the 2 s target on the default lease, on workers and in tabs', () => {
     expect(leaveRuns(results(1300)).map((r) => [r.result.name, r.cluster, r.leaseMs, r.cmKill?.node ?? null])).toEqual([
-      ['client-leaves', 'workers', d, null], ['client-leaves-then-cm-fails', 'workers', d, 'cm1'],
-      ['client-leaves-lease-2000', 'workers', 2000, null], ['tab-client-leaves', 'tabs', d, null],
+      ['client-leaves', 'workers', d, null],
+      ['client-leaves-then-cm-fails', 'workers', d, 'cm1'],
+      ['client-leaves-lease-2000', 'workers', 2000, null],
+      ['tab-client-leaves', 'tabs', d, null],
     ]);
     const row = leaveTargetRow(results(1300));
-    expect(row[1]).toBe('workers: 1150 ms after it left, 1500 ms after the CM failed; tabs: 1300 ms after it left, – ms after the CM failed');
+    expect(row[1]).toBe(
+      'workers: 1150 ms after it left, 1500 ms after the CM failed; tabs: 1300 ms after it left, – ms after the CM failed',
+    );
     expect(row.slice(3)).toEqual(['0.75x', 'yes']);
     expect(leaveTargetRow(results(2100)).slice(3)).toEqual(['1.05x', '**no**']);
     expect(leaveTargetRow(results(1300).slice(0, 3))[4]).toBe('**no**'); // tabs not run
@@ -208,7 +300,7 @@ describe('leave figures in the results', () => {
     expect(leaveTargetRow(never)[1]).toMatch(/^workers: – ms after it left/);
   });
 
-  it('leave the departed client\'s pages out of completion, and its runs out of the failover target', () => {
+  it("leave the departed client's pages out of completion, and its runs out of the failover target", () => {
     const t = targetsTable(results(1300));
     expect(t).toMatch(/\| 3 of 3 complete; 3 proven linearizable \|/);
     // The 5 s in client-leaves-then-cm-fails includes the new CM's wait for c3's report: not a failover figure.
@@ -219,7 +311,9 @@ describe('leave figures in the results', () => {
   it('get a table of their own with what the client held, when writes came back and the lease traffic', () => {
     const section = leaveSection(results(1300)).join('\n');
     expect(section).toContain('### A client leaves for good');
-    expect(section).toContain('| client-leaves-then-cm-fails | workers | 1000 | P2; P5 | 1100 ms (P5) | 1500 ms (P1) | 90/100 (90.00%) | 10 (P2) | 100% | 10 | linearizable |');
+    expect(section).toContain(
+      '| client-leaves-then-cm-fails | workers | 1000 | P2; P5 | 1100 ms (P5) | 1500 ms (P1) | 90/100 (90.00%) | 10 (P2) | 100% | 10 | linearizable |',
+    );
     expect(section).toContain('| tab-client-leaves | tabs | 1000 | P2; P5 | 1300 ms (P5) | – |');
     expect(section).toMatch(/\| tab-client-leaves \|[^\n]*\| – \| linearizable \|/);
     expect(leaveSection([])).toEqual([]);

@@ -11,8 +11,17 @@ const env = inProcessEnv();
 afterEach(() => env.stopAll());
 
 const base: ScenarioConfig = {
-  name: 'unit', clients: 3, pages: 4, readRatio: 0.5, opsPerClient: 30, seed: 1,
-  backup: true, replication: 'streaming', faults: [], persist: false, keepHistory: true,
+  name: 'unit',
+  clients: 3,
+  pages: 4,
+  readRatio: 0.5,
+  opsPerClient: 30,
+  seed: 1,
+  backup: true,
+  replication: 'streaming',
+  faults: [],
+  persist: false,
+  keepHistory: true,
 };
 
 describe('runScenario', () => {
@@ -38,31 +47,62 @@ describe('runScenario', () => {
     expect(packed.config.placement).toBe('packed');
     expect([packed.issued, packed.ok, packed.linearizable]).toEqual([90, 90, true]);
     // The ops are drawn from the seed alone: the same reads and writes wherever the nodes run.
-    const ops = (r: typeof packed) => r.history?.filter((e) => e.type === 'invoke').map((e) => `${e.process}:${e.f}:${e.key}`).sort();
+    const ops = (r: typeof packed) =>
+      r.history
+        ?.filter((e) => e.type === 'invoke')
+        .map((e) => `${e.process}:${e.f}:${e.key}`)
+        .sort();
     expect(ops(packed)).toEqual(ops(perNode));
     // Messages between neighbours are counted as those between workers are.
     expect(packed.messagesPerOp.READ_REQUEST ?? 0).toBeCloseTo(packed.latency.readFault.count / 90, 1);
   });
 
   it('kills and restarts a CM that shares its worker with clients, in packed placement', async () => {
-    const r = await runScenario({
-      ...base, name: 'unit-packed-restart', opsPerClient: 400, persist: true, placement: 'packed',
-      faults: [{ atMs: 100, action: 'kill', node: 'cm1' }, { atMs: 600, action: 'restart', node: 'cm1' }],
-    }, () => {}, env);
-    expect(r.faults.map((f) => [f.action, f.applied, f.roleWhenKilled])).toEqual([['kill', true, 'acting'], ['restart', true, undefined]]);
+    const r = await runScenario(
+      {
+        ...base,
+        name: 'unit-packed-restart',
+        opsPerClient: 400,
+        persist: true,
+        placement: 'packed',
+        faults: [
+          { atMs: 100, action: 'kill', node: 'cm1' },
+          { atMs: 600, action: 'restart', node: 'cm1' },
+        ],
+      },
+      () => {},
+      env,
+    );
+    expect(r.faults.map((f) => [f.action, f.applied, f.roleWhenKilled])).toEqual([
+      ['kill', true, 'acting'],
+      ['restart', true, undefined],
+    ]);
     expect(r.errors).toEqual([]);
     expect(r.ok).toBe(r.issued);
     expect(r.linearizable).toBe(true);
   });
 
   it('survives a primary kill and restart with every operation done and a linearizable history', async () => {
-    const r = await runScenario({
-      // Lists, not a duration: on a starved machine a fault due at a time may wake after a timed
-      // workload ended, while a list outlasts the failover the kill brings.
-      ...base, name: 'unit-restart', opsPerClient: 400, persist: true,
-      faults: [{ atMs: 100, action: 'kill', node: 'cm1' }, { atMs: 600, action: 'restart', node: 'cm1' }],
-    }, () => {}, env);
-    expect(r.faults.map((f) => [f.action, f.applied, f.roleWhenKilled])).toEqual([['kill', true, 'acting'], ['restart', true, undefined]]);
+    const r = await runScenario(
+      {
+        // Lists, not a duration: on a starved machine a fault due at a time may wake after a timed
+        // workload ended, while a list outlasts the failover the kill brings.
+        ...base,
+        name: 'unit-restart',
+        opsPerClient: 400,
+        persist: true,
+        faults: [
+          { atMs: 100, action: 'kill', node: 'cm1' },
+          { atMs: 600, action: 'restart', node: 'cm1' },
+        ],
+      },
+      () => {},
+      env,
+    );
+    expect(r.faults.map((f) => [f.action, f.applied, f.roleWhenKilled])).toEqual([
+      ['kill', true, 'acting'],
+      ['restart', true, undefined],
+    ]);
     expect(r.faults[0]?.unavailableMs).toBeGreaterThan(0);
     expect(r.issued).toBeGreaterThan(0);
     expect(r.errors).toEqual([]);
@@ -73,10 +113,17 @@ describe('runScenario', () => {
 
   it('has a client leave for good holding a page and a copy; writes to the page fail naming it, every other page takes writes again', async () => {
     // No duration: the others run their whole lists, so the leave (due at the start) always comes first.
-    const r = await runScenario({
-      ...base, name: 'unit-leave', opsPerClient: 300, timing: { leaseMs: TIMING_DEFAULTS.leaseMs },
-      faults: [{ atMs: 0, action: 'leave', node: 'c3' }],
-    }, () => {}, env);
+    const r = await runScenario(
+      {
+        ...base,
+        name: 'unit-leave',
+        opsPerClient: 300,
+        timing: { leaseMs: TIMING_DEFAULTS.leaseMs },
+        faults: [{ atMs: 0, action: 'leave', node: 'c3' }],
+      },
+      () => {},
+      env,
+    );
     const [leave] = r.faults;
     expect(leave).toMatchObject({ action: 'leave', node: 'c3', applied: true });
     expect(leave?.held?.owned.length).toBeGreaterThan(0);
@@ -94,7 +141,8 @@ describe('runScenario', () => {
   });
 
   it('refuses a basic-Ivy scenario that fails the backup it does not have', async () => {
-    await expect(runScenario({ ...base, backup: false, faults: [{ atMs: 1, action: 'kill', node: 'cm2' }] }, () => {}, env))
-      .rejects.toThrow(/no cm2/);
+    await expect(
+      runScenario({ ...base, backup: false, faults: [{ atMs: 1, action: 'kill', node: 'cm2' }] }, () => {}, env),
+    ).rejects.toThrow(/no cm2/);
   });
 });

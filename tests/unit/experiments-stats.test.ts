@@ -1,12 +1,28 @@
 // The experiments' arithmetic: percentiles, buckets, unavailability, outages, per-op counts.
 import { describe, expect, it } from 'vitest';
 import {
-  addCounts, classify, errorTally, issuedDuring, latencyByClass, percentile, perOp, summarize, unavailableMs,
+  addCounts,
+  classify,
+  errorTally,
+  issuedDuring,
+  latencyByClass,
+  percentile,
+  perOp,
+  summarize,
+  unavailableMs,
 } from '../../src/experiments/stats.ts';
 import type { TimedOp } from '../../src/experiments/workload-runner.ts';
 
 const op = (o: Partial<TimedOp>): TimedOp => ({
-  kind: 'read', page: 'P1', written: null, invokedAt: 0, doneAt: 1, outcome: 'ok', local: false, read: null, ...o,
+  kind: 'read',
+  page: 'P1',
+  written: null,
+  invokedAt: 0,
+  doneAt: 1,
+  outcome: 'ok',
+  local: false,
+  read: null,
+  ...o,
 });
 
 describe('percentiles', () => {
@@ -50,7 +66,10 @@ describe('unavailability after a kill', () => {
   });
 
   it('tells which operations were issued while no CM ran', () => {
-    const outages = [{ from: 10, to: 20 }, { from: 50, to: Infinity }];
+    const outages = [
+      { from: 10, to: 20 },
+      { from: 50, to: Infinity },
+    ];
     expect([5, 10, 19.9, 20, 60].map((t) => issuedDuring(op({ invokedAt: t }), outages))).toEqual([false, true, true, false, true]);
   });
 });

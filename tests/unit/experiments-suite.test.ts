@@ -3,7 +3,12 @@
 // tables kept apart from the README's summary, and the results files read back.
 import { describe, expect, it } from 'vitest';
 import {
-  RESULTS_END, RESULTS_START, renderResults, renderSummary, replaceResultsSection, resultsDocument,
+  RESULTS_END,
+  RESULTS_START,
+  renderResults,
+  renderSummary,
+  replaceResultsSection,
+  resultsDocument,
 } from '../../src/experiments/markdown.ts';
 import { parseRunMeta, parseStepResults, withTabRun } from '../../src/experiments/results-files.ts';
 import type { StepResult } from '../../src/experiments/run-step.ts';
@@ -13,29 +18,47 @@ import type { ScenarioResult } from '../../src/experiments/types.ts';
 import { nodeSpecError, makeNode } from '../../src/host/make-node.ts';
 
 describe('suite', () => {
-  it('has unique ids and covers the issue\'s scenarios, baselines and sweeps', () => {
+  it("has unique ids and covers the issue's scenarios, baselines and sweeps", () => {
     for (const quick of [true, false]) {
       const ids = suite(quick).map((s) => s.id);
       expect(new Set(ids).size).toBe(ids.length);
-      for (const id of ['ping', 'basic-1', 'ft-1', 'central-store-90', 'read-mostly', 'seed-workload', 'primary-fails',
-        'primary-restarts', 'primary-cycles', 'both-cycles', 'periodic-both-cycles', 'copy-set']) expect(ids).toContain(id);
+      for (const id of [
+        'ping',
+        'basic-1',
+        'ft-1',
+        'central-store-90',
+        'read-mostly',
+        'seed-workload',
+        'primary-fails',
+        'primary-restarts',
+        'primary-cycles',
+        'both-cycles',
+        'periodic-both-cycles',
+        'copy-set',
+      ])
+        expect(ids).toContain(id);
     }
     expect(suite(false).map((s) => s.id)).toContain('sweep-clients-64');
   });
 
-  it('runs the seed\'s workload in both placements, the clients sweep to 256 in both in full runs, and one packed scenario in quick ones', () => {
+  it("runs the seed's workload in both placements, the clients sweep to 256 in both in full runs, and one packed scenario in quick ones", () => {
     const packed = (quick: boolean) => suite(quick).filter((s) => s.kind === 'scenario' && s.config.placement === 'packed');
     expect(packed(true).map((s) => s.id)).toEqual(['seed-workload-packed']);
     const full = suite(false);
     const config = (id: string) => full.find((s) => s.id === id);
     const seed = config('seed-workload');
     const seedPacked = config('seed-workload-packed');
-    expect(seed?.kind === 'scenario' && seedPacked?.kind === 'scenario' && { ...seedPacked.config, name: 'x', placement: undefined })
-      .toEqual(seed?.kind === 'scenario' && { ...seed.config, name: 'x', placement: undefined });
+    expect(
+      seed?.kind === 'scenario' && seedPacked?.kind === 'scenario' && { ...seedPacked.config, name: 'x', placement: undefined },
+    ).toEqual(seed?.kind === 'scenario' && { ...seed.config, name: 'x', placement: undefined });
     const counts = [1, 2, 4, 8, 16, 32, 64, 128, 256];
     for (const n of counts) {
       expect(config(`sweep-clients-${n}`)).toMatchObject({ sweep: 'clients', x: n, config: { clients: n } });
-      expect(config(`sweep-clients-${n}-packed`)).toMatchObject({ sweep: 'clients-packed', x: n, config: { clients: n, placement: 'packed' } });
+      expect(config(`sweep-clients-${n}-packed`)).toMatchObject({
+        sweep: 'clients-packed',
+        x: n,
+        config: { clients: n, placement: 'packed' },
+      });
     }
   });
 
@@ -47,7 +70,11 @@ describe('suite', () => {
     expect(inPlacement(moved, 'worker-per-node')).toMatchObject({ id: 'ft-1', config: { name: 'ft-1', placement: 'worker-per-node' } });
     const ping = suite(true).find((s) => s.kind === 'ping')!;
     expect(inPlacement(ping, 'packed')).toBe(ping);
-    expect(suite(false).filter((s) => s.kind === 'tab').map((s) => s.id)).toEqual(['tab-ft-1', 'tab-primary-restarts', 'tab-client-leaves', 'tab-client-leaves-then-cm-fails']);
+    expect(
+      suite(false)
+        .filter((s) => s.kind === 'tab')
+        .map((s) => s.id),
+    ).toEqual(['tab-ft-1', 'tab-primary-restarts', 'tab-client-leaves', 'tab-client-leaves-then-cm-fails']);
   });
 
   it('draws fault times from the seed, in order, and alternates kill and restart per CM', () => {
@@ -73,14 +100,36 @@ describe('replication in node specs', () => {
 });
 
 const scenario = (name: string, over: Partial<ScenarioResult> = {}): StepResult => ({
-  id: name, kind: 'scenario',
+  id: name,
+  kind: 'scenario',
   result: {
-    name, config: {} as ScenarioResult['config'], issued: 10, ok: 10, failed: 0, unknown: 0, completion: 1,
-    issuedWhileBothDown: 0, completionOutsideOutages: 1,
-    latency: { readHit: { count: 0, p50Ms: null, p99Ms: null, maxMs: null }, readFault: { count: 0, p50Ms: null, p99Ms: null, maxMs: null },
-      writeHit: { count: 0, p50Ms: null, p99Ms: null, maxMs: null }, writeFault: { count: 0, p50Ms: null, p99Ms: null, maxMs: null } },
-    faultLatency: { count: 1, p50Ms: 2, p99Ms: 2, maxMs: 2 }, totalMs: 1000, throughputOpsPerS: 1000,
-    messagesPerOp: {}, messagesPerOpTotal: 4, faults: [], linearizable: true, checkerUndecided: false, uncheckedKeys: [], errors: [], clockResolutionMs: 0.005, ...over,
+    name,
+    config: {} as ScenarioResult['config'],
+    issued: 10,
+    ok: 10,
+    failed: 0,
+    unknown: 0,
+    completion: 1,
+    issuedWhileBothDown: 0,
+    completionOutsideOutages: 1,
+    latency: {
+      readHit: { count: 0, p50Ms: null, p99Ms: null, maxMs: null },
+      readFault: { count: 0, p50Ms: null, p99Ms: null, maxMs: null },
+      writeHit: { count: 0, p50Ms: null, p99Ms: null, maxMs: null },
+      writeFault: { count: 0, p50Ms: null, p99Ms: null, maxMs: null },
+    },
+    faultLatency: { count: 1, p50Ms: 2, p99Ms: 2, maxMs: 2 },
+    totalMs: 1000,
+    throughputOpsPerS: 1000,
+    messagesPerOp: {},
+    messagesPerOpTotal: 4,
+    faults: [],
+    linearizable: true,
+    checkerUndecided: false,
+    uncheckedKeys: [],
+    errors: [],
+    clockResolutionMs: 0.005,
+    ...over,
   },
 });
 
@@ -93,7 +142,9 @@ describe('report', () => {
       scenario('seed-workload-packed', { throughputOpsPerS: 39_000 }),
     ]);
     expect(t).toMatch(/≤ 1\.3x basic Ivy[^\n]*\| 1\.50x \| \*\*no\*\* \|/);
-    expect(t).toMatch(/100x the Go seed \| 39000 ops\/s \(linearizable\); a worker per node: 3900 ops\/s, 10\.00x[^\n]*\| 100\.00x \| yes \|/);
+    expect(t).toMatch(
+      /100x the Go seed \| 39000 ops\/s \(linearizable\); a worker per node: 3900 ops\/s, 10\.00x[^\n]*\| 100\.00x \| yes \|/,
+    );
     expect(t).toMatch(/256 clients in packed placement[^\n]*not measured/);
     expect(t).toMatch(/64 clients[^\n]*not measured/);
   });
@@ -125,7 +176,15 @@ describe('summary and full tables', () => {
   it('puts every table in results/README.md and only the targets in the README, with a link to the rest', () => {
     const doc = resultsDocument(results, meta);
     expect(doc.startsWith('# ivy-web test results\n')).toBe(true);
-    for (const heading of ['### Benchmark targets', '### Scenarios', '### Messages per operation', '### Faults', '### Baselines', '### Sweeps', '### Tab mode']) {
+    for (const heading of [
+      '### Benchmark targets',
+      '### Scenarios',
+      '### Messages per operation',
+      '### Faults',
+      '### Baselines',
+      '### Sweeps',
+      '### Tab mode',
+    ]) {
       expect(doc).toContain(heading);
     }
     expect(doc).toMatch(/\| tab-ft-1 \| 10\/10 \(100%\)/);
@@ -137,11 +196,17 @@ describe('summary and full tables', () => {
   });
 
   it('sets each scenario run in both placements side by side, and leaves the table out when none was', () => {
-    const doc = resultsDocument([
-      scenario('seed-workload', { throughputOpsPerS: 2000 }), scenario('seed-workload-packed', { throughputOpsPerS: 5000 }),
-      scenario('sweep-clients-4-packed', { throughputOpsPerS: 10 }),
-    ], meta);
-    expect(doc).toMatch(/### Placement[^\n]*\n\n\| scenario[^\n]*\n[^\n]*\n\| seed-workload \| 2000 \(10\/10, [^|]*\| 5000 \(10\/10, [^|]*\| 2\.50x \|\n\n/);
+    const doc = resultsDocument(
+      [
+        scenario('seed-workload', { throughputOpsPerS: 2000 }),
+        scenario('seed-workload-packed', { throughputOpsPerS: 5000 }),
+        scenario('sweep-clients-4-packed', { throughputOpsPerS: 10 }),
+      ],
+      meta,
+    );
+    expect(doc).toMatch(
+      /### Placement[^\n]*\n\n\| scenario[^\n]*\n[^\n]*\n\| seed-workload \| 2000 \(10\/10, [^|]*\| 5000 \(10\/10, [^|]*\| 2\.50x \|\n\n/,
+    );
     expect(resultsDocument(results, meta)).not.toContain('### Placement');
   });
 
@@ -151,11 +216,14 @@ describe('summary and full tables', () => {
 });
 
 describe('results files', () => {
-  it('takes a later tab-only run in place of the full run\'s tab rows', () => {
+  it("takes a later tab-only run in place of the full run's tab rows", () => {
     const full = [scenario('ft-1'), { ...scenario('tab-ft-1', { ok: 1 }), kind: 'tab' } as StepResult];
     const tab = [{ ...scenario('tab-ft-1', { ok: 9 }), kind: 'tab' } as StepResult];
     const merged = withTabRun(full, tab);
-    expect(merged.map((r) => [r.id, r.kind === 'tab' ? r.result.ok : null])).toEqual([['ft-1', null], ['tab-ft-1', 9]]);
+    expect(merged.map((r) => [r.id, r.kind === 'tab' ? r.result.ok : null])).toEqual([
+      ['ft-1', null],
+      ['tab-ft-1', 9],
+    ]);
     expect(withTabRun(full, [])).toEqual(full);
   });
 
@@ -165,7 +233,11 @@ describe('results files', () => {
     expect(() => parseStepResults('{', 'x.json')).toThrow(/^x\.json: not JSON/);
     expect(() => parseStepResults('{}', 'x.json')).toThrow('x.json: expected a list of step results');
     expect(() => parseStepResults('[{"id":"a","kind":"nope","result":{}}]', 'x.json')).toThrow('x.json: entry 0 is not a step result');
-    expect(parseRunMeta('{"date":"2000-01-01","quick":false,"machine":"m"}', 'run.json')).toEqual({ date: '2000-01-01', quick: false, machine: 'm' });
+    expect(parseRunMeta('{"date":"2000-01-01","quick":false,"machine":"m"}', 'run.json')).toEqual({
+      date: '2000-01-01',
+      quick: false,
+      machine: 'm',
+    });
     expect(() => parseRunMeta('{"date":1}', 'run.json')).toThrow('run.json: expected { date, quick, machine? }');
   });
 });

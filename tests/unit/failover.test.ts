@@ -34,7 +34,6 @@ function clientEpochs(net: Net): Array<[string, string, number]> {
   });
 }
 
-
 /** Drops the CHANGE_CM notices an acting CM sends a peer that does not pulse it. */
 function dropCmNotices(net: Net): void {
   for (const line of net.pending().filter((l) => /^cm\d->cm\d CHANGE_CM/.test(l))) net.take(line);
@@ -49,7 +48,10 @@ describe('failover: epoch fencing', () => {
     // cm1 is only partitioned, not dead: it keeps acting under epoch 1.
     net.isolate('cm1');
     settleTo(net, 400, 100);
-    expect(net.acting()).toEqual([{ id: 'cm1', epoch: 1 }, { id: 'cm2', epoch: 2 }]);
+    expect(net.acting()).toEqual([
+      { id: 'cm1', epoch: 1 },
+      { id: 'cm2', epoch: 2 },
+    ]);
     expect(clientEpochs(net).map(([, cm, e]) => `${cm}/${e}`)).toEqual(['cm2/2', 'cm2/2', 'cm2/2']);
     // Under epoch 2: c1 writes again (write access), c3 writes P2. cm2 acts with nobody pulsing
     // it (cm1 is cut off), so it grants no leases: c2's read of P2 is answered, its copy not kept.
@@ -124,14 +126,21 @@ describe('failover: operations caught mid-flight', () => {
     // c1's report shows the handoff; c2's its write in flight.
     const reports = net.pendingMessages().filter(isType('CLIENT_REPORT')) as ClientReport[];
     expect(reports.find((r) => r.from === 'c1')).toMatchObject({
-      pages: [], inFlight: null, handoffs: [{ page: 'P1', to: 'c2', req: 'c2:1', version: 1 }],
+      pages: [],
+      inFlight: null,
+      handoffs: [{ page: 'P1', to: 'c2', req: 'c2:1', version: 1 }],
     });
     expect(reports.find((r) => r.from === 'c2')).toMatchObject({
-      pages: [], inFlight: { req: 'c2:1', kind: 'write', page: 'P1' }, handoffs: [],
+      pages: [],
+      inFlight: { req: 'c2:1', kind: 'write', page: 'P1' },
+      handoffs: [],
     });
     net.deliverAll();
     expect(net.page('cm2', 'P1')).toMatchObject({
-      owner: null, active: null, queued: ['c2:1'], note: 'ownership in transit to c2',
+      owner: null,
+      active: null,
+      queued: ['c2:1'],
+      note: 'ownership in transit to c2',
     });
     // A read meanwhile waits: nobody owns P1, and serving a null page would lose 'a'.
     const readId = net.read('c3', 'P1');
@@ -160,11 +169,13 @@ describe('failover: operations caught mid-flight', () => {
     const mark = net.delivered.length;
     net.tick(450);
     net.deliverAll();
-    expect(net.delivered.slice(mark)).toEqual(expect.arrayContaining([
-      'cm2->c1 WRITE_FORWARD(WF) P1 c2:1 e2 for c2',
-      'c1->c2 PAGE(WD) P1 c2:1 e2 "a" v1',
-      'c2->cm2 WRITE_CONFIRMATION(WC) P1 c2:1 e2 v2',
-    ]));
+    expect(net.delivered.slice(mark)).toEqual(
+      expect.arrayContaining([
+        'cm2->c1 WRITE_FORWARD(WF) P1 c2:1 e2 for c2',
+        'c1->c2 PAGE(WD) P1 c2:1 e2 "a" v1',
+        'c2->cm2 WRITE_CONFIRMATION(WC) P1 c2:1 e2 v2',
+      ]),
+    );
     expect(outcome(net.result('c2', opId))).toEqual({ ok: true, value: 'b' });
     expect(net.meta('cm2', 'P1')).toEqual({ owner: 'c2', copySet: [], version: 2 });
     expect(outcome(net.readValue('c3', 'P1'))).toEqual({ ok: true, value: 'b' });
@@ -236,7 +247,8 @@ describe('failover: operations caught mid-flight', () => {
     // each repeat again with the version it holds (a CM that missed the first hears it so).
     expect(net.delivered.filter((l) => l.startsWith('c1->c2 PAGE(WD) P1 c2:1'))).toHaveLength(wf.length);
     expect(net.delivered.filter((l) => l.startsWith('c2->cm2 WRITE_CONFIRMATION'))).toEqual(
-      Array(wf.length).fill('c2->cm2 WRITE_CONFIRMATION(WC) P1 c2:1 e2 v2'));
+      Array(wf.length).fill('c2->cm2 WRITE_CONFIRMATION(WC) P1 c2:1 e2 v2'),
+    );
     expect(net.client('c2').entry('P1')).toMatchObject({ content: 'b', version: 2, owner: true });
     // A retry that arrives after completion changes nothing; its answer is ignored by c2.
     net.inject(dup);
@@ -315,14 +327,22 @@ describe('failover: restartCM hands the title back', () => {
     expect(net.cm('cm2').currentRole).toBe('standby');
     const state = net.pendingMessages()[0];
     expect(state).toMatchObject({
-      type: 'CM_STATE', from: 'cm2', to: 'cm1', epoch: 2, members: ['c1', 'c2', 'c3'],
+      type: 'CM_STATE',
+      from: 'cm2',
+      to: 'cm1',
+      epoch: 2,
+      members: ['c1', 'c2', 'c3'],
       meta: [{ page: 'P1', owner: 'c2', copySet: [], version: 2 }],
     });
     net.deliver('cm2', 'cm1');
     expect(net.acting()).toEqual([{ id: 'cm1', epoch: 3 }]);
     expect(net.pending()).toEqual(['cm1->c1 CHANGE_CM(CC) e3', 'cm1->c2 CHANGE_CM(CC) e3', 'cm1->c3 CHANGE_CM(CC) e3']);
     net.deliverAll();
-    expect(clientEpochs(net)).toEqual([['c1', 'cm1', 3], ['c2', 'cm1', 3], ['c3', 'cm1', 3]]);
+    expect(clientEpochs(net)).toEqual([
+      ['c1', 'cm1', 3],
+      ['c2', 'cm1', 3],
+      ['c3', 'cm1', 3],
+    ]);
     expect(net.cm('cm1').snapshot().unreported).toEqual([]);
     expect(net.meta('cm1', 'P1')).toEqual({ owner: 'c2', copySet: [], version: 2 });
     expect(net.disks.get('cm1')).toMatchObject({ epoch: 3 });
@@ -411,7 +431,10 @@ describe('failover: client crash and restart', () => {
     expect(net.page('cm1', 'P1')).toMatchObject({ owner: 'c1', active: { req: 'c2:1', phase: 'forwarded' } });
 
     const disk = net.disks.get('c1') as ClientDurable;
-    expect(disk.owned.map((p) => [p.page, p.content, p.owner])).toEqual([['P1', 'a', true], ['P2', 'p2', true]]);
+    expect(disk.owned.map((p) => [p.page, p.content, p.owner])).toEqual([
+      ['P1', 'a', true],
+      ['P2', 'p2', true],
+    ]);
     net.restartClient('c1', { withDisk: true });
     // Back with read access only: whether it lent copies before the crash is not on its disk.
     expect(net.client('c1').entry('P2')).toMatchObject({ content: 'p2', owner: true, access: 'read' });
@@ -424,7 +447,7 @@ describe('failover: client crash and restart', () => {
     expect(outcome(net.readValue('c3', 'P1'))).toEqual({ ok: true, value: 'b' });
   });
 
-  it('a requester that crashed before its write PAGE arrived gets the page again from the old owner\'s ghost', () => {
+  it("a requester that crashed before its write PAGE arrived gets the page again from the old owner's ghost", () => {
     const net = boot();
     net.writeValue('c1', 'P1', 'a');
     net.write('c2', 'P1', 'b');
@@ -448,7 +471,7 @@ describe('failover: client crash and restart', () => {
     expect(outcome(net.readValue('c2', 'P1'))).toEqual({ ok: true, value: 'c' });
   });
 
-  it('the restarted requester\'s claim of the ghost page completes the transfer, though its version is no higher', () => {
+  it("the restarted requester's claim of the ghost page completes the transfer, though its version is no higher", () => {
     // The exact exchange of the test above. The claim c2 sends for a page it installs without
     // writing carries the version it received (v1), the same the CM has for the old owner c1.
     // It answers the write the CM forwarded, so it is taken as it is: the version is no test.
@@ -497,7 +520,7 @@ describe('failover: a client restarted without its disk', () => {
 
   // Regression: a blank client once numbered its requests from 1 again and the CM dropped
   // every id it had already served, silently; now hosts pass seqStart and the CM answers.
-  it('the blank owner\'s own read of the lost page is answered (request ids reused after a blank restart are dropped)', () => {
+  it("the blank owner's own read of the lost page is answered (request ids reused after a blank restart are dropped)", () => {
     const net = blankOwner(true);
     const r = net.readValue('c1', 'P1');
     expect(r).toEqual({ ok: false, error: 'page P1 lost with client c1', certain: true });
@@ -515,7 +538,7 @@ describe('failover: a client restarted without its disk', () => {
   // Regression (safety): a reused request id once matched an old ghost at the page's current
   // owner, which re-sent the stale page and kept its own: two owners. Now ids never repeat
   // (seqStart) and an owner ignores a forward whose ghost it has outlived.
-  it('a blank client\'s reused request id never makes a second owner out of an old ghost', () => {
+  it("a blank client's reused request id never makes a second owner out of an old ghost", () => {
     const net = boot();
     net.writeValue('c2', 'P1', 'a');
     net.writeValue('c1', 'P1', 'x');
@@ -535,7 +558,7 @@ describe('failover: a client restarted without its disk', () => {
   });
 });
 
-describe('periodic replication (the seed\'s scheme) is unsafe', () => {
+describe("periodic replication (the seed's scheme) is unsafe", () => {
   /** c1 writes 'a'; cm2 snapshots; c3 then reads a copy; cm1 dies before the next snapshot. */
   function staleSnapshot(replication: 'periodic' | 'streaming'): Net {
     const net = boot({ replication });

@@ -28,8 +28,7 @@ function link(clock: FaultClock) {
   const atB: TransportEvent<TestFrame>[] = [];
   a.addListener((e) => atA.push(e));
   b.addListener((e) => atB.push(e));
-  const got = (events: TransportEvent<TestFrame>[]) =>
-    events.flatMap((e) => (e.type === 'frame' ? [e.frame.n] : []));
+  const got = (events: TransportEvent<TestFrame>[]) => events.flatMap((e) => (e.type === 'frame' ? [e.frame.n] : []));
   return { a, b, atA: () => got(atA), atB: () => got(atB) };
 }
 

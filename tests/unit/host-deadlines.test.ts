@@ -64,7 +64,10 @@ describe('deadline timers', () => {
     env.advance(10);
     void host.submit({ kind: 'read', page: 'P1' });
     env.advance(2 * TIMING_DEFAULTS.retryIntervalMs);
-    const requests = [...toCm1, ...toCm2].filter((f) => f.type === 'READ_REQUEST').map((f) => f.at).sort((a, b) => a - b);
+    const requests = [...toCm1, ...toCm2]
+      .filter((f) => f.type === 'READ_REQUEST')
+      .map((f) => f.at)
+      .sort((a, b) => a - b);
     const retry = TIMING_DEFAULTS.retryIntervalMs;
     expect(requests).toEqual([10, 10 + retry, 10 + 2 * retry]);
     expect(toCm2.filter((f) => f.type === 'READ_REQUEST').map((f) => f.at)).toEqual([10 + 2 * retry]);

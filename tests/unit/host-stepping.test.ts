@@ -28,11 +28,13 @@ function cluster() {
   const c1 = node('client', 'c1');
   const c2 = node('client', 'c2');
   const all = [cm.host, c1.host, c2.host];
-  all.forEach((a, i) => all.slice(i + 1).forEach((b) => {
-    const [ta, tb] = MemoryTransport.pair<Message>(decode);
-    a.connect(b.id, ta);
-    b.connect(a.id, tb);
-  }));
+  all.forEach((a, i) =>
+    all.slice(i + 1).forEach((b) => {
+      const [ta, tb] = MemoryTransport.pair<Message>(decode);
+      a.connect(b.id, ta);
+      b.connect(a.id, tb);
+    }),
+  );
   for (const h of all) h.tick();
   return { cm, c1, c2, all };
 }
@@ -53,7 +55,10 @@ describe('NodeHost step mode', () => {
     await settle();
     let done = false;
     // c1 owns P1 and c2 holds a copy: c1's write needs c2's copy invalidated.
-    const write = c1.host.submit({ kind: 'write', page: 'P1', value: 'b' }).then((r) => { done = true; return r; });
+    const write = c1.host.submit({ kind: 'write', page: 'P1', value: 'b' }).then((r) => {
+      done = true;
+      return r;
+    });
     await settle();
     expect(cm.host.heldFrames().map((f) => f.message.code)).toEqual(['WQ']);
     cm.host.deliverHeld(cm.host.heldFrames()[0]?.id ?? -1);

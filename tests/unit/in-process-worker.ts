@@ -29,11 +29,14 @@ export function inProcessPackSpawner(stops: Array<() => void>, makeApi: MakeApi 
   return () => {
     const channel = new MessageChannel();
     const apis: NodeWorkerApi[] = [];
-    Comlink.expose(createPack((neighbours) => {
-      const api = makeApi(neighbours);
-      apis.push(api);
-      return api;
-    }), channel.port1);
+    Comlink.expose(
+      createPack((neighbours) => {
+        const api = makeApi(neighbours);
+        apis.push(api);
+        return api;
+      }),
+      channel.port1,
+    );
     const terminate = (): void => {
       for (const api of apis) api.stop();
       channel.port1.close();

@@ -19,11 +19,22 @@ const FP = {
 };
 
 /** A session description as Chromium writes one, with the given `a=fingerprint` lines. */
-const sdp = (...fingerprints: string[]): string => [
-  'v=0', 'o=- 4611731400430051336 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0',
-  'm=application 9 UDP/DTLS/SCTP webrtc-datachannel', 'c=IN IP4 0.0.0.0', 'a=ice-ufrag:abcd',
-  ...fingerprints.map((f) => `a=fingerprint:${f}`), 'a=setup:actpass', 'a=mid:0', 'a=sctp-port:5000', '',
-].join('\r\n');
+const sdp = (...fingerprints: string[]): string =>
+  [
+    'v=0',
+    'o=- 4611731400430051336 2 IN IP4 127.0.0.1',
+    's=-',
+    't=0 0',
+    'a=group:BUNDLE 0',
+    'm=application 9 UDP/DTLS/SCTP webrtc-datachannel',
+    'c=IN IP4 0.0.0.0',
+    'a=ice-ufrag:abcd',
+    ...fingerprints.map((f) => `a=fingerprint:${f}`),
+    'a=setup:actpass',
+    'a=mid:0',
+    'a=sctp-port:5000',
+    '',
+  ].join('\r\n');
 
 /** What PeerJsTransport reads of an RTCPeerConnection: its descriptions, and when they change. */
 class DescribedConnection extends EventTarget {
@@ -54,7 +65,11 @@ class StandIn {
   readonly peerConnection: DescribedConnection;
   private readonly handlers = new Map<string, Set<(x?: unknown) => void>>();
 
-  constructor(readonly peer: string, local: string, remote: string) {
+  constructor(
+    readonly peer: string,
+    local: string,
+    remote: string,
+  ) {
     this.peerConnection = new DescribedConnection(sdp(local), sdp(remote));
   }
 
@@ -112,7 +127,11 @@ function link(aSees: { local: string; remote: string }, bSees: { local: string; 
     c.open = true;
     c.emit('open');
   }
-  const outcome = (t: PeerJsTransport<TestFrame>): Promise<string> => t.ready.then(() => 'accepted', (e: Error) => e.message);
+  const outcome = (t: PeerJsTransport<TestFrame>): Promise<string> =>
+    t.ready.then(
+      () => 'accepted',
+      (e: Error) => e.message,
+    );
   return { a, b, ca, atA, atB, outcomes: Promise.all([outcome(a), outcome(b)]) };
 }
 
@@ -130,9 +149,11 @@ describe('DTLS fingerprints from session descriptions', () => {
 
   it('says which description lacks them', () => {
     expect(linkFingerprints(undefined)).toEqual({ error: 'no peer connection' });
-    const described = (local: string, remote: string) => ({ localDescription: { sdp: local }, remoteDescription: { sdp: remote } }) as unknown as RTCPeerConnection;
-    expect(linkFingerprints({ localDescription: { sdp: sdp(FP.a) }, remoteDescription: null } as unknown as RTCPeerConnection))
-      .toEqual({ error: 'the session descriptions are not applied yet' });
+    const described = (local: string, remote: string) =>
+      ({ localDescription: { sdp: local }, remoteDescription: { sdp: remote } }) as unknown as RTCPeerConnection;
+    expect(linkFingerprints({ localDescription: { sdp: sdp(FP.a) }, remoteDescription: null } as unknown as RTCPeerConnection)).toEqual({
+      error: 'the session descriptions are not applied yet',
+    });
     expect(linkFingerprints(described(sdp(), sdp(FP.b)))).toEqual({ error: 'no DTLS fingerprint in the local session description' });
     expect(linkFingerprints(described(sdp(FP.a), sdp()))).toEqual({ error: 'no DTLS fingerprint in the remote session description' });
     expect(linkFingerprints(described(sdp(FP.a), sdp(FP.b)))).toEqual({ local: FP.a, remote: FP.b });
@@ -140,7 +161,7 @@ describe('DTLS fingerprints from session descriptions', () => {
 });
 
 describe('the key handshake bound to the DTLS channel', () => {
-  it('accepts a direct link, where each end sees the other\'s certificate, and frames pass', async () => {
+  it("accepts a direct link, where each end sees the other's certificate, and frames pass", async () => {
     const { a, b, atB, outcomes } = link({ local: FP.a, remote: FP.b }, { local: FP.b, remote: FP.a });
     expect(await outcomes).toEqual(['accepted', 'accepted']);
     expect(a.fingerprints).toEqual({ local: FP.a, remote: FP.b });
@@ -150,7 +171,7 @@ describe('the key handshake bound to the DTLS channel', () => {
     b.close();
   });
 
-  it('waits for a remote description applied after the channel opened (and the peer\'s hello came)', async () => {
+  it("waits for a remote description applied after the channel opened (and the peer's hello came)", async () => {
     const { a, b, ca, atB, outcomes } = link({ local: FP.a, remote: FP.b }, { local: FP.b, remote: FP.a }, (c) => {
       c.peerConnection.remoteDescription = null;
     });

@@ -11,7 +11,7 @@ const request = { type: 'READ_REQUEST', from: 'c1', to: 'cm1', epoch: 1, page: '
 const garbled = { ...request, req: 'c1:one' };
 
 describe('link origin', () => {
-  it('validates frames from outside and takes its own nodes\' frames as they are', () => {
+  it("validates frames from outside and takes its own nodes' frames as they are", () => {
     const outside = decoderFor('outside', PAGE_SIZE_BYTES_DEFAULT);
     expect(outside(request)).toMatchObject({ ok: true });
     expect(outside(garbled)).toMatchObject({ ok: false });
@@ -24,7 +24,9 @@ describe('link origin', () => {
     const api = createWorkerApi();
     await api.start({ role: 'cm', id: 'cm1' });
     const logs: string[] = [];
-    api.subscribe((e: HostEvent) => { if (e.type === 'log') logs.push(e.text); });
+    api.subscribe((e: HostEvent) => {
+      if (e.type === 'log') logs.push(e.text);
+    });
     const outside = new MessageChannel();
     api.connect('c1', outside.port1, 'outside');
     outside.port2.postMessage(frameWire(garbled));

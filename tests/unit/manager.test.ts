@@ -6,14 +6,16 @@ import { CentralManager } from '../../src/protocol/manager.ts';
 import type { Message } from '../../src/protocol/messages.ts';
 import { Net, show } from './stepped-net.ts';
 
-
 const head = (from: NodeId, page: PageId, req: ReqId) => ({ from, to: 'cm1', epoch: 1, page, req });
 const RQ = (from: NodeId, page: PageId, req: ReqId): Message => ({ type: 'READ_REQUEST', ...head(from, page, req) });
 const WQ = (from: NodeId, page: PageId, req: ReqId): Message => ({ type: 'WRITE_REQUEST', ...head(from, page, req) });
 const RC = (from: NodeId, page: PageId, req: ReqId): Message => ({ type: 'READ_CONFIRMATION', ...head(from, page, req) });
 const IC = (from: NodeId, page: PageId, req: ReqId): Message => ({ type: 'INVALIDATE_CONFIRMATION', ...head(from, page, req) });
-const WC = (from: NodeId, page: PageId, req: ReqId, version: number): Message =>
-  ({ type: 'WRITE_CONFIRMATION', ...head(from, page, req), version });
+const WC = (from: NodeId, page: PageId, req: ReqId, version: number): Message => ({
+  type: 'WRITE_CONFIRMATION',
+  ...head(from, page, req),
+  version,
+});
 
 /** Steps the CM with each message in turn and returns what the last step sent. */
 function step(cm: CentralManager, ...ms: Message[]): string[] {
@@ -76,10 +78,7 @@ describe('CentralManager: writes', () => {
   it('invalidates every holder but the requester at once, and forwards only after the last confirmation', () => {
     const cm = ownedBy1('c2', 'c3', 'c4');
     // All INVALIDATEs leave in the one ready() after the request; none to the requester or owner.
-    expect(step(cm, WQ('c3', 'P1', 'c3:2'))).toEqual([
-      'cm1->c2 INVALIDATE(IV) P1 c3:2 e1',
-      'cm1->c4 INVALIDATE(IV) P1 c3:2 e1',
-    ]);
+    expect(step(cm, WQ('c3', 'P1', 'c3:2'))).toEqual(['cm1->c2 INVALIDATE(IV) P1 c3:2 e1', 'cm1->c4 INVALIDATE(IV) P1 c3:2 e1']);
     expect(cm.snapshot().pages[0]?.active).toEqual({ kind: 'write', req: 'c3:2', requester: 'c3', phase: 'invalidating' });
     expect(step(cm, IC('c4', 'P1', 'c3:2'))).toEqual([]);
     expect(cm.snapshot().pages[0]?.active?.phase).toBe('invalidating');
@@ -170,12 +169,7 @@ describe('CentralManager: queueing and idempotence', () => {
   it('ignores read confirmations from the wrong node, for the wrong request, page or kind', () => {
     const cm = ownedBy1();
     step(cm, RQ('c2', 'P1', 'c2:1'), WQ('c3', 'P1', 'c3:1'));
-    step(cm,
-      RC('c3', 'P1', 'c2:1'),
-      RC('c2', 'P1', 'c2:9'),
-      RC('c2', 'P2', 'c2:1'),
-      WC('c2', 'P1', 'c2:1', 7),
-    );
+    step(cm, RC('c3', 'P1', 'c2:1'), RC('c2', 'P1', 'c2:9'), RC('c2', 'P2', 'c2:1'), WC('c2', 'P1', 'c2:1', 7));
     expect(view(cm, 'P1')).toMatchObject({ owner: 'c1', version: 1, active: 'c2:1', queued: ['c3:1'] });
     expect(step(cm, RC('c2', 'P1', 'c2:1'))).toEqual(['cm1->c2 INVALIDATE(IV) P1 c3:1 e1']);
   });
@@ -183,13 +177,9 @@ describe('CentralManager: queueing and idempotence', () => {
   it('ignores invalidation confirmations from non-holders, for the wrong request, or repeated', () => {
     const cm = ownedBy1('c2', 'c4');
     step(cm, WQ('c3', 'P1', 'c3:1'));
-    expect(step(cm,
-      IC('c1', 'P1', 'c3:1'),
-      IC('c3', 'P1', 'c3:1'),
-      IC('c2', 'P1', 'c9:1'),
-      IC('c2', 'P1', 'c3:1'),
-      IC('c2', 'P1', 'c3:1'),
-    )).toEqual([]);
+    expect(
+      step(cm, IC('c1', 'P1', 'c3:1'), IC('c3', 'P1', 'c3:1'), IC('c2', 'P1', 'c9:1'), IC('c2', 'P1', 'c3:1'), IC('c2', 'P1', 'c3:1')),
+    ).toEqual([]);
     // A premature WRITE_CONFIRMATION while invalidating does not complete the write.
     step(cm, WC('c3', 'P1', 'c3:1', 2));
     expect(cm.snapshot().pages[0]?.active?.phase).toBe('invalidating');
@@ -282,7 +272,12 @@ describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes
 
     // Nothing went astray on the way.
     expect(net.logs).toEqual([]);
-    expect(net.cm('cm1').snapshot().pages.map((p) => p.version)).toEqual([2]);
+    expect(
+      net
+        .cm('cm1')
+        .snapshot()
+        .pages.map((p) => p.version),
+    ).toEqual([2]);
   });
 
   it('a second writer waits behind the first and reads its value, while another page runs in parallel', () => {
@@ -295,7 +290,12 @@ describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes
     net.deliverTo('cm1');
     // c1's write and c3's write (other page) are served; c2's waits in the P1 queue.
     expect(net.pending()).toEqual(['cm1->c1 PAGE(WD) P1 c1:1 e1 null v0', 'cm1->c3 PAGE(WD) P2 c3:1 e1 null v0']);
-    expect(net.cm('cm1').snapshot().pages.find((p) => p.page === 'P1')?.queued).toEqual(['c2:1']);
+    expect(
+      net
+        .cm('cm1')
+        .snapshot()
+        .pages.find((p) => p.page === 'P1')?.queued,
+    ).toEqual(['c2:1']);
     net.deliverAll();
     expect([net.result('c1', a), net.result('c2', b), net.result('c3', c)].map((r) => r?.ok)).toEqual([true, true, true]);
     expect(pageView(net, 'P1')).toEqual({ owner: 'c2', copySet: [] });

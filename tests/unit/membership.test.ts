@@ -44,7 +44,12 @@ describe('a client that leaves for good', () => {
     expect(net.cm('cm1').snapshot().away).toEqual([{ id: 'c3', forMs: expect.any(Number) }]);
     // P2 was c3's: unavailable, at once, with the page, the owner and how long.
     const r = net.readValue('c2', 'P2');
-    expect(r).toMatchObject({ ok: false, certain: true, away: 'c3', error: expect.stringMatching(/^page P2 unavailable: its owner c3 has been away for \d+\.\d s$/) });
+    expect(r).toMatchObject({
+      ok: false,
+      certain: true,
+      away: 'c3',
+      error: expect.stringMatching(/^page P2 unavailable: its owner c3 has been away for \d+\.\d s$/),
+    });
     // Every other page goes on.
     expect(outcome(net.writeValue('c2', 'P3', 'x'))).toEqual({ ok: true, value: 'x' });
     expect(outcome(net.readValue('c2', 'P1'))).toEqual({ ok: true, value: 'b' });
@@ -94,7 +99,12 @@ describe('a client that leaves for good', () => {
     // The standby's mirror learns of P5 with nobody owning it (c1 holds a read copy of it).
     expect(outcome(net.readValue('c1', 'P5'))).toEqual({ ok: true, value: null });
     runTo(net, net.now + 200);
-    expect(net.cm('cm2').snapshot().pages.find((p) => p.page === 'P5')).toMatchObject({ owner: null });
+    expect(
+      net
+        .cm('cm2')
+        .snapshot()
+        .pages.find((p) => p.page === 'P5'),
+    ).toMatchObject({ owner: null });
     // cm1 grants P5 to c2 itself and c2 writes; cm1 fails before c2's confirmation reaches it.
     const writeId = net.write('c2', 'P5', 'x');
     net.deliverAllMatching((m) => m.type !== 'WRITE_CONFIRMATION');
@@ -168,7 +178,11 @@ describe('a client that says a newer epoch exists', () => {
     const r = cm1.ready();
     expect([cm1.currentRole, cm1.epoch]).toEqual(['acting', 3]);
     expect(r.messages.filter((m) => m.type === 'PULSE')).toHaveLength(3);
-    expect(r.events).toContainEqual({ type: 'log', level: 'warn', text: 'cm1 heard nothing from cm2, which clients follow at epoch 2: acting above it' });
+    expect(r.events).toContainEqual({
+      type: 'log',
+      level: 'warn',
+      text: 'cm1 heard nothing from cm2, which clients follow at epoch 2: acting above it',
+    });
   });
 });
 

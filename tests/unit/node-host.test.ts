@@ -22,13 +22,15 @@ function host(role: 'cm' | 'client', id: string): { host: NodeHost; events: Host
 /** Every pair joined directly, as the page does with MessageChannels. */
 function mesh(nodes: NodeHost[]): Map<string, MemoryTransport<Message>> {
   const raw = new Map<string, MemoryTransport<Message>>();
-  nodes.forEach((a, i) => nodes.slice(i + 1).forEach((b) => {
-    const [ta, tb] = MemoryTransport.pair(decode);
-    a.connect(b.id, ta);
-    b.connect(a.id, tb);
-    raw.set(`${a.id}->${b.id}`, ta);
-    raw.set(`${b.id}->${a.id}`, tb);
-  }));
+  nodes.forEach((a, i) =>
+    nodes.slice(i + 1).forEach((b) => {
+      const [ta, tb] = MemoryTransport.pair(decode);
+      a.connect(b.id, ta);
+      b.connect(a.id, tb);
+      raw.set(`${a.id}->${b.id}`, ta);
+      raw.set(`${b.id}->${a.id}`, tb);
+    }),
+  );
   return raw;
 }
 
@@ -74,8 +76,7 @@ describe('NodeHost', () => {
     await c2.host.submit({ kind: 'read', page: 'P1' });
     await settle();
     const sent = [...traces(c2.events), ...traces(cm.events), ...traces(c1.events)].filter((t) => t.startsWith('sent'));
-    expect(sent.map((t) => t.split(' ')[2])).toEqual(
-      ['READ_REQUEST(RQ)', 'READ_CONFIRMATION(RC)', 'READ_FORWARD(RF)', 'PAGE(RD)']);
+    expect(sent.map((t) => t.split(' ')[2])).toEqual(['READ_REQUEST(RQ)', 'READ_CONFIRMATION(RC)', 'READ_FORWARD(RF)', 'PAGE(RD)']);
   });
 
   it('publishes state changes to subscribers without being asked', async () => {
@@ -119,15 +120,20 @@ describe('NodeHost', () => {
     const lost = (to: string) => logs(events).filter((l) => l.includes(`has no link to ${to}`)).length;
     // The announce report and the request are lost, and so are the retries: cm1 first, then cm2.
     void a.submit({ kind: 'read', page: 'P1' });
-    for (let i = 0; i < 4; i++) { env.advance(200); a.tick(); }
+    for (let i = 0; i < 4; i++) {
+      env.advance(200);
+      a.tick();
+    }
     expect([lost('cm1'), lost('cm2')]).toEqual([1, 1]);
     const [link] = MemoryTransport.pair(decode);
     a.connect('cm1', link);
     link.close();
-    for (let i = 0; i < 2; i++) { env.advance(200); a.tick(); }
+    for (let i = 0; i < 2; i++) {
+      env.advance(200);
+      a.tick();
+    }
     expect(lost('cm1')).toBe(2);
   });
-
 
   it('answers invalid operations at once and operations on a CM with an error', async () => {
     const { cm, c1 } = cluster();
@@ -169,7 +175,9 @@ describe('nodeSpecError', () => {
   });
 
   it('checks the restart fields of a spec: CM start, members, durable state, request numbering', () => {
-    expect(nodeSpecError({ role: 'cm', id: 'cm2', start: 'restartBackup', members: ['c1'], durable: { epoch: 2, members: [] } })).toBeNull();
+    expect(
+      nodeSpecError({ role: 'cm', id: 'cm2', start: 'restartBackup', members: ['c1'], durable: { epoch: 2, members: [] } }),
+    ).toBeNull();
     expect(nodeSpecError({ role: 'client', id: 'c1', seqStart: 1_700_000_000_000, store: 'ivy-registry' })).toBeNull();
     expect(nodeSpecError({ role: 'cm', id: 'cm1', start: 'reboot' })).toMatch(/unknown CM start/);
     expect(nodeSpecError({ role: 'cm', id: 'cm1', members: ['cm3'] })).toMatch(/members/);
@@ -185,7 +193,10 @@ describe('nodeSpecError', () => {
     };
     expect(state({ role: 'cm', id: 'cm1', members: ['c1'] })).toEqual(['acting', 1, ['c1']]);
     expect(state({ role: 'cm', id: 'cm1', start: 'restartCM', durable: { epoch: 3, members: ['c2'] } })).toEqual(['rejoining', 3, ['c2']]);
-    expect(state({ role: 'cm', id: 'cm2', start: 'restartBackup', members: ['c1'], durable: { epoch: 4, members: [] } }))
-      .toEqual(['standby', 4, ['c1']]);
+    expect(state({ role: 'cm', id: 'cm2', start: 'restartBackup', members: ['c1'], durable: { epoch: 4, members: [] } })).toEqual([
+      'standby',
+      4,
+      ['c1'],
+    ]);
   });
 });

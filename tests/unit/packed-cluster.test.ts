@@ -53,10 +53,15 @@ function packedCluster(): { cluster: Cluster; made: Made } {
     return wrapped;
   };
   const packs = packedSpawner(inProcessPackSpawner(cleanups, makeApi), 2);
-  const cluster = new Cluster({ 'worker-per-node': inProcessSpawner(cleanups), packed: packs.spawn },
-    { startMs: 5000, controlMs: 5000, operationMs: 8000 });
+  const cluster = new Cluster(
+    { 'worker-per-node': inProcessSpawner(cleanups), packed: packs.spawn },
+    { startMs: 5000, controlMs: 5000, operationMs: 8000 },
+  );
   cluster.setPlacement('packed');
-  cleanups.push(() => { cluster.killAll(); packs.close(); });
+  cleanups.push(() => {
+    cluster.killAll();
+    packs.close();
+  });
   return { cluster, made };
 }
 
@@ -65,7 +70,10 @@ async function packedModel(): Promise<{ model: ClusterModel; made: Made; registr
   const { cluster, made } = packedCluster();
   const registry = await Registry.open(db);
   const model = new ClusterModel(registry, cluster, 'tab:a', null);
-  cleanups.push(() => { model.dispose(); registry.close(); });
+  cleanups.push(() => {
+    model.dispose();
+    registry.close();
+  });
   await model.refresh();
   return { model, made, registry };
 }
@@ -142,7 +150,9 @@ describe('packed placement', () => {
     const c2 = cluster.get('c2')!;
     expect(c2.thread).toBe(cluster.get('cm1')!.thread);
     const lost: string[] = [];
-    await c2.subscribe((e: HostEvent) => { if (e.type === 'trace' && e.message.fate === 'lost') lost.push(e.message.type); });
+    await c2.subscribe((e: HostEvent) => {
+      if (e.type === 'trace' && e.message.fate === 'lost') lost.push(e.message.type);
+    });
     await c2.setLinkFaults('cm1', { partitioned: true });
     const write = c2.writePage('P1', 'through');
     await vi.waitFor(() => expect(lost).toContain('WRITE_REQUEST'));
@@ -158,10 +168,18 @@ describe('packed placement', () => {
     await cluster.start({ role: 'client', id: 'c1' });
     await cluster.start({ role: 'client', id: 'c2' });
     const held = new Map<NodeId, HeldFrame[]>();
-    for (const h of cluster.nodes()) await h.subscribe((e) => { if (e.type === 'held') held.set(h.id, e.held); });
+    for (const h of cluster.nodes())
+      await h.subscribe((e) => {
+        if (e.type === 'held') held.set(h.id, e.held);
+      });
     await cluster.setStepSettings({ hold: true, delayMs: 0, freezeTimers: true });
     let settled = false;
-    const write = cluster.get('c2')!.writePage('P1', 'stepped').finally(() => { settled = true; });
+    const write = cluster
+      .get('c2')!
+      .writePage('P1', 'stepped')
+      .finally(() => {
+        settled = true;
+      });
     // c2's request waits at cm1 (its neighbour) for a person.
     await vi.waitFor(() => expect(held.get('cm1')?.map((f) => `${f.message.from}:${f.message.type}`)).toEqual(['c2:WRITE_REQUEST']));
     await new Promise((r) => setTimeout(r, 50));
@@ -169,7 +187,11 @@ describe('packed placement', () => {
     while (!settled) {
       for (const [id, frames] of held) {
         const first = frames[0];
-        if (first) await cluster.get(id)!.deliverHeld(first.id).catch(() => {});
+        if (first)
+          await cluster
+            .get(id)!
+            .deliverHeld(first.id)
+            .catch(() => {});
       }
       await new Promise((r) => setTimeout(r, 5));
     }

@@ -14,21 +14,42 @@ describe('server configuration', () => {
   it('needs nothing set: PeerServer at /peerjs, no ICE servers, a local cluster key', () => {
     const c = readServerConfig({});
     expect(c).toEqual({
-      peerPath: '/peerjs', peerKey: 'peerjs', advertised: { host: null, port: null, secure: null },
-      clusterKey: DEFAULT_CLUSTER_KEY, serveClusterKey: true, iceServers: [], peerIdPrefix: 'ivy', timing: {},
+      peerPath: '/peerjs',
+      peerKey: 'peerjs',
+      advertised: { host: null, port: null, secure: null },
+      clusterKey: DEFAULT_CLUSTER_KEY,
+      serveClusterKey: true,
+      iceServers: [],
+      peerIdPrefix: 'ivy',
+      timing: {},
     });
     expect(parseIvyConfig(JSON.parse(JSON.stringify(clientConfig(c))))).toEqual({ ok: true, value: clientConfig(c) });
   });
 
   it('reads every setting from IVY_* variables', () => {
     const c = readServerConfig({
-      IVY_PEER_PATH: '/signal/', IVY_PEER_KEY: 'k1', IVY_PEER_HOST: 'peers.lan', IVY_PEER_PORT: '9000', IVY_PEER_SECURE: 'true',
-      IVY_CLUSTER_KEY: 'correct horse battery', IVY_SERVE_CLUSTER_KEY: 'false', IVY_ICE_SERVERS: '[{"urls":"stun:stun.lan:3478"}]', IVY_PEER_ID_PREFIX: 'lab2',
-      IVY_PULSE_INTERVAL_MS: '250', IVY_PULSE_MISSES_MAX: '4', IVY_LEASE_MS: '2000', IVY_QUEUE_DEADLINE_MS: '',
+      IVY_PEER_PATH: '/signal/',
+      IVY_PEER_KEY: 'k1',
+      IVY_PEER_HOST: 'peers.lan',
+      IVY_PEER_PORT: '9000',
+      IVY_PEER_SECURE: 'true',
+      IVY_CLUSTER_KEY: 'correct horse battery',
+      IVY_SERVE_CLUSTER_KEY: 'false',
+      IVY_ICE_SERVERS: '[{"urls":"stun:stun.lan:3478"}]',
+      IVY_PEER_ID_PREFIX: 'lab2',
+      IVY_PULSE_INTERVAL_MS: '250',
+      IVY_PULSE_MISSES_MAX: '4',
+      IVY_LEASE_MS: '2000',
+      IVY_QUEUE_DEADLINE_MS: '',
     });
     expect(c).toEqual({
-      peerPath: '/signal', peerKey: 'k1', advertised: { host: 'peers.lan', port: 9000, secure: true },
-      clusterKey: 'correct horse battery', serveClusterKey: false, iceServers: [{ urls: 'stun:stun.lan:3478' }], peerIdPrefix: 'lab2',
+      peerPath: '/signal',
+      peerKey: 'k1',
+      advertised: { host: 'peers.lan', port: 9000, secure: true },
+      clusterKey: 'correct horse battery',
+      serveClusterKey: false,
+      iceServers: [{ urls: 'stun:stun.lan:3478' }],
+      peerIdPrefix: 'lab2',
       timing: { pulseIntervalMs: 250, pulseMissesMax: 4, leaseMs: 2000 },
     });
     expect(clientConfig(c).clusterKey).toBeNull();
@@ -45,8 +66,9 @@ describe('server configuration', () => {
     expect(() => readServerConfig({ IVY_PEER_SECURE: 'yes' })).toThrow('IVY_PEER_SECURE');
     expect(() => readServerConfig({ IVY_PEER_ID_PREFIX: 'a b' })).toThrow('IVY_PEER_ID_PREFIX');
     expect(() => readServerConfig({ IVY_SERVE_CLUSTER_KEY: '0' })).toThrow('IVY_SERVE_CLUSTER_KEY');
-    expect(() => readServerConfig({ IVY_PULSE_INTERVAL_MS: '100ms' }))
-      .toThrow('IVY_PULSE_INTERVAL_MS must be a number of milliseconds from 1 to 600000, not "100ms"');
+    expect(() => readServerConfig({ IVY_PULSE_INTERVAL_MS: '100ms' })).toThrow(
+      'IVY_PULSE_INTERVAL_MS must be a number of milliseconds from 1 to 600000, not "100ms"',
+    );
     expect(() => readServerConfig({ IVY_CM_ATTEMPTS_MAX: '2.5' })).toThrow('IVY_CM_ATTEMPTS_MAX must be an integer');
     expect(() => readServerConfig({ IVY_LEASE_MS: '0' })).toThrow('IVY_LEASE_MS');
   });
@@ -56,20 +78,38 @@ describe('the config document in the tab', () => {
   const doc = clientConfig(readServerConfig({}));
 
   it('fills the PeerServer address from the page when the server left it open', () => {
-    expect(peerServerAddress(doc, { hostname: '192.168.1.20', port: '5173', protocol: 'http:' }))
-      .toEqual({ host: '192.168.1.20', port: 5173, secure: false, path: '/peerjs', key: 'peerjs' });
-    expect(peerServerAddress(doc, { hostname: 'ivy.example', port: '', protocol: 'https:' }))
-      .toEqual({ host: 'ivy.example', port: 443, secure: true, path: '/peerjs', key: 'peerjs' });
+    expect(peerServerAddress(doc, { hostname: '192.168.1.20', port: '5173', protocol: 'http:' })).toEqual({
+      host: '192.168.1.20',
+      port: 5173,
+      secure: false,
+      path: '/peerjs',
+      key: 'peerjs',
+    });
+    expect(peerServerAddress(doc, { hostname: 'ivy.example', port: '', protocol: 'https:' })).toEqual({
+      host: 'ivy.example',
+      port: 443,
+      secure: true,
+      path: '/peerjs',
+      key: 'peerjs',
+    });
     const fixed = clientConfig(readServerConfig({ IVY_PEER_HOST: 'peers.lan', IVY_PEER_PORT: '9000', IVY_PEER_SECURE: 'false' }));
-    expect(peerServerAddress(fixed, { hostname: 'x', port: '1', protocol: 'https:' }))
-      .toEqual({ host: 'peers.lan', port: 9000, secure: false, path: '/peerjs', key: 'peerjs' });
+    expect(peerServerAddress(fixed, { hostname: 'x', port: '1', protocol: 'https:' })).toEqual({
+      host: 'peers.lan',
+      port: 9000,
+      secure: false,
+      path: '/peerjs',
+      key: 'peerjs',
+    });
   });
 
   it('rejects malformed documents', () => {
     expect(parseIvyConfig(null)).toEqual({ ok: false, error: 'not an ivy config' });
     expect(parseIvyConfig({ ...doc, clusterKey: '' })).toEqual({ ok: false, error: 'clusterKey must be a non-empty string or null' });
     expect(parseIvyConfig({ ...doc, iceServers: {} })).toEqual({ ok: false, error: 'iceServers must be an array' });
-    expect(parseIvyConfig({ ...doc, peerServer: { ...doc.peerServer, port: 0 } })).toEqual({ ok: false, error: 'peerServer.port must be a port or null' });
+    expect(parseIvyConfig({ ...doc, peerServer: { ...doc.peerServer, port: 0 } })).toEqual({
+      ok: false,
+      error: 'peerServer.port must be a port or null',
+    });
     expect(parseIvyConfig({ ...doc, timing: { pulseMs: 50 } })).toEqual({ ok: false, error: 'unknown timing "pulseMs"' });
     expect(parseIvyConfig({ ...doc, timing: undefined })).toEqual({ ok: false, error: 'timing must be an object' });
   });
@@ -77,9 +117,14 @@ describe('the config document in the tab', () => {
   it('takes the time limits from the server, then from the page address', () => {
     const served = clientConfig(readServerConfig({ IVY_PULSE_INTERVAL_MS: '250', IVY_LEASE_MS: '2000' }));
     expect(pageTiming(served, '')).toEqual({ pulseIntervalMs: 250, leaseMs: 2000 });
-    expect(pageTiming(served, '?mode=tab&pulseIntervalMs=40&retryIntervalMs=300'))
-      .toEqual({ pulseIntervalMs: 40, leaseMs: 2000, retryIntervalMs: 300 });
-    expect(() => pageTiming(served, '?pulseMissesMax=three')).toThrow('the page\'s pulseMissesMax must be an integer from 1 to 600000, not "three"');
+    expect(pageTiming(served, '?mode=tab&pulseIntervalMs=40&retryIntervalMs=300')).toEqual({
+      pulseIntervalMs: 40,
+      leaseMs: 2000,
+      retryIntervalMs: 300,
+    });
+    expect(() => pageTiming(served, '?pulseMissesMax=three')).toThrow(
+      'the page\'s pulseMissesMax must be an integer from 1 to 600000, not "three"',
+    );
   });
 });
 
@@ -90,7 +135,9 @@ describe('the production server', () => {
       const req = request({ host: '127.0.0.1', port, path }, (res) => {
         let body = '';
         res.setEncoding('utf8');
-        res.on('data', (c: string) => { body += c; });
+        res.on('data', (c: string) => {
+          body += c;
+        });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
       });
       req.on('error', reject);

@@ -81,10 +81,22 @@ describe('text framing', () => {
 
 describe('cluster key handshake', () => {
   const pair = (keyA: string, keyB: string): [Handshake, Handshake] => [
-    new Handshake({ clusterKey: keyA, localId: 'ivy-cm1', remoteId: 'ivy-c1', channel: 'protocol', nonce: randomNonce(),
-      fingerprints: { local: FP_CM, remote: FP_C } }),
-    new Handshake({ clusterKey: keyB, localId: 'ivy-c1', remoteId: 'ivy-cm1', channel: 'protocol', nonce: randomNonce(),
-      fingerprints: { local: FP_C, remote: FP_CM } }),
+    new Handshake({
+      clusterKey: keyA,
+      localId: 'ivy-cm1',
+      remoteId: 'ivy-c1',
+      channel: 'protocol',
+      nonce: randomNonce(),
+      fingerprints: { local: FP_CM, remote: FP_C },
+    }),
+    new Handshake({
+      clusterKey: keyB,
+      localId: 'ivy-c1',
+      remoteId: 'ivy-cm1',
+      channel: 'protocol',
+      nonce: randomNonce(),
+      fingerprints: { local: FP_C, remote: FP_CM },
+    }),
   ];
   const REFUSED = { state: 'refused', reason: 'wrong cluster key, or not a direct link' };
 
@@ -133,7 +145,7 @@ describe('cluster key handshake', () => {
     expect(e.receive(reflected && { ...reflected, nonce: nonceOf(f) })).toEqual(REFUSED);
   });
 
-  it('opens the link when one side\'s hello is lost: its proof names its nonce and is answered with a proof', () => {
+  it("opens the link when one side's hello is lost: its proof names its nonce and is answered with a proof", () => {
     const [a, b] = pair('the-cluster-key', 'the-cluster-key');
     // Only a's hello arrives: b proves itself, and a, which never had b's hello, answers in kind.
     const rb = b.receive(a.hello());
@@ -152,16 +164,29 @@ describe('cluster key handshake', () => {
     expect(fresh().receive({ step: 'proof', nonce: '1'.repeat(32), mac: '0'.repeat(64) })).toEqual(REFUSED);
     const p = fresh();
     p.receive({ step: 'hello', nonce: '1'.repeat(32) });
-    expect(p.receive({ step: 'proof', nonce: '2'.repeat(32), mac: '0'.repeat(64) })).toEqual({ state: 'refused', reason: 'proof for another nonce than the hello' });
+    expect(p.receive({ step: 'proof', nonce: '2'.repeat(32), mac: '0'.repeat(64) })).toEqual({
+      state: 'refused',
+      reason: 'proof for another nonce than the hello',
+    });
     const q = fresh();
-    expect(q.receive({ step: 'proof', nonce: (q.hello() as { nonce: string }).nonce, mac: '0'.repeat(64) })).toEqual({ state: 'refused', reason: 'peer echoed our nonce' });
+    expect(q.receive({ step: 'proof', nonce: (q.hello() as { nonce: string }).nonce, mac: '0'.repeat(64) })).toEqual({
+      state: 'refused',
+      reason: 'peer echoed our nonce',
+    });
     const h = fresh();
     h.receive({ step: 'hello', nonce: '1'.repeat(32) });
     expect(h.receive({ step: 'hello', nonce: '2'.repeat(32) })).toEqual({ state: 'refused', reason: 'second hello' });
     const e = fresh();
     expect(e.receive(e.hello())).toEqual({ state: 'refused', reason: 'peer echoed our nonce' });
     expect(fresh().receive(null)).toEqual({ state: 'refused', reason: 'malformed handshake message' });
-    for (const text of ['nope', '{"step":"hello","nonce":"xyz"}', '{"step":"proof","mac":1}', `{"step":"proof","mac":"${'a'.repeat(64)}"}`, 'null', '[]']) {
+    for (const text of [
+      'nope',
+      '{"step":"hello","nonce":"xyz"}',
+      '{"step":"proof","mac":1}',
+      `{"step":"proof","mac":"${'a'.repeat(64)}"}`,
+      'null',
+      '[]',
+    ]) {
       expect(parseHandshake(text), text).toBeNull();
     }
     expect(parseHandshake(`{"step":"hello","nonce":"${'a'.repeat(32)}"}`)).toEqual({ step: 'hello', nonce: 'a'.repeat(32) });

@@ -49,7 +49,10 @@ describe('Registry', () => {
     expect(next).toMatchObject({ ok: true, record: { id: 4, nodeId: 'c4', status: 'started' } });
     const { clients } = await reg.list();
     expect(clients.map((c) => [c.nodeId, c.status])).toEqual([
-      ['c1', 'started'], ['c2', 'killed'], ['c3', 'started'], ['c4', 'started'],
+      ['c1', 'started'],
+      ['c2', 'killed'],
+      ['c3', 'started'],
+      ['c4', 'started'],
     ]);
   });
 
@@ -119,7 +122,10 @@ describe('Registry', () => {
     // A load for the wrong kind of node finds nothing.
     expect(await other.loadDurable('cm', 'c1')).toBeUndefined();
     // Each node has a database of its own, so that commits of different nodes never queue on one store.
-    const names = (await indexedDB.databases()).map((d) => d.name).filter((n) => n?.startsWith(`${name}/`)).sort();
+    const names = (await indexedDB.databases())
+      .map((d) => d.name)
+      .filter((n) => n?.startsWith(`${name}/`))
+      .sort();
     expect(names).toEqual([`${name}/c1`, `${name}/cm1`, `${name}/cm2`]);
     await other.reset();
     expect((await indexedDB.databases()).filter((d) => d.name?.startsWith(`${name}/`))).toEqual([]);
@@ -130,18 +136,24 @@ describe('Registry', () => {
     expect(await other.loadDurable('cm', 'cm1')).toEqual({ epoch: 5, members: [] });
   });
 
-  it('moves durable state kept by a version-2 registry into each node\'s own database', async () => {
+  it("moves durable state kept by a version-2 registry into each node's own database", async () => {
     const name = `registry-test-${++dbCount}`;
     await new Promise<void>((resolve, reject) => {
       const req = indexedDB.open(name, 2);
       req.onupgradeneeded = () => {
         req.result.createObjectStore('cms', { keyPath: 'role' });
         req.result.createObjectStore('clients', { keyPath: 'id' });
-        req.result.createObjectStore('cmDurable', { keyPath: 'nodeId' }).add({ nodeId: 'cm1', durable: { epoch: 3, members: ['c1'] }, savedAt: 1 });
-        req.result.createObjectStore('clientDurable', { keyPath: 'nodeId' })
+        req.result
+          .createObjectStore('cmDurable', { keyPath: 'nodeId' })
+          .add({ nodeId: 'cm1', durable: { epoch: 3, members: ['c1'] }, savedAt: 1 });
+        req.result
+          .createObjectStore('clientDurable', { keyPath: 'nodeId' })
           .add({ nodeId: 'c1', durable: { cm: 'cm1', epoch: 3, seq: 7, owned: [], handoffs: [], ghosts: [] }, savedAt: 1 });
       };
-      req.onsuccess = () => { req.result.close(); resolve(); };
+      req.onsuccess = () => {
+        req.result.close();
+        resolve();
+      };
       req.onerror = () => reject(req.error);
     });
     const reg = await connect(name);
@@ -155,10 +167,14 @@ describe('Registry', () => {
       const req = indexedDB.open(name, 1);
       req.onupgradeneeded = () => {
         req.result.createObjectStore('cms', { keyPath: 'role' });
-        req.result.createObjectStore('clients', { keyPath: 'id' })
+        req.result
+          .createObjectStore('clients', { keyPath: 'id' })
           .add({ id: 1, nodeId: 'c1', address: 'tab:old', status: 'started', registeredAt: 0 });
       };
-      req.onsuccess = () => { req.result.close(); resolve(); };
+      req.onsuccess = () => {
+        req.result.close();
+        resolve();
+      };
       req.onerror = () => reject(req.error);
     });
     const reg = await connect(name);

@@ -112,9 +112,20 @@ describe('replication on pulse replies', () => {
     write(p, 'c1', 'P1', 1, 1);
     p.pulse(100);
     // A stale entry in cm2's copy (as an older acting CM might have left it).
-    p.cm2.step({ type: 'PULSE_REPLY', from: 'cm1', to: 'cm2', epoch: 1, seq: 1, acting: true, members: [], meta: [
-      { page: 'P9', owner: 'c5', copySet: [], version: 4 },
-    ], full: false }, 150);
+    p.cm2.step(
+      {
+        type: 'PULSE_REPLY',
+        from: 'cm1',
+        to: 'cm2',
+        epoch: 1,
+        seq: 1,
+        acting: true,
+        members: [],
+        meta: [{ page: 'P9', owner: 'c5', copySet: [], version: 4 }],
+        full: false,
+      },
+      150,
+    );
     expect(p.mirror().map((e) => e.page)).toEqual(['P1', 'P9']);
     write(p, 'c2', 'P2', 1, 1);
     // cm2 is silent for longer than cm1 counts it as listening, then pulses again.
@@ -129,7 +140,8 @@ describe('replication on pulse replies', () => {
     p.pulse(100);
     // Eight members hold read copies of many pages: each entry costs nine items of the frame.
     const held: HeldPage[] = Array.from({ length: 30_000 }, (_, i) => ({ page: `P${i}`, access: 'read', owner: false, version: 0 }));
-    for (let c = 1; c <= 8; c++) p.client({ type: 'CLIENT_REPORT', from: `c${c}`, to: 'cm1', epoch: 1, pages: held, inFlight: null, handoffs: [] });
+    for (let c = 1; c <= 8; c++)
+      p.client({ type: 'CLIENT_REPORT', from: `c${c}`, to: 'cm1', epoch: 1, pages: held, inFlight: null, handoffs: [] });
     const fits = Math.floor((FRAME_ITEMS_MAX - 8) / 9);
     const first = p.pulse(200);
     expect(first.meta).toHaveLength(fits);

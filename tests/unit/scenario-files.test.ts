@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario, renderScenario, ScenarioRunner } from './scenario-script.ts';
 
 const DIR = new URL('./testdata/scenarios/', import.meta.url);
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.txt')).sort();
+const FILES = readdirSync(DIR)
+  .filter((f) => f.endsWith('.txt'))
+  .sort();
 
 describe('failover scenarios from text files', () => {
   it('has scenarios to run', () => {

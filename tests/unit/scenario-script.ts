@@ -97,8 +97,10 @@ export class ScenarioRunner {
   private act(net: Net, verb: string, args: string[]): string[] {
     const [a, b, c] = args;
     switch (verb) {
-      case 'write': return [showResult(net.writeValue(a!, b!, c!))];
-      case 'read': return [showResult(net.readValue(a!, b!))];
+      case 'write':
+        return [showResult(net.writeValue(a!, b!, c!))];
+      case 'read':
+        return [showResult(net.readValue(a!, b!))];
       case 'submit': {
         const opId = c === undefined ? net.read(a!, b!) : net.write(a!, b!, c);
         return [`${a} op ${opId}`];
@@ -111,8 +113,10 @@ export class ScenarioRunner {
         if (args.length === 0) net.deliverAll();
         else net.deliverAllMatching(args.join(' '));
         return [];
-      case 'drop': return net.dropAll(args.join(' ')).map((m) => `dropped ${m.type} ${m.from}->${m.to}`);
-      case 'pending': return net.pending().filter((l) => !QUIET.test(l));
+      case 'drop':
+        return net.dropAll(args.join(' ')).map((m) => `dropped ${m.type} ${m.from}->${m.to}`);
+      case 'pending':
+        return net.pending().filter((l) => !QUIET.test(l));
       case 'tick':
         for (const t of args) net.tick(number(t, 'tick'));
         return [];
@@ -120,13 +124,25 @@ export class ScenarioRunner {
       case 'settle':
         net.tickUntil(number(a, 'settle'), T.pulseIntervalMs, true);
         return [];
-      case 'crash': net.crash(a!); return [];
-      case 'isolate': net.isolate(a!); return [];
-      case 'heal': net.heal(a!); return [];
-      case 'restart-cm': net.restartCm(a!, b as CmStart); return [];
-      case 'restart-client': net.restartClient(a!, { withDisk: b !== 'blank' }); return [];
-      case 'state': return this.state(net);
-      default: throw new Error(`unknown command ${JSON.stringify(verb)}`);
+      case 'crash':
+        net.crash(a!);
+        return [];
+      case 'isolate':
+        net.isolate(a!);
+        return [];
+      case 'heal':
+        net.heal(a!);
+        return [];
+      case 'restart-cm':
+        net.restartCm(a!, b as CmStart);
+        return [];
+      case 'restart-client':
+        net.restartClient(a!, { withDisk: b !== 'blank' });
+        return [];
+      case 'state':
+        return this.state(net);
+      default:
+        throw new Error(`unknown command ${JSON.stringify(verb)}`);
     }
   }
 
@@ -135,10 +151,15 @@ export class ScenarioRunner {
     const acting = net.acting();
     const cms = ['cm1', 'cm2'].filter((id) => net.alive(id)).map((id) => `${id} ${net.cm(id).currentRole} e${net.cm(id).epoch}`);
     const lines = [`t=${net.now} CMs: ${cms.join(', ') || 'none running'}`];
-    lines.push(`clients: ${net.clientIds.filter((id) => net.alive(id)).map((id) => {
-      const s = net.client(id).snapshot();
-      return `${id}->${s.cm} e${s.epoch}`;
-    }).join(', ')}`);
+    lines.push(
+      `clients: ${net.clientIds
+        .filter((id) => net.alive(id))
+        .map((id) => {
+          const s = net.client(id).snapshot();
+          return `${id}->${s.cm} e${s.epoch}`;
+        })
+        .join(', ')}`,
+    );
     const last = acting.sort((x, y) => y.epoch - x.epoch)[0];
     const unreported = last ? net.cm(last.id).snapshot().unreported : [];
     if (unreported.length > 0) lines.push(`${last!.id} waits for reports from ${unreported.join(', ')}`);

@@ -38,8 +38,11 @@ describe('fault-injecting simulation', () => {
 
   it('basic Ivy without a backup CM stays safe but stalls for good once its CM dies', () => {
     const o = runAndCheck({
-      ...faulty(3), backup: false, faults: ['crash-primary'],
-      nemesis: { faultCount: 1, downMinMs: 1e9, downMaxMs: 1e9 }, timeLimitMs: 20_000,
+      ...faulty(3),
+      backup: false,
+      faults: ['crash-primary'],
+      nemesis: { faultCount: 1, downMinMs: 1e9, downMaxMs: 1e9 },
+      timeLimitMs: 20_000,
     });
     expect(o.check.ok).toBe(true);
     expect(o.problems.some((p) => p.startsWith('liveness'))).toBe(true);

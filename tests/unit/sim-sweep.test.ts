@@ -30,9 +30,15 @@ describe('seeded simulation sweep', () => {
   });
 
   it('replays a seed byte for byte', () => {
-    const a = runAndCheck({ ...shape(7), ops: 500 }).sim.history.map(toJsonLine).join('\n');
-    const b = runAndCheck({ ...shape(7), ops: 500 }).sim.history.map(toJsonLine).join('\n');
-    const c = runAndCheck({ ...shape(7), seed: 8, ops: 500 }).sim.history.map(toJsonLine).join('\n');
+    const a = runAndCheck({ ...shape(7), ops: 500 })
+      .sim.history.map(toJsonLine)
+      .join('\n');
+    const b = runAndCheck({ ...shape(7), ops: 500 })
+      .sim.history.map(toJsonLine)
+      .join('\n');
+    const c = runAndCheck({ ...shape(7), seed: 8, ops: 500 })
+      .sim.history.map(toJsonLine)
+      .join('\n');
     expect(a).toBe(b);
     expect(a).not.toBe(c);
   });

@@ -21,7 +21,11 @@ import type { IvyNode, LogLevel, NodeEvent, OpResult } from '../../src/protocol/
 import { parseMessage } from '../../src/protocol/validate.ts';
 
 export type OpDone = Extract<NodeEvent, { type: 'op-done' }>;
-export interface LogLine { node: NodeId; level: LogLevel; text: string }
+export interface LogLine {
+  node: NodeId;
+  level: LogLevel;
+  text: string;
+}
 /** Picks a queued message: by predicate, or by a substring of its `describeMessage` line. */
 export type Match = string | ((m: Message) => boolean);
 
@@ -46,7 +50,10 @@ export interface NetOptions {
   backupKnowsMembers?: boolean;
 }
 
-interface Queued { seq: number; m: Message }
+interface Queued {
+  seq: number;
+  m: Message;
+}
 
 function linkKey(from: NodeId, to: NodeId): string {
   return `${from}>${to}`;
@@ -57,10 +64,14 @@ export function show(m: Message): string {
   const line = describeMessage(m);
   switch (m.type) {
     case 'READ_FORWARD':
-    case 'WRITE_FORWARD': return `${line} for ${m.requester}`;
-    case 'PAGE': return `${line} ${JSON.stringify(m.content)} v${m.version}`;
-    case 'WRITE_CONFIRMATION': return `${line} v${m.version}`;
-    default: return line;
+    case 'WRITE_FORWARD':
+      return `${line} for ${m.requester}`;
+    case 'PAGE':
+      return `${line} ${JSON.stringify(m.content)} v${m.version}`;
+    case 'WRITE_CONFIRMATION':
+      return `${line} v${m.version}`;
+    default:
+      return line;
   }
 }
 
@@ -90,14 +101,28 @@ export class Net {
     this.pageSizeBytes = opts.pageSizeBytes ?? PAGE_SIZE_BYTES_DEFAULT;
     const { replication, peerExists, pageSizeBytes } = this;
     for (let n = 1; n <= opts.clients; n++) this.clientIds.push(clientNodeId(n));
-    this.add(new CentralManager({
-      id: PRIMARY_CM, start: 'primary', members: this.clientIds, replication, peerExists, timing: T, now: 0,
-    }));
+    this.add(
+      new CentralManager({
+        id: PRIMARY_CM,
+        start: 'primary',
+        members: this.clientIds,
+        replication,
+        peerExists,
+        timing: T,
+        now: 0,
+      }),
+    );
     if (peerExists) {
-      this.add(new CentralManager({
-        id: BACKUP_CM, start: 'backup', members: opts.backupKnowsMembers === false ? [] : this.clientIds,
-        replication, timing: T, now: 0,
-      }));
+      this.add(
+        new CentralManager({
+          id: BACKUP_CM,
+          start: 'backup',
+          members: opts.backupKnowsMembers === false ? [] : this.clientIds,
+          replication,
+          timing: T,
+          now: 0,
+        }),
+      );
     }
     for (const id of this.clientIds) this.add(new ClientNode({ id, timing: T, pageSizeBytes }));
   }
@@ -128,8 +153,14 @@ export class Net {
   restartCm(id: NodeId, start: CmStart): CentralManager {
     if (this.nodes.has(id)) throw new Error(`${id} is running`);
     const cm = new CentralManager({
-      id, start, members: this.clientIds, replication: this.replication, peerExists: this.peerExists, timing: T,
-      durable: this.disks.get(id) as CmDurable | undefined, now: this.now,
+      id,
+      start,
+      members: this.clientIds,
+      replication: this.replication,
+      peerExists: this.peerExists,
+      timing: T,
+      durable: this.disks.get(id) as CmDurable | undefined,
+      now: this.now,
     });
     this.add(cm);
     return cm;
@@ -138,11 +169,18 @@ export class Net {
   /** Restarts a client from its disk, or (withDisk false) as a blank node with the same id. */
   restartClient(id: NodeId, opts: { withDisk: boolean; announce?: boolean }): ClientNode {
     if (this.nodes.has(id)) throw new Error(`${id} is running`);
-    const durable = opts.withDisk ? this.disks.get(id) as ClientDurable | undefined : undefined;
+    const durable = opts.withDisk ? (this.disks.get(id) as ClientDurable | undefined) : undefined;
     if (opts.withDisk && !durable) throw new Error(`${id} has nothing on disk`);
     if (!opts.withDisk) this.disks.delete(id);
     // As a host must: a blank incarnation numbers its requests past any earlier one's.
-    const c = new ClientNode({ id, timing: T, pageSizeBytes: this.pageSizeBytes, durable, announce: opts.announce ?? false, seqStart: 1000 + this.now * 1000 });
+    const c = new ClientNode({
+      id,
+      timing: T,
+      pageSizeBytes: this.pageSizeBytes,
+      durable,
+      announce: opts.announce ?? false,
+      seqStart: 1000 + this.now * 1000,
+    });
     // A new incarnation numbers its operations (op ids) from 1 again: forget the old one's outcomes.
     this.done.set(id, []);
     this.add(c);
@@ -312,7 +350,9 @@ export class Net {
 
   private takeHead(match: Match): Message {
     const pred = this.pred(match);
-    const heads = [...this.links.values()].map((l) => l[0]).filter((q): q is Queued => q !== undefined)
+    const heads = [...this.links.values()]
+      .map((l) => l[0])
+      .filter((q): q is Queued => q !== undefined)
       .sort((a, b) => a.seq - b.seq);
     const q = heads.find((x) => pred(x.m));
     if (!q) throw new Error(`no link head matches ${String(match)}; queued: ${this.pending().join(' | ')}`);
@@ -375,7 +415,9 @@ export class Net {
 
   /** The acting CM's (or any CM's) view of one page. */
   page(cmId: NodeId, page: PageId): ManagerSnapshot['pages'][number] | undefined {
-    return this.cm(cmId).snapshot().pages.find((p) => p.page === page);
+    return this.cm(cmId)
+      .snapshot()
+      .pages.find((p) => p.page === page);
   }
 
   /** owner / copySet / version of a page as a CM sees it. */
@@ -386,8 +428,10 @@ export class Net {
 
   /** Which CMs act now, with their epochs. */
   acting(): Array<{ id: NodeId; epoch: number }> {
-    return [...this.nodes.values()].filter((n): n is CentralManager => n instanceof CentralManager)
-      .filter((c) => c.currentRole === 'acting').map((c) => ({ id: c.id, epoch: c.epoch }));
+    return [...this.nodes.values()]
+      .filter((n): n is CentralManager => n instanceof CentralManager)
+      .filter((c) => c.currentRole === 'acting')
+      .map((c) => ({ id: c.id, epoch: c.epoch }));
   }
 
   /** Runs an operation to its end: submit, then tick and deliver everything until it is done. */
@@ -414,7 +458,9 @@ export class Net {
 }
 
 /** The ok/value part of a result, for comparisons that do not care where it was served. */
-export function outcome(r: OpResult | undefined): { ok: true; value: string | null } | { ok: false; error: string; certain: boolean } | undefined {
+export function outcome(
+  r: OpResult | undefined,
+): { ok: true; value: string | null } | { ok: false; error: string; certain: boolean } | undefined {
   if (!r) return undefined;
   return r.ok ? { ok: true, value: r.value } : r;
 }

@@ -9,12 +9,20 @@ const SLICE_TIMEOUT_MS = 600_000;
 
 export function sweepCase(from: number, to: number, faults: readonly FaultKind[] = FAULT_KINDS): void {
   const name = faults.length === FAULT_KINDS.length ? 'all faults' : faults.join(',');
-  it(`seeds ${from}-${to} under ${name}: linearizable, invariant and live`, () => {
-    const r = sweep(from, to, (seed) => faultyShape(seed, faults));
-    const kinds = Object.entries(r.injected).map(([k, n]) => `${k}=${n}`).join(' ');
-    console.log(`sweep ${from}-${to} (${name}): ${r.seeds} seeds, ${r.bad.length} bad, ${r.excused} failures excused ` +
-      `(page with a node that left); ops ok=${r.ops.ok} fail=${r.ops.fail} info=${r.ops.info}; faults ${kinds}`);
-    expect(r.bad).toEqual([]);
-    for (const k of faults) expect(r.injected[k] ?? 0, `${k} was never injected`).toBeGreaterThan(0);
-  }, SLICE_TIMEOUT_MS);
+  it(
+    `seeds ${from}-${to} under ${name}: linearizable, invariant and live`,
+    () => {
+      const r = sweep(from, to, (seed) => faultyShape(seed, faults));
+      const kinds = Object.entries(r.injected)
+        .map(([k, n]) => `${k}=${n}`)
+        .join(' ');
+      console.log(
+        `sweep ${from}-${to} (${name}): ${r.seeds} seeds, ${r.bad.length} bad, ${r.excused} failures excused ` +
+          `(page with a node that left); ops ok=${r.ops.ok} fail=${r.ops.fail} info=${r.ops.info}; faults ${kinds}`,
+      );
+      expect(r.bad).toEqual([]);
+      for (const k of faults) expect(r.injected[k] ?? 0, `${k} was never injected`).toBeGreaterThan(0);
+    },
+    SLICE_TIMEOUT_MS,
+  );
 }

@@ -8,8 +8,13 @@ import { actingAnswer, identityFor, parseChoice, rosterOf } from '../../src/tab/
 import { decodeJoinFrame, type JoinAnswer } from '../../src/tab/join.ts';
 import { PeerSlot, SLOT_QUEUE_MAX } from '../../src/tab/peer-slot.ts';
 
-const answer = (cm: 'cm1' | 'cm2', role: JoinAnswer['role'], epoch: number, roster: string[] = [], offer: string | null = null): JoinAnswer =>
-  ({ t: 'answer', cm, role, epoch, roster, offer });
+const answer = (
+  cm: 'cm1' | 'cm2',
+  role: JoinAnswer['role'],
+  epoch: number,
+  roster: string[] = [],
+  offer: string | null = null,
+): JoinAnswer => ({ t: 'answer', cm, role, epoch, roster, offer });
 
 describe('the prompt', () => {
   it("takes the seed's words", () => {
@@ -31,7 +36,9 @@ describe('the prompt', () => {
     expect(identityFor({ kind: 'restartBackup' }, [])).toEqual({ role: 'cm', id: 'cm2', start: 'restartBackup' });
     // Restarting a CM that answered is refused at once, not after the PeerServer refuses its id.
     expect(identityFor({ kind: 'restartCM' }, [answer('cm1', 'acting', 1)])).toEqual({ error: expect.stringContaining('cm1 is running') });
-    expect(identityFor({ kind: 'restartBackup' }, [answer('cm2', 'standby', 1)])).toEqual({ error: expect.stringContaining('cm2 is running') });
+    expect(identityFor({ kind: 'restartBackup' }, [answer('cm2', 'standby', 1)])).toEqual({
+      error: expect.stringContaining('cm2 is running'),
+    });
   });
 
   it('follows the acting CM with the newest epoch and dials everyone any CM knows', () => {
@@ -46,10 +53,16 @@ describe('the join channel', () => {
     expect(decodeJoinFrame({ t: 'ask', want: 'client-id', atLeast: 3 }).ok).toBe(true);
     expect(decodeJoinFrame(answer('cm1', 'acting', 1, ['c1', 'cm2'], 'c2')).ok).toBe(true);
     const bad = [
-      null, 'ask', { t: 'ask', want: 'all', atLeast: 0 }, { t: 'ask', want: 'roster', atLeast: -1 },
-      { ...answer('cm1', 'acting', 1), cm: 'c1' }, { ...answer('cm1', 'acting', 1), roster: ['../x'] },
-      { ...answer('cm1', 'acting', 1), offer: 'cm2' }, { ...answer('cm1', 'acting', 1), roster: Array(5000).fill('c1') },
-      { ...answer('cm1', 'boss' as never, 1) }, { t: 'other' },
+      null,
+      'ask',
+      { t: 'ask', want: 'all', atLeast: 0 },
+      { t: 'ask', want: 'roster', atLeast: -1 },
+      { ...answer('cm1', 'acting', 1), cm: 'c1' },
+      { ...answer('cm1', 'acting', 1), roster: ['../x'] },
+      { ...answer('cm1', 'acting', 1), offer: 'cm2' },
+      { ...answer('cm1', 'acting', 1), roster: Array(5000).fill('c1') },
+      { ...answer('cm1', 'boss' as never, 1) },
+      { t: 'other' },
     ];
     for (const b of bad) expect(decodeJoinFrame(b).ok, JSON.stringify(b)?.slice(0, 60)).toBe(false);
   });
@@ -58,26 +71,43 @@ describe('the join channel', () => {
 /** A link that records what is sent and lets the test deliver frames or close it. */
 function fakeLink(): PeerJsTransport<Message> & { sent: Message[]; deliver(m: Message): void; drop(): void } {
   const listeners = new Set<TransportListener<Message>>();
-  const emit = (e: TransportEvent<Message>): void => { for (const l of [...listeners]) l(e); };
+  const emit = (e: TransportEvent<Message>): void => {
+    for (const l of [...listeners]) l(e);
+  };
   const link = {
     sent: [] as Message[],
     closed: false,
-    send(m: Message) { if (link.closed) return false; link.sent.push(m); return true; },
+    send(m: Message) {
+      if (link.closed) return false;
+      link.sent.push(m);
+      return true;
+    },
     addListener: (l: TransportListener<Message>) => void listeners.add(l),
     removeListener: (l: TransportListener<Message>) => void listeners.delete(l),
-    close() { if (!link.closed) { link.closed = true; emit({ type: 'close' }); } },
+    close() {
+      if (!link.closed) {
+        link.closed = true;
+        emit({ type: 'close' });
+      }
+    },
     deliver: (m: Message) => emit({ type: 'frame', frame: m }),
-    drop() { link.close(); },
+    drop() {
+      link.close();
+    },
   };
   return link as never;
 }
 
-const pulse = (n: number): Message => ({ type: 'PULSE', from: 'cm2', to: 'cm1', epoch: n } as Message);
+const pulse = (n: number): Message => ({ type: 'PULSE', from: 'cm2', to: 'cm1', epoch: n }) as Message;
 
 describe('PeerSlot', () => {
   it('queues while unlinked, asks for a dial, and flushes in order on the first link', () => {
     const wanted: string[] = [];
-    const slot = new PeerSlot('cm1', (p) => wanted.push(p), () => {});
+    const slot = new PeerSlot(
+      'cm1',
+      (p) => wanted.push(p),
+      () => {},
+    );
     expect(slot.send(pulse(1))).toBe(true);
     slot.send(pulse(2));
     expect(wanted).toEqual(['cm1', 'cm1']);
@@ -89,7 +119,11 @@ describe('PeerSlot', () => {
   });
 
   it('keeps only the newest frames while no link comes', () => {
-    const slot = new PeerSlot('cm1', () => {}, () => {});
+    const slot = new PeerSlot(
+      'cm1',
+      () => {},
+      () => {},
+    );
     for (let i = 0; i < SLOT_QUEUE_MAX + 10; i++) slot.send(pulse(i));
     const link = fakeLink();
     slot.attach({ link, dialer: 'cm2', at: 0 });
@@ -98,9 +132,15 @@ describe('PeerSlot', () => {
   });
 
   it('moves to a newer link (the peer came back) and closes the old one', () => {
-    const slot = new PeerSlot('cm1', () => {}, () => {});
+    const slot = new PeerSlot(
+      'cm1',
+      () => {},
+      () => {},
+    );
     const heard: number[] = [];
-    slot.addListener((e) => { if (e.type === 'frame') heard.push(e.frame.epoch); });
+    slot.addListener((e) => {
+      if (e.type === 'frame') heard.push(e.frame.epoch);
+    });
     const old = fakeLink();
     slot.attach({ link: old, dialer: 'cm2', at: 0 });
     const fresh = fakeLink();
@@ -114,8 +154,16 @@ describe('PeerSlot', () => {
   });
 
   it('when two dials cross, both ends keep the link the smaller id dialed', () => {
-    const atCm1 = new PeerSlot('cm2', () => {}, () => {});
-    const atCm2 = new PeerSlot('cm1', () => {}, () => {});
+    const atCm1 = new PeerSlot(
+      'cm2',
+      () => {},
+      () => {},
+    );
+    const atCm2 = new PeerSlot(
+      'cm1',
+      () => {},
+      () => {},
+    );
     const byCm1 = fakeLink();
     const byCm2 = fakeLink();
     atCm1.attach({ link: byCm1, dialer: 'cm1', at: 0 });
@@ -129,7 +177,11 @@ describe('PeerSlot', () => {
 
   it('after its link dies it queues again, and closing it says goodbye on the link', () => {
     const wanted: string[] = [];
-    const slot = new PeerSlot('c1', (p) => wanted.push(p), () => {});
+    const slot = new PeerSlot(
+      'c1',
+      (p) => wanted.push(p),
+      () => {},
+    );
     const link = fakeLink();
     slot.attach({ link, dialer: 'cm1', at: 0 });
     link.drop();

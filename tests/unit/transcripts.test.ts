@@ -12,7 +12,12 @@ const CASES: Array<{ name: string; opts: SimOptions }> = [
   {
     name: 'primary-crash-and-takeover',
     opts: {
-      seed: 5, clients: 2, pages: 1, ops: 40, readRatio: 0.5, faults: ['crash-primary'],
+      seed: 5,
+      clients: 2,
+      pages: 1,
+      ops: 40,
+      readRatio: 0.5,
+      faults: ['crash-primary'],
       nemesis: { faultCount: 1, gapMinMs: 30, gapMaxMs: 30, downMinMs: 400, downMaxMs: 400 },
     },
   },

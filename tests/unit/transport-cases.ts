@@ -42,8 +42,7 @@ export function record(t: Transport<TestFrame>): TransportEvent<TestFrame>[] {
   return events;
 }
 
-export const frames = (events: TransportEvent<TestFrame>[]): TestFrame[] =>
-  events.flatMap((e) => (e.type === 'frame' ? [e.frame] : []));
+export const frames = (events: TransportEvent<TestFrame>[]): TestFrame[] => events.flatMap((e) => (e.type === 'frame' ? [e.frame] : []));
 
 export const TRANSPORT_CONTRACT: readonly ContractCase[] = [
   {
@@ -73,13 +72,25 @@ export const TRANSPORT_CONTRACT: readonly ContractCase[] = [
     name: 'drops and reports garbage without throwing, and keeps working',
     async run(link, check) {
       const atB = record(link.b);
-      const garbage = ['hello', 42, null, [1, 2], { ivy: 2 }, { ivy: 1, kind: 'nope' },
-        { ivy: 1, kind: 'frame', body: { n: 'x', text: 1 } }, { ivy: 1, kind: 'frame' }];
+      const garbage = [
+        'hello',
+        42,
+        null,
+        [1, 2],
+        { ivy: 2 },
+        { ivy: 1, kind: 'nope' },
+        { ivy: 1, kind: 'frame', body: { n: 'x', text: 1 } },
+        { ivy: 1, kind: 'frame' },
+      ];
       for (const g of garbage) link.sendRawFromA(g);
       link.a.send({ n: 7, text: 'still fine' });
       await check.waitFor(() => check.equal(frames(atB), [{ n: 7, text: 'still fine' }], 'frames at b'));
       check.equal(atB.filter((e) => e.type === 'bad-frame').length, garbage.length, 'bad frames reported');
-      check.equal(atB.findIndex((e) => e.type === 'frame'), garbage.length, 'the good frame comes after the garbage');
+      check.equal(
+        atB.findIndex((e) => e.type === 'frame'),
+        garbage.length,
+        'the good frame comes after the garbage',
+      );
       check.equal(link.b.closed, false, 'b still open');
     },
   },
@@ -91,7 +102,13 @@ export const TRANSPORT_CONTRACT: readonly ContractCase[] = [
       link.a.close();
       check.equal(link.a.closed, true, 'a closed');
       check.equal(link.a.send({ n: 2, text: 'too late' }), false, 'send after close');
-      await check.waitFor(() => check.equal(atB.map((e) => e.type), ['frame', 'close'], 'events at b'));
+      await check.waitFor(() =>
+        check.equal(
+          atB.map((e) => e.type),
+          ['frame', 'close'],
+          'events at b',
+        ),
+      );
       check.equal(link.b.closed, true, 'b closed');
       check.equal(link.b.send({ n: 3, text: 'into the void' }), false, 'send from a closed b');
       link.a.close();

@@ -9,7 +9,9 @@ export { decodeTestFrame, type ContractLink, type TestFrame } from './transport-
 const vitestCheck: Check = {
   equal: (actual, expected, what) => expect(actual, what).toEqual(expected),
   ok: (condition, what) => expect(condition, what).toBe(true),
-  waitFor: async (assertion) => { await vi.waitFor(assertion); },
+  waitFor: async (assertion) => {
+    await vi.waitFor(assertion);
+  },
 };
 
 export function runTransportContract(name: string, setup: () => ContractLink): void {

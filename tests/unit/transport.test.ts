@@ -15,9 +15,13 @@ runTransportContract('MessagePort', () => {
   const a = new MessagePortTransport<TestFrame>(channel.port1, decodeTestFrame);
   const b = new MessagePortTransport<TestFrame>(channel.port2, decodeTestFrame);
   return {
-    a, b,
+    a,
+    b,
     sendRawFromA: (raw) => channel.port1.postMessage(raw),
-    dispose: () => { a.close(); b.close(); },
+    dispose: () => {
+      a.close();
+      b.close();
+    },
   };
 });
 
@@ -42,5 +46,12 @@ runTransportContract('between neighbours in one thread (packed placement)', () =
   const a = ends.get('c1');
   const b = ends.get('c2');
   if (!(a instanceof MemoryTransport) || !b) throw new Error('neighbours were not linked in memory');
-  return { a, b, sendRawFromA: (raw) => a.postRaw(raw), dispose: () => { a.close(); } };
+  return {
+    a,
+    b,
+    sendRawFromA: (raw) => a.postRaw(raw),
+    dispose: () => {
+      a.close();
+    },
+  };
 });

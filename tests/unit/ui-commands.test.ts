@@ -63,8 +63,14 @@ const cmState: PrintableState = {
     id: 'cm1',
     pages: [
       { page: 'P1', owner: 'c1', copySet: ['c2', 'c3'], version: 1, active: null, queued: [] },
-      { page: 'P2', owner: null, copySet: [], version: 0,
-        active: { kind: 'write', req: 'c2:4', requester: 'c2', phase: 'invalidating' }, queued: ['c3:1'] },
+      {
+        page: 'P2',
+        owner: null,
+        copySet: [],
+        version: 0,
+        active: { kind: 'write', req: 'c2:4', requester: 'c2', phase: 'invalidating' },
+        queued: ['c3:1'],
+      },
       { page: 'P3', owner: null, copySet: [], version: 2, active: null, queued: [], note: 'waiting for c3 to report' },
     ],
   },
@@ -73,7 +79,12 @@ const cmState: PrintableState = {
 const clientState: NodeState = {
   role: 'client',
   snapshot: {
-    id: 'c2', cm: 'cm1', epoch: 1, leased: true, inFlight: null, queued: 0,
+    id: 'c2',
+    cm: 'cm1',
+    epoch: 1,
+    leased: true,
+    inFlight: null,
+    queued: 0,
     pages: [{ page: 'P1', content: 'Content1', version: 1, access: 'read', owner: false }],
   },
 };
@@ -90,13 +101,10 @@ describe('printLines', () => {
   });
 
   it('shows a client page store, and says when there is nothing yet', () => {
-    expect(printLines(clientState)).toEqual([
-      'c2 page store:',
-      'page | content  | access | owner',
-      'P1   | Content1 | read   | no',
+    expect(printLines(clientState)).toEqual(['c2 page store:', 'page | content  | access | owner', 'P1   | Content1 | read   | no']);
+    expect(printLines({ role: 'client', snapshot: { ...clientState.snapshot, pages: [] } as never })).toEqual([
+      'c2 page store: no pages yet',
     ]);
-    expect(printLines({ role: 'client', snapshot: { ...clientState.snapshot, pages: [] } as never }))
-      .toEqual(['c2 page store: no pages yet']);
   });
 });
 

@@ -21,14 +21,26 @@ const WELL_FORMED: Message[] = [
   { type: 'INVALIDATE_CONFIRMATION', ...head, from: 'c3' },
   { type: 'REQUEST_FAILED', ...head, from: 'cm1', to: 'c1', reason: 'the only copy was lost', away: null },
   {
-    type: 'PULSE_REPLY', from: 'cm1', to: 'cm2', epoch: 1, seq: 7, acting: true, members: ['c1', 'c2'],
-    meta: [{ page: 'P1', owner: 'c1', copySet: ['c2'], version: 3 }, { page: 'P2', owner: null, copySet: [], version: 0 }], full: false,
+    type: 'PULSE_REPLY',
+    from: 'cm1',
+    to: 'cm2',
+    epoch: 1,
+    seq: 7,
+    acting: true,
+    members: ['c1', 'c2'],
+    meta: [
+      { page: 'P1', owner: 'c1', copySet: ['c2'], version: 3 },
+      { page: 'P2', owner: null, copySet: [], version: 0 },
+    ],
+    full: false,
   },
 ];
 
 function parse(raw: unknown, pageSizeBytes = PAGE_SIZE): Parsed {
   let r: Parsed | undefined;
-  expect(() => { r = parseMessage(raw, pageSizeBytes); }).not.toThrow();
+  expect(() => {
+    r = parseMessage(raw, pageSizeBytes);
+  }).not.toThrow();
   return r!;
 }
 
@@ -39,8 +51,7 @@ function rejection(raw: unknown, pageSizeBytes = PAGE_SIZE): string {
   return r.ok ? '' : r.error;
 }
 
-const ok = (type: Message['type']): Record<string, unknown> =>
-  ({ ...WELL_FORMED.find((m) => m.type === type)! });
+const ok = (type: Message['type']): Record<string, unknown> => ({ ...WELL_FORMED.find((m) => m.type === type)! });
 
 // The validator's tables are tied to messages.ts by their types: `npx tsc --noEmit` (run by
 // npm test) fails when any of these drifts compiles, since each @ts-expect-error must be used.
@@ -52,21 +63,33 @@ export const DRIFT: unknown[] = [
   // @ts-expect-error a field checked as another type than it has
   { acked: 'bool' } satisfies WireFields<'PULSE'>,
   // @ts-expect-error a nullable field checked as never null
-  { ...{ page: 'page', req: 'req' } as const, reason: 'reason', away: 'node' } satisfies WireFields<'REQUEST_FAILED'>,
+  { ...({ page: 'page', req: 'req' } as const), reason: 'reason', away: 'node' } satisfies WireFields<'REQUEST_FAILED'>,
   // @ts-expect-error a nested record with a field missing
-  { page: 'page', owner: 'nullableNode', version: 'version' } satisfies FieldsOf<{ page: string; owner: string | null; copySet: string[]; version: number }>,
+  { page: 'page', owner: 'nullableNode', version: 'version' } satisfies FieldsOf<{
+    page: string;
+    owner: string | null;
+    copySet: string[];
+    version: number;
+  }>,
 ];
 
 describe('parseMessage: well-formed messages', () => {
-  it.each(WELL_FORMED.map((m) => [`${m.type} ${m.type === 'PAGE' ? m.access : ''}`, m] as const))(
-    'accepts %s', (_name, m) => {
-      expect(parse(JSON.parse(JSON.stringify(m)))).toEqual({ ok: true, message: m });
-    },
-  );
+  it.each(WELL_FORMED.map((m) => [`${m.type} ${m.type === 'PAGE' ? m.access : ''}`, m] as const))('accepts %s', (_name, m) => {
+    expect(parse(JSON.parse(JSON.stringify(m)))).toEqual({ ok: true, message: m });
+  });
 
   it('accepts the limits: 64-char page ids, 6-digit client numbers, 15-digit sequences, the highest epoch, a full page', () => {
-    const m = { type: 'PAGE', from: 'c999999', to: 'c1', epoch: EPOCH_MAX, page: 'a'.repeat(64),
-      req: `c999999:${'9'.repeat(15)}`, access: 'write', content: 'x'.repeat(PAGE_SIZE), version: 0 };
+    const m = {
+      type: 'PAGE',
+      from: 'c999999',
+      to: 'c1',
+      epoch: EPOCH_MAX,
+      page: 'a'.repeat(64),
+      req: `c999999:${'9'.repeat(15)}`,
+      access: 'write',
+      content: 'x'.repeat(PAGE_SIZE),
+      version: 0,
+    };
     expect(parse(m).ok).toBe(true);
     expect(parse({ ...m, content: 'é'.repeat(4) }, 8).ok).toBe(true);
   });
@@ -114,7 +137,11 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
   });
 
   it.each([
-    ['from', 'bad from'], ['to', 'bad to'], ['epoch', 'bad epoch'], ['page', 'page: invalid page id'], ['req', 'req: bad request id'],
+    ['from', 'bad from'],
+    ['to', 'bad to'],
+    ['epoch', 'bad epoch'],
+    ['page', 'page: invalid page id'],
+    ['req', 'req: bad request id'],
   ])('rejects a message without %s', (field, error) => {
     const raw = ok('WRITE_REQUEST');
     delete raw[field];
@@ -136,8 +163,17 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
   it('bounds the items of all lists in one frame together, nested copy sets included', () => {
     const entry = (i: number) => ({ page: `P${i}`, owner: null, copySet: Array(64).fill('c1'), version: 0 });
     const fits = Math.floor(FRAME_ITEMS_MAX / 65);
-    const reply = (n: number) => ({ type: 'PULSE_REPLY', from: 'cm1', to: 'cm2', epoch: 1, seq: 1, acting: true, members: [],
-      meta: Array.from({ length: n }, (_, i) => entry(i)), full: true });
+    const reply = (n: number) => ({
+      type: 'PULSE_REPLY',
+      from: 'cm1',
+      to: 'cm2',
+      epoch: 1,
+      seq: 1,
+      acting: true,
+      members: [],
+      meta: Array.from({ length: n }, (_, i) => entry(i)),
+      full: true,
+    });
     expect(parse(reply(fits)).ok).toBe(true);
     expect(LIST_LENGTH_MAX).toBeGreaterThan(fits + 1);
     expect(rejection(reply(fits + 1))).toMatch(/bad (node )?list/);
@@ -145,14 +181,17 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
 
   it('refuses a pulse reply whose metadata is not a list, or that does not say whether it is the whole', () => {
     expect(rejection({ ...ok('PULSE_REPLY'), meta: null })).toMatch(/^PULSE_REPLY: meta: bad list/);
-    expect(rejection({ ...ok('PULSE_REPLY'), meta: [{ page: 'P1', owner: 'c1', copySet: ['c2'] }] })).toMatch(/^PULSE_REPLY: meta: version: bad version/);
+    expect(rejection({ ...ok('PULSE_REPLY'), meta: [{ page: 'P1', owner: 'c1', copySet: ['c2'] }] })).toMatch(
+      /^PULSE_REPLY: meta: version: bad version/,
+    );
     expect(rejection({ ...ok('PULSE_REPLY'), full: undefined })).toBe('PULSE_REPLY: full: bad flag');
   });
 
   it('refuses content longer than the page before looking at its characters', () => {
     // A lone surrogate deep in an oversized string: the length alone decides.
-    expect(rejection({ ...ok('PAGE'), content: `${'x'.repeat(PAGE_SIZE)}\uD800` }))
-      .toBe(`PAGE: content: content is ${PAGE_SIZE + 1} characters, more than the page size of ${PAGE_SIZE} bytes`);
+    expect(rejection({ ...ok('PAGE'), content: `${'x'.repeat(PAGE_SIZE)}\uD800` })).toBe(
+      `PAGE: content: content is ${PAGE_SIZE + 1} characters, more than the page size of ${PAGE_SIZE} bytes`,
+    );
   });
 
   it('rejects bad node ids in from, to and requester', () => {
@@ -176,7 +215,19 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
   });
 
   it('rejects negative, fractional, non-finite, unsafe or non-numeric epochs', () => {
-    for (const epoch of [-1, 0.5, 1.0000001, NaN, Infinity, EPOCH_MAX + 1, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, '1', null, true]) {
+    for (const epoch of [
+      -1,
+      0.5,
+      1.0000001,
+      NaN,
+      Infinity,
+      EPOCH_MAX + 1,
+      Number.MAX_SAFE_INTEGER,
+      Number.MAX_SAFE_INTEGER + 1,
+      '1',
+      null,
+      true,
+    ]) {
       expect(rejection({ ...ok('INVALIDATE'), epoch })).toMatch(/^INVALIDATE: bad epoch/);
     }
     expect(parse({ ...ok('INVALIDATE'), epoch: 0 }).ok).toBe(true);
@@ -193,8 +244,9 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
   });
 
   it('rejects oversized content, counting UTF-8 bytes against the given page size', () => {
-    expect(rejection({ ...ok('PAGE'), content: 'x'.repeat(PAGE_SIZE + 1) }))
-      .toBe('PAGE: content: content is 4097 characters, more than the page size of 4096 bytes');
+    expect(rejection({ ...ok('PAGE'), content: 'x'.repeat(PAGE_SIZE + 1) })).toBe(
+      'PAGE: content: content is 4097 characters, more than the page size of 4096 bytes',
+    );
     expect(rejection({ ...ok('PAGE'), content: 'ééééé' }, 8)).toBe('PAGE: content: content is 10 bytes; the page size is 8 bytes');
     expect(rejection({ ...ok('PAGE'), content: 'a\uD800' })).toBe('PAGE: content: content is not valid UTF-8 text (lone surrogate)');
   });
@@ -216,7 +268,9 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
     expect(rejection({ ...ok('PAGE'), type: huge }).length).toBeLessThan(100);
     expect(rejection({ ...ok('PAGE'), from: huge })).toBe('PAGE: bad from');
     expect(rejection({ ...ok('PAGE'), req: huge })).toBe('PAGE: req: bad request id');
-    expect(rejection({ ...ok('PAGE'), content: huge })).toBe('PAGE: content: content is 1000000 characters, more than the page size of 4096 bytes');
+    expect(rejection({ ...ok('PAGE'), content: huge })).toBe(
+      'PAGE: content: content is 1000000 characters, more than the page size of 4096 bytes',
+    );
     expect(rejection({ ...ok('REQUEST_FAILED'), reason: huge })).toBe('REQUEST_FAILED: reason: bad reason');
     expect(rejection({ ...ok('PAGE'), page: huge })).toMatch(/^PAGE: page: invalid page id/);
   });

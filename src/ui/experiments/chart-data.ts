@@ -3,7 +3,10 @@
 import { OP_CLASSES, type OpClass } from '../../experiments/types.ts';
 
 const CLASS_LABEL: Record<OpClass, string> = {
-  readHit: 'read hit', readFault: 'read fault', writeHit: 'write hit', writeFault: 'write fault',
+  readHit: 'read hit',
+  readFault: 'read fault',
+  writeHit: 'write hit',
+  writeFault: 'write fault',
 };
 
 export interface LatencyLike {
@@ -58,14 +61,26 @@ export function latencyChart(points: readonly PlotPoint[]): ChartSpec {
     { label: `${CLASS_LABEL[c]} p50`, data: rs.map((r) => r.latency[c].p50Ms) },
     { label: `${CLASS_LABEL[c]} p99`, data: rs.map((r) => r.latency[c].p99Ms) },
   ]).filter((d) => d.data.some((v) => v !== null));
-  return { id: 'latency', title: 'latency per operation kind (p50, p99)', kind: 'bar', labels: rs.map((r) => r.name), datasets, yTitle: 'ms', logY: true };
+  return {
+    id: 'latency',
+    title: 'latency per operation kind (p50, p99)',
+    kind: 'bar',
+    labels: rs.map((r) => r.name),
+    datasets,
+    yTitle: 'ms',
+    logY: true,
+  };
 }
 
 export function throughputChart(points: readonly PlotPoint[]): ChartSpec {
   const rs = scenarios(points);
   return {
-    id: 'throughput', title: 'throughput and completion per scenario', kind: 'bar', labels: rs.map((r) => r.name),
-    datasets: [{ label: 'ok operations / s', data: rs.map((r) => r.throughputOpsPerS) }], yTitle: 'ops/s',
+    id: 'throughput',
+    title: 'throughput and completion per scenario',
+    kind: 'bar',
+    labels: rs.map((r) => r.name),
+    datasets: [{ label: 'ok operations / s', data: rs.map((r) => r.throughputOpsPerS) }],
+    yTitle: 'ops/s',
   };
 }
 
@@ -74,9 +89,17 @@ export function unavailabilityChart(points: readonly PlotPoint[]): ChartSpec | n
   if (rs.length === 0) return null;
   const most = Math.max(...rs.map((r) => r.faults.length));
   const datasets = Array.from({ length: most }, (_, i) => ({
-    label: `fault ${i + 1}`, data: rs.map((r) => r.faults[i]?.unavailableMs ?? null),
+    label: `fault ${i + 1}`,
+    data: rs.map((r) => r.faults[i]?.unavailableMs ?? null),
   }));
-  return { id: 'unavailable', title: 'unavailability after each fault (kill → first op served)', kind: 'bar', labels: rs.map((r) => r.name), datasets, yTitle: 'ms' };
+  return {
+    id: 'unavailable',
+    title: 'unavailability after each fault (kill → first op served)',
+    kind: 'bar',
+    labels: rs.map((r) => r.name),
+    datasets,
+    yTitle: 'ms',
+  };
 }
 
 /** Two line charts per sweep: throughput, and fault latency (p50), against the swept parameter. */
@@ -87,13 +110,27 @@ export function sweepCharts(points: readonly PlotPoint[]): ChartSpec[] {
     const sorted = [...ps].sort((a, b) => (a.x ?? 0) - (b.x ?? 0));
     const labels = sorted.map((p) => String(p.x));
     return [
-      { id: `sweep-${sweep}-throughput`, title: `${sweep} sweep: throughput`, kind: 'line' as const, labels, xTitle: sweep, yTitle: 'ok ops/s',
-        datasets: [{ label: 'throughput', data: sorted.map((p) => p.result.throughputOpsPerS) }] },
-      { id: `sweep-${sweep}-latency`, title: `${sweep} sweep: fault latency (p50)`, kind: 'line' as const, labels, xTitle: sweep, yTitle: 'ms',
+      {
+        id: `sweep-${sweep}-throughput`,
+        title: `${sweep} sweep: throughput`,
+        kind: 'line' as const,
+        labels,
+        xTitle: sweep,
+        yTitle: 'ok ops/s',
+        datasets: [{ label: 'throughput', data: sorted.map((p) => p.result.throughputOpsPerS) }],
+      },
+      {
+        id: `sweep-${sweep}-latency`,
+        title: `${sweep} sweep: fault latency (p50)`,
+        kind: 'line' as const,
+        labels,
+        xTitle: sweep,
+        yTitle: 'ms',
         datasets: [
           { label: 'read fault', data: sorted.map((p) => p.result.latency.readFault.p50Ms) },
           { label: 'write fault', data: sorted.map((p) => p.result.latency.writeFault.p50Ms) },
-        ] },
+        ],
+      },
     ];
   });
 }

@@ -36,7 +36,10 @@ export class ExperimentsSession {
   errors: string[] = [];
   private cancelled = false;
 
-  constructor(private readonly runner: ExperimentsRunner, private readonly changed: () => void) {}
+  constructor(
+    private readonly runner: ExperimentsRunner,
+    private readonly changed: () => void,
+  ) {}
 
   plan(quick: boolean): PlannedRun[] {
     return this.runner.plan(quick);

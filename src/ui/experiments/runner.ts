@@ -12,10 +12,11 @@ function scenarioSteps(quick: boolean): ScenarioStep[] {
 
 export function suiteRunner(): ExperimentsRunner {
   return {
-    plan: (quick) => scenarioSteps(quick).map((s): PlannedRun => {
-      const base = { id: s.id, label: s.sweep === undefined ? s.id : `${s.sweep} = ${s.x ?? '?'}` };
-      return s.sweep === undefined ? base : { ...base, sweep: s.sweep, x: s.x ?? 0 };
-    }),
+    plan: (quick) =>
+      scenarioSteps(quick).map((s): PlannedRun => {
+        const base = { id: s.id, label: s.sweep === undefined ? s.id : `${s.sweep} = ${s.x ?? '?'}` };
+        return s.sweep === undefined ? base : { ...base, sweep: s.sweep, x: s.x ?? 0 };
+      }),
     async run(id, quick, onProgress) {
       const step = scenarioSteps(quick).find((s) => s.id === id);
       if (!step) throw new Error(`no experiment ${id}`);

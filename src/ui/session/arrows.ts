@@ -134,7 +134,8 @@ class Pairing {
       case 'heal':
         this.loseDoomed((a) => onLink(a, node, e.peer));
         break;
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -222,7 +223,7 @@ export function matchArrows(messages: readonly TracedMessage[], events: readonly
   const linkEvents = events.filter((e) => LINK_KINDS.has(e.kind)).sort((a, b) => a.at - b.at);
   let next = 0;
   for (const m of messages) {
-    const t = m.fate === 'sent' || m.fate === 'lost' ? m.at : m.arrivedAt ?? m.at;
+    const t = m.fate === 'sent' || m.fate === 'lost' ? m.at : (m.arrivedAt ?? m.at);
     for (; next < linkEvents.length && (linkEvents[next]?.at ?? Infinity) <= t; next++) {
       const e = linkEvents[next];
       if (e) pairing.event(e);

@@ -44,9 +44,12 @@ export class FailureLog {
         this.announced.add(key);
         return { at: m.at, node: m.from, kind: 'change-cm', text: `${m.from} sends CHANGE_CM (CC) under epoch ${m.epoch}` };
       }
-      case 'IM_BACK': return { at: m.at, node: m.from, kind: 'im-back', text: `${m.from} is back: IM_BACK (IB) to ${m.to}` };
-      case 'CM_STATE': return { at: m.at, node: m.from, kind: 'cm-state', text: `${m.from} hands its state to ${m.to}: CM_STATE (CS), epoch ${m.epoch}` };
-      default: return null;
+      case 'IM_BACK':
+        return { at: m.at, node: m.from, kind: 'im-back', text: `${m.from} is back: IM_BACK (IB) to ${m.to}` };
+      case 'CM_STATE':
+        return { at: m.at, node: m.from, kind: 'cm-state', text: `${m.from} hands its state to ${m.to}: CM_STATE (CS), epoch ${m.epoch}` };
+      default:
+        return null;
     }
   }
 

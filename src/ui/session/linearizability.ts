@@ -23,8 +23,10 @@ export interface LinVerdict {
  * value counts as written by the time of the first read that returned it.
  */
 export function unseenWrites(ops: readonly OpRecord[], known: readonly Inherited[]): Inherited[] {
-  const written = new Set([...ops.filter((o) => o.kind === 'write').map((o) => `${o.page}\u0000${o.value}`),
-    ...known.map((v) => `${v.page}\u0000${v.value}`)]);
+  const written = new Set([
+    ...ops.filter((o) => o.kind === 'write').map((o) => `${o.page}\u0000${o.value}`),
+    ...known.map((v) => `${v.page}\u0000${v.value}`),
+  ]);
   const out = new Map<string, Inherited>();
   for (const o of [...ops].sort((a, b) => a.invokeAt - b.invokeAt)) {
     if (o.kind !== 'read' || o.outcome !== 'ok' || o.value === null) continue;
@@ -38,7 +40,8 @@ export function unseenWrites(ops: readonly OpRecord[], known: readonly Inherited
 function assumptions(inherited: readonly Inherited[]): string[] {
   const pages = new Map<string, Set<string>>();
   for (const v of inherited) pages.set(v.page, (pages.get(v.page) ?? new Set()).add(v.node));
-  return [...pages].sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }))
+  return [...pages]
+    .sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }))
     .map(([page, from]) => `${page} from ${[...from].join(', ')}`);
 }
 
@@ -64,6 +67,13 @@ export function linVerdict(ops: readonly OpRecord[], prehistory: Prehistory = NO
     const op = id === null || id === undefined ? undefined : byId.get(id);
     return op ? [op] : [];
   });
-  if (bad?.unknown) return { status: 'unknown', summary: `undecided (search limit): ${counts}`, explanation: bad.explanation ?? null, culprits, assumed };
-  return { status: 'fail', summary: `NOT linearizable on ${bad?.key ?? '?'}: ${counts}`, explanation: bad?.explanation ?? null, culprits, assumed };
+  if (bad?.unknown)
+    return { status: 'unknown', summary: `undecided (search limit): ${counts}`, explanation: bad.explanation ?? null, culprits, assumed };
+  return {
+    status: 'fail',
+    summary: `NOT linearizable on ${bad?.key ?? '?'}: ${counts}`,
+    explanation: bad?.explanation ?? null,
+    culprits,
+    assumed,
+  };
 }

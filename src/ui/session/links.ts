@@ -26,7 +26,9 @@ export class LinkFaultsModel {
   }
 
   partitions(): Partition[] {
-    return [...this.cut.values()].map(({ a, b }) => ({ a: a.id, b: b.id })).sort((x, y) => pairKey(x.a, x.b).localeCompare(pairKey(y.a, y.b)));
+    return [...this.cut.values()]
+      .map(({ a, b }) => ({ a: a.id, b: b.id }))
+      .sort((x, y) => pairKey(x.a, x.b).localeCompare(pairKey(y.a, y.b)));
   }
 
   isPartitioned(a: string, b: string): boolean {

@@ -42,15 +42,21 @@ export class LiveSession {
   /** Bumped whenever the record starts afresh (Clear, reset). */
   epoch = 0;
 
-  constructor(readonly cluster: Cluster, private readonly now: () => number = commonNow) {
+  constructor(
+    readonly cluster: Cluster,
+    private readonly now: () => number = commonNow,
+  ) {
     this.stopCluster = cluster.onChange(() => this.sync());
     this.sync();
   }
 
   record(): SessionRecord {
     return {
-      messages: this.messages.toArray(), ops: this.ops.toArray(), failures: this.failures.toArray(),
-      inherited: [...this.inherited], partial: this.cleared || this.ops.dropped > 0,
+      messages: this.messages.toArray(),
+      ops: this.ops.toArray(),
+      failures: this.failures.toArray(),
+      inherited: [...this.inherited],
+      partial: this.cleared || this.ops.dropped > 0,
     };
   }
 
@@ -88,8 +94,11 @@ export class LiveSession {
     this.ops.clear();
     this.ops.push(...open);
     this.failures.clear();
-    this.inherited = [...this.nodeStates].flatMap(([node, s]) => (s.role === 'client'
-      ? s.snapshot.pages.flatMap((p) => (p.content === null ? [] : [{ at, node, page: p.page, value: p.content }])) : []));
+    this.inherited = [...this.nodeStates].flatMap(([node, s]) =>
+      s.role === 'client'
+        ? s.snapshot.pages.flatMap((p) => (p.content === null ? [] : [{ at, node, page: p.page, value: p.content }]))
+        : [],
+    );
     this.cleared = true;
     this.epoch += 1;
     this.changed();
@@ -144,8 +153,13 @@ export class LiveSession {
       // Noted once the node's events reach the page: the message view counts frames to it from here.
       const brought = broughtBack(f.handle, this.now());
       this.inherited.push(...brought);
-      this.note('start', f.handle.id, brought.length > 0
-        ? `${f.handle.id} started from its persisted state (${brought.map((v) => v.page).join(', ')})` : `${f.handle.id} started`);
+      this.note(
+        'start',
+        f.handle.id,
+        brought.length > 0
+          ? `${f.handle.id} started from its persisted state (${brought.map((v) => v.page).join(', ')})`
+          : `${f.handle.id} started`,
+      );
       const state = await f.handle.snapshot();
       if (this.followed.get(f.handle.id) === f && !f.pushedState) this.onEvent(f, { type: 'state', state });
     } catch {
@@ -163,8 +177,12 @@ export class LiveSession {
         if (event) this.failures.push(event);
         break;
       }
-      case 'held': this.heldFrames = new Map(this.heldFrames).set(node, e.held); break;
-      case 'op': this.ops.push(e.op); break;
+      case 'held':
+        this.heldFrames = new Map(this.heldFrames).set(node, e.held);
+        break;
+      case 'op':
+        this.ops.push(e.op);
+        break;
       case 'state': {
         f.pushedState = true;
         this.nodeStates = new Map(this.nodeStates).set(node, e.state);
@@ -178,7 +196,8 @@ export class LiveSession {
         this.failures.push(event);
         break;
       }
-      case 'op-done': return;
+      case 'op-done':
+        return;
     }
     this.changed();
   }

@@ -35,7 +35,9 @@ function rejected(op: OpRecord): boolean {
  */
 export function recordOps(traces: readonly OpTrace[], until = Infinity): OpRecord[] {
   const ops = pairTraces(traces, until).filter((o) => !rejected(o));
-  ops.forEach((o, i) => { o.id = i; });
+  ops.forEach((o, i) => {
+    o.id = i;
+  });
   return ops;
 }
 
@@ -53,8 +55,18 @@ function pairTraces(traces: readonly OpTrace[], until: number): OpRecord[] {
       open.delete(key);
       const slot = freeSlot(used);
       const op: OpRecord = {
-        id: ops.length, node: t.node, process: processOf(t.node, slot), kind: t.kind, page: t.page,
-        value: t.value, req: null, invokeAt: t.at, doneAt: null, outcome: 'open', local: false, error: null,
+        id: ops.length,
+        node: t.node,
+        process: processOf(t.node, slot),
+        kind: t.kind,
+        page: t.page,
+        value: t.value,
+        req: null,
+        invokeAt: t.at,
+        doneAt: null,
+        outcome: 'open',
+        local: false,
+        error: null,
       };
       ops.push(op);
       open.set(key, { op, slot });
@@ -104,21 +116,58 @@ export function toHistory(ops: readonly OpRecord[], failures: readonly FailureEv
   const first = Math.min(...ops.map((o) => o.invokeAt), ...inherited.map((v) => v.at)) - 1;
   inherited.forEach((v, i) => {
     const process = PREHISTORY_PROCESS + i;
-    rows.push({ at: first, order: 0, opId: null, event: { process, type: 'invoke', f: 'write', key: v.page, value: v.value, time: first } });
+    rows.push({
+      at: first,
+      order: 0,
+      opId: null,
+      event: { process, type: 'invoke', f: 'write', key: v.page, value: v.value, time: first },
+    });
     rows.push({ at: v.at, order: 1, opId: null, event: { process, type: 'ok', f: 'write', key: v.page, value: v.value, time: v.at } });
   });
   for (const op of ops) {
     const written = op.kind === 'write' ? op.value : null;
-    rows.push({ at: op.invokeAt, order: 0, opId: op.id, event: {
-      process: op.process, type: 'invoke', f: op.kind, key: op.page, value: written, time: op.invokeAt } });
+    rows.push({
+      at: op.invokeAt,
+      order: 0,
+      opId: op.id,
+      event: {
+        process: op.process,
+        type: 'invoke',
+        f: op.kind,
+        key: op.page,
+        value: written,
+        time: op.invokeAt,
+      },
+    });
     if (op.doneAt === null || op.outcome === 'open') continue;
-    rows.push({ at: op.doneAt, order: 1, opId: op.id, event: {
-      process: op.process, type: op.outcome, f: op.kind, key: op.page, value: op.value, time: op.doneAt } });
+    rows.push({
+      at: op.doneAt,
+      order: 1,
+      opId: op.id,
+      event: {
+        process: op.process,
+        type: op.outcome,
+        f: op.kind,
+        key: op.page,
+        value: op.value,
+        time: op.doneAt,
+      },
+    });
   }
   for (const f of failures) {
     if (!NEMESIS_KINDS.has(f.kind)) continue;
-    rows.push({ at: f.at, order: 0, opId: null, event: {
-      process: 'nemesis', type: 'info', f: f.kind, value: f.node, time: f.at } });
+    rows.push({
+      at: f.at,
+      order: 0,
+      opId: null,
+      event: {
+        process: 'nemesis',
+        type: 'info',
+        f: f.kind,
+        value: f.node,
+        time: f.at,
+      },
+    });
   }
   // At equal times an invoke goes first: that orders nothing the clock did not.
   rows.sort((a, b) => a.at - b.at || a.order - b.order);
@@ -133,8 +182,18 @@ export function opsFromHistory(events: readonly HistoryEvent[]): OpRecord[] {
     if (e.process === 'nemesis') continue;
     if (e.type === 'invoke') {
       const op: OpRecord = {
-        id: ops.length, node: `c${e.process % PROCESS_SLOT_STRIDE}`, process: e.process, kind: e.f, page: e.key,
-        value: e.f === 'write' ? e.value : null, req: null, invokeAt: e.time, doneAt: null, outcome: 'open', local: false, error: null,
+        id: ops.length,
+        node: `c${e.process % PROCESS_SLOT_STRIDE}`,
+        process: e.process,
+        kind: e.f,
+        page: e.key,
+        value: e.f === 'write' ? e.value : null,
+        req: null,
+        invokeAt: e.time,
+        doneAt: null,
+        outcome: 'open',
+        local: false,
+        error: null,
       };
       ops.push(op);
       open.set(e.process, op);
@@ -152,7 +211,11 @@ export function opsFromHistory(events: readonly HistoryEvent[]): OpRecord[] {
 
 /** The operations as they stood at `cursor`: later invokes unseen, later completions still open. */
 export function opsAt(ops: readonly OpRecord[], cursor: number): OpRecord[] {
-  return ops.filter((o) => o.invokeAt <= cursor).map((o) => (o.doneAt !== null && o.doneAt > cursor
-    ? { ...o, doneAt: null, outcome: 'open' as const, error: null, value: o.kind === 'read' ? null : o.value }
-    : o));
+  return ops
+    .filter((o) => o.invokeAt <= cursor)
+    .map((o) =>
+      o.doneAt !== null && o.doneAt > cursor
+        ? { ...o, doneAt: null, outcome: 'open' as const, error: null, value: o.kind === 'read' ? null : o.value }
+        : o,
+    );
 }

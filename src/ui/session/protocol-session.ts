@@ -26,11 +26,22 @@ export class ProtocolSession {
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly stopLive: () => void;
 
-  constructor(readonly cluster: Cluster, private readonly now: () => number = commonNow) {
+  constructor(
+    readonly cluster: Cluster,
+    private readonly now: () => number = commonNow,
+  ) {
     this.live = new LiveSession(cluster, now);
     this.source = new LiveSource(this.live, now);
-    this.stepper = new Stepper(cluster, () => this.live.held(), () => this.changed());
-    this.links = new LinkFaultsModel(cluster, (kind, a, b) => this.live.note(kind, a, `${kind === 'partition' ? 'partitioned' : 'healed'} ${a} ↔ ${b}`, b), () => this.changed());
+    this.stepper = new Stepper(
+      cluster,
+      () => this.live.held(),
+      () => this.changed(),
+    );
+    this.links = new LinkFaultsModel(
+      cluster,
+      (kind, a, b) => this.live.note(kind, a, `${kind === 'partition' ? 'partitioned' : 'healed'} ${a} ↔ ${b}`, b),
+      () => this.changed(),
+    );
     this.stopLive = this.live.onChange(() => this.recheck());
     this.timer = setInterval(() => this.recheck(), RECHECK_MS);
   }

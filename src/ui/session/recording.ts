@@ -29,10 +29,15 @@ export interface Recording {
 export function toRecording(record: SessionRecord, exportedAt: Date): Recording {
   const ops = recordOps(record.ops);
   return {
-    format: RECORDING_FORMAT, version: RECORDING_VERSION, exportedAt: exportedAt.toISOString(),
-    messages: [...record.messages], ops: [...record.ops], failures: [...record.failures],
+    format: RECORDING_FORMAT,
+    version: RECORDING_VERSION,
+    exportedAt: exportedAt.toISOString(),
+    messages: [...record.messages],
+    ops: [...record.ops],
+    failures: [...record.failures],
     history: toHistory(ops, record.failures, record.inherited).events,
-    inherited: [...record.inherited], partial: record.partial,
+    inherited: [...record.inherited],
+    partial: record.partial,
   };
 }
 
@@ -51,7 +56,20 @@ export type RunFile = { name: string; text: string };
 
 const FATES: ReadonlySet<string> = new Set<TraceFate>(['sent', 'lost', 'received', 'dropped']);
 const FAILURE_KINDS: ReadonlySet<string> = new Set<FailureEvent['kind']>([
-  'takeover', 'step-down', 'epoch', 'change-cm', 'im-back', 'cm-state', 'away', 'back', 'kill', 'start', 'partition', 'heal', 'log']);
+  'takeover',
+  'step-down',
+  'epoch',
+  'change-cm',
+  'im-back',
+  'cm-state',
+  'away',
+  'back',
+  'kill',
+  'start',
+  'partition',
+  'heal',
+  'log',
+]);
 
 const isStr = (v: unknown): v is string => typeof v === 'string';
 const isStrOrNull = (v: unknown): v is string | null => v === null || typeof v === 'string';
@@ -64,8 +82,18 @@ function record(v: unknown, what: string): Record<string, unknown> {
 
 function checkMessage(v: unknown, i: number): TracedMessage {
   const m = record(v, `message ${i}`);
-  const ok = isNum(m.at) && isStr(m.fate) && FATES.has(m.fate) && isStr(m.from) && isStr(m.to) && isStr(m.type) &&
-    isStr(m.code) && isStrOrNull(m.page) && isStrOrNull(m.req) && isNum(m.epoch) && (m.arrivedAt === undefined || isNum(m.arrivedAt));
+  const ok =
+    isNum(m.at) &&
+    isStr(m.fate) &&
+    FATES.has(m.fate) &&
+    isStr(m.from) &&
+    isStr(m.to) &&
+    isStr(m.type) &&
+    isStr(m.code) &&
+    isStrOrNull(m.page) &&
+    isStrOrNull(m.req) &&
+    isNum(m.epoch) &&
+    (m.arrivedAt === undefined || isNum(m.arrivedAt));
   if (!ok) throw new Error(`message ${i} is malformed`);
   return m as unknown as TracedMessage;
 }
@@ -74,10 +102,11 @@ function checkOp(v: unknown, i: number): OpTrace {
   const o = record(v, `op ${i}`);
   const base = isNum(o.at) && isNum(o.opId) && isStr(o.node);
   const kindOk = o.kind === 'read' || o.kind === 'write';
-  const ok = base && (
-    (o.phase === 'invoke' && kindOk && isStr(o.page) && isStrOrNull(o.value)) ||
-    (o.phase === 'req' && isStr(o.req)) ||
-    (o.phase === 'done' && kindOk && isStr(o.page) && resultOk(o.result)));
+  const ok =
+    base &&
+    ((o.phase === 'invoke' && kindOk && isStr(o.page) && isStrOrNull(o.value)) ||
+      (o.phase === 'req' && isStr(o.req)) ||
+      (o.phase === 'done' && kindOk && isStr(o.page) && resultOk(o.result)));
   if (!ok) throw new Error(`op ${i} is malformed`);
   return o as unknown as OpTrace;
 }
@@ -91,8 +120,14 @@ function resultOk(v: unknown): boolean {
 
 function checkFailure(v: unknown, i: number): FailureEvent {
   const f = record(v, `failure event ${i}`);
-  if (!(isNum(f.at) && isStrOrNull(f.node) && isStr(f.kind) && FAILURE_KINDS.has(f.kind) && isStr(f.text) &&
-    (f.peer === undefined || isStr(f.peer)))) {
+  if (!(
+    isNum(f.at) &&
+    isStrOrNull(f.node) &&
+    isStr(f.kind) &&
+    FAILURE_KINDS.has(f.kind) &&
+    isStr(f.text) &&
+    (f.peer === undefined || isStr(f.peer))
+  )) {
     throw new Error(`failure event ${i} is malformed`);
   }
   return f as unknown as FailureEvent;
@@ -174,7 +209,8 @@ export function loadRun(files: readonly RunFile[]): LoadedRun {
         const events = parseHistory(f.text);
         ops.push(...opsFromHistory(events));
         for (const e of events) {
-          if (e.process === 'nemesis') failures.push({ at: e.time, node: e.value, kind: 'log', text: `nemesis ${e.f} ${e.value ?? ''}`.trim() });
+          if (e.process === 'nemesis')
+            failures.push({ at: e.time, node: e.value, kind: 'log', text: `nemesis ${e.f} ${e.value ?? ''}`.trim() });
         }
       } else {
         messages.push(...parseTranscript(f.text));
@@ -184,7 +220,9 @@ export function loadRun(files: readonly RunFile[]): LoadedRun {
     }
     sources.push(`${f.name} (${kind})`);
   }
-  ops.forEach((o, i) => { o.id = i; });
+  ops.forEach((o, i) => {
+    o.id = i;
+  });
   const arrows = matchArrows(messages, failures);
   const times = [...messages.map((m) => m.at), ...ops.flatMap((o) => [o.invokeAt, o.doneAt ?? o.invokeAt]), ...failures.map((f) => f.at)];
   const start = times.reduce((a, b) => Math.min(a, b), Infinity);

@@ -18,7 +18,13 @@ export function isRequestSend(m: TracedMessage, node: string): boolean {
 }
 
 /** One line on the request in flight; null when there is none. `cm` is the CM the client follows. */
-export function requestStatus(node: string, cm: string, inFlight: InFlight | null, sends: readonly TracedMessage[], now: number): string | null {
+export function requestStatus(
+  node: string,
+  cm: string,
+  inFlight: InFlight | null,
+  sends: readonly TracedMessage[],
+  now: number,
+): string | null {
   if (!inFlight) return null;
   const mine = sends.filter((m) => m.req === inFlight.req && isRequestSend(m, node));
   const req = readableReq(inFlight.req);

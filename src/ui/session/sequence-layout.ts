@@ -18,7 +18,10 @@ export const HEARTBEAT_CODES: ReadonlySet<string> = new Set(['PU', 'PR', 'RP', '
 
 export interface LaidArrow {
   arrow: Arrow;
-  x1: number; y1: number; x2: number; y2: number;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
   label: string;
   /** Where the label starts (left-aligned, above the arrow's start). */
   labelX: number;
@@ -53,7 +56,10 @@ export const SEQUENCE_ARROWS_MAX = 4000;
 export const LABEL_CHAR_PX = 6.7;
 
 export const SEQUENCE_DEFAULTS: Omit<SequenceOptions, 'filter' | 'highlightReq' | 'cursor'> = {
-  limit: SEQUENCE_ARROWS_MAX, laneGap: 150, rowHeight: 24, margin: 40,
+  limit: SEQUENCE_ARROWS_MAX,
+  laneGap: 150,
+  rowHeight: 24,
+  margin: 40,
 };
 
 /** CMs first, then clients by number. */
@@ -81,10 +87,14 @@ export function arrowLabel(a: Pick<Arrow, 'code' | 'page' | 'req'> & { type: str
 
 function fateText(a: Arrow): string {
   switch (a.fate) {
-    case 'delivered': return 'delivered';
-    case 'lost': return `lost (${a.lostWhy ?? 'link partitioned'})`;
-    case 'dropped': return 'dropped by hand';
-    case 'pending': return 'in flight or held';
+    case 'delivered':
+      return 'delivered';
+    case 'lost':
+      return `lost (${a.lostWhy ?? 'link partitioned'})`;
+    case 'dropped':
+      return 'dropped by hand';
+    case 'pending':
+      return 'in flight or held';
   }
 }
 
@@ -114,7 +124,9 @@ export function causalTimes(arrows: readonly Arrow[]): { sent: number[]; end: (n
   const lists = [...perNode.values()];
   for (const l of lists) l.sort((x, y) => raw(x) - raw(y) || x - y);
   const listOf = new Int32Array(arrows.length * 2).fill(-1);
-  lists.forEach((l, k) => { for (const e of l) listOf[e] = k; });
+  lists.forEach((l, k) => {
+    for (const e of l) listOf[e] = k;
+  });
   const at = new Float64Array(arrows.length * 2).fill(Number.NaN);
   const next = new Array<number>(lists.length).fill(0);
   let left = lists.reduce((n, l) => n + l.length, 0);
@@ -142,7 +154,9 @@ export function causalTimes(arrows: readonly Arrow[]): { sent: number[]; end: (n
   while (left > 0) {
     while (todo.length > 0) {
       const k = todo.pop() ?? 0;
-      while (place(k, false)) { /* runs the list until a receipt waits */ }
+      while (place(k, false)) {
+        /* runs the list until a receipt waits */
+      }
     }
     if (left === 0) break;
     // Only a mispaired receipt can wait on itself: take the earliest waiting one as it is.
@@ -157,7 +171,7 @@ export function causalTimes(arrows: readonly Arrow[]): { sent: number[]; end: (n
   }
   return {
     sent: arrows.map((_, i) => at[2 * i] ?? 0),
-    end: arrows.map((a, i) => (a.endAt === null ? null : at[2 * i + 1] ?? 0)),
+    end: arrows.map((a, i) => (a.endAt === null ? null : (at[2 * i + 1] ?? 0))),
   };
 }
 
@@ -165,16 +179,22 @@ export function causalTimes(arrows: readonly Arrow[]): { sent: number[]; end: (n
 function rowsOf(sent: readonly number[], end: readonly (number | null)[]): { sentRow: number[]; endRow: (number | null)[]; count: number } {
   type Ev = { t: number; i: number; isEnd: boolean };
   const evs: Ev[] = sent.map((t, i) => ({ t, i, isEnd: false }));
-  end.forEach((t, i) => { if (t !== null) evs.push({ t, i, isEnd: true }); });
+  end.forEach((t, i) => {
+    if (t !== null) evs.push({ t, i, isEnd: true });
+  });
   evs.sort((a, b) => a.t - b.t || Number(a.isEnd) - Number(b.isEnd) || a.i - b.i);
   const sentRow = new Array<number>(sent.length).fill(0);
   const endRow = end.map((): number | null => null);
-  evs.forEach((e, row) => { if (e.isEnd) endRow[e.i] = row; else sentRow[e.i] = row; });
+  evs.forEach((e, row) => {
+    if (e.isEnd) endRow[e.i] = row;
+    else sentRow[e.i] = row;
+  });
   return { sentRow, endRow, count: evs.length };
 }
 
 export function layoutSequence(all: readonly Arrow[], nodes: readonly string[], o: SequenceOptions): SequenceLayout {
-  const visible = all.filter((a) => a.sentAt <= o.cursor && passes(a, o.filter))
+  const visible = all
+    .filter((a) => a.sentAt <= o.cursor && passes(a, o.filter))
     .map((a) => (a.endAt !== null && a.endAt > o.cursor ? { ...a, endAt: null, fate: 'pending' as const } : a));
   const shown = visible.slice(-o.limit);
   const laneIds = laneOrder([...nodes, ...shown.flatMap((a) => [a.from, a.to])]);
@@ -191,8 +211,7 @@ export function layoutSequence(all: readonly Arrow[], nodes: readonly string[], 
     const y1 = y(rows.sentRow[i] ?? 0);
     const endRow = rows.endRow[i] ?? null;
     // A frame lost in a partition stops halfway; a pending one reaches the receiver's lane at the bottom.
-    const [x2, y2] = endRow !== null ? [to, y(endRow)]
-      : a.fate === 'lost' ? [(x1 + to) / 2, y1 + o.rowHeight / 2] : [to, bottom];
+    const [x2, y2] = endRow !== null ? [to, y(endRow)] : a.fate === 'lost' ? [(x1 + to) / 2, y1 + o.rowHeight / 2] : [to, bottom];
     // The label starts at the arrow's left end and runs at most a little past its right end.
     const room = Math.max(4, Math.floor((Math.max(Math.abs(to - x1), o.laneGap) - 12 + labelOverhang(o)) / LABEL_CHAR_PX));
     const full = arrowLabel(a);
@@ -204,7 +223,8 @@ export function layoutSequence(all: readonly Arrow[], nodes: readonly string[], 
     return { arrow: a, x1, y1, x2, y2, label, labelX, title, highlighted: o.highlightReq !== null && a.req === o.highlightReq };
   });
   return {
-    lanes, arrows,
+    lanes,
+    arrows,
     width: o.margin * 2 + Math.max(0, lanes.length - 1) * o.laneGap + labelOverhang(o),
     height: bottom + o.rowHeight,
     older: visible.length - shown.length,

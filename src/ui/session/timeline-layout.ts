@@ -69,10 +69,24 @@ export function layoutTimeline(ops: readonly OpRecord[], failures: readonly Fail
     const x1 = x(op.invokeAt);
     const x2 = x(op.doneAt ?? o.t1);
     const slot = Math.floor(op.process / PROCESS_SLOT_STRIDE);
-    return { op, x: x1, w: Math.max(3, x2 - x1), y: (rowY.get(op.node) ?? 0) + slot * o.rowHeight, label: opLabel(op), labelX: x1, merged: 0 };
+    return {
+      op,
+      x: x1,
+      w: Math.max(3, x2 - x1),
+      y: (rowY.get(op.node) ?? 0) + slot * o.rowHeight,
+      label: opLabel(op),
+      labelX: x1,
+      merged: 0,
+    };
   });
   const marks = failures.filter((f) => f.at >= o.t0 && f.at <= o.t1).map((event) => ({ event, x: x(event.at) }));
-  return { rows, bars: placeLabels(mergeBars(bars, o.keep ?? new Set()), o.width), marks, width: o.width, height: Math.max(yNext, o.rowHeight) };
+  return {
+    rows,
+    bars: placeLabels(mergeBars(bars, o.keep ?? new Set()), o.width),
+    marks,
+    width: o.width,
+    height: Math.max(yNext, o.rowHeight),
+  };
 }
 
 /**

@@ -4,8 +4,19 @@ import type { OpKind } from '../../protocol/node.ts';
 import type { OpTrace, TracedMessage } from '../../host/trace.ts';
 
 export type FailureKind =
-  | 'takeover' | 'step-down' | 'epoch' | 'change-cm' | 'im-back' | 'cm-state' | 'away' | 'back'
-  | 'kill' | 'start' | 'partition' | 'heal' | 'log';
+  | 'takeover'
+  | 'step-down'
+  | 'epoch'
+  | 'change-cm'
+  | 'im-back'
+  | 'cm-state'
+  | 'away'
+  | 'back'
+  | 'kill'
+  | 'start'
+  | 'partition'
+  | 'heal'
+  | 'log';
 
 /** Something that matters to failure handling: a takeover, a new epoch, a kill, a partition. */
 export interface FailureEvent {

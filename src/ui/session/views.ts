@@ -32,7 +32,10 @@ const BUSY_SHARE_MAX = 0.2;
 export class LiveSource {
   private cached: { version: number; epoch: number; source: ViewSource; at: number; tookMs: number } | null = null;
 
-  constructor(private readonly session: LiveSession, private readonly now: () => number) {}
+  constructor(
+    private readonly session: LiveSession,
+    private readonly now: () => number,
+  ) {}
 
   get(): ViewSource {
     const version = this.session.version;
@@ -48,7 +51,15 @@ export class LiveSource {
     const arrows = matchArrows(record.messages, record.failures);
     const nodes = laneOrder([...this.session.nodes(), ...ops.map((o) => o.node)]);
     const { inherited, partial } = record;
-    const source: ViewSource = { arrows, ops, failures: record.failures, nodes, start: this.session.startedAt, end, prehistory: { inherited, partial } };
+    const source: ViewSource = {
+      arrows,
+      ops,
+      failures: record.failures,
+      nodes,
+      start: this.session.startedAt,
+      end,
+      prehistory: { inherited, partial },
+    };
     this.cached = { version, epoch: this.session.epoch, source, at: performance.now(), tookMs: performance.now() - started };
     return source;
   }

@@ -6,7 +6,15 @@ import { fetchIvyConfig, peerServerAddress, type IvyConfig } from '../../../src/
 import { ClusterPeer, type ClusterPeerOptions } from '../../../src/net/peer-connect.ts';
 import type { PeerJsTransport } from '../../../src/net/peerjs.ts';
 import type { Decode, Transport, TransportEvent } from '../../../src/net/transport.ts';
-import { decodeTestFrame, frames, record, TRANSPORT_CONTRACT, type Check, type ContractLink, type TestFrame } from '../../unit/transport-cases.ts';
+import {
+  decodeTestFrame,
+  frames,
+  record,
+  TRANSPORT_CONTRACT,
+  type Check,
+  type ContractLink,
+  type TestFrame,
+} from '../../unit/transport-cases.ts';
 import type { CaseResult, HarnessApi, RttStats } from './harness-api.ts';
 
 declare global {
@@ -42,7 +50,8 @@ function deepEqual(a: unknown, b: unknown): boolean {
 
 const check: Check = {
   equal(actual, expected, what) {
-    if (!deepEqual(actual, expected)) throw new Error(`${what}: got ${JSON.stringify(actual)?.slice(0, 300)}, want ${JSON.stringify(expected)?.slice(0, 300)}`);
+    if (!deepEqual(actual, expected))
+      throw new Error(`${what}: got ${JSON.stringify(actual)?.slice(0, 300)}, want ${JSON.stringify(expected)?.slice(0, 300)}`);
   },
   ok(condition, what) {
     if (!condition) throw new Error(`${what}: not so`);
@@ -101,7 +110,8 @@ async function main(): Promise<HarnessApi> {
       for (const c of TRANSPORT_CONTRACT) {
         const { at, bt } = await link();
         const contractLink: ContractLink = {
-          a: at, b: bt,
+          a: at,
+          b: bt,
           sendRawFromA: (raw) => void at.connection.send('F' + JSON.stringify(raw)),
           dispose: () => closeBoth(at, bt),
         };
@@ -137,7 +147,11 @@ async function main(): Promise<HarnessApi> {
       // Astral characters (surrogate pairs) and markup, so every chunk boundary gets tested.
       const unit = 'page P1 ✓ 𝄞 <b>&amp;</b> ';
       const big = unit.repeat(Math.ceil(chars / unit.length)).slice(0, chars);
-      const sent = [{ n: 1, text: 'before' }, { n: 2, text: big }, { n: 3, text: 'after' }];
+      const sent = [
+        { n: 1, text: 'before' },
+        { n: 2, text: big },
+        { n: 3, text: 'after' },
+      ];
       for (const f of sent) {
         at.send(f);
         bt.send(f);
@@ -152,9 +166,17 @@ async function main(): Promise<HarnessApi> {
       const { at, bt } = await link();
       const events: TransportEvent<TestFrame>[] = record(bt);
       const wire = at.connection;
-      const garbage: unknown[] = [new Uint8Array([1, 2, 3]).buffer, 'Xjunk', 'F{not json', 'C5/2:x', 'C0/1:x',
-        'C0/3:{"ivy":1,', 'F{"ivy":1,"kind":"close"', 'H{"step":"hello","nonce":"00000000000000000000000000000000"}',
-        'F' + 'x'.repeat(10)];
+      const garbage: unknown[] = [
+        new Uint8Array([1, 2, 3]).buffer,
+        'Xjunk',
+        'F{not json',
+        'C5/2:x',
+        'C0/1:x',
+        'C0/3:{"ivy":1,',
+        'F{"ivy":1,"kind":"close"',
+        'H{"step":"hello","nonce":"00000000000000000000000000000000"}',
+        'F' + 'x'.repeat(10),
+      ];
       for (const g of garbage) void wire.send(g);
       at.send({ n: 9, text: 'after the garbage' });
       await check.waitFor(() => check.equal(frames(events), [{ n: 9, text: 'after the garbage' }], 'frames at b'));
@@ -174,15 +196,27 @@ async function main(): Promise<HarnessApi> {
       } catch (e) {
         connectError = `${(e as Error).name}: ${(e as Error).message}`;
       }
-      await check.waitFor(() => check.ok(logs.some((l) => l.includes(`${intruder.id}`) && l.includes('wrong cluster key') && l.startsWith('link to')), 'refusal logged'));
+      await check.waitFor(() =>
+        check.ok(
+          logs.some((l) => l.includes(`${intruder.id}`) && l.includes('wrong cluster key') && l.startsWith('link to')),
+          'refusal logged',
+        ),
+      );
       intruder.destroy();
       return { connectError, refusalLogged: true, accepted: inbox.count - before };
     },
 
     async noHandshake() {
       const before = inbox.count;
-      const bare = new Peer(options(config, 'bare').id, { ...peerServerAddress(config, location), debug: 0, config: { iceServers: config.iceServers } });
-      await new Promise<void>((resolve, reject) => { bare.once('open', () => resolve()); bare.once('error', reject); });
+      const bare = new Peer(options(config, 'bare').id, {
+        ...peerServerAddress(config, location),
+        debug: 0,
+        config: { iceServers: config.iceServers },
+      });
+      await new Promise<void>((resolve, reject) => {
+        bare.once('open', () => resolve());
+        bare.once('error', reject);
+      });
       const conn = bare.connect(b.id, { reliable: true, serialization: 'raw', metadata: { channel: 'contract' } });
       await new Promise<void>((resolve) => conn.once('open', () => resolve()));
       void conn.send('F' + JSON.stringify({ ivy: 1, kind: 'frame', body: { n: 1, text: 'forged' } }));
@@ -224,13 +258,30 @@ async function main(): Promise<HarnessApi> {
 
     async comlink() {
       const [at, bt] = await Promise.all([a.connect(b.id, 'control', decodeComlinkWire), controlInbox.next()]);
-      exposeOver({ add: (x: number, y: number) => x + y, fail: () => { throw new Error('refused on purpose'); } }, bt);
+      exposeOver(
+        {
+          add: (x: number, y: number) => x + y,
+          fail: () => {
+            throw new Error('refused on purpose');
+          },
+        },
+        bt,
+      );
       const control = new RemoteControl<{ add(x: number, y: number): number; fail(): void }>(at, b.id);
       const sum = await control.call((r) => r.add(2, 3), 2_000, 'add');
-      const thrown = await control.call((r) => r.fail(), 2_000, 'fail').then(() => 'nothing', (e: Error) => e.message);
+      const thrown = await control
+        .call((r) => r.fail(), 2_000, 'fail')
+        .then(
+          () => 'nothing',
+          (e: Error) => e.message,
+        );
       // A path through `constructor` is dropped as a bad frame, so the call can only time out.
-      const refusedPath = await control.call((r) => (r as unknown as { constructor: { name: Promise<string> } }).constructor.name, 500, 'constructor')
-        .then(() => false, (e: Error) => e.message.includes('no answer'));
+      const refusedPath = await control
+        .call((r) => (r as unknown as { constructor: { name: Promise<string> } }).constructor.name, 500, 'constructor')
+        .then(
+          () => false,
+          (e: Error) => e.message.includes('no answer'),
+        );
       control.dispose();
       closeBoth(at, bt);
       return { sum, thrown, refusedPath };
@@ -245,7 +296,9 @@ async function main(): Promise<HarnessApi> {
     },
 
     async echo() {
-      void (async () => { for (;;) echoBack(await inbox.next()); })();
+      void (async () => {
+        for (;;) echoBack(await inbox.next());
+      })();
       return b.id;
     },
 
@@ -260,17 +313,24 @@ async function main(): Promise<HarnessApi> {
 
 /** Sends every frame that arrives back where it came from. */
 function echoBack(link: PeerJsTransport<TestFrame>): void {
-  link.addListener((e) => { if (e.type === 'frame') link.send(e.frame); });
+  link.addListener((e) => {
+    if (e.type === 'frame') link.send(e.frame);
+  });
 }
 
 /** `rounds` frames, each sent once the echo of the one before is back. */
 async function pingPong(link: PeerJsTransport<TestFrame>, rounds: number): Promise<RttStats> {
   const times: number[] = [];
   let resolveEcho: (() => void) | null = null;
-  link.addListener((e) => { if (e.type === 'frame') resolveEcho?.(); });
+  link.addListener((e) => {
+    if (e.type === 'frame') resolveEcho?.();
+  });
   for (let i = 0; i < rounds; i++) {
     const started = performance.now();
-    await new Promise<void>((r) => { resolveEcho = r; link.send({ n: i, text: 'ping' }); });
+    await new Promise<void>((r) => {
+      resolveEcho = r;
+      link.send({ n: i, text: 'ping' });
+    });
     times.push(performance.now() - started);
   }
   const sorted = [...times].sort((x, y) => x - y);
@@ -284,6 +344,12 @@ async function pingPong(link: PeerJsTransport<TestFrame>, rounds: number): Promi
 
 const status = document.getElementById('status');
 main().then(
-  (api) => { window.harness = api; if (status) status.textContent = 'ready'; },
-  (e: Error) => { window.harnessError = `${e.name}: ${e.message}`; if (status) status.textContent = `failed: ${e.message}`; },
+  (api) => {
+    window.harness = api;
+    if (status) status.textContent = 'ready';
+  },
+  (e: Error) => {
+    window.harnessError = `${e.name}: ${e.message}`;
+    if (status) status.textContent = `failed: ${e.message}`;
+  },
 );
