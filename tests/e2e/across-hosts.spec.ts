@@ -17,6 +17,7 @@ import {
   choose,
   cmStatus,
   expectJoinRefused,
+  actsOver,
   expectValue,
   expectWritten,
   membersKnown,
@@ -163,7 +164,7 @@ test("tab nodes on three network hosts: pages cross hosts, host A dies, then the
   // cm1 acts here unless a CPU-starved tab missed pulses and cm2 took over already (safe): then
   // cm2 keeps acting through the kill, under at least the epoch it had.
   const [primary, backup] = [await cmStatus(cm1), await cmStatus(cm2)];
-  const takeover = primary.role === 'acting' && !(backup.role === 'acting' && backup.epoch > primary.epoch);
+  const takeover = actsOver(primary, backup);
   const killedAt = Date.now();
   // From the moment every process on A had SIGKILL, only cm2 can serve.
   const goneAt = lab.net.killAll('a');

@@ -9,7 +9,18 @@ import { DRIFT_MARGIN, TIMING_DEFAULTS as T } from '../../src/protocol/config.ts
 import { ANSWER_AGE_MAX_MS } from '../../src/tab/overview-rows.ts';
 import type { ClusterModel } from '../../src/ui/cluster-model.ts';
 import { card, clientCard, command, registryRow, startClient, startCm } from './dashboard.ts';
-import { actingFirst, expectValue, info, openNode, read, startStream, stopStream, streamLog, timedWrite, write } from './tab-cluster.ts';
+import {
+  actingFirst,
+  expectValue,
+  openFiveTabs,
+  info,
+  read,
+  startStream,
+  stopStream,
+  streamLog,
+  timedWrite,
+  write,
+} from './tab-cluster.ts';
 
 /** A member silent this long (on the CM's clock) is away: its copies no longer hold up writes. */
 const AWAY_MS = T.leaseMs * (1 + DRIFT_MARGIN);
@@ -35,13 +46,7 @@ test("tab cluster: a client tab closes for good, then the primary's; writes go o
   context,
 }) => {
   test.setTimeout(120_000);
-  const cm1 = await openNode(context, 'CM', 'cm1');
-  const cm2 = await openNode(context, 'CM', 'cm2');
-  const [c1, c2, c3] = [
-    await openNode(context, 'Client', 'c1'),
-    await openNode(context, 'Client', 'c2'),
-    await openNode(context, 'Client', 'c3'),
-  ];
+  const { cm1, cm2, c1, c2, c3 } = await openFiveTabs(context);
   expect(await write(c1, 'P1', 'one')).toMatchObject({ ok: true });
   expect(await write(c2, 'P2', 'two')).toMatchObject({ ok: true });
   expect(await write(c3, 'X', 'c3s')).toMatchObject({ ok: true });

@@ -1,7 +1,7 @@
 // Drives tabs as nodes: each node is its own page, chosen with the seed's prompt buttons; page
 // operations and write streams run inside the node's tab through its `?debug` hook.
 import { expect, type BrowserContext, type Locator } from '@playwright/test';
-import { choose, type NodeTab } from '../../scripts/tab-pages.ts';
+import { choose, openNode, type NodeTab } from '../../scripts/tab-pages.ts';
 import type { OpResult } from '../../src/protocol/node.ts';
 import type { NodeState } from '../../src/host/make-node.ts';
 import type { TabNodeInfo } from '../../src/tab/control.ts';
@@ -117,9 +117,21 @@ export async function cmStatus(tab: NodeTab): Promise<{ role: string; epoch: num
 
 /** The two CM tabs, the acting one first (a CPU-starved tab may have lost the role, safely). */
 export async function actingFirst(a: NodeTab, b: NodeTab): Promise<[NodeTab, NodeTab]> {
-  const [sa, sb] = [await cmStatus(a), await cmStatus(b)];
-  const aActs = sa.role === 'acting' && (sb.role !== 'acting' || sa.epoch > sb.epoch);
-  return aActs ? [a, b] : [b, a];
+  return actsOver(await cmStatus(a), await cmStatus(b)) ? [a, b] : [b, a];
+}
+
+/** Whether the CM whose status is `a` is the one acting, rather than `b` (a newer epoch wins). */
+export function actsOver(a: { role: string; epoch: number }, b: { role: string; epoch: number }): boolean {
+  return a.role === 'acting' && (b.role !== 'acting' || a.epoch > b.epoch);
+}
+
+/** cm1, cm2 and clients c1-c3, each in a tab of its own, opened in that order. */
+export async function openFiveTabs(context: BrowserContext): Promise<Record<'cm1' | 'cm2' | 'c1' | 'c2' | 'c3', NodeTab>> {
+  const cm1 = await openNode(context, 'CM', 'cm1');
+  const cm2 = await openNode(context, 'CM', 'cm2');
+  const c1 = await openNode(context, 'Client', 'c1');
+  const c2 = await openNode(context, 'Client', 'c2');
+  return { cm1, cm2, c1, c2, c3: await openNode(context, 'Client', 'c3') };
 }
 
 export async function expectValue(tab: NodeTab, pageId: string, value: string): Promise<void> {

@@ -18,16 +18,11 @@ import {
   stopStream,
   streamLog,
   write,
+  openFiveTabs,
 } from './tab-cluster.ts';
 
 test('five tabs: primary, backup, three clients; close the primary mid-stream, restartCM, restartBackup', async ({ context }) => {
-  const cm1 = await openNode(context, 'CM', 'cm1');
-  const cm2 = await openNode(context, 'CM', 'cm2');
-  const [c1, c2, c3] = [
-    await openNode(context, 'Client', 'c1'),
-    await openNode(context, 'Client', 'c2'),
-    await openNode(context, 'Client', 'c3'),
-  ];
+  const { cm1, cm2, c1, c2, c3 } = await openFiveTabs(context);
   await expect(cm1.page.getByLabel('cm1 standing')).toHaveText(/^acting, epoch \d+$/);
   await expect(cm2.page.getByLabel('cm2 standing')).toHaveText(/^standby, epoch \d+$/);
   // Epochs below are compared, not fixed: a CPU-starved tab can miss pulses and cause an extra
