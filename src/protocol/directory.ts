@@ -253,10 +253,10 @@ export class PageDirectory {
    * nothing waits for its answers, and the pages it holds fail their requests with a reason
    * until it is back. Every other page goes on.
    */
-  memberAway(c: NodeId, now: number): void {
+  memberAway(c: NodeId, now: number, why = 'silent past its lease'): void {
     this.now = now;
     this.away.set(c, now);
-    this.host.out.log('info', `${this.host.id} deems ${c} away: silent past its lease, its copies no longer hold up writes`);
+    this.host.out.log('info', `${this.host.id} deems ${c} away: ${why}, its copies no longer hold up writes`);
     if (this.unreported.delete(c)) this.vanished.add(c);
     for (const [page, s] of this.pages) {
       s.queue = s.queue.filter((q) => q.requester !== c);

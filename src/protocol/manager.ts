@@ -77,6 +77,11 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private dir: PageDirectory;
   /** The standby's copy of the metadata, from the acting CM's pulse replies. */
   private mirror = new Map<PageId, MetaEntry>();
+  /**
+   * The standby's copy of whom the acting CM deems away, from its latest reply (ordered by
+   * epoch, then number). Only a takeover from that very epoch may use it (see membership.ts).
+   */
+  private mirrorAway: { epoch: number; seq: number; ids: NodeId[] } | null = null;
   /** While acting (streaming mode): pages changed since the standby was last sent their entry. */
   private readonly unsent = new Set<PageId>();
   /** The next reply to the standby starts its copy over with the whole metadata. */
@@ -210,6 +215,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.membership.heard(id, this.now);
     if (this.dir.away.has(id)) {
       this.dir.memberBack(id);
+      this.membership.cameBack(id);
       this.dir.askReports([id]);
     }
   }
@@ -228,6 +234,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   }
 
   private grant(to: NodeId, n: number): void {
+    if (!this.membership.mayGrantTo(to)) return;
     this.out.send({ type: 'LEASE_GRANT', from: this.id, to, epoch: this.epoch, n, ms: this.timing.leaseMs });
   }
 
@@ -309,6 +316,10 @@ export class CentralManager implements IvyNode, DirectoryHost {
         if (m.acting && m.epoch >= this.epoch) {
           this.unanswered = 0;
           this.lastReplySeq = m.seq;
+          const had = this.mirrorAway;
+          if (!had || m.epoch > had.epoch || (m.epoch === had.epoch && m.seq > had.seq)) {
+            this.mirrorAway = { epoch: m.epoch, seq: m.seq, ids: m.away };
+          }
           if (m.full) this.mirror = new Map();
           for (const e of m.meta) this.mirror.set(e.page, e);
         }
@@ -350,7 +361,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.standbySeenAt = this.now;
     const seq = this.membership.nextReply(this.now);
     const { meta, full } = acting ? this.mirrorUpdate(seq) : { meta: [], full: false };
-    this.out.send({ type: 'PULSE_REPLY', from: this.id, to, epoch: this.epoch, seq, acting, members: this.memberList(), meta, full });
+    const away = acting ? [...this.dir.away.keys()].sort() : [];
+    this.out.send({ type: 'PULSE_REPLY', from: this.id, to, epoch: this.epoch, seq, acting, members: this.memberList(), away, meta, full });
   }
 
   /** Puts the last reply's entries back to be sent, unless the standby says it got that reply. */
@@ -374,7 +386,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
       for (const page of this.dir.pages.keys()) this.unsent.add(page);
     }
     const meta: MetaEntry[] = [];
-    let items = this.memberList().length;
+    let items = this.memberList().length + this.dir.away.size;
     for (const page of this.unsent) {
       const s = this.dir.pages.get(page);
       if (s) {
@@ -475,6 +487,9 @@ export class CentralManager implements IvyNode, DirectoryHost {
 
   /** Acts under a fresh epoch of its own parity, never used before by anyone. */
   private becomeActing(trusted: MetaEntry[], fresh = false): void {
+    // Whom the CM this one replaces deemed away, if this one followed it to the end as standby.
+    const inherited = this.role === 'standby' && this.mirrorAway?.epoch === this.epoch ? this.mirrorAway.ids : [];
+    this.mirrorAway = null;
     const parity = this.id === PRIMARY_CM ? 1 : 0;
     let e = this.epoch + 1;
     if (e % 2 !== parity) e += 1;
@@ -498,7 +513,13 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.dir.hints = new Map(this.mirror);
     if (fresh) return;
     // Owners and copies come only from the clients' reports; until all are in, pages wait.
-    if (this.replication === 'streaming') for (const id of this.members) this.dir.unreported.add(id);
+    if (this.replication === 'streaming') {
+      for (const id of this.members) this.dir.unreported.add(id);
+      // Their leases ran out before this takeover and were not renewed since (membership.ts):
+      // their copies count for nothing, and pages only they may hold wait for them as away.
+      for (const id of inherited)
+        if (this.members.has(id)) this.dir.memberAway(id, this.now, `${this.peer} deemed it away before this takeover`);
+    }
     this.lastAskedAt = this.now;
     for (const id of this.members) this.out.send({ type: 'CHANGE_CM', from: this.id, to: id, epoch: this.epoch });
     for (const [page, s] of this.dir.pages) this.mirror.set(page, this.dir.entry(page, s));
@@ -510,6 +531,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     }
     this.unsent.clear();
     this.lastSent = null;
+    this.mirrorAway = null;
     this.role = 'standby';
     this.unanswered = 0;
     this.doubted = null;

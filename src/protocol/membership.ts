@@ -12,6 +12,11 @@
 // learns (PULSE.acked) that the reply it sent at time r arrived, no takeover happens before
 // r + pulseMissesMax × pulseIntervalMs on any clock whose rate is within the drift margin; the
 // acting CM grants client leases only until then. Without a peer (basic Ivy) it always may.
+//
+// Away members: the acting CM's replies tell the standby whom it deems away, so that a standby
+// taking over need not wait out their leases (they ran out already). That holds only if a member
+// back from away gets no lease before the standby knows it is back: its first grant waits until
+// the standby acknowledged a reply sent after its return (mayGrantTo).
 import { DRIFT_MARGIN, type Timing } from './config.ts';
 import type { NodeId } from './ids.ts';
 
@@ -40,10 +45,14 @@ export class Membership {
     return this.timing.leaseMs * (1 + DRIFT_MARGIN);
   }
 
+  /** Members back from away, with the number of the last reply sent before they came back. */
+  private readonly backAfter = new Map<NodeId, number>();
+
   /** Starts acting at `now`: every member counts as heard then, and no role lease is held yet. */
   startActing(members: Iterable<NodeId>, now: number): void {
     this.heardAt.clear();
     this.lastBeat.clear();
+    this.backAfter.clear();
     for (const id of members) this.heardAt.set(id, now);
     this.silenceCheckAt = this.heardAt.size > 0 ? now + this.silenceMaxMs : Infinity;
     this.replySentAt.clear();
@@ -91,6 +100,7 @@ export class Membership {
   acked(seq: number, now: number): boolean {
     const sentAt = this.replySentAt.get(seq);
     if (sentAt === undefined) return false;
+    for (const [id, after] of this.backAfter) if (seq > after) this.backAfter.delete(id);
     const had = this.mayGrant(now);
     const holdMs = this.timing.pulseMissesMax * this.timing.pulseIntervalMs * (1 - DRIFT_MARGIN);
     this.roleLeaseUntil = Math.max(this.roleLeaseUntil, sentAt + holdMs);
@@ -102,5 +112,15 @@ export class Membership {
 
   mayGrant(now: number): boolean {
     return !this.peerExists || now < this.roleLeaseUntil;
+  }
+
+  /** A member deemed away is back: no lease for it until the standby has heard so (see the top). */
+  cameBack(id: NodeId): void {
+    if (this.peerExists) this.backAfter.set(id, this.replies);
+  }
+
+  /** Whether `id` may have a lease as far as its return from away goes (mayGrant still applies). */
+  mayGrantTo(id: NodeId): boolean {
+    return !this.backAfter.has(id);
   }
 }

@@ -113,13 +113,15 @@ export interface Pulse extends Header {
  * The answer to PULSE, numbered. From the acting CM it also replicates the metadata to the
  * standby: `meta` holds the entries of the pages changed since the last reply the standby saw,
  * or, with `full`, the whole metadata from the start (the standby forgets its copy first). What
- * one frame cannot hold follows with the next replies.
+ * one frame cannot hold follows with the next replies. `away` lists the members the acting CM
+ * deems away (empty from a standby): a standby that takes over need not wait out their leases.
  */
 export interface PulseReply extends Header {
   type: 'PULSE_REPLY';
   seq: number;
   acting: boolean;
   members: NodeId[];
+  away: NodeId[];
   meta: MetaEntry[];
   full: boolean;
 }

@@ -55,7 +55,7 @@ const FIELDS: { readonly [K in MessageType]: WireFields<K> } = {
   CHANGE_CM: {},
   CLIENT_REPORT: { pages: 'heldPages', inFlight: 'inFlight', handoffs: 'handoffs' },
   PULSE: { acked: 'count' },
-  PULSE_REPLY: { seq: 'count', acting: 'bool', members: 'nodes', meta: 'metaEntries', full: 'bool' },
+  PULSE_REPLY: { seq: 'count', acting: 'bool', members: 'nodes', away: 'nodes', meta: 'metaEntries', full: 'bool' },
   IM_BACK: {},
   CM_STATE: { members: 'nodes', meta: 'metaEntries' },
   LEASE: { n: 'count' },

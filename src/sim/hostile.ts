@@ -79,13 +79,14 @@ const MAKERS: readonly Maker[] = [
     rng.pick([
       { ...header(rng, c, 'IM_BACK') },
       { ...header(rng, c, 'PULSE') },
-      { ...header(rng, c, 'PULSE_REPLY'), seq: 1 + rng.int(1000), acting: true, members: [], meta: [], full: true },
+      { ...header(rng, c, 'PULSE_REPLY'), seq: 1 + rng.int(1000), acting: true, members: [], away: [...c.clients], meta: [], full: true },
       { ...header(rng, c, 'CM_STATE'), members: [c.from], meta: [] },
       {
         ...header(rng, c, 'PULSE_REPLY'),
         seq: 1 + rng.int(1000),
         acting: true,
         members: [c.from],
+        away: [],
         meta: [{ page: rng.pick(c.pages), owner: c.from, copySet: [], version: 1e6 }],
         full: false,
       },

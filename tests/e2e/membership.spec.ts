@@ -124,9 +124,9 @@ test("tab cluster: a client tab closes for good, then the primary's; writes go o
   const logs = [...(await stopStream(c1)), ...(await stopStream(c2))];
   const served = logs.filter((w) => w.ok && !w.local && w.startedAt > goneAt).sort((a, b) => a.doneAt - b.doneAt)[0];
   const servedMs = (served?.doneAt ?? NaN) - closedAt;
-  const bound = TAKEOVER_MS + AWAY_MS + RETRY_MS;
+  const bound = TAKEOVER_MS + RETRY_MS;
   console.log(
-    `tab mode: c3 gone, ${primary.id}'s tab closed → first write served by ${backup.id} in ${servedMs} ms (timers give takeover ${TAKEOVER_MS} + lease ${AWAY_MS} + retry ${RETRY_MS} = ${bound} ms; ` +
+    `tab mode: c3 gone, ${primary.id}'s tab closed → first write served by ${backup.id} in ${servedMs} ms (timers give takeover ${TAKEOVER_MS} + retry ${RETRY_MS} = ${bound} ms, c3 known away from the replies; ` +
       `${logs.filter((w) => w.ok).length} writes acknowledged, ${logs.filter((w) => !w.ok).length} failed: ${[...new Set(logs.filter((w) => !w.ok).map((w) => w.error))].join(' / ')})`,
   );
   expect(servedMs).toBeLessThanOrEqual(RECOVERY_MAX_MS);
@@ -141,11 +141,15 @@ test("tab cluster: a client tab closes for good, then the primary's; writes go o
     const w = window as unknown as { primarySince: number | null; disagreements: string[] };
     return { primarySince: w.primarySince, disagreements: w.disagreements };
   });
-  const rowMs = (seen.primarySince ?? NaN) - closedAt;
-  console.log(`overview: ${primary.id}'s tab closed → its row stopped saying "acting" after ${rowMs} ms`);
+  // page.close() returns once the tab is gone; until then it may still answer a poll (a close
+  // took 590 ms on a loaded machine), so the bound counts from then, the figure from both.
+  const rowMs = (seen.primarySince ?? NaN) - goneAt;
+  console.log(
+    `overview: ${primary.id}'s tab closed → its row stopped saying "acting" ${rowMs} ms after the tab was gone (${rowMs + goneAt - closedAt} ms after the close began)`,
+  );
   expect(seen.disagreements).toEqual([]);
   // An answer is not shown once it is a failure-detection window old (counted from the poll that
-  // asked for it, so from before the close); a pulse interval more for the timer and the render.
+  // asked for it, so from before the tab was gone); a pulse interval more for the timer and the render.
   expect(rowMs).toBeLessThanOrEqual(ANSWER_AGE_MAX_MS + T.pulseIntervalMs);
   // Both clients read what one of the writes left, and agree; c3's page stays unavailable, naming it.
   for (const p of ['P1', 'P2']) {
@@ -272,10 +276,10 @@ test('worker cluster: kill a client and leave it down, then the acting CM; the o
     await Promise.all(writers);
     return { servedMs: servedAt === null ? null : servedAt - killAt, errors: [...errors] };
   }, STREAM_GAP_MS);
-  const bound = TAKEOVER_MS + AWAY_MS + RETRY_MS;
+  const bound = TAKEOVER_MS + RETRY_MS;
   console.log(
     `worker cluster: c3 down, cm1 killed → first write served by cm2 in ${failover.servedMs?.toFixed(0)} ms ` +
-      `(timers give takeover ${TAKEOVER_MS} + lease ${AWAY_MS} + retry ${RETRY_MS} = ${bound} ms; failures meanwhile: ${failover.errors.join(' / ') || 'none'})`,
+      `(timers give takeover ${TAKEOVER_MS} + retry ${RETRY_MS} = ${bound} ms, c3 known away from the replies; failures meanwhile: ${failover.errors.join(' / ') || 'none'})`,
   );
   expect(failover.servedMs).not.toBeNull();
   expect(failover.servedMs ?? Infinity).toBeLessThanOrEqual(RECOVERY_MAX_MS);

@@ -36,6 +36,7 @@ describe('a client frame with an extreme epoch', () => {
         handoffs: [],
         acting: true,
         members: [],
+        away: ['c2'],
         meta: [],
         full: false,
         seq: 1,

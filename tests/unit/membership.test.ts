@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ClientNode } from '../../src/protocol/client.ts';
 import { DRIFT_MARGIN, TIMING_DEFAULTS } from '../../src/protocol/config.ts';
 import { CentralManager } from '../../src/protocol/manager.ts';
+import type { Message } from '../../src/protocol/messages.ts';
 import { Net, outcome, T } from './stepped-net.ts';
 
 const LEASE_GONE_MS = T.leaseMs * (1 + DRIFT_MARGIN);
@@ -55,24 +56,51 @@ describe('a client that leaves for good', () => {
     expect(outcome(net.readValue('c2', 'P1'))).toEqual({ ok: true, value: 'b' });
   });
 
-  it('after which the acting CM fails too: the new CM waits for its report at most a lease, then serves', () => {
+  it('after which the acting CM fails too: the new CM knows c3 is away from the replies, and serves without waiting a lease', () => {
     const net = cluster();
     net.crash('c3');
     runTo(net, net.now + LEASE_GONE_MS + 200);
+    expect(net.cm('cm1').snapshot().away).toEqual([{ id: 'c3', forMs: expect.any(Number) }]);
     net.crash('cm1');
     const crashedAt = net.now;
-    // cm2 takes over after its pulses go unanswered, then waits for reports: c3 never sends one.
+    // cm2 takes over after its pulses go unanswered; c1 and c2 report, c3 is away already.
     runTo(net, crashedAt + 600);
     expect(net.acting()).toEqual([{ id: 'cm2', epoch: 2 }]);
-    expect(net.cm('cm2').snapshot().unreported).toEqual(['c3']);
+    expect(net.cm('cm2').snapshot()).toMatchObject({ unreported: [], away: [{ id: 'c3', forMs: expect.any(Number) }] });
+    expect(net.logs.filter((l) => l.node === 'cm2' && l.text.includes('c3')).map((l) => l.text)).toEqual([
+      'cm2 deems c3 away: cm1 deemed it away before this takeover, its copies no longer hold up writes',
+    ]);
     const writeId = net.write('c1', 'P1', 'c');
-    runTo(net, crashedAt + 600 + LEASE_GONE_MS + 300);
+    runTo(net, crashedAt + 600 + T.retryIntervalMs);
     expect(outcome(net.result('c1', writeId))).toEqual({ ok: true, value: 'c' });
-    expect(net.cm('cm2').snapshot().unreported).toEqual([]);
     // P2, which the standby's mirror says c3 owned, fails naming c3; a page nobody ever wrote,
     // which c3 might have created unseen, too.
     expect(net.readValue('c2', 'P2')).toMatchObject({ ok: false, away: 'c3' });
     expect(net.readValue('c2', 'P9')).toMatchObject({ ok: false, away: 'c3', error: expect.stringContaining('may hold it') });
+  });
+
+  it('and the acting CM fails before any reply told the standby: the new CM waits for its report at most a lease, then serves', () => {
+    const net = cluster();
+    net.crash('c3');
+    // cm1 deems c3 away on a tick, and fails before answering another pulse.
+    const leftAt = net.now;
+    for (let t = leftAt + 10; t <= leftAt + 2 * LEASE_GONE_MS && net.cm('cm1').snapshot().away.length === 0; t += 10) {
+      net.deliverAll();
+      net.tick(t);
+    }
+    expect(net.cm('cm1').snapshot().away).toEqual([{ id: 'c3', forMs: 0 }]);
+    net.crash('cm1');
+    const crashedAt = net.now;
+    runTo(net, crashedAt + 600);
+    expect(net.acting()).toEqual([{ id: 'cm2', epoch: 2 }]);
+    expect(net.cm('cm2').snapshot().unreported).toEqual(['c3']);
+    const writeId = net.write('c1', 'P1', 'c');
+    // Unlike the takeover above, this one waits: for all cm2 knows, c3 may hold a lease cm1 granted.
+    runTo(net, crashedAt + LEASE_GONE_MS);
+    expect(net.result('c1', writeId)).toBeUndefined();
+    runTo(net, crashedAt + 600 + LEASE_GONE_MS + 300);
+    expect(outcome(net.result('c1', writeId))).toEqual({ ok: true, value: 'c' });
+    expect(net.cm('cm2').snapshot().unreported).toEqual([]);
   });
 
   it('while a page it handed on was lost by its receiver: the page fails naming it, not held up by the given-up write', () => {
@@ -138,6 +166,29 @@ describe('a member that comes back', () => {
     expect(net.page('cm1', 'P2')).toMatchObject({ owner: 'c3', note: null });
     expect(outcome(net.readValue('c3', 'P1'))).toEqual({ ok: true, value: 'b' });
     expect(outcome(net.readValue('c1', 'P2'))).toEqual({ ok: true, value: 'z' });
+  });
+  it('gets no lease until the standby knows it is back, so a takeover can never take it for away while it holds one', () => {
+    const net = cluster();
+    net.isolate('c3');
+    runTo(net, net.now + LEASE_GONE_MS + 200);
+    expect(net.cm('cm1').snapshot().away).toEqual([{ id: 'c3', forMs: expect.any(Number) }]);
+    net.heal('c3');
+    // c3 reports and asks for leases while cm1's replies to cm2 are held: cm1 may grant (its
+    // role lease holds) and grants c1, but not c3, whom cm2 still knows as away.
+    const held: Message[] = [];
+    const healedAt = net.now;
+    for (let t = healedAt + 10; t <= healedAt + 200; t += 10) {
+      net.tick(t);
+      net.deliverAllMatching((m) => m.type !== 'PULSE_REPLY');
+      held.push(...net.dropAll((m) => m.type === 'PULSE_REPLY'));
+    }
+    expect(net.cm('cm1').snapshot()).toMatchObject({ away: [], unreported: [] });
+    expect(net.client('c1').snapshot().leased).toBe(true);
+    expect(net.client('c3').snapshot().leased).toBe(false);
+    expect(held.length).toBeGreaterThan(0);
+    // Once a reply sent after c3's return reached cm2 and cm2 said so, c3's lease comes.
+    runTo(net, net.now + 300);
+    expect(net.client('c3').snapshot().leased).toBe(true);
   });
 });
 

@@ -121,6 +121,7 @@ describe('replication on pulse replies', () => {
         seq: 1,
         acting: true,
         members: [],
+        away: [],
         meta: [{ page: 'P9', owner: 'c5', copySet: [], version: 4 }],
         full: false,
       },

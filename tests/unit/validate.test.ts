@@ -28,6 +28,7 @@ const WELL_FORMED: Message[] = [
     seq: 7,
     acting: true,
     members: ['c1', 'c2'],
+    away: ['c3'],
     meta: [
       { page: 'P1', owner: 'c1', copySet: ['c2'], version: 3 },
       { page: 'P2', owner: null, copySet: [], version: 0 },
@@ -171,6 +172,7 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
       seq: 1,
       acting: true,
       members: [],
+      away: [],
       meta: Array.from({ length: n }, (_, i) => entry(i)),
       full: true,
     });
