@@ -120,6 +120,25 @@ export async function actingFirst(a: NodeTab, b: NodeTab): Promise<[NodeTab, Nod
   return actsOver(await cmStatus(a), await cmStatus(b)) ? [a, b] : [b, a];
 }
 
+/**
+ * Waits until one of the two CMs acts and the other stands by at its epoch, and returns them so.
+ * Which one acts is not assumed: a tab starved right after a takeover may miss pulses and hand
+ * the role on once more (safe).
+ */
+export async function settledPair(a: NodeTab, b: NodeTab): Promise<{ acting: NodeTab; standby: NodeTab; epoch: number }> {
+  let found: { acting: NodeTab; standby: NodeTab; epoch: number } | null = null;
+  await expect
+    .poll(async () => {
+      const [sa, sb] = [await cmStatus(a), await cmStatus(b)];
+      const [x, y, sx, sy] = actsOver(sa, sb) ? [a, b, sa, sb] : [b, a, sb, sa];
+      found = sx.role === 'acting' && sy.role === 'standby' && sy.epoch === sx.epoch ? { acting: x, standby: y, epoch: sx.epoch } : null;
+      return found !== null;
+    })
+    .toBe(true);
+  if (found === null) throw new Error('unreachable: the poll passed');
+  return found;
+}
+
 /** Whether the CM whose status is `a` is the one acting, rather than `b` (a newer epoch wins). */
 export function actsOver(a: { role: string; epoch: number }, b: { role: string; epoch: number }): boolean {
   return a.role === 'acting' && (b.role !== 'acting' || a.epoch > b.epoch);
