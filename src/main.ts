@@ -1,5 +1,5 @@
 // Boots the dashboard: open the registry, build the in-page cluster, hand both to the app.
-import { fetchIvyConfig, pageTiming } from './net/ivy-config.ts';
+import { fetchIvyConfig, pageDurability, pageTiming } from './net/ivy-config.ts';
 import { Registry } from './registry/registry.ts';
 import { Cluster } from './workers/cluster.ts';
 import { spawnNodeWorker, spawnPackWorker } from './workers/spawn.ts';
@@ -28,10 +28,13 @@ function tabAddress(): string {
 async function boot(app: IvyApp): Promise<void> {
   let timing;
   let placement;
+  let durability;
   try {
-    timing = pageTiming(await fetchIvyConfig(), location.search);
+    const config = await fetchIvyConfig();
+    timing = pageTiming(config, location.search);
+    durability = pageDurability(config, location.search);
   } catch (e) {
-    app.failure = `the time limits: ${(e as Error).message}`;
+    app.failure = `the page's settings: ${(e as Error).message}`;
     return;
   }
   try {
@@ -46,6 +49,7 @@ async function boot(app: IvyApp): Promise<void> {
     // Packs start when the first packed node does; a tab that never packs never spawns one.
     const cluster = new Cluster({ 'worker-per-node': spawnNodeWorker, packed: packedSpawner(spawnPackWorker).spawn }, undefined, timing);
     cluster.setPlacement(placement);
+    cluster.durability = durability;
     const model = new ClusterModel(registry, cluster, tabAddress(), channel);
     await model.refresh();
     const session = new ProtocolSession(model.cluster);

@@ -8,6 +8,7 @@ import type { OpRequest } from '../protocol/client.ts';
 import type { TimedOp } from './workload-runner.ts';
 import { browserEnv, type ScenarioEnv } from './env.ts';
 import { ExperimentCluster } from './exp-cluster.ts';
+import { DURABILITY_DEFAULT, type Durability } from '../disk/volume.ts';
 import { summarize } from './stats.ts';
 import type { LatencySummary, Progress } from './types.ts';
 
@@ -17,6 +18,7 @@ export interface CopySetConfig {
   /** Timed writes per size. */
   repeats: number;
   persist: boolean;
+  durability?: Durability;
 }
 
 export interface CopySetPoint {
@@ -62,7 +64,7 @@ export async function runCopySet(
 ): Promise<CopySetResult> {
   const most = Math.max(0, ...c.sizes);
   const writers: [number, number] = [most + 1, most + 2];
-  const store = c.persist ? await env.openStore(`ivy-exp-copyset-${Date.now()}`) : null;
+  const store = c.persist ? await env.openStore(`ivy-exp-copyset-${Date.now()}`, c.durability ?? DURABILITY_DEFAULT) : null;
   const spawner = env.spawner('worker-per-node');
   const cluster = new ExperimentCluster(spawner.spawn, { clients: most + 2, backup: true, replication: 'streaming' }, store);
   try {

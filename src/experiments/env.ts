@@ -6,23 +6,24 @@ import type { SpawnWorker } from '../workers/node-handle.ts';
 import { packedSpawner, type Placement, type Spawner } from '../workers/placement.ts';
 import { commonNow } from '../host/env.ts';
 import type { DurableStore } from './exp-cluster.ts';
+import type { Durability } from '../disk/volume.ts';
 
 export interface ScenarioEnv {
   /** Starts a run's nodes in the placement asked for; closed when the run ends. */
   spawner(placement: Placement): Spawner;
-  /** A fresh registry database for one run's durable state. */
-  openStore(name: string): Promise<DurableStore>;
+  /** A fresh store for one run's durable state. */
+  openStore(name: string, durability: Durability): Promise<DurableStore>;
   /** The clock the workers time operations on. */
   now(): number;
   /** Awaited once a run's operations are done, before its workers end (a profiler's moment to stop). */
   beforeTeardown?: () => Promise<void>;
 }
 
-export async function openRegistryStore(name: string, idb: IDBFactory = indexedDB): Promise<DurableStore> {
+export async function openRegistryStore(name: string, durability: Durability, idb: IDBFactory = indexedDB): Promise<DurableStore> {
   const registry = await Registry.open(name);
   return {
     name,
-    loadCm: (id) => registry.loadDurable('cm', id),
+    durability,
     drop: async () => {
       await registry.reset(idb);
       registry.close();
@@ -49,7 +50,7 @@ export const workerPerNode = (spawn: SpawnWorker): Spawner => ({ spawn, close: (
 export function browserEnv(): ScenarioEnv {
   return {
     spawner: (placement) => (placement === 'packed' ? packedSpawner(spawnExperimentPack) : workerPerNode(spawnExperimentWorker)),
-    openStore: (name) => openRegistryStore(name),
+    openStore: (name, durability) => openRegistryStore(name, durability),
     now: commonNow,
   };
 }

@@ -5,7 +5,6 @@
 import * as Comlink from 'comlink';
 import type { ReplicationMode, Timing } from '../protocol/config.ts';
 import { clientNodeId, type NodeId } from '../protocol/ids.ts';
-import type { CmDurable } from '../protocol/manager.ts';
 import { Cluster } from '../workers/cluster.ts';
 import type { NodeSpec } from '../host/make-node.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
@@ -13,12 +12,14 @@ import type { SpawnWorker } from '../workers/node-handle.ts';
 import type { ExperimentWorkerApi } from './experiment-worker.ts';
 import type { LeavePlan, LeaveReport } from './leave.ts';
 import { addCounts } from './stats.ts';
+import type { Durability } from '../disk/volume.ts';
 
-/** Where durable state goes: the registry database nodes persist to, when there is one. */
+/** Where durable state goes: the store nodes keep their state in, when there is one. */
 export interface DurableStore {
   name: string;
-  loadCm(id: NodeId): Promise<CmDurable | undefined>;
-  /** Closes and deletes the database. */
+  /** How far each commit goes (disk/volume.ts). */
+  durability: Durability;
+  /** Deletes what the store holds. */
   drop(): Promise<void>;
 }
 
@@ -100,11 +101,9 @@ export class ExperimentCluster {
     return report;
   }
 
-  /** restartCM for cm1, restartBackup for cm2, from what the CM persisted. */
+  /** restartCM for cm1, restartBackup for cm2, from what the CM persisted (its worker reads it). */
   async restartCm(id: CmId): Promise<void> {
-    const durable = await this.store?.loadCm(id);
-    const spec = this.cmSpec(id, id === 'cm1' ? 'restartCM' : 'restartBackup');
-    await this.start(durable ? { ...spec, durable } : spec);
+    await this.start(this.cmSpec(id, id === 'cm1' ? 'restartCM' : 'restartBackup'));
   }
 
   /** Every message sent so far, by the running nodes and by the dead. */
@@ -127,8 +126,11 @@ export class ExperimentCluster {
     this.sentByDead = addCounts(this.sentByDead, sent);
   }
 
-  private common(): { store?: string; timing?: Partial<Timing> } {
-    return { ...(this.store ? { store: this.store.name } : {}), ...(this.shape.timing ? { timing: this.shape.timing } : {}) };
+  private common(): { store?: string; durability?: Durability; timing?: Partial<Timing> } {
+    return {
+      ...(this.store ? { store: this.store.name, durability: this.store.durability } : {}),
+      ...(this.shape.timing ? { timing: this.shape.timing } : {}),
+    };
   }
 
   private cmSpec(id: CmId, start: 'primary' | 'backup' | 'restartCM' | 'restartBackup'): CmSpec {

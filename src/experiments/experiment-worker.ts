@@ -2,9 +2,7 @@
 // runs a client's operations inside its own worker so the page-to-worker hop (Comlink) stays out
 // of the latencies, and leaveHolding, which must check and stop on the node's own thread.
 import type { OpRequest } from '../protocol/client.ts';
-import type { Message } from '../protocol/messages.ts';
-import type { Neighbours } from '../workers/neighbours.ts';
-import { createWorkerApi, type NodeWorkerApi } from '../workers/worker-api.ts';
+import { createWorkerApi, type NodeWorkerApi, type ThreadContext } from '../workers/worker-api.ts';
 import { leaveHolding, type LeavePlan, type LeaveReport } from './leave.ts';
 import { runOps, type WorkloadPlan, type WorkloadReport } from './workload-runner.ts';
 
@@ -15,9 +13,9 @@ export interface ExperimentWorkerApi extends NodeWorkerApi {
   leaveHolding(plan: LeavePlan): Promise<LeaveReport>;
 }
 
-/** `neighbours`: the other nodes of this thread, in packed placement. */
-export function createExperimentWorkerApi(neighbours: Neighbours<Message> | null = null): ExperimentWorkerApi {
-  const api = createWorkerApi(neighbours);
+/** `thread`: what the node shares with the others of its thread, in packed placement. */
+export function createExperimentWorkerApi(thread: ThreadContext = {}): ExperimentWorkerApi {
+  const api = createWorkerApi(thread);
   const submit = (op: OpRequest) => (op.kind === 'read' ? api.readPage(op.page) : api.writePage(op.page, op.value));
   return {
     ...api,
@@ -25,6 +23,6 @@ export function createExperimentWorkerApi(neighbours: Neighbours<Message> | null
       const ops = await runOps(submit, plan);
       return { node: api.snapshot().snapshot.id, ops, messagesSent: api.messagesSent() };
     },
-    leaveHolding: (plan) => leaveHolding({ submit, snapshot: api.snapshot, stop: api.stop }, plan),
+    leaveHolding: (plan) => leaveHolding({ submit, snapshot: api.snapshot, stop: () => void api.stop() }, plan),
   };
 }

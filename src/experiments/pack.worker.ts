@@ -3,4 +3,4 @@ import * as Comlink from 'comlink';
 import { createPack } from '../workers/pack.ts';
 import { createExperimentWorkerApi } from './experiment-worker.ts';
 
-Comlink.expose(createPack(createExperimentWorkerApi));
+Comlink.expose(createPack((thread) => createExperimentWorkerApi(thread)));

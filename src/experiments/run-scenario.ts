@@ -7,6 +7,7 @@ import { timingError } from '../protocol/config.ts';
 import { clientNumber, type NodeId } from '../protocol/ids.ts';
 import type { TimedOp } from './workload-runner.ts';
 import { browserEnv, clockResolutionMs, type ScenarioEnv } from './env.ts';
+import { DURABILITY_DEFAULT } from '../disk/volume.ts';
 import { CM_IDS, ExperimentCluster } from './exp-cluster.ts';
 import { driveFaults } from './fault-driver.ts';
 import { scenarioResult, type RunRecord } from './result.ts';
@@ -91,7 +92,9 @@ export async function runScenario(
 ): Promise<ScenarioResult> {
   const error = scenarioConfigError(config);
   if (error) throw new Error(`scenario ${config.name}: ${error}`);
-  const store = config.persist ? await env.openStore(`ivy-exp-${config.name}-${Date.now()}`) : null;
+  const store = config.persist
+    ? await env.openStore(`ivy-exp-${config.name}-${Date.now()}`, config.durability ?? DURABILITY_DEFAULT)
+    : null;
   const shape = {
     clients: config.clients,
     backup: config.backup,

@@ -4,6 +4,7 @@ import type { ReplicationMode, Timing } from '../protocol/config.ts';
 import type { NodeId } from '../protocol/ids.ts';
 import type { HistoryEvent } from '../sim/history.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
+import type { Durability } from '../disk/volume.ts';
 import type { Placement } from '../workers/placement.ts';
 
 /**
@@ -35,8 +36,10 @@ export interface ScenarioConfig extends WorkloadShape {
   faults: FaultStep[];
   /** Clients stop issuing this long after the start; fault scenarios run for the schedule. */
   durationMs?: number;
-  /** Nodes persist their durable state to IndexedDB, as the dashboard's do. */
+  /** Nodes keep their durable state (a log on OPFS, as the dashboard's do) and commit before they send. */
   persist: boolean;
+  /** How far a commit goes before what depends on it leaves; the default (disk/volume.ts) if absent. */
+  durability?: Durability;
   /** Return the recorded history with the result. */
   keepHistory?: boolean;
   /** Time limits for every node (e.g. the lease) other than the defaults. */

@@ -2,6 +2,7 @@
 // a source of randomness. A worker, a tab and the simulator each supply their own; the host
 // logic that runs on top (node-host.ts) is the same code in all three, so what the simulator
 // checks is what the browser runs.
+import type { DurableEntry } from '../protocol/durable.ts';
 
 /** Cancels a timer; calling it after the timer fired does nothing. */
 export type Cancel = () => void;
@@ -12,12 +13,13 @@ export interface Timers {
 }
 
 /**
- * Durable storage for one node. `commit` stores the whole state and calls `done` once it is
- * safe from a crash of the host (an IndexedDB transaction that completed), or with the error
- * that kept it from being stored. Commits are never overlapped by the host: one at a time.
+ * Durable storage for one node. `commit` stores a batch of changed entries of the node's durable
+ * table (protocol/durable.ts) and calls `done` once they are as safe as the disk's durability
+ * level promises (src/disk), or with the error that kept them from being stored. A disk may call
+ * `done` before `commit` returns. The host never overlaps commits: one at a time.
  */
 export interface Disk {
-  commit(state: unknown, done: (error: Error | null) => void): void;
+  commit(changes: readonly DurableEntry[], done: (error: Error | null) => void): void;
 }
 
 export interface HostEnv {

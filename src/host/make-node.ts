@@ -1,7 +1,9 @@
 // The one place that builds protocol nodes, for the browser hosts and the simulator alike.
 // Everything else handles an IvyNode generically, so new roles or message kinds in the core
 // need changes only here.
-import { ClientNode, type ClientDurable, type ClientSnapshot, type OpRequest } from '../protocol/client.ts';
+import { ClientNode, type ClientSnapshot, type OpRequest } from '../protocol/client.ts';
+import { clientDurableOf, cmDurableOf, type ClientDurable, type DurableEntry } from '../protocol/durable.ts';
+import { isDurability, type Durability } from '../disk/volume.ts';
 import { clientNumber, isCmId, isNodeId, type NodeId } from '../protocol/ids.ts';
 import { PAGE_SIZE_BYTES_DEFAULT } from '../protocol/limits.ts';
 import { CentralManager, type CmDurable, type CmStart, type ManagerSnapshot } from '../protocol/manager.ts';
@@ -13,8 +15,14 @@ export type NodeRole = 'cm' | 'client';
 
 interface SpecBase {
   id: NodeId;
-  /** The registry database the node's durable state is written to; absent: nothing is kept. */
+  /**
+   * The store the node's durable state is kept in (named after the cluster's registry); absent:
+   * nothing is kept. A host that keeps it reads the node's state from it before the node starts
+   * (see durableFor).
+   */
   store?: string;
+  /** How far a commit goes before what depends on it leaves (disk/volume.ts); the default if absent. */
+  durability?: Durability;
   /** Time limits other than the defaults (pulse interval, deadlines). */
   timing?: Partial<Timing>;
 }
@@ -36,6 +44,8 @@ export type NodeSpec =
       role: 'client';
       /** What this client id persisted before its crash: the pages it owned survive. */
       durable?: ClientDurable;
+      /** A restart of a registered client: it comes back with what its store holds (a fresh one ignores it). */
+      restart?: boolean;
       /**
        * Where request numbering starts. A restart passes the wall clock: the durable state may
        * lag its last request (writes are asynchronous) or be missing, and a reused request id
@@ -72,6 +82,8 @@ export function nodeSpecError(spec: unknown): string | null {
   // Durable state is what this origin's own hosts wrote to IndexedDB; only its shape is checked.
   if (durable !== undefined && !isRecord(durable)) return 'durable state must be an object';
   if (store !== undefined && typeof store !== 'string') return 'store must be a database name';
+  if (spec.durability !== undefined && !isDurability(spec.durability)) return `unknown durability ${JSON.stringify(spec.durability)}`;
+  if (spec.restart !== undefined && typeof spec.restart !== 'boolean') return 'restart must be a boolean';
   if (replication !== undefined && replication !== 'streaming' && replication !== 'periodic') {
     return `unknown replication ${JSON.stringify(replication)}`;
   }
@@ -80,6 +92,35 @@ export function nodeSpecError(spec: unknown): string | null {
   }
   if (peerExists !== undefined && typeof peerExists !== 'boolean') return 'peerExists must be a boolean';
   return timingError(overrides);
+}
+
+/**
+ * The spec a host builds once it has read what the node's store holds for it: a restarted client
+ * (`restart`) comes back with its table, a fresh one without; a rebooted CM (restartCM,
+ * restartBackup) with its epoch and members, a fresh one with its epoch alone (never reuse one:
+ * members of an earlier cluster would block writes after a takeover, waiting for reports that
+ * never come).
+ */
+export function durableFor(spec: NodeSpec, entries: readonly DurableEntry[] | null): NodeSpec {
+  if (entries === null) return spec;
+  if (spec.role === 'client') {
+    const durable = spec.restart ? clientDurableOf(entries) : undefined;
+    return durable ? { ...spec, durable } : spec;
+  }
+  const saved = cmDurableOf(entries);
+  if (!saved) return spec;
+  const reboot = spec.start === 'restartCM' || spec.start === 'restartBackup';
+  return { ...spec, durable: reboot ? saved : { epoch: saved.epoch, members: [] } };
+}
+
+/**
+ * What a started node came back with, for the page to say ("3 owned page(s) persisted"); null
+ * for a fresh node that took nothing.
+ */
+export function describeDurable(spec: NodeSpec): string | null {
+  const restart = spec.role === 'client' ? spec.restart === true : spec.start === 'restartCM' || spec.start === 'restartBackup';
+  if (spec.durable === undefined) return restart ? 'nothing persisted' : null;
+  return spec.role === 'client' ? `${spec.durable.owned.length} owned page(s) persisted` : `last epoch ${spec.durable.epoch}`;
 }
 
 /** `now` is the host's clock: a CM counts silence from its start, so it must be the same clock as tick(). */

@@ -11,7 +11,8 @@ import { describeMessage, type Message } from '../protocol/messages.ts';
 import type { LogLevel, NodeEvent, OpKind, OpResult } from '../protocol/node.ts';
 import { FaultyTransport, type LinkFaults } from '../net/faults.ts';
 import type { Transport, TransportEvent } from '../net/transport.ts';
-import { CommitGate } from './commit-gate.ts';
+import { CommitGate, type Gated } from './commit-gate.ts';
+import { outputScope } from '../protocol/durable.ts';
 import type { Cancel, HostEnv } from './env.ts';
 import type { MadeNode, NodeState } from './make-node.ts';
 import { Stepping } from './stepping.ts';
@@ -47,6 +48,10 @@ interface Link {
   transport: FaultyTransport<Message>;
   listener: (e: TransportEvent<Message>) => void;
 }
+
+/** The gate's lanes besides one per peer: operation results, and the node's log. */
+const OPS_LANE = ' ops';
+const LOG_LANE = ' log';
 
 /** What the node produced, in order; the gate releases it once its durable state is stored. */
 type Output = { message: Message } | { event: NodeEvent; at: number };
@@ -198,7 +203,7 @@ export class NodeHost {
   /** Messages the node has sent that wait for the disk before they leave (store before send). */
   messagesAwaitingDisk(): Message[] {
     const out: Message[] = [];
-    for (const o of this.gate.held()) if ('message' in o) out.push(o.message);
+    for (const o of this.gate.heldOutputs()) if ('message' in o) out.push(o.message);
     return out;
   }
 
@@ -331,13 +336,19 @@ export class NodeHost {
    */
   private flush(touched: boolean, afterTick = false): void {
     this.armTick(afterTick);
-    const { messages, events, persist } = this.made.node.ready();
-    if (messages.length + events.length > 0 || persist !== undefined) {
-      const outputs: Output[] = [];
-      for (const message of messages) outputs.push({ message });
+    const { messages, events, changes } = this.made.node.ready();
+    if (messages.length + events.length > 0 || changes !== undefined) {
+      const outputs: Array<Gated<Output>> = [];
+      for (const message of messages) outputs.push({ value: { message }, lane: message.to, scope: outputScope(message) });
       const at = events.length > 0 ? this.env.traceNow() : 0;
-      for (const event of events) outputs.push({ event, at });
-      this.gate.pass(outputs, persist);
+      for (const event of events) {
+        const gated: Gated<Output> =
+          event.type === 'op-done'
+            ? { value: { event, at }, lane: OPS_LANE, scope: event.page }
+            : { value: { event, at }, lane: LOG_LANE, scope: null };
+        outputs.push(gated);
+      }
+      this.gate.pass(outputs, changes);
     }
     if (touched || messages.length > 0 || events.length > 0) this.schedulePublish();
   }

@@ -5,6 +5,7 @@
 import { readTiming, timingError, type Timing } from '../protocol/config.ts';
 import { isRecord } from '../util/checks.ts';
 import type { PeerServerAddress } from './peer-connect.ts';
+import { DURABILITIES, isDurability, type Durability } from '../disk/volume.ts';
 
 export const IVY_CONFIG_PATH = '/ivy-config.json';
 
@@ -27,6 +28,8 @@ export interface IvyConfig {
   peerIdPrefix: string;
   /** Time limits other than the defaults, for every node a page of this server builds. */
   timing: Partial<Timing>;
+  /** How far each node's commit goes before what depends on it leaves (disk/volume.ts). */
+  durability: Durability;
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -67,6 +70,7 @@ export function parseIvyConfig(raw: unknown): Parsed<IvyConfig> {
     return { ok: false, error: 'peerIdPrefix must be 1-32 letters, digits, - or _' };
   const timingProblem = timingError(raw.timing);
   if (timingProblem || raw.timing === undefined) return { ok: false, error: timingProblem ?? 'timing must be an object' };
+  if (!isDurability(raw.durability)) return { ok: false, error: `durability must be one of ${DURABILITIES.join(', ')}` };
   return {
     ok: true,
     value: {
@@ -81,8 +85,18 @@ export function parseIvyConfig(raw: unknown): Parsed<IvyConfig> {
       clusterKey: raw.clusterKey as string | null,
       peerIdPrefix: raw.peerIdPrefix,
       timing: { ...(raw.timing as Partial<Timing>) },
+      durability: raw.durability,
     },
   };
+}
+
+/** The durability a page's nodes commit at: the server's, or the page's `?durability=`. */
+export function pageDurability(config: IvyConfig, search: string): Durability {
+  const asked = new URLSearchParams(search).get('durability');
+  if (asked === null) return config.durability;
+  if (!isDurability(asked))
+    throw new Error(`durability must be one of ${DURABILITIES.join(', ')}, not ${JSON.stringify(asked.slice(0, 40))}`);
+  return asked;
 }
 
 /**

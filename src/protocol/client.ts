@@ -26,32 +26,15 @@ import {
 import { COUNT_MAX, GHOSTS_MAX, LIST_LENGTH_MAX, PAGE_SIZE_BYTES_DEFAULT, VERSION_MAX } from './limits.ts';
 import { unreachable, type Access, type ClientReport, type Handoff, type HeldPage, type Message, type PageSend } from './messages.ts';
 import { Outbox, type IvyNode, type OpKind, type OpResult, type Ready } from './node.ts';
+import { clientEntries, SEQ_BLOCK, type ClientDurable, type DurableEntry, type Ghost } from './durable.ts';
+
+export { SEQ_BLOCK, type ClientDurable } from './durable.ts';
 
 export interface PageEntry {
   content: string | null;
   version: number;
   access: Access;
   owner: boolean;
-}
-
-/** What survives a crash when the host persists it: identity, owned pages, transfers. */
-/** Request numbers reserved per commit: a restart skips at most this many. */
-export const SEQ_BLOCK = 1024;
-
-export interface ClientDurable {
-  cm: NodeId;
-  epoch: number;
-  /**
-   * Request numbers up to here may have been used: a restart numbers past it. Reserved a block
-   * at a time (SEQ_BLOCK), so that a request costs no commit of its own.
-   */
-  seq: number;
-  owned: Array<{ page: PageId } & PageEntry>;
-  handoffs: Handoff[];
-  /** Pages handed on, kept until evicted so that a transfer lost with its receiver can be repeated. */
-  ghosts: Array<{ req: ReqId } & Ghost>;
-  /** Per page, the sequence number of the request under which its ownership last arrived here. */
-  got?: Array<{ page: PageId; seq: number }>;
 }
 
 export interface ClientConfig {
@@ -99,21 +82,15 @@ export interface ClientSnapshot {
   queued: number;
 }
 
-interface Ghost {
-  page: PageId;
-  to: NodeId;
-  content: string | null;
-  version: number;
-}
-
 /** Heartbeats whose send time is kept: a grant for an older one arrives too late to matter. */
 const HEARTBEATS_REMEMBERED = 8;
 
-/** Drops the oldest entries of an insertion-ordered map beyond `max`. */
-function trim<K, V>(m: Map<K, V>, max: number): void {
-  for (const k of m.keys()) {
+/** Drops the oldest entries of an insertion-ordered map beyond `max`, telling `evicted` of each. */
+function trim<K, V>(m: Map<K, V>, max: number, evicted?: (k: K, v: V) => void): void {
+  for (const [k, v] of m) {
     if (m.size <= max) return;
     m.delete(k);
+    evicted?.(k, v);
   }
 }
 
@@ -143,7 +120,12 @@ export class ClientNode implements IvyNode {
   private lastTickAt = -Infinity;
   /** When each recent heartbeat left, by number: a grant counts from its heartbeat's send time. */
   private readonly heartbeatSentAt = new Map<number, number>();
-  private dirty = false;
+  /** Durable entries changed since the last ready(), by key (see durable.ts). */
+  private identityChanged = true;
+  private readonly pagesChanged = new Set<PageId>();
+  private readonly handoffsChanged = new Set<PageId>();
+  private readonly ghostsChanged = new Map<ReqId, PageId>();
+  private readonly gotChanged = new Set<PageId>();
   private readonly out = new Outbox();
 
   constructor(cfg: ClientConfig) {
@@ -259,13 +241,36 @@ export class ClientNode implements IvyNode {
     return due;
   }
 
-  ready(): Ready<ClientDurable> {
-    const r = this.out.drain<ClientDurable>();
-    if (this.dirty) {
-      this.dirty = false;
-      r.persist = () => this.durable();
-    }
+  ready(): Ready {
+    const r = this.out.drain();
+    const changes = this.takeChanges();
+    if (changes.length > 0) r.changes = changes;
     return r;
+  }
+
+  durableEntries(): DurableEntry[] {
+    return clientEntries(this.durable());
+  }
+
+  /** The entries changed since the last call, as they stand now. */
+  private takeChanges(): DurableEntry[] {
+    const out: DurableEntry[] = [];
+    if (this.identityChanged) {
+      this.identityChanged = false;
+      out.push({ kind: 'client', cm: this.cm, epoch: this.epoch, seq: this.seqReserved });
+    }
+    for (const page of this.pagesChanged) {
+      const e = this.pages.get(page);
+      out.push({ kind: 'page', page, owned: e?.owner ? { content: e.content, version: e.version, access: e.access } : null });
+    }
+    this.pagesChanged.clear();
+    for (const page of this.handoffsChanged) out.push({ kind: 'handoff', page, handoff: this.handoffs.get(page) ?? null });
+    this.handoffsChanged.clear();
+    for (const [req, page] of this.ghostsChanged) out.push({ kind: 'ghost', req, page, ghost: this.ghosts.get(req) ?? null });
+    this.ghostsChanged.clear();
+    for (const page of this.gotChanged) out.push({ kind: 'got', page, seq: this.got.get(page) ?? null });
+    this.gotChanged.clear();
+    return out;
   }
 
   snapshot(): ClientSnapshot {
@@ -303,7 +308,7 @@ export class ClientNode implements IvyNode {
       seq: this.seqReserved,
       owned: [...this.pages]
         .filter(([, e]) => e.owner)
-        .map(([page, e]) => ({ page, content: e.content, version: e.version, access: e.access, owner: e.owner })),
+        .map(([page, e]) => ({ page, content: e.content, version: e.version, access: e.access })),
       handoffs: [...this.handoffs.values()],
       ghosts: [...this.ghosts].map(([req, g]) => ({ req, page: g.page, to: g.to, content: g.content, version: g.version })),
       got: [...this.got].map(([page, seq]) => ({ page, seq })),
@@ -320,7 +325,9 @@ export class ClientNode implements IvyNode {
     this.cm = d.cm;
     this.epoch = d.epoch;
     this.seq = Math.max(this.seq, d.seq);
-    for (const { page, ...e } of d.owned) this.pages.set(page, { ...e, access: e.access === 'nil' ? 'nil' : 'read' });
+    for (const { page, content, version, access } of d.owned) {
+      this.pages.set(page, { content, version, access: access === 'nil' ? 'nil' : 'read', owner: true });
+    }
     for (const h of d.handoffs) this.handoffs.set(h.page, h);
     for (const { req, ...g } of d.ghosts) this.ghosts.set(req, g);
     for (const { page, seq } of d.got ?? []) this.got.set(page, seq);
@@ -332,7 +339,7 @@ export class ClientNode implements IvyNode {
 
   /** Follows a CM (new or re-asking) and tells it everything it needs to rebuild. */
   private adopt(cm: NodeId, epoch: number): void {
-    if (cm !== this.cm || epoch !== this.epoch) this.dirty = true;
+    if (cm !== this.cm || epoch !== this.epoch) this.identityChanged = true;
     this.cm = cm;
     this.epoch = epoch;
     this.report();
@@ -367,7 +374,7 @@ export class ClientNode implements IvyNode {
       } else if (op.kind === 'write' && e && e.access === 'write') {
         e.content = op.value;
         e.version += 1;
-        this.dirty = true;
+        this.pagesChanged.add(op.page);
         this.finish(op, { ok: true, value: op.value, local: true });
       } else {
         this.fault(op);
@@ -396,7 +403,7 @@ export class ClientNode implements IvyNode {
   private reserveSeq(): void {
     if (this.seq <= this.seqReserved) return;
     this.seqReserved = Math.min(this.seq + SEQ_BLOCK - 1, COUNT_MAX);
-    this.dirty = true;
+    this.identityChanged = true;
   }
 
   private sendRequest(f: InFlight, to: NodeId): void {
@@ -447,6 +454,7 @@ export class ClientNode implements IvyNode {
     }
     if (requester !== this.id) {
       this.pages.delete(page);
+      this.pagesChanged.add(page);
       this.recordHandoff({ page, to: requester, req, version: e.version }, e.content);
     }
     this.sendPage(requester, page, req, epoch, 'write', e.content, e.version);
@@ -456,9 +464,10 @@ export class ClientNode implements IvyNode {
     this.handoffs.delete(h.page);
     this.handoffs.set(h.page, h);
     this.ghosts.set(h.req, { page: h.page, to: h.to, content, version: h.version });
-    trim(this.handoffs, LIST_LENGTH_MAX);
-    trim(this.ghosts, GHOSTS_MAX);
-    this.dirty = true;
+    this.handoffsChanged.add(h.page);
+    this.ghostsChanged.set(h.req, h.page);
+    trim(this.handoffs, LIST_LENGTH_MAX, (page) => this.handoffsChanged.add(page));
+    trim(this.ghosts, GHOSTS_MAX, (req, g) => this.ghostsChanged.set(req, g.page));
   }
 
   private sendPage(
@@ -494,6 +503,7 @@ export class ClientNode implements IvyNode {
     // have deemed this client away meanwhile and let a write pass it by.
     const owner = m.from === this.id;
     if (owner || this.leasedAt(this.now)) this.pages.set(m.page, { content: m.content, version: m.version, access: 'read', owner });
+    if (owner) this.pagesChanged.add(m.page);
     this.out.send({ type: 'READ_CONFIRMATION', page: m.page, req: m.req, from: this.id, to: this.cm, epoch: this.epoch });
     this.finish(op, { ok: true, value: m.content, local: false });
   }
@@ -529,12 +539,13 @@ export class ClientNode implements IvyNode {
     }
     this.got.delete(m.page);
     this.got.set(m.page, Math.max(seq, taken));
-    trim(this.got, LIST_LENGTH_MAX);
+    this.gotChanged.add(m.page);
+    trim(this.got, LIST_LENGTH_MAX, (page) => this.gotChanged.add(page));
     // A request in this client's name that it never made (a forged frame the CM served): number
     // the next ones past it, so that their transfers are never taken for repeats of this one.
     this.seq = Math.max(this.seq, seq);
     this.reserveSeq();
-    this.dirty = true;
+    this.pagesChanged.add(m.page);
     if (!answers || m.version >= VERSION_MAX) {
       this.pages.set(m.page, { content: m.content, version: m.version, access: 'write', owner: true });
       this.confirmWrite(m.page, m.req, m.version);

@@ -9,6 +9,7 @@ import { unreachable, type Message, type MessageType, type MetaEntry } from './m
 import { PageDirectory, type DirectoryHost } from './directory.ts';
 import { Membership } from './membership.ts';
 import { Outbox, type IvyNode, type OpKind, type Ready } from './node.ts';
+import type { CmDurable, DurableEntry } from './durable.ts';
 
 /**
  * `primary` / `backup`: a fresh cluster's first and second CM. `restartCM`: the primary reboots
@@ -17,11 +18,7 @@ import { Outbox, type IvyNode, type OpKind, type Ready } from './node.ts';
 export type CmStart = 'primary' | 'backup' | 'restartCM' | 'restartBackup';
 export type CmRole = 'acting' | 'standby' | 'rejoining';
 
-/** What a CM persists: enough never to reuse an epoch and to know the members. */
-export interface CmDurable {
-  epoch: number;
-  members: NodeId[];
-}
+export type { CmDurable } from './durable.ts';
 
 export interface ManagerConfig {
   id?: NodeId;
@@ -446,13 +443,17 @@ export class CentralManager implements IvyNode, DirectoryHost {
     return due;
   }
 
-  ready(): Ready<CmDurable> {
-    const r = this.out.drain<CmDurable>();
+  ready(): Ready {
+    const r = this.out.drain();
     if (this.dirty) {
       this.dirty = false;
-      r.persist = () => ({ epoch: this.epoch, members: this.memberList() });
+      r.changes = this.durableEntries();
     }
     return r;
+  }
+
+  durableEntries(): DurableEntry[] {
+    return [{ kind: 'cm', epoch: this.epoch, members: this.memberList() }];
   }
 
   /**

@@ -1,6 +1,7 @@
 // What every node hands its host. The host (simulator, worker, tab) delivers messages with
 // step(), advances time with tick(), and after each call drains ready(): the messages to send
 // and the events to report. Nothing in a node performs I/O itself.
+import type { DurableEntry } from './durable.ts';
 import type { NodeId, PageId } from './ids.ts';
 import type { Message } from './messages.ts';
 
@@ -20,16 +21,15 @@ export type LogLevel = 'info' | 'warn' | 'error';
 export type NodeEvent =
   { type: 'op-done'; opId: number; kind: OpKind; page: PageId; result: OpResult } | { type: 'log'; level: LogLevel; text: string };
 
-export interface Ready<D = unknown> {
+export interface Ready {
   messages: Message[];
   events: NodeEvent[];
   /**
-   * Set when the node's durable state changed: the host stores what it returns before sending
-   * the messages. It reads the node's state when called, so a host that coalesces writes reads
-   * only the latest, and only as often as it writes. What it returns is built fresh and never
-   * changed by the node afterwards, so a host may keep it as it is.
+   * The durable entries that changed since the last ready(), as they stand now (durable.ts):
+   * the host stores them before it sends the messages that depend on them. Absent when none did.
+   * A node's first ready() always has one, so that each life of a node commits at its start.
    */
-  persist?: () => D;
+  changes?: DurableEntry[];
 }
 
 export interface IvyNode {
@@ -46,6 +46,8 @@ export interface IvyNode {
   nextDeadline(): number;
   /** Takes (and clears) what the node wants done since the last call. */
   ready(): Ready;
+  /** The node's whole durable table as it stands now: what a snapshot or a compaction writes. */
+  durableEntries(): DurableEntry[];
 }
 
 /** Shared plumbing for the outbox; roles keep their rules in their own classes. */
@@ -65,8 +67,8 @@ export class Outbox {
     this.events.push({ type: 'log', level, text });
   }
 
-  drain<D>(): Ready<D> {
-    const r: Ready<D> = { messages: this.messages, events: this.events };
+  drain(): Ready {
+    const r: Ready = { messages: this.messages, events: this.events };
     this.messages = [];
     this.events = [];
     return r;

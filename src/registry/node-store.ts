@@ -1,25 +1,26 @@
-// Each node's durable state lives in a database of its own, named after the registry and the
-// node. IndexedDB runs readwrite transactions on one object store one at a time, across every
-// connection of the origin: with one shared store, every node's commit queued behind every
-// other node's, and a fault that needs three commits on three nodes paid for the whole
-// cluster's. Separate databases commit side by side.
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+// A node's durable table in IndexedDB: the fallback where a worker cannot keep a log on OPFS
+// (disk/idb-backend.ts), and where versions before the log kept it (read once, then never
+// written). Each node has a database of its own, named after the registry and the node:
+// IndexedDB runs readwrite transactions on one object store one at a time across every
+// connection of the origin, so with one shared store every node's commit queued behind every
+// other node's. Separate databases commit side by side.
+import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { clientEntries, entryKey, isDeletion, type ClientDurable, type CmDurable, type DurableEntry } from '../protocol/durable.ts';
 import type { NodeId } from '../protocol/ids.ts';
 
-/** What a node asked its host to keep across a crash (`ready().persist`). */
-export interface DurableRecord {
-  nodeId: NodeId;
-  /** A CM's and a client's state differ in shape: a load for the wrong kind finds nothing. */
+interface NodeSchema extends DBSchema {
+  /** The node's table, one record per entry, under the entry's key. */
+  entries: { key: string; value: DurableEntry };
+}
+
+/** 1: one record holding the whole state (`durable`, key `state`). 2: one record per entry. */
+const NODE_DB_VERSION = 2;
+
+/** What version 1 kept, and the registry's version 2 before it. */
+export interface WholeState {
   kind: 'cm' | 'client';
   durable: unknown;
-  savedAt: number;
 }
-
-interface NodeSchema extends DBSchema {
-  durable: { key: 'state'; value: DurableRecord };
-}
-
-const NODE_DB_VERSION = 1;
 
 export function nodeDatabaseName(registryName: string, nodeId: NodeId): string {
   return `${registryName}/${nodeId}`;
@@ -30,6 +31,15 @@ export function isNodeDatabaseOf(registryName: string, name: string): boolean {
   return name.startsWith(`${registryName}/`);
 }
 
+/** The entries of a whole state as earlier versions kept it. */
+export function entriesOfWholeState(s: WholeState): DurableEntry[] {
+  if (s.kind === 'cm') {
+    const d = s.durable as CmDurable;
+    return [{ kind: 'cm', epoch: d.epoch, members: d.members }];
+  }
+  return clientEntries(s.durable as ClientDurable);
+}
+
 export class NodeStore {
   private closed = false;
 
@@ -38,8 +48,10 @@ export class NodeStore {
   static async open(registryName: string, nodeId: NodeId): Promise<NodeStore> {
     let store: NodeStore | null = null;
     const db = await openDB<NodeSchema>(nodeDatabaseName(registryName, nodeId), NODE_DB_VERSION, {
-      upgrade(db) {
-        db.createObjectStore('durable');
+      upgrade(db, oldVersion, _newVersion, tx) {
+        db.createObjectStore('entries');
+        // Its requests keep the upgrade's transaction open until they are done.
+        if (oldVersion === 1) void takeWholeState(tx);
       },
       // A reset deletes this database: let it, rather than blocking it on this connection.
       blocking() {
@@ -56,19 +68,37 @@ export class NodeStore {
     return !this.closed;
   }
 
-  /** Replaces what the node persisted last; one put, so a reader sees the old or the new value whole. */
-  async save(record: DurableRecord): Promise<void> {
-    await this.db.put('durable', record, 'state');
+  /**
+   * Stores a batch of changes in one transaction, or (`replace`) the node's whole table in place
+   * of what was there. `strict` waits for the device (IndexedDB's `strict` durability).
+   */
+  async commit(changes: readonly DurableEntry[], replace: boolean, strict = false): Promise<void> {
+    const tx = this.db.transaction('entries', 'readwrite', { durability: strict ? 'strict' : 'default' });
+    if (replace) void tx.store.clear();
+    for (const e of changes) {
+      if (isDeletion(e)) void tx.store.delete(entryKey(e));
+      else void tx.store.put(e, entryKey(e));
+    }
+    await tx.done;
   }
 
-  async load(): Promise<DurableRecord | undefined> {
-    return this.db.get('durable', 'state');
+  async entries(): Promise<DurableEntry[]> {
+    return this.db.getAll('entries');
   }
 
   close(): void {
     this.closed = true;
     this.db.close();
   }
+}
+
+/** Turns version 1's single record into entries, inside the upgrade transaction. */
+async function takeWholeState(tx: IDBPTransaction<NodeSchema, StoreNames<NodeSchema>[], 'versionchange'>): Promise<void> {
+  const untyped = tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>;
+  if (!untyped.objectStoreNames.contains('durable')) return;
+  const old = (await untyped.objectStore('durable').get('state')) as WholeState | undefined;
+  if (old) for (const e of entriesOfWholeState(old)) await tx.objectStore('entries').put(e, entryKey(e));
+  untyped.db.deleteObjectStore('durable');
 }
 
 /**
@@ -82,4 +112,10 @@ export function deleteDatabase(name: string, idb: IDBFactory = indexedDB): Promi
     req.onsuccess = req.onblocked = () => resolve();
     req.onerror = () => reject(req.error ?? new Error(`could not delete database ${name}`));
   });
+}
+
+/** Whether the node has a database of its own (opening one that is not there would make it). */
+export async function hasNodeDatabase(registryName: string, nodeId: NodeId, idb: IDBFactory = indexedDB): Promise<boolean> {
+  const name = nodeDatabaseName(registryName, nodeId);
+  return (await idb.databases()).some((d) => d.name === name);
 }

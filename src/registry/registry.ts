@@ -3,11 +3,12 @@
 // two tabs racing "Start client" therefore read different highest ids. Durable node state is
 // not kept here but in a database per node (node-store.ts), for the same reason.
 import { openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import type { ClientDurable } from '../protocol/client.ts';
+import { clientDurableOf, cmDurableOf, type ClientDurable } from '../protocol/durable.ts';
 import { BACKUP_CM, clientNodeId, clientNumber, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import type { CmDurable } from '../protocol/manager.ts';
 import { REGISTRY_DB_NAME, REGISTRY_VERSION, type ClientRecord, type ClientStatus, type CmRecord, type RegistrySchema } from './schema.ts';
-import { deleteDatabase, isNodeDatabaseOf, NodeStore, type DurableRecord } from './node-store.ts';
+import { deleteDatabase, entriesOfWholeState, isNodeDatabaseOf, NodeStore, type WholeState } from './node-store.ts';
+import { removeStoreFiles } from '../disk/opfs-volume.ts';
 
 /** The durable state each kind of node persists, and the store that holds it. */
 export interface DurableOf {
@@ -35,7 +36,7 @@ export class Registry {
   private constructor(private readonly db: IDBPDatabase<RegistrySchema>) {}
 
   static async open(name: string = REGISTRY_DB_NAME): Promise<Registry> {
-    let moving: Promise<DurableRecord[]> = Promise.resolve([]);
+    let moving: Promise<Array<WholeState & { nodeId: NodeId }>> = Promise.resolve([]);
     const db = await openDB<RegistrySchema>(name, REGISTRY_VERSION, {
       upgrade(db, oldVersion, _newVersion, tx) {
         if (oldVersion < 1) {
@@ -51,7 +52,7 @@ export class Registry {
     });
     const registry = new Registry(db);
     // What version 2 kept goes to each node's own database before anyone can start the node.
-    for (const r of await moving) await registry.saveDurable(r.kind, r.nodeId, r.durable as never, r.savedAt);
+    for (const r of await moving) await registry.saveDurable(r.kind, r.nodeId, r.durable as never);
     return registry;
   }
 
@@ -131,8 +132,11 @@ export class Registry {
     return { cms, clients };
   }
 
-  /** Replaces what `nodeId` persisted last, in the node's own database. */
-  async saveDurable<R extends keyof DurableOf>(kind: R, nodeId: NodeId, durable: DurableOf[R], now: number = Date.now()): Promise<void> {
+  /**
+   * Replaces the whole table `nodeId` keeps in IndexedDB (the fallback disk, and where earlier
+   * versions kept it), in the node's own database.
+   */
+  async saveDurable<R extends keyof DurableOf>(kind: R, nodeId: NodeId, durable: DurableOf[R]): Promise<void> {
     let store = this.nodeStores.get(nodeId);
     if (
       store !== undefined &&
@@ -147,29 +151,32 @@ export class Registry {
       this.nodeStores.set(nodeId, store);
       store.catch(() => this.nodeStores.delete(nodeId));
     }
-    await (await store).save({ nodeId, kind, durable, savedAt: now });
+    await (await store).commit(entriesOfWholeState({ kind, durable }), true);
   }
 
-  /** What `nodeId` persisted before its last crash, if it ever persisted anything as this kind of node. */
+  /** What `nodeId` keeps in IndexedDB, if it kept anything there as this kind of node. */
   async loadDurable<R extends keyof DurableOf>(kind: R, nodeId: NodeId): Promise<DurableOf[R] | undefined> {
     // Opened for this read only: a connection left open would hold up a reset in another tab.
     const store = await NodeStore.open(this.db.name, nodeId);
     try {
-      const record = await store.load();
-      return record?.kind === kind ? (record.durable as DurableOf[R]) : undefined;
+      const entries = await store.entries();
+      return (kind === 'cm' ? cmDurableOf(entries) : clientDurableOf(entries)) as DurableOf[R] | undefined;
     } finally {
       store.close();
     }
   }
 
-  /** The seed's "empty the /data folder", and every node's durable state with it. */
-  async reset(idb: IDBFactory = indexedDB): Promise<void> {
+  /**
+   * The seed's "empty the /data folder", and every node's durable state with it: its IndexedDB
+   * databases, and the store's log files (`removeFiles`, by default from this origin's OPFS).
+   */
+  async reset(idb: IDBFactory = indexedDB, removeFiles: (store: string) => Promise<unknown> = removeStoreFiles): Promise<void> {
     const tx = this.db.transaction(ALL_STORES, 'readwrite');
     await Promise.all(ALL_STORES.map((name) => tx.objectStore(name).clear()));
     await tx.done;
     this.closeNodeStores();
     const names = (await idb.databases()).map((d) => d.name ?? '').filter((n) => isNodeDatabaseOf(this.db.name, n));
-    await Promise.all(names.map((n) => deleteDatabase(n, idb)));
+    await Promise.all([...names.map((n) => deleteDatabase(n, idb)), removeFiles(this.db.name)]);
   }
 
   close(): void {
@@ -190,13 +197,13 @@ export class Registry {
 /** Reads out and removes the version-2 stores of durable state, inside the upgrade transaction. */
 async function takeOldDurable(
   tx: IDBPTransaction<RegistrySchema, StoreNames<RegistrySchema>[], 'versionchange'>,
-): Promise<DurableRecord[]> {
-  const out: DurableRecord[] = [];
+): Promise<Array<WholeState & { nodeId: NodeId }>> {
+  const out: Array<WholeState & { nodeId: NodeId }> = [];
   const untyped = tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>;
-  for (const [kind, name] of Object.entries(OLD_DURABLE_STORES) as [DurableRecord['kind'], string][]) {
+  for (const [kind, name] of Object.entries(OLD_DURABLE_STORES) as [WholeState['kind'], string][]) {
     if (!untyped.objectStoreNames.contains(name)) continue;
     const records = (await untyped.objectStore(name).getAll()) as { nodeId: NodeId; durable: unknown; savedAt: number }[];
-    for (const r of records) out.push({ nodeId: r.nodeId, kind, durable: r.durable, savedAt: r.savedAt });
+    for (const r of records) out.push({ nodeId: r.nodeId, kind, durable: r.durable });
     untyped.db.deleteObjectStore(name);
   }
   return out;

@@ -2,6 +2,7 @@
 // that needs no configuration on one machine; the names are documented in README.
 import { readTiming, timingEnvName, type Timing } from '../protocol/config.ts';
 import { iceServersError, isPort, PEER_ID_PREFIX_PATTERN, type IvyConfig } from '../net/ivy-config.ts';
+import { DURABILITIES, DURABILITY_DEFAULT, isDurability, type Durability } from '../disk/volume.ts';
 
 export interface ServerConfig {
   /** Where the embedded PeerServer is mounted on our own HTTP server. */
@@ -17,6 +18,8 @@ export interface ServerConfig {
   peerIdPrefix: string;
   /** Time limits other than the defaults (IVY_PULSE_INTERVAL_MS and the like), for every page. */
   timing: Partial<Timing>;
+  /** How far a node's commit goes before what depends on it leaves (IVY_DURABILITY). */
+  durability: Durability;
 }
 
 export const DEFAULT_CLUSTER_KEY = 'ivy-local-cluster';
@@ -81,7 +84,13 @@ export function readServerConfig(env: Env = process.env): ServerConfig {
     iceServers: iceServers(env),
     peerIdPrefix,
     timing: timing(env),
+    durability: durability(env),
   };
+}
+
+function durability(env: Env): Durability {
+  const raw = env.IVY_DURABILITY || DURABILITY_DEFAULT;
+  return isDurability(raw) ? raw : fail('IVY_DURABILITY', `must be one of ${DURABILITIES.join(', ')}`);
 }
 
 /** The document served as /ivy-config.json. */
@@ -92,5 +101,6 @@ export function clientConfig(c: ServerConfig): IvyConfig {
     clusterKey: c.serveClusterKey ? c.clusterKey : null,
     peerIdPrefix: c.peerIdPrefix,
     timing: c.timing,
+    durability: c.durability,
   };
 }

@@ -8,11 +8,15 @@ import { runAndCheck, summaryLine, type SimOptions } from './run.ts';
 import { toJsonLine } from './history.ts';
 import { FAULT_KINDS, parseFaults, type FaultKind } from './nemesis.ts';
 import { faultyShape, sweep } from './sweep.ts';
+import { DURABILITIES, DURABILITY_DEFAULT, isDurability, type Durability } from '../disk/volume.ts';
 
 const USAGE = `usage: npm run sim -- [--seed N] [--seeds K] [--clients N] [--pages N] [--ops N]
        [--read-ratio R] [--faults all|none|${FAULT_KINDS.join(',')}] [--fault-count N]
-       [--replication streaming|periodic] [--no-backup] [--history FILE] [--transcript]
-       npm run sim -- --sweep FROM-TO [--faults all|kinds]   (the tests' fault sweep, per kind)`;
+       [--replication streaming|periodic] [--no-backup] [--durability ${DURABILITIES.join('|')}]
+       [--history FILE] [--transcript]
+       npm run sim -- --sweep FROM-TO [--faults all|kinds] [--durability ...]   (the tests' fault sweep, per kind)
+--faults all is every fault the durability must survive: power cuts only at disk. A sweep runs
+odd seeds at disk and even ones at process unless --durability says one.`;
 
 function number(v: string | undefined, name: string, fallback: number): number {
   if (v === undefined) return fallback;
@@ -39,20 +43,27 @@ function main(argv: string[]): number {
       replication: { type: 'string' },
       'no-backup': { type: 'boolean' },
       sweep: { type: 'string' },
+      durability: { type: 'string' },
     },
   });
+  const asked = values.durability;
+  if (asked !== undefined && !isDurability(asked)) throw new Error(`--durability wants ${DURABILITIES.join(' or ')}`);
+  const durability: Durability | undefined = asked;
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
-  if (values.sweep !== undefined) return runSweep(values.sweep, parseFaults(values.faults ?? 'all'));
+  if (values.sweep !== undefined) {
+    const kinds = values.faults === undefined || values.faults === 'all' ? 'all' : parseFaults(values.faults);
+    return runSweep(values.sweep, kinds, durability);
+  }
   const first = number(values.seed, 'seed', 1);
   const count = number(values.seeds, 'seeds', 1);
   const replication = values.replication ?? 'streaming';
   if (replication !== 'streaming' && replication !== 'periodic') {
     throw new Error(`--replication wants streaming or periodic, got ${JSON.stringify(replication)}`);
   }
-  const faults = parseFaults(values.faults ?? 'none');
+  const faults = parseFaults(values.faults ?? 'none', durability ?? DURABILITY_DEFAULT);
   let failures = 0;
   for (let seed = first; seed < first + count; seed++) {
     const opts: SimOptions = {
@@ -65,6 +76,7 @@ function main(argv: string[]): number {
       faults,
       replication,
       backup: !values['no-backup'],
+      durability: durability ?? DURABILITY_DEFAULT,
       nemesis: { faultCount: number(values['fault-count'], 'fault-count', 4) },
     };
     const outcome = runAndCheck(opts);
@@ -81,14 +93,14 @@ function main(argv: string[]): number {
 }
 
 /** The sweep over a seed range, once with every kind at once, then each kind alone on the same seeds. */
-function runSweep(range: string, faults: FaultKind[]): number {
+function runSweep(range: string, faults: FaultKind[] | 'all', durability: Durability | undefined): number {
   const m = /^(\d+)-(\d+)$/.exec(range);
   if (!m) throw new Error(`--sweep wants FROM-TO, got ${JSON.stringify(range)}`);
   const [from, to] = [Number(m[1]), Number(m[2])];
   let bad = 0;
-  const report = (label: string, kinds: readonly FaultKind[]): void => {
+  const report = (label: string, kinds: readonly FaultKind[] | 'all'): void => {
     const started = performance.now();
-    const r = sweep(from, to, (seed) => faultyShape(seed, kinds));
+    const r = sweep(from, to, (seed) => faultyShape(seed, kinds, durability ? { durability } : {}));
     const ms = (performance.now() - started) / r.seeds;
     const injected = Object.entries(r.injected)
       .map(([k, n]) => `${k}=${n}`)
@@ -100,8 +112,9 @@ function runSweep(range: string, faults: FaultKind[]): number {
     for (const b of r.bad.slice(0, 3)) console.log(`  ${b}`);
     bad += r.bad.length;
   };
-  report(faults.length === FAULT_KINDS.length ? 'all kinds at once' : faults.join(','), faults);
-  if (faults.length > 1) for (const k of faults) report(k, [k]);
+  report(faults === 'all' ? 'all kinds at once' : faults.join(','), faults);
+  const each = faults === 'all' ? FAULT_KINDS.filter((k) => k !== 'power' || durability !== 'process') : faults;
+  if (each.length > 1) for (const k of each) report(k, [k]);
   return bad > 0 ? 1 : 0;
 }
 

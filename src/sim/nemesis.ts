@@ -2,6 +2,7 @@
 // restarted, partition lifted, stall over) before the next, so that a run also shows recovery;
 // a node that leaves for good is never healed.
 import type { Rng } from './rng.ts';
+import { DURABILITY_DEFAULT, type Durability } from '../disk/volume.ts';
 
 export const FAULT_KINDS = [
   'crash-primary',
@@ -21,6 +22,11 @@ export const FAULT_KINDS = [
   'leave-cm',
   /** A client's link carries hostile frames to the CMs: extreme epochs and versions, forged claims, garbage. */
   'hostile',
+  /**
+   * Some machines lose power: their nodes crash and their disks keep only what was flushed (and
+   * a torn part of the rest). Survived only at `disk` durability, so `all` holds it only there.
+   */
+  'power',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -52,9 +58,14 @@ export const NEMESIS_DEFAULTS: Omit<NemesisOptions, 'faults'> = {
   outageMaxMs: 180_000,
 };
 
-export function parseFaults(spec: string): FaultKind[] {
+/** Every fault a run at this durability must survive: a power cut only at `disk`. */
+export function allFaults(durability: Durability): FaultKind[] {
+  return FAULT_KINDS.filter((k) => k !== 'power' || durability === 'disk');
+}
+
+export function parseFaults(spec: string, durability: Durability = DURABILITY_DEFAULT): FaultKind[] {
   if (spec === 'none' || spec === '') return [];
-  if (spec === 'all') return [...FAULT_KINDS];
+  if (spec === 'all') return allFaults(durability);
   return spec.split(',').map((f) => {
     if (!(FAULT_KINDS as readonly string[]).includes(f)) {
       throw new Error(`unknown fault ${JSON.stringify(f)}; use all, none or ${FAULT_KINDS.join(',')}`);

@@ -10,9 +10,13 @@ import { checkCluster } from '../protocol/invariants.ts';
 import { describeMessage, isPageMessage, type Message, type MessageType } from '../protocol/messages.ts';
 import type { IvyNode } from '../protocol/node.ts';
 import { messageDecoder } from '../net/message-codec.ts';
-import { makeNode, PAGE_SIZE_BYTES, type MadeNode } from '../host/make-node.ts';
+import { durableFor, makeNode, PAGE_SIZE_BYTES, type MadeNode, type NodeSpec } from '../host/make-node.ts';
 import { NodeHost, type HostEvent } from '../host/node-host.ts';
 import { DISK_DEFAULTS, SimDisk, type DiskOptions } from './disk.ts';
+import { LogWriter } from '../disk/log-writer.ts';
+import { recoverNode } from '../disk/recover.ts';
+import { DURABILITY_DEFAULT, type Durability } from '../disk/volume.ts';
+import type { DurableEntry } from '../protocol/durable.ts';
 import type { HistoryEvent } from './history.ts';
 import { hostileFrame } from './hostile.ts';
 import { NEMESIS_DEFAULTS, Nemesis, type FaultKind, type NemesisOptions } from './nemesis.ts';
@@ -31,6 +35,10 @@ export interface SimOptions extends WorkloadOptions {
   seed: number;
   network?: NetworkOptions;
   disk?: Partial<DiskOptions>;
+  /** How far a commit goes before what depends on it leaves (disk/volume.ts). */
+  durability?: Durability;
+  /** Logs are compacted past this many bytes (the browser's bound is megabytes; small ones compact often). */
+  compactBytes?: number;
   /** Faults to inject (none by default) and how. */
   faults?: readonly FaultKind[];
   nemesis?: Partial<Omit<NemesisOptions, 'faults'>>;
@@ -81,6 +89,11 @@ export interface SimResult {
   excused: number[];
   /** True when the run ended at its time limit with operations still pending. */
   timedOut: boolean;
+  /** Recoveries that dropped a torn or garbled tail of a log, and the bytes dropped. */
+  tornTails: number;
+  /** Appends to the simulated disks, and the bytes they carried. */
+  appends: number;
+  bytesWritten: number;
 }
 
 interface Running {
@@ -100,7 +113,10 @@ export class Simulation {
   private readonly timing: Timing;
   private readonly decode = messageDecoder(PAGE_SIZE_BYTES);
   private readonly running = new Map<NodeId, Running>();
+  /** Each node's machine's disk: what a power cut of that machine keeps is its own. */
   private readonly disks = new Map<NodeId, SimDisk>();
+  private readonly durability: Durability;
+  private writers = 0;
   private readonly ends = new Map<string, SimLinkEnd>();
   private readonly workload: Workload;
   private readonly nemesis: Nemesis;
@@ -121,6 +137,9 @@ export class Simulation {
     hostile: [],
     excused: [],
     timedOut: false,
+    tornTails: 0,
+    appends: 0,
+    bytesWritten: 0,
   };
   private readonly observer: LinkObserver = {
     sent: (m, at) => this.onSent(m, at),
@@ -137,6 +156,7 @@ export class Simulation {
     this.cmIds = opts.backup === false ? [PRIMARY_CM] : [PRIMARY_CM, BACKUP_CM];
     for (let p = 1; p <= opts.clients; p++) this.clientIds.push(clientNodeId(p));
     const diskOpts = { ...DISK_DEFAULTS, ...opts.disk };
+    this.durability = opts.durability ?? DURABILITY_DEFAULT;
     for (const id of [...this.cmIds, ...this.clientIds]) this.disks.set(id, new SimDisk(this.world, diskOpts));
     this.boot(PRIMARY_CM, 'primary');
     if (opts.backup !== false) this.boot(BACKUP_CM, 'backup');
@@ -153,6 +173,10 @@ export class Simulation {
     this.result.timedOut = !finished || !this.workload.finished();
     this.result.endTimeMs = this.world.now;
     for (const r of this.running.values()) r.host.stop();
+    for (const d of this.disks.values()) {
+      this.result.appends += d.appends;
+      this.result.bytesWritten += d.bytesWritten;
+    }
     return this.result;
   }
 
@@ -162,16 +186,28 @@ export class Simulation {
     return new Map([...this.running].map(([id, r]) => [id, r.made.node]));
   }
 
-  /** Starts a life of `id` from what its disk holds, in a host linked to every running node. */
+  /**
+   * Starts a life of `id` from what its disk holds (the newest state any of its files has, as a
+   * browser host recovers it), in a host linked to every running node, logging through a writer
+   * of its own (a worker's).
+   */
   private boot(id: NodeId, start: CmStart | null): void {
     const life: Life = { node: id, alive: true, stalledUntil: 0 };
     const disk = this.disks.get(id)!;
-    const made = this.make(id, start, disk.committed);
+    const recovered = recoverNode(disk.stored(), id);
+    this.result.tornTails += recovered.torn.length;
+    const made = this.make(id, start, recovered.state?.entries ?? null);
+    const writer = new LogWriter(disk.volumeFor(life, this.opts.sendBeforeCommit === true), {
+      writer: `w${++this.writers}`,
+      durability: this.durability,
+      schedule: (f) => this.world.at(this.world.now, life, f),
+      ...(this.opts.compactBytes !== undefined ? { compactMinBytes: this.opts.compactBytes } : {}),
+    });
     const env = {
       now: () => this.world.now,
       traceNow: () => this.world.now,
       timers: { after: (ms: number, f: () => void) => this.after(life, ms, f) },
-      disk: disk.for(life, this.opts.sendBeforeCommit === true),
+      disk: writer.attach(id, recovered.lsn, () => made.node.durableEntries()),
       random: () => this.world.rng.float(),
     };
     const host = new NodeHost(made, env);
@@ -195,27 +231,24 @@ export class Simulation {
     }
   }
 
-  private make(id: NodeId, start: CmStart | null, durable: unknown): MadeNode {
+  private make(id: NodeId, start: CmStart | null, entries: DurableEntry[] | null): MadeNode {
     if (isCmId(id)) {
       if (this.opts.makeManager) {
         const cm = this.opts.makeManager(id);
         return { node: cm, snapshot: () => ({ role: 'cm', snapshot: cm.snapshot() }), submit: null };
       }
-      return makeNode(
-        {
-          role: 'cm',
-          id,
-          start: start ?? undefined,
-          members: this.clientIds,
-          replication: this.opts.replication,
-          timing: this.timing,
-          durable: durable as never,
-          peerExists: this.opts.backup !== false,
-        },
-        this.world.now,
-      );
+      const spec: NodeSpec = {
+        role: 'cm',
+        id,
+        start: start ?? undefined,
+        members: this.clientIds,
+        replication: this.opts.replication,
+        timing: this.timing,
+        peerExists: this.opts.backup !== false,
+      };
+      return makeNode(durableFor(spec, entries), this.world.now);
     }
-    return makeNode({ role: 'client', id, timing: this.timing, durable: durable as never }, this.world.now);
+    return makeNode(durableFor({ role: 'client', id, timing: this.timing, restart: true }, entries), this.world.now);
   }
 
   /** A timer of one life: it never fires after that life ended, and fires late if it stalled. */
@@ -234,6 +267,7 @@ export class Simulation {
     if (!r) return false;
     r.life.alive = false;
     r.host.stop();
+    this.disks.get(id)!.crash(r.life);
     this.running.delete(id);
     for (const key of [...this.ends.keys()]) if (key.startsWith(`${id}->`) || key.endsWith(`->${id}`)) this.ends.delete(key);
     this.nemesisEvent('crash', id);
@@ -354,6 +388,9 @@ export class Simulation {
         );
         this.nemesisEvent('partition', acting);
         break;
+      case 'power':
+        restart = this.powerCut();
+        break;
       case 'crash-commit':
         this.faultsActive = true;
         this.crashDuringCommit(down);
@@ -385,17 +422,26 @@ export class Simulation {
    */
   private crashDuringCommit(downMs: number): void {
     const id = this.world.rng.pick([...this.running.keys()].sort());
+    const r = this.running.get(id)!;
     const disk = this.disks.get(id)!;
-    const crash = (): void => {
+    disk.crashDuringNext(r.life, () => {
       this.crash(id);
       this.world.at(this.world.now + downMs, null, () => this.heal([id]));
-    };
-    disk.crashDuringNextCommit = crash;
-    this.world.at(this.world.now + COMMIT_WAIT_MS_MAX, null, () => {
-      if (disk.crashDuringNextCommit !== crash) return;
-      disk.crashDuringNextCommit = null;
-      this.heal([]);
     });
+    this.world.at(this.world.now + COMMIT_WAIT_MS_MAX, null, () => {
+      if (disk.cancelCrashDuringNext(r.life)) this.heal([]);
+    });
+  }
+
+  /** Some machines lose power: their nodes crash, and their disks keep only what was flushed. */
+  private powerCut(): NodeId[] {
+    const running = [...this.running.keys()].sort();
+    const hit = running.filter(() => this.world.rng.chance(0.5));
+    if (hit.length === 0 && running.length > 0) hit.push(this.world.rng.pick(running));
+    const down = this.crashAll(hit);
+    for (const id of down) this.disks.get(id)!.powerCut();
+    this.nemesisEvent('power', down.join(' '));
+    return down;
   }
 
   private stall(id: NodeId, ms: number): void {

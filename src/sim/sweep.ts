@@ -3,17 +3,33 @@
 // shapes vary with the seed (clients, pages, read share), so a sweep covers contention as well
 // as spread. Shared by the tests (which split a sweep across files to use every core) and
 // `npm run sim -- --sweep`.
-import { FAULT_KINDS, type FaultKind } from './nemesis.ts';
+import { allFaults, type FaultKind } from './nemesis.ts';
 import { runAndCheck, summaryLine, type SimOptions } from './run.ts';
+import type { Durability } from '../disk/volume.ts';
 
-export function faultyShape(seed: number, faults: readonly FaultKind[] = FAULT_KINDS, extra: Partial<SimOptions> = {}): SimOptions {
+/**
+ * The durability a seed runs at: odd seeds `disk`, even ones `process`, so a sweep covers both.
+ * A run with power cuts is always at `disk`: at `process` a power cut may lose acknowledged
+ * writes by design (broken-host.test.ts shows the sweep catching that).
+ */
+export function durabilityOf(seed: number, faults: readonly FaultKind[] | 'all'): Durability {
+  if (faults !== 'all' && faults.includes('power')) return 'disk';
+  return seed % 2 === 1 ? 'disk' : 'process';
+}
+
+/** `all`: every fault the seed's durability must survive (allFaults). */
+export function faultyShape(seed: number, faults: readonly FaultKind[] | 'all' = 'all', extra: Partial<SimOptions> = {}): SimOptions {
+  const durability = extra.durability ?? durabilityOf(seed, faults);
   return {
     seed,
     clients: 3 + (seed % 4),
     pages: 1 + (seed % 4),
     ops: 800,
     readRatio: [0.2, 0.5, 0.8][seed % 3]!,
-    faults,
+    faults: faults === 'all' ? allFaults(durability) : faults,
+    durability,
+    // Small logs compact now and then within a run, so compaction is under the faults too.
+    compactBytes: 4096 << (seed % 4),
     nemesis: { faultCount: 4 },
     ...extra,
   };

@@ -95,6 +95,7 @@ export class TabMesh {
       step: (m, now) => node.step(m, now),
       tick: (now) => node.tick(now),
       nextDeadline: () => node.nextDeadline(),
+      durableEntries: () => node.durableEntries(),
       ready: () => {
         const r = node.ready();
         for (const m of r.messages) if (m.to !== this.self) this.slot(m.to);

@@ -1,20 +1,21 @@
 // This tab as one node of a cluster whose nodes are tabs, on this machine or others, linked peer
 // to peer over PeerJS. The protocol core runs here on the main thread (WebRTC lives only there)
 // inside the same NodeHost the workers and the simulator use; links are PeerSlots (peer-slot.ts);
-// durable state goes to this browser's IndexedDB through the host's commit gate.
+// durable state goes to a log in this browser's OPFS (kept by a log worker of the tab's own)
+// through the host's commit gate.
 import { isCmId, PRIMARY_CM, BACKUP_CM, type NodeId } from '../protocol/ids.ts';
 import type { Timing } from '../protocol/config.ts';
-import type { CmDurable } from '../protocol/manager.ts';
 import type { OpResult } from '../protocol/node.ts';
 import { decodeComlinkWire, exposeOver } from '../net/comlink-endpoint.ts';
-import { peerServerAddress, type IvyConfig } from '../net/ivy-config.ts';
+import { pageDurability, peerServerAddress, type IvyConfig } from '../net/ivy-config.ts';
 import { ClusterPeer, PeerIdTakenError, peerIdFor } from '../net/peer-connect.ts';
-import { durableDisk } from '../registry/durable-disk.ts';
-import { Registry } from '../registry/registry.ts';
+import type { DurableBackend } from '../disk/backend.ts';
+import type { DurableEntry } from '../protocol/durable.ts';
+import { openTabBackend } from '../disk/tab-backend.ts';
 import { runCommand, type Answer } from '../console/run-command.ts';
 import { NodeHost, type HostListener } from '../host/node-host.ts';
 import { realEnv, type Timers } from '../host/env.ts';
-import { makeNode, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
+import { durableFor, makeNode, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
 import { CONTROL_CHANNEL, type PeerStatus, type TabControlApi, type TabNodeInfo } from './control.ts';
 import { actingAnswer, identityFor, rosterOf, type Identity, type TabChoice } from './identity.ts';
 import { askCms, serveJoin, type JoinAnswer } from './join.ts';
@@ -38,7 +39,7 @@ const LINK_WAIT_MS = 5_000;
 export interface TabNodeOptions {
   config: IvyConfig;
   clusterKey: string;
-  location: { hostname: string; port: string; protocol: string };
+  location: { hostname: string; port: string; protocol: string; search?: string };
   /** Time limits other than the defaults (pageTiming). */
   timing: Partial<Timing>;
   /** Everything the tab node has to say before and after it runs: the tab's console. */
@@ -59,6 +60,9 @@ export class TabNode {
     readonly host: NodeHost,
     private readonly mesh: TabMesh,
     private readonly log: (line: string) => void,
+    private readonly backend: DurableBackend,
+    /** Lets go of the node's id (its lock), once what it must keep is stored. */
+    private readonly release: () => void,
   ) {}
 
   /** Becomes the node `choice` names, or throws with the reason a person should read. */
@@ -96,18 +100,25 @@ export class TabNode {
     o: TabNodeOptions,
   ): Promise<TabNode> {
     const prefix = o.config.peerIdPrefix;
-    let registry: Registry;
+    let backend: DurableBackend;
+    let spec: NodeSpec;
+    let lsn: number;
     try {
-      registry = await Registry.open(tabRegistryName(prefix));
+      const durability = pageDurability(o.config, o.location.search ?? '');
+      backend = await openTabBackend(tabRegistryName(prefix), durability, `ivy-${identity.id}-log`, o.log);
+      const recovered = await backend.recover(identity.id);
+      for (const note of recovered.notes) o.log(note);
+      spec = { ...durableFor(specFor(identity), recovered.entries), timing: o.timing };
+      lsn = recovered.lsn;
     } catch (e) {
       peer.destroy();
-      throw new Error(`could not open IndexedDB: ${(e as Error).message}`, { cause: e });
+      throw new Error(`could not open this node's store: ${(e as Error).message}`, { cause: e });
     }
-    const spec = { ...(await specFor(identity, registry)), timing: o.timing };
     // The timer worker is up before the node exists: its first tick must not come late.
     const metronome = await startMetronome(spec.id);
-    const env = { ...realEnv(durableDisk(registry, spec.role, spec.id)), timers: workerTimers(metronome) };
     let host: NodeHost | null = null;
+    let entries = (): DurableEntry[] => [];
+    const env = { ...realEnv(backend.attach(spec.id, lsn, () => entries())), timers: workerTimers(metronome) };
     const early: PeerSlot[] = [];
     const mesh = new TabMesh(
       peer,
@@ -129,10 +140,10 @@ export class TabNode {
     const missing = await mesh.linked(needed, LINK_WAIT_MS);
     if (missing.length > 0) o.log(`${spec.id} starts without a link to ${missing.join(', ')}`);
     const made = makeNode(spec, env.now());
+    entries = () => made.node.durableEntries();
     host = new NodeHost({ ...made, node: mesh.wrap(made.node) }, env);
     for (const slot of early.splice(0)) host.connect(slot.peer, slot);
-    const tab = new TabNode(spec.id, peer, host, mesh, o.log);
-    tab.timers.push(release);
+    const tab = new TabNode(spec.id, peer, host, mesh, o.log, backend, release);
     tab.begin(metronome);
     o.log(`${spec.id} runs in this tab as ${describe(identity)} (PeerJS id ${peer.id})`);
     return tab;
@@ -211,6 +222,15 @@ export class TabNode {
     this.mesh.stop();
     this.host.stop();
     this.peer.destroy();
+    // The id is free again only once the log holds what the node committed: its next life,
+    // here or in another tab, must read that, not race it.
+    this.backend.detach(this.id).then(
+      () => this.release(),
+      (e: unknown) => {
+        this.log(`${this.id}: ${(e as Error).message}`);
+        this.release();
+      },
+    );
   }
 
   /** Debug only (`?debug`): sends any value as a protocol frame to a peer, as a hostile node could. */
@@ -448,18 +468,11 @@ async function askActing(lobby: ClusterPeer, prefix: string, atLeast: number, lo
   }
 }
 
-/** The node to build: a restart takes what this browser persisted for the id, if anything. */
-async function specFor(identity: Identity, registry: Registry): Promise<NodeSpec> {
+/** The node to build; its worker-side twin, durableFor, says what of its store it takes. */
+function specFor(identity: Identity): NodeSpec {
   if (identity.role === 'client') {
-    const durable = identity.restart ? await registry.loadDurable('client', identity.id) : undefined;
     // A blank restart (another browser, or nothing was written) must not reuse request ids.
-    return { role: 'client', id: identity.id, durable, seqStart: identity.restart ? Date.now() : undefined };
+    return { role: 'client', id: identity.id, restart: identity.restart, seqStart: identity.restart ? Date.now() : undefined };
   }
-  const saved: CmDurable | undefined = await registry.loadDurable('cm', identity.id);
-  const restart = identity.start === 'restartCM' || identity.start === 'restartBackup';
-  // A fresh CM keeps only its epoch (never reuse one): members of an earlier cluster would block
-  // writes after a takeover, waiting for reports that never come. A reboot without a disk (in
-  // another browser) learns the members from the other CM (CM_STATE, pulse replies).
-  const durable = saved && (restart ? saved : { epoch: saved.epoch, members: [] });
-  return { role: 'cm', id: identity.id, start: identity.start, durable };
+  return { role: 'cm', id: identity.id, start: identity.start };
 }

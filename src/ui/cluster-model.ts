@@ -154,20 +154,17 @@ export class ClusterModel {
     // Its lock says it runs in another tab: refused before a worker is even spawned (the
     // worker's own attempt at the lock settles any race).
     if (this.elsewhere.has(id)) throw this.runsElsewhere(id, new NodeRunsElsewhere(id));
+    // The worker reads what the node stored, once it holds the node's lock (durableFor).
     if (isCmId(id)) {
       if (!this.contents.cms.some((c) => c.nodeId === id)) throw new Error(`${id} is not registered; Start CM registers it`);
       const start = id === PRIMARY_CM ? 'restartCM' : 'restartBackup';
-      const durable = await this.registry.loadDurable('cm', id);
-      const spec: NodeSpec = { role: 'cm', id, start, members: this.clientIds(), durable, store: this.registry.name };
-      const was = durable ? `last epoch ${durable.epoch}` : 'nothing persisted';
-      return this.rerun(id, `${id} again with ${start} (${was})`, spec);
+      const spec: NodeSpec = { role: 'cm', id, start, members: this.clientIds(), store: this.registry.name };
+      return this.rerun(id, `${id} again with ${start}`, spec);
     }
     const n = clientNumber(id);
     if (n === null || !this.contents.clients.some((c) => c.id === n)) throw new Error(`${id} is not registered`);
-    const durable = await this.registry.loadDurable('client', id);
-    const kept = durable ? `${durable.owned.length} owned page(s) persisted` : 'nothing persisted';
-    const spec: NodeSpec = { role: 'client', id, durable, seqStart: Date.now(), store: this.registry.name };
-    return this.rerun(id, `client ${id} again (${kept})`, spec);
+    const spec: NodeSpec = { role: 'client', id, restart: true, seqStart: Date.now(), store: this.registry.name };
+    return this.rerun(id, `client ${id} again`, spec);
   }
 
   async kill(id: NodeId): Promise<string> {
@@ -240,8 +237,9 @@ export class ClusterModel {
 
   private async run(label: string, start: () => ReturnType<Cluster['start']>): Promise<string> {
     try {
-      const { warnings } = await start();
-      return [`started ${label}`, ...warnings].join('; ');
+      const { info, warnings } = await start();
+      const kept = info.recovered === null ? '' : ` (${info.recovered})`;
+      return [`started ${label}${kept}`, ...info.notes, ...warnings].join('; ');
     } catch (e) {
       if (isNodeRunsElsewhere(e)) throw e;
       throw new Error(`registered ${label}, but its worker did not start: ${(e as Error).message}`, { cause: e });

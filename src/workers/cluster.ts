@@ -9,12 +9,16 @@ import type { NodeSpec } from '../host/make-node.ts';
 import { browserLocks, nodeLockName, released, type NodeLocks } from '../host/node-lock.ts';
 import { NO_STEPPING, type StepSettings } from '../host/trace.ts';
 import { PLACEMENTS, type Placement } from './placement.ts';
+import { DURABILITY_DEFAULT, type Durability } from '../disk/volume.ts';
+import type { StartInfo } from './worker-api.ts';
 
 /** How nodes are started, per placement offered; a bare function is the default placement's. */
 export type Spawners = SpawnWorker | { readonly [P in Placement]?: SpawnWorker };
 
 export interface Started {
   handle: NodeHandle;
+  /** Where its state is kept and what it came back with. */
+  info: StartInfo;
   /** Peers the new node could not be linked with; it runs, but cannot reach them. */
   warnings: string[];
 }
@@ -26,6 +30,8 @@ export class Cluster {
   private stepping: StepSettings = { ...NO_STEPPING };
   private readonly spawners: { readonly [P in Placement]?: SpawnWorker };
   private placed: Placement;
+  /** How far commits go for every node started here that keeps state (a spec may say otherwise). */
+  durability: Durability = DURABILITY_DEFAULT;
   /** Nodes killed here whose workers may still hold their locks (see ended()). */
   private readonly ending = new Map<NodeId, Promise<void>>();
 
@@ -135,9 +141,11 @@ export class Cluster {
     const timing = { ...this.timing, ...spec.timing };
     const spawn = this.spawners[this.placed];
     if (!spawn) throw new Error(`this cluster has no ${this.placed} placement`);
-    const handle = new NodeHandle({ ...spec, timing }, spawn(`ivy-${spec.id}`), this.timeouts);
+    const durability = spec.durability ?? (spec.store !== undefined ? this.durability : undefined);
+    const handle = new NodeHandle({ ...spec, timing, ...(durability ? { durability } : {}) }, spawn(`ivy-${spec.id}`), this.timeouts);
+    let info: StartInfo;
     try {
-      await handle.start();
+      info = await handle.start();
       if (this.stepping.hold || this.stepping.delayMs > 0) await handle.setStepSettings(this.stepping);
     } catch (e) {
       handle.kill();
@@ -157,7 +165,7 @@ export class Cluster {
       this.kill(spec.id);
       throw e;
     }
-    return { handle, warnings };
+    return { handle, info, warnings };
   }
 
   /** A link this page made between two of its own nodes: its frames are trusted (message-codec.ts). */

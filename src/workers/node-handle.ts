@@ -8,7 +8,7 @@ import { ControlError, PendingCalls } from '../util/deadline.ts';
 import type { HostEvent } from '../host/node-host.ts';
 import type { StepSettings } from '../host/trace.ts';
 import type { NodeRole, NodeSpec, NodeState } from '../host/make-node.ts';
-import type { NodeWorkerApi } from './worker-api.ts';
+import type { NodeWorkerApi, StartInfo } from './worker-api.ts';
 
 /** A worker as the page sees it; tests substitute an in-process one. */
 export interface WorkerLike {
@@ -35,6 +35,8 @@ export class NodeHandle {
   private readonly remote: Comlink.Remote<NodeWorkerApi>;
   private readonly pending = new PendingCalls();
   private killed = false;
+  /** What the worker said when the node started (where its state is kept); null until then. */
+  info: StartInfo | null = null;
 
   constructor(
     readonly spec: NodeSpec,
@@ -61,8 +63,9 @@ export class NodeHandle {
     return this.worker.thread;
   }
 
-  start(): Promise<void> {
-    return this.call('start', this.timeouts.startMs, () => this.remote.start(this.spec));
+  async start(): Promise<StartInfo> {
+    this.info = await this.call('start', this.timeouts.startMs, () => this.remote.start(this.spec));
+    return this.info;
   }
 
   begin(): Promise<void> {

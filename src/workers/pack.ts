@@ -10,7 +10,8 @@ import { PAGE_SIZE_BYTES } from '../host/make-node.ts';
 import { decoderFor } from '../net/message-codec.ts';
 import type { Message } from '../protocol/messages.ts';
 import { Neighbours } from './neighbours.ts';
-import type { NodeWorkerApi } from './worker-api.ts';
+import type { NodeWorkerApi, ThreadContext } from './worker-api.ts';
+import { ThreadStorage } from './storage.ts';
 
 export interface PackApi {
   /** Runs a new node behind `port`; `slot` names it for release(). */
@@ -19,9 +20,10 @@ export interface PackApi {
   release(slot: number): void;
 }
 
-export type MakeApi = (neighbours: Neighbours<Message>) => NodeWorkerApi;
+/** Makes one node's api in the pack: its neighbours and its storage are the pack's (one log for all). */
+export type MakeApi = (thread: ThreadContext & { neighbours: Neighbours<Message> }) => NodeWorkerApi;
 
-export function createPack(makeApi: MakeApi): PackApi {
+export function createPack(makeApi: MakeApi, storage: ThreadStorage = new ThreadStorage()): PackApi {
   const neighbours = new Neighbours<Message>(decoderFor('own', PAGE_SIZE_BYTES));
   const slots = new Map<number, { api: NodeWorkerApi; port: MessagePort }>();
   const checkSlot = (slot: unknown): number => {
@@ -32,7 +34,7 @@ export function createPack(makeApi: MakeApi): PackApi {
     adopt(slot, port) {
       if (slots.has(checkSlot(slot))) throw new Error(`slot ${slot} is taken`);
       if (!(port instanceof MessagePort)) throw new Error('adopt needs a MessagePort');
-      const api = makeApi(neighbours);
+      const api = makeApi({ neighbours, storage });
       Comlink.expose(api, port);
       slots.set(slot, { api, port });
     },
@@ -40,8 +42,11 @@ export function createPack(makeApi: MakeApi): PackApi {
       const taken = slots.get(checkSlot(slot));
       if (!taken) return;
       slots.delete(slot);
-      taken.api.stop();
-      taken.port.close();
+      // The port stays open until the node has let go: its stop stores what it must keep first.
+      void taken.api
+        .stop()
+        .catch(() => {})
+        .finally(() => taken.port.close());
     },
   };
 }

@@ -3,4 +3,4 @@ import * as Comlink from 'comlink';
 import { createPack } from './pack.ts';
 import { createWorkerApi } from './worker-api.ts';
 
-Comlink.expose(createPack(createWorkerApi));
+Comlink.expose(createPack((thread) => createWorkerApi(thread)));

@@ -6,24 +6,36 @@ import { NODE_ID_PATTERN, type NodeId } from '../protocol/ids.ts';
 import type { LinkFaults } from '../net/faults.ts';
 import { decoderFor, type LinkOrigin } from '../net/message-codec.ts';
 import { MessagePortTransport } from '../net/message-port.ts';
-import { durableDisk } from '../registry/durable-disk.ts';
-import { Registry } from '../registry/registry.ts';
 import { realEnv, type Disk } from '../host/env.ts';
 import { NodeHost, type HostListener } from '../host/node-host.ts';
-import { makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
+import { describeDurable, durableFor, makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
+import type { DurableBackend } from '../disk/backend.ts';
+import { DURABILITY_DEFAULT } from '../disk/volume.ts';
+import { ThreadStorage } from './storage.ts';
 import { CountingTransport, MessageCounter, type MessageCounts } from './message-count.ts';
 import type { StepSettings } from '../host/trace.ts';
 import type { Message } from '../protocol/messages.ts';
 import type { Neighbours } from './neighbours.ts';
 import { browserLocks, nodeLockName, NodeRunsElsewhere, type NodeLocks } from '../host/node-lock.ts';
 
+/** What a started node came back with. */
+export interface StartInfo {
+  /** Where its state is kept ("log on OPFS, process durability"), or null when nowhere. */
+  storage: string | null;
+  /** What it recovered ("3 owned page(s) persisted", "last epoch 5", "nothing persisted"); null when it took nothing, being new. */
+  recovered: string | null;
+  /** What the recovery worked around (a torn tail dropped, an old store read). */
+  notes: string[];
+}
+
 export interface NodeWorkerApi {
   /**
-   * Builds the node (opening its durable store first, if it has one); once per worker. A node
-   * with a store holds its id's lock (node-lock.ts) for the worker's life: if another worker of
-   * this browser holds it, this throws NodeRunsElsewhere at once.
+   * Builds the node, once per worker. A node with a store holds its id's lock (node-lock.ts) for
+   * its life: if another worker of this browser holds it, this throws NodeRunsElsewhere at once.
+   * Holding the lock, it reads what the store keeps for the node (durableFor says what a fresh
+   * or a restarted node takes of it) and logs the node's changes from then on.
    */
-  start(spec: NodeSpec): Promise<void>;
+  start(spec: NodeSpec): Promise<StartInfo>;
   /**
    * Sets the node going, once its links are in: what it said on starting (a client's report, a
    * rebooted CM's IM_BACK) leaves now, and time runs from its deadlines.
@@ -45,9 +57,10 @@ export interface NodeWorkerApi {
   persisted(): Promise<void>;
   /**
    * Closes links, stops time and lets go of the durable store, for hosts that cannot terminate
-   * the worker (a packed worker, where the node's other neighbours run on).
+   * the worker (a packed worker, where the node's other neighbours run on). The node's lock is
+   * released only once what it must keep is stored (a home file, when its log goes on without it).
    */
-  stop(): void;
+  stop(): Promise<void>;
   /** Experiments: protocol messages this node has sent since it started, per type. */
   messagesSent(): MessageCounts;
   /** Step mode and added delay for incoming frames (the dashboard's step controls). */
@@ -56,24 +69,28 @@ export interface NodeWorkerApi {
   dropHeld(frameId: number): void;
 }
 
-/** Durable state goes to the registry database named in the spec; without one, nothing is kept. */
-async function openStore(spec: NodeSpec): Promise<Registry | null> {
-  return spec.store === undefined ? null : Registry.open(spec.store);
+/** What a node's api shares with the thread it runs in. */
+export interface ThreadContext {
+  /** The other nodes of this thread when it hosts several (packed placement); null for a worker of its own. */
+  neighbours?: Neighbours<Message> | null;
+  now?: () => number;
+  /** Per-profile node locks; null where the browser has none. */
+  locks?: NodeLocks | null;
+  /** Where the thread's nodes keep their state (one log for all of them). */
+  storage?: ThreadStorage;
 }
 
-/**
- * One node's api. `neighbours` are the other nodes of this thread when it hosts several
- * (packed placement); a worker of its own has none.
- */
-export function createWorkerApi(
-  neighbours: Neighbours<Message> | null = null,
-  now: () => number = () => performance.now(),
-  locks: NodeLocks | null = browserLocks(),
-): NodeWorkerApi {
+/** One node's api. */
+export function createWorkerApi(thread: ThreadContext = {}): NodeWorkerApi {
+  const neighbours = thread.neighbours ?? null;
+  const now = thread.now ?? ((): number => performance.now());
+  const locks = thread.locks === undefined ? browserLocks() : thread.locks;
+  const storage = thread.storage ?? new ThreadStorage();
   let host: NodeHost | null = null;
   let starting = false;
   let stopped = false;
-  let store: Registry | null = null;
+  let backend: DurableBackend | null = null;
+  let stopListening = (): void => {};
   let leaveNeighbours = (): void => {};
   let release = (): void => {};
   const subscriptions = new Map<number, () => void>();
@@ -92,32 +109,46 @@ export function createWorkerApi(
     return id as number;
   };
   return {
-    async start(spec) {
-      const error = nodeSpecError(spec);
+    async start(asked) {
+      const error = nodeSpecError(asked);
       if (error) throw new Error(error);
-      if (host || starting) throw new Error(`this worker already runs ${host?.id ?? spec.id}`);
+      if (host || starting) throw new Error(`this worker already runs ${host?.id ?? asked.id}`);
       starting = true;
+      let spec = asked;
+      const info: StartInfo = { storage: null, recovered: null, notes: [] };
+      let lsn = 0;
       try {
         if (spec.store !== undefined && locks) {
           const held = await locks.tryHold(nodeLockName(spec.store, spec.id));
           if (!held) throw new NodeRunsElsewhere(spec.id);
           release = held;
         }
-        store = await openStore(spec);
-        if (stopped) {
-          store?.close();
-          throw new Error(`${spec.id} was stopped while it started`);
+        if (spec.store !== undefined) {
+          backend = await storage.open(spec.store, spec.durability ?? DURABILITY_DEFAULT);
+          const recovered = await backend.recover(spec.id);
+          spec = durableFor(spec, recovered.entries);
+          lsn = recovered.lsn;
+          info.storage = backend.describe;
+          info.notes = recovered.notes;
         }
+        if (stopped) throw new Error(`${spec.id} was stopped while it started`);
       } catch (e) {
         // Nothing runs: the id is free again, and a later start may try anew.
         release();
+        backend = null;
         starting = false;
         throw e;
       }
-      const disk: Disk | null = store ? durableDisk(store, spec.role, spec.id) : null;
-      const made = new NodeHost(makeNode(spec, now()), realEnv(disk, now));
-      host = made;
-      leaveNeighbours = neighbours?.add(spec.id, (peer, link) => made.connect(peer, new CountingTransport(link, sent))) ?? leaveNeighbours;
+      const made = makeNode(spec, now());
+      const disk: Disk | null = backend ? backend.attach(spec.id, lsn, () => made.node.durableEntries()) : null;
+      const madeHost = new NodeHost(made, realEnv(disk, now));
+      host = madeHost;
+      stopListening = storage.listen((text) => madeHost.notice('warn', text));
+      for (const note of info.notes) madeHost.notice('info', note);
+      leaveNeighbours =
+        neighbours?.add(spec.id, (peer, link) => madeHost.connect(peer, new CountingTransport(link, sent))) ?? leaveNeighbours;
+      info.recovered = describeDurable(spec);
+      return info;
     },
     begin: () => started().startTicking(),
     connect(peer, port, origin) {
@@ -144,14 +175,19 @@ export function createWorkerApi(
       subscriptions.delete(subscription);
     },
     persisted: () => started().persisted(),
-    stop() {
+    async stop() {
+      if (stopped) return;
       stopped = true;
       host?.stop();
       leaveNeighbours();
-      release();
-      // What is being committed still completes: IndexedDB closes once its transactions are done.
-      store?.close();
-      store = null;
+      stopListening();
+      const id = host?.id;
+      try {
+        if (backend && id !== undefined) await backend.detach(id);
+      } finally {
+        backend = null;
+        release();
+      }
     },
     messagesSent: () => sent.snapshot(),
     setStepSettings: (settings) => started().setStepSettings(settings),

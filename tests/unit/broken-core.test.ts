@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { CentralManager, type ManagerSnapshot } from '../../src/protocol/manager.ts';
 import type { Message } from '../../src/protocol/messages.ts';
 import type { Ready } from '../../src/protocol/node.ts';
+import type { DurableEntry } from '../../src/protocol/durable.ts';
 import { runAndCheck } from '../../src/sim/run.ts';
 import type { SimManager } from '../../src/sim/simulator.ts';
 
@@ -24,6 +25,9 @@ class SkipsInvalidation implements SimManager {
   }
   snapshot(): ManagerSnapshot {
     return this.inner.snapshot();
+  }
+  durableEntries(): DurableEntry[] {
+    return this.inner.durableEntries();
   }
   ready(): Ready {
     const out: Ready = { messages: [], events: [] };

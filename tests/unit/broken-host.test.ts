@@ -7,8 +7,8 @@ import { runAndCheck } from '../../src/sim/run.ts';
 import { faultyShape } from '../../src/sim/sweep.ts';
 
 const CRASHES: FaultKind[] = ['crash-client', 'crash-commit'];
-/** Commits slow enough that crashes land inside them now and then, as on a busy disk. */
-const SLOW_DISK = { commitMinMs: 1, commitMaxMs: 10 };
+/** Writes slow enough that crashes land inside them now and then, as on a busy disk. */
+const SLOW_DISK = { writeMinMs: 1, writeMaxMs: 10 };
 
 function caught(seed: number, checkInvariants: boolean, sendBeforeCommit: boolean): boolean {
   const o = runAndCheck(faultyShape(seed, CRASHES, { ops: 400, sendBeforeCommit, checkInvariants, disk: SLOW_DISK }));

@@ -23,7 +23,7 @@ async function tab(db: string, address: string, locks: MemoryLocks | null = null
   const channel = new BroadcastChannel(`test-${db}`);
   const cluster = locks
     ? new Cluster(
-        inProcessSpawner(cleanups, () => createWorkerApi(null, undefined, locks)),
+        inProcessSpawner(cleanups, () => createWorkerApi({ locks })),
         DEFAULT_TIMEOUTS,
         {},
         locks,

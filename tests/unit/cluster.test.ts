@@ -95,7 +95,7 @@ describe('Cluster', () => {
 
   it('lets a node with a store run once per browser: the second worker refuses at once, a kill frees the id', async () => {
     const locks = new MemoryLocks();
-    const spawn = inProcessSpawner(stops, () => createWorkerApi(null, undefined, locks));
+    const spawn = inProcessSpawner(stops, () => createWorkerApi({ locks }));
     const [a, b] = [new Cluster(spawn, fast, {}, locks), new Cluster(spawn, fast, {}, locks)];
     const spec = { role: 'client' as const, id: 'c1', store: 'cluster-test-locks' };
     await a.start(spec);

@@ -1,13 +1,14 @@
 // Store before you send, in the host: a node's messages and acknowledgements wait for the
-// commit of the durable state they depend on, a burst of steps shares one commit, a crash
-// drops what had not been committed, and a failed commit holds everything until a retry works.
+// commit of the durable changes they depend on and no longer (an output about another page
+// leaves at once, in its link's order), a burst of steps shares one commit, a crash drops what
+// had not been committed, and a failed commit holds everything until a retry works.
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../../src/net/memory.ts';
 import type { Transport, TransportEvent } from '../../src/net/transport.ts';
 import { messageDecoder } from '../../src/net/message-codec.ts';
-import { SEQ_BLOCK, type ClientDurable } from '../../src/protocol/client.ts';
-import type { CmDurable } from '../../src/protocol/manager.ts';
-import type { Message } from '../../src/protocol/messages.ts';
+import { SEQ_BLOCK } from '../../src/protocol/client.ts';
+import type { DurableEntry } from '../../src/protocol/durable.ts';
+import { isPageMessage, type Message } from '../../src/protocol/messages.ts';
 import type { OpResult } from '../../src/protocol/node.ts';
 import { COMMIT_RETRY_MS } from '../../src/host/commit-gate.ts';
 import { makeNode, PAGE_SIZE_BYTES } from '../../src/host/make-node.ts';
@@ -47,11 +48,54 @@ const page = (req: string, version: number): Message => ({
   version,
 });
 
+/** The entries of a pending batch, by kind. */
+function entriesOf(batch: readonly DurableEntry[] | undefined, kind: DurableEntry['kind']): DurableEntry[] {
+  return (batch ?? []).filter((e) => e.kind === kind);
+}
+
+/** A client that owns P1 and P2 (both written once and committed), its report sent. */
+async function owner(env: ManualEnv) {
+  const c = client(env);
+  const peer = second(c.host);
+  c.host.tick();
+  env.completeCommit();
+  for (const [p, n] of [
+    ['P1', 1],
+    ['P2', 2],
+  ] as const) {
+    c.host.submitOp({ kind: 'write', page: p, value: `${p}-0` }, () => {});
+    if (n === 1) env.completeCommit(); // the block of request numbers
+    await flush();
+    c.cm.send({ ...page(`c1:${n}`, 0), page: p } as Message);
+    await flush();
+    env.completeCommit();
+    await flush();
+  }
+  c.sent.length = 0;
+  return { ...c, peer };
+}
+
+/** A second link, to client c2, whose frames the test reads. */
+function second(host: NodeHost): Message[] {
+  const [mine, theirs] = MemoryTransport.pair(messageDecoder(PAGE_SIZE_BYTES));
+  const got: Message[] = [];
+  theirs.addListener((e: TransportEvent<Message>) => {
+    if (e.type === 'frame') got.push(e.frame);
+  });
+  host.connect('c2', mine);
+  return got;
+}
+
 describe('the commit gate', () => {
   it('sends a request only once its sequence number is stored, and acknowledges a write only once the page is', async () => {
     const env = manualEnv();
     const { host, sent, cm } = client(env);
-    host.tick(); // the announcing report waits for nothing durable
+    host.tick();
+    await flush();
+    // A life's first commit holds its identity: the announcing report waits for it.
+    expect(sent).toEqual([]);
+    expect(entriesOf(env.pending[0], 'client')).toEqual([expect.objectContaining({ seq: 0 })]);
+    env.completeCommit();
     await flush();
     expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT']);
     let result: OpResult | null = null;
@@ -61,7 +105,7 @@ describe('the commit gate', () => {
     await flush();
     // A block of request numbers is being reserved: nothing has left yet.
     expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT']);
-    expect(env.pending).toEqual([expect.objectContaining({ seq: SEQ_BLOCK })]);
+    expect(env.pending).toEqual([[expect.objectContaining({ kind: 'client', seq: SEQ_BLOCK })]]);
     env.completeCommit();
     await flush();
     expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT', 'WRITE_REQUEST']);
@@ -70,8 +114,11 @@ describe('the commit gate', () => {
     await flush();
     expect(result).toBeNull();
     expect(sent).toHaveLength(2);
-    const durable = env.pending[0] as ClientDurable;
-    expect(durable.owned).toEqual([expect.objectContaining({ page: 'P1', content: 'v', version: 1, owner: true })]);
+    // Only what changed is committed: the page, and the number it came under.
+    expect(env.pending[0]).toEqual([
+      { kind: 'page', page: 'P1', owned: { content: 'v', version: 1, access: 'write' } },
+      { kind: 'got', page: 'P1', seq: 1 },
+    ]);
     env.completeCommit();
     await flush();
     expect(result).toEqual({ ok: true, value: 'v', local: false });
@@ -96,10 +143,57 @@ describe('the commit gate', () => {
     env.completeCommit();
     expect(done).toEqual(['v1']);
     expect(env.pending).toHaveLength(1);
-    expect((env.pending[0] as ClientDurable).owned[0]).toMatchObject({ content: 'v3', version: 4 });
+    expect(env.pending[0]).toEqual([{ kind: 'page', page: 'P1', owned: { content: 'v3', version: 4, access: 'write' } }]);
     env.completeCommit();
     expect(done).toEqual(['v1', 'v2', 'v3', 'read v3']);
     expect(env.committed).toHaveLength(4);
+  });
+
+  it("lets an output about another page leave while a commit is under way, in its link's order", async () => {
+    const env = manualEnv();
+    const { host, cm, sent, peer } = await owner(env);
+    const done: string[] = [];
+    host.submitOp({ kind: 'write', page: 'P1', value: 'P1-1' }, () => done.push('write P1'));
+    expect(env.pending).toHaveLength(1);
+    // c2 asks for a read copy of P2: the PAGE depends on nothing uncommitted and leaves now.
+    cm.send({ type: 'READ_FORWARD', from: 'cm1', to: 'c1', epoch: 1, page: 'P2', req: 'c2:1', requester: 'c2' });
+    await flush();
+    expect(peer.map((m) => `${m.type} ${isPageMessage(m) ? m.page : ''}`)).toEqual(['PAGE P2']);
+    // The same for P1 waits for P1's commit.
+    cm.send({ type: 'READ_FORWARD', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c2:2', requester: 'c2' });
+    await flush();
+    expect(peer).toHaveLength(1);
+    // A repeat of the transfer that brought P1 is confirmed again; that answer is about P1 and waits.
+    cm.send(page('c1:1', 0));
+    // An invalidation of P3, which c1 does not hold, depends on nothing uncommitted, but its
+    // answer goes to cm1 behind the one that waits: a link keeps its order.
+    cm.send({ type: 'INVALIDATE', from: 'cm1', to: 'c1', epoch: 1, page: 'P3', req: 'c2:3' });
+    await flush();
+    expect(done).toEqual([]);
+    expect(sent).toEqual([]);
+    env.completeCommit();
+    await flush();
+    expect(done).toEqual(['write P1']);
+    expect(peer.map((m) => `${m.type} ${isPageMessage(m) ? m.page : ''}`)).toEqual(['PAGE P2', 'PAGE P1']);
+    expect(sent.map((m) => `${m.type} ${isPageMessage(m) ? m.page : ''}`)).toEqual(['WRITE_CONFIRMATION P1', 'INVALIDATE_CONFIRMATION P3']);
+  });
+
+  it('holds an output about no single page behind every commit', async () => {
+    const env = manualEnv();
+    const { host, cm, sent } = await owner(env);
+    host.submitOp({ kind: 'write', page: 'P1', value: 'P1-1' }, () => {});
+    // A newer CM asks for a report: the report tells of P1 too, so it waits for P1's commit.
+    cm.send({ type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 3 });
+    await flush();
+    expect(sent).toEqual([]);
+    env.completeCommit();
+    await flush();
+    expect(sent).toEqual([]);
+    // The epoch it adopted is the next commit's: the report leaves after it.
+    expect(entriesOf(env.pending[0], 'client')).toEqual([expect.objectContaining({ epoch: 3 })]);
+    env.completeCommit();
+    await flush();
+    expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT']);
   });
 
   it('drops what waits for the disk when the host stops, as a crash would', async () => {
@@ -116,7 +210,7 @@ describe('the commit gate', () => {
     expect(sent).toEqual([]);
   });
 
-  it('holds everything after a failed commit, says why, and retries with the latest state', async () => {
+  it('holds everything after a failed commit, says why, and retries with what changed since merged in', async () => {
     const env = manualEnv();
     const { host, sent } = client(env);
     const logs: string[] = [];
@@ -133,7 +227,7 @@ describe('the commit gate', () => {
     expect(logs).toEqual([expect.stringContaining('could not store its state (QuotaExceededError)')]);
     expect(env.pending).toEqual([]);
     env.advance(COMMIT_RETRY_MS);
-    expect(env.pending).toEqual([expect.objectContaining({ seq: SEQ_BLOCK })]);
+    expect(env.pending).toEqual([[expect.objectContaining({ kind: 'client', seq: SEQ_BLOCK })]]);
     env.completeCommit();
     await flush();
     expect(sent.map((m) => m.type)).toContain('WRITE_REQUEST');
@@ -153,7 +247,7 @@ describe('the commit gate', () => {
     host.startTicking();
     env.completeCommit(); // what it starts with
     // No primary answers its pulses: cm2 takes over, under an epoch that must be stored first.
-    const taking = (): boolean => env.pending.some((d) => (d as CmDurable).epoch === 2);
+    const taking = (): boolean => env.pending.some((batch) => batch.some((e) => e.kind === 'cm' && e.epoch === 2));
     while (!taking() && env.now() < 5_000) env.advance(1);
     const decidedAt = env.now();
     expect(taking()).toBe(true);

@@ -14,7 +14,7 @@ export function inProcessEnv(): ScenarioEnv & { stopAll(): void } {
   const spawnPack: SpawnWorker = inProcessPackSpawner(stops, createExperimentWorkerApi);
   return {
     spawner: (placement) => (placement === 'packed' ? packedSpawner(spawnPack, 2) : workerPerNode(spawn)),
-    openStore: (name) => openRegistryStore(name),
+    openStore: (name, durability) => openRegistryStore(name, durability),
     now: commonNow,
     stopAll: () => {
       for (const s of stops.splice(0)) s();

@@ -89,7 +89,8 @@ describe('runScenario', () => {
         // workload ended, while a list outlasts the failover the kill brings.
         ...base,
         name: 'unit-restart',
-        opsPerClient: 400,
+        // Enough to outlast the restart at 600 ms on a fast machine (commits of changes alone are quick).
+        opsPerClient: 2000,
         persist: true,
         faults: [
           { atMs: 100, action: 'kill', node: 'cm1' },

@@ -431,9 +431,9 @@ describe('failover: client crash and restart', () => {
     expect(net.page('cm1', 'P1')).toMatchObject({ owner: 'c1', active: { req: 'c2:1', phase: 'forwarded' } });
 
     const disk = net.disks.get('c1') as ClientDurable;
-    expect(disk.owned.map((p) => [p.page, p.content, p.owner])).toEqual([
-      ['P1', 'a', true],
-      ['P2', 'p2', true],
+    expect(disk.owned.map((p) => [p.page, p.content])).toEqual([
+      ['P1', 'a'],
+      ['P2', 'p2'],
     ]);
     net.restartClient('c1', { withDisk: true });
     // Back with read access only: whether it lent copies before the crash is not on its disk.

@@ -7,13 +7,13 @@ import type { SpawnWorker } from '../../src/workers/node-handle.ts';
 import { createWorkerApi, type NodeWorkerApi } from '../../src/workers/worker-api.ts';
 import { createPack, type MakeApi } from '../../src/workers/pack.ts';
 
-export function inProcessSpawner(stops: Array<() => void>, create: () => NodeWorkerApi = createWorkerApi): SpawnWorker {
+export function inProcessSpawner(stops: Array<() => void>, create: () => NodeWorkerApi = () => createWorkerApi()): SpawnWorker {
   return () => {
     const channel = new MessageChannel();
     const api = create();
     Comlink.expose(api, channel.port1);
     const terminate = (): void => {
-      api.stop();
+      void api.stop();
       channel.port1.close();
     };
     stops.push(terminate);
@@ -25,20 +25,20 @@ export function inProcessSpawner(stops: Array<() => void>, create: () => NodeWor
  * A packed worker in this process (pack.ts behind a real MessageChannel and real Comlink). Its
  * nodes share this thread as they would share a worker's; terminating it stops every one of them.
  */
-export function inProcessPackSpawner(stops: Array<() => void>, makeApi: MakeApi = createWorkerApi): SpawnWorker {
+export function inProcessPackSpawner(stops: Array<() => void>, makeApi: MakeApi = (thread) => createWorkerApi(thread)): SpawnWorker {
   return () => {
     const channel = new MessageChannel();
     const apis: NodeWorkerApi[] = [];
     Comlink.expose(
-      createPack((neighbours) => {
-        const api = makeApi(neighbours);
+      createPack((thread) => {
+        const api = makeApi(thread);
         apis.push(api);
         return api;
       }),
       channel.port1,
     );
     const terminate = (): void => {
-      for (const api of apis) api.stop();
+      for (const api of apis) void api.stop();
       channel.port1.close();
     };
     stops.push(terminate);

@@ -34,7 +34,7 @@ describe('link origin', () => {
     expect(logs.some((l) => l.includes('dropped a bad frame from c1'))).toBe(true);
     const odd = new MessageChannel();
     expect(() => api.connect('c2', odd.port1, 'trusted' as never)).toThrow(/bad link origin/);
-    api.stop();
+    await api.stop();
     for (const c of [outside, odd]) c.port2.close();
   });
 });

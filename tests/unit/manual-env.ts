@@ -1,6 +1,7 @@
 // A host environment whose time, timers and disk a test moves by hand: time advances only with
 // advance(), and each commit waits until the test completes (or fails) it.
 import type { HostEnv } from '../../src/host/env.ts';
+import type { DurableEntry } from '../../src/protocol/durable.ts';
 
 interface Timer {
   at: number;
@@ -12,10 +13,10 @@ interface Timer {
 export interface ManualEnv extends HostEnv {
   /** Moves time on, firing every timer that falls due, in order. */
   advance(ms: number): void;
-  /** States handed to the disk whose commit is still open, oldest first. */
-  readonly pending: unknown[];
-  /** States whose commit completed, oldest first. */
-  readonly committed: unknown[];
+  /** Batches of changes handed to the disk whose commit is still open, oldest first. */
+  readonly pending: Array<readonly DurableEntry[]>;
+  /** Batches whose commit completed, oldest first. */
+  readonly committed: Array<readonly DurableEntry[]>;
   /** Completes the oldest open commit (or fails it with `error`). */
   completeCommit(error?: Error): void;
 }
@@ -24,7 +25,7 @@ export function manualEnv(start = 0, withDisk = true): ManualEnv {
   let t = start;
   let seq = 0;
   const timers: Timer[] = [];
-  const open: Array<{ state: unknown; done: (e: Error | null) => void }> = [];
+  const open: Array<{ state: readonly DurableEntry[]; done: (e: Error | null) => void }> = [];
   const env: ManualEnv = {
     now: () => t,
     traceNow: () => t,
@@ -58,7 +59,7 @@ export function manualEnv(start = 0, withDisk = true): ManualEnv {
     completeCommit(error) {
       const o = open.shift();
       if (!o) throw new Error('no commit is open');
-      if (!error) (env.committed as unknown[]).push(o.state);
+      if (!error) (env.committed as Array<readonly DurableEntry[]>).push(o.state);
       o.done(error ?? null);
     },
   };

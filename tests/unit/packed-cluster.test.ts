@@ -9,10 +9,9 @@ import type { NodeId } from '../../src/protocol/ids.ts';
 import { Registry } from '../../src/registry/registry.ts';
 import { ClusterModel } from '../../src/ui/cluster-model.ts';
 import { Cluster } from '../../src/workers/cluster.ts';
-import type { Neighbours } from '../../src/workers/neighbours.ts';
+import type { MakeApi } from '../../src/workers/pack.ts';
 import { packedSpawner } from '../../src/workers/placement.ts';
 import { createWorkerApi, type NodeWorkerApi } from '../../src/workers/worker-api.ts';
-import type { Message } from '../../src/protocol/messages.ts';
 import { inProcessPackSpawner, inProcessSpawner } from './in-process-worker.ts';
 
 const cleanups: Array<() => void> = [];
@@ -30,16 +29,17 @@ interface Made {
 
 function packedCluster(): { cluster: Cluster; made: Made } {
   const made: Made = { apis: new Map(), links: { channel: [], memory: [] } };
-  const makeApi = (neighbours: Neighbours<Message>): NodeWorkerApi => {
-    const api = createWorkerApi(neighbours);
+  const makeApi: MakeApi = (thread) => {
+    const api = createWorkerApi(thread);
     const start = api.start;
     let id: NodeId = '?';
     const wrapped: NodeWorkerApi = {
       ...api,
       async start(spec) {
-        await start(spec);
+        const info = await start(spec);
         id = spec.id;
         made.apis.set(id, [...(made.apis.get(id) ?? []), wrapped]);
+        return info;
       },
       connect(peer, port, origin) {
         made.links.channel.push(`${id}-${peer}`);

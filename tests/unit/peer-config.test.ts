@@ -22,6 +22,7 @@ describe('server configuration', () => {
       iceServers: [],
       peerIdPrefix: 'ivy',
       timing: {},
+      durability: 'process',
     });
     expect(parseIvyConfig(JSON.parse(JSON.stringify(clientConfig(c))))).toEqual({ ok: true, value: clientConfig(c) });
   });
@@ -41,6 +42,7 @@ describe('server configuration', () => {
       IVY_PULSE_MISSES_MAX: '4',
       IVY_LEASE_MS: '2000',
       IVY_QUEUE_DEADLINE_MS: '',
+      IVY_DURABILITY: 'disk',
     });
     expect(c).toEqual({
       peerPath: '/signal',
@@ -51,6 +53,7 @@ describe('server configuration', () => {
       iceServers: [{ urls: 'stun:stun.lan:3478' }],
       peerIdPrefix: 'lab2',
       timing: { pulseIntervalMs: 250, pulseMissesMax: 4, leaseMs: 2000 },
+      durability: 'disk',
     });
     expect(clientConfig(c).clusterKey).toBeNull();
     expect(parseIvyConfig(JSON.parse(JSON.stringify(clientConfig(c))))).toEqual({ ok: true, value: clientConfig(c) });
@@ -58,6 +61,7 @@ describe('server configuration', () => {
 
   it('refuses bad settings at start-up, naming the variable', () => {
     expect(() => readServerConfig({ IVY_PEER_PATH: '/' })).toThrow('IVY_PEER_PATH');
+    expect(() => readServerConfig({ IVY_DURABILITY: 'fsync' })).toThrow('IVY_DURABILITY: must be one of process, disk');
     expect(() => readServerConfig({ IVY_PEER_PATH: 'peerjs' })).toThrow('IVY_PEER_PATH');
     expect(() => readServerConfig({ IVY_CLUSTER_KEY: 'short' })).toThrow('IVY_CLUSTER_KEY: must be at least 8 characters');
     expect(() => readServerConfig({ IVY_ICE_SERVERS: 'stun:x' })).toThrow('IVY_ICE_SERVERS: is not JSON');

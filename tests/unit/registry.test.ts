@@ -113,7 +113,7 @@ describe('Registry', () => {
     await reg.saveDurable('cm', 'cm1', { epoch: 1, members: ['c1'] });
     await reg.saveDurable('cm', 'cm1', { epoch: 3, members: ['c1', 'c2'] });
     await reg.saveDurable('cm', 'cm2', { epoch: 2, members: [] });
-    const owned = [{ page: 'P1', content: 'kept', version: 4, access: 'write' as const, owner: true }];
+    const owned = [{ page: 'P1', content: 'kept', version: 4, access: 'write' as const }];
     await reg.saveDurable('client', 'c1', { cm: 'cm2', epoch: 2, seq: 9, owned, handoffs: [], ghosts: [] });
     const other = await connect(name);
     expect(await other.loadDurable('cm', 'cm1')).toEqual({ epoch: 3, members: ['c1', 'c2'] });
@@ -159,6 +159,34 @@ describe('Registry', () => {
     const reg = await connect(name);
     expect(await reg.loadDurable('cm', 'cm1')).toEqual({ epoch: 3, members: ['c1'] });
     expect(await reg.loadDurable('client', 'c1')).toMatchObject({ seq: 7 });
+  });
+
+  it('turns a node database of version 1 (one record holding the whole state) into one record per entry', async () => {
+    const name = `registry-test-${++dbCount}`;
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open(`${name}/c1`, 1);
+      req.onupgradeneeded = () => {
+        const owned = [{ page: 'P1', content: 'kept', version: 4, access: 'write', owner: true }];
+        req.result
+          .createObjectStore('durable')
+          .put(
+            { nodeId: 'c1', kind: 'client', durable: { cm: 'cm1', epoch: 3, seq: 7, owned, handoffs: [], ghosts: [] }, savedAt: 1 },
+            'state',
+          );
+      };
+      req.onsuccess = () => {
+        req.result.close();
+        resolve();
+      };
+      req.onerror = () => reject(req.error);
+    });
+    const reg = await connect(name);
+    expect(await reg.loadDurable('client', 'c1')).toMatchObject({
+      cm: 'cm1',
+      epoch: 3,
+      seq: 7,
+      owned: [{ page: 'P1', content: 'kept', version: 4, access: 'write' }],
+    });
   });
 
   it('upgrades a version-1 registry without losing its registrations', async () => {

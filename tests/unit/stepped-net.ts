@@ -5,8 +5,9 @@
 // through JSON and the wire validator before delivery, so a node that emits something the
 // validator would reject fails the test at once.
 //
-// What each node persists (ready().persist) is kept as its "disk", so a restart can start from
-// exactly what the previous incarnation stored.
+// What each node persists (ready().changes, and its whole table at the first commit of each
+// life, as a host's log writes it) is kept as its "disk", so a restart can start from exactly
+// what the previous incarnation stored.
 //
 // Lease heartbeats and grants (LEASE, LEASE_GRANT) travel on a side channel: delivered at once,
 // unless a node is isolated or down, and kept out of the queues and the lists the scenarios
@@ -19,6 +20,8 @@ import { CentralManager, type CmDurable, type CmStart, type ManagerSnapshot } fr
 import { describeMessage, type Message } from '../../src/protocol/messages.ts';
 import type { IvyNode, LogLevel, NodeEvent, OpResult } from '../../src/protocol/node.ts';
 import { parseMessage } from '../../src/protocol/validate.ts';
+import { clientDurableOf, cmDurableOf, DurableTable, entryKey, type DurableEntry } from '../../src/protocol/durable.ts';
+import { isCmId } from '../../src/protocol/ids.ts';
 
 export type OpDone = Extract<NodeEvent, { type: 'op-done' }>;
 export interface LogLine {
@@ -75,11 +78,22 @@ export function show(m: Message): string {
   }
 }
 
+/** Entries in key order, owned pages' access left out (see Net.store). */
+function sortedEntries(entries: DurableEntry[]): DurableEntry[] {
+  return entries
+    .map((e) => (e.kind === 'page' && e.owned ? { ...e, owned: { ...e.owned, access: 'write' as const } } : e))
+    .sort((a, b) => (entryKey(a) < entryKey(b) ? -1 : 1));
+}
+
 export class Net {
   readonly nodes = new Map<NodeId, IvyNode>();
   readonly clientIds: NodeId[] = [];
   /** The last state each node persisted, as its disk would hold it. */
   readonly disks = new Map<NodeId, unknown>();
+  /** The durable table behind each disk. */
+  private readonly tables = new Map<NodeId, DurableTable>();
+  /** Nodes whose life has not committed yet: their first commit writes their whole table. */
+  private readonly firstCommit = new Set<NodeId>();
   readonly logs: LogLine[] = [];
   /** Every message delivered, as `show` lines, in order. */
   readonly delivered: string[] = [];
@@ -171,7 +185,10 @@ export class Net {
     if (this.nodes.has(id)) throw new Error(`${id} is running`);
     const durable = opts.withDisk ? (this.disks.get(id) as ClientDurable | undefined) : undefined;
     if (opts.withDisk && !durable) throw new Error(`${id} has nothing on disk`);
-    if (!opts.withDisk) this.disks.delete(id);
+    if (!opts.withDisk) {
+      this.disks.delete(id);
+      this.tables.delete(id);
+    }
     // As a host must: a blank incarnation numbers its requests past any earlier one's.
     const c = new ClientNode({
       id,
@@ -197,6 +214,7 @@ export class Net {
 
   private add(n: IvyNode): void {
     this.nodes.set(n.id, n);
+    this.firstCommit.add(n.id);
     if (!this.done.has(n.id)) this.done.set(n.id, []);
     this.collect(n.id);
   }
@@ -374,12 +392,29 @@ export class Net {
     this.collect(m.to);
   }
 
+  private store(id: NodeId, node: IvyNode, changes: DurableEntry[]): void {
+    let table = this.tables.get(id);
+    if (table === undefined || this.firstCommit.has(id)) {
+      table = new DurableTable(structuredClone(node.durableEntries()));
+      this.tables.set(id, table);
+      this.firstCommit.delete(id);
+    } else {
+      table.apply(structuredClone(changes));
+    }
+    // What the changes built must be the node's whole table (but for the access an owner lends
+    // away, deliberately never committed): a change the node forgot to report would be lost.
+    const kept = JSON.stringify(sortedEntries(table.list()));
+    const truth = JSON.stringify(sortedEntries(node.durableEntries()));
+    if (kept !== truth) throw new Error(`${id}'s changes left its disk at ${kept}, its table is ${truth}`);
+    this.disks.set(id, isCmId(id) ? cmDurableOf(table.list()) : clientDurableOf(table.list()));
+  }
+
   /** Drains a node: stores what it persisted first, then queues its messages. */
   private collect(id: NodeId): void {
     const node = this.nodes.get(id);
     if (!node) return;
     const r = node.ready();
-    if (r.persist !== undefined) this.disks.set(id, structuredClone(r.persist()));
+    if (r.changes !== undefined) this.store(id, node, r.changes);
     const side: Message[] = [];
     for (const m of r.messages) {
       if (m.type === 'LEASE' || m.type === 'LEASE_GRANT') {

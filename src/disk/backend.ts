@@ -1,0 +1,77 @@
+// Where a host keeps the durable state of the nodes it runs: recover a node's table before it
+// starts, hand its host a Disk, let it go. The log (log-writer.ts) is the backend wherever a
+// worker can keep files (OPFS with sync access handles); IndexedDB is the fallback elsewhere
+// (idb-backend.ts).
+import type { Disk } from '../host/env.ts';
+import type { DurableEntry } from '../protocol/durable.ts';
+import type { NodeId } from '../protocol/ids.ts';
+import type { LogWriter } from './log-writer.ts';
+import { readNodeState, sweep } from './store-ops.ts';
+import type { Durability, StoreVolume } from './volume.ts';
+
+export interface Recovered {
+  /** The node's table, or null when nothing is stored for it. */
+  entries: DurableEntry[] | null;
+  /** The number of its newest record (0 for none): the log numbers its next life's past it. */
+  lsn: number;
+  /** What the host should say: tails dropped, where an old state came from. */
+  notes: string[];
+}
+
+export interface DurableBackend {
+  /** Where and how durably state is kept, for the dashboard ("log on OPFS, process"). */
+  readonly describe: string;
+  readonly durability: Durability;
+  recover(node: NodeId): Promise<Recovered>;
+  /** A Disk for the node's host; `entries` reads the node's whole table as it stands. */
+  attach(node: NodeId, lsn: number, entries: () => DurableEntry[]): Disk;
+  /** Lets the node go (see LogWriter.detach); settles once what it must keep is stored. */
+  detach(node: NodeId): Promise<void>;
+  close(): void;
+}
+
+export class LogBackend implements DurableBackend {
+  readonly describe: string;
+
+  constructor(
+    private readonly volume: StoreVolume,
+    private readonly writer: LogWriter,
+    private readonly writerId: string,
+    readonly durability: Durability,
+    where: string,
+    /** A node's table as an earlier version kept it, read when no file holds one. */
+    private readonly legacy: ((node: NodeId) => Promise<DurableEntry[] | null>) | null = null,
+  ) {
+    this.describe = `log on ${where}, ${durability} durability`;
+  }
+
+  async recover(node: NodeId): Promise<Recovered> {
+    const r = await readNodeState(this.volume, node);
+    const notes = r.torn.map(
+      (t) => `${t.name}: dropped ${t.bytes} bytes after its last whole record${t.problem ? ` (${t.problem})` : ' (torn by a crash)'}`,
+    );
+    if (r.state !== null) return { entries: r.state.entries, lsn: r.lsn, notes };
+    const old = this.legacy ? await this.legacy(node) : null;
+    if (old !== null) notes.push(`${node}: state read from IndexedDB, where an earlier version kept it`);
+    return { entries: old, lsn: 0, notes };
+  }
+
+  attach(node: NodeId, lsn: number, entries: () => DurableEntry[]): Disk {
+    return this.writer.attach(node, lsn, entries);
+  }
+
+  detach(node: NodeId): Promise<void> {
+    return new Promise((resolve, reject) => this.writer.detach(node, (e) => (e ? reject(e) : resolve())));
+  }
+
+  /** Folds the logs of writers that are gone (store-ops.ts); what it did, in a line, or null if nothing. */
+  async sweep(): Promise<string | null> {
+    const s = await sweep(this.volume, (w) => w === this.writerId, this.durability === 'disk');
+    if (s.logs.length === 0) return null;
+    return `folded ${s.logs.length} log(s) of ended writers into ${s.homes.length} home file(s)`;
+  }
+
+  close(): void {
+    this.writer.close();
+  }
+}

@@ -1,0 +1,321 @@
+// A write-ahead log shared by the nodes of one thread (a worker of its own, a pack, a tab):
+// each node's host commits its changed entries through the Disk this hands it, and every commit
+// handed over before the next write window goes to the file as one append (and at `disk`
+// durability one flush): a burst of steps across all the thread's nodes costs one write.
+//
+// A node's first record in a file is a snapshot of its whole table, later ones are its changes.
+// When the file has grown past a bound (twice the snapshots it would take to start over, and at
+// least COMPACT_MIN_BYTES), the next generation is opened and, at the next write, started with a
+// snapshot of every node; the old file is then removed. So a recovery reads at most one
+// snapshot and a bounded tail per node. A node that leaves while others stay gets a home file
+// of its own (records.ts) before it is dropped from the log, so nothing of it is lost when the
+// log is compacted without it.
+import type { DurableEntry } from '../protocol/durable.ts';
+import type { NodeId } from '../protocol/ids.ts';
+import type { Disk } from '../host/env.ts';
+import { encodeRecord, homeName, logName, type LogRecord } from './records.ts';
+import { writeFile, type Durability, type LogFile, type Volume } from './volume.ts';
+import { LOG_FORMAT_VERSION } from './records.ts';
+
+/** A log smaller than this is never compacted: starting over would cost more than it saves. */
+export const COMPACT_MIN_BYTES = 4 << 20;
+
+export interface LogWriterOptions {
+  /** Names this writer's files; unique per writer (a random id, or one drawn from the seed). */
+  writer: string;
+  durability: Durability;
+  /** Runs `f` once the tasks already waiting have run: the window commits are grouped over. */
+  schedule(f: () => void): void;
+  /** Overrides COMPACT_MIN_BYTES (tests compact small logs). */
+  compactMinBytes?: number;
+  /** Where trouble the writer works around is told (a failed removal, a file started over). */
+  log?(text: string): void;
+}
+
+interface Attached {
+  lsn: number;
+  entries: () => DurableEntry[];
+  /** Its next record in the current file must be a snapshot. */
+  snapNext: boolean;
+}
+
+interface Queued {
+  node: NodeId;
+  changes: readonly DurableEntry[];
+  done: (error: Error | null) => void;
+}
+
+export class LogWriter {
+  private readonly nodes = new Map<NodeId, Attached>();
+  private queue: Queued[] = [];
+  private scheduled = false;
+  /** An append under way: what is queued meanwhile waits for the next window. */
+  private writing = false;
+  private file: LogFile | null = null;
+  private fileName = '';
+  private gen = 0;
+  private size = 0;
+  private compactAt: number;
+  /** The next generation, being opened or open and waiting for the next write. */
+  private opening = false;
+  private nextFile: { file: LogFile; name: string } | null = null;
+  /** Why the current file cannot take more (a failed append), if so. */
+  private broken: Error | null = null;
+  /**
+   * Home files being written for nodes that left: until they are stored the log keeps what it
+   * holds of those nodes, so no compaction starts.
+   */
+  private homesPending = 0;
+  /**
+   * Nodes that left but whose home file could not be written (a full disk): their last table
+   * goes into every new generation, so that compacting never drops it.
+   */
+  private readonly retained = new Map<NodeId, { lsn: number; entries: DurableEntry[] }>();
+  private closed = false;
+  private readonly quietWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly volume: Volume,
+    private readonly opts: LogWriterOptions,
+  ) {
+    this.compactAt = opts.compactMinBytes ?? COMPACT_MIN_BYTES;
+  }
+
+  /** The writer's current file, for tests and traces. */
+  get currentFile(): string {
+    return this.fileName;
+  }
+
+  get bytes(): number {
+    return this.size;
+  }
+
+  /**
+   * Starts logging `node`, whose records so far end at `lsn` (recover.ts); `entries` reads its
+   * whole table as it stands. Its first commit writes that table whole.
+   */
+  attach(node: NodeId, lsn: number, entries: () => DurableEntry[]): Disk {
+    if (this.nodes.has(node)) throw new Error(`${node} is already logged by writer ${this.opts.writer}`);
+    const kept = this.retained.get(node);
+    if (kept !== undefined) {
+      // Back in this thread: its new life's records supersede what was kept for it.
+      this.retained.delete(node);
+      lsn = Math.max(lsn, kept.lsn);
+    }
+    this.nodes.set(node, { lsn, entries, snapNext: true });
+    return {
+      commit: (changes, done) => {
+        if (!this.nodes.has(node) || this.closed) {
+          done(new Error(`${node} is no longer logged here`));
+          return;
+        }
+        this.queue.push({ node, changes, done });
+        this.wake();
+      },
+    };
+  }
+
+  /**
+   * Stops logging `node`, as a crash would: what it handed over and is not written yet is
+   * dropped. If other nodes stay, its table (`entries` as it stands now) is written to a home
+   * file first, since their log will be compacted without it; `done` runs once that is stored.
+   */
+  detach(node: NodeId, done: (error: Error | null) => void): void {
+    const a = this.nodes.get(node);
+    if (!a) {
+      done(null);
+      return;
+    }
+    this.nodes.delete(node);
+    this.queue = this.queue.filter((q) => q.node !== node);
+    if (this.nodes.size === 0) {
+      // Nobody writes here any more: the log as it stands is the node's latest record, once an
+      // append under way has landed (the node's next life must read it, not race it).
+      this.whenQuiet(() => {
+        if (this.nodes.size === 0) this.closeFile();
+        done(null);
+      });
+      return;
+    }
+    const lsn = a.lsn + 1;
+    const entries = a.entries();
+    this.homesPending += 1;
+    writeFile(
+      this.volume,
+      homeName(node, lsn),
+      encodeRecord({ t: 'snap', node, lsn, entries }),
+      this.opts.durability === 'disk',
+      (error) => {
+        this.homesPending -= 1;
+        if (error !== null) {
+          this.retained.set(node, { lsn, entries });
+          this.opts.log?.(`${node}'s home file could not be written (${error.message}): its log keeps it`);
+        }
+        done(error);
+        this.wake();
+      },
+    );
+  }
+
+  /** Stops writing; nothing queued is written (a worker being torn down). */
+  close(): void {
+    this.closed = true;
+    this.queue = [];
+    this.nodes.clear();
+    this.closeFile();
+    this.nextFile?.file.close();
+    this.nextFile = null;
+  }
+
+  /** Runs `f` once no append is under way. */
+  private whenQuiet(f: () => void): void {
+    if (!this.writing) f();
+    else this.quietWaiters.push(f);
+  }
+
+  private wake(): void {
+    if (this.scheduled || this.writing || this.queue.length === 0) return;
+    this.scheduled = true;
+    this.opts.schedule(() => {
+      this.scheduled = false;
+      this.write();
+    });
+  }
+
+  private write(): void {
+    if (this.closed || this.writing || this.queue.length === 0) return;
+    const canSwitch = this.nextFile !== null && this.homesPending === 0;
+    if (canSwitch) {
+      this.switchFile();
+      return;
+    }
+    if (this.file === null || this.broken !== null) {
+      // No file to append to: the next generation takes it all, once open (and no home is due).
+      this.openNext();
+      return;
+    }
+    const batch = this.queue;
+    this.queue = [];
+    const parts: Uint8Array[] = [];
+    for (const q of batch) {
+      const a = this.nodes.get(q.node);
+      if (!a) continue;
+      a.lsn += 1;
+      let r: LogRecord;
+      if (a.snapNext) {
+        a.snapNext = false;
+        r = { t: 'snap', node: q.node, lsn: a.lsn, entries: a.entries() };
+      } else {
+        r = { t: 'delta', node: q.node, lsn: a.lsn, changes: q.changes };
+      }
+      parts.push(encodeRecord(r));
+    }
+    this.append(this.file, parts, batch);
+  }
+
+  private append(file: LogFile, parts: Uint8Array[], batch: Queued[], written?: () => void): void {
+    const bytes = concat(parts);
+    this.writing = true;
+    file.append(bytes, this.opts.durability === 'disk', (error) => {
+      this.writing = false;
+      if (error === null) written?.();
+      for (const f of this.quietWaiters.splice(0)) f();
+      if (file !== this.file) {
+        // A file given up meanwhile (closed, or replaced after a failure): its dones still run.
+        for (const q of batch) q.done(error);
+        this.wake();
+        return;
+      }
+      if (error !== null) {
+        // Part of it may be in the file: nothing more goes there. The next commit starts a new one.
+        this.broken = error;
+        this.opts.log?.(`log ${this.fileName} could not be written (${error.message}); a new one is started`);
+      } else {
+        this.size += bytes.length;
+        if (this.size >= this.compactAt) this.openNext();
+      }
+      for (const q of batch) q.done(error);
+      this.wake();
+    });
+  }
+
+  /** Opens the next generation in the background; the next write starts it. */
+  private openNext(): void {
+    if (this.opening || this.nextFile !== null || this.closed) return;
+    this.opening = true;
+    const name = logName(this.opts.writer, this.gen + 1);
+    this.volume.create(name, (error, file) => {
+      this.opening = false;
+      if (this.closed) {
+        file?.close();
+        return;
+      }
+      if (error || !file) {
+        // Commits that wait for it fail, and their hosts try again later, which tries again here.
+        const failed = this.file === null || this.broken !== null ? this.takeQueue() : [];
+        for (const q of failed) q.done(error ?? new Error(`could not create ${name}`));
+        return;
+      }
+      this.gen += 1;
+      this.nextFile = { file, name };
+      this.wake();
+    });
+  }
+
+  /**
+   * Starts the next generation: its head, then a snapshot of every node (which covers whatever
+   * they queued), in one append. The old file goes once this is written.
+   */
+  private switchFile(): void {
+    const next = this.nextFile;
+    if (next === null) return;
+    this.nextFile = null;
+    const old = this.file;
+    const oldName = this.fileName;
+    this.file = next.file;
+    this.fileName = next.name;
+    this.broken = null;
+    this.size = 0;
+    const batch = this.queue;
+    this.queue = [];
+    const parts: Uint8Array[] = [encodeRecord({ t: 'head', v: LOG_FORMAT_VERSION, writer: this.opts.writer, gen: this.gen })];
+    for (const [node, a] of this.nodes) {
+      a.lsn += 1;
+      a.snapNext = false;
+      parts.push(encodeRecord({ t: 'snap', node, lsn: a.lsn, entries: a.entries() }));
+    }
+    for (const [node, r] of this.retained) parts.push(encodeRecord({ t: 'snap', node, lsn: r.lsn, entries: r.entries }));
+    const snapshotBytes = parts.reduce((n, p) => n + p.length, 0);
+    this.compactAt = Math.max(this.opts.compactMinBytes ?? COMPACT_MIN_BYTES, 2 * snapshotBytes);
+    old?.close();
+    // The old file is removed only once the new one holds everything it did.
+    this.append(this.file, parts, batch, () => {
+      if (old !== null) this.volume.remove(oldName);
+    });
+  }
+
+  private takeQueue(): Queued[] {
+    const q = this.queue;
+    this.queue = [];
+    return q;
+  }
+
+  private closeFile(): void {
+    this.file?.close();
+    this.file = null;
+    this.fileName = '';
+    this.size = 0;
+    for (const a of this.nodes.values()) a.snapNext = true;
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,164 @@
+// The log's files in the origin private file system, one directory per store. Appends go
+// through FileSystemSyncAccessHandle, which exists only in dedicated workers: a `write` is one
+// write(2) to the operating system, a `flush` one fdatasync. A handle holds its file alone
+// (another create or claim fails while it is open), which is what tells a sweep a writer is
+// gone: a dead worker's handles are closed by the browser. Reads go through getFile(), which
+// works while a writer holds the file, and sees what it wrote so far.
+import type { LogFile, StoreVolume } from './volume.ts';
+
+// What this code uses of the handles the DOM library of TypeScript does not declare (they are
+// in its WebWorker library, which cannot be loaded beside DOM).
+interface SyncAccessHandle {
+  write(buffer: Uint8Array, options: { at: number }): number;
+  truncate(size: number): void;
+  flush(): void;
+  close(): void;
+}
+interface SyncFileHandle {
+  createSyncAccessHandle(): Promise<SyncAccessHandle>;
+}
+interface ListableDirectory {
+  entries(): AsyncIterableIterator<[string, FileSystemHandle]>;
+}
+
+function syncHandle(fh: FileSystemFileHandle): Promise<SyncAccessHandle> {
+  return (fh as unknown as SyncFileHandle).createSyncAccessHandle();
+}
+
+/** The top directory of every store's files. */
+const ROOT = 'ivy';
+
+/** Whether this context can keep a log on OPFS (a dedicated worker of a secure context, in a browser that has it). */
+export function opfsAvailable(): boolean {
+  const g = globalThis as { FileSystemSyncAccessHandle?: unknown; navigator?: { storage?: { getDirectory?: unknown } } };
+  return typeof g.FileSystemSyncAccessHandle === 'function' && typeof g.navigator?.storage?.getDirectory === 'function';
+}
+
+export async function storeDirectory(store: string, create = true): Promise<FileSystemDirectoryHandle> {
+  const root = await navigator.storage.getDirectory();
+  const top = await root.getDirectoryHandle(ROOT, { create });
+  return top.getDirectoryHandle(store, { create });
+}
+
+/** How long a removal of a store's files keeps trying while workers that are ending still hold some. */
+const REMOVE_TRIES = 20;
+const REMOVE_GAP_MS = 100;
+
+/**
+ * Removes a store's files (where this context has OPFS at all); false if some were still held
+ * after a while (a writer in another tab runs on). What is left is harmless: a node started
+ * afresh writes its whole table under a higher number, and ended writers' logs are swept.
+ */
+export async function removeStoreFiles(store: string): Promise<boolean> {
+  const storage = (globalThis as { navigator?: { storage?: { getDirectory?: () => Promise<FileSystemDirectoryHandle> } } }).navigator
+    ?.storage;
+  if (typeof storage?.getDirectory !== 'function') return true;
+  let top: FileSystemDirectoryHandle;
+  try {
+    top = await (await storage.getDirectory()).getDirectoryHandle(ROOT);
+  } catch {
+    return true;
+  }
+  for (let i = 0; i < REMOVE_TRIES; i++) {
+    try {
+      await top.removeEntry(store, { recursive: true });
+      return true;
+    } catch (e) {
+      if ((e as Error).name === 'NotFoundError') return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, REMOVE_GAP_MS));
+  }
+  return false;
+}
+
+function gone(e: unknown): boolean {
+  return e instanceof Error && e.name === 'NotFoundError';
+}
+
+class OpfsFile implements LogFile {
+  private at = 0;
+  private open = true;
+
+  constructor(private readonly handle: SyncAccessHandle) {}
+
+  append(bytes: Uint8Array, flush: boolean, done: (error: Error | null) => void): void {
+    let error: Error | null = null;
+    try {
+      if (!this.open) throw new Error('the log file is closed');
+      const n = this.handle.write(bytes, { at: this.at });
+      this.at += n;
+      if (n !== bytes.length) throw new Error(`wrote ${n} of ${bytes.length} bytes`);
+      if (flush) this.handle.flush();
+    } catch (e) {
+      error = e instanceof Error ? e : new Error(String(e));
+    }
+    done(error);
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    try {
+      this.handle.close();
+    } catch {
+      // Closed already (the directory was removed under it): nothing to let go of.
+    }
+  }
+}
+
+export class OpfsVolume implements StoreVolume {
+  private constructor(private readonly dir: FileSystemDirectoryHandle) {}
+
+  static async open(store: string): Promise<OpfsVolume> {
+    return new OpfsVolume(await storeDirectory(store));
+  }
+
+  create(name: string, done: (error: Error | null, file: LogFile | null) => void): void {
+    this.dir
+      .getFileHandle(name, { create: true })
+      .then(syncHandle)
+      .then((handle) => {
+        try {
+          handle.truncate(0);
+        } catch (e) {
+          handle.close();
+          throw e;
+        }
+        return handle;
+      })
+      .then(
+        (handle) => done(null, new OpfsFile(handle)),
+        (e: unknown) => done(e instanceof Error ? e : new Error(String(e)), null),
+      );
+  }
+
+  remove(name: string): void {
+    this.dir.removeEntry(name).catch(() => {});
+  }
+
+  async list(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const [name, handle] of (this.dir as unknown as ListableDirectory).entries()) if (handle.kind === 'file') out.push(name);
+    return out;
+  }
+
+  async read(name: string): Promise<Uint8Array | null> {
+    try {
+      const file = await (await this.dir.getFileHandle(name)).getFile();
+      return new Uint8Array(await file.arrayBuffer());
+    } catch (e) {
+      if (gone(e)) return null;
+      throw e;
+    }
+  }
+
+  async claim(name: string): Promise<(() => void) | null> {
+    try {
+      const handle = await syncHandle(await this.dir.getFileHandle(name));
+      return () => handle.close();
+    } catch (e) {
+      if (gone(e) || (e as Error).name === 'NoModificationAllowedError') return null;
+      throw e;
+    }
+  }
+}

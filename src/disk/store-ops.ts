@@ -1,0 +1,83 @@
+// The two things a host does with a store's files besides logging: read a node's newest state
+// before it starts (recover.ts does the choosing), and fold the logs of writers that are gone
+// into home files so that their files can go (a sweep). Both run while other writers of the same
+// origin (other workers, other tabs) append, compact and sweep: nothing is removed before what
+// replaces it is stored, and a read that finds a listed file gone starts over.
+import type { NodeId } from '../protocol/ids.ts';
+import { concerns, recoverNode, type Recovery, type StoredFile } from './recover.ts';
+import { decodeFile, encodeRecord, homeName, nodesIn, parseHomeName, parseLogName, stateIn } from './records.ts';
+import { writeFileAsync, type StoreVolume } from './volume.ts';
+
+/** Reads that found a file gone (removed by a compaction or a sweep meanwhile) start over this often at most. */
+const READ_ATTEMPTS = 5;
+
+export async function readNodeState(volume: StoreVolume, node: NodeId): Promise<Recovery> {
+  for (let attempt = 1; ; attempt++) {
+    const names = (await volume.list()).filter((n) => concerns(n, node)).sort();
+    const files: StoredFile[] = [];
+    let gone = false;
+    for (const name of names) {
+      const bytes = await volume.read(name);
+      if (bytes === null) {
+        gone = true;
+        break;
+      }
+      files.push({ name, bytes });
+    }
+    if (!gone || attempt >= READ_ATTEMPTS) return recoverNode(files, node);
+  }
+}
+
+export interface Swept {
+  /** Logs of gone writers, folded and removed. */
+  logs: string[];
+  /** Home files written for the nodes they held. */
+  homes: string[];
+}
+
+/**
+ * Folds every log whose writer is gone (nobody holds it) into home files, then removes it; then
+ * removes every home that a newer home of the same node replaces. `mine` says which writers are
+ * this thread's own (never swept here).
+ */
+export async function sweep(volume: StoreVolume, mine: (writer: string) => boolean, flush: boolean): Promise<Swept> {
+  const out: Swept = { logs: [], homes: [] };
+  const names = await volume.list();
+  // Only homes that hold what their name says count: one torn by a crash while it was written
+  // must neither stop a log from being folded nor let an older home go.
+  const homes = new Map<NodeId, number>();
+  for (const n of names) {
+    const h = parseHomeName(n);
+    if (!h || h.lsn <= (homes.get(h.node) ?? 0)) continue;
+    const bytes = await volume.read(n);
+    if (bytes !== null && stateIn(decodeFile(bytes).records, h.node)?.lsn === h.lsn) homes.set(h.node, h.lsn);
+  }
+  for (const name of names) {
+    const log = parseLogName(name);
+    if (!log || mine(log.writer)) continue;
+    const release = await volume.claim(name);
+    if (!release) continue;
+    try {
+      const bytes = await volume.read(name);
+      if (bytes === null) continue;
+      const { records } = decodeFile(bytes);
+      for (const node of nodesIn(records)) {
+        const s = stateIn(records, node);
+        if (!s || s.lsn <= (homes.get(node) ?? 0)) continue;
+        const home = homeName(node, s.lsn);
+        await writeFileAsync(volume, home, encodeRecord({ t: 'snap', node, lsn: s.lsn, entries: s.entries }), flush);
+        homes.set(node, s.lsn);
+        out.homes.push(home);
+      }
+    } finally {
+      release();
+    }
+    volume.remove(name);
+    out.logs.push(name);
+  }
+  for (const n of names) {
+    const h = parseHomeName(n);
+    if (h && h.lsn < (homes.get(h.node) ?? 0)) volume.remove(n);
+  }
+  return out;
+}

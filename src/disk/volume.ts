@@ -1,0 +1,74 @@
+// What a log writer needs of the place its files live: the origin private file system in a
+// browser (opfs-volume.ts), a tab's log worker over a channel (remote-volume.ts), memory in
+// tests (memory-volume.ts), or the simulator's disk that loses what a crash or a power cut
+// would (sim/sim-volume.ts). Callbacks rather than promises: the simulator runs this code on
+// its own clock, and a promise would settle outside it.
+
+/**
+ * How far a commit goes before what depends on it leaves the node:
+ * - `process`: the record is written to the operating system (a `write` call returned). It
+ *   survives a crash of the tab, the worker or the whole browser, not a power cut.
+ * - `disk`: the operating system has also written it to the device (an fdatasync, grouped over
+ *   every record written since the last). It survives a power cut too.
+ */
+export type Durability = 'process' | 'disk';
+
+export const DURABILITIES: readonly Durability[] = ['process', 'disk'];
+export const DURABILITY_DEFAULT: Durability = 'process';
+
+export function isDurability(v: unknown): v is Durability {
+  return (DURABILITIES as readonly unknown[]).includes(v);
+}
+
+/** A file open for appending by one writer alone. */
+export interface LogFile {
+  /**
+   * Appends `bytes` after what this handle wrote before; with `flush`, also waits for the device.
+   * `done` may run before append returns. After a failed append the file must not be appended
+   * to again: part of the bytes may be in it.
+   */
+  append(bytes: Uint8Array, flush: boolean, done: (error: Error | null) => void): void;
+  close(): void;
+}
+
+export interface Volume {
+  /** A new empty file (emptied if the name exists), held by the caller alone until closed. */
+  create(name: string, done: (error: Error | null, file: LogFile | null) => void): void;
+  /** Removes a file if it is there and nobody holds it; errors are not reported (a later sweep retries). */
+  remove(name: string): void;
+}
+
+/**
+ * A volume recoveries and sweeps can read too. Promises here: only browser hosts and tests use
+ * these; the simulator reads its files directly.
+ */
+export interface StoreVolume extends Volume {
+  /** The names of every file, in no particular order. */
+  list(): Promise<string[]>;
+  /** A file's whole content as it stands, or null when it is not there. */
+  read(name: string): Promise<Uint8Array | null>;
+  /**
+   * Holds the file as a writer would, if no writer holds it (its writer is gone): the returned
+   * function lets go. Null while a writer holds it.
+   */
+  claim(name: string): Promise<(() => void) | null>;
+}
+
+/** Writes a whole file (a home), flushed at `disk` durability. */
+export function writeFile(volume: Volume, name: string, bytes: Uint8Array, flush: boolean, done: (error: Error | null) => void): void {
+  volume.create(name, (error, file) => {
+    if (error || !file) {
+      done(error ?? new Error(`could not create ${name}`));
+      return;
+    }
+    file.append(bytes, flush, (e) => {
+      file.close();
+      done(e);
+    });
+  });
+}
+
+/** writeFile as a promise. */
+export function writeFileAsync(volume: Volume, name: string, bytes: Uint8Array, flush: boolean): Promise<void> {
+  return new Promise((resolve, reject) => writeFile(volume, name, bytes, flush, (e) => (e ? reject(e) : resolve())));
+}

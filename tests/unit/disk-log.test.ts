@@ -1,0 +1,367 @@
+// The log a node's state is kept in (src/disk): records framed with a length and a checksum, so
+// that a tail torn at any byte is dropped and the last whole record read; one append per write
+// window for every node of a thread; a snapshot first and after each compaction; a home file
+// for a node that leaves a log that goes on; recovery of the newest state from whatever files a
+// store holds; and a sweep that folds the logs of ended writers without losing a newer state.
+import { describe, expect, it } from 'vitest';
+import { crc32 } from '../../src/disk/crc32.ts';
+import { frame, unframe } from '../../src/disk/frames.ts';
+import { LogWriter } from '../../src/disk/log-writer.ts';
+import { MemoryVolume } from '../../src/disk/memory-volume.ts';
+import { recoverNode } from '../../src/disk/recover.ts';
+import { decodeFile, encodeRecord, homeName, logName, type LogRecord } from '../../src/disk/records.ts';
+import { readNodeState, sweep } from '../../src/disk/store-ops.ts';
+import type { Durability, Volume } from '../../src/disk/volume.ts';
+import type { DurableEntry } from '../../src/protocol/durable.ts';
+
+const page = (p: string, content: string, version: number): DurableEntry => ({
+  kind: 'page',
+  page: p,
+  owned: { content, version, access: 'write' },
+});
+
+/** A node's table the test changes by hand, as a client's would change. */
+class Table {
+  readonly entries = new Map<string, DurableEntry>();
+  set(e: DurableEntry): DurableEntry {
+    this.entries.set(e.kind === 'page' ? `page ${e.page}` : e.kind, e);
+    return e;
+  }
+  list = (): DurableEntry[] => [...this.entries.values()];
+}
+
+/** A write window the test closes by hand. */
+function windows(): { schedule: (f: () => void) => void; run(): void } {
+  const queued: Array<() => void> = [];
+  return {
+    schedule: (f) => queued.push(f),
+    run: () => {
+      while (queued.length > 0) queued.shift()!();
+    },
+  };
+}
+
+function writer(volume: Volume, durability: Durability = 'process', compactMinBytes?: number) {
+  const w = windows();
+  const log = new LogWriter(volume, { writer: 'aa', durability, schedule: w.schedule, ...(compactMinBytes ? { compactMinBytes } : {}) });
+  return { log, run: w.run };
+}
+
+/** Commits `changes` for `node` through `disk` and runs the window; resolves with the commit's outcome. */
+function commit(
+  disk: { commit: (c: DurableEntry[], d: (e: Error | null) => void) => void },
+  changes: DurableEntry[],
+): Error | null | 'open' {
+  let outcome: Error | null | 'open' = 'open';
+  disk.commit(changes, (e) => {
+    outcome = e;
+  });
+  return outcome;
+}
+
+function stored(v: MemoryVolume) {
+  return [...v.files].map(([name, f]) => ({ name, bytes: f.bytes }));
+}
+
+describe('frames', () => {
+  it('checksum the length too, so a run of zeros is no frame', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(unframe(new Uint8Array(64))).toEqual({ payloads: [], goodBytes: 0, tornBytes: 64 });
+    const f = frame(new Uint8Array([1, 2, 3]));
+    expect(unframe(f).payloads).toEqual([new Uint8Array([1, 2, 3])]);
+  });
+
+  it('a log cut at every byte of its last two records reads back every record before the cut', () => {
+    const records: LogRecord[] = [
+      { t: 'head', v: 1, writer: 'aa', gen: 1 },
+      { t: 'snap', node: 'c1', lsn: 1, entries: [{ kind: 'client', cm: 'cm1', epoch: 1, seq: 1024 }] },
+      { t: 'delta', node: 'c1', lsn: 2, changes: [page('P1', 'a', 1)] },
+      { t: 'delta', node: 'c1', lsn: 3, changes: [page('P1', 'b ünïcödé', 2), page('P2', 'x'.repeat(300), 1)] },
+    ];
+    const parts = records.map(encodeRecord);
+    const whole = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    const ends: number[] = [];
+    let at = 0;
+    for (const p of parts) {
+      whole.set(p, at);
+      at += p.length;
+      ends.push(at);
+    }
+    for (let cut = ends[1]!; cut <= whole.length; cut++) {
+      const whole2 = ends.filter((e) => e <= cut).length;
+      const d = decodeFile(whole.slice(0, cut));
+      expect(d.records, `cut at ${cut}`).toEqual(records.slice(0, whole2));
+      expect(d.tornBytes).toBe(cut - ends[whole2 - 1]!);
+      // The state read is the last whole record's.
+      const s = recoverNode([{ name: logName('aa', 1), bytes: whole.slice(0, cut) }], 'c1').state;
+      expect(s?.lsn).toBe(whole2 - 1);
+    }
+  });
+
+  it('drops a tail whose bytes were garbled, and everything after it', () => {
+    const a = encodeRecord({ t: 'snap', node: 'c1', lsn: 1, entries: [page('P1', 'a', 1)] });
+    const b = encodeRecord({ t: 'delta', node: 'c1', lsn: 2, changes: [page('P1', 'b', 2)] });
+    const c = encodeRecord({ t: 'delta', node: 'c1', lsn: 3, changes: [page('P1', 'c', 3)] });
+    const bytes = new Uint8Array([...a, ...b, ...c]);
+    bytes[a.length + 12]! ^= 0x40;
+    const s = recoverNode([{ name: logName('aa', 1), bytes }], 'c1');
+    expect(s.state?.entries).toEqual([page('P1', 'a', 1)]);
+    expect(s.torn).toEqual([{ name: logName('aa', 1), bytes: b.length + c.length, problem: null }]);
+  });
+
+  it('refuses a record a checksum vouches for but this version cannot read, and says so', () => {
+    const good = encodeRecord({ t: 'snap', node: 'c1', lsn: 1, entries: [page('P1', 'a', 1)] });
+    const odd = frame(
+      new TextEncoder().encode(JSON.stringify({ t: 'delta', node: 'c1', lsn: 2, changes: [{ kind: 'page', page: 'P1', owned: 7 }] })),
+    );
+    const d = decodeFile(new Uint8Array([...good, ...odd]));
+    expect(d.records).toHaveLength(1);
+    expect(d.problem).toBe('bad page entry');
+  });
+});
+
+describe('the log writer', () => {
+  it("writes every node's commits of one window in one append, each node's first record a snapshot", () => {
+    const v = new MemoryVolume();
+    let appends = 0;
+    const counting: Volume = {
+      create: (name, done) =>
+        v.create(name, (e, f) => done(e, f && { append: (b, fl, d) => ((appends += 1), f.append(b, fl, d)), close: () => f.close() })),
+      remove: (name) => v.remove(name),
+    };
+    const { log, run } = writer(counting);
+    const t1 = new Table();
+    const t2 = new Table();
+    const d1 = log.attach('c1', 0, t1.list);
+    const d2 = log.attach('c2', 5, t2.list);
+    const outcomes = [commit(d1, [t1.set(page('P1', 'a', 1))]), commit(d2, [t2.set(page('P2', 'b', 1))])];
+    expect(outcomes).toEqual(['open', 'open']);
+    run();
+    expect(appends).toBe(1);
+    const { records } = decodeFile(v.files.get(log.currentFile)!.bytes);
+    expect(records.map((r) => (r.t === 'head' ? 'head' : `${r.t} ${r.node} ${r.lsn}`))).toEqual(['head', 'snap c1 1', 'snap c2 6']);
+    // The next window carries only what changed.
+    let done: Error | null | 'open' = 'open';
+    d1.commit([t1.set(page('P1', 'a2', 2))], (e) => (done = e));
+    run();
+    expect(done).toBeNull();
+    expect(appends).toBe(2);
+    const again = decodeFile(v.files.get(log.currentFile)!.bytes).records.at(-1);
+    expect(again).toEqual({ t: 'delta', node: 'c1', lsn: 2, changes: [page('P1', 'a2', 2)] });
+    expect(recoverNode(stored(v), 'c1').state).toEqual({ lsn: 2, entries: [page('P1', 'a2', 2)] });
+    expect(recoverNode(stored(v), 'c2').state).toEqual({ lsn: 6, entries: [page('P2', 'b', 1)] });
+  });
+
+  it('flushes at disk durability and not at process', () => {
+    for (const durability of ['process', 'disk'] as const) {
+      const v = new MemoryVolume();
+      const { log, run } = writer(v, durability);
+      const t = new Table();
+      const d = log.attach('c1', 0, t.list);
+      commit(d, [t.set(page('P1', 'a', 1))]);
+      run();
+      const f = v.files.get(log.currentFile)!;
+      expect(f.flushed).toBe(durability === 'disk' ? f.bytes.length : 0);
+    }
+  });
+
+  it('compacts past its bound: the next generation starts with a snapshot of every node, and the old file goes', () => {
+    const v = new MemoryVolume();
+    const { log, run } = writer(v, 'process', 2048);
+    const t1 = new Table();
+    const t2 = new Table();
+    const d1 = log.attach('c1', 0, t1.list);
+    const d2 = log.attach('c2', 0, t2.list);
+    commit(d2, [t2.set(page('Q', 'kept', 1))]);
+    run();
+    const first = log.currentFile;
+    for (let i = 1; i <= 40; i++) {
+      commit(d1, [t1.set(page('P1', `value ${i}`.padEnd(80, '.'), i))]);
+      run();
+    }
+    expect(log.currentFile).not.toBe(first);
+    expect(v.files.has(first)).toBe(false);
+    expect(log.bytes).toBeLessThan(2048 + 200);
+    const s = stored(v);
+    expect(recoverNode(s, 'c1').state?.entries).toEqual([page('P1', 'value 40'.padEnd(80, '.'), 40)]);
+    expect(recoverNode(s, 'c2').state?.entries).toEqual([page('Q', 'kept', 1)]);
+    // Recovery reads one snapshot and a bounded tail: the new file starts with both nodes' snapshots.
+    const records = decodeFile(v.files.get(log.currentFile)!.bytes).records;
+    expect(records.slice(0, 3).map((r) => r.t)).toEqual(['head', 'snap', 'snap']);
+  });
+
+  it('gives a node that leaves while others stay a home file, and compacts without it after', () => {
+    const v = new MemoryVolume();
+    const { log, run } = writer(v, 'process', 1024);
+    const t1 = new Table();
+    const t2 = new Table();
+    const d1 = log.attach('c1', 0, t1.list);
+    const d2 = log.attach('c2', 0, t2.list);
+    commit(d1, [t1.set(page('P1', 'mine', 1))]);
+    commit(d2, [t2.set(page('P2', 'theirs', 1))]);
+    run();
+    // c1 also changed something it never committed: leaving is a crash, but what it held is a state it had.
+    t1.set(page('P1', 'mine, later', 2));
+    let left: Error | null | 'open' = 'open';
+    log.detach('c1', (e) => (left = e));
+    expect(left).toBeNull();
+    expect(v.files.has(homeName('c1', 2))).toBe(true);
+    for (let i = 2; i < 30; i++) {
+      commit(d2, [t2.set(page('P2', `theirs ${i}`.padEnd(60, '.'), i))]);
+      run();
+    }
+    expect(decodeFile(v.files.get(log.currentFile)!.bytes).records.some((r) => r.t !== 'head' && r.node === 'c1')).toBe(false);
+    expect(recoverNode(stored(v), 'c1').state).toEqual({ lsn: 2, entries: [page('P1', 'mine, later', 2)] });
+  });
+
+  it('the last node to leave closes the log as it stands: its next life reads it there', () => {
+    const v = new MemoryVolume();
+    const { log, run } = writer(v);
+    const t = new Table();
+    const d = log.attach('c1', 0, t.list);
+    commit(d, [t.set(page('P1', 'a', 1))]);
+    run();
+    const file = log.currentFile;
+    log.detach('c1', () => {});
+    expect(v.files.get(file)?.held).toBe(false);
+    expect([...v.files.keys()]).toEqual([file]);
+    expect(recoverNode(stored(v), 'c1').state?.lsn).toBe(1);
+  });
+
+  it('after a failed append, fails what it carried and starts a new file whose snapshot covers everything', () => {
+    const v = new MemoryVolume();
+    let failNext = false;
+    const flaky: Volume = {
+      create: (name, done) =>
+        v.create(name, (e, f) =>
+          done(
+            e,
+            f && {
+              append: (b, fl, d) => {
+                if (!failNext) return f.append(b, fl, d);
+                failNext = false;
+                // Half of it lands: the file must not be appended to again.
+                f.append(b.slice(0, b.length >> 1), fl, () => d(new Error('QuotaExceededError')));
+              },
+              close: () => f.close(),
+            },
+          ),
+        ),
+      remove: (name) => v.remove(name),
+    };
+    const { log, run } = writer(flaky);
+    const t = new Table();
+    const d = log.attach('c1', 0, t.list);
+    commit(d, [t.set(page('P1', 'a', 1))]);
+    run();
+    const broken = log.currentFile;
+    failNext = true;
+    let outcome: Error | null | 'open' = 'open';
+    d.commit([t.set(page('P1', 'b', 2))], (e) => (outcome = e));
+    run();
+    expect(String(outcome)).toContain('QuotaExceededError');
+    // The host tries again (after a while); the writer has moved to a new file.
+    let retried: Error | null | 'open' = 'open';
+    d.commit([page('P1', 'b', 2)], (e) => (retried = e));
+    run();
+    expect(retried).toBeNull();
+    expect(log.currentFile).not.toBe(broken);
+    expect(v.files.has(broken)).toBe(false);
+    expect(recoverNode(stored(v), 'c1').state?.entries).toEqual([page('P1', 'b', 2)]);
+  });
+
+  it("keeps a leaving node's table in the log when its home cannot be written", () => {
+    const v = new MemoryVolume();
+    const noHomes: Volume = {
+      create: (name, done) => (name.startsWith('home-') ? done(new Error('QuotaExceededError'), null) : v.create(name, done)),
+      remove: (name) => v.remove(name),
+    };
+    const { log, run } = writer(noHomes, 'process', 1024);
+    const t1 = new Table();
+    const t2 = new Table();
+    const d1 = log.attach('c1', 0, t1.list);
+    const d2 = log.attach('c2', 0, t2.list);
+    commit(d1, [t1.set(page('P1', 'mine', 1))]);
+    commit(d2, [t2.set(page('P2', 'x', 1))]);
+    run();
+    log.detach('c1', () => {});
+    for (let i = 2; i < 40; i++) {
+      commit(d2, [t2.set(page('P2', `x ${i}`.padEnd(60, '.'), i))]);
+      run();
+    }
+    expect(recoverNode(stored(v), 'c1').state?.entries).toEqual([page('P1', 'mine', 1)]);
+  });
+});
+
+describe('a store shared by writers that come and go', () => {
+  /** A log of an ended writer holding `node` at `lsn`. */
+  function deadLog(v: MemoryVolume, writerId: string, node: string, lsn: number, content: string): void {
+    v.files.set(logName(writerId, 1), {
+      bytes: new Uint8Array([
+        ...encodeRecord({ t: 'head', v: 1, writer: writerId, gen: 1 }),
+        ...encodeRecord({ t: 'snap', node, lsn, entries: [page('P1', content, lsn)] }),
+      ]),
+      flushed: 0,
+      held: false,
+    });
+  }
+
+  it('recovers the newest state any file holds for a node, whatever the file', async () => {
+    const v = new MemoryVolume();
+    deadLog(v, 'aa', 'c1', 3, 'old');
+    deadLog(v, 'bb', 'c1', 7, 'new');
+    deadLog(v, 'cc', 'c2', 9, 'another node');
+    const r = await readNodeState(v, 'c1');
+    expect(r.lsn).toBe(7);
+    expect(r.state?.entries).toEqual([page('P1', 'new', 7)]);
+  });
+
+  it('folds the logs of ended writers into homes, leaves a live one alone, and never drops a newer state', async () => {
+    const v = new MemoryVolume();
+    deadLog(v, 'aa', 'c1', 3, 'older than its home');
+    deadLog(v, 'bb', 'c2', 4, 'only here');
+    deadLog(v, 'dd', 'c3', 2, 'held by a writer that runs');
+    v.files.get(logName('dd', 1))!.held = true;
+    v.files.set(homeName('c1', 5), {
+      bytes: encodeRecord({ t: 'snap', node: 'c1', lsn: 5, entries: [page('P1', 'home', 5)] }),
+      flushed: 0,
+      held: false,
+    });
+    // A home torn by a crash while it was written counts for nothing.
+    v.files.set(homeName('c2', 9), {
+      bytes: encodeRecord({ t: 'snap', node: 'c2', lsn: 9, entries: [] }).slice(0, 10),
+      flushed: 0,
+      held: false,
+    });
+    const s = await sweep(v, (w) => w === 'zz', false);
+    expect(s.logs.sort()).toEqual([logName('aa', 1), logName('bb', 1)]);
+    expect(s.homes).toEqual([homeName('c2', 4)]);
+    expect([...v.files.keys()].sort()).toEqual([homeName('c1', 5), homeName('c2', 4), homeName('c2', 9), logName('dd', 1)].sort());
+    expect((await readNodeState(v, 'c1')).state?.entries).toEqual([page('P1', 'home', 5)]);
+    expect((await readNodeState(v, 'c2')).state?.entries).toEqual([page('P1', 'only here', 4)]);
+    expect((await readNodeState(v, 'c3')).state?.entries).toEqual([page('P1', 'held by a writer that runs', 2)]);
+  });
+
+  it('reads again when a file it listed was removed meanwhile (a compaction or a sweep elsewhere)', async () => {
+    const v = new MemoryVolume();
+    deadLog(v, 'aa', 'c1', 3, 'moved');
+    let first = true;
+    const racing = Object.assign(Object.create(v) as MemoryVolume, {
+      read: async (name: string) => {
+        if (first && name === logName('aa', 1)) {
+          first = false;
+          // Folded into a home and removed between the listing and the read.
+          v.files.set(homeName('c1', 3), {
+            bytes: encodeRecord({ t: 'snap', node: 'c1', lsn: 3, entries: [page('P1', 'moved', 3)] }),
+            flushed: 0,
+            held: false,
+          });
+          v.files.delete(name);
+          return null;
+        }
+        return v.read(name);
+      },
+    });
+    expect((await readNodeState(racing, 'c1')).state?.entries).toEqual([page('P1', 'moved', 3)]);
+  });
+});
