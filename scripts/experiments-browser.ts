@@ -1,9 +1,15 @@
 // The browser half of `npm run experiments`: build the app with vite, serve dist with vite's
-// preview server on a free loopback port, open the experiments page in headless Chromium.
+// preview server on a free loopback port, open the experiments page in headless Chromium. The
+// browser runs in a fresh profile on disk (a temporary directory, removed at the end), as a
+// user's does: an off-the-record context keeps IndexedDB and OPFS in memory, and every figure
+// of durability would measure memory, not a disk.
 // The page is served cross-origin isolated so that its clock ticks in 5 µs, not 100 µs: the
 // history's order across workers comes from that clock.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { chromium, type Browser, type Page } from '@playwright/test';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { build, preview, type PreviewServer } from 'vite';
 import { chromiumArgs, chromiumExecutablePath } from './chromium.ts';
 
@@ -16,6 +22,8 @@ export interface ExperimentsBrowser {
   page: Page;
   /** e.g. "Chromium 140.0.7339.185". */
   version: string;
+  /** The profile directory on disk the browser runs in. */
+  profile: string;
   close(): Promise<void>;
 }
 
@@ -40,28 +48,37 @@ export async function openExperimentsPage(log: (line: string) => void, skipBuild
     logLevel: 'warn',
     preview: { host: '127.0.0.1', port, strictPort: true, headers: ISOLATION_HEADERS },
   });
-  let browser: Browser | null = null;
+  let context: BrowserContext | null = null;
+  const profile = mkdtempSync(join(tmpdir(), 'ivy-experiments-profile-'));
+  const removeProfile = (): void => rmSync(profile, { recursive: true, force: true });
   try {
-    browser = await chromium.launch({ headless: true, executablePath: chromiumExecutablePath, args: chromiumArgs });
-    const page = await browser.newPage();
+    context = await chromium.launchPersistentContext(profile, {
+      headless: true,
+      executablePath: chromiumExecutablePath,
+      args: chromiumArgs,
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => log(`page error: ${e.message}`));
     page.on('console', (m) => {
       if (m.type() === 'error' || process.env.IVY_EXPERIMENTS_DEBUG) log(`page console: ${m.text()}`);
     });
     await page.goto(`http://127.0.0.1:${port}/experiments.html`);
     await page.waitForSelector('body[data-ready="true"]');
-    const opened = browser;
+    const opened = context;
     return {
       page,
-      version: `Chromium ${browser.version()}`,
+      version: `Chromium ${opened.browser()?.version() ?? (await page.evaluate(() => navigator.userAgent)).replace(/.*Chrome\/([0-9.]+).*/, '$1')}`,
+      profile,
       close: async () => {
         await opened.close();
         await server.close();
+        removeProfile();
       },
     };
   } catch (e) {
-    await browser?.close();
+    await context?.close();
     await server.close();
+    removeProfile();
     throw e;
   }
 }

@@ -119,7 +119,7 @@ async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResu
     }
     const isolated = await browser.page.evaluate(() => globalThis.crossOriginIsolated);
     log(`page is ${isolated ? '' : 'NOT '}cross-origin isolated`);
-    machine = `${cpus().length} cores, ${browser.version}, ${isolated ? 'cross-origin isolated (5 µs clock)' : 'not cross-origin isolated (100 µs clock)'}`;
+    machine = `${cpus().length} cores, ${browser.version} in a fresh profile on disk, ${isolated ? 'cross-origin isolated (5 µs clock)' : 'not cross-origin isolated (100 µs clock)'}`;
     for (const [i, step] of steps.entries()) {
       log(`step ${i + 1}/${steps.length}: ${step.id}`);
       const profile = opts.profile;

@@ -9,7 +9,7 @@ import { LogBackend, type DurableBackend } from './backend.ts';
 import { IdbBackend } from './idb-backend.ts';
 import { LogWriter } from './log-writer.ts';
 import { OpfsVolume, opfsAvailable } from './opfs-volume.ts';
-import { taskScheduler } from './schedule.ts';
+import { browserWindows } from './schedule.ts';
 import type { Durability } from './volume.ts';
 
 /** Opens the backend of a store; `log` hears what it works around. */
@@ -39,7 +39,7 @@ export async function openBrowserBackend(store: string, durability: Durability, 
   const writer = randomHex(8);
   const backend = new LogBackend(
     volume,
-    new LogWriter(volume, { writer, durability, schedule: taskScheduler(), log }),
+    new LogWriter(volume, { writer, durability, windows: browserWindows(), log }),
     writer,
     durability,
     'OPFS',

@@ -20,12 +20,23 @@ import { LOG_FORMAT_VERSION } from './records.ts';
 /** A log smaller than this is never compacted: starting over would cost more than it saves. */
 export const COMPACT_MIN_BYTES = 4 << 20;
 
+/**
+ * When the commits handed over so far are written. At `process` durability, at the end of the
+ * task that made them: a write costs tens of microseconds, and waiting for the tasks queued
+ * behind it (other nodes' messages in a busy pack) cost a write fault 0.7 ms here for little
+ * saved. At `disk`, once the tasks already queued have run (messages that arrived during the
+ * last flush among them), so that all their commits share one write and one flush.
+ */
+export interface WriteWindows {
+  endOfTask(f: () => void): void;
+  afterQueuedTasks(f: () => void): void;
+}
+
 export interface LogWriterOptions {
   /** Names this writer's files; unique per writer (a random id, or one drawn from the seed). */
   writer: string;
   durability: Durability;
-  /** Runs `f` once the tasks already waiting have run: the window commits are grouped over. */
-  schedule(f: () => void): void;
+  windows: WriteWindows;
   /** Overrides COMPACT_MIN_BYTES (tests compact small logs). */
   compactMinBytes?: number;
   /** Where trouble the writer works around is told (a failed removal, a file started over). */
@@ -176,7 +187,8 @@ export class LogWriter {
   private wake(): void {
     if (this.scheduled || this.writing || this.queue.length === 0) return;
     this.scheduled = true;
-    this.opts.schedule(() => {
+    const window = this.opts.durability === 'process' ? this.opts.windows.endOfTask : this.opts.windows.afterQueuedTasks;
+    window(() => {
       this.scheduled = false;
       this.write();
     });

@@ -75,8 +75,19 @@ function gone(e: unknown): boolean {
   return e instanceof Error && e.name === 'NotFoundError';
 }
 
+/** A file is grown ahead of its appends in steps of at least this much (see OpfsFile). */
+const GROW_MIN_BYTES = 256 << 10;
+const GROW_MAX_BYTES = 8 << 20;
+
+/**
+ * Appends within the file's size cost a write(2) and nothing more; an append past it makes the
+ * browser grant the file more quota first, a round trip to the browser process that took 0.3 to
+ * 1.3 ms for one append in ten under load here. So the file is grown ahead, in doubling steps,
+ * and reads stop at its first bad frame anyway: the zeros past the last record are no record.
+ */
 class OpfsFile implements LogFile {
   private at = 0;
+  private size = 0;
   private open = true;
 
   constructor(private readonly handle: SyncAccessHandle) {}
@@ -85,6 +96,11 @@ class OpfsFile implements LogFile {
     let error: Error | null = null;
     try {
       if (!this.open) throw new Error('the log file is closed');
+      if (this.at + bytes.length > this.size) {
+        const step = Math.min(GROW_MAX_BYTES, Math.max(GROW_MIN_BYTES, this.size));
+        this.handle.truncate(Math.max(this.size + step, this.at + bytes.length));
+        this.size = Math.max(this.size + step, this.at + bytes.length);
+      }
       const n = this.handle.write(bytes, { at: this.at });
       this.at += n;
       if (n !== bytes.length) throw new Error(`wrote ${n} of ${bytes.length} bytes`);

@@ -1,8 +1,14 @@
-// The write window of a log in a browser thread: a task posted behind every task already
-// waiting (messages that arrived while the thread was busy, a flush included), so that the steps
-// they cause are written together. A microtask would end the window after each message.
+// The write windows of a log in a browser thread (see LogWriterOptions.schedule): the end of the
+// task that made the commit (a microtask), or a task posted behind every task already waiting
+// (messages that arrived while the thread was busy, a flush included), so that the steps they
+// cause are written together.
+import type { WriteWindows } from './log-writer.ts';
 
-export function taskScheduler(): (f: () => void) => void {
+export function browserWindows(): WriteWindows {
+  return { endOfTask: (f) => queueMicrotask(f), afterQueuedTasks: taskScheduler() };
+}
+
+function taskScheduler(): (f: () => void) => void {
   const channel = new MessageChannel();
   const waiting: Array<() => void> = [];
   channel.port1.onmessage = () => {

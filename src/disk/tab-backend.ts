@@ -8,7 +8,7 @@ import { IdbBackend } from './idb-backend.ts';
 import type { LogWorkerApi } from './log-worker-api.ts';
 import { LogWriter } from './log-writer.ts';
 import { RemoteVolume } from './remote-volume.ts';
-import { taskScheduler } from './schedule.ts';
+import { browserWindows } from './schedule.ts';
 import type { Durability } from './volume.ts';
 import { legacyEntries } from './browser-backend.ts';
 
@@ -34,7 +34,7 @@ export async function openTabBackend(
   const writer = randomHex(8);
   const backend = new LogBackend(
     volume,
-    new LogWriter(volume, { writer, durability, schedule: taskScheduler(), log }),
+    new LogWriter(volume, { writer, durability, windows: browserWindows(), log }),
     writer,
     durability,
     'OPFS (log worker)',

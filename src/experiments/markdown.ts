@@ -40,6 +40,8 @@ export function summaryLine(s: StepResult): string {
       );
     case 'copy-set':
       return s.result.points.map((p) => `${p.readers}: ${fmtMs(p.writeFault.p50Ms)} ms`).join(', ');
+    case 'disk':
+      return s.result.figures.map((f) => `${f.shape}: ${fmtRate(f.recordsPerS)}/s`).join('; ');
   }
 }
 

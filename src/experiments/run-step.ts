@@ -2,6 +2,7 @@
 // it to `npm run experiments`, which drives the page one step at a time.
 import { runCentralStore, runPing, type CentralStoreResult, type PingResult } from './baselines.ts';
 import { runCopySet, type CopySetResult } from './copy-set.ts';
+import { runDiskBench, type DiskBenchResult } from './disk-bench.ts';
 import { runScenario } from './run-scenario.ts';
 import { browserEnv, type ScenarioEnv } from './env.ts';
 import type { Step } from './suite.ts';
@@ -12,6 +13,7 @@ export type StepResult =
   | { id: string; kind: 'ping'; result: PingResult }
   | { id: string; kind: 'central-store'; result: CentralStoreResult }
   | { id: string; kind: 'copy-set'; result: CopySetResult }
+  | { id: string; kind: 'disk'; result: DiskBenchResult }
   | { id: string; kind: 'tab'; result: ScenarioResult };
 
 export async function runStep(step: Step, onProgress: Progress = () => {}, env: ScenarioEnv = browserEnv()): Promise<StepResult> {
@@ -24,6 +26,8 @@ export async function runStep(step: Step, onProgress: Progress = () => {}, env: 
       return { id: step.id, kind: step.kind, result: await runCentralStore(step.config) };
     case 'copy-set':
       return { id: step.id, kind: step.kind, result: await runCopySet(step.config, onProgress) };
+    case 'disk':
+      return { id: step.id, kind: step.kind, result: await runDiskBench(step.config) };
     case 'tab':
       throw new Error(`${step.id}: tab steps open tabs from Node (scripts/experiments-tab.ts), not in the page`);
   }

@@ -8,8 +8,10 @@ import { clientNodeId, type NodeId } from '../protocol/ids.ts';
 import { Rng } from '../sim/rng.ts';
 import type { CentralStoreConfig } from './baselines.ts';
 import type { CopySetConfig } from './copy-set.ts';
+import type { DiskBenchConfig } from './disk-bench.ts';
 import type { FaultStep, ScenarioConfig, WorkloadShape } from './types.ts';
 import type { Placement } from '../workers/placement.ts';
+import { DURABILITY_DEFAULT, type Durability } from '../disk/volume.ts';
 
 export type Step =
   /** A sweep point names the parameter it sweeps and its value (for plots). */
@@ -17,6 +19,8 @@ export type Step =
   | { id: string; kind: 'ping'; count: number }
   | { id: string; kind: 'central-store'; config: CentralStoreConfig }
   | { id: string; kind: 'copy-set'; config: CopySetConfig }
+  /** What a commit costs on this disk, in every shape a host could write it (disk-bench.ts). */
+  | { id: string; kind: 'disk'; config: DiskBenchConfig }
   /** Run from Node with one tab per node (scripts/experiments-tab.ts), not in the experiments page. */
   | { id: string; kind: 'tab'; config: TabStepConfig };
 
@@ -263,23 +267,28 @@ export function suite(quick: boolean): Step[] {
     kind: 'central-store',
     config: { name: id, clients: 10, pages: 10, readRatio, opsPerClient, seed: 1 },
   });
-  const seedWorkload = (id: string, persist: boolean): Step => ({
+  const seedWorkload = (id: string, persist: boolean, durability: Durability = DURABILITY_DEFAULT): Step => ({
     id,
     kind: 'scenario',
-    config: { ...base(id, s, 42), opsPerClient: 100, persist },
+    config: { ...base(id, s, 42), opsPerClient: 100, persist, durability },
   });
   const seed = seedWorkload('seed-workload', true);
-  // The same without IndexedDB (full runs): what placement does for the protocol's own path.
+  // The same without a disk (full runs): what placement does for the protocol's own path; and
+  // at `disk` durability, every commit flushed to the device.
   const seedMemory = quick ? [] : [seedWorkload('seed-workload-nopersist', false)];
+  const seedDisk = quick ? [] : [seedWorkload('seed-workload-disk', true, 'disk')];
   const noFaults: Step[] = [];
   for (let r = 1; r <= s.repeats; r++) {
     noFaults.push({ id: `basic-${r}`, kind: 'scenario', config: { ...base(`basic-${r}`, s, r), backup: false, persist: false } });
     noFaults.push({ id: `ft-${r}`, kind: 'scenario', config: { ...base(`ft-${r}`, s, r), keepHistory: r === 1 } });
-    // The same without IndexedDB: what the persistence of durable state costs.
+    // The same at `disk` durability (a flush before anything that depends on a commit leaves),
+    // and without a disk at all: what durability before acknowledgement costs at each level.
+    noFaults.push({ id: `ft-disk-${r}`, kind: 'scenario', config: { ...base(`ft-disk-${r}`, s, r), durability: 'disk' } });
     noFaults.push({ id: `ft-nopersist-${r}`, kind: 'scenario', config: { ...base(`ft-nopersist-${r}`, s, r), persist: false } });
   }
   return [
     { id: 'ping', kind: 'ping', count: quick ? 200 : 2000 },
+    { id: 'disk', kind: 'disk', config: quick ? { runMs: 300, rounds: 1 } : { runMs: 1000, rounds: 3 } },
     ...noFaults,
     store('central-store-50', 0.5, s.opsPerClient),
     { id: 'read-mostly', kind: 'scenario', config: { ...base('read-mostly', s, 1), readRatio: 0.9 } },
@@ -287,6 +296,7 @@ export function suite(quick: boolean): Step[] {
     seed,
     inPlacement(seed, 'packed'),
     ...seedMemory.flatMap((step) => [step, inPlacement(step, 'packed')]),
+    ...seedDisk.map((step) => inPlacement(step, 'packed')),
     ...faultScenarios(s),
     ...leaveScenarios(s, quick),
     ...sweeps(s),

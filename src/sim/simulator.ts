@@ -200,7 +200,10 @@ export class Simulation {
     const writer = new LogWriter(disk.volumeFor(life, this.opts.sendBeforeCommit === true), {
       writer: `w${++this.writers}`,
       durability: this.durability,
-      schedule: (f) => this.world.at(this.world.now, life, f),
+      windows: {
+        endOfTask: (f) => this.world.at(this.world.now, life, f),
+        afterQueuedTasks: (f) => this.world.at(this.world.now, life, f),
+      },
       ...(this.opts.compactBytes !== undefined ? { compactMinBytes: this.opts.compactBytes } : {}),
     });
     const env = {

@@ -31,7 +31,7 @@ class Table {
 }
 
 /** A write window the test closes by hand. */
-function windows(): { schedule: (f: () => void) => void; run(): void } {
+function handWindows(): { schedule: (f: () => void) => void; run(): void } {
   const queued: Array<() => void> = [];
   return {
     schedule: (f) => queued.push(f),
@@ -42,8 +42,9 @@ function windows(): { schedule: (f: () => void) => void; run(): void } {
 }
 
 function writer(volume: Volume, durability: Durability = 'process', compactMinBytes?: number) {
-  const w = windows();
-  const log = new LogWriter(volume, { writer: 'aa', durability, schedule: w.schedule, ...(compactMinBytes ? { compactMinBytes } : {}) });
+  const w = handWindows();
+  const windows = { endOfTask: w.schedule, afterQueuedTasks: w.schedule };
+  const log = new LogWriter(volume, { writer: 'aa', durability, windows, ...(compactMinBytes ? { compactMinBytes } : {}) });
   return { log, run: w.run };
 }
 
