@@ -14,7 +14,7 @@ import type { NodeId } from '../protocol/ids.ts';
 import { isNodeId } from '../protocol/ids.ts';
 import { durableEntryError, DurableTable, type DurableEntry } from '../protocol/durable.ts';
 import { isCount, isRecord } from '../util/checks.ts';
-import { frame, unframe } from './frames.ts';
+import { frame, FRAME_HEADER_BYTES, unframe } from './frames.ts';
 
 export const LOG_FORMAT_VERSION = 1;
 
@@ -53,7 +53,11 @@ export function recordError(x: unknown): string | null {
 
 export interface DecodedFile {
   records: LogRecord[];
-  /** Bytes after the last good record: a torn tail, or a record this version cannot read. */
+  /**
+   * Bytes after the last good record, up to the last byte that is not zero: a torn tail, or a
+   * record this version cannot read (a file grown ahead of its appends ends in zeros, which are
+   * not counted).
+   */
   tornBytes: number;
   /** Why reading stopped before the end, when a whole frame held no record it could read. */
   problem: string | null;
@@ -62,6 +66,8 @@ export interface DecodedFile {
 /** Every record of a file, up to its first torn, garbled or unreadable one. */
 export function decodeFile(bytes: Uint8Array): DecodedFile {
   const { payloads, goodBytes } = unframe(bytes);
+  let end = bytes.length;
+  while (end > goodBytes && bytes[end - 1] === 0) end--;
   const records: LogRecord[] = [];
   let read = 0;
   for (const p of payloads) {
@@ -69,14 +75,14 @@ export function decodeFile(bytes: Uint8Array): DecodedFile {
     try {
       r = JSON.parse(decoder.decode(p));
     } catch (e) {
-      return { records, tornBytes: bytes.length - read, problem: `unreadable record: ${(e as Error).message}` };
+      return { records, tornBytes: end - read, problem: `unreadable record: ${(e as Error).message}` };
     }
     const error = recordError(r);
-    if (error) return { records, tornBytes: bytes.length - read, problem: error };
+    if (error) return { records, tornBytes: end - read, problem: error };
     records.push(r as LogRecord);
-    read += 8 + p.length;
+    read += FRAME_HEADER_BYTES + p.length;
   }
-  return { records, tornBytes: bytes.length - goodBytes, problem: null };
+  return { records, tornBytes: end - goodBytes, problem: null };
 }
 
 /** A node's table as one file holds it, under the number of its last record there. */

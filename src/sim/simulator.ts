@@ -12,10 +12,9 @@ import type { IvyNode } from '../protocol/node.ts';
 import { messageDecoder } from '../net/message-codec.ts';
 import { durableFor, makeNode, PAGE_SIZE_BYTES, type MadeNode, type NodeSpec } from '../host/make-node.ts';
 import { NodeHost, type HostEvent } from '../host/node-host.ts';
-import { DISK_DEFAULTS, SimDisk, type DiskOptions } from './disk.ts';
-import { LogWriter } from '../disk/log-writer.ts';
-import { recoverNode } from '../disk/recover.ts';
+import { DISK_DEFAULTS, type DiskOptions } from './disk.ts';
 import { DURABILITY_DEFAULT, type Durability } from '../disk/volume.ts';
+import { SimThreads } from './threads.ts';
 import type { DurableEntry } from '../protocol/durable.ts';
 import type { HistoryEvent } from './history.ts';
 import { hostileFrame } from './hostile.ts';
@@ -39,6 +38,11 @@ export interface SimOptions extends WorkloadOptions {
   durability?: Durability;
   /** Logs are compacted past this many bytes (the browser's bound is megabytes; small ones compact often). */
   compactBytes?: number;
+  /**
+   * Packed placement: the nodes share this many threads, each with one log and one machine's
+   * disk (threads.ts). Absent or 0: a thread and a machine of its own per node.
+   */
+  packs?: number;
   /** Faults to inject (none by default) and how. */
   faults?: readonly FaultKind[];
   nemesis?: Partial<Omit<NemesisOptions, 'faults'>>;
@@ -113,10 +117,8 @@ export class Simulation {
   private readonly timing: Timing;
   private readonly decode = messageDecoder(PAGE_SIZE_BYTES);
   private readonly running = new Map<NodeId, Running>();
-  /** Each node's machine's disk: what a power cut of that machine keeps is its own. */
-  private readonly disks = new Map<NodeId, SimDisk>();
-  private readonly durability: Durability;
-  private writers = 0;
+  /** Where each node runs and logs: its thread, and its machine's disk. */
+  private readonly threads: SimThreads;
   private readonly ends = new Map<string, SimLinkEnd>();
   private readonly workload: Workload;
   private readonly nemesis: Nemesis;
@@ -155,9 +157,17 @@ export class Simulation {
     this.nemesis = new Nemesis({ ...NEMESIS_DEFAULTS, ...opts.nemesis, faults: opts.faults ?? [] }, this.world.rng);
     this.cmIds = opts.backup === false ? [PRIMARY_CM] : [PRIMARY_CM, BACKUP_CM];
     for (let p = 1; p <= opts.clients; p++) this.clientIds.push(clientNodeId(p));
-    const diskOpts = { ...DISK_DEFAULTS, ...opts.disk };
-    this.durability = opts.durability ?? DURABILITY_DEFAULT;
-    for (const id of [...this.cmIds, ...this.clientIds]) this.disks.set(id, new SimDisk(this.world, diskOpts));
+    this.threads = new SimThreads(
+      this.world,
+      {
+        disk: { ...DISK_DEFAULTS, ...opts.disk },
+        durability: opts.durability ?? DURABILITY_DEFAULT,
+        ...(opts.packs !== undefined ? { packs: opts.packs } : {}),
+        ...(opts.compactBytes !== undefined ? { compactBytes: opts.compactBytes } : {}),
+        acksEarly: opts.sendBeforeCommit === true,
+      },
+      [...this.cmIds, ...this.clientIds],
+    );
     this.boot(PRIMARY_CM, 'primary');
     if (opts.backup !== false) this.boot(BACKUP_CM, 'backup');
     for (const [p, id] of this.clientIds.entries()) {
@@ -173,10 +183,9 @@ export class Simulation {
     this.result.timedOut = !finished || !this.workload.finished();
     this.result.endTimeMs = this.world.now;
     for (const r of this.running.values()) r.host.stop();
-    for (const d of this.disks.values()) {
-      this.result.appends += d.appends;
-      this.result.bytesWritten += d.bytesWritten;
-    }
+    const written = this.threads.stats();
+    this.result.appends = written.appends;
+    this.result.bytesWritten = written.bytesWritten;
     return this.result;
   }
 
@@ -187,30 +196,20 @@ export class Simulation {
   }
 
   /**
-   * Starts a life of `id` from what its disk holds (the newest state any of its files has, as a
-   * browser host recovers it), in a host linked to every running node, logging through a writer
-   * of its own (a worker's).
+   * Starts a life of `id` from what its machine's disk holds (the newest state any of its files
+   * has, as a browser host recovers it), in a host linked to every running node, logging through
+   * its thread's writer (threads.ts).
    */
   private boot(id: NodeId, start: CmStart | null): void {
     const life: Life = { node: id, alive: true, stalledUntil: 0 };
-    const disk = this.disks.get(id)!;
-    const recovered = recoverNode(disk.stored(), id);
+    const { recovered, attach } = this.threads.start(id, life);
     this.result.tornTails += recovered.torn.length;
     const made = this.make(id, start, recovered.state?.entries ?? null);
-    const writer = new LogWriter(disk.volumeFor(life, this.opts.sendBeforeCommit === true), {
-      writer: `w${++this.writers}`,
-      durability: this.durability,
-      windows: {
-        endOfTask: (f) => this.world.at(this.world.now, life, f),
-        afterQueuedTasks: (f) => this.world.at(this.world.now, life, f),
-      },
-      ...(this.opts.compactBytes !== undefined ? { compactMinBytes: this.opts.compactBytes } : {}),
-    });
     const env = {
       now: () => this.world.now,
       traceNow: () => this.world.now,
       timers: { after: (ms: number, f: () => void) => this.after(life, ms, f) },
-      disk: writer.attach(id, recovered.lsn, () => made.node.durableEntries()),
+      disk: attach(() => made.node.durableEntries()),
       random: () => this.world.rng.float(),
     };
     const host = new NodeHost(made, env);
@@ -265,21 +264,34 @@ export class Simulation {
     };
   }
 
-  private crash(id: NodeId): boolean {
-    const r = this.running.get(id);
-    if (!r) return false;
-    r.life.alive = false;
-    r.host.stop();
-    this.disks.get(id)!.crash(r.life);
-    this.running.delete(id);
-    for (const key of [...this.ends.keys()]) if (key.startsWith(`${id}->`) || key.endsWith(`->${id}`)) this.ends.delete(key);
-    this.nemesisEvent('crash', id);
-    if (!isCmId(id)) this.abortClientOp(Number(id.slice(1)));
-    return true;
+  /**
+   * Ends the life of `id`. Alone (`thread` false), as a kill does: in a pack its thread runs on
+   * and lets it go. With its thread, as a crash of the worker does: every node of the thread ends.
+   */
+  private crash(id: NodeId, thread = false): NodeId[] {
+    const down = thread ? this.threads.threadmates(id).filter((n) => this.running.has(n)) : [id];
+    if (!this.running.has(id)) return [];
+    for (const n of down) {
+      const r = this.running.get(n)!;
+      r.life.alive = false;
+      r.host.stop();
+      this.running.delete(n);
+      if (!thread) this.threads.crashNode(n);
+      for (const key of [...this.ends.keys()]) if (key.startsWith(`${n}->`) || key.endsWith(`->${n}`)) this.ends.delete(key);
+      this.nemesisEvent('crash', n);
+      if (!isCmId(n)) this.abortClientOp(Number(n.slice(1)));
+    }
+    if (thread) this.threads.crashThread(id);
+    return down;
   }
 
   private restart(id: NodeId): void {
     if (this.running.has(id)) return;
+    // Its lock is held until its pack has stored what it must keep of its last life.
+    if (!this.threads.free(id)) {
+      this.world.at(this.world.now + 1, null, () => this.restart(id));
+      return;
+    }
     this.nemesisEvent('restart', id);
     this.boot(id, id === PRIMARY_CM ? 'restartCM' : id === BACKUP_CM ? 'restartBackup' : null);
     if (!isCmId(id)) this.scheduleOp(Number(id.slice(1)));
@@ -415,47 +427,51 @@ export class Simulation {
     this.world.at(this.world.now + down, null, () => this.heal(restart));
   }
 
-  private crashAll(ids: NodeId[]): NodeId[] {
-    return ids.filter((id) => !this.result.left.includes(id) && this.crash(id));
+  private crashAll(ids: NodeId[], thread = false): NodeId[] {
+    const down: NodeId[] = [];
+    for (const id of ids) if (!this.result.left.includes(id)) down.push(...this.crash(id, thread));
+    return down.filter((id) => !this.result.left.includes(id));
   }
 
   /**
    * Picks a node and crashes it while its next commit is on the way to disk; heals once it is
    * back (or, if it commits nothing for a while, without having crashed it).
    */
+  /** Crashes a thread while its next write is on its way to disk: its nodes come back after `downMs`. */
   private crashDuringCommit(downMs: number): void {
     const id = this.world.rng.pick([...this.running.keys()].sort());
-    const r = this.running.get(id)!;
-    const disk = this.disks.get(id)!;
-    disk.crashDuringNext(r.life, () => {
-      this.crash(id);
-      this.world.at(this.world.now + downMs, null, () => this.heal([id]));
+    const cancel = this.threads.crashDuringNextWrite(id, () => {
+      const down = this.crashAll([id], true);
+      this.world.at(this.world.now + downMs, null, () => this.heal(down));
     });
     this.world.at(this.world.now + COMMIT_WAIT_MS_MAX, null, () => {
-      if (disk.cancelCrashDuringNext(r.life)) this.heal([]);
+      if (cancel?.() !== false) this.heal([]);
     });
   }
 
-  /** Some machines lose power: their nodes crash, and their disks keep only what was flushed. */
+  /** Some machines lose power: their threads die, and their disks keep only what was flushed. */
   private powerCut(): NodeId[] {
     const running = [...this.running.keys()].sort();
     const hit = running.filter(() => this.world.rng.chance(0.5));
     if (hit.length === 0 && running.length > 0) hit.push(this.world.rng.pick(running));
-    const down = this.crashAll(hit);
-    for (const id of down) this.disks.get(id)!.powerCut();
+    const down: NodeId[] = [];
+    for (const id of hit) {
+      if (!this.running.has(id)) continue;
+      down.push(...this.crashAll([id], true));
+      this.threads.powerCut(id);
+    }
     this.nemesisEvent('power', down.join(' '));
     return down;
   }
 
   private stall(id: NodeId, ms: number): void {
-    const r = this.running.get(id);
-    if (!r) return;
-    r.life.stalledUntil = this.world.now + ms;
+    if (!this.running.has(id)) return;
+    this.threads.stall(id, this.world.now + ms);
     this.nemesisEvent('stall', id);
   }
 
   private leave(id: NodeId): void {
-    if (this.crash(id)) this.result.left.push(id);
+    if (this.crash(id).length > 0) this.result.left.push(id);
     if (!isCmId(id)) this.workload.retire(Number(id.slice(1)));
     this.nemesisEvent('leave', id);
   }
