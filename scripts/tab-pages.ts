@@ -8,7 +8,8 @@ export interface NodeTab {
   id: string;
 }
 
-export type NodeWord = 'CM' | 'Client' | 'restartCM' | 'restartBackup';
+/** A prompt button, or a line typed at the prompt (`restart c2`). */
+export type NodeWord = 'CM' | 'Client' | 'restartCM' | 'restartBackup' | `restart c${number}`;
 
 const OPEN_MS = 15_000;
 const POLL_MS = 100;
@@ -25,21 +26,30 @@ async function tabOutcome(page: Page): Promise<{ id: string | null; errors: stri
   return { id: null, errors };
 }
 
-/** Opens a tab, presses the prompt button `word` and waits until the tab runs a node (`expectId`, when given). */
-export async function openNode(context: BrowserContext, word: NodeWord, expectId?: string): Promise<NodeTab> {
-  return becomeNode(await openPrompt(context), word, expectId);
+/**
+ * Opens a tab, presses the prompt button `word` (or types it) and waits until the tab runs a node
+ * (`expectId`, when given). `query` adds to the tab's address (`&durability=disk`).
+ */
+export async function openNode(context: BrowserContext, word: NodeWord, expectId?: string, query = ''): Promise<NodeTab> {
+  return becomeNode(await openPrompt(context, query), word, expectId);
 }
 
 /** Opens a tab at the node prompt, with the `?debug` hook. */
-export async function openPrompt(context: BrowserContext): Promise<Page> {
+export async function openPrompt(context: BrowserContext, query = ''): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`page error: ${e.message}`));
-  await page.goto('/?mode=tab&debug');
+  await page.goto(`/?mode=tab&debug${query}`);
   return page;
 }
 
-/** Presses a button of the seed's prompt on a tab that is not a node yet. */
+/** Presses a button of the seed's prompt on a tab that is not a node yet, or types a restart there. */
 export async function choose(page: Page, word: NodeWord): Promise<void> {
+  if (word.startsWith('restart c')) {
+    const prompt = page.getByRole('region', { name: 'this tab as a node' });
+    await prompt.getByRole('textbox', { name: 'command' }).fill(word);
+    await prompt.getByRole('textbox', { name: 'command' }).press('Enter');
+    return;
+  }
   await page.getByRole('group', { name: 'node type' }).getByRole('button', { name: word, exact: true }).click();
 }
 

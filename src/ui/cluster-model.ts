@@ -149,6 +149,9 @@ export class ClusterModel {
    * a client with the pages it owned.
    */
   async restart(id: NodeId): Promise<string> {
+    // A node killed here holds its lock until it has let go (in a pack: until its home file is
+    // stored); that is not another tab running it.
+    await this.cluster.ended(id);
     await this.refresh();
     if (this.cluster.get(id)) throw new Error(`${id} is running in this tab; kill it before restarting it`);
     // Its lock says it runs in another tab: refused before a worker is even spawned (the

@@ -26,6 +26,22 @@ export interface StartInfo {
   recovered: string | null;
   /** What the recovery worked around (a torn tail dropped, an old store read). */
   notes: string[];
+  /**
+   * The page values a restarted client came back with (owned pages and pages handed on), for the
+   * dashboard's history; empty beyond HELD_SHOWN_MAX of them, so that a start never carries
+   * megabytes to the page.
+   */
+  held: Array<{ page: string; value: string }>;
+}
+
+/** At most this many page values go back to the page with a start (StartInfo.held). */
+export const HELD_SHOWN_MAX = 1024;
+
+function heldValues(spec: NodeSpec): StartInfo['held'] {
+  if (spec.role !== 'client' || !spec.durable) return [];
+  const held = [...spec.durable.owned, ...spec.durable.ghosts];
+  if (held.length > HELD_SHOWN_MAX) return [];
+  return held.flatMap((p) => (p.content === null ? [] : [{ page: p.page, value: p.content }]));
 }
 
 export interface NodeWorkerApi {
@@ -115,7 +131,7 @@ export function createWorkerApi(thread: ThreadContext = {}): NodeWorkerApi {
       if (host || starting) throw new Error(`this worker already runs ${host?.id ?? asked.id}`);
       starting = true;
       let spec = asked;
-      const info: StartInfo = { storage: null, recovered: null, notes: [] };
+      const info: StartInfo = { storage: null, recovered: null, notes: [], held: [] };
       let lsn = 0;
       try {
         if (spec.store !== undefined && locks) {
@@ -148,6 +164,7 @@ export function createWorkerApi(thread: ThreadContext = {}): NodeWorkerApi {
       leaveNeighbours =
         neighbours?.add(spec.id, (peer, link) => madeHost.connect(peer, new CountingTransport(link, sent))) ?? leaveNeighbours;
       info.recovered = describeDurable(spec);
+      info.held = heldValues(spec);
       return info;
     },
     begin: () => started().startTicking(),

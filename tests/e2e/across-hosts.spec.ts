@@ -135,7 +135,7 @@ test("tab nodes on three network hosts: pages cross hosts, host A dies, then the
   );
 
   // Every tab is loaded before the first node starts: loading a page is the busiest moment.
-  const [forCm1, forCm2, forC1, forC2, asked, joiner] = await Promise.all([onA, onB, onB, onC, onC, onC].map(openPrompt));
+  const [forCm1, forCm2, forC1, forC2, asked, joiner] = await Promise.all([onA, onB, onB, onC, onC, onC].map((c) => openPrompt(c)));
   const cm1 = await becomeNode(forCm1!, 'CM', 'cm1');
   const cm2 = await becomeNode(forCm2!, 'CM', 'cm2');
   const c1 = await becomeNode(forC1!, 'Client', 'c1');

@@ -1,11 +1,14 @@
-// Store before you send, in a real browser: a client worker killed right after its writes were
-// acknowledged, or right after it handed a page on, comes back from IndexedDB with exactly what
-// it was entitled to. Every client then reads the acknowledged value or a newer one, never an
-// older one, and no page ever has two owners. Each trial kills in the same task that saw the
-// acknowledgement, which is as early as a person (or a crash) could.
-import { expect, test } from '@playwright/test';
+// Store before you send, in a real browser on a real disk: a client worker killed right after its
+// writes were acknowledged, or right after it handed a page on, comes back from its log with
+// exactly what it was entitled to, at both durability levels, in a worker of its own and in a
+// pack (where its neighbours run on and its log goes on without it). Every client then reads
+// the acknowledged value or a newer one, never an older one, and no page ever has two owners.
+// Each trial kills in the same task that saw the acknowledgement, which is as early as a person
+// (or a crash) could.
+import type { Page } from '@playwright/test';
 import type { ClusterModel } from '../../src/ui/cluster-model.ts';
 import { startClient, startCm } from './dashboard.ts';
+import { expect, test } from './disk-profile.ts';
 
 const TRIALS = 10;
 const CLIENTS = ['c1', 'c2', 'c3'];
@@ -19,12 +22,20 @@ interface Trial {
   owners: string[];
 }
 
-test.beforeEach(async ({ page }) => {
-  await page.goto('/?debug');
-});
+for (const durability of ['process', 'disk'] as const) {
+  for (const placement of ['worker-per-node', 'packed'] as const) {
+    test(`${durability} durability, ${placement}: a client killed right after acknowledged writes or a handoff loses nothing (${TRIALS} trials each)`, async ({
+      diskContext,
+    }) => {
+      test.setTimeout(120_000);
+      const page = diskContext.pages()[0] ?? (await diskContext.newPage());
+      await page.goto(`/?debug&durability=${durability}&placement=${placement}`);
+      await killTrials(page);
+    });
+  }
+}
 
-test(`a client killed right after acknowledged writes or a handoff loses nothing (${TRIALS} trials each)`, async ({ page }) => {
-  test.setTimeout(120_000);
+async function killTrials(page: Page): Promise<void> {
   await startCm(page);
   await startCm(page, 'backup CM cm2');
   for (const id of CLIENTS) await startClient(page, id);
@@ -97,4 +108,4 @@ test(`a client killed right after acknowledged writes or a handoff loses nothing
     );
     expect(t.owners, `${t.variant}: one owner`).toHaveLength(1);
   }
-});
+}

@@ -212,12 +212,9 @@ export class LiveSession {
   }
 }
 
-/** The page values a node restarted from its persisted state holds before it does anything. */
+/** The page values a node restarted from its persisted state holds before it does anything (its worker says). */
 function broughtBack(handle: NodeHandle, at: number): Inherited[] {
-  const spec = handle.spec;
-  if (spec.role !== 'client' || !spec.durable) return [];
-  const held = [...spec.durable.owned, ...spec.durable.ghosts];
-  return held.flatMap((p) => (p.content === null ? [] : [{ at, node: `${handle.id}'s persisted state`, page: p.page, value: p.content }]));
+  return (handle.info?.held ?? []).map(({ page, value }) => ({ at, node: `${handle.id}'s persisted state`, page, value }));
 }
 
 /** The traces of operations not yet done. */
