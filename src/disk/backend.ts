@@ -30,8 +30,12 @@ export interface DurableBackend {
   close(): void;
 }
 
+/** How long after its first node started a backend sweeps the logs of ended writers. */
+const SWEEP_DELAY_MS = 2_000;
+
 export class LogBackend implements DurableBackend {
   readonly describe: string;
+  private swept = false;
 
   constructor(
     private readonly volume: StoreVolume,
@@ -41,6 +45,8 @@ export class LogBackend implements DurableBackend {
     where: string,
     /** A node's table as an earlier version kept it, read when no file holds one. */
     private readonly legacy: ((node: NodeId) => Promise<DurableEntry[] | null>) | null = null,
+    /** Where what the backend works around is told. */
+    private readonly log: (text: string) => void = () => {},
   ) {
     this.describe = `log on ${where}, ${durability} durability`;
   }
@@ -57,7 +63,21 @@ export class LogBackend implements DurableBackend {
   }
 
   attach(node: NodeId, lsn: number, entries: () => DurableEntry[]): Disk {
-    return this.writer.attach(node, lsn, entries);
+    const disk = this.writer.attach(node, lsn, entries);
+    if (!this.swept) {
+      // Once, after the first node here has read its state: the sweep reads what it reads, and
+      // a node that starts here from a log of an ended writer soon holds its state in this one.
+      this.swept = true;
+      const timer = setTimeout(() => {
+        this.sweep().then(
+          (line) => line && this.log(line),
+          (e: unknown) => this.log(`could not sweep the logs of ended writers: ${(e as Error).message}`),
+        );
+      }, SWEEP_DELAY_MS);
+      // In Node (unit tests) a pending sweep must not keep the process alive.
+      (timer as { unref?: () => void }).unref?.();
+    }
+    return disk;
   }
 
   detach(node: NodeId): Promise<void> {
@@ -66,7 +86,12 @@ export class LogBackend implements DurableBackend {
 
   /** Folds the logs of writers that are gone (store-ops.ts); what it did, in a line, or null if nothing. */
   async sweep(): Promise<string | null> {
-    const s = await sweep(this.volume, (w) => w === this.writerId, this.durability === 'disk');
+    const s = await sweep(
+      this.volume,
+      (w) => w === this.writerId,
+      this.durability === 'disk',
+      (node, lsn) => this.writer.covers(node, lsn),
+    );
     if (s.logs.length === 0) return null;
     return `folded ${s.logs.length} log(s) of ended writers into ${s.homes.length} home file(s)`;
   }

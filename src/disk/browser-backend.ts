@@ -44,10 +44,7 @@ export async function openBrowserBackend(store: string, durability: Durability, 
     durability,
     'OPFS',
     (node) => legacyEntries(store, node),
-  );
-  backend.sweep().then(
-    (line) => line && log(line),
-    (e: unknown) => log(`could not sweep the logs of ended writers: ${(e as Error).message}`),
+    log,
   );
   return backend;
 }

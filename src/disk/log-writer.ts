@@ -82,6 +82,8 @@ export class LogWriter {
    * goes into every new generation, so that compacting never drops it.
    */
   private readonly retained = new Map<NodeId, { lsn: number; entries: DurableEntry[] }>();
+  /** The number of the newest snapshot of each node this writer has stored (see covers()). */
+  private readonly snapped = new Map<NodeId, number>();
   private closed = false;
   private readonly quietWaiters: Array<() => void> = [];
 
@@ -209,6 +211,7 @@ export class LogWriter {
     const batch = this.queue;
     this.queue = [];
     const parts: Uint8Array[] = [];
+    const snaps = new Map<NodeId, number>();
     for (const q of batch) {
       const a = this.nodes.get(q.node);
       if (!a) continue;
@@ -217,12 +220,26 @@ export class LogWriter {
       if (a.snapNext) {
         a.snapNext = false;
         r = { t: 'snap', node: q.node, lsn: a.lsn, entries: a.entries() };
+        snaps.set(q.node, a.lsn);
       } else {
         r = { t: 'delta', node: q.node, lsn: a.lsn, changes: q.changes };
       }
       parts.push(encodeRecord(r));
     }
-    this.append(this.file, parts, batch);
+    this.append(this.file, parts, batch, () => this.noteSnaps(snaps));
+  }
+
+  /**
+   * Whether this writer's files hold a state of `node` numbered `lsn` or later, stored: a sweep
+   * need not fold an older one into a home (store-ops.ts). They go on holding it: a node that
+   * leaves gets a home, and a compaction snapshots every node it keeps.
+   */
+  covers(node: NodeId, lsn: number): boolean {
+    return (this.snapped.get(node) ?? 0) >= lsn;
+  }
+
+  private noteSnaps(snaps: ReadonlyMap<NodeId, number>): void {
+    for (const [node, lsn] of snaps) this.snapped.set(node, Math.max(lsn, this.snapped.get(node) ?? 0));
   }
 
   private append(file: LogFile, parts: Uint8Array[], batch: Queued[], written?: () => void): void {
@@ -291,10 +308,12 @@ export class LogWriter {
     const batch = this.queue;
     this.queue = [];
     const parts: Uint8Array[] = [encodeRecord({ t: 'head', v: LOG_FORMAT_VERSION, writer: this.opts.writer, gen: this.gen })];
+    const snaps = new Map<NodeId, number>();
     for (const [node, a] of this.nodes) {
       a.lsn += 1;
       a.snapNext = false;
       parts.push(encodeRecord({ t: 'snap', node, lsn: a.lsn, entries: a.entries() }));
+      snaps.set(node, a.lsn);
     }
     for (const [node, r] of this.retained) parts.push(encodeRecord({ t: 'snap', node, lsn: r.lsn, entries: r.entries }));
     const snapshotBytes = parts.reduce((n, p) => n + p.length, 0);
@@ -302,6 +321,7 @@ export class LogWriter {
     old?.close();
     // The old file is removed only once the new one holds everything it did.
     this.append(this.file, parts, batch, () => {
+      this.noteSnaps(snaps);
       if (old !== null) this.volume.remove(oldName);
     });
   }

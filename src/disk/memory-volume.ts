@@ -5,11 +5,32 @@
 // callback: at once by default, later in a world that models latency.
 import type { LogFile, StoreVolume } from './volume.ts';
 
-export interface MemoryFile {
-  bytes: Uint8Array;
+/** A file in memory; appends grow its buffer in doubling steps, so that a long log is not copied at each. */
+export class MemoryFile {
+  private buf: Uint8Array;
+  private length: number;
   /** Bytes the device holds (appends flushed); the rest only the operating system has. */
-  flushed: number;
-  held: boolean;
+  flushed = 0;
+  held = false;
+
+  constructor(bytes: Uint8Array = new Uint8Array(0)) {
+    this.buf = bytes;
+    this.length = bytes.length;
+  }
+
+  get bytes(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+
+  append(bytes: Uint8Array): void {
+    if (this.length + bytes.length > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.length + bytes.length, 2 * this.buf.length, 4096));
+      grown.set(this.bytes);
+      this.buf = grown;
+    }
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+  }
 }
 
 export class BusyError extends Error {
@@ -28,7 +49,8 @@ export class MemoryVolume implements StoreVolume {
         done(new BusyError(`${name} is held by another writer`), null);
         return;
       }
-      const f: MemoryFile = { bytes: new Uint8Array(0), flushed: 0, held: true };
+      const f = new MemoryFile();
+      f.held = true;
       this.files.set(name, f);
       done(null, this.handle(name, f));
     });
@@ -62,6 +84,11 @@ export class MemoryVolume implements StoreVolume {
     });
   }
 
+  /** Puts a whole file there, as another writer left it (tests). */
+  put(name: string, bytes: Uint8Array): void {
+    this.files.set(name, new MemoryFile(bytes));
+  }
+
   /** Lets go of every file, as the end of every writer's thread would. */
   releaseAll(): void {
     for (const f of this.files.values()) f.held = false;
@@ -78,10 +105,7 @@ export class MemoryVolume implements StoreVolume {
             done(new Error(`${name} is closed`));
             return;
           }
-          const grown = new Uint8Array(f.bytes.length + bytes.length);
-          grown.set(f.bytes);
-          grown.set(bytes, f.bytes.length);
-          f.bytes = grown;
+          f.append(bytes);
           if (flush) f.flushed = f.bytes.length;
           done(null);
         });

@@ -25,6 +25,7 @@ export type LogRecord =
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+const latin1 = new TextDecoder('latin1');
 
 export function encodeRecord(r: LogRecord): Uint8Array {
   return frame(encoder.encode(JSON.stringify(r)));
@@ -51,38 +52,82 @@ export function recordError(x: unknown): string | null {
   return entriesError(x.t === 'snap' ? x.entries : x.changes);
 }
 
+/**
+ * A file's good records, each known by its type, node and number without parsing it: a
+ * recovery parses a node's records only from its last snapshot on, so a log of 10,000 pages
+ * costs one snapshot's parse, not every record's.
+ */
+export interface FileIndex {
+  items: IndexedRecord[];
+  /**
+   * Bytes after the last good frame, up to the last byte that is not zero: a torn tail (a file
+   * grown ahead of its appends ends in zeros, which are not counted).
+   */
+  tornBytes: number;
+}
+
+export interface IndexedRecord {
+  t: LogRecord['t'];
+  node: NodeId | null;
+  lsn: number;
+  payload: Uint8Array;
+}
+
+/** How every record this version writes begins: `{"t":"snap","node":"c1","lsn":7,...`. */
+const PREFIX = /^\{"t":"(head|snap|delta)"(?:,"node":"([a-z0-9]{1,8})","lsn":(\d{1,15}),)?/;
+const PREFIX_BYTES = 64;
+
+export function indexFile(bytes: Uint8Array): FileIndex {
+  const { payloads, goodBytes } = unframe(bytes);
+  let end = bytes.length;
+  while (end > goodBytes && bytes[end - 1] === 0) end--;
+  const items: IndexedRecord[] = [];
+  for (const payload of payloads) {
+    const m = PREFIX.exec(latin1.decode(payload.subarray(0, PREFIX_BYTES)));
+    const t = (m?.[1] ?? 'delta') as LogRecord['t'];
+    // A record that does not begin as this version's do is parsed whole when its node's state is read.
+    items.push(
+      m && (t === 'head' || m[2] !== undefined)
+        ? { t, node: m[2] ?? null, lsn: Number(m[3] ?? 0), payload }
+        : { t: 'delta', node: null, lsn: -1, payload },
+    );
+  }
+  return { items, tornBytes: end - goodBytes };
+}
+
+/** One record parsed and checked; a string says why it cannot be read. */
+function parseRecord(payload: Uint8Array): LogRecord | string {
+  let r: unknown;
+  try {
+    r = JSON.parse(decoder.decode(payload));
+  } catch (e) {
+    return `unreadable record: ${(e as Error).message}`;
+  }
+  return recordError(r) ?? (r as LogRecord);
+}
+
 export interface DecodedFile {
   records: LogRecord[];
-  /**
-   * Bytes after the last good record, up to the last byte that is not zero: a torn tail, or a
-   * record this version cannot read (a file grown ahead of its appends ends in zeros, which are
-   * not counted).
-   */
+  /** Bytes after the last record read: a torn tail, or from a record this version cannot read. */
   tornBytes: number;
   /** Why reading stopped before the end, when a whole frame held no record it could read. */
   problem: string | null;
 }
 
-/** Every record of a file, up to its first torn, garbled or unreadable one. */
+/** Every record of a file parsed, up to its first torn, garbled or unreadable one. */
 export function decodeFile(bytes: Uint8Array): DecodedFile {
-  const { payloads, goodBytes } = unframe(bytes);
-  let end = bytes.length;
-  while (end > goodBytes && bytes[end - 1] === 0) end--;
+  const index = indexFile(bytes);
   const records: LogRecord[] = [];
-  let read = 0;
-  for (const p of payloads) {
-    let r: unknown;
-    try {
-      r = JSON.parse(decoder.decode(p));
-    } catch (e) {
-      return { records, tornBytes: end - read, problem: `unreadable record: ${(e as Error).message}` };
+  let unread = index.tornBytes;
+  for (const [k, item] of index.items.entries()) {
+    const r = parseRecord(item.payload);
+    if (typeof r === 'string') {
+      for (const rest of index.items.slice(k)) unread += FRAME_HEADER_BYTES + rest.payload.length;
+      return { records, tornBytes: unread, problem: r };
     }
-    const error = recordError(r);
-    if (error) return { records, tornBytes: end - read, problem: error };
-    records.push(r as LogRecord);
-    read += FRAME_HEADER_BYTES + p.length;
+    records.push(r);
   }
-  return { records, tornBytes: end - goodBytes, problem: null };
+  return { records, tornBytes: unread, problem: null };
 }
 
 /** A node's table as one file holds it, under the number of its last record there. */
@@ -91,11 +136,33 @@ export interface NodeState {
   entries: DurableEntry[];
 }
 
-/** The state of `node` at the end of these records (from its last snapshot on), or null if they hold none. */
-export function stateIn(records: readonly LogRecord[], node: NodeId): NodeState | null {
+/** What reading a node's state out of a file found. */
+export interface FileState {
+  state: NodeState | null;
+  /** Why its records stop short: one this version cannot read (later ones are not used). */
+  problem: string | null;
+}
+
+/**
+ * The state of `node` at the end of a file (from its last snapshot on), or null if it holds
+ * none. Records of the node that cannot be read end it there.
+ */
+export function stateIn(index: FileIndex, node: NodeId): FileState {
+  let from = -1;
+  for (let k = index.items.length - 1; k >= 0 && from < 0; k--) {
+    const item = index.items[k]!;
+    if (item.t === 'snap' && item.node === node) from = k;
+  }
+  // Records whose beginning did not say (another writer's form) are read whole: one may be it.
+  const unknown = index.items.some((i) => i.lsn < 0);
+  if (unknown) from = 0;
+  if (from < 0) return { state: null, problem: null };
   let table: DurableTable | null = null;
   let lsn = 0;
-  for (const r of records) {
+  for (const item of index.items.slice(from)) {
+    if (item.lsn >= 0 && item.node !== node) continue;
+    const r = parseRecord(item.payload);
+    if (typeof r === 'string') return { state: table === null ? null : { lsn, entries: table.list() }, problem: r };
     if (r.t === 'head' || r.node !== node) continue;
     if (r.t === 'snap') {
       table = new DurableTable(r.entries);
@@ -105,13 +172,19 @@ export function stateIn(records: readonly LogRecord[], node: NodeId): NodeState 
       lsn = r.lsn;
     }
   }
-  return table === null ? null : { lsn, entries: table.list() };
+  return { state: table === null ? null : { lsn, entries: table.list() }, problem: null };
 }
 
-/** Every node these records hold a state for. */
-export function nodesIn(records: readonly LogRecord[]): NodeId[] {
+/** Every node a file holds a state for. */
+export function nodesIn(index: FileIndex): NodeId[] {
   const out = new Set<NodeId>();
-  for (const r of records) if (r.t === 'snap') out.add(r.node);
+  for (const i of index.items) {
+    if (i.t === 'snap' && i.node !== null) out.add(i.node);
+    else if (i.lsn < 0) {
+      const r = parseRecord(i.payload);
+      if (typeof r !== 'string' && r.t === 'snap') out.add(r.node);
+    }
+  }
   return [...out];
 }
 

@@ -2,7 +2,7 @@
 // them has for it (the highest record number, records.ts), read up to each file's first torn or
 // unreadable record. Pure: the hosts read the files (browser, tests, simulator) and hand them in.
 import type { NodeId } from '../protocol/ids.ts';
-import { decodeFile, parseHomeName, parseLogName, stateIn, type NodeState } from './records.ts';
+import { indexFile, parseHomeName, parseLogName, stateIn, type NodeState } from './records.ts';
 
 export interface StoredFile {
   name: string;
@@ -27,9 +27,9 @@ export function recoverNode(files: Iterable<StoredFile>, node: NodeId): Recovery
   const out: Recovery = { state: null, lsn: 0, torn: [] };
   for (const f of files) {
     if (!concerns(f.name, node)) continue;
-    const { records, tornBytes, problem } = decodeFile(f.bytes);
-    if (tornBytes > 0) out.torn.push({ name: f.name, bytes: tornBytes, problem });
-    const s = stateIn(records, node);
+    const index = indexFile(f.bytes);
+    const { state: s, problem } = stateIn(index, node);
+    if (index.tornBytes > 0 || problem !== null) out.torn.push({ name: f.name, bytes: index.tornBytes, problem });
     if (s !== null && (out.state === null || s.lsn > out.state.lsn)) out.state = s;
   }
   out.lsn = out.state?.lsn ?? 0;

@@ -5,7 +5,7 @@
 // replaces it is stored, and a read that finds a listed file gone starts over.
 import type { NodeId } from '../protocol/ids.ts';
 import { concerns, recoverNode, type Recovery, type StoredFile } from './recover.ts';
-import { decodeFile, encodeRecord, homeName, nodesIn, parseHomeName, parseLogName, stateIn } from './records.ts';
+import { encodeRecord, homeName, indexFile, nodesIn, parseHomeName, parseLogName, stateIn } from './records.ts';
 import { writeFileAsync, type StoreVolume } from './volume.ts';
 
 /** Reads that found a file gone (removed by a compaction or a sweep meanwhile) start over this often at most. */
@@ -38,9 +38,15 @@ export interface Swept {
 /**
  * Folds every log whose writer is gone (nobody holds it) into home files, then removes it; then
  * removes every home that a newer home of the same node replaces. `mine` says which writers are
- * this thread's own (never swept here).
+ * this thread's own (never swept here); `covered` which states its own log already holds a
+ * newer one of (a node that started here from that very log), so that no home is written for them.
  */
-export async function sweep(volume: StoreVolume, mine: (writer: string) => boolean, flush: boolean): Promise<Swept> {
+export async function sweep(
+  volume: StoreVolume,
+  mine: (writer: string) => boolean,
+  flush: boolean,
+  covered: (node: NodeId, lsn: number) => boolean = () => false,
+): Promise<Swept> {
   const out: Swept = { logs: [], homes: [] };
   const names = await volume.list();
   // Only homes that hold what their name says count: one torn by a crash while it was written
@@ -50,7 +56,7 @@ export async function sweep(volume: StoreVolume, mine: (writer: string) => boole
     const h = parseHomeName(n);
     if (!h || h.lsn <= (homes.get(h.node) ?? 0)) continue;
     const bytes = await volume.read(n);
-    if (bytes !== null && stateIn(decodeFile(bytes).records, h.node)?.lsn === h.lsn) homes.set(h.node, h.lsn);
+    if (bytes !== null && stateIn(indexFile(bytes), h.node).state?.lsn === h.lsn) homes.set(h.node, h.lsn);
   }
   for (const name of names) {
     const log = parseLogName(name);
@@ -60,10 +66,10 @@ export async function sweep(volume: StoreVolume, mine: (writer: string) => boole
     try {
       const bytes = await volume.read(name);
       if (bytes === null) continue;
-      const { records } = decodeFile(bytes);
-      for (const node of nodesIn(records)) {
-        const s = stateIn(records, node);
-        if (!s || s.lsn <= (homes.get(node) ?? 0)) continue;
+      const index = indexFile(bytes);
+      for (const node of nodesIn(index)) {
+        const s = stateIn(index, node).state;
+        if (!s || s.lsn <= (homes.get(node) ?? 0) || covered(node, s.lsn)) continue;
         const home = homeName(node, s.lsn);
         await writeFileAsync(volume, home, encodeRecord({ t: 'snap', node, lsn: s.lsn, entries: s.entries }), flush);
         homes.set(node, s.lsn);

@@ -39,10 +39,7 @@ export async function openTabBackend(
     durability,
     'OPFS (log worker)',
     (node) => legacyEntries(store, node),
-  );
-  backend.sweep().then(
-    (line) => line && log(line),
-    (e: unknown) => log(`could not sweep the logs of ended writers: ${(e as Error).message}`),
+    log,
   );
   return backend;
 }

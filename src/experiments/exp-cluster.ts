@@ -9,6 +9,7 @@ import { Cluster } from '../workers/cluster.ts';
 import type { NodeSpec } from '../host/make-node.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
 import type { SpawnWorker } from '../workers/node-handle.ts';
+import type { StartInfo } from '../workers/worker-api.ts';
 import type { ExperimentWorkerApi } from './experiment-worker.ts';
 import type { LeavePlan, LeaveReport } from './leave.ts';
 import { addCounts } from './stats.ts';
@@ -106,6 +107,11 @@ export class ExperimentCluster {
     await this.start(this.cmSpec(id, id === 'cm1' ? 'restartCM' : 'restartBackup'));
   }
 
+  /** A client again, with what it persisted (its worker reads it). */
+  async restartClient(id: NodeId): Promise<StartInfo> {
+    return this.start({ role: 'client', id, restart: true, seqStart: Date.now(), ...this.common() });
+  }
+
   /** Every message sent so far, by the running nodes and by the dead. */
   async messagesSent(): Promise<MessageCounts> {
     const live = await Promise.all([...this.remotes.values()].map((r) => r.messagesSent()));
@@ -137,12 +143,13 @@ export class ExperimentCluster {
     return { role: 'cm', id, start, members: this.clientIds(), replication: this.shape.replication, ...this.common() };
   }
 
-  private async start(spec: NodeSpec): Promise<void> {
-    const { warnings } = await this.cluster.start(spec);
+  private async start(spec: NodeSpec): Promise<StartInfo> {
+    const { info, warnings } = await this.cluster.start(spec);
     if (warnings.length > 0) throw new Error(warnings.join('; '));
     const endpoint = this.pendingEndpoints.get(`ivy-${spec.id}`);
     this.pendingEndpoints.delete(`ivy-${spec.id}`);
     if (!endpoint) throw new Error(`no worker endpoint for ${spec.id}`);
     this.remotes.set(spec.id, Comlink.wrap<ExperimentWorkerApi>(endpoint));
+    return info;
   }
 }

@@ -5,12 +5,15 @@ import type { OpRequest } from '../protocol/client.ts';
 import { createWorkerApi, type NodeWorkerApi, type ThreadContext } from '../workers/worker-api.ts';
 import { leaveHolding, type LeavePlan, type LeaveReport } from './leave.ts';
 import { runOps, type WorkloadPlan, type WorkloadReport } from './workload-runner.ts';
+import { runOwnedPages, type OwnedPagesPlan, type OwnedPagesReport } from './owned-pages-run.ts';
 
 export interface ExperimentWorkerApi extends NodeWorkerApi {
   /** Runs the plan's operations here, one at a time, timed on the shared clock. */
   runWorkload(plan: WorkloadPlan): Promise<WorkloadReport>;
   /** A client that leaves for good, holding a page and a copy when it stops. */
   leaveHolding(plan: LeavePlan): Promise<LeaveReport>;
+  /** Takes pages, then times write hits on them (owned-pages.ts). */
+  ownedPages(plan: OwnedPagesPlan): Promise<OwnedPagesReport>;
 }
 
 /** `thread`: what the node shares with the others of its thread, in packed placement. */
@@ -23,6 +26,7 @@ export function createExperimentWorkerApi(thread: ThreadContext = {}): Experimen
       const ops = await runOps(submit, plan);
       return { node: api.snapshot().snapshot.id, ops, messagesSent: api.messagesSent() };
     },
+    ownedPages: (plan) => runOwnedPages(submit, plan),
     leaveHolding: (plan) => leaveHolding({ submit, snapshot: api.snapshot, stop: () => void api.stop() }, plan),
   };
 }

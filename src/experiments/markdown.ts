@@ -42,6 +42,11 @@ export function summaryLine(s: StepResult): string {
       return s.result.points.map((p) => `${p.readers}: ${fmtMs(p.writeFault.p50Ms)} ms`).join(', ');
     case 'disk':
       return s.result.figures.map((f) => `${f.shape}: ${fmtRate(f.recordsPerS)}/s`).join('; ');
+    case 'owned-pages':
+      return (
+        s.result.points.map((p) => `${p.owned} owned: write hit ${fmtMs(p.writeHit.p50Ms)} ms`).join(', ') +
+        `; ${s.result.recoveredPages} pages recovered in ${fmtMs(s.result.recoveryMs)} ms, first read ${fmtMs(s.result.backMs)} ms after the restart`
+      );
   }
 }
 

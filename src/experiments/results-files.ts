@@ -11,7 +11,7 @@ export const TAB_RUN_FILE = 'tab-mode.json';
 export const RUN_META_FILE = 'run.json';
 export const RESULTS_DOCUMENT_FILE = 'README.md';
 
-const KINDS = new Set<string>(['scenario', 'ping', 'central-store', 'copy-set', 'disk', 'tab']);
+const KINDS = new Set<string>(['scenario', 'ping', 'central-store', 'copy-set', 'disk', 'owned-pages', 'tab']);
 
 function parse(json: string, file: string): unknown {
   try {

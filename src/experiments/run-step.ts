@@ -3,6 +3,7 @@
 import { runCentralStore, runPing, type CentralStoreResult, type PingResult } from './baselines.ts';
 import { runCopySet, type CopySetResult } from './copy-set.ts';
 import { runDiskBench, type DiskBenchResult } from './disk-bench.ts';
+import { runOwnedPagesStep, type OwnedPagesResult } from './owned-pages.ts';
 import { runScenario } from './run-scenario.ts';
 import { browserEnv, type ScenarioEnv } from './env.ts';
 import type { Step } from './suite.ts';
@@ -14,6 +15,7 @@ export type StepResult =
   | { id: string; kind: 'central-store'; result: CentralStoreResult }
   | { id: string; kind: 'copy-set'; result: CopySetResult }
   | { id: string; kind: 'disk'; result: DiskBenchResult }
+  | { id: string; kind: 'owned-pages'; result: OwnedPagesResult }
   | { id: string; kind: 'tab'; result: ScenarioResult };
 
 export async function runStep(step: Step, onProgress: Progress = () => {}, env: ScenarioEnv = browserEnv()): Promise<StepResult> {
@@ -28,6 +30,8 @@ export async function runStep(step: Step, onProgress: Progress = () => {}, env: 
       return { id: step.id, kind: step.kind, result: await runCopySet(step.config, onProgress) };
     case 'disk':
       return { id: step.id, kind: step.kind, result: await runDiskBench(step.config) };
+    case 'owned-pages':
+      return { id: step.id, kind: step.kind, result: await runOwnedPagesStep(step.config, onProgress, env) };
     case 'tab':
       throw new Error(`${step.id}: tab steps open tabs from Node (scripts/experiments-tab.ts), not in the page`);
   }

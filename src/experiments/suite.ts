@@ -9,6 +9,7 @@ import { Rng } from '../sim/rng.ts';
 import type { CentralStoreConfig } from './baselines.ts';
 import type { CopySetConfig } from './copy-set.ts';
 import type { DiskBenchConfig } from './disk-bench.ts';
+import type { OwnedPagesConfig } from './owned-pages.ts';
 import type { FaultStep, ScenarioConfig, WorkloadShape } from './types.ts';
 import type { Placement } from '../workers/placement.ts';
 import { DURABILITY_DEFAULT, type Durability } from '../disk/volume.ts';
@@ -21,6 +22,8 @@ export type Step =
   | { id: string; kind: 'copy-set'; config: CopySetConfig }
   /** What a commit costs on this disk, in every shape a host could write it (disk-bench.ts). */
   | { id: string; kind: 'disk'; config: DiskBenchConfig }
+  /** A write hit's cost as a client's owned pages grow, and its recovery (owned-pages.ts). */
+  | { id: string; kind: 'owned-pages'; config: OwnedPagesConfig }
   /** Run from Node with one tab per node (scripts/experiments-tab.ts), not in the experiments page. */
   | { id: string; kind: 'tab'; config: TabStepConfig };
 
@@ -289,6 +292,11 @@ export function suite(quick: boolean): Step[] {
   return [
     { id: 'ping', kind: 'ping', count: quick ? 200 : 2000 },
     { id: 'disk', kind: 'disk', config: quick ? { runMs: 300, rounds: 1 } : { runMs: 1000, rounds: 3 } },
+    {
+      id: 'owned-pages',
+      kind: 'owned-pages',
+      config: { sizes: quick ? [10, 100, 1000] : [10, 100, 1000, 10_000], bytes: 4096, hits: quick ? 200 : 1000 },
+    },
     ...noFaults,
     store('central-store-50', 0.5, s.opsPerClient),
     { id: 'read-mostly', kind: 'scenario', config: { ...base('read-mostly', s, 1), readRatio: 0.9 } },

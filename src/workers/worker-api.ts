@@ -32,6 +32,8 @@ export interface StartInfo {
    * megabytes to the page.
    */
   held: Array<{ page: string; value: string }>;
+  /** How long reading its state and building the node took, in ms (0 without a store). */
+  recoveryMs: number;
 }
 
 /** At most this many page values go back to the page with a start (StartInfo.held). */
@@ -131,7 +133,8 @@ export function createWorkerApi(thread: ThreadContext = {}): NodeWorkerApi {
       if (host || starting) throw new Error(`this worker already runs ${host?.id ?? asked.id}`);
       starting = true;
       let spec = asked;
-      const info: StartInfo = { storage: null, recovered: null, notes: [], held: [] };
+      const info: StartInfo = { storage: null, recovered: null, notes: [], held: [], recoveryMs: 0 };
+      const began = performance.now();
       let lsn = 0;
       try {
         if (spec.store !== undefined && locks) {
@@ -165,6 +168,7 @@ export function createWorkerApi(thread: ThreadContext = {}): NodeWorkerApi {
         neighbours?.add(spec.id, (peer, link) => madeHost.connect(peer, new CountingTransport(link, sent))) ?? leaveNeighbours;
       info.recovered = describeDurable(spec);
       info.held = heldValues(spec);
+      if (backend) info.recoveryMs = performance.now() - began;
       return info;
     },
     begin: () => started().startTicking(),

@@ -6,13 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../src/disk/crc32.ts';
 import { frame, unframe } from '../../src/disk/frames.ts';
-import { LogWriter } from '../../src/disk/log-writer.ts';
+import { COMPACT_MIN_BYTES, LogWriter } from '../../src/disk/log-writer.ts';
 import { MemoryVolume } from '../../src/disk/memory-volume.ts';
 import { recoverNode } from '../../src/disk/recover.ts';
 import { decodeFile, encodeRecord, homeName, logName, type LogRecord } from '../../src/disk/records.ts';
 import { readNodeState, sweep } from '../../src/disk/store-ops.ts';
 import type { Durability, Volume } from '../../src/disk/volume.ts';
-import type { DurableEntry } from '../../src/protocol/durable.ts';
+import { entryKey, type DurableEntry } from '../../src/protocol/durable.ts';
 
 const page = (p: string, content: string, version: number): DurableEntry => ({
   kind: 'page',
@@ -64,7 +64,23 @@ function stored(v: MemoryVolume) {
   return [...v.files].map(([name, f]) => ({ name, bytes: f.bytes }));
 }
 
+/** CRC-32 a bit at a time, as the standard defines it: what the eight-bytes-a-step one must equal. */
+function crcBitwise(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return ~c >>> 0;
+}
+
 describe('frames', () => {
+  it('checksum eight bytes a step exactly as a bit at a time, at every length and split', () => {
+    const bytes = new Uint8Array(300).map((_, i) => (i * 151 + 7) & 0xff);
+    for (let n = 0; n <= bytes.length; n++) expect(crc32(bytes.subarray(0, n)), `length ${n}`).toBe(crcBitwise(bytes.subarray(0, n)));
+    for (const cut of [1, 7, 8, 9, 150]) expect(crc32(bytes.subarray(cut), crc32(bytes.subarray(0, cut)))).toBe(crcBitwise(bytes));
+  });
+
   it('checksum the length too, so a run of zeros is no frame', () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
     expect(unframe(new Uint8Array(64))).toEqual({ payloads: [], goodBytes: 0, tornBytes: 64 });
@@ -203,6 +219,33 @@ describe('the log writer', () => {
     expect(records.slice(0, 3).map((r) => r.t)).toEqual(['head', 'snap', 'snap']);
   });
 
+  it('keeps a client of 10,000 pages to one snapshot and a bounded tail: recovery reads at most twice the snapshot and a compaction bound', () => {
+    const v = new MemoryVolume();
+    const { log, run } = writer(v);
+    const t = new Table();
+    for (let p = 1; p <= 10_000; p++) t.set(page(`P${p}`, `value of P${p}`.padEnd(100, '.'), 1));
+    const d = log.attach('c1', 0, t.list);
+    commit(d, [page('P1', `value of P1`.padEnd(100, '.'), 1)]);
+    run();
+    const snapshotBytes = log.bytes;
+    // Write hits, one page each, until the log has compacted a few times.
+    let written = 0;
+    for (let i = 2; written < 3 * COMPACT_MIN_BYTES; i++) {
+      const e = t.set(page(`P${1 + (i % 10_000)}`, `hit ${i}`.padEnd(100, '.'), i));
+      commit(d, [e]);
+      run();
+      written += 160;
+      expect(log.bytes).toBeLessThanOrEqual(Math.max(COMPACT_MIN_BYTES, 2 * snapshotBytes) + 1024);
+    }
+    const files = stored(v);
+    expect(files).toHaveLength(1);
+    const r = recoverNode(files, 'c1');
+    expect(r.state?.entries).toHaveLength(10_000);
+    expect(JSON.stringify([...r.state!.entries].sort((a, b) => (entryKey(a) < entryKey(b) ? -1 : 1)))).toBe(
+      JSON.stringify(t.list().sort((a, b) => (entryKey(a) < entryKey(b) ? -1 : 1))),
+    );
+  });
+
   it('gives a node that leaves while others stay a home file, and compacts without it after', () => {
     const v = new MemoryVolume();
     const { log, run } = writer(v, 'process', 1024);
@@ -309,14 +352,13 @@ describe('the log writer', () => {
 describe('a store shared by writers that come and go', () => {
   /** A log of an ended writer holding `node` at `lsn`. */
   function deadLog(v: MemoryVolume, writerId: string, node: string, lsn: number, content: string): void {
-    v.files.set(logName(writerId, 1), {
-      bytes: new Uint8Array([
+    v.put(
+      logName(writerId, 1),
+      new Uint8Array([
         ...encodeRecord({ t: 'head', v: 1, writer: writerId, gen: 1 }),
         ...encodeRecord({ t: 'snap', node, lsn, entries: [page('P1', content, lsn)] }),
       ]),
-      flushed: 0,
-      held: false,
-    });
+    );
   }
 
   it('recovers the newest state any file holds for a node, whatever the file', async () => {
@@ -335,17 +377,9 @@ describe('a store shared by writers that come and go', () => {
     deadLog(v, 'bb', 'c2', 4, 'only here');
     deadLog(v, 'dd', 'c3', 2, 'held by a writer that runs');
     v.files.get(logName('dd', 1))!.held = true;
-    v.files.set(homeName('c1', 5), {
-      bytes: encodeRecord({ t: 'snap', node: 'c1', lsn: 5, entries: [page('P1', 'home', 5)] }),
-      flushed: 0,
-      held: false,
-    });
+    v.put(homeName('c1', 5), encodeRecord({ t: 'snap', node: 'c1', lsn: 5, entries: [page('P1', 'home', 5)] }));
     // A home torn by a crash while it was written counts for nothing.
-    v.files.set(homeName('c2', 9), {
-      bytes: encodeRecord({ t: 'snap', node: 'c2', lsn: 9, entries: [] }).slice(0, 10),
-      flushed: 0,
-      held: false,
-    });
+    v.put(homeName('c2', 9), encodeRecord({ t: 'snap', node: 'c2', lsn: 9, entries: [] }).slice(0, 10));
     const s = await sweep(v, (w) => w === 'zz', false);
     expect(s.logs.sort()).toEqual([logName('aa', 1), logName('bb', 1)]);
     expect(s.homes).toEqual([homeName('c2', 4)]);
@@ -353,6 +387,19 @@ describe('a store shared by writers that come and go', () => {
     expect((await readNodeState(v, 'c1')).state?.entries).toEqual([page('P1', 'home', 5)]);
     expect((await readNodeState(v, 'c2')).state?.entries).toEqual([page('P1', 'only here', 4)]);
     expect((await readNodeState(v, 'c3')).state?.entries).toEqual([page('P1', 'held by a writer that runs', 2)]);
+  });
+
+  it("writes no home for a state the sweeping writer's own log already holds a newer one of", async () => {
+    const v = new MemoryVolume();
+    deadLog(v, 'aa', 'c1', 3, 'the last life');
+    const s = await sweep(
+      v,
+      (w) => w === 'zz',
+      false,
+      (node, lsn) => node === 'c1' && lsn <= 4,
+    );
+    expect(s).toEqual({ logs: [logName('aa', 1)], homes: [] });
+    expect([...v.files.keys()]).toEqual([]);
   });
 
   it('reads again when a file it listed was removed meanwhile (a compaction or a sweep elsewhere)', async () => {
@@ -364,11 +411,7 @@ describe('a store shared by writers that come and go', () => {
         if (first && name === logName('aa', 1)) {
           first = false;
           // Folded into a home and removed between the listing and the read.
-          v.files.set(homeName('c1', 3), {
-            bytes: encodeRecord({ t: 'snap', node: 'c1', lsn: 3, entries: [page('P1', 'moved', 3)] }),
-            flushed: 0,
-            held: false,
-          });
+          v.put(homeName('c1', 3), encodeRecord({ t: 'snap', node: 'c1', lsn: 3, entries: [page('P1', 'moved', 3)] }));
           v.files.delete(name);
           return null;
         }
