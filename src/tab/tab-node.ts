@@ -166,6 +166,11 @@ export class TabNode {
     this.timers.push(this.peer.onError((e) => this.log(`${this.id}: PeerJS ${e.type}: ${e.message}`)));
   }
 
+  /** Where its state is kept, and how durably ("log on OPFS (log worker), process durability"). */
+  get storage(): string {
+    return this.backend.describe;
+  }
+
   get role(): 'cm' | 'client' {
     return isCmId(this.id) ? 'cm' : 'client';
   }

@@ -65,6 +65,14 @@ export function membershipLine(state: NodeState | null, awaySince: number | null
   }</p>`;
 }
 
+/** "log on OPFS, process durability" as a card has room for: "OPFS log, process". */
+function keptIn(storage: string | null): string {
+  if (storage === null) return 'no disk';
+  const level = /(\w+) durability/.exec(storage)?.[1] ?? '';
+  const where = storage.startsWith('log on OPFS') ? 'OPFS log' : storage.startsWith('IndexedDB') ? 'IndexedDB' : storage;
+  return level ? `${where}, ${level}` : where;
+}
+
 export class NodeCard extends LightElement {
   static override properties = { handle: { attribute: false }, awaySince: { attribute: false }, result: { state: true } };
   declare handle: NodeHandle | null;
@@ -96,6 +104,9 @@ export class NodeCard extends LightElement {
           <h3>${label}</h3>
           <span class="standing" aria-label=${`${handle.id} standing`}>${standing(node.state)}</span>
           <span class="runs-in" aria-label=${`${handle.id} runs in`} title="the worker this node runs in">${handle.thread ?? 'own worker'}</span>
+          <span class="runs-in" aria-label=${`${handle.id} keeps its state`}
+            title="where this node's state is kept, and how far a commit goes before anything that depends on it leaves the node"
+            >${keptIn(handle.info?.storage ?? null)}</span>
           <button class="danger" aria-label=${`Kill ${handle.id}`}
             @click=${() => emit(this, 'kill-node', handle.id)}>Kill</button>
         </header>

@@ -132,6 +132,7 @@ export class TabNodeView extends LightElement {
           <button class="danger" aria-label=${`Kill ${node.id}`} ?disabled=${!node.running}
             @click=${() => node.stop('killed by hand; close the tab, or reopen it and choose a restart')}>Kill</button>
         </header>
+        <p class="muted">state kept in: <span aria-label=${`${node.id} keeps its state`}>${node.storage}</span></p>
         <p class="muted">link to the CM: <output aria-label=${`${node.id} CM link`}>${cmLinkText(this.info)}</output>
           · peers linked: ${
             this.info?.peers

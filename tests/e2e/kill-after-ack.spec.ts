@@ -31,6 +31,8 @@ for (const durability of ['process', 'disk'] as const) {
       const page = diskContext.pages()[0] ?? (await diskContext.newPage());
       await page.goto(`/?debug&durability=${durability}&placement=${placement}`);
       await killTrials(page);
+      // Each card says where its node keeps its state, and how durably.
+      await expect(page.getByLabel('c1 keeps its state')).toHaveText(`OPFS log, ${durability}`);
     });
   }
 }
