@@ -1,38 +1,26 @@
 // Runs one protocol node in any world (a Web Worker, a tab, the simulator): delivers validated
 // frames from its links with step(), advances time with tick() on one timer armed for the node's
 // next deadline (no polling: an idle node does not wake), and after
-// each call carries out ready() through the commit gate: durable state first, then the messages
-// and acknowledgements that depend on it. It knows nothing of message kinds. For the dashboard
-// it reports messages and operations as data (trace.ts), only while someone listens, and can
-// hold incoming frames for a person to deliver (step mode) or delay them.
+// each call carries out ready() through the commit gate: durable changes first, then the messages
+// and acknowledgements that depend on them. It knows nothing of message kinds. What it tells
+// watchers (the dashboard's traces, operations and state, only while someone listens) is
+// host-events.ts's; it can hold incoming frames for a person to deliver (step mode) or delay them.
 import type { OpRequest } from '../protocol/client.ts';
 import type { NodeId } from '../protocol/ids.ts';
 import { describeMessage, type Message } from '../protocol/messages.ts';
-import type { LogLevel, NodeEvent, OpKind, OpResult } from '../protocol/node.ts';
+import type { LogLevel, NodeEvent, OpResult } from '../protocol/node.ts';
 import { FaultyTransport, type LinkFaults } from '../net/faults.ts';
 import type { Transport, TransportEvent } from '../net/transport.ts';
 import { CommitGate, type Gated } from './commit-gate.ts';
+import { HostEvents, type HostEvent, type HostEventType, type HostListener } from './host-events.ts';
 import { outputScope } from '../protocol/durable.ts';
 import type { Cancel, HostEnv } from './env.ts';
 import type { MadeNode, NodeState } from './make-node.ts';
 import { Stepping } from './stepping.ts';
-import { traceOf, type HeldFrame, type OpTrace, type StepSettings, type TracedMessage } from './trace.ts';
+import { traceOf, type HeldFrame, type StepSettings } from './trace.ts';
 
-export type HostEvent =
-  | { type: 'state'; state: NodeState }
-  | Extract<NodeEvent, { type: 'op-done' }>
-  /** `at`: when the node said it, on the trace clock (it may reach listeners later, after the store it waited for). */
-  | { type: 'log'; level: LogLevel; text: string; at: number }
-  | { type: 'trace'; direction: 'sent' | 'received'; text: string; message: TracedMessage }
-  /** The frames waiting in this host, after every change. */
-  | { type: 'held'; held: HeldFrame[] }
-  | { type: 'op'; op: OpTrace };
+export { ALL_EVENTS, STATE_PUSH_MS, type HostEvent, type HostEventType, type HostListener } from './host-events.ts';
 
-export type HostEventType = HostEvent['type'];
-export type HostListener = (event: HostEvent) => unknown;
-
-/** How often at most a host pushes its node's state to the page. */
-export const STATE_PUSH_MS = 30;
 /** Ticks in a row at one instant while the node's deadline stays due (see tick()). */
 const TICKS_AT_ONCE_MAX = 4;
 /**
@@ -41,8 +29,6 @@ const TICKS_AT_ONCE_MAX = 4;
  * between two ticks.
  */
 export const TICK_GAP_MS = 0.01;
-
-const ALL_EVENTS: readonly HostEventType[] = ['state', 'op-done', 'log', 'trace', 'held', 'op'];
 
 interface Link {
   transport: FaultyTransport<Message>;
@@ -58,28 +44,27 @@ type Output = { message: Message } | { event: NodeEvent; at: number };
 
 export class NodeHost {
   private readonly links = new Map<NodeId, Link>();
-  private readonly listeners = new Map<HostListener, ReadonlySet<HostEventType>>();
-  /** Listeners per event type: nothing is built for a type nobody listens to. */
-  private readonly watchers = new Map<HostEventType, number>();
+  private readonly events: HostEvents;
   private readonly waiting = new Map<number, (r: OpResult) => void>();
   /** Peers a message could not go to since their last link: one notice each, not one per pulse. */
   private readonly unreachable = new Set<NodeId>();
   private readonly gate: CommitGate<Output>;
   private readonly stepping: Stepping<Message>;
-  private lastState = '';
   private ticker: Cancel | null = null;
   /** When the armed tick is due (node clock); Infinity when none is armed. */
   private tickDue = Infinity;
   private ticking = false;
-  private publisher: Cancel | null = null;
   private stopped = false;
-  /** Operations not yet done, for their request ids (kept only while someone watches ops). */
-  private readonly openOps = new Map<number, { kind: OpKind; page: string; req: string | null }>();
 
   constructor(
     private readonly made: MadeNode,
     private readonly env: HostEnv,
   ) {
+    this.events = new HostEvents(
+      () => this.id,
+      env,
+      () => this.made.snapshot(),
+    );
     this.gate = new CommitGate<Output>(
       env.disk,
       env.timers,
@@ -145,12 +130,7 @@ export class NodeHost {
     }
     const opId = submit(op, this.now());
     this.waiting.set(opId, done);
-    if (this.watching('op')) {
-      // A refused op is done already (its op-done waits in ready()); it is still an invoke first.
-      const value = op.kind === 'write' ? op.value : null;
-      this.openOps.set(opId, { kind: op.kind, page: op.page, req: null });
-      this.emit({ type: 'op', op: { phase: 'invoke', opId, node: this.id, kind: op.kind, page: op.page, value, at: this.env.traceNow() } });
-    }
+    this.events.invoked(opId, op);
     this.flush(true);
   }
 
@@ -192,12 +172,8 @@ export class NodeHost {
   }
 
   /** Listens to the given event types (all by default) until the returned function is called. */
-  subscribe(listener: HostListener, types: readonly HostEventType[] = ALL_EVENTS): () => void {
-    this.unsubscribe(listener);
-    const set = new Set(types);
-    this.listeners.set(listener, set);
-    for (const t of set) this.watchers.set(t, (this.watchers.get(t) ?? 0) + 1);
-    return () => this.unsubscribe(listener);
+  subscribe(listener: HostListener, types?: readonly HostEventType[]): () => void {
+    return this.events.subscribe(listener, types);
   }
 
   /** Messages the node has sent that wait for the disk before they leave (store before send). */
@@ -232,8 +208,7 @@ export class NodeHost {
     this.ticker?.();
     this.ticker = null;
     this.tickDue = Infinity;
-    this.publisher?.();
-    this.publisher = null;
+    this.events.stop();
     this.stepping.stop();
     this.gate.stop();
     for (const peer of [...this.links.keys()]) this.disconnect(peer);
@@ -350,14 +325,14 @@ export class NodeHost {
       }
       this.gate.pass(outputs, changes);
     }
-    if (touched || messages.length > 0 || events.length > 0) this.schedulePublish();
+    if (touched || messages.length > 0 || events.length > 0) this.events.stateMayHaveChanged();
   }
 
   private release(outputs: Output[]): void {
     for (const o of outputs) {
       if ('message' in o) {
         this.send(o.message);
-        this.noteRequest(o.message);
+        this.events.requestSent(o.message);
       } else {
         this.onNodeEvent(o.event, o.at);
       }
@@ -382,54 +357,16 @@ export class NodeHost {
     this.emit({ type: 'trace', direction: 'sent', text, message: traceOf(m, lost ? 'lost' : 'sent', this.env.traceNow()) });
   }
 
-  /** The first request a client sends for an operation names it: its id ties the op to its messages. */
-  private noteRequest(m: Message): void {
-    if ((m.type !== 'READ_REQUEST' && m.type !== 'WRITE_REQUEST') || this.openOps.size === 0) return;
-    const kind = m.type === 'READ_REQUEST' ? 'read' : 'write';
-    for (const [opId, op] of this.openOps) {
-      if (op.req === m.req) return;
-      if (op.req !== null || op.kind !== kind || op.page !== m.page) continue;
-      op.req = m.req;
-      this.emit({ type: 'op', op: { phase: 'req', opId, node: this.id, req: m.req, at: this.env.traceNow() } });
-      return;
-    }
-  }
-
   private onNodeEvent(e: NodeEvent, at: number): void {
     if (e.type === 'log') {
       this.emit({ ...e, at });
       return;
     }
-    if (e.type === 'op-done') {
-      const done = this.waiting.get(e.opId);
-      this.waiting.delete(e.opId);
-      if (this.openOps.delete(e.opId) && this.watching('op')) {
-        const { opId, kind, page, result } = e;
-        this.emit({ type: 'op', op: { phase: 'done', opId, node: this.id, kind, page, result, at: this.env.traceNow() } });
-      }
-      done?.(e.result);
-    }
+    const done = this.waiting.get(e.opId);
+    this.waiting.delete(e.opId);
+    this.events.answered(e);
+    done?.(e.result);
     this.emit(e);
-  }
-
-  /**
-   * State goes to the page at most once per STATE_PUSH_MS: building and comparing a snapshot of
-   * every page on each message would cost more than the protocol itself.
-   */
-  private schedulePublish(): void {
-    if (this.publisher !== null || this.stopped || !this.watching('state')) return;
-    this.publisher = this.env.timers.after(STATE_PUSH_MS, () => {
-      this.publisher = null;
-      this.publishState();
-    });
-  }
-
-  private publishState(): void {
-    const state = this.made.snapshot();
-    const key = JSON.stringify(state);
-    if (key === this.lastState) return;
-    this.lastState = key;
-    this.emit({ type: 'state', state });
   }
 
   /** The core throws only when an invariant breaks; report it loudly rather than kill the host. */
@@ -442,31 +379,14 @@ export class NodeHost {
   }
 
   private log(level: LogLevel, text: string): void {
-    this.emit({ type: 'log', level, text, at: this.env.traceNow() });
+    this.events.log(level, text);
   }
 
   private watching(type: HostEventType): boolean {
-    return (this.watchers.get(type) ?? 0) > 0;
-  }
-
-  private unsubscribe(listener: HostListener): void {
-    const types = this.listeners.get(listener);
-    if (!types) return;
-    this.listeners.delete(listener);
-    for (const t of types) this.watchers.set(t, (this.watchers.get(t) ?? 1) - 1);
+    return this.events.watching(type);
   }
 
   private emit(e: HostEvent): void {
-    if (!this.watching(e.type)) return;
-    for (const [l, types] of [...this.listeners]) {
-      if (!types.has(e.type)) continue;
-      try {
-        const r = l(e);
-        // A Comlink callback whose page has gone away rejects: stop calling it.
-        if (r instanceof Promise) r.catch(() => this.unsubscribe(l));
-      } catch {
-        this.unsubscribe(l);
-      }
-    }
+    this.events.emit(e);
   }
 }

@@ -3,7 +3,7 @@
 // two tabs racing "Start client" therefore read different highest ids. Durable node state is
 // not kept here but in a database per node (node-store.ts), for the same reason.
 import { openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { clientDurableOf, cmDurableOf, type ClientDurable } from '../protocol/durable.ts';
+import { clientDurableOf, cmDurableOf, type ClientDurable, type DurableEntry } from '../protocol/durable.ts';
 import { BACKUP_CM, clientNodeId, clientNumber, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import type { CmDurable } from '../protocol/manager.ts';
 import { REGISTRY_DB_NAME, REGISTRY_VERSION, type ClientRecord, type ClientStatus, type CmRecord, type RegistrySchema } from './schema.ts';
@@ -52,7 +52,7 @@ export class Registry {
     });
     const registry = new Registry(db);
     // What version 2 kept goes to each node's own database before anyone can start the node.
-    for (const r of await moving) await registry.saveDurable(r.kind, r.nodeId, r.durable as never);
+    for (const r of await moving) await registry.replaceTable(r.nodeId, entriesOfWholeState(r));
     return registry;
   }
 
@@ -137,6 +137,10 @@ export class Registry {
    * versions kept it), in the node's own database.
    */
   async saveDurable<R extends keyof DurableOf>(kind: R, nodeId: NodeId, durable: DurableOf[R]): Promise<void> {
+    await this.replaceTable(nodeId, entriesOfWholeState({ kind, durable }));
+  }
+
+  private async replaceTable(nodeId: NodeId, entries: DurableEntry[]): Promise<void> {
     let store = this.nodeStores.get(nodeId);
     if (
       store !== undefined &&
@@ -151,7 +155,7 @@ export class Registry {
       this.nodeStores.set(nodeId, store);
       store.catch(() => this.nodeStores.delete(nodeId));
     }
-    await (await store).commit(entriesOfWholeState({ kind, durable }), true);
+    await (await store).commit(entries, true);
   }
 
   /** What `nodeId` keeps in IndexedDB, if it kept anything there as this kind of node. */

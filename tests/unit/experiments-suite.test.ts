@@ -143,10 +143,52 @@ describe('report', () => {
     ]);
     expect(t).toMatch(/≤ 1\.3x basic Ivy[^\n]*\| 1\.50x \| \*\*no\*\* \|/);
     expect(t).toMatch(
-      /100x the Go seed \| 39000 ops\/s \(linearizable\); a worker per node: 3900 ops\/s, 10\.00x[^\n]*\| 100\.00x \| yes \|/,
+      /on the way to 100x \| 39000 ops\/s \(linearizable\); a worker per node: 3900 ops\/s, 10\.00x[^\n]*\| 100\.00x \| yes \|/,
     );
     expect(t).toMatch(/256 clients in packed placement[^\n]*not measured/);
     expect(t).toMatch(/64 clients[^\n]*not measured/);
+  });
+
+  it('judges what durability costs against the same runs without a disk, and a write hit as owned pages grow', () => {
+    const lat = (p50Ms: number) => ({ count: 1, p50Ms, p99Ms: p50Ms, maxMs: p50Ms });
+    const latency = (writeHit: number, readFault: number) => ({
+      readHit: lat(0.01),
+      readFault: lat(readFault),
+      writeHit: lat(writeHit),
+      writeFault: lat(2),
+    });
+    const owned: StepResult = {
+      id: 'owned-pages',
+      kind: 'owned-pages',
+      result: {
+        config: { sizes: [10, 10_000], bytes: 4096, hits: 10 },
+        points: [
+          { owned: 10, writeHit: lat(0.08), notLocal: 0, failures: 0 },
+          { owned: 10_000, writeHit: lat(0.1), notLocal: 0, failures: 0 },
+        ],
+        recoveryMs: 300,
+        backMs: 900,
+        recoveredPages: 10_000,
+      },
+    };
+    const t = targetsTable([
+      scenario('ft-1', { throughputOpsPerS: 5_000, latency: latency(0.09, 1.1) }),
+      scenario('ft-disk-1', { throughputOpsPerS: 3_000, latency: latency(0.8, 1.2) }),
+      scenario('ft-nopersist-1', { throughputOpsPerS: 6_000, latency: latency(0.02, 1.0) }),
+      owned,
+    ]);
+    expect(t).toMatch(/at `disk` ≥ 0\.35[^\n]*process 5000 ops\/s; disk 3000 ops\/s, 0\.50x \| no disk: 6000 ops\/s \| 0\.83x \| yes \|/);
+    expect(t).toMatch(/write hit p50 at `process` durability ≤ 0\.3 ms \| 0\.09 ms[^\n]*\| yes \|/);
+    expect(t).toMatch(/read fault with persistence ≤ 1\.2x[^\n]*\| 1\.10x \| yes \|/);
+    expect(t).toMatch(/owned pages grow from 10 to 10000 \(p50 within 1\.5x\) \| 0\.10 ms[^\n]*\| 1\.25x \| yes \|/);
+    expect(t).toMatch(/10,000 pages of 4 KB[^\n]*300 ms; first read after 900 ms \(10000 pages back\)[^\n]*\| yes \|/);
+    const slow = targetsTable([
+      scenario('ft-1', { throughputOpsPerS: 3_000 }),
+      scenario('ft-disk-1', { throughputOpsPerS: 2_000 }),
+      scenario('ft-nopersist-1', { throughputOpsPerS: 6_000 }),
+    ]);
+    expect(slow).toMatch(/at `disk` ≥ 0\.35[^\n]*\| 0\.50x \| \*\*no\*\* \|/);
+    expect(slow).toMatch(/10,000 pages of 4 KB[^\n]*not measured/);
   });
 
   it('counts a scenario that lost operations or is not linearizable against the 100% target', () => {
