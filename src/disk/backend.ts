@@ -89,7 +89,6 @@ export class LogBackend implements DurableBackend {
     const s = await sweep(
       this.volume,
       (w) => w === this.writerId,
-      this.durability === 'disk',
       (node, lsn) => this.writer.covers(node, lsn),
     );
     if (s.logs.length === 0) return null;

@@ -19,6 +19,13 @@ import { LOG_FORMAT_VERSION } from './records.ts';
 
 /** A log smaller than this is never compacted: starting over would cost more than it saves. */
 export const COMPACT_MIN_BYTES = 4 << 20;
+/** How long after a home file could not be written it is tried again. */
+export const HOME_RETRY_MS = 1000;
+
+/** A platform error's name and message ("QuotaExceededError: " says nothing past its name). */
+export function describeError(e: Error): string {
+  return e.message ? `${e.name}: ${e.message}` : e.name;
+}
 
 /**
  * When the commits handed over so far are written. At `process` durability, at the end of the
@@ -30,6 +37,8 @@ export const COMPACT_MIN_BYTES = 4 << 20;
 export interface WriteWindows {
   endOfTask(f: () => void): void;
   afterQueuedTasks(f: () => void): void;
+  /** Runs `f` in `ms`: a home file that could not be written is tried again. */
+  after(ms: number, f: () => void): void;
 }
 
 export interface LogWriterOptions {
@@ -77,11 +86,6 @@ export class LogWriter {
    * holds of those nodes, so no compaction starts.
    */
   private homesPending = 0;
-  /**
-   * Nodes that left but whose home file could not be written (a full disk): their last table
-   * goes into every new generation, so that compacting never drops it.
-   */
-  private readonly retained = new Map<NodeId, { lsn: number; entries: DurableEntry[] }>();
   /** The number of the newest snapshot of each node this writer has stored (see covers()). */
   private readonly snapped = new Map<NodeId, number>();
   private closed = false;
@@ -109,12 +113,6 @@ export class LogWriter {
    */
   attach(node: NodeId, lsn: number, entries: () => DurableEntry[]): Disk {
     if (this.nodes.has(node)) throw new Error(`${node} is already logged by writer ${this.opts.writer}`);
-    const kept = this.retained.get(node);
-    if (kept !== undefined) {
-      // Back in this thread: its new life's records supersede what was kept for it.
-      this.retained.delete(node);
-      lsn = Math.max(lsn, kept.lsn);
-    }
     this.nodes.set(node, { lsn, entries, snapNext: true });
     return {
       commit: (changes, done) => {
@@ -151,23 +149,26 @@ export class LogWriter {
       return;
     }
     const lsn = a.lsn + 1;
-    const entries = a.entries();
+    const bytes = encodeRecord({ t: 'snap', node, lsn, entries: a.entries() });
     this.homesPending += 1;
-    writeFile(
-      this.volume,
-      homeName(node, lsn),
-      encodeRecord({ t: 'snap', node, lsn, entries }),
-      this.opts.durability === 'disk',
-      (error) => {
-        this.homesPending -= 1;
-        if (error !== null) {
-          this.retained.set(node, { lsn, entries });
-          this.opts.log?.(`${node}'s home file could not be written (${error.message}): its log keeps it`);
+    // Until the home is stored the node is not let go (its lock stays held, so no next life can
+    // number a record as this one), and the log keeps what it holds of it (no compaction).
+    const attempt = (): void => {
+      writeFile(this.volume, homeName(node, lsn), bytes, this.opts.durability === 'disk', (error) => {
+        if (error !== null && !this.closed) {
+          this.opts.log?.(
+            `${node}'s state could not be stored apart from this log (${describeError(error)}); ` +
+              `trying again in ${HOME_RETRY_MS} ms, and ${node} cannot start again before`,
+          );
+          this.opts.windows.after(HOME_RETRY_MS, attempt);
+          return;
         }
+        this.homesPending -= 1;
         done(error);
         this.wake();
-      },
-    );
+      });
+    };
+    attempt();
   }
 
   /** Stops writing; nothing queued is written (a worker being torn down). */
@@ -315,7 +316,6 @@ export class LogWriter {
       parts.push(encodeRecord({ t: 'snap', node, lsn: a.lsn, entries: a.entries() }));
       snaps.set(node, a.lsn);
     }
-    for (const [node, r] of this.retained) parts.push(encodeRecord({ t: 'snap', node, lsn: r.lsn, entries: r.entries }));
     const snapshotBytes = parts.reduce((n, p) => n + p.length, 0);
     this.compactAt = Math.max(this.opts.compactMinBytes ?? COMPACT_MIN_BYTES, 2 * snapshotBytes);
     old?.close();

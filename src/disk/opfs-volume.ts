@@ -71,6 +71,9 @@ export async function removeStoreFiles(store: string): Promise<boolean> {
   return false;
 }
 
+/** Reads of a file that changed while it was read, before it counts as gone (see OpfsVolume.read). */
+const READ_TRIES = 20;
+
 function gone(e: unknown): boolean {
   return e instanceof Error && e.name === 'NotFoundError';
 }
@@ -158,13 +161,21 @@ export class OpfsVolume implements StoreVolume {
     return out;
   }
 
+  /**
+   * A snapshot of the file as it stands. A file appended to while it is read (another worker's
+   * live log) makes Chromium refuse the read (NotReadableError): it is read again, from a fresh
+   * snapshot, and after READ_TRIES as if it were gone, so that the caller lists and reads anew.
+   */
   async read(name: string): Promise<Uint8Array | null> {
-    try {
-      const file = await (await this.dir.getFileHandle(name)).getFile();
-      return new Uint8Array(await file.arrayBuffer());
-    } catch (e) {
-      if (gone(e)) return null;
-      throw e;
+    for (let tries = 1; ; tries++) {
+      try {
+        const file = await (await this.dir.getFileHandle(name)).getFile();
+        return new Uint8Array(await file.arrayBuffer());
+      } catch (e) {
+        if (gone(e)) return null;
+        if ((e as Error).name !== 'NotReadableError') throw e;
+        if (tries >= READ_TRIES) return null;
+      }
     }
   }
 

@@ -5,7 +5,7 @@
 import type { WriteWindows } from './log-writer.ts';
 
 export function browserWindows(): WriteWindows {
-  return { endOfTask: (f) => queueMicrotask(f), afterQueuedTasks: taskScheduler() };
+  return { endOfTask: (f) => queueMicrotask(f), afterQueuedTasks: taskScheduler(), after: (ms, f) => void setTimeout(f, ms) };
 }
 
 function taskScheduler(): (f: () => void) => void {

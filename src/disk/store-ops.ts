@@ -9,10 +9,16 @@ import { encodeRecord, homeName, indexFile, nodesIn, parseHomeName, parseLogName
 import { writeFileAsync, type StoreVolume } from './volume.ts';
 
 /** Reads that found a file gone (removed by a compaction or a sweep meanwhile) start over this often at most. */
-const READ_ATTEMPTS = 5;
+const READ_ATTEMPTS = 20;
 
+/**
+ * The newest state of `node` the store holds, from a set of files that were all there at once:
+ * a read that finds a listed file gone starts over (what replaced it may have been made after the
+ * listing). It never settles on a partial view: after READ_ATTEMPTS it fails, and the node does
+ * not start (a person may try again), rather than start from less than it stored.
+ */
 export async function readNodeState(volume: StoreVolume, node: NodeId): Promise<Recovery> {
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
     const names = (await volume.list()).filter((n) => concerns(n, node)).sort();
     const files: StoredFile[] = [];
     let gone = false;
@@ -24,8 +30,9 @@ export async function readNodeState(volume: StoreVolume, node: NodeId): Promise<
       }
       files.push({ name, bytes });
     }
-    if (!gone || attempt >= READ_ATTEMPTS) return recoverNode(files, node);
+    if (!gone) return recoverNode(files, node);
   }
+  throw new Error(`the store's files kept changing while ${node}'s state was read (${READ_ATTEMPTS} tries); try again`);
 }
 
 export interface Swept {
@@ -40,11 +47,12 @@ export interface Swept {
  * removes every home that a newer home of the same node replaces. `mine` says which writers are
  * this thread's own (never swept here); `covered` which states its own log already holds a
  * newer one of (a node that started here from that very log), so that no home is written for them.
+ * Homes are always flushed: the log folded may have been written at `disk` durability, whatever
+ * the sweeping writer's is.
  */
 export async function sweep(
   volume: StoreVolume,
   mine: (writer: string) => boolean,
-  flush: boolean,
   covered: (node: NodeId, lsn: number) => boolean = () => false,
 ): Promise<Swept> {
   const out: Swept = { logs: [], homes: [] };
@@ -71,7 +79,7 @@ export async function sweep(
         const s = stateIn(index, node).state;
         if (!s || s.lsn <= (homes.get(node) ?? 0) || covered(node, s.lsn)) continue;
         const home = homeName(node, s.lsn);
-        await writeFileAsync(volume, home, encodeRecord({ t: 'snap', node, lsn: s.lsn, entries: s.entries }), flush);
+        await writeFileAsync(volume, home, encodeRecord({ t: 'snap', node, lsn: s.lsn, entries: s.entries }), true);
         homes.set(node, s.lsn);
         out.homes.push(home);
       }

@@ -69,7 +69,7 @@ export class NodeHost {
       env.disk,
       env.timers,
       (out) => this.release(out),
-      (e) => this.log('error', `${this.id} could not store its state (${e.message}); its messages and answers wait until it can`),
+      (e) => this.log('warn', `${this.id} could not store its state (${e.message}); its messages and answers wait until it can`),
     );
     this.stepping = new Stepping<Message>(
       env,

@@ -8,9 +8,18 @@ import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type St
 import { clientEntries, entryKey, isDeletion, type ClientDurable, type CmDurable, type DurableEntry } from '../protocol/durable.ts';
 import type { NodeId } from '../protocol/ids.ts';
 
+/**
+ * One entry and when it was last written: a restarted node evicts its oldest handoffs and ghosts
+ * first, and IndexedDB hands records back in key order, not in the order they were written.
+ */
+interface Stored {
+  entry: DurableEntry;
+  order: number;
+}
+
 interface NodeSchema extends DBSchema {
   /** The node's table, one record per entry, under the entry's key. */
-  entries: { key: string; value: DurableEntry };
+  entries: { key: string; value: Stored };
 }
 
 /** 1: one record holding the whole state (`durable`, key `state`). 2: one record per entry. */
@@ -42,6 +51,8 @@ export function entriesOfWholeState(s: WholeState): DurableEntry[] {
 
 export class NodeStore {
   private closed = false;
+  /** The order the next entry written gets (see Stored); a replace starts it over. */
+  private order = 0;
 
   private constructor(private readonly db: IDBPDatabase<NodeSchema>) {}
 
@@ -74,16 +85,21 @@ export class NodeStore {
    */
   async commit(changes: readonly DurableEntry[], replace: boolean, strict = false): Promise<void> {
     const tx = this.db.transaction('entries', 'readwrite', { durability: strict ? 'strict' : 'default' });
-    if (replace) void tx.store.clear();
+    if (replace) {
+      void tx.store.clear();
+      this.order = 0;
+    }
     for (const e of changes) {
       if (isDeletion(e)) void tx.store.delete(entryKey(e));
-      else void tx.store.put(e, entryKey(e));
+      else void tx.store.put({ entry: e, order: this.order++ }, entryKey(e));
     }
     await tx.done;
   }
 
+  /** The node's table, in the order its entries were last written. */
   async entries(): Promise<DurableEntry[]> {
-    return this.db.getAll('entries');
+    const stored = await this.db.getAll('entries');
+    return stored.sort((a, b) => a.order - b.order).map((s) => s.entry);
   }
 
   close(): void {
@@ -97,7 +113,8 @@ async function takeWholeState(tx: IDBPTransaction<NodeSchema, StoreNames<NodeSch
   const untyped = tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>;
   if (!untyped.objectStoreNames.contains('durable')) return;
   const old = (await untyped.objectStore('durable').get('state')) as WholeState | undefined;
-  if (old) for (const e of entriesOfWholeState(old)) await tx.objectStore('entries').put(e, entryKey(e));
+  if (old)
+    for (const [order, e] of entriesOfWholeState(old).entries()) await tx.objectStore('entries').put({ entry: e, order }, entryKey(e));
   untyped.db.deleteObjectStore('durable');
 }
 

@@ -107,7 +107,8 @@ function runSweep(range: string, faults: FaultKind[] | 'all', durability: Durabi
       .join(' ');
     console.log(
       `${label}: ${r.seeds} seeds, ${r.bad.length} bad, ${r.excused} failures excused (page with a node that left); ` +
-        `ops ok=${r.ops.ok} fail=${r.ops.fail} info=${r.ops.info}; injected ${injected}; ${ms.toFixed(0)} ms/seed`,
+        `ops ok=${r.ops.ok} fail=${r.ops.fail} info=${r.ops.info}; injected ${injected}; disk failures ${r.diskFailures}, ` +
+        `torn tails dropped ${r.tornTails}; ${ms.toFixed(0)} ms/seed`,
     );
     for (const b of r.bad.slice(0, 3)) console.log(`  ${b}`);
     bad += r.bad.length;

@@ -5,7 +5,11 @@
 //   until it is done nothing of it counts, and a crash of its writer meanwhile leaves nothing
 //   of it, all of it, or a torn prefix of it in the file;
 // - a crash of a thread (`crash`) keeps every write that was done: the operating system has it;
-// - a power cut (`powerCut`) keeps only what was flushed, plus a torn prefix of the rest;
+// - a power cut (`powerCut`) keeps only what was flushed, plus a torn prefix of the rest, and
+//   loses the last files made or removed since the last flush (a suffix of them, in order: the
+//   web has no way to flush a directory, and file systems journal these in order);
+// - now and then a write fails (a full disk, an I/O error) with part of it in the file, and a
+//   file cannot be made;
 // - a file is held by one writer at a time, as a sync access handle holds it, until that
 //   writer closes it or its thread ends.
 //
@@ -27,6 +31,8 @@ export interface DiskOptions {
   /** Creating or removing a file. */
   metaMinMs: number;
   metaMaxMs: number;
+  /** Share of writes, and of files made, that fail. */
+  failShare: number;
 }
 
 export const DISK_DEFAULTS: DiskOptions = {
@@ -38,6 +44,7 @@ export const DISK_DEFAULTS: DiskOptions = {
   slowMaxMs: 40,
   metaMinMs: 0.05,
   metaMaxMs: 2,
+  failShare: 0.002,
 };
 
 interface SimFile {
@@ -66,9 +73,12 @@ export class SimDisk {
   private readonly pending = new Map<Life, Set<Pending>>();
   /** Set by the nemesis: the thread crashes while its next write is on its way to disk. */
   private readonly crashDuringNextWrite = new Map<Life, () => void>();
-  /** Writes that completed, and how many bytes they carried. */
+  /** Files made and removed since the last flush: a power cut undoes the newest of them. */
+  private unsyncedDirectory: Array<() => void> = [];
+  /** Writes that completed, and how many bytes they carried; writes and file makings that failed. */
   appends = 0;
   bytesWritten = 0;
+  failures = 0;
 
   constructor(
     private readonly world: SimWorld,
@@ -99,15 +109,26 @@ export class SimDisk {
             done(new Error(`${name} is held by another writer`), null);
             return;
           }
+          if (this.world.rng.chance(this.opts.failShare)) {
+            this.failures += 1;
+            done(new Error(`QuotaExceededError: no room to make ${name}`), null);
+            return;
+          }
           const f: SimFile = { bytes: new Uint8Array(0), flushed: 0, holder: life };
           this.files.set(name, f);
+          this.unsyncedDirectory.push(() => {
+            if (had) this.files.set(name, had);
+            else this.files.delete(name);
+          });
           done(null, this.handle(life, f, acksEarly));
         });
       },
       remove: (name) => {
         this.world.at(this.world.now + this.metaMs(), life, () => {
           const f = this.files.get(name);
-          if (f && !f.holder?.alive) this.files.delete(name);
+          if (!f || f.holder?.alive) return;
+          this.files.delete(name);
+          this.unsyncedDirectory.push(() => this.files.set(name, f));
         });
       },
     };
@@ -143,6 +164,9 @@ export class SimDisk {
    * The threads that ran on it are crashed by the caller (crash() first, for their writes).
    */
   powerCut(): void {
+    const lost = this.world.rng.int(this.unsyncedDirectory.length + 1);
+    for (const undo of this.unsyncedDirectory.splice(this.unsyncedDirectory.length - lost).reverse()) undo();
+    this.unsyncedDirectory = [];
     for (const f of this.files.values()) {
       const unflushed = f.bytes.length - f.flushed;
       const keep = unflushed === 0 ? 0 : this.world.rng.int(unflushed + 1);
@@ -161,8 +185,19 @@ export class SimDisk {
         const at = this.world.now + this.writeMs(flush);
         this.world.at(at, life, () => {
           set.delete(p);
+          if (this.world.rng.chance(this.opts.failShare)) {
+            // Part of it may be there: the writer must never append to this file again.
+            this.failures += 1;
+            f.bytes = concat(f.bytes, bytes.subarray(0, this.world.rng.int(bytes.length)));
+            if (!acksEarly) done(new Error('QuotaExceededError: the disk is full'));
+            return;
+          }
           f.bytes = concat(f.bytes, bytes);
-          if (flush) f.flushed = f.bytes.length;
+          if (flush) {
+            f.flushed = f.bytes.length;
+            // A flush commits the file system's journal: what was made and removed before it stays.
+            this.unsyncedDirectory = [];
+          }
           this.appends += 1;
           this.bytesWritten += bytes.length;
           if (!acksEarly) done(open ? null : new Error('the file was closed'));

@@ -98,6 +98,8 @@ export interface SimResult {
   /** Appends to the simulated disks, and the bytes they carried. */
   appends: number;
   bytesWritten: number;
+  /** Writes that failed and files that could not be made (a full disk). */
+  diskFailures: number;
 }
 
 interface Running {
@@ -142,6 +144,7 @@ export class Simulation {
     tornTails: 0,
     appends: 0,
     bytesWritten: 0,
+    diskFailures: 0,
   };
   private readonly observer: LinkObserver = {
     sent: (m, at) => this.onSent(m, at),
@@ -186,6 +189,7 @@ export class Simulation {
     const written = this.threads.stats();
     this.result.appends = written.appends;
     this.result.bytesWritten = written.bytesWritten;
+    this.result.diskFailures = written.diskFailures;
     return this.result;
   }
 

@@ -45,16 +45,22 @@ export interface SweepReport {
   injected: Partial<Record<FaultKind, number>>;
   /** Operations that failed because their page was with a node that left for good. */
   excused: number;
+  /** Disk writes that failed and files that could not be made, all seeds together. */
+  diskFailures: number;
+  /** Recoveries that dropped a torn tail. */
+  tornTails: number;
   ops: { ok: number; fail: number; info: number };
 }
 
 export function sweep(from: number, to: number, shape: (seed: number) => SimOptions = faultyShape): SweepReport {
-  const r: SweepReport = { seeds: 0, bad: [], injected: {}, excused: 0, ops: { ok: 0, fail: 0, info: 0 } };
+  const r: SweepReport = { seeds: 0, bad: [], injected: {}, excused: 0, diskFailures: 0, tornTails: 0, ops: { ok: 0, fail: 0, info: 0 } };
   for (let seed = from; seed <= to; seed++) {
     const opts = shape(seed);
     const o = runAndCheck(opts);
     r.seeds += 1;
     r.excused += o.sim.excused.length;
+    r.diskFailures += o.sim.diskFailures;
+    r.tornTails += o.sim.tornTails;
     for (const k of o.sim.faults) r.injected[k] = (r.injected[k] ?? 0) + 1;
     for (const e of o.sim.history) if (e.process !== 'nemesis' && e.type !== 'invoke') r.ops[e.type] += 1;
     if (o.problems.length > 0) r.bad.push(`${summaryLine(opts, o)}\n  ${o.problems.slice(0, 3).join('\n  ')}`);

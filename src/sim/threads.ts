@@ -76,6 +76,7 @@ export class SimThreads {
         windows: {
           endOfTask: (f) => this.world.at(this.world.now, threadLife, f),
           afterQueuedTasks: (f) => this.world.at(this.world.now, threadLife, f),
+          after: (ms, f) => this.world.at(this.world.now + ms, threadLife, f),
         },
         ...(this.opts.compactBytes !== undefined ? { compactMinBytes: this.opts.compactBytes } : {}),
       });
@@ -146,14 +147,16 @@ export class SimThreads {
     return () => m.disk.cancelCrashDuringNext(thread.life);
   }
 
-  stats(): { appends: number; bytesWritten: number } {
+  stats(): { appends: number; bytesWritten: number; diskFailures: number } {
     let appends = 0;
     let bytesWritten = 0;
+    let diskFailures = 0;
     for (const m of this.machines) {
       appends += m.disk.appends;
       bytesWritten += m.disk.bytesWritten;
+      diskFailures += m.disk.failures;
     }
-    return { appends, bytesWritten };
+    return { appends, bytesWritten, diskFailures };
   }
 
   private machine(id: NodeId): Machine {

@@ -111,3 +111,42 @@ async function killTrials(page: Page): Promise<void> {
     expect(t.owners, `${t.variant}: one owner`).toHaveLength(1);
   }
 }
+
+test('a client restarts while its neighbours append to their logs as fast as they can (its recovery reads their live logs)', async ({
+  diskContext,
+}) => {
+  test.setTimeout(120_000);
+  const page = diskContext.pages()[0] ?? (await diskContext.newPage());
+  await page.goto('/?debug');
+  await startCm(page);
+  for (const id of CLIENTS) await startClient(page, id);
+  const outcome = await page.evaluate(async (RESTARTS) => {
+    const ivy = (window as unknown as { ivy: ClusterModel }).ivy;
+    const node = (id: string) => {
+      const h = ivy.cluster.get(id);
+      if (!h) throw new Error(`${id} is not running`);
+      return h;
+    };
+    const w = await node('c1').writePage('R', 'kept');
+    if (!w.ok) throw new Error(w.error);
+    // c2 and c3 write their own pages back to back: every write is a commit, an append to their logs.
+    let streaming = true;
+    const stream = async (id: string): Promise<number> => {
+      let n = 0;
+      while (streaming) if ((await node(id).writePage(`S${id}`, `${n++}`)).ok === false) break;
+      return n;
+    };
+    const streams = [stream('c2'), stream('c3')];
+    const restarts: string[] = [];
+    for (let i = 0; i < RESTARTS; i++) {
+      ivy.cluster.kill('c1');
+      restarts.push(await ivy.restart('c1'));
+    }
+    const read = await node('c1').readPage('R');
+    streaming = false;
+    return { restarts, read, written: await Promise.all(streams) };
+  }, 10);
+  expect(outcome.restarts).toEqual(Array(10).fill('started client c1 again (1 owned page(s) persisted)'));
+  expect(outcome.read).toMatchObject({ ok: true, value: 'kept' });
+  expect(Math.min(...outcome.written)).toBeGreaterThan(10);
+});

@@ -30,22 +30,27 @@ class Table {
   list = (): DurableEntry[] => [...this.entries.values()];
 }
 
-/** A write window the test closes by hand. */
-function handWindows(): { schedule: (f: () => void) => void; run(): void } {
+/** Write windows the test closes by hand (run), and timers it fires by hand (runTimers). */
+function handWindows(): { schedule: (f: () => void) => void; later: (f: () => void) => void; run(): void; runTimers(): void } {
   const queued: Array<() => void> = [];
+  const timers: Array<() => void> = [];
   return {
     schedule: (f) => queued.push(f),
+    later: (f) => timers.push(f),
     run: () => {
       while (queued.length > 0) queued.shift()!();
+    },
+    runTimers: () => {
+      for (const f of timers.splice(0)) f();
     },
   };
 }
 
 function writer(volume: Volume, durability: Durability = 'process', compactMinBytes?: number) {
   const w = handWindows();
-  const windows = { endOfTask: w.schedule, afterQueuedTasks: w.schedule };
+  const windows = { endOfTask: w.schedule, afterQueuedTasks: w.schedule, after: (_ms: number, f: () => void) => w.later(f) };
   const log = new LogWriter(volume, { writer: 'aa', durability, windows, ...(compactMinBytes ? { compactMinBytes } : {}) });
-  return { log, run: w.run };
+  return { log, run: w.run, runTimers: w.runTimers };
 }
 
 /** Commits `changes` for `node` through `disk` and runs the window; resolves with the commit's outcome. */
@@ -326,13 +331,14 @@ describe('the log writer', () => {
     expect(recoverNode(stored(v), 'c1').state?.entries).toEqual([page('P1', 'b', 2)]);
   });
 
-  it("keeps a leaving node's table in the log when its home cannot be written", () => {
+  it('holds a leaving node until its home is stored, trying again, and compacts nothing of it meanwhile', () => {
     const v = new MemoryVolume();
-    const noHomes: Volume = {
-      create: (name, done) => (name.startsWith('home-') ? done(new Error('QuotaExceededError'), null) : v.create(name, done)),
+    let full = true;
+    const noRoom: Volume = {
+      create: (name, done) => (full && name.startsWith('home-') ? done(new Error('QuotaExceededError'), null) : v.create(name, done)),
       remove: (name) => v.remove(name),
     };
-    const { log, run } = writer(noHomes, 'process', 1024);
+    const { log, run, runTimers } = writer(noRoom, 'process', 1024);
     const t1 = new Table();
     const t2 = new Table();
     const d1 = log.attach('c1', 0, t1.list);
@@ -340,12 +346,21 @@ describe('the log writer', () => {
     commit(d1, [t1.set(page('P1', 'mine', 1))]);
     commit(d2, [t2.set(page('P2', 'x', 1))]);
     run();
-    log.detach('c1', () => {});
+    let left: Error | null | 'open' = 'open';
+    log.detach('c1', (e) => (left = e));
     for (let i = 2; i < 40; i++) {
       commit(d2, [t2.set(page('P2', `x ${i}`.padEnd(60, '.'), i))]);
       run();
+      runTimers();
     }
+    // Not let go (its lock stays held), and still in the log, which has not compacted.
+    expect(left).toBe('open');
     expect(recoverNode(stored(v), 'c1').state?.entries).toEqual([page('P1', 'mine', 1)]);
+    full = false;
+    runTimers();
+    expect(left).toBeNull();
+    expect(v.files.has(homeName('c1', 2))).toBe(true);
+    expect(recoverNode(stored(v), 'c1').state).toEqual({ lsn: 2, entries: [page('P1', 'mine', 1)] });
   });
 });
 
@@ -380,7 +395,7 @@ describe('a store shared by writers that come and go', () => {
     v.put(homeName('c1', 5), encodeRecord({ t: 'snap', node: 'c1', lsn: 5, entries: [page('P1', 'home', 5)] }));
     // A home torn by a crash while it was written counts for nothing.
     v.put(homeName('c2', 9), encodeRecord({ t: 'snap', node: 'c2', lsn: 9, entries: [] }).slice(0, 10));
-    const s = await sweep(v, (w) => w === 'zz', false);
+    const s = await sweep(v, (w) => w === 'zz');
     expect(s.logs.sort()).toEqual([logName('aa', 1), logName('bb', 1)]);
     expect(s.homes).toEqual([homeName('c2', 4)]);
     expect([...v.files.keys()].sort()).toEqual([homeName('c1', 5), homeName('c2', 4), homeName('c2', 9), logName('dd', 1)].sort());
@@ -395,7 +410,6 @@ describe('a store shared by writers that come and go', () => {
     const s = await sweep(
       v,
       (w) => w === 'zz',
-      false,
       (node, lsn) => node === 'c1' && lsn <= 4,
     );
     expect(s).toEqual({ logs: [logName('aa', 1)], homes: [] });
@@ -419,5 +433,24 @@ describe('a store shared by writers that come and go', () => {
       },
     });
     expect((await readNodeState(racing, 'c1')).state?.entries).toEqual([page('P1', 'moved', 3)]);
+  });
+
+  it('fails rather than recover from a partial view when files keep going between listing and reading', async () => {
+    const v = new MemoryVolume();
+    deadLog(v, 'aa', 'c1', 3, 'older');
+    deadLog(v, 'zz', 'c1', 50, 'newest');
+    // A writer that compacts between every listing and read: the first log is never there to read.
+    const churning = Object.assign(Object.create(v) as MemoryVolume, {
+      read: async (name: string) => (name === logName('aa', 1) ? null : v.read(name)),
+    });
+    await expect(readNodeState(churning, 'c1')).rejects.toThrow(/kept changing while c1's state was read/);
+  });
+
+  it('flushes the homes it writes, whatever durability the sweeping writer keeps', async () => {
+    const v = new MemoryVolume();
+    deadLog(v, 'aa', 'c2', 7, 'acknowledged at disk durability');
+    await sweep(v, () => false);
+    const home = v.files.get(homeName('c2', 7))!;
+    expect(home.flushed).toBe(home.bytes.length);
   });
 });

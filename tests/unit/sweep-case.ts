@@ -19,7 +19,8 @@ export function sweepCase(from: number, to: number, faults: readonly FaultKind[]
         .join(' ');
       console.log(
         `sweep ${from}-${to} (${name}): ${r.seeds} seeds, ${r.bad.length} bad, ${r.excused} failures excused ` +
-          `(page with a node that left); ops ok=${r.ops.ok} fail=${r.ops.fail} info=${r.ops.info}; faults ${kinds}`,
+          `(page with a node that left); ops ok=${r.ops.ok} fail=${r.ops.fail} info=${r.ops.info}; faults ${kinds}; ` +
+          `disk failures ${r.diskFailures}, torn tails dropped ${r.tornTails}`,
       );
       expect(r.bad).toEqual([]);
       if (faults !== 'all') for (const k of faults) expect(r.injected[k] ?? 0, `${k} was never injected`).toBeGreaterThan(0);

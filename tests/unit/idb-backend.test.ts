@@ -1,0 +1,40 @@
+// The IndexedDB fallback (a worker without OPFS sync access): a life's first commit replaces the
+// node's table whole, later ones put and delete the entries that changed, and a recovery gives
+// the table back in the order its entries were last written, as a log would.
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { IdbBackend } from '../../src/disk/idb-backend.ts';
+import type { DurableEntry } from '../../src/protocol/durable.ts';
+
+let count = 0;
+const commit = (disk: { commit: (c: DurableEntry[], d: (e: Error | null) => void) => void }, changes: DurableEntry[]): Promise<void> =>
+  new Promise((resolve, reject) => disk.commit(changes, (e) => (e ? reject(e) : resolve())));
+const ghost = (req: string): DurableEntry => ({
+  kind: 'ghost',
+  req,
+  page: 'P1',
+  ghost: { page: 'P1', to: 'c2', content: req, version: 1 },
+});
+
+describe('the IndexedDB fallback', () => {
+  it("replaces the table at a life's first commit, then keeps changes, and gives entries back in the order they were written", async () => {
+    const store = `idb-backend-test-${++count}`;
+    const first = new IdbBackend(store, 'process');
+    expect(await first.recover('c1')).toEqual({ entries: null, lsn: 0, notes: [] });
+    // An earlier life left entries the new one no longer holds.
+    const stale = first.attach('c1', 0, () => [ghost('c1:1')]);
+    await commit(stale, []);
+    await first.detach('c1');
+
+    const table: DurableEntry[] = [{ kind: 'client', cm: 'cm1', epoch: 1, seq: 1024 }];
+    const life = new IdbBackend(store, 'disk');
+    const disk = life.attach('c1', 0, () => table);
+    await commit(disk, []);
+    // Written in this order: a key order would put c1:10 before c1:9.
+    for (const req of ['c1:9', 'c1:10', 'c1:11']) await commit(disk, [ghost(req)]);
+    await commit(disk, [{ kind: 'ghost', req: 'c1:10', page: 'P1', ghost: null }]);
+    await life.detach('c1');
+    const back = await life.recover('c1');
+    expect(back.entries?.map((e) => (e.kind === 'ghost' ? e.req : e.kind))).toEqual(['client', 'c1:9', 'c1:11']);
+  });
+});
