@@ -15,17 +15,13 @@ import type { NodeId } from '../protocol/ids.ts';
 import type { Disk } from '../host/env.ts';
 import { encodeRecord, homeName, logName, type LogRecord } from './records.ts';
 import { writeFile, type Durability, type LogFile, type Volume } from './volume.ts';
+import { describeError } from '../util/errors.ts';
 import { LOG_FORMAT_VERSION } from './records.ts';
 
 /** A log smaller than this is never compacted: starting over would cost more than it saves. */
 export const COMPACT_MIN_BYTES = 4 << 20;
 /** How long after a home file could not be written it is tried again. */
 export const HOME_RETRY_MS = 1000;
-
-/** A platform error's name and message ("QuotaExceededError: " says nothing past its name). */
-export function describeError(e: Error): string {
-  return e.message ? `${e.name}: ${e.message}` : e.name;
-}
 
 /**
  * When the commits handed over so far are written. At `process` durability, at the end of the
@@ -259,7 +255,7 @@ export class LogWriter {
       if (error !== null) {
         // Part of it may be in the file: nothing more goes there. The next commit starts a new one.
         this.broken = error;
-        this.opts.log?.(`log ${this.fileName} could not be written (${error.message}); a new one is started`);
+        this.opts.log?.(`log ${this.fileName} could not be written (${describeError(error)}); a new one is started`);
       } else {
         this.size += bytes.length;
         if (this.size >= this.compactAt) this.openNext();

@@ -17,6 +17,7 @@ import { outputScope } from '../protocol/durable.ts';
 import type { Cancel, HostEnv } from './env.ts';
 import type { MadeNode, NodeState } from './make-node.ts';
 import { Stepping } from './stepping.ts';
+import { describeError } from '../util/errors.ts';
 import { traceOf, type HeldFrame, type StepSettings } from './trace.ts';
 
 export { ALL_EVENTS, STATE_PUSH_MS, type HostEvent, type HostEventType, type HostListener } from './host-events.ts';
@@ -69,7 +70,7 @@ export class NodeHost {
       env.disk,
       env.timers,
       (out) => this.release(out),
-      (e) => this.log('warn', `${this.id} could not store its state (${e.message}); its messages and answers wait until it can`),
+      (e) => this.log('warn', `${this.id} could not store its state (${describeError(e)}); its messages and answers wait until it can`),
     );
     this.stepping = new Stepping<Message>(
       env,
