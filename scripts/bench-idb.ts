@@ -3,9 +3,13 @@
 // database of its own (what the hosts do), a transaction per pack for all its nodes, and every
 // pack in one shared database. It bounds what durability before acknowledgement allows: every
 // write needs at least one committed state, so no workload beats this rate by more than its
-// ratio of operations to writes. A throwaway page on a loopback server gives IndexedDB an origin.
+// ratio of operations to writes. A throwaway page on a loopback server gives IndexedDB an origin;
+// the browser runs in a fresh profile on disk.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { chromiumArgs, chromiumExecutablePath } from './chromium.ts';
 
@@ -24,9 +28,15 @@ const server = createServer((_, res) => {
 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const port = (server.address() as AddressInfo).port;
-const browser = await chromium.launch({ executablePath: chromiumExecutablePath, args: chromiumArgs });
+// A fresh profile on disk: an off-the-record page would keep IndexedDB in memory.
+const profile = mkdtempSync(join(tmpdir(), 'ivy-bench-idb-'));
+const context = await chromium.launchPersistentContext(profile, {
+  headless: true,
+  executablePath: chromiumExecutablePath,
+  args: chromiumArgs,
+});
 try {
-  const page = await browser.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   // tsx keeps function names with a helper the page lacks; the code below runs in the page.
   await page.addInitScript({ content: 'globalThis.__name = (f) => f;' });
   await page.goto(`http://127.0.0.1:${port}/`);
@@ -89,6 +99,7 @@ try {
   console.log(line(`one shared database, one transaction per pack`, figures.sharedPacks));
   console.log(`per-pack vs per-node: ${(figures.perPack.statesPerS / figures.perNode.statesPerS).toFixed(2)}x`);
 } finally {
-  await browser.close();
+  await context.close();
   server.close();
+  rmSync(profile, { recursive: true, force: true });
 }

@@ -52,10 +52,12 @@ export async function openExperimentsPage(log: (line: string) => void, skipBuild
   const profile = mkdtempSync(join(tmpdir(), 'ivy-experiments-profile-'));
   const removeProfile = (): void => rmSync(profile, { recursive: true, force: true });
   try {
+    // The base address lets the tab steps open their pages in this same profile (experiments-tab.ts).
     context = await chromium.launchPersistentContext(profile, {
       headless: true,
       executablePath: chromiumExecutablePath,
       args: chromiumArgs,
+      baseURL: `http://127.0.0.1:${port}`,
     });
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => log(`page error: ${e.message}`));

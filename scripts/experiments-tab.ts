@@ -5,7 +5,7 @@
 // inside the tab (timed there, on performance.timeOrigin + performance.now(), which tabs of one
 // browser share); a CM's failure is closing its tab, its restart a new tab choosing restartCM.
 // The result is made by the same code as in-page runs (src/experiments/result.ts).
-import type { Browser, BrowserContext, Page } from '@playwright/test';
+import type { BrowserContext, Page } from '@playwright/test';
 import type { OpRequest } from '../src/protocol/client.ts';
 import { TIMING_DEFAULTS } from '../src/protocol/config.ts';
 import type { NodeId } from '../src/protocol/ids.ts';
@@ -194,13 +194,22 @@ async function clientLeaves(
   return { faults: [left.fault, killed], ops: left.ops };
 }
 
+/**
+ * Runs a tab step in `context` (the experiments' own profile on disk: tabs of one profile share
+ * its OPFS, as a person's would), on pages of its own, closed at the end. The page at `baseURL`
+ * serves the app.
+ */
 export async function runTabScenario(
-  browser: Browser,
+  context: BrowserContext,
   baseURL: string,
   c: TabStepConfig,
   log: (s: string) => void,
 ): Promise<ScenarioResult> {
-  const context = await browser.newContext({ baseURL });
+  const opened = new Set<Page>();
+  const track = (p: Page): void => {
+    opened.add(p);
+  };
+  context.on('page', track);
   try {
     const cm1 = (await openNode(context, 'CM', 'cm1')).page;
     const cm2 = (await openNode(context, 'CM', 'cm2')).page;
@@ -273,6 +282,7 @@ export async function runTabScenario(
       clockResolutionMs: isolated ? 0.005 : 0.1,
     });
   } finally {
-    await context.close();
+    context.off('page', track);
+    await Promise.all([...opened].map((p) => p.close().catch(() => {})));
   }
 }

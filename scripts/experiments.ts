@@ -102,9 +102,10 @@ function writeResults(dir: string, results: StepResult[], file = 'experiments.js
   writeFileSync(join(dir, file), JSON.stringify(slim, null, 1) + '\n');
 }
 
-async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResult[]; machine: string }> {
+async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResult[]; machine: string; failed: string[] }> {
   const browser = await openExperimentsPage(log, !opts.build);
   const results: StepResult[] = [];
+  const failed: string[] = [];
   let machine: string;
   try {
     await browser.page.exposeFunction('ivyProgress', ((p) => log(`  ${p.step}`)) satisfies Progress);
@@ -129,14 +130,27 @@ async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResu
             for (const line of await profiler.stop(step.id)) log(`  profile: ${line}`);
           }
         : null;
-      const browserOf = browser.page.context().browser();
-      const r: StepResult =
-        step.kind === 'tab' && browserOf
-          ? { id: step.id, kind: 'tab', result: await runTabScenario(browserOf, new URL(browser.page.url()).origin, step.config, log) }
-          : await browser.page.evaluate((s) => {
-              const x = (globalThis as unknown as { ivyExperiments: ExperimentsApi }).ivyExperiments;
-              return x.runStep(s, x.progress);
-            }, step);
+      let r: StepResult;
+      try {
+        r =
+          step.kind === 'tab'
+            ? {
+                id: step.id,
+                kind: 'tab',
+                result: await runTabScenario(browser.page.context(), new URL(browser.page.url()).origin, step.config, log),
+              }
+            : await browser.page.evaluate((s) => {
+                const x = (globalThis as unknown as { ivyExperiments: ExperimentsApi }).ivyExperiments;
+                return x.runStep(s, x.progress);
+              }, step);
+      } catch (e) {
+        // One step that fails does not end the run: the others are measured, and the tables say
+        // what was not (the run then exits non-zero, naming it).
+        log(`  FAILED: ${(e as Error).message.split('\n')[0]}`);
+        failed.push(step.id);
+        await stopProfiler?.();
+        continue;
+      }
       log(`  ${summaryLine(r)}`);
       // A step that is not a scenario never calls the hook: stop here.
       await stopProfiler?.();
@@ -145,7 +159,7 @@ async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResu
   } finally {
     await browser.close();
   }
-  return { results, machine };
+  return { results, machine, failed };
 }
 
 /** results/README.md and the README's summary, from the JSON files in `dir`. */
@@ -176,9 +190,13 @@ async function main(): Promise<void> {
   if (opts.profile !== null) mkdirSync(opts.profile, { recursive: true });
   const out = opts.out ?? (reported ? RESULTS_DIR : mkdtempSync(join(tmpdir(), 'ivy-experiments-')));
   const started = Date.now();
-  const { results, machine } = await runAll(steps, opts);
+  const { results, machine, failed } = await runAll(steps, opts);
   writeResults(out, results, tabOnly ? TAB_RUN_FILE : FULL_RUN_FILE);
   log(`results in ${out}/ (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+  if (failed.length > 0) {
+    process.exitCode = 1;
+    log(`${failed.length} step(s) failed and are not in the results: ${failed.join(', ')}`);
+  }
   const meta: RenderMeta = { quick: opts.quick, date: new Date().toISOString().slice(0, 10), machine };
   if (!reported || out !== RESULTS_DIR) {
     writeFileSync(join(out, RESULTS_DOCUMENT_FILE), resultsDocument(results, meta));
@@ -194,7 +212,7 @@ async function main(): Promise<void> {
 
 // Exit explicitly: the preview server's PeerServer middleware keeps sockets that outlive close().
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (e: unknown) => {
     console.error(e);
     process.exit(1);

@@ -7,7 +7,8 @@ import type { DurableEntry } from '../protocol/durable.ts';
 import type { NodeId } from '../protocol/ids.ts';
 import type { LogWriter } from './log-writer.ts';
 import { readNodeState, sweep } from './store-ops.ts';
-import type { Durability, StoreVolume } from './volume.ts';
+import type { StoreVolume } from './volume.ts';
+import type { Durability } from '../protocol/config.ts';
 
 export interface Recovered {
   /** The node's table, or null when nothing is stored for it. */

@@ -10,7 +10,8 @@ import { IdbBackend } from './idb-backend.ts';
 import { LogWriter } from './log-writer.ts';
 import { OpfsVolume, opfsAvailable } from './opfs-volume.ts';
 import { browserWindows } from './schedule.ts';
-import type { Durability } from './volume.ts';
+import type { StoreVolume } from './volume.ts';
+import type { Durability } from '../protocol/config.ts';
 
 /** Opens the backend of a store; `log` hears what it works around. */
 export type OpenBackend = (store: string, durability: Durability) => Promise<DurableBackend>;
@@ -36,17 +37,27 @@ export async function openBrowserBackend(store: string, durability: Durability, 
     log(`no log on OPFS here (${(e as Error).message}): state is kept in IndexedDB`);
     return new IdbBackend(store, durability);
   }
+  return logBackend(volume, store, durability, 'OPFS', log);
+}
+
+/** A log backend over `volume` in a browser thread, under a writer id of its own. */
+export function logBackend(
+  volume: StoreVolume,
+  store: string,
+  durability: Durability,
+  where: string,
+  log: (text: string) => void,
+): LogBackend {
   const writer = randomHex(8);
-  const backend = new LogBackend(
+  return new LogBackend(
     volume,
     new LogWriter(volume, { writer, durability, windows: browserWindows(), log }),
     writer,
     durability,
-    'OPFS',
+    where,
     (node) => legacyEntries(store, node),
     log,
   );
-  return backend;
 }
 
 /** One backend per store and durability in this thread, opened on first use. */

@@ -10,7 +10,7 @@ import type { DurableEntry } from '../protocol/durable.ts';
 import type { NodeId } from '../protocol/ids.ts';
 import { hasNodeDatabase, NodeStore } from '../registry/node-store.ts';
 import type { DurableBackend, Recovered } from './backend.ts';
-import type { Durability } from './volume.ts';
+import type { Durability } from '../protocol/config.ts';
 
 export class IdbBackend implements DurableBackend {
   readonly describe: string;

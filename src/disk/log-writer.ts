@@ -14,7 +14,8 @@ import type { DurableEntry } from '../protocol/durable.ts';
 import type { NodeId } from '../protocol/ids.ts';
 import type { Disk } from '../host/env.ts';
 import { encodeRecord, homeName, logName, type LogRecord } from './records.ts';
-import { writeFile, type Durability, type LogFile, type Volume } from './volume.ts';
+import { writeFile, type LogFile, type Volume } from './volume.ts';
+import { type Durability } from '../protocol/config.ts';
 import { describeError } from '../util/errors.ts';
 import { LOG_FORMAT_VERSION } from './records.ts';
 

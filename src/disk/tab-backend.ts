@@ -2,15 +2,12 @@
 // in a log worker of its own (remote-volume.ts); IndexedDB where the worker has no OPFS sync
 // access (idb-backend.ts).
 import * as Comlink from 'comlink';
-import { randomHex } from '../util/random-hex.ts';
-import { LogBackend, type DurableBackend } from './backend.ts';
+import type { DurableBackend } from './backend.ts';
+import { logBackend } from './browser-backend.ts';
 import { IdbBackend } from './idb-backend.ts';
 import type { LogWorkerApi } from './log-worker-api.ts';
-import { LogWriter } from './log-writer.ts';
 import { RemoteVolume } from './remote-volume.ts';
-import { browserWindows } from './schedule.ts';
-import type { Durability } from './volume.ts';
-import { legacyEntries } from './browser-backend.ts';
+import type { Durability } from '../protocol/config.ts';
 
 export async function openTabBackend(
   store: string,
@@ -30,16 +27,5 @@ export async function openTabBackend(
     worker.terminate();
     return new IdbBackend(store, durability);
   }
-  const volume = new RemoteVolume(remote);
-  const writer = randomHex(8);
-  const backend = new LogBackend(
-    volume,
-    new LogWriter(volume, { writer, durability, windows: browserWindows(), log }),
-    writer,
-    durability,
-    'OPFS (log worker)',
-    (node) => legacyEntries(store, node),
-    log,
-  );
-  return backend;
+  return logBackend(new RemoteVolume(remote), store, durability, 'OPFS (log worker)', log);
 }

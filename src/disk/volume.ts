@@ -1,24 +1,8 @@
 // What a log writer needs of the place its files live: the origin private file system in a
 // browser (opfs-volume.ts), a tab's log worker over a channel (remote-volume.ts), memory in
 // tests (memory-volume.ts), or the simulator's disk that loses what a crash or a power cut
-// would (sim/sim-volume.ts). Callbacks rather than promises: the simulator runs this code on
+// would (sim/disk.ts). Callbacks rather than promises: the simulator runs this code on
 // its own clock, and a promise would settle outside it.
-
-/**
- * How far a commit goes before what depends on it leaves the node:
- * - `process`: the record is written to the operating system (a `write` call returned). It
- *   survives a crash of the tab, the worker or the whole browser, not a power cut.
- * - `disk`: the operating system has also written it to the device (an fdatasync, grouped over
- *   every record written since the last). It survives a power cut too.
- */
-export type Durability = 'process' | 'disk';
-
-export const DURABILITIES: readonly Durability[] = ['process', 'disk'];
-export const DURABILITY_DEFAULT: Durability = 'process';
-
-export function isDurability(v: unknown): v is Durability {
-  return (DURABILITIES as readonly unknown[]).includes(v);
-}
 
 /** A file open for appending by one writer alone. */
 export interface LogFile {

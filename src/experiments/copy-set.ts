@@ -8,7 +8,7 @@ import type { OpRequest } from '../protocol/client.ts';
 import type { TimedOp } from './workload-runner.ts';
 import { browserEnv, type ScenarioEnv } from './env.ts';
 import { ExperimentCluster } from './exp-cluster.ts';
-import { DURABILITY_DEFAULT, type Durability } from '../disk/volume.ts';
+import { DURABILITY_DEFAULT, type Durability } from '../protocol/config.ts';
 import { summarize } from './stats.ts';
 import type { LatencySummary, Progress } from './types.ts';
 

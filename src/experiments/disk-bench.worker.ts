@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import { LogWriter } from '../disk/log-writer.ts';
 import { OpfsVolume } from '../disk/opfs-volume.ts';
 import { browserWindows } from '../disk/schedule.ts';
-import type { Durability } from '../disk/volume.ts';
+import type { Durability } from '../protocol/config.ts';
 import type { DurableEntry } from '../protocol/durable.ts';
 
 export interface DiskFigure {

@@ -2,11 +2,12 @@
 // workers and an in-memory database in unit tests.
 import { Registry } from '../registry/registry.ts';
 import { deleteDatabase } from '../registry/node-store.ts';
+import { removeStoreFiles } from '../disk/opfs-volume.ts';
 import type { SpawnWorker } from '../workers/node-handle.ts';
 import { packedSpawner, type Placement, type Spawner } from '../workers/placement.ts';
 import { commonNow } from '../host/env.ts';
 import type { DurableStore } from './exp-cluster.ts';
-import type { Durability } from '../disk/volume.ts';
+import type { Durability } from '../protocol/config.ts';
 
 export interface ScenarioEnv {
   /** Starts a run's nodes in the placement asked for; closed when the run ends. */
@@ -25,7 +26,7 @@ export async function openRegistryStore(name: string, durability: Durability, id
     name,
     durability,
     drop: async () => {
-      await registry.reset(idb);
+      await Promise.all([registry.reset(idb), removeStoreFiles(name)]);
       registry.close();
       await deleteDatabase(name, idb);
     },

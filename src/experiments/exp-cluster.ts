@@ -13,7 +13,7 @@ import type { StartInfo } from '../workers/worker-api.ts';
 import type { ExperimentWorkerApi } from './experiment-worker.ts';
 import type { LeavePlan, LeaveReport } from './leave.ts';
 import { addCounts } from './stats.ts';
-import type { Durability } from '../disk/volume.ts';
+import type { Durability } from '../protocol/config.ts';
 
 /** Where durable state goes: the store nodes keep their state in, when there is one. */
 export interface DurableStore {

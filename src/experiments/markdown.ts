@@ -63,7 +63,9 @@ export const RESULTS_DOCUMENT = 'results/README.md';
 const measuredBy = (meta: RenderMeta): string =>
   `Measured by \`npm run experiments\`${meta.quick ? ' --quick' : ''} on ${meta.date}` +
   `${meta.machine ? ` (${meta.machine})` : ''}: real Web Worker nodes in headless Chromium, every latency timed ` +
-  'inside the client worker that issued the operation. Latencies in ms as p50 / p99 / max; ratios compare p50s.';
+  'inside the client worker that issued the operation. Latencies in ms as p50 / p99 / max; ratios compare p50s. ' +
+  'Nodes that keep state commit to their logs at `process` durability, except in the steps named `-disk` (at `disk`); ' +
+  'the `-nopersist` and `basic` steps keep nothing.';
 
 /** Every table of a run: the body of results/README.md. */
 export function renderResults(results: readonly StepResult[], meta: RenderMeta): string {

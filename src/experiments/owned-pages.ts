@@ -2,7 +2,7 @@
 // the client then takes to come back from its log. A commit appends what changed, so the first
 // must stay flat; the second is one snapshot and a bounded tail read back.
 import { pageName } from '../sim/workload.ts';
-import { DURABILITY_DEFAULT, type Durability } from '../disk/volume.ts';
+import { DURABILITY_DEFAULT, type Durability } from '../protocol/config.ts';
 import { commonNow } from '../host/env.ts';
 import { browserEnv, type ScenarioEnv } from './env.ts';
 import { ExperimentCluster } from './exp-cluster.ts';

@@ -7,7 +7,7 @@ import { timingError } from '../protocol/config.ts';
 import { clientNumber, type NodeId } from '../protocol/ids.ts';
 import type { TimedOp } from './workload-runner.ts';
 import { browserEnv, clockResolutionMs, type ScenarioEnv } from './env.ts';
-import { DURABILITY_DEFAULT } from '../disk/volume.ts';
+import { DURABILITY_DEFAULT } from '../protocol/config.ts';
 import { CM_IDS, ExperimentCluster } from './exp-cluster.ts';
 import { driveFaults } from './fault-driver.ts';
 import { scenarioResult, type RunRecord } from './result.ts';

@@ -12,7 +12,7 @@ import type { DiskBenchConfig } from './disk-bench.ts';
 import type { OwnedPagesConfig } from './owned-pages.ts';
 import type { FaultStep, ScenarioConfig, WorkloadShape } from './types.ts';
 import type { Placement } from '../workers/placement.ts';
-import { DURABILITY_DEFAULT, type Durability } from '../disk/volume.ts';
+import { DURABILITY_DEFAULT, type Durability } from '../protocol/config.ts';
 
 export type Step =
   /** A sweep point names the parameter it sweeps and its value (for plots). */

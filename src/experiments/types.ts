@@ -4,7 +4,7 @@ import type { ReplicationMode, Timing } from '../protocol/config.ts';
 import type { NodeId } from '../protocol/ids.ts';
 import type { HistoryEvent } from '../sim/history.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
-import type { Durability } from '../disk/volume.ts';
+import type { Durability } from '../protocol/config.ts';
 import type { Placement } from '../workers/placement.ts';
 
 /**

@@ -3,7 +3,7 @@
 // need changes only here.
 import { ClientNode, type ClientSnapshot, type OpRequest } from '../protocol/client.ts';
 import { clientDurableOf, cmDurableOf, type ClientDurable, type DurableEntry } from '../protocol/durable.ts';
-import { isDurability, type Durability } from '../disk/volume.ts';
+import { isDurability, type Durability } from '../protocol/config.ts';
 import { clientNumber, isCmId, isNodeId, type NodeId } from '../protocol/ids.ts';
 import { PAGE_SIZE_BYTES_DEFAULT } from '../protocol/limits.ts';
 import { CentralManager, type CmDurable, type CmStart, type ManagerSnapshot } from '../protocol/manager.ts';

@@ -5,7 +5,7 @@
 import { readTiming, timingError, type Timing } from '../protocol/config.ts';
 import { isRecord } from '../util/checks.ts';
 import type { PeerServerAddress } from './peer-connect.ts';
-import { DURABILITIES, isDurability, type Durability } from '../disk/volume.ts';
+import { DURABILITIES, isDurability, type Durability } from '../protocol/config.ts';
 
 export const IVY_CONFIG_PATH = '/ivy-config.json';
 

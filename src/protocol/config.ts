@@ -113,3 +113,19 @@ export function describeTiming(t: Partial<Timing>): string {
 
 /** No limit above ten minutes: beyond that a node would look dead to a person long before. */
 const TIMING_LIMIT_MAX = 600_000;
+
+/**
+ * How far a commit goes before what depends on it leaves the node:
+ * - `process`: the record is written to the operating system (a `write` call returned). It
+ *   survives a crash of the tab, the worker or the whole browser, not a power cut.
+ * - `disk`: the operating system has also written it to the device (an fdatasync, grouped over
+ *   every record written since the last). It survives a power cut too.
+ */
+export type Durability = 'process' | 'disk';
+
+export const DURABILITIES: readonly Durability[] = ['process', 'disk'];
+export const DURABILITY_DEFAULT: Durability = 'process';
+
+export function isDurability(v: unknown): v is Durability {
+  return (DURABILITIES as readonly unknown[]).includes(v);
+}

@@ -8,7 +8,6 @@ import { BACKUP_CM, clientNodeId, clientNumber, PRIMARY_CM, type NodeId } from '
 import type { CmDurable } from '../protocol/manager.ts';
 import { REGISTRY_DB_NAME, REGISTRY_VERSION, type ClientRecord, type ClientStatus, type CmRecord, type RegistrySchema } from './schema.ts';
 import { deleteDatabase, entriesOfWholeState, isNodeDatabaseOf, NodeStore, type WholeState } from './node-store.ts';
-import { removeStoreFiles } from '../disk/opfs-volume.ts';
 
 /** The durable state each kind of node persists, and the store that holds it. */
 export interface DurableOf {
@@ -171,16 +170,16 @@ export class Registry {
   }
 
   /**
-   * The seed's "empty the /data folder", and every node's durable state with it: its IndexedDB
-   * databases, and the store's log files (`removeFiles`, by default from this origin's OPFS).
+   * The seed's "empty the /data folder", and every node database of the registry with it (the
+   * store's log files are the disk's: disk/opfs-volume.ts removes them).
    */
-  async reset(idb: IDBFactory = indexedDB, removeFiles: (store: string) => Promise<unknown> = removeStoreFiles): Promise<void> {
+  async reset(idb: IDBFactory = indexedDB): Promise<void> {
     const tx = this.db.transaction(ALL_STORES, 'readwrite');
     await Promise.all(ALL_STORES.map((name) => tx.objectStore(name).clear()));
     await tx.done;
     this.closeNodeStores();
     const names = (await idb.databases()).map((d) => d.name ?? '').filter((n) => isNodeDatabaseOf(this.db.name, n));
-    await Promise.all([...names.map((n) => deleteDatabase(n, idb)), removeFiles(this.db.name)]);
+    await Promise.all(names.map((n) => deleteDatabase(n, idb)));
   }
 
   close(): void {

@@ -2,7 +2,7 @@
 // that needs no configuration on one machine; the names are documented in README.
 import { readTiming, timingEnvName, type Timing } from '../protocol/config.ts';
 import { iceServersError, isPort, PEER_ID_PREFIX_PATTERN, type IvyConfig } from '../net/ivy-config.ts';
-import { DURABILITIES, DURABILITY_DEFAULT, isDurability, type Durability } from '../disk/volume.ts';
+import { DURABILITIES, DURABILITY_DEFAULT, isDurability, type Durability } from '../protocol/config.ts';
 
 export interface ServerConfig {
   /** Where the embedded PeerServer is mounted on our own HTTP server. */

@@ -8,7 +8,7 @@ import { runAndCheck, summaryLine, type SimOptions } from './run.ts';
 import { toJsonLine } from './history.ts';
 import { FAULT_KINDS, parseFaults, type FaultKind } from './nemesis.ts';
 import { faultyShape, sweep } from './sweep.ts';
-import { DURABILITIES, DURABILITY_DEFAULT, isDurability, type Durability } from '../disk/volume.ts';
+import { DURABILITIES, DURABILITY_DEFAULT, isDurability, type Durability } from '../protocol/config.ts';
 
 const USAGE = `usage: npm run sim -- [--seed N] [--seeds K] [--clients N] [--pages N] [--ops N]
        [--read-ratio R] [--faults all|none|${FAULT_KINDS.join(',')}] [--fault-count N]

@@ -2,7 +2,7 @@
 // restarted, partition lifted, stall over) before the next, so that a run also shows recovery;
 // a node that leaves for good is never healed.
 import type { Rng } from './rng.ts';
-import { DURABILITY_DEFAULT, type Durability } from '../disk/volume.ts';
+import { DURABILITY_DEFAULT, type Durability } from '../protocol/config.ts';
 
 export const FAULT_KINDS = [
   'crash-primary',

@@ -13,7 +13,7 @@ import { messageDecoder } from '../net/message-codec.ts';
 import { durableFor, makeNode, PAGE_SIZE_BYTES, type MadeNode, type NodeSpec } from '../host/make-node.ts';
 import { NodeHost, type HostEvent } from '../host/node-host.ts';
 import { DISK_DEFAULTS, type DiskOptions } from './disk.ts';
-import { DURABILITY_DEFAULT, type Durability } from '../disk/volume.ts';
+import { DURABILITY_DEFAULT, type Durability } from '../protocol/config.ts';
 import { SimThreads } from './threads.ts';
 import type { DurableEntry } from '../protocol/durable.ts';
 import type { HistoryEvent } from './history.ts';

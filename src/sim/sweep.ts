@@ -5,7 +5,7 @@
 // `npm run sim -- --sweep`.
 import { allFaults, type FaultKind } from './nemesis.ts';
 import { runAndCheck, summaryLine, type SimOptions } from './run.ts';
-import type { Durability } from '../disk/volume.ts';
+import type { Durability } from '../protocol/config.ts';
 
 /**
  * The durability a seed runs at: odd seeds `disk`, even ones `process`, so a sweep covers both.

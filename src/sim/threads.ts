@@ -5,7 +5,7 @@
 // again, while the pack runs on; a pack's thread can also die whole, taking every node with it.
 import { LogWriter } from '../disk/log-writer.ts';
 import { recoverNode, type Recovery } from '../disk/recover.ts';
-import type { Durability } from '../disk/volume.ts';
+import type { Durability } from '../protocol/config.ts';
 import type { Disk } from '../host/env.ts';
 import type { DurableEntry } from '../protocol/durable.ts';
 import type { NodeId } from '../protocol/ids.ts';

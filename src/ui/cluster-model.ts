@@ -6,6 +6,7 @@ import type { Cluster } from '../workers/cluster.ts';
 import type { NodeSpec } from '../host/make-node.ts';
 import { isNodeRunsElsewhere, nodeLockName, NodeRunsElsewhere } from '../host/node-lock.ts';
 import { CmWatch, type CmStatus } from './cm-watch.ts';
+import { removeStoreFiles } from '../disk/opfs-volume.ts';
 
 export const REGISTRY_CHANNEL = 'ivy-registry';
 /**
@@ -184,7 +185,7 @@ export class ClusterModel {
   /** The seed's "empty the /data folder", for every tab: each stops the nodes it runs. */
   async reset(): Promise<string> {
     this.cluster.killAll();
-    await this.registry.reset();
+    await Promise.all([this.registry.reset(), removeStoreFiles(this.registry.name)]);
     this.post({ type: 'reset' });
     this.wasReset();
     await this.refresh();

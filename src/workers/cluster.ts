@@ -9,7 +9,7 @@ import type { NodeSpec } from '../host/make-node.ts';
 import { browserLocks, nodeLockName, released, type NodeLocks } from '../host/node-lock.ts';
 import { NO_STEPPING, type StepSettings } from '../host/trace.ts';
 import { PLACEMENTS, type Placement } from './placement.ts';
-import { DURABILITY_DEFAULT, type Durability } from '../disk/volume.ts';
+import { DURABILITY_DEFAULT, type Durability } from '../protocol/config.ts';
 import type { StartInfo } from './worker-api.ts';
 
 /** How nodes are started, per placement offered; a bare function is the default placement's. */

@@ -3,7 +3,7 @@
 // backends say (a log file started over, logs of ended writers folded).
 import type { DurableBackend } from '../disk/backend.ts';
 import { openBrowserBackend, sharedBackends, type OpenBackend } from '../disk/browser-backend.ts';
-import type { Durability } from '../disk/volume.ts';
+import type { Durability } from '../protocol/config.ts';
 
 export type OpenBackendWithLog = (store: string, durability: Durability, log: (text: string) => void) => Promise<DurableBackend>;
 

@@ -10,7 +10,7 @@ import { realEnv, type Disk } from '../host/env.ts';
 import { NodeHost, type HostListener } from '../host/node-host.ts';
 import { describeDurable, durableFor, makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
 import type { DurableBackend } from '../disk/backend.ts';
-import { DURABILITY_DEFAULT } from '../disk/volume.ts';
+import { DURABILITY_DEFAULT } from '../protocol/config.ts';
 import { ThreadStorage } from './storage.ts';
 import { CountingTransport, MessageCounter, type MessageCounts } from './message-count.ts';
 import type { StepSettings } from '../host/trace.ts';

@@ -11,7 +11,8 @@ import { MemoryVolume } from '../../src/disk/memory-volume.ts';
 import { recoverNode } from '../../src/disk/recover.ts';
 import { decodeFile, encodeRecord, homeName, logName, type LogRecord } from '../../src/disk/records.ts';
 import { readNodeState, sweep } from '../../src/disk/store-ops.ts';
-import type { Durability, Volume } from '../../src/disk/volume.ts';
+import type { Volume } from '../../src/disk/volume.ts';
+import type { Durability } from '../../src/protocol/config.ts';
 import { entryKey, type DurableEntry } from '../../src/protocol/durable.ts';
 
 const page = (p: string, content: string, version: number): DurableEntry => ({
