@@ -65,11 +65,15 @@ export function membershipLine(state: NodeState | null, awaySince: number | null
   }</p>`;
 }
 
-/** "log on OPFS, process durability" as a card has room for: "OPFS log, process". */
-function keptIn(storage: string | null): string {
+/**
+ * Where a node keeps its state, as a card has room for: "log on OPFS, process durability" is
+ * "OPFS log, process"; a tab's "log on OPFS (log worker), …" keeps its log worker.
+ */
+export function keptInText(storage: string | null): string {
   if (storage === null) return 'no disk';
-  const level = /(\w+) durability/.exec(storage)?.[1] ?? '';
-  const where = storage.startsWith('log on OPFS') ? 'OPFS log' : storage.startsWith('IndexedDB') ? 'IndexedDB' : storage;
+  const level = /(\w+) durability$/.exec(storage)?.[1];
+  const worker = storage.includes('(log worker)') ? ' (log worker)' : '';
+  const where = storage.startsWith('log on OPFS') ? `OPFS log${worker}` : storage.startsWith('IndexedDB') ? 'IndexedDB' : storage;
   return level ? `${where}, ${level}` : where;
 }
 
@@ -103,13 +107,15 @@ export class NodeCard extends LightElement {
         <header>
           <h3>${label}</h3>
           <span class="standing" aria-label=${`${handle.id} standing`}>${standing(node.state)}</span>
-          <span class="runs-in" aria-label=${`${handle.id} runs in`} title="the worker this node runs in">${handle.thread ?? 'own worker'}</span>
-          <span class="runs-in" aria-label=${`${handle.id} keeps its state`}
-            title="where this node's state is kept, and how far a commit goes before anything that depends on it leaves the node"
-            >${keptIn(handle.info?.storage ?? null)}</span>
           <button class="danger" aria-label=${`Kill ${handle.id}`}
             @click=${() => emit(this, 'kill-node', handle.id)}>Kill</button>
         </header>
+        <p class="where">
+          runs in <span aria-label=${`${handle.id} runs in`} title="the worker this node runs in">${handle.thread ?? 'own worker'}</span>
+          · state in <span aria-label=${`${handle.id} keeps its state`}
+            title="where this node's state is kept, and how far a commit goes before anything that depends on it leaves the node"
+            >${keptInText(handle.info?.storage ?? null)}</span>
+        </p>
         ${membershipLine(node.state, this.awaySince)}
         ${
           handle.role === 'client'

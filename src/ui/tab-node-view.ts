@@ -13,7 +13,7 @@ import type { TracedMessage } from '../host/trace.ts';
 import { writeContentError } from '../console/commands.ts';
 import { describeResult } from '../console/format.ts';
 import { LightElement } from './light-element.ts';
-import { consoleHint, inFlightText, membershipLine, nodeLabel, standing } from './node-card.ts';
+import { consoleHint, inFlightText, keptInText, membershipLine, nodeLabel, standing } from './node-card.ts';
 import { consoleLine, logLine, type ConsoleLine } from './node-console.ts';
 import { isRequestSend } from './session/retry.ts';
 import type { PageOpRequest } from './page-form.ts';
@@ -132,8 +132,8 @@ export class TabNodeView extends LightElement {
           <button class="danger" aria-label=${`Kill ${node.id}`} ?disabled=${!node.running}
             @click=${() => node.stop('killed by hand; close the tab, or reopen it and choose a restart')}>Kill</button>
         </header>
-        <p class="muted">state kept in: <span aria-label=${`${node.id} keeps its state`}>${node.storage}</span></p>
-        <p class="muted">link to the CM: <output aria-label=${`${node.id} CM link`}>${cmLinkText(this.info)}</output>
+        <p class="muted">state in <span aria-label=${`${node.id} keeps its state`} title=${node.storage}>${keptInText(node.storage)}</span>
+          · link to the CM: <output aria-label=${`${node.id} CM link`}>${cmLinkText(this.info)}</output>
           · peers linked: ${
             this.info?.peers
               .filter((p) => p.linked)

@@ -18,7 +18,7 @@ for (const durability of ['process', 'disk'] as const) {
     await openNode(diskContext, 'CM', 'cm2', q);
     let c1: NodeTab = await openNode(diskContext, 'Client', 'c1', q);
     const c2 = await openNode(diskContext, 'Client', 'c2', q);
-    await expect(c2.page.getByLabel('c2 keeps its state')).toHaveText(`log on OPFS (log worker), ${durability} durability`);
+    await expect(c2.page.getByLabel('c2 keeps its state')).toHaveText(`OPFS log (log worker), ${durability}`);
     for (let i = 0; i < TRIALS; i++) {
       const page = `T${i}`;
       for (const k of [0, 1, 2]) expect(await write(c1, page, `${page}-${k}`), `c1 writes ${page}-${k}`).toMatchObject({ ok: true });
