@@ -55,7 +55,8 @@ export class LogBackend implements DurableBackend {
   async recover(node: NodeId): Promise<Recovered> {
     const r = await readNodeState(this.volume, node);
     const notes = r.torn.map(
-      (t) => `${t.name}: dropped ${t.bytes} bytes after its last whole record${t.problem ? ` (${t.problem})` : ' (torn by a crash)'}`,
+      (t) =>
+        `${t.name}: dropped ${t.bytes} bytes after its last whole record${t.problem ? ` (${t.problem})` : ' (torn by a crash or a full disk)'}`,
     );
     if (r.state !== null) return { entries: r.state.entries, lsn: r.lsn, notes };
     const old = this.legacy ? await this.legacy(node) : null;
@@ -70,10 +71,8 @@ export class LogBackend implements DurableBackend {
       // a node that starts here from a log of an ended writer soon holds its state in this one.
       this.swept = true;
       const timer = setTimeout(() => {
-        this.sweep().then(
-          (line) => line && this.log(line),
-          (e: unknown) => this.log(`could not sweep the logs of ended writers: ${(e as Error).message}`),
-        );
+        // What a sweep did is nobody's business but the store's; only trouble is told.
+        this.sweep().catch((e: unknown) => this.log(`could not sweep the logs of ended writers: ${(e as Error).message}`));
       }, SWEEP_DELAY_MS);
       // In Node (unit tests) a pending sweep must not keep the process alive.
       (timer as { unref?: () => void }).unref?.();

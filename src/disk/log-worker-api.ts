@@ -9,7 +9,8 @@ export interface LogWorkerApi {
   /** Opens the store's directory; false where this worker cannot keep a log (no OPFS sync access). */
   open(store: string): Promise<boolean>;
   create(name: string): Promise<number>;
-  append(file: number, bytes: Uint8Array, flush: boolean): Promise<void>;
+  /** Null when written; else why not, and whether the file can take more (LogFile.usable). */
+  append(file: number, bytes: Uint8Array, flush: boolean): Promise<{ error: string; name: string; usable: boolean } | null>;
   close(file: number): void;
   remove(name: string): void;
   list(): Promise<string[]>;
@@ -49,8 +50,10 @@ export function createLogWorkerApi(): LogWorkerApi {
     },
     append(file, bytes, flush) {
       const f = files.get(file);
-      if (!f) return Promise.reject(new Error(`no open file ${file}`));
-      return new Promise((resolve, reject) => f.append(bytes, flush, (e) => (e ? reject(e) : resolve())));
+      if (!f) return Promise.resolve({ error: `no open file ${file}`, name: 'Error', usable: false });
+      return new Promise((resolve) =>
+        f.append(bytes, flush, (e) => resolve(e ? { error: e.message, name: e.name, usable: f.usable } : null)),
+      );
     },
     close(file) {
       files.get(file)?.close();

@@ -13,9 +13,9 @@
 import type { DurableEntry } from '../protocol/durable.ts';
 import type { NodeId } from '../protocol/ids.ts';
 import type { Disk } from '../host/env.ts';
-import { encodeRecord, homeName, logName, type LogRecord } from './records.ts';
+import { encodeRecord, homeName, logName } from './records.ts';
 import { writeFile, type LogFile, type Volume } from './volume.ts';
-import { type Durability } from '../protocol/config.ts';
+import type { Durability } from '../protocol/config.ts';
 import { describeError } from '../util/errors.ts';
 import { LOG_FORMAT_VERSION } from './records.ts';
 
@@ -68,6 +68,11 @@ export class LogWriter {
   private scheduled = false;
   /** An append under way: what is queued meanwhile waits for the next window. */
   private writing = false;
+  /**
+   * The current file is new, its head and snapshots not written yet; `old` is the file it
+   * replaces (removed once they are), '' for none.
+   */
+  private started: { old: string } | null = null;
   private file: LogFile | null = null;
   private fileName = '';
   private gen = 0;
@@ -87,6 +92,8 @@ export class LogWriter {
   private readonly snapped = new Map<NodeId, number>();
   private closed = false;
   private readonly quietWaiters: Array<() => void> = [];
+  /** The last append was refused (a full disk): said once until one is written again. */
+  private refused = false;
 
   constructor(
     private readonly volume: Volume,
@@ -197,10 +204,7 @@ export class LogWriter {
   private write(): void {
     if (this.closed || this.writing || this.queue.length === 0) return;
     const canSwitch = this.nextFile !== null && this.homesPending === 0;
-    if (canSwitch) {
-      this.switchFile();
-      return;
-    }
+    if (canSwitch) this.switchFile();
     if (this.file === null || this.broken !== null) {
       // No file to append to: the next generation takes it all, once open (and no home is due).
       this.openNext();
@@ -210,21 +214,37 @@ export class LogWriter {
     this.queue = [];
     const parts: Uint8Array[] = [];
     const snaps = new Map<NodeId, number>();
-    for (const q of batch) {
-      const a = this.nodes.get(q.node);
-      if (!a) continue;
+    const started = this.started;
+    const snap = (node: NodeId, a: Attached): void => {
       a.lsn += 1;
-      let r: LogRecord;
-      if (a.snapNext) {
-        a.snapNext = false;
-        r = { t: 'snap', node: q.node, lsn: a.lsn, entries: a.entries() };
-        snaps.set(q.node, a.lsn);
-      } else {
-        r = { t: 'delta', node: q.node, lsn: a.lsn, changes: q.changes };
+      a.snapNext = false;
+      snaps.set(node, a.lsn);
+      parts.push(encodeRecord({ t: 'snap', node, lsn: a.lsn, entries: a.entries() }));
+    };
+    if (started !== null) {
+      // A new file: its head, then a snapshot of every node (which covers whatever they queued).
+      parts.push(encodeRecord({ t: 'head', v: LOG_FORMAT_VERSION, writer: this.opts.writer, gen: this.gen }));
+      for (const [node, a] of this.nodes) snap(node, a);
+      const snapshotBytes = parts.reduce((n, p) => n + p.length, 0);
+      this.compactAt = Math.max(this.opts.compactMinBytes ?? COMPACT_MIN_BYTES, 2 * snapshotBytes);
+    } else {
+      for (const q of batch) {
+        const a = this.nodes.get(q.node);
+        if (!a) continue;
+        if (a.snapNext) {
+          snap(q.node, a);
+          continue;
+        }
+        a.lsn += 1;
+        parts.push(encodeRecord({ t: 'delta', node: q.node, lsn: a.lsn, changes: q.changes }));
       }
-      parts.push(encodeRecord(r));
     }
-    this.append(this.file, parts, batch, () => this.noteSnaps(snaps));
+    this.append(this.file, parts, batch, snaps, () => {
+      if (started === null) return;
+      // The old file goes only once the new one holds everything it did.
+      this.started = null;
+      if (started.old !== '') this.volume.remove(started.old);
+    });
   }
 
   /**
@@ -240,12 +260,21 @@ export class LogWriter {
     for (const [node, lsn] of snaps) this.snapped.set(node, Math.max(lsn, this.snapped.get(node) ?? 0));
   }
 
-  private append(file: LogFile, parts: Uint8Array[], batch: Queued[], written?: () => void): void {
+  private append(file: LogFile, parts: Uint8Array[], batch: Queued[], snaps: ReadonlyMap<NodeId, number>, written: () => void): void {
     const bytes = concat(parts);
     this.writing = true;
     file.append(bytes, this.opts.durability === 'disk', (error) => {
       this.writing = false;
-      if (error === null) written?.();
+      if (error === null) {
+        this.noteSnaps(snaps);
+        written();
+      } else {
+        // Nothing of it counts: the snapshots it carried are due again.
+        for (const node of snaps.keys()) {
+          const a = this.nodes.get(node);
+          if (a) a.snapNext = true;
+        }
+      }
       for (const f of this.quietWaiters.splice(0)) f();
       if (file !== this.file) {
         // A file given up meanwhile (closed, or replaced after a failure): its dones still run.
@@ -253,11 +282,19 @@ export class LogWriter {
         this.wake();
         return;
       }
-      if (error !== null) {
+      if (error !== null && !file.usable) {
         // Part of it may be in the file: nothing more goes there. The next commit starts a new one.
         this.broken = error;
         this.opts.log?.(`log ${this.fileName} could not be written (${describeError(error)}); a new one is started`);
+      } else if (error !== null) {
+        // The file is as it was (a full disk): the commits are tried again there, no new file is
+        // made. Said once, not at every try.
+        if (!this.refused)
+          this.opts.log?.(`log ${this.fileName} could not be written (${describeError(error)}); its commits are tried again`);
+        this.refused = true;
       } else {
+        if (this.refused) this.opts.log?.(`log ${this.fileName} is written again`);
+        this.refused = false;
         this.size += bytes.length;
         if (this.size >= this.compactAt) this.openNext();
       }
@@ -290,37 +327,22 @@ export class LogWriter {
   }
 
   /**
-   * Starts the next generation: its head, then a snapshot of every node (which covers whatever
-   * they queued), in one append. The old file goes once this is written.
+   * Makes the next generation current: the next append writes its head and a snapshot of every
+   * node, and the old file is removed once that is written (see write()).
    */
   private switchFile(): void {
     const next = this.nextFile;
     if (next === null) return;
     this.nextFile = null;
-    const old = this.file;
-    const oldName = this.fileName;
+    // A generation started but never written (its first append failed) holds nothing: it goes too.
+    const old = this.started?.old ?? this.fileName;
+    if (this.started !== null && this.fileName !== '') this.volume.remove(this.fileName);
+    this.file?.close();
     this.file = next.file;
     this.fileName = next.name;
     this.broken = null;
     this.size = 0;
-    const batch = this.queue;
-    this.queue = [];
-    const parts: Uint8Array[] = [encodeRecord({ t: 'head', v: LOG_FORMAT_VERSION, writer: this.opts.writer, gen: this.gen })];
-    const snaps = new Map<NodeId, number>();
-    for (const [node, a] of this.nodes) {
-      a.lsn += 1;
-      a.snapNext = false;
-      parts.push(encodeRecord({ t: 'snap', node, lsn: a.lsn, entries: a.entries() }));
-      snaps.set(node, a.lsn);
-    }
-    const snapshotBytes = parts.reduce((n, p) => n + p.length, 0);
-    this.compactAt = Math.max(this.opts.compactMinBytes ?? COMPACT_MIN_BYTES, 2 * snapshotBytes);
-    old?.close();
-    // The old file is removed only once the new one holds everything it did.
-    this.append(this.file, parts, batch, () => {
-      this.noteSnaps(snaps);
-      if (old !== null) this.volume.remove(oldName);
-    });
+    this.started = { old };
   }
 
   private takeQueue(): Queued[] {

@@ -99,6 +99,7 @@ export class MemoryVolume implements StoreVolume {
     let open = true;
     return {
       file: f,
+      usable: true,
       append: (bytes, flush, done) => {
         this.defer(() => {
           if (!open || this.files.get(name) !== f) {

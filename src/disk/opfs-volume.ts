@@ -95,23 +95,56 @@ class OpfsFile implements LogFile {
 
   constructor(private readonly handle: SyncAccessHandle) {}
 
+  usable = true;
+
+  /**
+   * A write that fails (a full disk: QuotaExceededError, or fewer bytes written than asked) is
+   * undone in place: what landed is overwritten with zeros (its blocks are there already, so
+   * that needs no room), and the file stays usable. A writer then tries again in this file
+   * rather than make new ones while the disk is full: Chromium was seen to lose a file it had
+   * made under a full disk, and the writes acknowledged in it. A failed flush leaves the file
+   * unusable: what the device holds of it is unknown.
+   */
   append(bytes: Uint8Array, flush: boolean, done: (error: Error | null) => void): void {
-    let error: Error | null = null;
+    const start = this.at;
+    let written = 0;
     try {
-      if (!this.open) throw new Error('the log file is closed');
-      if (this.at + bytes.length > this.size) {
+      if (!this.open || !this.usable) throw new Error('the log file is closed');
+      if (start + bytes.length > this.size) {
         const step = Math.min(GROW_MAX_BYTES, Math.max(GROW_MIN_BYTES, this.size));
-        this.handle.truncate(Math.max(this.size + step, this.at + bytes.length));
-        this.size = Math.max(this.size + step, this.at + bytes.length);
+        const size = Math.max(this.size + step, start + bytes.length);
+        this.handle.truncate(size);
+        this.size = size;
       }
-      const n = this.handle.write(bytes, { at: this.at });
-      this.at += n;
-      if (n !== bytes.length) throw new Error(`wrote ${n} of ${bytes.length} bytes`);
-      if (flush) this.handle.flush();
+      written = this.handle.write(bytes, { at: start });
+      if (written !== bytes.length) throw new Error(`wrote ${written} of ${bytes.length} bytes: the disk is full`);
+      this.at = start + written;
     } catch (e) {
-      error = e instanceof Error ? e : new Error(String(e));
+      this.undo(start, written);
+      done(e instanceof Error ? e : new Error(String(e)));
+      return;
     }
-    done(error);
+    if (flush) {
+      try {
+        this.handle.flush();
+      } catch (e) {
+        this.usable = false;
+        done(e instanceof Error ? e : new Error(String(e)));
+        return;
+      }
+    }
+    done(null);
+  }
+
+  /** Zeroes what a failed write left at `start`; the file is unusable if even that fails. */
+  private undo(start: number, written: number): void {
+    this.at = start;
+    if (written <= 0) return;
+    try {
+      if (this.handle.write(new Uint8Array(written), { at: start }) !== written) this.usable = false;
+    } catch {
+      this.usable = false;
+    }
   }
 
   close(): void {
@@ -126,15 +159,31 @@ class OpfsFile implements LogFile {
 }
 
 export class OpfsVolume implements StoreVolume {
-  private constructor(private readonly dir: FileSystemDirectoryHandle) {}
+  private constructor(
+    private readonly store: string,
+    private dir: FileSystemDirectoryHandle,
+  ) {}
 
   static async open(store: string): Promise<OpfsVolume> {
-    return new OpfsVolume(await storeDirectory(store));
+    return new OpfsVolume(store, await storeDirectory(store));
+  }
+
+  /**
+   * A file handle in the store's directory; made there when `create`. A Reset removes the
+   * directory under a worker that runs on (a pack): the directory is then made anew.
+   */
+  private async fileHandle(name: string, create: boolean): Promise<FileSystemFileHandle> {
+    try {
+      return await this.dir.getFileHandle(name, { create });
+    } catch (e) {
+      if (!create || !gone(e)) throw e;
+      this.dir = await storeDirectory(this.store);
+      return this.dir.getFileHandle(name, { create });
+    }
   }
 
   create(name: string, done: (error: Error | null, file: LogFile | null) => void): void {
-    this.dir
-      .getFileHandle(name, { create: true })
+    this.fileHandle(name, true)
       .then(syncHandle)
       .then((handle) => {
         try {
@@ -156,6 +205,17 @@ export class OpfsVolume implements StoreVolume {
   }
 
   async list(): Promise<string[]> {
+    try {
+      return await this.names();
+    } catch (e) {
+      if (!gone(e)) throw e;
+      // Removed by a Reset: the store starts over empty.
+      this.dir = await storeDirectory(this.store);
+      return this.names();
+    }
+  }
+
+  private async names(): Promise<string[]> {
     const out: string[] = [];
     for await (const [name, handle] of (this.dir as unknown as ListableDirectory).entries()) if (handle.kind === 'file') out.push(name);
     return out;

@@ -14,7 +14,7 @@ export interface Recovery {
   state: NodeState | null;
   /** The highest record number any file gives the node (0 for none): its next life numbers past it. */
   lsn: number;
-  /** Files whose tail was dropped: torn by a crash, or unreadable by this version. */
+  /** Files of the node's whose tail was dropped: torn by a crash or a full disk, or unreadable by this version. */
   torn: Array<{ name: string; bytes: number; problem: string | null }>;
 }
 
@@ -29,7 +29,9 @@ export function recoverNode(files: Iterable<StoredFile>, node: NodeId): Recovery
     if (!concerns(f.name, node)) continue;
     const index = indexFile(f.bytes);
     const { state: s, problem } = stateIn(index, node);
-    if (index.tornBytes > 0 || problem !== null) out.torn.push({ name: f.name, bytes: index.tornBytes, problem });
+    // Said only of the files that hold the node's records (other nodes' tails are theirs to tell).
+    const its = s !== null || parseHomeName(f.name)?.node === node;
+    if (its && (index.tornBytes > 0 || problem !== null)) out.torn.push({ name: f.name, bytes: index.tornBytes, problem });
     if (s !== null && (out.state === null || s.lsn > out.state.lsn)) out.state = s;
   }
   out.lsn = out.state?.lsn ?? 0;

@@ -38,16 +38,27 @@ export class RemoteVolume implements StoreVolume {
   }
 
   private file(id: number): LogFile {
-    return {
-      append: (bytes, flush, done) => {
+    const file = {
+      usable: true,
+      append: (bytes: Uint8Array, flush: boolean, done: (error: Error | null) => void): void => {
         // Moved, not copied: the writer never touches an appended buffer again.
         const moved = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
         this.worker.append(id, Comlink.transfer(moved, [moved.buffer]), flush).then(
-          () => done(null),
-          (e: unknown) => done(asError(e)),
+          (failed) => {
+            if (failed === null) return done(null);
+            file.usable = failed.usable;
+            const e = new Error(failed.error);
+            e.name = failed.name;
+            done(e);
+          },
+          (e: unknown) => {
+            file.usable = false;
+            done(asError(e));
+          },
         );
       },
-      close: () => void this.worker.close(id).catch(() => {}),
+      close: (): void => void this.worker.close(id).catch(() => {}),
     };
+    return file;
   }
 }

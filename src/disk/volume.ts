@@ -8,10 +8,14 @@
 export interface LogFile {
   /**
    * Appends `bytes` after what this handle wrote before; with `flush`, also waits for the device.
-   * `done` may run before append returns. After a failed append the file must not be appended
-   * to again: part of the bytes may be in it.
+   * `done` may run before append returns. A failed append either leaves the file as it was
+   * (`usable` stays true: what landed of the bytes was undone, and a later append goes where
+   * this one would have), or leaves it unusable: part of the bytes may be in it, or a flush
+   * failed and what was written before may not be on the device. Nothing is appended to an
+   * unusable file again.
    */
   append(bytes: Uint8Array, flush: boolean, done: (error: Error | null) => void): void;
+  readonly usable: boolean;
   close(): void;
 }
 

@@ -52,6 +52,8 @@ export class CommitGate<O> {
   private readonly heldPerLane = new Map<string, number>();
   private stopped = false;
   private failing = false;
+  /** Commits fail in a row: the first failure is told, the rest (every retry) are not. */
+  private failedInARow = 0;
   private readonly idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -59,6 +61,8 @@ export class CommitGate<O> {
     private readonly timers: Timers,
     private readonly release: (outputs: O[]) => void,
     private readonly onError: (error: Error) => void,
+    /** Commits succeed again after failing. */
+    private readonly onBack: () => void = () => {},
   ) {}
 
   /** Hands over what one step of the node produced: its outputs, in order, and its durable changes. */
@@ -146,12 +150,14 @@ export class CommitGate<O> {
       // Nothing that depends on this batch may leave: keep it all, and try again with what
       // changed since merged in (a later value of an entry replaces the failed one).
       this.failing = true;
-      this.onError(error);
+      if (this.failedInARow++ === 0) this.onError(error);
       this.timers.after(COMMIT_RETRY_MS, () => this.retry(batch));
       return;
     }
     this.inFlight = null;
     this.committed = batch.id;
+    if (this.failedInARow > 0) this.onBack();
+    this.failedInARow = 0;
     for (const [page, id] of this.pageBatch) if (id <= batch.id) this.pageBatch.delete(page);
     const out = this.releasable();
     if (out.length > 0) this.release(out);

@@ -71,6 +71,7 @@ export class NodeHost {
       env.timers,
       (out) => this.release(out),
       (e) => this.log('warn', `${this.id} could not store its state (${describeError(e)}); its messages and answers wait until it can`),
+      () => this.log('info', `${this.id} stores its state again`),
     );
     this.stepping = new Stepping<Message>(
       env,

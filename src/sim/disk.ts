@@ -176,8 +176,9 @@ export class SimDisk {
 
   private handle(life: Life, f: SimFile, acksEarly: boolean): LogFile {
     let open = true;
-    return {
-      append: (bytes, flush, done) => {
+    const file = {
+      usable: true,
+      append: (bytes: Uint8Array, flush: boolean, done: (error: Error | null) => void): void => {
         const p: Pending = { file: f, bytes };
         let set = this.pending.get(life);
         if (!set) this.pending.set(life, (set = new Set()));
@@ -186,9 +187,11 @@ export class SimDisk {
         this.world.at(at, life, () => {
           set.delete(p);
           if (this.world.rng.chance(this.opts.failShare)) {
-            // Part of it may be there: the writer must never append to this file again.
+            // Half the time what landed is undone and the file takes more (a full disk, as
+            // opfs-volume.ts undoes it); else part of it stays, and the file must take no more.
             this.failures += 1;
-            f.bytes = concat(f.bytes, bytes.subarray(0, this.world.rng.int(bytes.length)));
+            if (this.world.rng.chance(0.5)) file.usable = false;
+            if (!file.usable) f.bytes = concat(f.bytes, bytes.subarray(0, this.world.rng.int(bytes.length)));
             if (!acksEarly) done(new Error('QuotaExceededError: the disk is full'));
             return;
           }
@@ -210,11 +213,12 @@ export class SimDisk {
           this.world.at(Math.round(crashAt * 1000) / 1000, life, crash);
         }
       },
-      close: () => {
+      close: (): void => {
         open = false;
         if (f.holder === life) f.holder = null;
       },
     };
+    return file;
   }
 
   private writeMs(flush: boolean): number {

@@ -15,7 +15,7 @@ import { openTabBackend } from '../disk/tab-backend.ts';
 import { runCommand, type Answer } from '../console/run-command.ts';
 import { NodeHost, type HostListener } from '../host/node-host.ts';
 import { realEnv, type Timers } from '../host/env.ts';
-import { durableFor, makeNode, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
+import { describeDurable, durableFor, makeNode, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
 import { CONTROL_CHANNEL, type PeerStatus, type TabControlApi, type TabNodeInfo } from './control.ts';
 import { actingAnswer, identityFor, rosterOf, type Identity, type TabChoice } from './identity.ts';
 import { askCms, serveJoin, type JoinAnswer } from './join.ts';
@@ -145,7 +145,14 @@ export class TabNode {
     for (const slot of early.splice(0)) host.connect(slot.peer, slot);
     const tab = new TabNode(spec.id, peer, host, mesh, o.log, backend, release);
     tab.begin(metronome);
-    o.log(`${spec.id} runs in this tab as ${describe(identity)} (PeerJS id ${peer.id})`);
+    const kept = describeDurable(spec);
+    o.log(`${spec.id} runs in this tab as ${describe(identity)}${kept ? `, ${kept}` : ''} (PeerJS id ${peer.id})`);
+    if (spec.role === 'client' && spec.restart && !spec.durable) {
+      o.log(
+        `${spec.id}: this browser holds nothing of it, so it starts blank: the pages it owned are reported lost, ` +
+          'and only the browser that ran it can bring them back',
+      );
+    }
     return tab;
   }
 

@@ -185,11 +185,15 @@ export class ClusterModel {
   /** The seed's "empty the /data folder", for every tab: each stops the nodes it runs. */
   async reset(): Promise<string> {
     this.cluster.killAll();
-    await Promise.all([this.registry.reset(), removeStoreFiles(this.registry.name)]);
+    // Other tabs stop their nodes first: their workers hold the log files this removes.
     this.post({ type: 'reset' });
+    const [, removed] = await Promise.all([this.registry.reset(), removeStoreFiles(this.registry.name)]);
     this.wasReset();
     await this.refresh();
-    return 'cluster reset: registry emptied and every node stopped';
+    return removed
+      ? 'cluster reset: registry emptied, every node stopped and its state removed'
+      : 'cluster reset: registry emptied and every node stopped, but some state files are still held (a tab that did not stop its ' +
+          'nodes?) and were left: a node started anew takes nothing from them but a CM its last epoch';
   }
 
   dispose(): void {

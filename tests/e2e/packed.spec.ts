@@ -1,7 +1,8 @@
 // Packed placement in the dashboard (`?placement=packed`): nodes spread over one worker per core,
 // neighbours in a worker linked in memory. Writes and reads cross nodes and workers; a client
 // killed beside other nodes ends alone (its worker runs on for them), and restarts from what it
-// stored in IndexedDB.
+// stored (its pack's log wrote it a home file); after a Reset the packs, which run on, start
+// nodes afresh.
 import { expect, test, type Page } from '@playwright/test';
 import { clientCard, command, registryRows, startClient, startCm } from './dashboard.ts';
 
@@ -50,6 +51,23 @@ test('a packed cluster: operations across nodes, a killed neighbour ends alone a
   await expect(runsIn(page, victim)).toHaveText(/^pack-\d+$/);
   await command(clientCard(page, victim), 'readPage P2', 'P2: kept (local copy)');
   await command(clientCard(page, neighbour), 'readPage P2', 'P2: kept (via the CM)');
+});
+
+test('after Reset cluster, packs that run on start nodes afresh in a store made anew', async ({ page }) => {
+  await page.goto('/?placement=packed');
+  await startCm(page);
+  const c1 = await startClient(page, 'c1');
+  await command(c1, 'writePage P1 before', 'P1 written: before (via the CM)');
+  await page.getByRole('button', { name: 'Reset cluster' }).click();
+  await page.getByRole('button', { name: 'Yes, reset' }).click();
+  await expect(page.getByRole('status', { name: 'cluster status' })).toHaveText(
+    'cluster reset: registry emptied, every node stopped and its state removed',
+  );
+  await startCm(page);
+  const fresh = await startClient(page, 'c1');
+  await expect(page.getByRole('status', { name: 'cluster status' })).toHaveText('started client c1');
+  await command(fresh, 'readPage P1', 'P1 has not been written yet');
+  await command(fresh, 'writePage P1 after', 'P1 written: after (via the CM)');
 });
 
 test('the placement select chooses where the next nodes run, and the address keeps it', async ({ page }) => {

@@ -11,7 +11,7 @@ import { MemoryVolume } from '../../src/disk/memory-volume.ts';
 import { recoverNode } from '../../src/disk/recover.ts';
 import { decodeFile, encodeRecord, homeName, logName, type LogRecord } from '../../src/disk/records.ts';
 import { readNodeState, sweep } from '../../src/disk/store-ops.ts';
-import type { Volume } from '../../src/disk/volume.ts';
+import type { LogFile, Volume } from '../../src/disk/volume.ts';
 import type { Durability } from '../../src/protocol/config.ts';
 import { entryKey, type DurableEntry } from '../../src/protocol/durable.ts';
 
@@ -161,7 +161,9 @@ describe('the log writer', () => {
     let appends = 0;
     const counting: Volume = {
       create: (name, done) =>
-        v.create(name, (e, f) => done(e, f && { append: (b, fl, d) => ((appends += 1), f.append(b, fl, d)), close: () => f.close() })),
+        v.create(name, (e, f) =>
+          done(e, f && { usable: true, append: (b, fl, d) => ((appends += 1), f.append(b, fl, d)), close: () => f.close() }),
+        ),
       remove: (name) => v.remove(name),
     };
     const { log, run } = writer(counting);
@@ -293,22 +295,22 @@ describe('the log writer', () => {
   it('after a failed append, fails what it carried and starts a new file whose snapshot covers everything', () => {
     const v = new MemoryVolume();
     let failNext = false;
+    /** A file whose next append, once failNext is set, leaves half of it there and the file unusable. */
+    const brokenOnce = (f: LogFile): LogFile => {
+      const file = {
+        usable: true,
+        append(b: Uint8Array, fl: boolean, d: (e: Error | null) => void): void {
+          if (!failNext) return f.append(b, fl, d);
+          failNext = false;
+          file.usable = false;
+          f.append(b.slice(0, b.length >> 1), fl, () => d(new Error('QuotaExceededError')));
+        },
+        close: () => f.close(),
+      };
+      return file;
+    };
     const flaky: Volume = {
-      create: (name, done) =>
-        v.create(name, (e, f) =>
-          done(
-            e,
-            f && {
-              append: (b, fl, d) => {
-                if (!failNext) return f.append(b, fl, d);
-                failNext = false;
-                // Half of it lands: the file must not be appended to again.
-                f.append(b.slice(0, b.length >> 1), fl, () => d(new Error('QuotaExceededError')));
-              },
-              close: () => f.close(),
-            },
-          ),
-        ),
+      create: (name, done) => v.create(name, (e, f) => done(e, f && brokenOnce(f))),
       remove: (name) => v.remove(name),
     };
     const { log, run } = writer(flaky);
@@ -329,6 +331,45 @@ describe('the log writer', () => {
     expect(retried).toBeNull();
     expect(log.currentFile).not.toBe(broken);
     expect(v.files.has(broken)).toBe(false);
+    expect(recoverNode(stored(v), 'c1').state?.entries).toEqual([page('P1', 'b', 2)]);
+  });
+
+  it('after a write a full disk refused (the file as it was), tries again in the same file and makes no new one', () => {
+    const v = new MemoryVolume();
+    let full = false;
+    const made: string[] = [];
+    const tight: Volume = {
+      create: (name, done) => {
+        made.push(name);
+        v.create(name, (e, f) =>
+          done(
+            e,
+            f && {
+              usable: true,
+              append: (b, fl, d) => (full ? d(new Error('QuotaExceededError')) : f.append(b, fl, d)),
+              close: () => f.close(),
+            },
+          ),
+        );
+      },
+      remove: (name) => v.remove(name),
+    };
+    const { log, run } = writer(tight);
+    const t = new Table();
+    const d = log.attach('c1', 0, t.list);
+    commit(d, [t.set(page('P1', 'a', 1))]);
+    run();
+    full = true;
+    let outcome: Error | null | 'open' = 'open';
+    d.commit([t.set(page('P1', 'b', 2))], (e) => (outcome = e));
+    run();
+    expect(String(outcome)).toContain('QuotaExceededError');
+    full = false;
+    let retried: Error | null | 'open' = 'open';
+    d.commit([page('P1', 'b', 2)], (e) => (retried = e));
+    run();
+    expect(retried).toBeNull();
+    expect(made).toEqual([log.currentFile]);
     expect(recoverNode(stored(v), 'c1').state?.entries).toEqual([page('P1', 'b', 2)]);
   });
 
