@@ -7,9 +7,10 @@ export type Command =
   | { kind: 'read'; page: string }
   | { kind: 'write'; page: string; content: string }
   | { kind: 'print' }
+  | { kind: 'forget'; member: string }
   | { kind: 'invalid'; error: string };
 
-export const USAGE = 'usage: writePage <page> <content> | readPage <page> | print';
+export const USAGE = 'usage: writePage <page> <content> | readPage <page> | print | forget <member> (on the acting CM)';
 
 /** Null when a write's content is acceptable to send, else why not (the form says the same). */
 export function writeContentError(content: string): string | null {
@@ -37,6 +38,9 @@ export function parseCommand(line: string): Command {
     case 'print':
       if (page !== undefined) return { kind: 'invalid', error: `print takes no arguments; ${USAGE}` };
       return { kind: 'print' };
+    case 'forget':
+      if (page === undefined || !noMore) return { kind: 'invalid', error: `forget takes one member id (c<n>, or the other CM); ${USAGE}` };
+      return { kind: 'forget', member: page };
     default:
       return { kind: 'invalid', error: `unknown command ${JSON.stringify(name.slice(0, 40))}; ${USAGE}` };
   }

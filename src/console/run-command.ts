@@ -9,6 +9,8 @@ export interface CommandTarget {
   readPage(page: string): Promise<OpResult>;
   writePage(page: string, content: string): Promise<OpResult>;
   snapshot(): Promise<NodeState>;
+  /** A CM's answer to `forget <member>` (an answer starting "error:" is a refusal). */
+  forget(member: string): Promise<string>;
 }
 
 export interface Answer {
@@ -24,6 +26,10 @@ export async function runCommand(line: string, node: CommandTarget): Promise<Ans
         return { ok: false, lines: [`error: ${command.error}`] };
       case 'print':
         return { ok: true, lines: printLines(await node.snapshot()) };
+      case 'forget': {
+        const answer = await node.forget(command.member);
+        return { ok: !answer.startsWith('error:'), lines: [answer] };
+      }
       case 'read': {
         const r = describeResult('read', command.page, await node.readPage(command.page));
         return { ok: r.ok, lines: [r.text] };

@@ -62,6 +62,8 @@ export interface MadeNode {
   snapshot(): NodeState;
   /** Null for roles that take no user operations (a CM serves requests, it makes none). */
   submit: ((op: OpRequest, now: number) => number) | null;
+  /** A CM's `forget <member>` (the operator's word that it is gone for good); null on clients. */
+  forget: ((member: NodeId, now: number) => string) | null;
 }
 
 export const PAGE_SIZE_BYTES = PAGE_SIZE_BYTES_DEFAULT;
@@ -136,7 +138,7 @@ export function makeNode(spec: NodeSpec, now: number): MadeNode {
       timing: timing(spec.timing),
       peerExists: spec.peerExists,
     });
-    return { node: cm, snapshot: () => ({ role: 'cm', snapshot: cm.snapshot() }), submit: null };
+    return { node: cm, snapshot: () => ({ role: 'cm', snapshot: cm.snapshot() }), submit: null, forget: (id, now) => cm.forget(id, now) };
   }
   // A client started in the page may be news to the acting CM (it was not a member when the CM
   // started, or the CM took over since): it announces itself with a report.
@@ -152,5 +154,6 @@ export function makeNode(spec: NodeSpec, now: number): MadeNode {
     node: client,
     snapshot: () => ({ role: 'client', snapshot: client.snapshot() }),
     submit: (op, now) => client.submit(op, now),
+    forget: null,
   };
 }

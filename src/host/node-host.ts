@@ -136,6 +136,16 @@ export class NodeHost {
     this.flush(true);
   }
 
+  /** The console's `forget <member>` on a CM: its answer. */
+  forget(member: NodeId): string {
+    const forget = this.made.forget;
+    if (this.stopped) return `error: ${this.id} is stopped`;
+    if (!forget) return `error: forget runs on the acting CM, not on client ${this.id}`;
+    const answer = forget(member, this.now());
+    this.flush(true);
+    return answer;
+  }
+
   submit(op: OpRequest): Promise<OpResult> {
     return new Promise((resolve) => this.submitOp(op, resolve));
   }

@@ -3,14 +3,21 @@
 //
 // After a takeover the directory is rebuilt from what the clients themselves report (their
 // page tables, their requests in flight, the ownership they handed on), because the clients'
-// tables are the truth about where data is. Until every member has reported, a page nobody
-// claims may still belong to a silent member, so it is not served; and every write also
-// invalidates the silent members, who may hold read copies.
+// tables are the truth about where data is. A page nobody claims may still be held by a member
+// that has not reported: the one the standby's record names (see PulseReply: the record names
+// every member that may hold a page, because a page nobody owns is granted only once the standby
+// has it on record, and every other move is a handoff its sender stores), or, where the record
+// is incomplete, any member it may miss (`uncertain`). Such a page waits for them while they
+// have not reported and fails naming them once they are away; every other page is served. Every
+// write also invalidates the silent members, who may hold read copies.
 import type { Timing } from './config.ts';
 import { parseReqId, type NodeId, type PageId, type ReqId } from './ids.ts';
 import { QUEUE_LENGTH_MAX } from './limits.ts';
 import type { ClientReport, Handoff, HeldPage, MetaEntry } from './messages.ts';
 import type { OpKind, Outbox } from './node.ts';
+
+/** Says, in a page's failure, that the page may be anywhere a vanished member was (see uncertain). */
+export const INCOMPLETE_RECORD = 'which took over without a full record';
 
 interface Request {
   kind: OpKind;
@@ -20,7 +27,8 @@ interface Request {
 }
 
 interface Active extends Request {
-  phase: 'invalidating' | 'forwarded';
+  /** `recording`: a grant of a page nobody owns, waiting for the standby to have it on record. */
+  phase: 'invalidating' | 'recording' | 'forwarded';
   /** Holders whose INVALIDATE_CONFIRMATION is still due. */
   awaiting: NodeId[];
   lastSentAt: number;
@@ -49,6 +57,11 @@ export interface PageState {
   /** The member whose crash took the only copy. */
   lostWith: NodeId | null;
   /**
+   * The member the record this CM took over names as the page's holder, until it reports (it
+   * then claims the page, reports handing it on, or holds nothing of it).
+   */
+  recorded: NodeId | null;
+  /**
    * Members that claimed the page while another was on record as its owner: their claims were
    * set aside. Honest members never claim one page at once (a handoff is stored before it
    * leaves), so a rival is a forged or garbled claim, but it is asked again before the page is
@@ -68,6 +81,11 @@ export interface DirectoryHost {
   readonly timing: Timing;
   /** Called for each page whose metadata changed (the CM streams it to the standby). */
   changed(page: PageId): void;
+  /**
+   * Whether the standby has on record that `grantee` may hold `page` (or needs not): a page
+   * nobody owns is granted only then. False starts the recording; recordedGrant() follows.
+   */
+  grantRecorded(page: PageId, grantee: NodeId): boolean;
 }
 
 export class PageDirectory {
@@ -81,11 +99,11 @@ export class PageDirectory {
   /** Members back from away that have not reported since: no lease for them until they have. */
   readonly rejoining = new Set<NodeId>();
   /**
-   * Who owned what as the standby last heard it (a CM that took over keeps its mirror here).
-   * Never trusted, not even to clear a page: only to name the member a page nobody claims is
-   * most likely away with.
+   * Members that may hold pages this CM's record does not name (it took over with an
+   * incomplete record: the standby had restarted, or both CMs had): any page nobody claims may
+   * be theirs until they report.
    */
-  hints = new Map<PageId, MetaEntry>();
+  readonly uncertain = new Set<NodeId>();
   private readonly lastDone = new Map<NodeId, number>();
   /**
    * The pages each member has a part in (owner, copy holder, requester, awaited, sender or
@@ -108,7 +126,18 @@ export class PageDirectory {
   page(page: PageId): PageState {
     let s = this.pages.get(page);
     if (!s) {
-      s = { owner: null, copySet: [], version: 0, transit: null, lostWith: null, rivals: [], seeking: null, active: null, queue: [] };
+      s = {
+        owner: null,
+        copySet: [],
+        version: 0,
+        transit: null,
+        lostWith: null,
+        recorded: null,
+        rivals: [],
+        seeking: null,
+        active: null,
+        queue: [],
+      };
       this.pages.set(page, s);
     }
     return s;
@@ -116,6 +145,22 @@ export class PageDirectory {
 
   entry(page: PageId, s: PageState): MetaEntry {
     return { page, owner: s.owner, copySet: [...s.copySet], version: s.version };
+  }
+
+  /** The entry as the standby's record has it: `owner` names the member that may hold the page. */
+  recordEntry(page: PageId, s: PageState): MetaEntry {
+    const holder = s.owner ?? s.transit?.from ?? this.grantee(s) ?? s.seeking?.ask[0] ?? s.recorded;
+    return { page, owner: holder, copySet: [...s.copySet], version: s.version };
+  }
+
+  /** Takes the record a takeover starts from: the members it names wait until they report. */
+  loadRecord(entries: Iterable<MetaEntry>): void {
+    for (const e of entries) {
+      if (e.owner === null) continue;
+      const s = this.page(e.page);
+      s.recorded = e.owner;
+      this.note(e.owner, e.page);
+    }
   }
 
   /** Loads metadata as it stands (periodic mode trusts a snapshot; a fresh CM starts empty). */
@@ -147,7 +192,8 @@ export class PageDirectory {
       s.queue.some((q) => q.requester === c) ||
       (a !== null && (a.requester === c || a.awaiting.includes(c))) ||
       (t !== null && (t.to === c || t.from === c)) ||
-      (s.seeking !== null && s.seeking.ask.includes(c))
+      (s.seeking !== null && s.seeking.ask.includes(c)) ||
+      s.recorded === c
     );
   }
 
@@ -193,11 +239,25 @@ export class PageDirectory {
     if (s.transit) return `ownership in transit to ${s.transit.to}`;
     if (s.seeking) return `asking ${s.seeking.ask.join(', ')}, who claimed it, after ${s.seeking.for} disowned it`;
     // A page nobody claims (never written, or lost with a member) may still be held by a member
-    // that has not reported: it is neither served nor re-created until all have.
-    if (s.owner === null && this.unreported.size > 0) {
-      return `waiting for ${[...this.unreported].sort().join(', ')} to report`;
-    }
+    // that has not reported: it is neither served nor re-created until they have.
+    const silent = s.owner === null ? this.silentHolders(s) : [];
+    if (silent.length > 0) return `waiting for ${silent.join(', ')} to report`;
     return null;
+  }
+
+  /** Those of unknownHolders() that have not reported yet (nor gone away). */
+  private silentHolders(s: PageState): NodeId[] {
+    return this.unknownHolders(s).filter((n) => this.unreported.has(n));
+  }
+
+  /**
+   * The members that may hold a page nobody claims without this CM knowing: the one the record
+   * names, and the members the record may miss (both only until they report), sorted.
+   */
+  private unknownHolders(s: PageState): NodeId[] {
+    const out = new Set(this.uncertain);
+    if (s.recorded !== null) out.add(s.recorded);
+    return [...out].sort();
   }
 
   /** Starts what can start; a page held by a member that is away fails its requests at once. */
@@ -219,9 +279,9 @@ export class PageDirectory {
   // --- membership -----------------------------------------------------------------------
 
   /**
-   * The away member a page is with, if it is: its owner, the member it was handed to, or,
-   * for a page nobody claims once all present members reported, a member that vanished
-   * without reporting: the one last known to own it, else the first of them.
+   * The away member a page is with, if it is: its owner, the member it was handed to, or, for
+   * a page nobody claims once the members that may hold it have reported or gone, one that
+   * vanished without reporting: the one the record names, else the first of them.
    */
   private awayWith(page: PageId, s: PageState): NodeId | null {
     if (s.owner !== null) return this.away.has(s.owner) ? s.owner : null;
@@ -229,13 +289,11 @@ export class PageDirectory {
       if (this.away.has(s.transit.to)) return s.transit.to;
       return s.transit.disclaimed && this.away.has(s.transit.from) ? s.transit.from : null;
     }
-    if (s.seeking || s.lostWith !== null || this.unreported.size > 0 || this.vanished.size === 0) return null;
-    // Nobody present claims it, so a vanished member may hold it whatever the mirror says: the
-    // old CM may have granted it (a page nobody owned) or taken a confirmation of it after the
-    // mirror last heard, and the page moved before either reached the standby. The mirror only
-    // says which member to name.
-    const hinted = this.hints.get(page)?.owner;
-    return hinted && this.vanished.has(hinted) ? hinted : ([...this.vanished].sort()[0] ?? null);
+    if (s.seeking || s.lostWith !== null) return null;
+    const may = this.unknownHolders(s);
+    if (this.silentHolders(s).length > 0) return null;
+    if (s.recorded !== null && this.vanished.has(s.recorded)) return s.recorded;
+    return may.find((n) => this.vanished.has(n)) ?? null;
   }
 
   private awayReason(page: PageId, s: PageState, member: NodeId): string {
@@ -244,8 +302,9 @@ export class PageDirectory {
     if (s.owner === member) return `its owner ${member} has been away${forS}`;
     if (s.transit?.to === member) return `it was handed to ${member}, away${forS}`;
     if (s.transit?.from === member) return `its owner ${member} went away while handing it to ${s.transit.to} (away${forS})`;
-    if (this.hints.get(page)?.owner === member) return `its owner ${member} left before reporting to this CM (away${forS})`;
-    return `${[...this.vanished].sort().join(', ')} left before reporting to this CM and may hold it (away${forS})`;
+    if (s.recorded === member) return `${member}, its holder on record, left before reporting to this CM (away${forS})`;
+    const gone = this.unknownHolders(s).filter((n) => this.vanished.has(n));
+    return `${gone.join(', ')} left before reporting to this CM, ${INCOMPLETE_RECORD}, and may hold it (away${forS})`;
   }
 
   /**
@@ -272,6 +331,37 @@ export class PageDirectory {
       else if (b?.phase === 'forwarded' && s.owner === c) this.abandonForward(page, s, c, now);
       else this.pump(page, now);
     }
+  }
+
+  /**
+   * The operator says `c` is gone for good: what only it may hold is declared lost (a read fails
+   * naming it, a write starts the page over), and nothing waits for it any more. Pages that
+   * others hold or are handing on stay as they are. Returns the pages declared lost.
+   */
+  forget(c: NodeId, now: number): PageId[] {
+    this.now = now;
+    const lost: PageId[] = [];
+    if (!this.away.has(c)) this.memberAway(c, now, 'forgotten by the operator');
+    for (const [page, s] of this.pages) {
+      const t = s.transit;
+      const mine = s.owner === c || s.recorded === c || t?.to === c || (t?.from === c && t.disclaimed === true);
+      if (s.recorded === c) s.recorded = null;
+      s.rivals = s.rivals.filter((n) => n !== c);
+      if (mine && s.owner !== null && s.owner !== c) continue;
+      if (mine) {
+        s.owner = null;
+        s.transit = null;
+        s.lostWith = c;
+        lost.push(page);
+        this.host.changed(page);
+      }
+      this.pump(page, now);
+    }
+    for (const set of [this.unreported, this.vanished, this.rejoining, this.uncertain]) set.delete(c);
+    this.away.delete(c);
+    this.byMember.delete(c);
+    for (const page of this.pages.keys()) this.pump(page, now);
+    return lost.sort();
   }
 
   /** Back from away: its report (asked for) says what it holds now; until then it gets no lease. */
@@ -384,6 +474,12 @@ export class PageDirectory {
       this.pump(page, this.now);
       return;
     }
+    if (s.owner === null && a.kind === 'write' && !this.host.grantRecorded(page, a.requester)) {
+      // Nobody owns it: once the page leaves, only the standby's record would know where it went.
+      a.phase = 'recording';
+      this.host.changed(page);
+      return;
+    }
     a.phase = 'forwarded';
     const { id, epoch } = this.host;
     if (s.owner === null) {
@@ -443,6 +539,21 @@ export class PageDirectory {
     this.claim(page, s, from, version, now, true);
     this.markDone(req);
     this.pump(page, now);
+  }
+
+  /** The standby has the grant on record: it goes out now, if it is still due. */
+  recordedGrant(page: PageId, now: number): void {
+    const s = this.pages.get(page);
+    const a = s?.active;
+    if (!s || a?.phase !== 'recording') return;
+    a.lastSentAt = now;
+    this.forward(page, s, a);
+  }
+
+  /** The member a page nobody owns is being granted to (or recorded for) by this CM, if any. */
+  private grantee(s: PageState): NodeId | null {
+    const a = s.active;
+    return s.owner === null && s.transit === null && a?.kind === 'write' && a.phase !== 'invalidating' ? a.requester : null;
   }
 
   /** The requester a page nobody owns is being granted to by this CM itself, if any. */
@@ -514,16 +625,22 @@ export class PageDirectory {
     const c = r.from;
     this.now = now;
     // Whether a set every page's service depends on changes: then every page may start now.
-    const everyPage = this.unreported.has(c) || this.vanished.has(c) || this.away.has(c);
+    const everyPage = this.unreported.has(c) || this.vanished.has(c) || this.away.has(c) || this.uncertain.has(c);
     this.unreported.delete(c);
     this.vanished.delete(c);
     this.away.delete(c);
     this.rejoining.delete(c);
     const held = new Map<PageId, HeldPage>();
     for (const p of r.pages) held.set(p.page, p);
+    this.uncertain.delete(c);
     for (const page of this.byMember.get(c) ?? []) {
       const s = this.pages.get(page);
       if (!s) continue;
+      if (s.recorded === c) {
+        // Its report is the truth now: it claims the page, says where it went, or holds none.
+        s.recorded = null;
+        this.host.changed(page);
+      }
       // Requests of c's that it no longer has in flight were given up: nobody waits for them.
       if (s.queue.some((q) => q.requester === c)) s.queue = s.queue.filter((q) => q.requester !== c || q.req === r.inFlight?.req);
       const t = s.transit;
@@ -684,8 +801,7 @@ export class PageDirectory {
     a.attempts += 1;
     const givesUp = a.attempts > this.host.timing.cmAttemptsMax && !(a.kind === 'write' && a.phase === 'forwarded');
     if (givesUp) {
-      const who = a.phase === 'invalidating' ? `copy holders ${a.awaiting.join(', ')}` : `owner ${s.owner ?? 'CM'}`;
-      this.fail(page, a, `page ${page}: ${who} did not answer`);
+      this.fail(page, a, `page ${page}: ${this.silence(s, a)}`);
       s.active = null;
       this.pump(page, now);
       return;
@@ -693,7 +809,16 @@ export class PageDirectory {
     this.resend(page, s, a);
   }
 
+  private silence(s: PageState, a: Active): string {
+    if (a.phase === 'invalidating') return `copy holders ${a.awaiting.join(', ')} did not answer`;
+    if (a.phase === 'recording') {
+      return `the standby CM did not put this first write on record (it must before a page nobody owns is granted): restart it, or forget it if it is gone for good`;
+    }
+    return `owner ${s.owner ?? 'CM'} did not answer`;
+  }
+
   private resend(page: PageId, s: PageState, a: Active): void {
+    if (a.phase === 'recording') return;
     if (a.phase === 'invalidating') {
       this.sendInvalidations(page, a);
       this.askReports(a.awaiting);
@@ -703,7 +828,7 @@ export class PageDirectory {
       this.forward(page, s, a);
     } else if (s.transit) {
       this.resendTransfer(page, s.transit);
-    } else if (this.unreported.size === 0 && (s.lostWith === null || a.kind === 'write')) {
+    } else if (this.silentHolders(s).length === 0 && (s.lostWith === null || a.kind === 'write')) {
       // Nobody claims the page and everybody has said so: the CM's own grant can be repeated,
       // and a write re-creates a page lost meanwhile from nothing, as a first write would.
       if (s.lostWith !== null) {

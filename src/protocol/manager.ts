@@ -6,7 +6,7 @@ import { TIMING_DEFAULTS, type ReplicationMode, type Timing } from './config.ts'
 import { BACKUP_CM, isCmId, PRIMARY_CM, type NodeId, type PageId } from './ids.ts';
 import { EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX } from './limits.ts';
 import { unreachable, type Message, type MessageType, type MetaEntry } from './messages.ts';
-import { PageDirectory, type DirectoryHost } from './directory.ts';
+import { PageDirectory, type DirectoryHost, type PageState } from './directory.ts';
 import { Membership } from './membership.ts';
 import { Outbox, type IvyNode, type OpKind, type Ready } from './node.ts';
 import type { CmDurable, DurableEntry } from './durable.ts';
@@ -85,6 +85,25 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private resync = true;
   /** The pages the last reply carried, until the standby says it got that reply (PULSE.acked). */
   private lastSent: { seq: number; pages: PageId[]; full: boolean } | null = null;
+  /** While acting: the last reply the standby said it got, in this epoch. */
+  private standbyAcked = 0;
+  /**
+   * While acting: a standby pulsed in this term, so it may take over with a complete record
+   * (PulseReply): grants of pages nobody owns must be on its record first.
+   */
+  private standbyInTerm = false;
+  /** Grants waiting for the standby's record: page -> grantee. */
+  private readonly pendingGrants = new Map<PageId, NodeId>();
+  /** The pending grants each reply carried, by reply number, until acknowledged. */
+  private readonly grantsInReply = new Map<number, PageId[]>();
+  /** Grants the standby has on record: page -> grantee (repeats of the grant need no new one). */
+  private readonly recordedGrants = new Map<PageId, NodeId>();
+  /** A reply carrying pending grants is due (sent at the end of the current step or tick). */
+  private urgentDue = false;
+  /** While standby: a full reply from this epoch's acting CM reached it, and every reply since. */
+  private synced = false;
+  /** While standby: the members the acting CM's record may miss, from its latest reply. */
+  private mirrorUncertain: NodeId[] = [];
   private now: number;
   private lastPulseAt = -Infinity;
   /**
@@ -98,6 +117,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   /** While acting: the newer epoch clients say they follow, until the other CM confirms or denies it. */
   private doubted: number | null = null;
   private lastAskedAt = -Infinity;
+  private lastAskedAwayAt = -Infinity;
   private standbySeenAt = -Infinity;
   private lastNoticeAt = -Infinity;
   private peerSeen = false;
@@ -133,6 +153,71 @@ export class CentralManager implements IvyNode, DirectoryHost {
     if (this.replication === 'streaming' && this.peerExists) this.unsent.add(page);
   }
 
+  grantRecorded(page: PageId, grantee: NodeId): boolean {
+    if (this.replication !== 'streaming' || !this.peerExists || !this.standbyInTerm) return true;
+    if (this.recordedGrants.get(page) === grantee) return true;
+    this.pendingGrants.set(page, grantee);
+    this.urgentDue = true;
+    return false;
+  }
+
+  /**
+   * The operator's word that `id` is gone for good (a console command on the acting CM). A
+   * member's pages only it may hold are declared lost; the other CM's record is no longer
+   * waited for, so first writes go on without it. Both are the operator's call: a member
+   * forgotten while alive and cut off may still serve reads of what it held, and a CM
+   * forgotten while alive may take over without the grants made since.
+   */
+  forget(id: NodeId, now: number): string {
+    this.now = now;
+    if (this.role !== 'acting') return `error: ${this.id} is not the acting CM; forget ${id} on the acting one`;
+    if (id === this.id) return `error: ${this.id} cannot forget itself`;
+    if (id === this.peer) {
+      this.standbyInTerm = false;
+      this.resync = true;
+      const waiting = [...this.pendingGrants.keys()];
+      this.pendingGrants.clear();
+      this.grantsInReply.clear();
+      for (const page of waiting) this.dir.recordedGrant(page, now);
+      this.out.log('warn', `${this.id} forgets ${id}: first writes no longer wait for its record`);
+      return `forgot ${id}: first writes no longer wait for its record (until it pulses again); if it is alive and cut off, it may take over without them`;
+    }
+    if (!this.members.has(id)) return `error: ${id} is not a member of this cluster`;
+    const lost = this.dir.forget(id, now);
+    this.members.delete(id);
+    this.sortedMembers = null;
+    this.membership.forget(id);
+    this.dirty = true;
+    const pages = lost.length === 0 ? 'no page was only its' : `declared lost: ${lost.join(', ')}`;
+    this.out.log('warn', `${this.id} forgets ${id} at the operator's word: ${pages}`);
+    return `forgot ${id}: ${pages}; a read of a lost page fails, a write starts it over`;
+  }
+
+  /** The standby got reply `acked`: the grants it carried may go out. */
+  private grantsAcked(acked: number): void {
+    for (const [seq, pages] of this.grantsInReply) {
+      if (seq > acked) continue;
+      this.grantsInReply.delete(seq);
+      if (seq < acked) continue;
+      for (const page of pages) {
+        const grantee = this.pendingGrants.get(page);
+        if (grantee === undefined) continue;
+        this.pendingGrants.delete(page);
+        this.recordedGrants.set(page, grantee);
+        this.dir.recordedGrant(page, this.now);
+      }
+    }
+  }
+
+  /** Sends a reply at once when grants wait for the standby's record, unless one is on its way. */
+  private flushUrgent(): void {
+    if (!this.urgentDue) return;
+    this.urgentDue = false;
+    // A full reply on its way is acknowledged at once (see mirrorReply): the grants follow it.
+    const fullUnacked = this.lastSent?.full === true && this.lastSent.seq !== this.standbyAcked;
+    if (this.role !== 'acting' || this.pendingGrants.size === 0 || fullUnacked) return;
+    this.replyPulse(this.peer, this.standbyAcked);
+  }
   step(m: Message, now: number): void {
     this.now = now;
     if (CM_ONLY.has(m.type) && m.from !== this.peer) {
@@ -147,6 +232,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     if (this.role === 'acting' && !isCmId(m.from)) this.heardFrom(m.from);
     if (this.role === 'acting') this.stepActing(m);
     else this.stepStandby(m);
+    this.flushUrgent();
   }
 
   /**
@@ -192,6 +278,9 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private learnEpoch(epoch: number): void {
     this.epoch = epoch;
     this.dirty = true;
+    // Reply numbers and records belong to one epoch's acting CM.
+    this.lastReplySeq = 0;
+    this.synced = false;
     if (this.role === 'acting') {
       this.out.log('warn', `${this.id} steps down: epoch ${epoch} is newer`);
       this.becomeStandby();
@@ -281,10 +370,17 @@ export class CentralManager implements IvyNode, DirectoryHost {
       case 'LEASE':
         this.onLease(m.from, m.n);
         break;
-      case 'PULSE':
-        this.onPulseAck(m.acked);
-        this.replyPulse(m.from, m.acked);
+      case 'PULSE': {
+        // Reply numbers count this epoch's replies: a standby on an older epoch acks none of them.
+        const acked = m.epoch === this.epoch ? m.acked : 0;
+        if (!this.standbyInTerm) this.resync = true;
+        this.standbyInTerm = true;
+        this.standbyAcked = acked;
+        this.onPulseAck(acked);
+        this.grantsAcked(acked);
+        this.replyPulse(m.from, acked);
         break;
+      }
       case 'IM_BACK':
         this.handBack(m.from);
         break;
@@ -310,20 +406,13 @@ export class CentralManager implements IvyNode, DirectoryHost {
     switch (m.type) {
       case 'PULSE_REPLY':
         for (const id of m.members) this.addMember(id);
-        if (m.acting && m.epoch >= this.epoch) {
-          this.unanswered = 0;
-          this.lastReplySeq = m.seq;
-          const had = this.mirrorAway;
-          if (!had || m.epoch > had.epoch || (m.epoch === had.epoch && m.seq > had.seq)) {
-            this.mirrorAway = { epoch: m.epoch, seq: m.seq, ids: m.away };
-          }
-          if (m.full) this.mirror = new Map();
-          for (const e of m.meta) this.mirror.set(e.page, e);
-        }
+        if (m.acting && m.epoch >= this.epoch) this.mirrorReply(m);
         break;
       case 'CM_STATE':
         for (const id of m.members) this.addMember(id);
         for (const e of m.meta) this.mirror.set(e.page, e);
+        this.synced = m.complete;
+        this.mirrorUncertain = m.uncertain;
         if (this.role === 'rejoining') this.takeOver();
         break;
       case 'IM_BACK':
@@ -336,6 +425,31 @@ export class CentralManager implements IvyNode, DirectoryHost {
         // Requests and answers meant for the acting CM: the client's retries will find it.
         break;
     }
+  }
+
+  /**
+   * Applies the acting CM's reply to the standby's copy. Replies apply in order of their
+   * numbers (a late one is superseded), and increments only on top of a full one: until one
+   * came, the reply goes unacknowledged, so the acting CM starts over with a full one.
+   */
+  private mirrorReply(m: Extract<Message, { type: 'PULSE_REPLY' }>): void {
+    this.unanswered = 0;
+    if (m.seq <= this.lastReplySeq) return;
+    const had = this.mirrorAway;
+    if (!had || m.epoch > had.epoch || (m.epoch === had.epoch && m.seq > had.seq)) {
+      this.mirrorAway = { epoch: m.epoch, seq: m.seq, ids: m.away };
+    }
+    if (!m.full && !this.synced) return;
+    this.lastReplySeq = m.seq;
+    if (m.full) {
+      this.mirror = new Map();
+      this.synced = true;
+    }
+    for (const e of m.meta) this.mirror.set(e.page, e);
+    this.mirrorUncertain = m.uncertain;
+    // Grants wait for this record (or for the full copy they build on): say at once it arrived.
+    if (m.urgent || (m.full && this.replication === 'streaming'))
+      this.out.send({ type: 'PULSE', from: this.id, to: this.peer, epoch: this.epoch, acked: m.seq });
   }
 
   /**
@@ -353,13 +467,18 @@ export class CentralManager implements IvyNode, DirectoryHost {
       if (this.unsent.size === 0) this.resync = true;
     } else if (acting) {
       this.resendUnacked(acked);
-      if (!this.standbyListening()) this.resync = true;
+      // A standby that was not listening, or has nothing of this epoch (it restarted, or took
+      // no full reply yet), starts over.
+      if (!this.standbyListening() || acked === 0) this.resync = true;
     }
     this.standbySeenAt = this.now;
     const seq = this.membership.nextReply(this.now);
     const { meta, full } = acting ? this.mirrorUpdate(seq) : { meta: [], full: false };
     const away = acting ? [...this.dir.away.keys()].sort() : [];
-    this.out.send({ type: 'PULSE_REPLY', from: this.id, to, epoch: this.epoch, seq, acting, members: this.memberList(), away, meta, full });
+    const uncertain = acting ? [...this.dir.uncertain].sort() : [];
+    const urgent = this.grantsInReply.has(seq);
+    const members = this.memberList();
+    this.out.send({ type: 'PULSE_REPLY', from: this.id, to, epoch: this.epoch, seq, acting, members, away, meta, full, uncertain, urgent });
   }
 
   /** Puts the last reply's entries back to be sent, unless the standby says it got that reply. */
@@ -383,25 +502,32 @@ export class CentralManager implements IvyNode, DirectoryHost {
       for (const page of this.dir.pages.keys()) this.unsent.add(page);
     }
     const meta: MetaEntry[] = [];
-    let items = this.memberList().length + this.dir.away.size;
+    const granted: PageId[] = [];
+    let items = this.memberList().length + this.dir.away.size + this.dir.uncertain.size;
     for (const page of this.unsent) {
       const s = this.dir.pages.get(page);
       if (s) {
         const cost = 1 + s.copySet.length;
         if (meta.length === LIST_LENGTH_MAX || items + cost > FRAME_ITEMS_MAX) break;
         items += cost;
-        meta.push(this.dir.entry(page, s));
+        const e = this.metaEntry(page, s);
+        meta.push(e);
+        if (e.owner !== null && this.pendingGrants.get(page) === e.owner) granted.push(page);
       }
       this.unsent.delete(page);
     }
+    if (granted.length > 0) this.grantsInReply.set(seq, granted);
     this.lastSent = { seq, pages: meta.map((e) => e.page), full };
     return { meta, full };
   }
 
   /** The rebooted primary wants its title: step down and give it everything known. */
   private handBack(to: NodeId): void {
-    const meta = this.role === 'acting' ? this.metaEntries() : [...this.mirror.values()];
-    this.out.send({ type: 'CM_STATE', from: this.id, to, epoch: this.epoch, members: this.memberList(), meta });
+    const acting = this.role === 'acting';
+    const meta = acting ? this.metaEntries() : [...this.mirror.values()];
+    const complete = acting || this.synced;
+    const uncertain = acting ? [...this.dir.uncertain].sort() : this.mirrorUncertain;
+    this.out.send({ type: 'CM_STATE', from: this.id, to, epoch: this.epoch, members: this.memberList(), meta, complete, uncertain });
     if (this.role === 'acting') this.becomeStandby();
     this.unanswered = 0;
   }
@@ -414,6 +540,12 @@ export class CentralManager implements IvyNode, DirectoryHost {
       if (this.dir.unreported.size > 0 && now >= this.lastAskedAt + this.timing.cmResendMs) {
         this.lastAskedAt = now;
         this.dir.askReports(this.dir.unreported);
+      }
+      // A member back from away may heartbeat a CM that is gone and never run an operation: it
+      // would never hear of this one. Once a lease, it is told who acts now.
+      if (this.dir.away.size > 0 && now >= this.lastAskedAwayAt + this.timing.leaseMs) {
+        this.lastAskedAwayAt = now;
+        this.dir.askReports(this.dir.away.keys());
       }
       this.noticePeer(now);
       this.pulseInDoubt(now);
@@ -429,6 +561,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
         else this.out.send({ type: 'IM_BACK', from: this.id, to: this.peer, epoch: this.epoch });
       }
     }
+    this.flushUrgent();
   }
 
   nextDeadline(): number {
@@ -436,6 +569,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     if (this.role !== 'acting') return this.lastPulseAt + t.pulseIntervalMs;
     let due = Math.min(this.dir.nextDeadline(), this.membership.nextSilence());
     if (this.dir.unreported.size > 0) due = Math.min(due, this.lastAskedAt + t.cmResendMs);
+    if (this.dir.away.size > 0) due = Math.min(due, this.lastAskedAwayAt + t.leaseMs);
     // noticePeer: once the standby has been silent a while, a notice every pulse interval.
     if (this.peerExists && this.peerSeen)
       due = Math.min(due, Math.max(this.standbySeenAt + this.listeningMs(), this.lastNoticeAt + t.pulseIntervalMs));
@@ -482,12 +616,18 @@ export class CentralManager implements IvyNode, DirectoryHost {
 
   private takeOver(): void {
     const mirrored = [...this.mirror.values()];
-    this.becomeActing(this.replication === 'periodic' ? mirrored : []);
-    this.out.log('info', `${this.id} acts as CM, epoch ${this.epoch}`);
+    const complete = this.role !== 'acting' && this.synced;
+    this.becomeActing(this.replication === 'periodic' ? mirrored : [], false, complete);
+    const record = complete
+      ? this.mirrorUncertain.length > 0
+        ? `its record misses what ${this.mirrorUncertain.join(', ')} hold`
+        : 'with a full record'
+      : 'without a full record: pages nobody claims wait for every member';
+    this.out.log('info', `${this.id} acts as CM, epoch ${this.epoch}, ${record}`);
   }
 
   /** Acts under a fresh epoch of its own parity, never used before by anyone. */
-  private becomeActing(trusted: MetaEntry[], fresh = false): void {
+  private becomeActing(trusted: MetaEntry[], fresh = false, complete = false): void {
     // Whom the CM this one replaces deemed away, if this one followed it to the end as standby.
     const inherited = this.role === 'standby' && this.mirrorAway?.epoch === this.epoch ? this.mirrorAway.ids : [];
     this.mirrorAway = null;
@@ -510,12 +650,18 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.unsent.clear();
     this.lastSent = null;
     this.resync = true;
-    // Who owned what, as last replicated: names for pages nobody claims (see PageDirectory.hints).
-    this.dir.hints = new Map(this.mirror);
+    this.standbyAcked = 0;
+    this.standbyInTerm = false;
+    this.pendingGrants.clear();
+    this.grantsInReply.clear();
+    this.recordedGrants.clear();
     if (fresh) return;
-    // Owners and copies come only from the clients' reports; until all are in, pages wait.
+    // Owners and copies come only from the clients' reports; until all are in, pages the record
+    // names (or, without a full record, any page nobody claims) wait for them.
     if (this.replication === 'streaming') {
       for (const id of this.members) this.dir.unreported.add(id);
+      this.dir.loadRecord(this.mirror.values());
+      for (const id of complete ? this.mirrorUncertain : this.members) if (this.members.has(id)) this.dir.uncertain.add(id);
       // Their leases ran out before this takeover and were not renewed since (membership.ts):
       // their copies count for nothing, and pages only they may hold wait for them as away.
       for (const id of inherited)
@@ -523,13 +669,14 @@ export class CentralManager implements IvyNode, DirectoryHost {
     }
     this.lastAskedAt = this.now;
     for (const id of this.members) this.out.send({ type: 'CHANGE_CM', from: this.id, to: id, epoch: this.epoch });
-    for (const [page, s] of this.dir.pages) this.mirror.set(page, this.dir.entry(page, s));
+    for (const [page, s] of this.dir.pages) this.mirror.set(page, this.metaEntry(page, s));
   }
 
   private becomeStandby(): void {
     if (this.role === 'acting') {
-      this.mirror = new Map([...this.dir.pages].map(([p, s]) => [p, this.dir.entry(p, s)]));
+      this.mirror = new Map([...this.dir.pages].map(([p, s]) => [p, this.metaEntry(p, s)]));
     }
+    this.synced = false;
     this.unsent.clear();
     this.lastSent = null;
     this.mirrorAway = null;
@@ -549,7 +696,12 @@ export class CentralManager implements IvyNode, DirectoryHost {
   }
 
   private metaEntries(): MetaEntry[] {
-    return [...this.dir.pages].map(([p, s]) => this.dir.entry(p, s));
+    return [...this.dir.pages].map(([p, s]) => this.metaEntry(p, s));
+  }
+
+  /** A page's entry as replicated: periodic mode trusts it whole, streaming mode names holders. */
+  private metaEntry(page: PageId, s: PageState): MetaEntry {
+    return this.replication === 'periodic' ? this.dir.entry(page, s) : this.dir.recordEntry(page, s);
   }
 
   /** Shared by the messages and durable states that carry it: never changed, only replaced. */

@@ -59,6 +59,13 @@ export class Membership {
     this.roleLeaseUntil = -Infinity;
   }
 
+  /** The operator forgot `id`: it is no member, so neither present nor away. */
+  forget(id: NodeId): void {
+    this.heardAt.delete(id);
+    this.lastBeat.delete(id);
+    this.backAfter.delete(id);
+  }
+
   heard(id: NodeId, now: number): void {
     this.heardAt.set(id, now);
     this.silenceCheckAt = Math.min(this.silenceCheckAt, now + this.silenceMaxMs);

@@ -115,6 +115,13 @@ export interface Pulse extends Header {
  * or, with `full`, the whole metadata from the start (the standby forgets its copy first). What
  * one frame cannot hold follows with the next replies. `away` lists the members the acting CM
  * deems away (empty from a standby): a standby that takes over need not wait out their leases.
+ *
+ * In streaming mode an entry's `owner` names the member that may hold the page: its owner, the
+ * sender of a transfer under way, or the member the CM is granting it to; and the acting CM
+ * grants a page nobody owns only once the standby acknowledged a reply naming the grantee. So
+ * the standby's copy, once it has had a `full` reply, names every member that may hold a page,
+ * except for the members in `uncertain` (the acting CM itself does not know all they hold).
+ * `urgent`: grants wait for this reply; the standby acknowledges it at once with a PULSE.
  */
 export interface PulseReply extends Header {
   type: 'PULSE_REPLY';
@@ -124,6 +131,8 @@ export interface PulseReply extends Header {
   away: NodeId[];
   meta: MetaEntry[];
   full: boolean;
+  uncertain: NodeId[];
+  urgent: boolean;
 }
 /** Client -> acting CM: renew my lease (`n` numbers the client's heartbeats). */
 export interface Lease extends Header {
@@ -140,11 +149,16 @@ export interface LeaseGrant extends Header {
 export interface ImBack extends Header {
   type: 'IM_BACK';
 }
-/** Backup -> rebooted primary: what I know (epoch in the header), after stepping down. */
+/**
+ * Backup -> rebooted primary: what I know (epoch in the header), after stepping down. `complete`:
+ * `meta` names every member that may hold a page, except those in `uncertain` (see PulseReply).
+ */
 export interface CmState extends Header {
   type: 'CM_STATE';
   members: NodeId[];
   meta: MetaEntry[];
+  complete: boolean;
+  uncertain: NodeId[];
 }
 
 /** Messages about one page and one request: the Ivy protocol proper. */

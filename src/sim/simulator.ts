@@ -4,7 +4,8 @@
 // replays byte for byte. Only the world is simulated: clock, timers, disks, links, crashes.
 import { ClientNode, type ClientSnapshot } from '../protocol/client.ts';
 import { timing as makeTiming, type ReplicationMode, type Timing } from '../protocol/config.ts';
-import { BACKUP_CM, clientNodeId, isCmId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
+import { BACKUP_CM, clientNodeId, isCmId, PRIMARY_CM, type NodeId, type PageId } from '../protocol/ids.ts';
+import { INCOMPLETE_RECORD } from '../protocol/directory.ts';
 import { CentralManager, type CmStart, type ManagerSnapshot } from '../protocol/manager.ts';
 import { checkCluster } from '../protocol/invariants.ts';
 import { describeMessage, isPageMessage, type Message, type MessageType } from '../protocol/messages.ts';
@@ -26,8 +27,12 @@ import { Workload, pageName, type WorkloadOptions } from './workload.ts';
 import type { Life } from './world.ts';
 import { SimWorld } from './world.ts';
 
+/** How long after a CM left for good the simulated operator tells the other to forget it. */
+const OPERATOR_REACTS_MS = 2000;
+
 export interface SimManager extends IvyNode {
   snapshot(): ManagerSnapshot;
+  forget(member: NodeId, now: number): string;
 }
 
 export interface SimOptions extends WorkloadOptions {
@@ -119,6 +124,8 @@ export class Simulation {
   private readonly timing: Timing;
   private readonly decode = messageDecoder(PAGE_SIZE_BYTES);
   private readonly running = new Map<NodeId, Running>();
+  /** The pages each client asked to write: the only ones it can hold. */
+  private readonly written = new Map<NodeId, Set<PageId>>();
   /** Where each node runs and logs: its thread, and its machine's disk. */
   private readonly threads: SimThreads;
   private readonly ends = new Map<string, SimLinkEnd>();
@@ -241,7 +248,7 @@ export class Simulation {
     if (isCmId(id)) {
       if (this.opts.makeManager) {
         const cm = this.opts.makeManager(id);
-        return { node: cm, snapshot: () => ({ role: 'cm', snapshot: cm.snapshot() }), submit: null };
+        return { node: cm, snapshot: () => ({ role: 'cm', snapshot: cm.snapshot() }), submit: null, forget: (m, now) => cm.forget(m, now) };
       }
       const spec: NodeSpec = {
         role: 'cm',
@@ -331,16 +338,31 @@ export class Simulation {
     if (!op) return;
     this.result.opsIssued += 1;
     const value = op.kind === 'write' ? op.value : null;
+    if (op.kind === 'write') {
+      const pages = this.written.get(id) ?? new Set<PageId>();
+      this.written.set(id, pages.add(op.page));
+    }
     this.record({ process, type: 'invoke', f: op.kind, key: op.page, value, time: this.world.now });
     const life = r.life;
     r.host.submitOp(op, (res) => {
       if (!life.alive) return;
       const type = res.ok ? 'ok' : res.certain ? 'fail' : 'info';
-      if (!res.ok && res.away !== undefined && this.result.left.includes(res.away)) this.result.excused.push(this.result.history.length);
+      if (!res.ok && res.away !== undefined && this.mayHold(res.away, op.page, res.error))
+        this.result.excused.push(this.result.history.length);
       this.record({ process, type, f: op.kind, key: op.page, value: res.ok ? res.value : value, time: this.world.now });
       this.workload.done(process);
       this.scheduleOp(process);
     });
+  }
+
+  /**
+   * Whether a failure naming `member` as the page's holder is one the cluster owes no service
+   * for: the member left for good, and it may really hold the page (it asked to write it), or
+   * the CM says it took over without a full record, so anything may be anywhere it was.
+   */
+  private mayHold(member: NodeId, page: PageId, error: string): boolean {
+    if (!this.result.left.includes(member)) return false;
+    return this.written.get(member)?.has(page) === true || error.includes(INCOMPLETE_RECORD);
   }
 
   private scheduleOp(process: number): void {
@@ -477,7 +499,18 @@ export class Simulation {
   private leave(id: NodeId): void {
     if (this.crash(id).length > 0) this.result.left.push(id);
     if (!isCmId(id)) this.workload.retire(Number(id.slice(1)));
+    else this.world.at(this.world.now + OPERATOR_REACTS_MS, null, () => this.forget(id));
     this.nemesisEvent('leave', id);
+  }
+
+  /**
+   * The operator tells the acting CM that a CM is gone for good (else first writes wait for its
+   * record forever), retrying while no CM acts.
+   */
+  private forget(id: NodeId): void {
+    const answers = [PRIMARY_CM, BACKUP_CM].flatMap((cm) => (cm === id ? [] : [this.running.get(cm)?.host.forget(id) ?? '']));
+    if (answers.some((a) => a.startsWith('forgot'))) this.nemesisEvent('forget', id);
+    else this.world.at(this.world.now + OPERATOR_REACTS_MS, null, () => this.forget(id));
   }
 
   /** A burst of hostile frames on one client's links to the CMs, through the validator. */

@@ -198,6 +198,10 @@ export class TabNode {
     return this.host.snapshot();
   }
 
+  async forget(member: NodeId): Promise<string> {
+    return this.host.forget(member);
+  }
+
   command(line: string): Promise<Answer> {
     if (this.stopped) return Promise.resolve({ ok: false, lines: [`error: ${this.id} is stopped`] });
     return runCommand(line, this);

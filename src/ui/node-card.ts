@@ -27,7 +27,7 @@ export function nodeLabel(handle: Pick<NodeHandle, 'id' | 'role'>): string {
 /** A CM's role and epoch, or the CM a client follows: what changes at a failover. */
 /** What each console takes, as its placeholder shows. */
 export function consoleHint(role: 'cm' | 'client'): string {
-  return role === 'client' ? 'writePage P1 Content1 · readPage P1 · print' : 'print';
+  return role === 'client' ? 'writePage P1 Content1 · readPage P1 · print' : 'print · forget c3';
 }
 
 /** One line on a client's request in flight, from its state and its recent request sends. */

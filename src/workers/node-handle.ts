@@ -112,6 +112,10 @@ export class NodeHandle {
     return this.call(`drop frame ${frameId}`, this.timeouts.controlMs, () => this.remote.dropHeld(frameId));
   }
 
+  forget(member: NodeId): Promise<string> {
+    return this.call<string>(`forget ${member}`, this.timeouts.controlMs, () => this.remote.forget(member));
+  }
+
   snapshot(): Promise<NodeState> {
     return this.call<NodeState>('snapshot', this.timeouts.controlMs, () => this.remote.snapshot());
   }

@@ -68,6 +68,8 @@ export interface NodeWorkerApi {
   readPage(page: string): Promise<OpResult>;
   writePage(page: string, content: string): Promise<OpResult>;
   snapshot(): NodeState;
+  /** A CM's `forget <member>`: its answer. */
+  forget(member: NodeId): string;
   /** Returns a subscription id for unsubscribe(). */
   subscribe(listener: HostListener): number;
   unsubscribe(subscription: number): void;
@@ -186,6 +188,7 @@ export function createWorkerApi(thread: ThreadContext = {}): NodeWorkerApi {
     readPage: (page) => started().submit({ kind: 'read', page }),
     writePage: (page, content) => started().submit({ kind: 'write', page, value: content }),
     snapshot: () => started().snapshot(),
+    forget: (member) => started().forget(member),
     subscribe(listener) {
       const id = nextSubscription++;
       subscriptions.set(id, started().subscribe(listener));

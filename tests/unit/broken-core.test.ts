@@ -26,6 +26,9 @@ class SkipsInvalidation implements SimManager {
   snapshot(): ManagerSnapshot {
     return this.inner.snapshot();
   }
+  forget(member: string, now: number): string {
+    return this.inner.forget(member, now);
+  }
   durableEntries(): DurableEntry[] {
     return this.inner.durableEntries();
   }

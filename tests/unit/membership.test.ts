@@ -73,10 +73,11 @@ describe('a client that leaves for good', () => {
     const writeId = net.write('c1', 'P1', 'c');
     runTo(net, crashedAt + 600 + T.retryIntervalMs);
     expect(outcome(net.result('c1', writeId))).toEqual({ ok: true, value: 'c' });
-    // P2, which the standby's mirror says c3 owned, fails naming c3; a page nobody ever wrote,
-    // which c3 might have created unseen, too.
-    expect(net.readValue('c2', 'P2')).toMatchObject({ ok: false, away: 'c3' });
-    expect(net.readValue('c2', 'P9')).toMatchObject({ ok: false, away: 'c3', error: expect.stringContaining('may hold it') });
+    // P2, which the standby's record says c3 owned, fails naming c3. A page nobody ever wrote
+    // reads as empty: cm1 would have granted it to c3 only once the standby had that on record.
+    expect(net.readValue('c2', 'P2')).toMatchObject({ ok: false, away: 'c3', error: expect.stringContaining('holder on record') });
+    expect(outcome(net.readValue('c2', 'P9'))).toEqual({ ok: true, value: null });
+    expect(outcome(net.writeValue('c2', 'P9', 'n'))).toEqual({ ok: true, value: 'n' });
   });
 
   it('and the acting CM fails before any reply told the standby: the new CM waits for its report at most a lease, then serves', () => {
@@ -141,12 +142,94 @@ describe('a client that leaves for good', () => {
     net.crash('c2');
     runTo(net, net.now + 600 + LEASE_GONE_MS + 300);
     expect(net.acting()).toEqual([{ id: 'cm2', epoch: 2 }]);
-    // Only c2 knows of its write: P5 waits for it, named, rather than reading as never written.
-    expect(net.readValue('c3', 'P5')).toMatchObject({ ok: false, away: 'c2', error: expect.stringContaining('may hold it') });
+    // The standby had the grant on record before it left: P5 fails naming c2, rather than
+    // reading as never written.
+    expect(net.readValue('c3', 'P5')).toMatchObject({ ok: false, away: 'c2', error: expect.stringContaining('holder on record') });
+  });
+});
+
+describe('the record a takeover starts from', () => {
+  it('is incomplete after the standby restarted and never got a whole copy: unclaimed pages wait for every member', () => {
+    const net = cluster();
+    net.crash('c3');
+    net.crash('cm2');
+    net.restartCm('cm2', 'restartBackup');
+    // cm2 pulses, but no reply reaches it before cm1 fails: it has no copy of cm1's record.
+    const restartedAt = net.now;
+    for (let t = restartedAt + 50; t <= restartedAt + 400; t += 50) {
+      net.deliverAllMatching((m) => m.type !== 'PULSE_REPLY');
+      net.dropAll((m) => m.type === 'PULSE_REPLY');
+      net.tick(t);
+    }
+    net.crash('cm1');
+    runTo(net, net.now + 600 + LEASE_GONE_MS + 300);
+    expect(net.acting()).toEqual([{ id: 'cm2', epoch: 2 }]);
+    expect(net.logs.some((l) => l.node === 'cm2' && l.text.includes('without a full record'))).toBe(true);
+    // c3 may have been granted anything: a page nobody claims fails naming it, as before.
+    expect(net.readValue('c1', 'P9')).toMatchObject({ ok: false, away: 'c3', error: expect.stringContaining('without a full record') });
+    expect(outcome(net.readValue('c2', 'P1'))).toEqual({ ok: true, value: 'a' });
+  });
+});
+
+describe('forget, the operator saying a member is gone for good', () => {
+  it("declares what only it held lost: a read fails, a write starts the page over; others' pages go on", () => {
+    const net = cluster();
+    net.crash('c3');
+    runTo(net, net.now + LEASE_GONE_MS + 200);
+    expect(net.readValue('c1', 'P2')).toMatchObject({ ok: false, away: 'c3' });
+    const answer = net.cm('cm1').forget('c3', net.now);
+    expect(answer).toBe('forgot c3: declared lost: P2; a read of a lost page fails, a write starts it over');
+    net.deliverAll();
+    expect(net.cm('cm1').snapshot()).toMatchObject({ away: [], members: ['c1', 'c2'] });
+    expect(net.readValue('c1', 'P2')).toMatchObject({ ok: false, error: 'page P2 lost with client c3' });
+    expect(outcome(net.writeValue('c1', 'P2', 'again'))).toEqual({ ok: true, value: 'again' });
+    expect(outcome(net.readValue('c2', 'P2'))).toEqual({ ok: true, value: 'again' });
+    expect(outcome(net.readValue('c2', 'P1'))).toEqual({ ok: true, value: 'a' });
+    expect(net.cm('cm1').forget('c7', net.now)).toBe('error: c7 is not a member of this cluster');
+    expect(net.cm('cm2').forget('c1', net.now)).toMatch(/^error: cm2 is not the acting CM/);
+  });
+
+  it('of the backup CM: first writes, which wait for its record, go on without it', () => {
+    const net = cluster();
+    net.crash('cm2');
+    const writeId = net.write('c1', 'P7', 'first');
+    runTo(net, net.now + T.cmResendMs * (T.cmAttemptsMax + 2));
+    expect(net.result('c1', writeId)).toMatchObject({
+      ok: false,
+      certain: true,
+      error: expect.stringContaining('standby CM did not put this first write on record'),
+    });
+    // A page that has an owner needs no record: it moves by handoff.
+    expect(outcome(net.writeValue('c2', 'P1', 'b'))).toEqual({ ok: true, value: 'b' });
+    expect(net.cm('cm1').forget('cm2', net.now)).toMatch(/^forgot cm2: first writes no longer wait/);
+    expect(outcome(net.writeValue('c1', 'P7', 'first'))).toEqual({ ok: true, value: 'first' });
   });
 });
 
 describe('a member that comes back', () => {
+  it('rejoins without running an operation, though it follows a CM that is gone', () => {
+    const net = cluster();
+    // c3 is cut off while cm1 fails and cm2 takes over: it never hears of epoch 2.
+    net.isolate('c3');
+    net.crash('cm1');
+    runTo(net, net.now + 600 + LEASE_GONE_MS + 200);
+    expect(net.acting()).toEqual([{ id: 'cm2', epoch: 2 }]);
+    expect(
+      net
+        .cm('cm2')
+        .snapshot()
+        .away.map((a) => a.id),
+    ).toEqual(['c3']);
+    expect(net.readValue('c1', 'P2')).toMatchObject({ ok: false, away: 'c3' });
+    // Back, idle, heartbeating the dead cm1: cm2 tells it who acts within a lease, and its
+    // report brings P2 back.
+    net.heal('c3');
+    runTo(net, net.now + T.leaseMs + 200);
+    expect(net.client('c3').snapshot()).toMatchObject({ cm: 'cm2', epoch: 2 });
+    expect(net.cm('cm2').snapshot().away).toEqual([]);
+    expect(outcome(net.readValue('c1', 'P2'))).toEqual({ ok: true, value: 'z' });
+  });
+
   it('gets no lease until it has reported, and brings its pages back into service', () => {
     const net = cluster();
     net.isolate('c3');

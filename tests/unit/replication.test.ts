@@ -22,12 +22,47 @@ class Pair {
     this.cm2.ready();
   }
 
+  /** Replies cm1 sent on its own (to have a grant on cm2's record), as cm2 got them. */
+  urgent: PulseReply[] = [];
+
   /** A client's message to cm1 at the current time. */
   client(m: Message): void {
     this.cm1.step(m, this.now);
-    for (const out of this.cm1.ready().messages) {
-      expect(out.to, `${out.type} to cm2 outside a pulse reply`).not.toBe('cm2');
-      this.toClients.push(out);
+    this.exchange();
+  }
+
+  /**
+   * Carries what cm1 sent: to cm2 (replies it sends on its own, which must be urgent), and cm2's
+   * acknowledgements back, until both are quiet. Client-bound messages are kept.
+   */
+  private exchange(): void {
+    for (;;) {
+      const out = this.cm1.ready().messages;
+      if (out.length === 0) return;
+      for (const o of out) {
+        if (o.to !== 'cm2') {
+          this.toClients.push(o);
+          continue;
+        }
+        expect(o.type).toBe('PULSE_REPLY');
+        if (this.owed > 0) this.owed -= 1;
+        else {
+          expect(o, `${o.type} to cm2 outside a pulse reply`).toMatchObject({ urgent: true });
+          this.urgent.push(o as PulseReply);
+        }
+        this.toCm2(o);
+      }
+    }
+  }
+
+  /** Replies cm1 owes for pulses cm2 sent at once (acknowledgements): those are pulse replies too. */
+  private owed = 0;
+
+  private toCm2(m: Message): void {
+    this.cm2.step(m, this.now);
+    for (const back of this.cm2.ready().messages) {
+      this.owed += 1;
+      this.cm1.step(back, this.now);
     }
   }
 
@@ -44,8 +79,8 @@ class Pair {
     const parsed = parseMessage(JSON.parse(JSON.stringify(reply)), PAGE_SIZE_BYTES_DEFAULT);
     expect(parsed.ok, parsed.ok ? '' : parsed.error).toBe(true);
     if (!lose) {
-      this.cm2.step(reply, at);
-      this.cm2.ready();
+      this.toCm2(reply);
+      this.exchange();
     }
     return reply;
   }
@@ -75,23 +110,55 @@ function read(p: Pair, c: string, page: string, n: number): void {
 const pages = (r: PulseReply): string[] => r.meta.map((e) => e.page);
 
 describe('replication on pulse replies', () => {
-  it('sends no message of its own: each changed page rides once, with its latest entry, on the next reply', () => {
+  it('sends no message of its own but for a first write: each changed page rides once, with its latest entry, on the next reply', () => {
     const p = new Pair();
+    // Before any standby pulsed, nobody could take over with a record: the grant goes at once.
     write(p, 'c1', 'P1', 1, 1);
+    expect(p.urgent).toEqual([]);
     // The first reply starts the standby's copy over with everything.
     expect(p.pulse(100)).toMatchObject({ full: true, meta: [{ page: 'P1', owner: 'c1', copySet: [], version: 1 }] });
     read(p, 'c2', 'P1', 1);
     read(p, 'c3', 'P1', 1);
+    expect(p.urgent).toEqual([]);
+    // A page nobody owns is granted only once cm2 has the grantee on record: one reply of its
+    // own, acknowledged at once, which also carries what changed meanwhile.
     write(p, 'c4', 'P2', 1, 1);
+    expect(p.urgent.map((r) => r.meta)).toEqual([
+      [
+        { page: 'P1', owner: 'c1', copySet: ['c2', 'c3'], version: 1 },
+        { page: 'P2', owner: 'c4', copySet: [], version: 0 },
+      ],
+    ]);
+    expect(p.toClients.filter((m) => m.type === 'PAGE' && m.to === 'c4')).toHaveLength(1);
     const r = p.pulse(200);
     expect(r.full).toBe(false);
-    expect(r.meta).toEqual([
-      { page: 'P1', owner: 'c1', copySet: ['c2', 'c3'], version: 1 },
-      { page: 'P2', owner: 'c4', copySet: [], version: 1 },
-    ]);
+    expect(r.meta).toEqual([{ page: 'P2', owner: 'c4', copySet: [], version: 1 }]);
     expect(p.mirror()).toEqual(p.directory());
     // Nothing changed since: the next reply carries nothing.
     expect(p.pulse(300).meta).toEqual([]);
+    expect(p.urgent).toHaveLength(1);
+  });
+
+  it('grants a page nobody owns only once the standby acknowledged a reply naming the grantee', () => {
+    const p = new Pair();
+    p.pulse(100);
+    // cm2 stops answering: the grant waits, and its request fails, saying why, rather than
+    // leaving unrecorded.
+    const cm2 = p.cm2;
+    cm2.step = () => undefined;
+    p.client({ type: 'WRITE_REQUEST', ...head('c1', 'P1', 'c1:1') });
+    expect(p.toClients.filter((m) => m.type === 'PAGE')).toEqual([]);
+    for (let t = 100; t <= 100 + T.cmResendMs * (T.cmAttemptsMax + 2); t += 50) {
+      p.now = t;
+      p.cm1.step({ type: 'LEASE', from: 'c1', to: 'cm1', epoch: 1, n: t }, t);
+      p.cm1.tick(t);
+      p.cm1.ready().messages.forEach((m) => m.to !== 'cm2' && p.toClients.push(m));
+    }
+    expect(p.toClients.filter((m) => m.type === 'PAGE')).toEqual([]);
+    expect(p.toClients.find((m) => m.type === 'REQUEST_FAILED')).toMatchObject({
+      req: 'c1:1',
+      reason: expect.stringContaining('standby CM did not put this first write on record'),
+    });
   });
 
   it("sends a lost reply's entries again with the next one", () => {
@@ -101,8 +168,10 @@ describe('replication on pulse replies', () => {
     write(p, 'c2', 'P2', 1, 1);
     expect(pages(p.pulse(200, true))).toEqual(['P2']);
     write(p, 'c3', 'P3', 1, 1);
-    // cm2's pulse says the last reply it got is the one before: P2 goes again, with P3.
-    expect(pages(p.pulse(300)).sort()).toEqual(['P2', 'P3']);
+    // cm2's last acknowledgement names the reply before: P2 goes again, with P3's grant, on
+    // the reply that has P3 on record; the next carries what P3's confirmation changed.
+    expect(pages(p.urgent.at(-1)!).sort()).toEqual(['P2', 'P3']);
+    expect(pages(p.pulse(300))).toEqual(['P3']);
     expect(p.mirror()).toEqual(p.directory());
     expect(p.pulse(400).meta).toEqual([]);
   });
@@ -111,24 +180,22 @@ describe('replication on pulse replies', () => {
     const p = new Pair();
     write(p, 'c1', 'P1', 1, 1);
     p.pulse(100);
+    write(p, 'c2', 'P2', 1, 1);
     // A stale entry in cm2's copy (as an older acting CM might have left it).
     p.cm2.step(
       {
-        type: 'PULSE_REPLY',
+        type: 'CM_STATE',
         from: 'cm1',
         to: 'cm2',
         epoch: 1,
-        seq: 1,
-        acting: true,
         members: [],
-        away: [],
         meta: [{ page: 'P9', owner: 'c5', copySet: [], version: 4 }],
-        full: false,
+        complete: false,
+        uncertain: [],
       },
       150,
     );
-    expect(p.mirror().map((e) => e.page)).toEqual(['P1', 'P9']);
-    write(p, 'c2', 'P2', 1, 1);
+    expect(p.mirror().map((e) => e.page)).toEqual(['P1', 'P2', 'P9']);
     // cm2 is silent for longer than cm1 counts it as listening, then pulses again.
     const r = p.pulse(100 + T.pulseIntervalMs * T.pulseMissesMax + 1);
     expect(r.full).toBe(true);

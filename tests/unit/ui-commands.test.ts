@@ -114,6 +114,10 @@ describe('runCommand', () => {
     readPage: async (page) => (calls.push(`read ${page}`), { ok: true, value: null, local: false } as OpResult),
     writePage: async (page, c) => (calls.push(`write ${page} ${c}`), { ok: false, error: 'nope', certain: true } as OpResult),
     snapshot: async () => clientState,
+    forget: async (member) => (
+      calls.push(`forget ${member}`),
+      member === 'c9' ? 'error: c9 is not a member of this cluster' : `forgot ${member}`
+    ),
   };
 
   it('sends well-formed commands to the node and nothing else', async () => {
@@ -123,6 +127,15 @@ describe('runCommand', () => {
     expect((await runCommand('print', node)).lines[0]).toBe('c2 page store:');
     expect(await runCommand('bogus', node)).toMatchObject({ ok: false, lines: [expect.stringContaining(USAGE)] });
     expect(calls).toEqual(['read P1', 'write P1 x y']);
+  });
+
+  it('forgets a member on the node, and shows a refusal as an error', async () => {
+    calls.length = 0;
+    expect(await runCommand('forget c3', node)).toEqual({ ok: true, lines: ['forgot c3'] });
+    expect(await runCommand('forget c9', node)).toEqual({ ok: false, lines: ['error: c9 is not a member of this cluster'] });
+    expect(await runCommand('forget', node)).toMatchObject({ ok: false, lines: [expect.stringContaining('forget takes one member id')] });
+    expect(await runCommand('forget c3 c4', node)).toMatchObject({ ok: false });
+    expect(calls).toEqual(['forget c3', 'forget c9']);
   });
 
   it('turns a failed control call into an error line', async () => {

@@ -33,6 +33,8 @@ const WELL_FORMED: Message[] = [
       { page: 'P1', owner: 'c1', copySet: ['c2'], version: 3 },
       { page: 'P2', owner: null, copySet: [], version: 0 },
     ],
+    uncertain: ['c4'],
+    urgent: true,
     full: false,
   },
 ];
@@ -175,6 +177,8 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
       away: [],
       meta: Array.from({ length: n }, (_, i) => entry(i)),
       full: true,
+      uncertain: [],
+      urgent: false,
     });
     expect(parse(reply(fits)).ok).toBe(true);
     expect(LIST_LENGTH_MAX).toBeGreaterThan(fits + 1);
