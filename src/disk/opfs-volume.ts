@@ -225,6 +225,13 @@ export class OpfsVolume implements StoreVolume {
     this.dir.removeEntry(name).catch(() => {});
   }
 
+  exists(name: string, done: (there: boolean | null) => void): void {
+    this.dir.getFileHandle(name).then(
+      () => done(true),
+      (e: unknown) => done(gone(e) ? false : null),
+    );
+  }
+
   async list(): Promise<string[]> {
     try {
       return await this.names();
