@@ -13,6 +13,7 @@ export interface LogWorkerApi {
   append(file: number, bytes: Uint8Array, flush: boolean): Promise<{ error: string; name: string; usable: boolean } | null>;
   close(file: number): void;
   remove(name: string): void;
+  exists(name: string): Promise<boolean | null>;
   list(): Promise<string[]>;
   read(name: string): Promise<Uint8Array | null>;
   /** A claim's number, or null while a writer holds the file. */
@@ -60,6 +61,7 @@ export function createLogWorkerApi(): LogWorkerApi {
       files.delete(file);
     },
     remove: (name) => opened().remove(name),
+    exists: (name) => new Promise((resolve) => opened().exists(name, resolve)),
     list: () => opened().list(),
     read: (name) => opened().read(name),
     async claim(name) {

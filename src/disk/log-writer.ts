@@ -23,6 +23,12 @@ import { LOG_FORMAT_VERSION } from './records.ts';
 export const COMPACT_MIN_BYTES = 4 << 20;
 /** How long after a home file could not be written it is tried again. */
 export const HOME_RETRY_MS = 1000;
+/**
+ * How often a writer looks whether its file is still in the store. A removal from under it
+ * (Clear site data, which goes through held files) leaves its appends succeeding where nothing
+ * will read them: a crash before the writer notices loses what it acknowledged since.
+ */
+export const WATCH_MS = 500;
 
 /**
  * When the commits handed over so far are written. At `process` durability, at the end of the
@@ -94,6 +100,11 @@ export class LogWriter {
   private readonly quietWaiters: Array<() => void> = [];
   /** The last append was refused (a full disk): said once until one is written again. */
   private refused = false;
+  /** The file was removed from under the writer: every node's state is due in a new one, queued commits or not. */
+  private rewrite = false;
+  /** A rewrite failed: the next is tried at the next watch, not at once again. */
+  private rewriteWaits = false;
+  private watching = false;
 
   constructor(
     private readonly volume: Volume,
@@ -118,6 +129,7 @@ export class LogWriter {
   attach(node: NodeId, lsn: number, entries: () => DurableEntry[]): Disk {
     if (this.nodes.has(node)) throw new Error(`${node} is already logged by writer ${this.opts.writer}`);
     this.nodes.set(node, { lsn, entries, snapNext: true });
+    this.watch();
     return {
       commit: (changes, done) => {
         if (!this.nodes.has(node) || this.closed) {
@@ -192,7 +204,7 @@ export class LogWriter {
   }
 
   private wake(): void {
-    if (this.scheduled || this.writing || this.queue.length === 0) return;
+    if (this.scheduled || this.writing || !this.due()) return;
     this.scheduled = true;
     const window = this.opts.durability === 'process' ? this.opts.windows.endOfTask : this.opts.windows.afterQueuedTasks;
     window(() => {
@@ -201,8 +213,13 @@ export class LogWriter {
     });
   }
 
+  /** Whether there is anything to write: queued commits, or a whole state to store again. */
+  private due(): boolean {
+    return this.queue.length > 0 || (this.rewrite && !this.rewriteWaits && this.nodes.size > 0);
+  }
+
   private write(): void {
-    if (this.closed || this.writing || this.queue.length === 0) return;
+    if (this.closed || this.writing || !this.due()) return;
     const canSwitch = this.nextFile !== null && this.homesPending === 0;
     if (canSwitch) this.switchFile();
     if (this.file === null || this.broken !== null) {
@@ -244,6 +261,10 @@ export class LogWriter {
       // The old file goes only once the new one holds everything it did.
       this.started = null;
       if (started.old !== '') this.volume.remove(started.old);
+      if (this.rewrite) {
+        this.rewrite = false;
+        this.opts.log?.(`the state of ${[...this.nodes.keys()].join(', ')} is stored again, whole, in log ${this.fileName}`);
+      }
     });
   }
 
@@ -269,6 +290,7 @@ export class LogWriter {
         this.noteSnaps(snaps);
         written();
       } else {
+        if (this.rewrite) this.rewriteWaits = true;
         // Nothing of it counts: the snapshots it carried are due again.
         for (const node of snaps.keys()) {
           const a = this.nodes.get(node);
@@ -303,6 +325,48 @@ export class LogWriter {
     });
   }
 
+  /**
+   * Looks every WATCH_MS whether the current file is still in the store, while nodes are
+   * attached, where the volume can tell (see Volume.exists).
+   */
+  private watch(): void {
+    const exists = this.volume.exists?.bind(this.volume);
+    if (this.watching || exists === undefined) return;
+    this.watching = true;
+    this.opts.windows.after(WATCH_MS, () => {
+      this.watching = false;
+      if (this.closed || this.nodes.size === 0) return;
+      const name = this.fileName;
+      // A file not yet written to holds nothing to lose; a rewrite under way is looked at once done.
+      if (name === '' || this.started !== null || this.rewrite) {
+        this.rewriteWaits = false;
+        this.wake();
+        this.watch();
+        return;
+      }
+      exists(name, (there) => {
+        if (there === false && name === this.fileName && !this.closed) this.removed(name);
+        this.watch();
+      });
+    });
+  }
+
+  /**
+   * The current file is gone from the store: what its handle writes from now on, and what it
+   * held, no recovery will read. Every node's whole state goes to a new file at once.
+   */
+  private removed(name: string): void {
+    this.opts.log?.(
+      `log ${name}, which held the state of ${[...this.nodes.keys()].join(', ')}, was removed from under them ` +
+        "(Clear site data, or another tab removing this site's files): their whole state is written again in a new log",
+    );
+    // Let go of without close(): Chromium's close of a handle whose file Clear site data removed
+    // never returns, and would hang this thread for good.
+    this.file = null;
+    this.rewrite = true;
+    this.wake();
+  }
+
   /** Opens the next generation in the background; the next write starts it. */
   private openNext(): void {
     if (this.opening || this.nextFile !== null || this.closed) return;
@@ -315,6 +379,14 @@ export class LogWriter {
         return;
       }
       if (error || !file) {
+        if (this.rewrite && !this.rewriteWaits) {
+          // Said loudly: until a new file holds them, these nodes' states are nowhere a recovery reads.
+          this.opts.log?.(
+            `could not start a new log for ${[...this.nodes.keys()].join(', ')} (${describeError(error ?? new Error('no file'))}): ` +
+              'their state is kept nowhere a restart would find it; tried again',
+          );
+        }
+        this.rewriteWaits = true;
         // Commits that wait for it fail, and their hosts try again later, which tries again here.
         const failed = this.file === null || this.broken !== null ? this.takeQueue() : [];
         for (const q of failed) q.done(error ?? new Error(`could not create ${name}`));

@@ -62,6 +62,10 @@ export class MemoryVolume implements StoreVolume {
     });
   }
 
+  exists(name: string, done: (there: boolean | null) => void): void {
+    this.defer(() => done(this.files.has(name)));
+  }
+
   list(): Promise<string[]> {
     return this.later(() => [...this.files.keys()]);
   }

@@ -5,6 +5,7 @@
 // gone: a dead worker's handles are closed by the browser. Reads go through getFile(), which
 // works while a writer holds the file, and sees what it wrote so far.
 import type { LogFile, StoreVolume } from './volume.ts';
+import { isQuotaError } from '../util/errors.ts';
 
 // What this code uses of the handles the DOM library of TypeScript does not declare (they are
 // in its WebWorker library, which cannot be loaded beside DOM).
@@ -74,6 +75,13 @@ export async function removeStoreFiles(store: string): Promise<boolean> {
 /** Reads of a file that changed while it was read, before it counts as gone (see OpfsVolume.read). */
 const READ_TRIES = 20;
 
+/** A short write is the device or the quota running out, as the platform's own refusal is named. */
+function quotaError(message: string): Error {
+  const e = new Error(message);
+  e.name = 'QuotaExceededError';
+  return e;
+}
+
 function gone(e: unknown): boolean {
   return e instanceof Error && e.name === 'NotFoundError';
 }
@@ -110,14 +118,9 @@ class OpfsFile implements LogFile {
     let written = 0;
     try {
       if (!this.open || !this.usable) throw new Error('the log file is closed');
-      if (start + bytes.length > this.size) {
-        const step = Math.min(GROW_MAX_BYTES, Math.max(GROW_MIN_BYTES, this.size));
-        const size = Math.max(this.size + step, start + bytes.length);
-        this.handle.truncate(size);
-        this.size = size;
-      }
+      if (start + bytes.length > this.size) this.grow(start + bytes.length);
       written = this.handle.write(bytes, { at: start });
-      if (written !== bytes.length) throw new Error(`wrote ${written} of ${bytes.length} bytes: the disk is full`);
+      if (written !== bytes.length) throw quotaError(`wrote ${written} of ${bytes.length} bytes`);
       this.at = start + written;
     } catch (e) {
       this.undo(start, written);
@@ -134,6 +137,24 @@ class OpfsFile implements LogFile {
       }
     }
     done(null);
+  }
+
+  /**
+   * Grows the file ahead to hold `need` bytes. Near a full quota the step ahead may be refused
+   * where the append alone still fits: then only what the append needs is asked for, so that a
+   * node goes on committing as long as the quota holds its records.
+   */
+  private grow(need: number): void {
+    const step = Math.min(GROW_MAX_BYTES, Math.max(GROW_MIN_BYTES, this.size));
+    const ahead = Math.max(this.size + step, need);
+    try {
+      this.handle.truncate(ahead);
+      this.size = ahead;
+    } catch (e) {
+      if (!(e instanceof Error) || !isQuotaError(e)) throw e;
+      this.handle.truncate(need);
+      this.size = need;
+    }
   }
 
   /** Zeroes what a failed write left at `start`; the file is unusable if even that fails. */
@@ -202,6 +223,13 @@ export class OpfsVolume implements StoreVolume {
 
   remove(name: string): void {
     this.dir.removeEntry(name).catch(() => {});
+  }
+
+  exists(name: string, done: (there: boolean | null) => void): void {
+    this.dir.getFileHandle(name).then(
+      () => done(true),
+      (e: unknown) => done(gone(e) ? false : null),
+    );
   }
 
   async list(): Promise<string[]> {

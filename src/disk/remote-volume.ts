@@ -23,6 +23,10 @@ export class RemoteVolume implements StoreVolume {
     this.worker.remove(name).catch(() => {});
   }
 
+  exists(name: string, done: (there: boolean | null) => void): void {
+    this.worker.exists(name).then(done, () => done(null));
+  }
+
   list(): Promise<string[]> {
     return this.worker.list();
   }

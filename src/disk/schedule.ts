@@ -5,7 +5,12 @@
 import type { WriteWindows } from './log-writer.ts';
 
 export function browserWindows(): WriteWindows {
-  return { endOfTask: (f) => queueMicrotask(f), afterQueuedTasks: taskScheduler(), after: (ms, f) => void setTimeout(f, ms) };
+  return {
+    endOfTask: (f) => queueMicrotask(f),
+    afterQueuedTasks: taskScheduler(),
+    // In Node (unit tests) a retry or a watch must not keep the process alive.
+    after: (ms, f) => void (setTimeout(f, ms) as { unref?: () => void }).unref?.(),
+  };
 }
 
 function taskScheduler(): (f: () => void) => void {

@@ -24,6 +24,12 @@ export interface Volume {
   create(name: string, done: (error: Error | null, file: LogFile | null) => void): void;
   /** Removes a file if it is there and nobody holds it; errors are not reported (a later sweep retries). */
   remove(name: string): void;
+  /**
+   * Whether a file is still in the store: false once it was removed from under its writer (Clear
+   * site data goes through a held file, whose handle then writes where nothing reads); null when
+   * it cannot tell. Absent where nothing but the writer changes the files (the simulator).
+   */
+  exists?(name: string, done: (there: boolean | null) => void): void;
 }
 
 /**

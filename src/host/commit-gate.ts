@@ -95,6 +95,23 @@ export class CommitGate<O> {
     return this.held.map((h) => h.value);
   }
 
+  /**
+   * Takes out the held outputs `pick` chooses, leaving the rest in their order: what the host
+   * answers otherwise while the disk refuses (see NodeHost), never to be released from here.
+   */
+  withdraw<P extends O>(pick: (o: O) => o is P): P[] {
+    const out: P[] = [];
+    this.held = this.held.filter((h) => {
+      if (!pick(h.value)) return true;
+      out.push(h.value);
+      const left = (this.heldPerLane.get(h.lane) ?? 1) - 1;
+      if (left === 0) this.heldPerLane.delete(h.lane);
+      else this.heldPerLane.set(h.lane, left);
+      return false;
+    });
+    return out;
+  }
+
   /** Calls `f` once every change handed over so far is committed (at once if it is). */
   whenIdle(f: () => void): void {
     if (this.idle() || this.stopped) f();

@@ -17,7 +17,7 @@ import { outputScope } from '../protocol/durable.ts';
 import type { Cancel, HostEnv } from './env.ts';
 import type { MadeNode, NodeState } from './make-node.ts';
 import { Stepping } from './stepping.ts';
-import { describeError } from '../util/errors.ts';
+import { describeError, isQuotaError } from '../util/errors.ts';
 import { traceOf, type HeldFrame, type StepSettings } from './trace.ts';
 
 export { ALL_EVENTS, STATE_PUSH_MS, type HostEvent, type HostEventType, type HostListener } from './host-events.ts';
@@ -42,6 +42,11 @@ const LOG_LANE = ' log';
 
 /** What the node produced, in order; the gate releases it once its durable state is stored. */
 type Output = { message: Message } | { event: NodeEvent; at: number };
+type Answer = { event: Extract<NodeEvent, { type: 'op-done' }>; at: number };
+
+function isAnswer(o: Output): o is Answer {
+  return 'event' in o && o.event.type === 'op-done';
+}
 
 export class NodeHost {
   private readonly links = new Map<NodeId, Link>();
@@ -56,6 +61,8 @@ export class NodeHost {
   private tickDue = Infinity;
   private ticking = false;
   private stopped = false;
+  /** Why the disk refuses the node's commits for want of room, while it does (see answerRefused). */
+  private refused: Error | null = null;
 
   constructor(
     private readonly made: MadeNode,
@@ -70,8 +77,11 @@ export class NodeHost {
       env.disk,
       env.timers,
       (out) => this.release(out),
-      (e) => this.log('warn', `${this.id} could not store its state (${describeError(e)}); its messages and answers wait until it can`),
-      () => this.log('info', `${this.id} stores its state again`),
+      (e) => this.storeFailed(e),
+      () => {
+        this.refused = null;
+        this.log('info', `${this.id} stores its state again`);
+      },
     );
     this.stepping = new Stepping<Message>(
       env,
@@ -336,8 +346,45 @@ export class NodeHost {
         outputs.push(gated);
       }
       this.gate.pass(outputs, changes);
+      if (this.refused !== null) this.answerRefused();
     }
     if (touched || messages.length > 0 || events.length > 0) this.events.stateMayHaveChanged();
+  }
+
+  private storeFailed(e: Error): void {
+    if (!isQuotaError(e)) {
+      this.log('warn', `${this.id} could not store its state (${describeError(e)}); its messages and answers wait until it can`);
+      return;
+    }
+    this.refused = e;
+    this.log(
+      'error',
+      `${this.id} could not store its state: ${describeError(e)}. Operations that need a commit fail until it can; its messages wait`,
+    );
+    this.answerRefused();
+  }
+
+  /**
+   * While the disk refuses for want of room, an operation whose answer waits for a commit is
+   * answered at once with why, not left to a caller's deadline. What the node answered rests on
+   * what could not be stored, so no success is told: a write is in the node's memory and is
+   * stored once room is freed, so it may still take effect (unknown); a read takes no effect, so
+   * its failure is certain; a failure the node gave stays as it was, with the reason added.
+   */
+  private answerRefused(): void {
+    const e = this.refused;
+    if (e === null) return;
+    const why = describeError(e);
+    for (const o of this.gate.withdraw(isAnswer)) {
+      const r = o.event.result;
+      const kind = o.event.kind;
+      const result: OpResult = r.ok
+        ? kind === 'write'
+          ? { ok: false, certain: false, error: `${this.id} could not store this write (${why}); it may still take effect once it can` }
+          : { ok: false, certain: true, error: `${this.id} could not store what this read rests on (${why})` }
+        : { ...r, error: `${r.error} (${this.id} could not store its state: ${why})` };
+      this.onNodeEvent({ ...o.event, result }, o.at);
+    }
   }
 
   private release(outputs: Output[]): void {

@@ -24,6 +24,7 @@ import { TabMesh } from './mesh.ts';
 import type { PeerSlot } from './peer-slot.ts';
 import { sleep } from '../util/sleep.ts';
 import { randomHex } from '../util/random-hex.ts';
+import { describeError } from '../util/errors.ts';
 
 const ASK_MS = 2_500;
 /** How long a restart waits for the PeerServer to let go of the id its closed tab held. */
@@ -112,7 +113,7 @@ export class TabNode {
       lsn = recovered.lsn;
     } catch (e) {
       peer.destroy();
-      throw new Error(`could not open this node's store: ${(e as Error).message}`, { cause: e });
+      throw new Error(`could not open this node's store: ${describeError(e)}`, { cause: e });
     }
     // The timer worker is up before the node exists: its first tick must not come late.
     const metronome = await startMetronome(spec.id);

@@ -7,6 +7,7 @@ import type { NodeSpec } from '../host/make-node.ts';
 import { isNodeRunsElsewhere, nodeLockName, NodeRunsElsewhere } from '../host/node-lock.ts';
 import { CmWatch, type CmStatus } from './cm-watch.ts';
 import { removeStoreFiles } from '../disk/opfs-volume.ts';
+import { describeError } from '../util/errors.ts';
 
 export const REGISTRY_CHANNEL = 'ivy-registry';
 /**
@@ -250,7 +251,7 @@ export class ClusterModel {
       return [`started ${label}${kept}`, ...info.notes, ...warnings].join('; ');
     } catch (e) {
       if (isNodeRunsElsewhere(e)) throw e;
-      throw new Error(`registered ${label}, but its worker did not start: ${(e as Error).message}`, { cause: e });
+      throw new Error(`registered ${label}, but its worker did not start: ${describeError(e)}`, { cause: e });
     } finally {
       this.changed();
     }

@@ -13,6 +13,7 @@ import './node-card.ts';
 import './node-console.ts';
 import './protocol-panel.ts';
 import './registry-view.ts';
+import { describeError } from '../util/errors.ts';
 
 const CONSOLE_LINES_MAX = 100;
 
@@ -160,7 +161,7 @@ export class ClusterView extends LightElement {
     try {
       this.status = { ok: true, text: await action() };
     } catch (e) {
-      this.status = { ok: false, text: `error: ${(e as Error).message}` };
+      this.status = { ok: false, text: `error: ${describeError(e)}` };
     }
   }
 }

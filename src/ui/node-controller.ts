@@ -7,6 +7,7 @@ import type { NodeHandle } from '../workers/node-handle.ts';
 import { consoleLine, logLine, type ConsoleLine } from './node-console.ts';
 import { isRequestSend } from './session/retry.ts';
 import type { TracedMessage } from '../host/trace.ts';
+import { describeError } from '../util/errors.ts';
 
 const LINES_MAX = 200;
 const TRACE_MAX = 40;
@@ -63,7 +64,7 @@ export class NodeController implements ReactiveController {
       this.state = await this.handle.snapshot();
       this.host.requestUpdate();
     } catch (e) {
-      this.append(consoleLine('error', `error: ${(e as Error).message}`));
+      this.append(consoleLine('error', `error: ${describeError(e)}`));
     }
   }
 

@@ -20,6 +20,7 @@ import type { PageOpRequest } from './page-form.ts';
 import { stateTable } from './state-table.ts';
 import './node-console.ts';
 import './page-form.ts';
+import { describeError } from '../util/errors.ts';
 
 const LINES_MAX = 300;
 const TRACE_MAX = 40;
@@ -171,7 +172,7 @@ export class TabNodeView extends LightElement {
     try {
       await this.startNode(choice);
     } catch (e) {
-      this.say(consoleLine('error', `error: ${(e as Error).message}`));
+      this.say(consoleLine('error', `error: ${describeError(e)}`));
     } finally {
       this.busy = false;
     }

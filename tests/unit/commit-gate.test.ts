@@ -7,6 +7,7 @@ import { MemoryTransport } from '../../src/net/memory.ts';
 import type { Transport, TransportEvent } from '../../src/net/transport.ts';
 import { messageDecoder } from '../../src/net/message-codec.ts';
 import { SEQ_BLOCK } from '../../src/protocol/client.ts';
+import { TIMING_DEFAULTS } from '../../src/protocol/config.ts';
 import type { DurableEntry } from '../../src/protocol/durable.ts';
 import { isPageMessage, type Message } from '../../src/protocol/messages.ts';
 import type { OpResult } from '../../src/protocol/node.ts';
@@ -36,6 +37,24 @@ function client(env: ManualEnv): { host: NodeHost; sent: Message[]; cm: Transpor
 }
 
 const flush = (): Promise<void> => sleep(0);
+
+/** What the browser throws when the origin's quota is used up: a DOMException with no message. */
+function quotaExceeded(): Error {
+  const e = new Error('');
+  e.name = 'QuotaExceededError';
+  return e;
+}
+
+function listenLogs(host: NodeHost): string[] {
+  const logs: string[] = [];
+  host.subscribe(
+    (e) => {
+      if (e.type === 'log') logs.push(e.text);
+    },
+    ['log'],
+  );
+  return logs;
+}
 const page = (req: string, version: number): Message => ({
   type: 'PAGE',
   from: 'cm1',
@@ -231,6 +250,72 @@ describe('the commit gate', () => {
     env.completeCommit();
     await flush();
     expect(sent.map((m) => m.type)).toContain('WRITE_REQUEST');
+  });
+
+  it('on a full quota, fails at once a write whose commit was refused (outcome unknown), saying why, and stores it later', async () => {
+    const env = manualEnv();
+    const { host, sent } = await owner(env);
+    const logs = listenLogs(host);
+    const results: OpResult[] = [];
+    host.submitOp({ kind: 'write', page: 'P1', value: 'hit' }, (r) => results.push(r));
+    await flush();
+    env.completeCommit(quotaExceeded());
+    await flush();
+    expect(results).toEqual([
+      {
+        ok: false,
+        certain: false,
+        error: expect.stringMatching(
+          /c1 could not store this write \(the browser's storage quota for this site is full \(QuotaExceededError\): free space/,
+        ),
+      },
+    ]);
+    expect(logs).toEqual([
+      expect.stringMatching(/c1 could not store its state: the browser's storage quota .* Operations that need a commit fail/),
+    ]);
+    // A read of the page rests on that write: it fails too, certainly (a read takes no effect).
+    host.submitOp({ kind: 'read', page: 'P1' }, (r) => results.push(r));
+    await flush();
+    expect(results[1]).toMatchObject({ ok: false, certain: true, error: expect.stringContaining('QuotaExceededError') });
+    // Room freed: the write is stored after all, and nothing answers the operations twice.
+    env.advance(COMMIT_RETRY_MS);
+    env.completeCommit();
+    await flush();
+    expect(results).toHaveLength(2);
+    expect(env.committed.at(-1)).toEqual([{ kind: 'page', page: 'P1', owned: { content: 'hit', version: 2, access: 'write' } }]);
+    expect(logs.at(-1)).toBe('c1 stores its state again');
+    expect(sent).toEqual([]);
+  });
+
+  it("on a full quota, releases the client's own give-up at once rather than behind the refused commit", async () => {
+    const env = manualEnv();
+    const { host, sent } = client(env);
+    host.tick();
+    env.completeCommit();
+    await flush();
+    let result: OpResult | null = null;
+    host.submitOp({ kind: 'write', page: 'P1', value: 'v' }, (r) => {
+      result = r;
+    });
+    await flush();
+    // The block of request numbers cannot be stored: the request never leaves.
+    env.completeCommit(quotaExceeded());
+    await flush();
+    expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT']);
+    expect(result).toBeNull();
+    // Every retry is refused too; at the client's deadline its give-up is told, with the reason.
+    for (let t = 0; t < TIMING_DEFAULTS.requestDeadlineMs; t += COMMIT_RETRY_MS) {
+      env.advance(COMMIT_RETRY_MS);
+      host.tick();
+      if (env.pending.length > 0) env.completeCommit(quotaExceeded());
+    }
+    await flush();
+    expect(result).toEqual({
+      ok: false,
+      certain: true,
+      error: expect.stringMatching(/\(c1 could not store its state: the browser's storage quota/),
+    });
+    expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT']);
   });
 
   it('releases a log line after the commit it waited for, stamped with when the node said it', async () => {

@@ -373,6 +373,41 @@ describe('the log writer', () => {
     expect(recoverNode(stored(v), 'c1').state?.entries).toEqual([page('P1', 'b', 2)]);
   });
 
+  it('notices its file removed from under it (Clear site data) and writes every node whole in a new one at once', () => {
+    const v = new MemoryVolume();
+    const w = handWindows();
+    const said: string[] = [];
+    const windows = { endOfTask: w.schedule, afterQueuedTasks: w.schedule, after: (_ms: number, f: () => void) => w.later(f) };
+    const log = new LogWriter(v, { writer: 'aa', durability: 'process', windows, log: (t) => said.push(t) });
+    const t1 = new Table();
+    const t2 = new Table();
+    const d1 = log.attach('c1', 0, t1.list);
+    const d2 = log.attach('c2', 0, t2.list);
+    commit(d1, [t1.set(page('P1', 'acknowledged', 1))]);
+    commit(d2, [t2.set(page('P2', 'x', 1))]);
+    w.run();
+    const first = log.currentFile;
+    // The watch finds the file there: nothing happens.
+    w.runTimers();
+    w.run();
+    expect(log.currentFile).toBe(first);
+    expect(said).toEqual([]);
+    // Removed with its handle still open; appends to the handle would go where nothing reads them.
+    v.files.delete(first);
+    w.runTimers();
+    w.run();
+    expect(said[0]).toMatch(new RegExp(`log ${first}, which held the state of c1, c2, was removed from under them`));
+    expect(log.currentFile).not.toBe(first);
+    // No node committed anything since, yet both are stored whole again, as a crash now would find them.
+    expect(recoverNode(stored(v), 'c1').state?.entries).toEqual([page('P1', 'acknowledged', 1)]);
+    expect(recoverNode(stored(v), 'c2').state?.entries).toEqual([page('P2', 'x', 1)]);
+    expect(said[1]).toBe(`the state of c1, c2 is stored again, whole, in log ${log.currentFile}`);
+    // Later commits go to the new file.
+    commit(d1, [t1.set(page('P1', 'after', 2))]);
+    w.run();
+    expect(recoverNode(stored(v), 'c1').state?.entries).toEqual([page('P1', 'after', 2)]);
+  });
+
   it('holds a leaving node until its home is stored, trying again, and compacts nothing of it meanwhile', () => {
     const v = new MemoryVolume();
     let full = true;
