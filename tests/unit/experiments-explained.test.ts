@@ -167,11 +167,12 @@ describe('page classes', () => {
       blocked('P1', 1100),
       blocked('P1', 1300),
       op({ page: 'P3', invokedAt: 1000, doneAt: 2100 }), // waited for c3's lease
-      op({ page: 'P3', kind: 'read', invokedAt: 2200, doneAt: 2201, local: true }), // a hit: not a return
+      op({ page: 'P3', kind: 'read', invokedAt: 1001, doneAt: 1002, local: true }), // a hit: not a return
       op({ page: 'P4', invokedAt: 1001, doneAt: 1003 }),
       op({ page: 'P8', invokedAt: 1002, doneAt: 1012 }),
       op({ page: 'P9', kind: 'read', invokedAt: 1003, doneAt: 1030 }),
       blocked('P10', 1004, BUG('P10')),
+      op({ page: 'P11', invokedAt: 1005, doneAt: 4000, outcome: 'fail', error: 'no answer within 3000 ms' }),
       op({ page: 'P8', invokedAt: 5000, doneAt: 5001 }), // after the window
       op({ page: 'P4', invokedAt: 999, doneAt: 1002 }), // in flight at the event
     ];
@@ -188,14 +189,14 @@ describe('page classes', () => {
     });
     expect(byClass['read-copied']).toMatchObject({ pages: ['P3'], issued: 2, ok: 2, backP50Ms: 1100, backMaxMs: 1100, notBack: [] });
     expect(byClass.others).toMatchObject({ pages: ['P4'], issued: 1, ok: 1, backMaxMs: 3 });
-    // P10 failed naming c3, which never wrote it: not back, whatever its reason says.
+    // P10 failed naming c3, which never wrote it: not back, whatever its reason says; P11 failed for another reason.
     expect(byClass['never-written']).toMatchObject({
-      pages: ['P8', 'P9', 'P10'],
-      issued: 3,
+      pages: ['P8', 'P9', 'P10', 'P11'],
+      issued: 4,
       ok: 2,
       backP50Ms: 12,
       backMaxMs: 30,
-      notBack: ['P10'],
+      notBack: ['P10', 'P11'],
       unavailable: ['P10'],
     });
   });
