@@ -13,6 +13,7 @@ import type { OpResult } from '../src/protocol/node.ts';
 import type { NodeState } from '../src/host/make-node.ts';
 import type { AppliedFault, FaultLog } from '../src/experiments/fault-driver.ts';
 import { holdingOp, holdings, holdsBoth, type LeavePlan } from '../src/experiments/leave.ts';
+import { leaveLayout, ruleAfterLeave, ruleBeforeLeave, type LeaveLayout, type PageRule } from '../src/experiments/page-layout.ts';
 import { randomOps } from '../src/experiments/ops.ts';
 import { faultEvent } from '../src/experiments/record.ts';
 import { scenarioResult } from '../src/experiments/result.ts';
@@ -22,8 +23,10 @@ import { timedOp, type TimedOp } from '../src/experiments/workload-runner.ts';
 import { sleep } from '../src/util/sleep.ts';
 import { openNode } from './tab-pages.ts';
 
-type TabWindow = Window & { ivyTabStop?: boolean };
+type TabWindow = Window & { ivyTabStop?: boolean; ivyTabRule?: PageRule };
 interface RawOp {
+  /** Its place in the client's list (operations the page rule passed over are not run). */
+  n: number;
   invokedAt: number;
   doneAt: number;
   r: OpResult;
@@ -49,26 +52,45 @@ const cmRole = (page: Page): Promise<string> =>
   });
 const now = (page: Page): Promise<number> => page.evaluate(() => performance.timeOrigin + performance.now());
 
-/** The client's operations, issued in its tab from `startAt` until done, `stopAt` or told to stop. */
-function runInTab(page: Page, ops: OpRequest[], startAt: number, stopAt = Infinity): Promise<RawOp[]> {
+/**
+ * The client's operations, issued in its tab from `startAt` until done, `stopAt` or told to stop;
+ * those on pages its rule (page-layout.ts, changed by setRule) does not allow are passed over.
+ */
+function runInTab(page: Page, ops: OpRequest[], startAt: number, stopAt: number, rule: PageRule): Promise<RawOp[]> {
   return page.evaluate(
-    async ({ ops, startAt, stopAt }) => {
+    async ({ ops, startAt, stopAt, rule }) => {
       const w = window as TabWindow;
       const node = w.ivyTab!.node!;
+      w.ivyTabRule = rule;
       // (No named functions in here: tsx would wrap them in a helper the page does not have.)
       await new Promise((r) => setTimeout(r, Math.max(0, startAt - (performance.timeOrigin + performance.now()))));
-      const out: Array<{ invokedAt: number; doneAt: number; r: OpResult }> = [];
-      for (const op of ops) {
+      const out: Array<{ n: number; invokedAt: number; doneAt: number; r: OpResult }> = [];
+      for (const [n, op] of ops.entries()) {
         const invokedAt = performance.timeOrigin + performance.now();
         if (w.ivyTabStop || invokedAt >= stopAt) break;
+        const now = w.ivyTabRule ?? null;
+        if (now !== null && !(op.kind === 'read' ? now.read : now.write).includes(op.page)) continue;
         const r = op.kind === 'read' ? await node.readPage(op.page) : await node.writePage(op.page, op.value);
-        out.push({ invokedAt, doneAt: performance.timeOrigin + performance.now(), r });
+        out.push({ n, invokedAt, doneAt: performance.timeOrigin + performance.now(), r });
         // Hits never wait: let the tab serve its links between them.
         if (r.ok && r.local) await new Promise((res) => setTimeout(res, 0));
       }
       return out;
     },
-    { ops, startAt, stopAt: Number.isFinite(stopAt) ? stopAt : Number.MAX_VALUE },
+    { ops, startAt, stopAt: Number.isFinite(stopAt) ? stopAt : Number.MAX_VALUE, rule },
+  );
+}
+
+/** Widens the pages the clients still running may use, as the faults happen. */
+async function setRule(pages: readonly Page[], rule: PageRule): Promise<void> {
+  await Promise.all(
+    pages
+      .filter((p) => !p.isClosed())
+      .map((p) =>
+        p.evaluate((r) => {
+          (window as TabWindow).ivyTabRule = r;
+        }, rule),
+      ),
   );
 }
 
@@ -80,7 +102,7 @@ function leaveStep(
   page: Page,
   op: OpRequest | null,
   last: boolean,
-): Promise<{ raw: RawOp | null; state: NodeState; stopped: boolean; at: number }> {
+): Promise<{ raw: Omit<RawOp, 'n'> | null; state: NodeState; stopped: boolean; at: number }> {
   return page.evaluate(
     async ({ op, last }) => {
       const node = (window as TabWindow).ivyTab!.node!;
@@ -173,6 +195,7 @@ async function clientLeaves(
   c: TabStepConfig,
   startAt: number,
   leaving: Promise<RawOp[]>,
+  layout: LeaveLayout | null,
   log: (s: string) => void,
 ): Promise<{ faults: AppliedFault[]; ops: TimedOp[] }> {
   const leave = c.leave!;
@@ -180,7 +203,9 @@ async function clientLeaves(
   const page = k.clients[n - 1]!;
   await leaving;
   const step: FaultStep = { atMs: leave.afterMs, action: 'leave', node: leave.client };
-  const left = await leaveTab(page, step, { client: n, pages: c.pages, opsMax: LEAVE_OPS_MAX }, startAt + leave.afterMs);
+  const rule = layout ? ruleBeforeLeave(layout, true) : null;
+  const left = await leaveTab(page, step, { client: n, pages: c.pages, opsMax: LEAVE_OPS_MAX, rule }, startAt + leave.afterMs);
+  if (layout) await setRule(k.clients, ruleAfterLeave(layout));
   const clock = k.clients.find((p) => p !== page)!;
   const held = left.fault.held;
   log(
@@ -190,6 +215,7 @@ async function clientLeaves(
   const due = left.fault.at + leave.cmFailsAfterMs;
   await sleep(Math.max(0, due - (await now(clock))));
   const killed = await killCmTab(k.cm1, clock, { atMs: leave.afterMs + leave.cmFailsAfterMs, action: 'kill', node: 'cm1' }, due);
+  if (layout) await setRule(k.clients, null);
   log(`  ${c.name}: cm1's tab closed at ${(killed.at - startAt).toFixed(0)} ms`);
   return { faults: [left.fault, killed], ops: left.ops };
 }
@@ -229,12 +255,17 @@ export async function runTabScenario(
     );
     const startAt = (await now(clients[0]!)) + 500;
     const leaveAt = c.leave ? startAt + c.leave.afterMs : Infinity;
-    const running = clients.map((p, i) => runInTab(p, plans[i]!, startAt, ids[i] === c.leave?.client ? leaveAt : Infinity));
+    const layout = c.leave?.pageClasses ? leaveLayout(c.pages, c.leave.cmFailsAfterMs !== undefined) : null;
+    if (c.leave?.pageClasses && !layout) throw new Error(`${c.name}: too few pages for every page class`);
+    const running = clients.map((p, i) => {
+      const leaver = ids[i] === c.leave?.client;
+      return runInTab(p, plans[i]!, startAt, leaver ? leaveAt : Infinity, layout ? ruleBeforeLeave(layout, leaver) : null);
+    });
     const faults: AppliedFault[] = [];
     const leavingOps: TimedOp[] = [];
     if (c.restart) faults.push(...(await primaryRestarts(k, c, startAt, log)));
     if (c.leave) {
-      const left = await clientLeaves(k, c, startAt, running[ids.indexOf(c.leave.client)]!, log);
+      const left = await clientLeaves(k, c, startAt, running[ids.indexOf(c.leave.client)]!, layout, log);
       faults.push(...left.faults);
       leavingOps.push(...left.ops);
     }
@@ -253,7 +284,7 @@ export async function runTabScenario(
     const raw = await Promise.all(running);
     const reports = raw.map((list, i) => ({
       node: ids[i]!,
-      ops: [...list.map((x, n) => timedOp(plans[i]![n]!, x.invokedAt, x.doneAt, x.r)), ...(ids[i] === c.leave?.client ? leavingOps : [])],
+      ops: [...list.map((x) => timedOp(plans[i]![x.n]!, x.invokedAt, x.doneAt, x.r)), ...(ids[i] === c.leave?.client ? leavingOps : [])],
     }));
     const faultLog: FaultLog = { faults, outages: [], nemesis: faults.map((f) => faultEvent(f.step.action, f.step.node, f.at)) };
     const isolated = await clients.find((p) => !p.isClosed())!.evaluate(() => globalThis.crossOriginIsolated);
@@ -272,6 +303,7 @@ export async function runTabScenario(
         keepHistory: true,
         // Tabs run with the default time limits.
         timing: { leaseMs: TIMING_DEFAULTS.leaseMs },
+        ...(layout ? { pageClasses: true } : {}),
       },
       startAt,
       reports,

@@ -31,6 +31,8 @@ import {
   withTabRun,
 } from '../src/experiments/results-files.ts';
 import { toJsonLine } from '../src/sim/history.ts';
+import { flagNote } from '../src/experiments/explained.ts';
+import { flaggedSteps } from '../src/experiments/flag-tables.ts';
 import { openExperimentsPage } from './experiments-browser.ts';
 import { runTabScenario } from './experiments-tab.ts';
 import { profileWorkers } from './experiments-profile.ts';
@@ -196,6 +198,13 @@ async function main(): Promise<void> {
   if (failed.length > 0) {
     process.exitCode = 1;
     log(`${failed.length} step(s) failed and are not in the results: ${failed.join(', ')}`);
+  }
+  // Measured and written like the rest, but a completion the scenario does not explain fails the run.
+  const flagged = flaggedSteps(results);
+  if (flagged.length > 0) {
+    process.exitCode = 1;
+    log(`FLAGGED: ${flagged.length} step(s) with failures their scenario does not explain: ${flagged.map((f) => f.id).join(', ')}`);
+    for (const f of flagged) log(`  ${f.id}: ${flagNote(f.result)}`);
   }
   const meta: RenderMeta = { quick: opts.quick, date: new Date().toISOString().slice(0, 10), machine };
   if (!reported || out !== RESULTS_DIR) {

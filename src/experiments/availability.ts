@@ -1,17 +1,16 @@
-// What a client that leaves for good costs the clients that stay: which of their failures were
-// expected (pages the departed held fail, with a reason naming it), and how long after a fault
-// every other page takes writes again. Pure arithmetic over timed operations: unit-tested.
+// What a client that leaves for good costs the clients that stay: which failures name it as the
+// reason a page is unavailable, and how long after a fault every other page takes writes again.
+// Pure arithmetic over timed operations: unit-tested.
 import type { TimedOp } from './workload-runner.ts';
 import type { FaultReport } from './types.ts';
 
-/** Failed because a departed client held the page, with a reason that names it. */
+/**
+ * Failed with a reason that names a departed client as away. Not enough to explain the failure:
+ * the page must also be one it could hold (explained.ts).
+ */
 export function isExpectedFailure(op: TimedOp, departed: ReadonlySet<string>): boolean {
   if (op.outcome !== 'fail' || op.away === undefined || !departed.has(op.away)) return false;
   return new RegExp(`\\b${op.away}\\b`).test(op.error ?? '');
-}
-
-export function countExpected(ops: readonly TimedOp[], departed: ReadonlySet<string>): number {
-  return ops.filter((op) => isExpectedFailure(op, departed)).length;
 }
 
 type WritesBack = Required<Pick<FaultReport, 'writesBackMs' | 'unavailablePages' | 'neverBackPages'>> & Pick<FaultReport, 'writesBackPage'>;

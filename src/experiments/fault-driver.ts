@@ -28,6 +28,8 @@ export interface FaultEnv {
   progress: Progress;
   /** Ends the client's workload and has it leave for good (run-scenario.ts knows its workload). */
   leave(node: string): Promise<{ at: number; held: Holdings }>;
+  /** Called once each fault has taken effect, before the next. */
+  after?(fault: AppliedFault): Promise<void>;
 }
 
 export interface FaultLog {
@@ -82,6 +84,7 @@ export async function driveFaults(
     done.lateMs = done.at - due;
     log.faults.push(done);
     if (!done.applied) continue;
+    await env.after?.(done);
     if (step.action === 'leave') shiftMs += done.lateMs;
     log.nemesis.push(faultEvent(step.action, step.node, done.at));
     if (step.action === 'kill') up.delete(step.node);

@@ -3,6 +3,8 @@
 // CM then fails, on the worker cluster and in tab mode, with the default lease) and a table per
 // run and lease value.
 import { TIMING_DEFAULTS } from '../protocol/config.ts';
+import { classSection } from './class-tables.ts';
+import { completionCell } from './flag-tables.ts';
 import { fmtMs, fmtPct, table, verdict } from './format.ts';
 import type { StepResult } from './run-step.ts';
 import type { FaultReport, ScenarioResult } from './types.ts';
@@ -88,8 +90,8 @@ export function leaveSection(results: readonly StepResult[]): string[] {
       'copy of another under its lease (listed), so that writes meet an invalidation nobody will answer and a page becomes ' +
       'unavailable. In the second scenario the acting CM fails a second after c3 must have been deemed away. "Writes back": ' +
       "the fault → each page's first write by a remaining client, issued after the fault, that needed the CM and succeeded, " +
-      'done; the slowest page is shown. Pages whose writes all failed naming c3 are unavailable by design: those failures are ' +
-      "the expected ones, and completion is also given without them. Tab runs close the client's tab, then the CM's.",
+      'done; the slowest page is shown. Failures naming c3 on pages it had issued a write on are expected, and completion ' +
+      "is also given without them (below 100 %: flagged). Tab runs close the client's tab, then the CM's.",
     '',
     table(
       [
@@ -112,12 +114,14 @@ export function leaveSection(results: readonly StepResult[]): string[] {
         leave.held ? `${leave.held.owned.join(', ') || 'none'}; ${leave.held.copies.join(', ') || 'none'}` : '–',
         backCell(leave),
         cmKill ? backCell(cmKill) : '–',
-        `${r.ok}/${r.issued} (${fmtPct(r.completion)})`,
+        completionCell(r),
         `${r.expectedFailures ?? 0} (${[...new Set([...(leave.unavailablePages ?? []), ...(cmKill?.unavailablePages ?? [])])].join(', ') || 'none'})`,
         r.completionExceptExpected === undefined ? '–' : fmtPct(r.completionExceptExpected),
         leaseRate(r),
         verdict(r),
       ]),
     ),
+    '',
+    ...classSection(runs),
   ];
 }

@@ -10,6 +10,7 @@ import { commonNow } from '../host/env.ts';
 import { timedOp, type TimedOp } from './workload-runner.ts';
 import { pageName } from '../sim/workload.ts';
 import type { Holdings } from './types.ts';
+import type { PageRule } from './page-layout.ts';
 
 export interface LeavePlan {
   /** The client's number: its written values differ from every other client's. */
@@ -18,6 +19,8 @@ export interface LeavePlan {
   pages: number;
   /** Operations it may issue towards holding both before it leaves anyway. */
   opsMax: number;
+  /** Pages it may read and write (page-layout.ts); absent: any. */
+  rule?: PageRule;
 }
 
 /** Pages it owns, and read copies it may serve (only while its lease runs). */
@@ -44,15 +47,18 @@ export const holdsBoth = (h: Holdings): boolean => h.owned.length > 0 && h.copie
  * are taken in turn, so a page another client keeps taking does not stall it.
  */
 export function holdingOp(h: Holdings, plan: LeavePlan, n: number): OpRequest {
-  const turn = (skip: ReadonlySet<string>): string => {
-    for (let k = 0; k < plan.pages; k++) {
-      const page = pageName(1 + ((n + k) % plan.pages));
+  const all = Array.from({ length: plan.pages }, (_, i) => pageName(i + 1));
+  const turn = (among: readonly string[], skip: ReadonlySet<string>): string => {
+    for (let k = 0; k < among.length; k++) {
+      const page = among[(n + k) % among.length]!;
       if (!skip.has(page)) return page;
     }
-    return pageName(1 + (n % plan.pages));
+    return among[n % among.length]!;
   };
-  if (h.owned.length === 0) return { kind: 'write', page: turn(new Set(h.copies)), value: `${plan.client}.leaving${n + 1}` };
-  return { kind: 'read', page: turn(new Set([...h.owned, ...h.copies])) };
+  const rule = plan.rule ?? null;
+  if (h.owned.length === 0)
+    return { kind: 'write', page: turn(rule?.write ?? all, new Set(h.copies)), value: `${plan.client}.leaving${n + 1}` };
+  return { kind: 'read', page: turn(rule?.read ?? all, new Set([...h.owned, ...h.copies])) };
 }
 
 /** What leaveHolding needs of the client's host (a NodeHost is one). */

@@ -4,6 +4,7 @@ import type { MessageType } from '../protocol/messages.ts';
 import { cell, fmtMs, fmtPct, fmtRate, latencyCell, table } from './format.ts';
 import type { StepResult } from './run-step.ts';
 import { find, median, type Found } from './targets.ts';
+import { completionCell } from './flag-tables.ts';
 import { hasLeave, leaveSection } from './leave-tables.ts';
 import { suite } from './suite.ts';
 import type { LatencySummary, OpClass, ScenarioResult } from './types.ts';
@@ -21,7 +22,7 @@ function scenarioTable(rs: readonly ScenarioResult[]): string {
     ['scenario', 'ok / issued', 'read hit', 'read fault', 'write hit', 'write fault', 'total s', 'ops/s', 'msgs/op', 'linearizable'],
     rs.map((r) => [
       r.name,
-      `${r.ok}/${r.issued} (${fmtPct(r.completion)})`,
+      completionCell(r),
       latencyCell(r.latency.readHit),
       latencyCell(r.latency.readFault),
       latencyCell(r.latency.writeHit),
@@ -272,7 +273,7 @@ export function tabSection(results: readonly StepResult[]): string[] {
       ],
       rs.map((r) => [
         r.name,
-        `${r.ok}/${r.issued} (${fmtPct(r.completion)})`,
+        completionCell(r),
         latencyCell(r.latency.readHit),
         latencyCell(r.latency.readFault),
         latencyCell(r.latency.writeHit),

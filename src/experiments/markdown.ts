@@ -5,6 +5,8 @@ import type { StepResult } from './run-step.ts';
 import { fmtMs, fmtPct, fmtRate, verdict } from './format.ts';
 import type { ScenarioResult } from './types.ts';
 import { targetsTable } from './targets.ts';
+import { flagged, flagNote } from './explained.ts';
+import { flagSection } from './flag-tables.ts';
 import { detailSections, durabilityTable } from './markdown-tables.ts';
 
 export const RESULTS_START = '<!-- results:start -->';
@@ -18,7 +20,9 @@ export function scenarioLine(r: ScenarioResult): string {
   return (
     `${r.ok}/${r.issued} ok (${fmtPct(r.completion)}), ${fmtRate(r.throughputOpsPerS)} ops/s, ` +
     `fault p50 ${fmtMs(r.faultLatency.p50Ms)} ms, ${r.messagesPerOpTotal.toFixed(2)} msgs/op, ` +
-    `${verdict(r)}${unavailable ? `, unavailable ms: ${unavailable}` : ''}`
+    `${verdict(r)}${unavailable ? `, unavailable ms: ${unavailable}` : ''}` +
+    (r.expectedFailures ? `; ${r.expectedFailures} failures explained, ${fmtPct(r.completionExceptExpected ?? 0)} without them` : '') +
+    (flagged(r) ? ` — ${flagNote(r)}` : '')
   );
 }
 
@@ -73,6 +77,7 @@ export function renderResults(results: readonly StepResult[], meta: RenderMeta):
     `${measuredBy(meta)} Raw figures: \`results/experiments.json\`; recorded histories (JSON Lines, gzip; one over ` +
       '256 KB keeps only the pages the checker flagged): `results/histories/`.',
     '',
+    ...flagSection(results),
     targetsTable(results),
     '',
     ...detailSections(results),
@@ -98,6 +103,7 @@ export function renderSummary(results: readonly StepResult[], meta: RenderMeta):
   return [
     measuredBy(meta),
     '',
+    ...flagSection(results),
     targetsTable(results),
     '',
     ...durabilityTable(results),

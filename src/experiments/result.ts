@@ -6,8 +6,10 @@ import type { NodeId } from '../protocol/ids.ts';
 import { checkLinearizable } from '../sim/checker.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
 import type { TimedOp } from './workload-runner.ts';
-import { countExpected, writesBack } from './availability.ts';
+import { writesBack } from './availability.ts';
+import { checkCompletion } from './explained.ts';
 import { faultReports, type AppliedFault, type FaultLog } from './fault-driver.ts';
+import { classFigures } from './page-classes.ts';
 import { mergeHistory } from './record.ts';
 import { errorTally, faultLatency, issuedDuring, latencyByClass, perOp, unavailableMs } from './stats.ts';
 import type { FaultReport, ScenarioConfig, ScenarioResult } from './types.ts';
@@ -26,12 +28,26 @@ export interface RunRecord {
   clockResolutionMs: number;
 }
 
+/**
+ * Per page class, from one fault at or after a client's departure until the next fault: only
+ * where one client left, so that each class says what that client may hold.
+ */
+function byClass(run: RunRecord, f: AppliedFault): Pick<FaultReport, 'byClass'> {
+  const applied = run.log.faults.filter((x) => x.applied);
+  const leaves = applied.filter((x) => x.step.action === 'leave');
+  const leave = leaves[0];
+  if (leaves.length !== 1 || !leave || f.at < leave.at) return {};
+  const until = Math.min(...applied.filter((x) => x.at > f.at).map((x) => x.at), Infinity);
+  return { byClass: classFigures(run.reports, leave.step.node, f.at, until) };
+}
+
 /** What the operations say about one fault: unavailability after a kill; with a departed client, when writes came back. */
 function measureFault(run: RunRecord, ops: readonly TimedOp[]): (f: AppliedFault) => Partial<FaultReport> {
   const remaining = run.reports.filter((r) => !run.departed.has(r.node)).flatMap((r) => r.ops);
   return (f) => ({
     ...(f.step.action === 'kill' ? { unavailableMs: unavailableMs(ops, f.at) } : {}),
     ...(run.departed.size > 0 ? writesBack(remaining, f.at, run.departed) : {}),
+    ...byClass(run, f),
   });
 }
 
@@ -75,11 +91,7 @@ export function scenarioResult(run: RunRecord): ScenarioResult {
     errors: errorTally(ops),
     clockResolutionMs: run.clockResolutionMs,
   };
-  if (run.departed.size > 0) {
-    result.expectedFailures = countExpected(ops, run.departed);
-    const counted = ops.length - result.expectedFailures;
-    result.completionExceptExpected = counted === 0 ? 1 : ok / counted;
-  }
+  Object.assign(result, checkCompletion(run));
   if (bad?.explanation !== undefined) result.checkerNote = bad.explanation;
   if (c.keepHistory) result.history = history;
   return result;

@@ -9,7 +9,8 @@ import type { TimedOp } from './workload-runner.ts';
 import { browserEnv, clockResolutionMs, type ScenarioEnv } from './env.ts';
 import { DURABILITY_DEFAULT } from '../protocol/config.ts';
 import { CM_IDS, ExperimentCluster } from './exp-cluster.ts';
-import { driveFaults } from './fault-driver.ts';
+import { driveFaults, type AppliedFault } from './fault-driver.ts';
+import { leaveLayout, ruleAfterLeave, ruleBeforeLeave, type LeaveLayout, type PageRule } from './page-layout.ts';
 import { scenarioResult, type RunRecord } from './result.ts';
 import { verdict } from './format.ts';
 import { withDeadline } from '../util/deadline.ts';
@@ -49,23 +50,59 @@ export function scenarioConfigError(c: ScenarioConfig): string | null {
   if (!leaving.every(inRange)) return `a client that leaves is one of c1..c${c.clients}`;
   if (new Set(leaving).size < leaving.length) return 'a client leaves only once';
   if (leaving.length > 0 && c.pages < 2) return 'a client that leaves must own a page and hold a copy of another: pages must be 2 or more';
+  if (c.pageClasses && leaving.length !== 1) return 'pageClasses needs exactly one client that leaves';
+  if (c.pageClasses && !layoutOf(c)) return 'pageClasses needs more pages for every class (5, or 6 when a CM fails after the leave)';
   return timingError(c.timing);
 }
 
 type Run = Pick<RunRecord, 'startAt' | 'reports' | 'log' | 'departed'>;
+
+function layoutOf(c: ScenarioConfig): LeaveLayout | null {
+  const leave = c.faults.find((f) => f.action === 'leave');
+  if (!leave) return null;
+  return leaveLayout(
+    c.pages,
+    c.faults.some((f) => f.action === 'kill' && f.atMs > leave.atMs),
+  );
+}
+
+/** The pages each client keeps to until the leave, widened as the faults happen (page-layout.ts). */
+function pageRules(cluster: ExperimentCluster, c: ScenarioConfig) {
+  const layout = c.pageClasses ? layoutOf(c) : null;
+  const leaver = c.faults.find((f) => f.action === 'leave')?.node;
+  let left = false;
+  const widen = (rule: PageRule) =>
+    Promise.all(cluster.clientIds().flatMap((id) => (cluster.running(id) ? [cluster.api(id).setPageRule(rule)] : []))).then(() => {});
+  return {
+    initial: (id: NodeId): PageRule => (layout ? ruleBeforeLeave(layout, id === leaver) : null),
+    leaving: (): PageRule => (layout ? ruleBeforeLeave(layout, true) : null),
+    async after(f: AppliedFault): Promise<void> {
+      if (!layout) return;
+      if (f.step.action === 'leave') {
+        left = true;
+        await widen(ruleAfterLeave(layout));
+      } else if (f.step.action === 'kill' && left) await widen(null);
+    },
+  };
+}
 
 async function drive(cluster: ExperimentCluster, c: ScenarioConfig, env: ScenarioEnv, progress: Progress): Promise<Run> {
   // Every client gets its plan before the common start, however many there are.
   const startAt = env.now() + 100 + 5 * c.clients;
   const leaveAt = new Map(c.faults.flatMap((f) => (f.action === 'leave' ? [[f.node, startAt + f.atMs] as const] : [])));
   let finished = false;
+  const rules = pageRules(cluster, c);
   const workloads = new Map(
     cluster.clientIds().map((id, i) => {
       const random = { client: i + 1, pages: c.pages, readRatio: c.readRatio, count: c.opsPerClient, seed: c.seed };
       // A client that leaves stops issuing when it is due to leave, then leaves holding pages.
       const stops = [c.durationMs === undefined ? Infinity : startAt + c.durationMs, leaveAt.get(id) ?? Infinity];
       const stopAt = Math.min(...stops);
-      return [id, cluster.api(id).runWorkload(stopAt === Infinity ? { random, startAt } : { random, startAt, stopAt })] as const;
+      const rule = rules.initial(id);
+      return [
+        id,
+        cluster.api(id).runWorkload(stopAt === Infinity ? { random, startAt, rule } : { random, startAt, stopAt, rule }),
+      ] as const;
     }),
   );
   const all = Promise.all(workloads.values()).finally(() => {
@@ -74,11 +111,11 @@ async function drive(cluster: ExperimentCluster, c: ScenarioConfig, env: Scenari
   const leavingOps = new Map<NodeId, TimedOp[]>();
   const leave = async (id: NodeId) => {
     await workloads.get(id);
-    const left = await cluster.leave(id, { client: clientNumber(id) ?? 0, pages: c.pages, opsMax: LEAVE_OPS_MAX });
+    const left = await cluster.leave(id, { client: clientNumber(id) ?? 0, pages: c.pages, opsMax: LEAVE_OPS_MAX, rule: rules.leaving() });
     leavingOps.set(id, left.ops);
     return left;
   };
-  const faults = driveFaults(cluster, c.faults, startAt, { now: env.now, finished: () => finished, progress, leave });
+  const faults = driveFaults(cluster, c.faults, startAt, { now: env.now, finished: () => finished, progress, leave, after: rules.after });
   const budget = (c.durationMs ?? c.clients * c.opsPerClient * RUN_SLACK_PER_OP_MS) + RUN_SLACK_MS;
   const [reports, log] = await withDeadline(Promise.all([all, faults]), budget, `scenario ${c.name}`);
   const withLeaving = reports.map((r) => ({ ...r, ops: [...r.ops, ...(leavingOps.get(r.node) ?? [])] }));

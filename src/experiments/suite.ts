@@ -37,9 +37,10 @@ export interface TabStepConfig extends WorkloadShape {
   tailMs: number;
   /**
    * A client tab closes for good `afterMs` after the start, once it holds a page and a copy;
-   * with `cmFailsAfterMs`, the acting CM's tab closes that long after.
+   * with `cmFailsAfterMs`, the acting CM's tab closes that long after. `pageClasses`: as in a
+   * ScenarioConfig.
    */
-  leave?: { client: NodeId; afterMs: number; cmFailsAfterMs?: number };
+  leave?: { client: NodeId; afterMs: number; cmFailsAfterMs?: number; pageClasses?: boolean };
 }
 
 interface Sizes {
@@ -206,6 +207,7 @@ function leaveScenarios(s: Sizes, quick: boolean): Step[] {
           opsPerClient: FAULT_OPS_CAP,
           keepHistory: true,
           timing: { leaseMs },
+          pageClasses: true,
         },
       };
     }),
@@ -246,7 +248,7 @@ function tabSteps(quick: boolean): Step[] {
   // The leaving tab goes once the others are well under way; they go on past the wait for its lease.
   const away = Math.round(1.1 * TIMING_DEFAULTS.leaseMs);
   const leave = { ...base, opsPerClient: FAULT_OPS_CAP, restart: false, tailMs: away + 1500 };
-  const leaver = { client: clientNodeId(3), afterMs: 800 };
+  const leaver = { client: clientNodeId(3), afterMs: 800, pageClasses: true };
   return [
     { id: 'tab-ft-1', kind: 'tab', config: { ...base, name: 'tab-ft-1', opsPerClient: quick ? 50 : 300, restart: false } },
     {

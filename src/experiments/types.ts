@@ -6,6 +6,7 @@ import type { HistoryEvent } from '../sim/history.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
 import type { Durability } from '../protocol/config.ts';
 import type { Placement } from '../workers/placement.ts';
+import type { ClassFigures } from './page-classes.ts';
 
 /**
  * A fault at a time after the workload started: a CM (cm1, cm2) killed or restarted, or a client
@@ -46,6 +47,11 @@ export interface ScenarioConfig extends WorkloadShape {
   timing?: Partial<Timing>;
   /** Where the nodes run (placement.ts); absent: a worker per node. */
   placement?: Placement;
+  /**
+   * With one client leaving: each side keeps to its pages until the departure (and some pages
+   * until a CM fails after it), so that every page class exists (page-layout.ts).
+   */
+  pageClasses?: boolean;
 }
 
 export type OpClass = 'readHit' | 'readFault' | 'writeHit' | 'writeFault';
@@ -90,6 +96,26 @@ export interface FaultReport extends FaultStep {
   unavailablePages?: string[];
   /** Pages written after the fault on which no write that needed the CM succeeded, for another reason. */
   neverBackPages?: string[];
+  /** Where one client left: from this fault (the departure, or a later one) to the next, per page class. */
+  byClass?: ClassFigures[];
+}
+
+/** Failures of this kind are expected: pending in [fromMs, toMs) (ms after the start; null: the end). */
+export interface Expectation {
+  why: string;
+  fromMs: number;
+  toMs: number | null;
+  /** Only on these pages; absent: any page. */
+  pages?: string[];
+  /** Only failing with a reason that names this member as away. */
+  away?: NodeId;
+}
+
+export interface Unexplained {
+  count: number;
+  pages: string[];
+  /** The most frequent reasons. */
+  errors: Array<{ error: string; count: number }>;
 }
 
 export interface ScenarioResult {
@@ -105,13 +131,14 @@ export interface ScenarioResult {
   issuedWhileBothDown: number;
   /** ok / issued, leaving out operations issued while both CMs were down. */
   completionOutsideOutages: number;
-  /**
-   * Operations by the remaining clients that failed naming a client that had left for good (its
-   * pages are unavailable, by design); absent where no client left.
-   */
+  /** What the run expects to fail, from its faults as they happened (explained.ts). */
+  expected?: Expectation[];
+  /** Failures those expectations explain (absent in results written before runs stated them). */
   expectedFailures?: number;
-  /** ok / (issued − expectedFailures). */
+  /** ok / (issued − expectedFailures): below 1, the run is flagged. */
   completionExceptExpected?: number;
+  /** The failures nothing explains; absent when there are none. */
+  unexplained?: Unexplained;
   latency: Record<OpClass, LatencySummary>;
   /** Latency of every operation that needed the CM, whatever its kind. */
   faultLatency: LatencySummary;

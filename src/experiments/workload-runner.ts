@@ -8,6 +8,7 @@ import { randomOps, type RandomOps } from './ops.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
 import { commonNow } from '../host/env.ts';
 import { sleepUntil } from '../util/sleep.ts';
+import { allows, type PageRule } from './page-layout.ts';
 
 export interface WorkloadPlan {
   /** The operations in order; or */
@@ -18,6 +19,8 @@ export interface WorkloadPlan {
   startAt?: number;
   /** Shared-clock time after which no new operation is issued (the list may be left unfinished). */
   stopAt?: number;
+  /** Pages it may read and write at first: operations on others are passed over (page-layout.ts). */
+  rule?: PageRule;
 }
 
 /** One operation as it happened; `outcome` follows the history format (ok / fail / info). */
@@ -84,7 +87,8 @@ export function timedOp(op: OpRequest, invokedAt: number, doneAt: number, r: OpR
   };
 }
 
-export async function runOps(submit: Submit, plan: WorkloadPlan): Promise<TimedOp[]> {
+/** `rule`: the pages allowed now, asked before each operation (the page widens it as faults happen). */
+export async function runOps(submit: Submit, plan: WorkloadPlan, rule: () => PageRule = () => plan.rule ?? null): Promise<TimedOp[]> {
   if (plan.startAt !== undefined) await sleepUntil(plan.startAt, commonNow);
   const out: TimedOp[] = [];
   let lastYield = commonNow();
@@ -92,6 +96,7 @@ export async function runOps(submit: Submit, plan: WorkloadPlan): Promise<TimedO
   for (const op of ops) {
     const invokedAt = commonNow();
     if (plan.stopAt !== undefined && invokedAt >= plan.stopAt) break;
+    if (!allows(rule(), op)) continue;
     const result = await submit(op);
     const doneAt = commonNow();
     out.push(timedOp(op, invokedAt, doneAt, result));

@@ -6,6 +6,7 @@ import type { ScenarioConfig } from '../../src/experiments/types.ts';
 import { checkLinearizable } from '../../src/sim/checker.ts';
 import { TIMING_DEFAULTS } from '../../src/protocol/config.ts';
 import { inProcessEnv } from './experiments-env.ts';
+import { leaveLayout } from '../../src/experiments/page-layout.ts';
 
 const env = inProcessEnv();
 afterEach(() => env.stopAll());
@@ -143,6 +144,40 @@ describe('runScenario', () => {
     for (const page of leave?.held?.owned ?? []) expect(mine.some((e) => e.f === 'write' && e.key === page)).toBe(true);
     for (const page of leave?.held?.copies ?? []) expect(mine.some((e) => e.f === 'read' && e.key === page)).toBe(true);
     expect(r.linearizable).toBe(true);
+  });
+
+  it('lays the workload out by page class when asked: each side keeps to its pages until the leave, and every class is measured', async () => {
+    const r = await runScenario(
+      {
+        ...base,
+        name: 'unit-classes',
+        clients: 4,
+        pages: 10,
+        opsPerClient: 300,
+        pageClasses: true,
+        timing: { leaseMs: TIMING_DEFAULTS.leaseMs },
+        faults: [{ atMs: 0, action: 'leave', node: 'c3' }],
+      },
+      () => {},
+      env,
+    );
+    const leave = r.faults[0];
+    const layout = leaveLayout(10, false)!;
+    const invokes = r.history?.filter((e) => e.type === 'invoke') ?? [];
+    const leaver = invokes.filter((e) => e.process === 3);
+    expect(leaver.filter((e) => e.f === 'write').every((e) => layout.leaverWrites.includes(e.key ?? ''))).toBe(true);
+    expect(leaver.filter((e) => e.f === 'read').every((e) => layout.leaverReads.includes(e.key ?? ''))).toBe(true);
+    // Nobody touched the fresh pages before c3 left (the history's times and atMs both count from the start).
+    const fresh = invokes.filter((e) => layout.freshAtLeave.includes(e.key ?? ''));
+    expect(fresh.length).toBeGreaterThan(0);
+    expect(fresh.every((e) => e.time >= (leave?.atMs ?? Infinity))).toBe(true);
+    const byClass = Object.fromEntries((leave?.byClass ?? []).map((c) => [c.class, c]));
+    expect(byClass.owned?.pages.every((p) => layout.leaverWrites.includes(p))).toBe(true);
+    for (const p of layout.freshAtLeave) expect(byClass['never-written']?.pages).toContain(p);
+    // Owned pages stay unavailable while c3 is away; those failures, and only those, are explained.
+    expect(byClass.owned?.unavailable).toEqual(byClass.owned?.pages);
+    expect(r.unexplained).toBeUndefined();
+    expect(r.completionExceptExpected).toBe(1);
   });
 
   it('refuses a basic-Ivy scenario that fails the backup it does not have', async () => {
