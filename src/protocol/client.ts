@@ -385,6 +385,10 @@ export class ClientNode implements IvyNode {
     const pages: HeldPage[] = [];
     for (const [page, e] of this.pages) {
       if (e.access !== 'nil') pages.push({ page, access: e.access === 'write' ? 'write' : 'read', owner: e.owner, version: e.version });
+      // A page kept without access (onOwnership) is told as a copy: the CM that arranged its
+      // transfer keeps this client as owner, and one that did not only lists it among readers
+      // (an invalidation more); claiming it could put a forged page in place of the real owner's.
+      else if (e.owner) pages.push({ page, access: 'read', owner: false, version: e.version });
     }
     return { pages, inFlight: f ? { req: f.req, kind: f.kind, page: f.page } : null, handoffs: [...this.handoffs.values()] };
   }
@@ -587,6 +591,11 @@ export class ClientNode implements IvyNode {
 
   /** Ownership that answers no write in flight: kept without access (see onOwnership). */
   private keepUnasked(m: PageSend, seq: number, held: PageEntry | undefined): void {
+    if (held?.owner && held.access === 'nil' && held.content === m.content && held.version === m.version) {
+      // The transfer it keeps, sent again: the CM (a new one, say) has not had its confirmation.
+      this.confirmWrite(m.page, m.req, held.version);
+      return;
+    }
     if (held?.owner) {
       // A page it owns, live or kept: no honest member hands it another copy unasked (once the CM
       // records it as owner, its own writes are upgrades in place), so the first one stays.

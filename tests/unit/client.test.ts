@@ -233,7 +233,7 @@ describe('ClientNode: stray and failed replies', () => {
     expect(c.entry('P1')).toEqual({ content: 'a', version: 3, access: 'nil', owner: true });
     let r = c.ready();
     expect(r.messages).toEqual([{ type: 'WRITE_CONFIRMATION', from: 'c2', to: 'cm1', epoch: 1, page: 'P1', req: 'c2:1', version: 3 }]);
-    expect(c.holdings().pages).toEqual([]);
+    expect(c.holdings().pages).toEqual([{ page: 'P1', access: 'read', owner: false, version: 3 }]);
     // A read faults to the CM, which forwards to the owner it recorded: this client.
     c.submit({ kind: 'read', page: 'P1' }, 300);
     expect(c.ready().messages).toEqual([expect.objectContaining({ type: 'READ_REQUEST', req: 'c2:2' })]);
