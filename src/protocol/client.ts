@@ -99,11 +99,6 @@ export class ClientNode implements IvyNode {
   readonly id: NodeId;
   private cm: NodeId;
   private epoch: number;
-  /**
-   * False only for a client built blank (no epoch given, nothing restored) that has not heard
-   * from a CM yet: it has no epoch of its own to bound a CM's word by (see epochRefusal).
-   */
-  private epochKnown: boolean;
   private readonly pageSizeBytes: number;
   private readonly timing: Timing;
   private readonly pages = new Map<PageId, PageEntry>();
@@ -138,7 +133,6 @@ export class ClientNode implements IvyNode {
     this.id = cfg.id;
     this.cm = cfg.cm ?? PRIMARY_CM;
     this.epoch = cfg.epoch ?? 1;
-    this.epochKnown = cfg.epoch !== undefined || cfg.durable !== undefined;
     this.pageSizeBytes = cfg.pageSizeBytes ?? PAGE_SIZE_BYTES_DEFAULT;
     this.timing = cfg.timing ?? TIMING_DEFAULTS;
     this.seq = Math.max(0, Math.floor(cfg.seqStart ?? 0));
@@ -180,7 +174,6 @@ export class ClientNode implements IvyNode {
         this.adopt(m.from, m.epoch);
       }
       this.lastCmContactAt = now;
-      this.epochKnown = true;
     }
     this.dispatch(m);
     this.pump();
@@ -355,7 +348,8 @@ export class ClientNode implements IvyNode {
    */
   private epochRefusal(cm: NodeId, epoch: number): string | null {
     if (!mayActAt(cm, epoch)) return `${cm} never acts under epoch ${epoch} (cm1 takes odd epochs, cm2 even ones)`;
-    if (this.epochKnown && epoch > this.epoch + EPOCH_JUMP_MAX) {
+    // A client built blank counts from epoch 1 too: the first frame it hears may be the forged one.
+    if (epoch > this.epoch + EPOCH_JUMP_MAX) {
       return `epoch ${epoch} is more than ${EPOCH_JUMP_MAX} beyond its own ${this.epoch}`;
     }
     return null;

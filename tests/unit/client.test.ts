@@ -340,12 +340,12 @@ describe('ClientNode: stray and failed replies', () => {
     expect(c.snapshot()).toMatchObject({ cm: 'cm1', epoch: 9 });
   });
 
-  it('a client built blank follows the first CM it hears whatever its epoch, then bounds the next', () => {
+  it('a client built blank bounds the first CM it hears from epoch 1: that first frame may be the forged one', () => {
     const c = new ClientNode({ id: 'c1' });
-    c.step({ type: 'CHANGE_CM', from: 'cm2', to: 'c1', epoch: 5000 }, 1);
-    expect(c.snapshot()).toMatchObject({ cm: 'cm2', epoch: 5000 });
-    c.step({ type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 5001 + EPOCH_JUMP_MAX }, 2);
-    expect(c.snapshot()).toMatchObject({ cm: 'cm2', epoch: 5000 });
+    c.step({ type: 'CHANGE_CM', from: 'cm2', to: 'c1', epoch: 2 + EPOCH_JUMP_MAX }, 1);
+    expect(c.snapshot()).toMatchObject({ cm: 'cm1', epoch: 1 });
+    c.step({ type: 'CHANGE_CM', from: 'cm2', to: 'c1', epoch: EPOCH_JUMP_MAX }, 2);
+    expect(c.snapshot()).toMatchObject({ cm: 'cm2', epoch: EPOCH_JUMP_MAX });
   });
 
   it('drops messages only a CM handles, with a warning', () => {
