@@ -15,6 +15,7 @@ import {
   BACKUP_CM,
   contentError,
   isCmId,
+  mayActAt,
   pageIdError,
   parseReqId,
   PRIMARY_CM,
@@ -23,7 +24,7 @@ import {
   type PageId,
   type ReqId,
 } from './ids.ts';
-import { COUNT_MAX, GHOSTS_MAX, LIST_LENGTH_MAX, PAGE_SIZE_BYTES_DEFAULT, VERSION_MAX } from './limits.ts';
+import { CLUSTER_PAGES_MAX, COUNT_MAX, EPOCH_JUMP_MAX, GHOSTS_MAX, PAGE_SIZE_BYTES_DEFAULT, VERSION_MAX } from './limits.ts';
 import { unreachable, type Access, type ClientReport, type Handoff, type HeldPage, type Message, type PageSend } from './messages.ts';
 import { Outbox, type IvyNode, type OpKind, type OpResult, type Ready } from './node.ts';
 import { clientEntries, SEQ_BLOCK, type ClientDurable, type DurableEntry, type Ghost } from './durable.ts';
@@ -162,10 +163,17 @@ export class ClientNode implements IvyNode {
       return;
     }
     if (isCmId(m.from)) {
-      this.lastCmContactAt = now;
       // Fencing: an order from a CM of an older epoch is void; a newer CM is followed at once.
       if (m.epoch < this.epoch) return;
-      if (m.type === 'CHANGE_CM' || m.epoch > this.epoch) this.adopt(m.from, m.epoch);
+      if (m.type === 'CHANGE_CM' || m.epoch > this.epoch) {
+        const refusal = this.epochRefusal(m.from, m.epoch);
+        if (refusal !== null) {
+          this.out.log('warn', `${this.id} dropped ${m.type} from ${m.from}: ${refusal}`);
+          return;
+        }
+        this.adopt(m.from, m.epoch);
+      }
+      this.lastCmContactAt = now;
     }
     this.dispatch(m);
     this.pump();
@@ -333,6 +341,20 @@ export class ClientNode implements IvyNode {
     for (const { page, seq } of d.got ?? []) this.got.set(page, seq);
   }
 
+  /**
+   * Why a CM's claim to act under `epoch` is not believed, or null. A saved epoch fences off every
+   * CM below it for good, so a claim no takeover could have made is refused: one of the other
+   * identity's parity, or one further beyond this client's epoch than missed takeovers explain.
+   */
+  private epochRefusal(cm: NodeId, epoch: number): string | null {
+    if (!mayActAt(cm, epoch)) return `${cm} never acts under epoch ${epoch} (cm1 takes odd epochs, cm2 even ones)`;
+    // A client built blank counts from epoch 1 too: the first frame it hears may be the forged one.
+    if (epoch > this.epoch + EPOCH_JUMP_MAX) {
+      return `epoch ${epoch} is more than ${EPOCH_JUMP_MAX} beyond its own ${this.epoch}`;
+    }
+    return null;
+  }
+
   private otherCm(): NodeId {
     return this.cm === PRIMARY_CM ? BACKUP_CM : PRIMARY_CM;
   }
@@ -357,6 +379,10 @@ export class ClientNode implements IvyNode {
     const pages: HeldPage[] = [];
     for (const [page, e] of this.pages) {
       if (e.access !== 'nil') pages.push({ page, access: e.access === 'write' ? 'write' : 'read', owner: e.owner, version: e.version });
+      // A page kept without access (onOwnership) is told as a copy: the CM that arranged its
+      // transfer keeps this client as owner, and one that did not only lists it among readers
+      // (an invalidation more); claiming it could put a forged page in place of the real owner's.
+      else if (e.owner) pages.push({ page, access: 'read', owner: false, version: e.version });
     }
     return { pages, inFlight: f ? { req: f.req, kind: f.kind, page: f.page } : null, handoffs: [...this.handoffs.values()] };
   }
@@ -466,7 +492,7 @@ export class ClientNode implements IvyNode {
     this.ghosts.set(h.req, { page: h.page, to: h.to, content, version: h.version });
     this.handoffsChanged.add(h.page);
     this.ghostsChanged.set(h.req, h.page);
-    trim(this.handoffs, LIST_LENGTH_MAX, (page) => this.handoffsChanged.add(page));
+    trim(this.handoffs, CLUSTER_PAGES_MAX, (page) => this.handoffsChanged.add(page));
     trim(this.ghosts, GHOSTS_MAX, (req, g) => this.ghostsChanged.set(req, g.page));
   }
 
@@ -509,11 +535,15 @@ export class ClientNode implements IvyNode {
   }
 
   /**
-   * A page with write access carries the page's ownership: its sender no longer has it, so it is
-   * never dropped here, whatever became of the request it answers (given up, failed, forgotten
-   * in a crash). It answers the write in flight when it names it; otherwise it is kept as it
-   * came, unwritten. Only a repeat of a transfer already taken (the sender re-sends its ghost
-   * when it cannot tell) is ignored, told apart by the request's sequence number.
+   * A page with write access carries the page's ownership. It is taken as it stands only when it
+   * answers this client's write in flight. Any other (a write given up or failed whose transfer
+   * was under way, a request of an earlier life, a request in its name the CM served, or a frame
+   * forged by another member) may be the only copy, so it is not thrown away, but nothing here
+   * can tell which: it is kept without access (no hit is served from it, it is not reported) and
+   * confirmed. If the CM arranged the transfer it records this client as owner and its next
+   * forward makes the page live; if not, the CM ignores the confirmation and this client's next
+   * fault takes the page from its real owner. Only a repeat of a transfer already taken (the
+   * sender re-sends its ghost when it cannot tell) is just confirmed again.
    */
   private onOwnership(m: PageSend): void {
     const { client, seq } = parseReqId(m.req);
@@ -530,32 +560,56 @@ export class ClientNode implements IvyNode {
     const held = this.pages.get(m.page);
     const answers = op !== null && op.req === m.req;
     const taken = this.got.get(m.page) ?? 0;
-    // The write in flight cannot have been answered yet (an answer ends it), whatever a transfer
-    // under a forged, higher number of this client's made of `got`.
     if (!answers && seq <= taken) {
       // Taken already. Confirming again lets a CM that missed the first confirmation close the transfer.
       if (held?.owner) this.confirmWrite(m.page, m.req, held.version);
       return;
     }
-    this.got.delete(m.page);
-    this.got.set(m.page, Math.max(seq, taken));
-    this.gotChanged.add(m.page);
-    trim(this.got, LIST_LENGTH_MAX, (page) => this.gotChanged.add(page));
-    // A request in this client's name that it never made (a forged frame the CM served): number
-    // the next ones past it, so that their transfers are never taken for repeats of this one.
-    this.seq = Math.max(this.seq, seq);
-    this.reserveSeq();
+    if (!answers) {
+      this.keepUnasked(m, seq, held);
+      return;
+    }
+    this.noteTaken(m.page, seq, taken);
     this.pagesChanged.add(m.page);
-    if (!answers || m.version >= VERSION_MAX) {
+    if (m.version >= VERSION_MAX) {
       this.pages.set(m.page, { content: m.content, version: m.version, access: 'write', owner: true });
       this.confirmWrite(m.page, m.req, m.version);
-      if (answers) this.finishInFlight({ ok: false, error: `page ${m.page} has reached its last version`, certain: true });
+      this.finishInFlight({ ok: false, error: `page ${m.page} has reached its last version`, certain: true });
       return;
     }
     const version = m.version + 1;
     this.pages.set(m.page, { content: op.value, version, access: 'write', owner: true });
     this.confirmWrite(m.page, m.req, version);
     this.finishInFlight({ ok: true, value: op.value, local: false });
+  }
+
+  /** Ownership that answers no write in flight: kept without access (see onOwnership). */
+  private keepUnasked(m: PageSend, seq: number, held: PageEntry | undefined): void {
+    if (held?.owner && held.access === 'nil' && held.content === m.content && held.version === m.version) {
+      // The transfer it keeps, sent again: the CM (a new one, say) has not had its confirmation.
+      this.confirmWrite(m.page, m.req, held.version);
+      return;
+    }
+    if (held?.owner) {
+      // A page it owns, live or kept: no honest member hands it another copy unasked (once the CM
+      // records it as owner, its own writes are upgrades in place), so the first one stays.
+      this.out.log('warn', `${this.id} ignored PAGE ${m.page} ${m.req}: it holds the page as owner already`);
+      return;
+    }
+    this.out.log('warn', `${this.id} keeps PAGE ${m.page} ${m.req} unread: it answers no write in flight, so only the CM may make it live`);
+    // Only a number this client may have used marks a transfer taken: a higher one names no
+    // request of its, and raising `got` to it would make its own later transfers look like repeats.
+    if (seq <= this.seq) this.noteTaken(m.page, seq, this.got.get(m.page) ?? 0);
+    this.pages.set(m.page, { content: m.content, version: m.version, access: 'nil', owner: true });
+    this.pagesChanged.add(m.page);
+    this.confirmWrite(m.page, m.req, m.version);
+  }
+
+  private noteTaken(page: PageId, seq: number, taken: number): void {
+    this.got.delete(page);
+    this.got.set(page, Math.max(seq, taken));
+    this.gotChanged.add(page);
+    trim(this.got, CLUSTER_PAGES_MAX, (p) => this.gotChanged.add(p));
   }
 
   private confirmWrite(page: PageId, req: ReqId, version: number): void {
@@ -571,12 +625,14 @@ export class ClientNode implements IvyNode {
 
   private onInvalidate(page: PageId, req: ReqId, epoch: number): void {
     const e = this.pages.get(page);
-    if (e?.owner) {
+    if (e?.owner && e.access !== 'nil') {
       // The CM never counts the owner among copy holders; dropping the only copy would lose data.
       this.out.log('error', `${this.id} refused INVALIDATE ${page} ${req}: it is the owner`);
       return;
     }
-    this.pages.delete(page);
+    // A page kept without access (onOwnership) serves no read, so there is no copy to drop; it
+    // stays, for it may be the only copy of a transfer the CM arranged.
+    if (!e?.owner) this.pages.delete(page);
     // Confirm even when nothing was held: a repeated INVALIDATE must be answered too.
     this.out.send({ type: 'INVALIDATE_CONFIRMATION', from: this.id, to: this.cm, epoch, page, req });
   }

@@ -12,7 +12,7 @@
 // write also invalidates the silent members, who may hold read copies.
 import type { Timing } from './config.ts';
 import { parseReqId, type NodeId, type PageId, type ReqId } from './ids.ts';
-import { QUEUE_LENGTH_MAX } from './limits.ts';
+import { CLUSTER_PAGES_MAX, QUEUE_LENGTH_MAX } from './limits.ts';
 import type { ClientReport, Handoff, HeldPage, MetaEntry } from './messages.ts';
 import type { OpKind, Outbox } from './node.ts';
 
@@ -143,6 +143,11 @@ export class PageDirectory {
     return s;
   }
 
+  /** Whether the directory may hold `page`: it does already, or it holds fewer than the bound. */
+  admits(page: PageId): boolean {
+    return this.pages.has(page) || this.pages.size < CLUSTER_PAGES_MAX;
+  }
+
   entry(page: PageId, s: PageState): MetaEntry {
     return { page, owner: s.owner, copySet: [...s.copySet], version: s.version };
   }
@@ -209,6 +214,10 @@ export class PageDirectory {
   request(kind: OpKind, page: PageId, req: ReqId, from: NodeId, now: number): void {
     if (parseReqId(req).client !== from) {
       this.host.out.log('warn', `${this.host.id} dropped ${req} from ${from}: request id names another client`);
+      return;
+    }
+    if (!this.admits(page)) {
+      this.reject(page, req, from, `page ${page} refused: the cluster holds at most ${CLUSTER_PAGES_MAX} pages`);
       return;
     }
     const s = this.page(page);
@@ -647,7 +656,12 @@ export class PageDirectory {
       if (t?.to === c && !held.get(page)?.owner && !r.handoffs.some((h) => h.page === page && h.version >= t.version)) t.disclaimed = true;
       if (!held.has(page)) this.forgetHolder(page, s, c, r, now);
     }
+    let refused = 0;
     for (const p of r.pages) {
+      if (!this.admits(p.page)) {
+        refused += 1;
+        continue;
+      }
       const s = this.page(p.page);
       // A member whose own report says it handed the page on, in the transfer on record, cannot
       // also still hold it from before that transfer: such a claim is a forgery or garbled.
@@ -660,7 +674,12 @@ export class PageDirectory {
       }
     }
     const handedOn: PageId[] = [];
-    for (const h of r.handoffs) if (this.noteHandoff(h, c)) handedOn.push(h.page);
+    for (const h of r.handoffs) if (this.admits(h.page) && this.noteHandoff(h, c)) handedOn.push(h.page);
+    if (refused > 0)
+      this.host.out.log(
+        'warn',
+        `${this.host.id} ignored ${refused} page(s) of ${c}'s report: the cluster holds at most ${CLUSTER_PAGES_MAX} pages`,
+      );
     // Every page c has a part in is in byMember now: those it held, claimed or was asked about.
     const mine = this.byMember.get(c) ?? new Set<PageId>();
     for (const page of mine) this.answerSeeking(page, this.page(page), c);

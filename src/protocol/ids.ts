@@ -31,6 +31,14 @@ export function isCmId(id: NodeId): boolean {
   return id === PRIMARY_CM || id === BACKUP_CM;
 }
 
+/** The highest client number an id can carry (NODE_ID_PATTERN): `c999999`. */
+export const CLIENT_NUMBER_MAX = 999_999;
+
+/** Whether `cm` can act under `epoch`: cm1 takes only odd epochs and cm2 only even ones (manager.ts). */
+export function mayActAt(cm: NodeId, epoch: number): boolean {
+  return epoch % 2 === (cm === PRIMARY_CM ? 1 : 0);
+}
+
 export function reqId(client: NodeId, seq: number): ReqId {
   return `${client}:${seq}`;
 }

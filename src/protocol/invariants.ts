@@ -79,9 +79,11 @@ export function oneWriterPerPage(holders: ReadonlyMap<PageId, readonly Holder[]>
  * its lease ran out (or was never granted yet), stays listed. That costs an invalidation, never
  * a stale read.
  */
-function agreement(cm: ManagerSnapshot, p: PageMeta, holders: readonly Holder[]): string | null {
-  const owner = holders.find((h) => h.e.owner);
-  if ((owner?.id ?? null) !== p.owner) return `${p.page}: ${cm.id} says owner ${p.owner}, clients say ${owner?.id ?? 'none'}`;
+function agreement(cm: ManagerSnapshot, p: PageMeta, holders: readonly Holder[], keepers: readonly NodeId[]): string | null {
+  // A client keeps ownership that answered no write of its without access until the CM forwards
+  // to it (client.ts): the owner on record when the CM arranged that transfer.
+  const owner = holders.find((h) => h.e.owner)?.id ?? (p.owner !== null && keepers.includes(p.owner) ? p.owner : null);
+  if (owner !== p.owner) return `${p.page}: ${cm.id} says owner ${p.owner}, clients say ${owner ?? 'none'}`;
   // A holder with write access that is not the owner breaks the owner rule or exclusivity above.
   const stray = holders.find((h) => !h.e.owner && h.e.access === 'read' && !p.copySet.includes(h.id));
   if (stray) return `${stray.id} reads ${p.page} but ${cm.id}'s copy set is {${p.copySet.join(', ')}}`;
@@ -117,11 +119,15 @@ export function copySetCoversReaders(
   if (cm.unreported.length > 0) return { name, ok: true, detail: `${cm.id} waits for reports` };
   const running = new Set(s.clients.map((c) => c.id));
   const requested = new Set(s.clients.flatMap((c) => (c.inFlight ? [c.inFlight.page] : [])));
+  const keepers = new Map<PageId, NodeId[]>();
+  for (const c of s.clients) {
+    for (const e of c.pages) if (e.owner && e.access === 'nil') keepers.set(e.page, [...(keepers.get(e.page) ?? []), c.id]);
+  }
   let checked = 0;
   for (const p of cm.pages) {
     if (!quiet(p, running, requested, options)) continue;
     checked += 1;
-    const problem = agreement(cm, p, holders.get(p.page) ?? []);
+    const problem = agreement(cm, p, holders.get(p.page) ?? [], keepers.get(p.page) ?? []);
     if (problem) return { name, ok: false, detail: problem };
   }
   return { name, ok: true, detail: `${checked} idle page(s) of ${cm.id} checked` };

@@ -11,11 +11,25 @@ export const PAGE_SIZE_BYTES_DEFAULT = 4096;
  */
 export const EPOCH_MAX = 2 ** 31 - 1;
 
+/**
+ * How far beyond the epoch a node knows it believes another CM's word for a newer one: a
+ * takeover raises the epoch by one or two, so this covers 512 takeovers missed in a row, and a
+ * peer's claim of more (a forged or garbled frame) is refused rather than saved for good.
+ */
+export const EPOCH_JUMP_MAX = 1024;
+
 /** Page versions count writes to one page; the same reasoning as for epochs. */
 export const VERSION_MAX = 2 ** 48;
 
 /** Any other counter on the wire (heartbeat and reply numbers, lease lengths in ms). */
 export const COUNT_MAX = 2 ** 48;
+
+/**
+ * Pages one cluster's directory holds, and so pages one report may name. The product's largest
+ * runs use 10,000 pages; each page costs the CM a few hundred bytes and every takeover a look at
+ * it, so a peer must not make it hold an unbounded number.
+ */
+export const CLUSTER_PAGES_MAX = 16_384;
 
 /** Items in any one list of a frame (pages in a report, members, metadata entries). */
 export const LIST_LENGTH_MAX = 65_536;

@@ -4,7 +4,7 @@
 // ones, so two CMs can never act under the same epoch, and every node obeys the highest it saw.
 import { TIMING_DEFAULTS, type ReplicationMode, type Timing } from './config.ts';
 import { BACKUP_CM, isCmId, PRIMARY_CM, type NodeId, type PageId } from './ids.ts';
-import { EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX } from './limits.ts';
+import { EPOCH_JUMP_MAX, EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX } from './limits.ts';
 import { unreachable, type Message, type MessageType, type MetaEntry } from './messages.ts';
 import { PageDirectory, type DirectoryHost, type PageState } from './directory.ts';
 import { Membership } from './membership.ts';
@@ -52,9 +52,6 @@ export interface ManagerSnapshot {
     note?: string | null;
   }>;
 }
-
-/** How far ahead of its own epoch a CM believes clients may follow another CM (see doubt()). */
-const EPOCH_JUMP_MAX = 1024;
 
 /** What one CM says to the other: from anybody else it is forged or garbled. */
 const CM_ONLY: ReadonlySet<MessageType> = new Set(['PULSE', 'PULSE_REPLY', 'IM_BACK', 'CM_STATE', 'CHANGE_CM']);

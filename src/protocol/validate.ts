@@ -6,7 +6,7 @@
 // other fails to compile (tests/unit/validate.test.ts holds the proof).
 import { isCount, isRecord } from '../util/checks.ts';
 import { contentError, isNodeId, pageIdError, preview, REQ_ID_PATTERN, type NodeId, type PageId, type ReqId } from './ids.ts';
-import { COUNT_MAX, EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, REASON_LENGTH_MAX, VERSION_MAX } from './limits.ts';
+import { CLUSTER_PAGES_MAX, COUNT_MAX, EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, REASON_LENGTH_MAX, VERSION_MAX } from './limits.ts';
 import type { ClientReport, Handoff, HeldPage, Message, MessageType, MetaEntry } from './messages.ts';
 
 export type Parsed = { ok: true; message: Message } | { ok: false; error: string };
@@ -77,8 +77,8 @@ interface Budget {
 }
 
 /** Takes a list's length from the budget; false when the list is too long or the frame too big. */
-function spend(budget: Budget, v: unknown): v is unknown[] {
-  if (!Array.isArray(v) || v.length > LIST_LENGTH_MAX || v.length > budget.items) return false;
+function spend(budget: Budget, v: unknown, max = LIST_LENGTH_MAX): v is unknown[] {
+  if (!Array.isArray(v) || v.length > max || v.length > budget.items) return false;
   budget.items -= v.length;
   return true;
 }
@@ -86,8 +86,8 @@ function spend(budget: Budget, v: unknown): v is unknown[] {
 type AnyFields = Readonly<Record<string, FieldKind>>;
 
 /** Checks a list of records, each against the given field kinds; returns the first error. */
-function listError(v: unknown, fields: AnyFields, pageSizeBytes: number, budget: Budget): string | null {
-  if (!spend(budget, v)) return `bad list (at most ${LIST_LENGTH_MAX} items, ${FRAME_ITEMS_MAX} in a frame)`;
+function listError(v: unknown, fields: AnyFields, pageSizeBytes: number, budget: Budget, max = LIST_LENGTH_MAX): string | null {
+  if (!spend(budget, v, max)) return `bad list (at most ${max} items, ${FRAME_ITEMS_MAX} in a frame)`;
   for (const item of v) {
     const err = recordError(item, fields, pageSizeBytes, budget);
     if (err) return err;
@@ -133,10 +133,11 @@ function fieldError(kind: FieldKind, v: unknown, pageSizeBytes: number, budget: 
       return pageIdError(v);
     case 'req':
       return typeof v === 'string' && REQ_ID_PATTERN.test(v) ? null : 'bad request id';
+    // A client holds, and has handed on, pages of one cluster only.
     case 'heldPages':
-      return listError(v, HELD_PAGE, pageSizeBytes, budget);
+      return listError(v, HELD_PAGE, pageSizeBytes, budget, CLUSTER_PAGES_MAX);
     case 'handoffs':
-      return listError(v, HANDOFF, pageSizeBytes, budget);
+      return listError(v, HANDOFF, pageSizeBytes, budget, CLUSTER_PAGES_MAX);
     case 'inFlight':
       return v === null ? null : recordError(v, IN_FLIGHT, pageSizeBytes, budget);
     case 'metaEntries':

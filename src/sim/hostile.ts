@@ -1,7 +1,14 @@
-// Frames a hostile or broken client could put on its link to a central manager: garbage,
+// Frames a hostile or broken member could put on its links: to a central manager, garbage,
 // extreme epochs and versions, ownership claims for pages it does not hold, requests in other
-// clients' names, and messages only a CM may send. The nemesis sends a burst of them; the
-// cluster must refuse or ignore every one (no takeover, no epoch raised, no page moved or lost).
+// clients' names, and messages only a CM may send; to another client, pages and ownership under
+// request numbers that client never has in flight, and orders only a CM gives; and, holding a
+// CM's identity, epochs no takeover could have made and grants nobody asked for. The nemesis
+// sends a burst of them; the cluster must refuse or ignore every one (no takeover, no epoch
+// raised, no page moved, split or lost, no client locked out).
+//
+// What no receiver can tell from the truth is left out: an answer naming the very request the
+// receiver has in flight, and a CM's word for an epoch a takeover could have made (its own
+// parity, within EPOCH_JUMP_MAX): docs/security.md says what a key holder can still do.
 //
 // A report is what a client says it holds, and the CM has no other source for that: a report
 // that leaves out a read copy the client holds would keep that copy from being invalidated, and
@@ -9,7 +16,7 @@
 // holds, and claim more on top; the claims on top are what the CM must not believe.
 import type { NodeId } from '../protocol/ids.ts';
 import type { ClientReport } from '../protocol/messages.ts';
-import { EPOCH_MAX, LIST_LENGTH_MAX, VERSION_MAX } from '../protocol/limits.ts';
+import { EPOCH_JUMP_MAX, EPOCH_MAX, LIST_LENGTH_MAX, VERSION_MAX } from '../protocol/limits.ts';
 import type { Rng } from './rng.ts';
 
 export interface HostileContext {
@@ -106,4 +113,106 @@ const MAKERS: readonly Maker[] = [
 
 export function hostileFrame(rng: Rng, c: HostileContext): unknown {
   return rng.pick(MAKERS)(rng, c);
+}
+
+/** What a frame to a client may be built from: the receiver's request in flight is never named. */
+export interface ToClientContext {
+  from: NodeId;
+  to: NodeId;
+  /** The epoch the cluster runs at. */
+  epoch: number;
+  pages: readonly string[];
+  /** The receiver's request in flight, if any, and the highest request number it has used. */
+  inFlight: string | null;
+  seq: number;
+}
+
+/** A request number of the receiver's other than its request in flight: ones it used (given up, answered) or never did. */
+function otherReq(rng: Rng, c: ToClientContext): string {
+  for (;;) {
+    const n = rng.chance(0.5) ? 1 + rng.int(Math.max(1, c.seq)) : c.seq + 1 + rng.int(1e9);
+    const req = `${c.to}:${n}`;
+    if (req !== c.inFlight) return req;
+  }
+}
+
+const PAGE_VERSIONS = (rng: Rng): number => (rng.chance(0.3) ? VERSION_MAX : rng.int(1000));
+
+function toClient(rng: Rng, c: ToClientContext, type: string, epoch = c.epoch): Record<string, unknown> {
+  return { type, from: c.from, to: c.to, epoch };
+}
+
+const CLIENT_TO_CLIENT: readonly ((rng: Rng, c: ToClientContext) => unknown)[] = [
+  // Ownership, or a read copy, under a request number the receiver does not have in flight.
+  (rng, c) => ({
+    ...toClient(rng, c, 'PAGE'),
+    page: rng.pick(c.pages),
+    req: otherReq(rng, c),
+    access: rng.chance(0.7) ? 'write' : 'read',
+    content: rng.chance(0.2) ? null : `forged-${rng.int(1e6)}`,
+    version: PAGE_VERSIONS(rng),
+  }),
+  // A page for another client's request.
+  (rng, c) => ({
+    ...toClient(rng, c, 'PAGE'),
+    page: rng.pick(c.pages),
+    req: `${c.from}:${1 + rng.int(100)}`,
+    access: 'write',
+    content: 'forged',
+    version: 1,
+  }),
+  // Orders only a CM gives.
+  (rng, c) => ({
+    ...toClient(rng, c, rng.pick(['INVALIDATE', 'READ_FORWARD', 'WRITE_FORWARD', 'REQUEST_FAILED'])),
+    page: rng.pick(c.pages),
+    req: otherReq(rng, c),
+    requester: c.from,
+    reason: 'forged',
+    away: null,
+  }),
+];
+
+/** Epochs no takeover could have made: beyond the bound, or of the other CM's parity. */
+function impossibleEpoch(rng: Rng, c: ToClientContext): number {
+  const own = c.from === 'cm1' ? 1 : 0;
+  const wrongParity = c.epoch + 1 + rng.int(6);
+  return rng.pick([
+    EPOCH_MAX - ((EPOCH_MAX - own) % 2),
+    c.epoch + EPOCH_JUMP_MAX + 1 + rng.int(1000),
+    wrongParity % 2 === own ? wrongParity + 1 : wrongParity,
+    -1,
+    2 ** 53,
+  ]);
+}
+
+const CM_TO_CLIENT: readonly ((rng: Rng, c: ToClientContext) => unknown)[] = [
+  (rng, c) => toClient(rng, c, 'CHANGE_CM', impossibleEpoch(rng, c)),
+  // A grant of ownership (or a copy) nobody asked for, at the cluster's epoch or an older one.
+  (rng, c) => ({
+    ...toClient(rng, c, 'PAGE', rng.int(c.epoch + 1)),
+    page: rng.pick(c.pages),
+    req: otherReq(rng, c),
+    access: rng.chance(0.7) ? 'write' : 'read',
+    content: null,
+    version: PAGE_VERSIONS(rng),
+  }),
+  // A lease for a heartbeat never sent, and a failure of a request not in flight.
+  (rng, c) =>
+    rng.chance(0.5)
+      ? { ...toClient(rng, c, 'LEASE_GRANT', rng.int(c.epoch + 1)), n: 1e9 + rng.int(1e6), ms: 1e6 }
+      : {
+          ...toClient(rng, c, 'REQUEST_FAILED', rng.int(c.epoch + 1)),
+          page: rng.pick(c.pages),
+          req: otherReq(rng, c),
+          reason: 'forged',
+          away: null,
+        },
+];
+
+export function clientToClientFrame(rng: Rng, c: ToClientContext): unknown {
+  return rng.pick(CLIENT_TO_CLIENT)(rng, c);
+}
+
+export function cmToClientFrame(rng: Rng, c: ToClientContext): unknown {
+  return rng.pick(CM_TO_CLIENT)(rng, c);
 }

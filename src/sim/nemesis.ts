@@ -20,7 +20,7 @@ export const FAULT_KINDS = [
   'leave-client',
   /** A central manager crashes and never comes back (at most one per run). */
   'leave-cm',
-  /** A client's link carries hostile frames to the CMs: extreme epochs and versions, forged claims, garbage. */
+  /** Forged frames, through the validator: a client's to the CMs and to other clients, a CM identity's to clients (sim/hostile.ts). */
   'hostile',
   /**
    * Some machines lose power: their nodes crash and their disks keep only what was flushed (and

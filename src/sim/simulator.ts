@@ -18,7 +18,7 @@ import { DURABILITY_DEFAULT, type Durability } from '../protocol/config.ts';
 import { SimThreads } from './threads.ts';
 import type { DurableEntry } from '../protocol/durable.ts';
 import type { HistoryEvent } from './history.ts';
-import { hostileFrame } from './hostile.ts';
+import { clientToClientFrame, cmToClientFrame, hostileFrame, type ToClientContext } from './hostile.ts';
 import { NEMESIS_DEFAULTS, Nemesis, type FaultKind, type NemesisOptions } from './nemesis.ts';
 import { NETWORK_DEFAULTS, SimNetwork, type NetworkOptions } from './network.ts';
 import { Rng } from './rng.ts';
@@ -513,7 +513,11 @@ export class Simulation {
     else this.world.at(this.world.now + OPERATOR_REACTS_MS, null, () => this.forget(id));
   }
 
-  /** A burst of hostile frames on one client's links to the CMs, through the validator. */
+  /**
+   * A burst of hostile frames, through the validator as real frames go: on one client's links to
+   * the CMs and to the other clients, and on a CM's links to clients (a key holder that took a
+   * CM's identity). Only the first kind uses the client's own request numbers.
+   */
   private hostile(): void {
     const from = this.world.rng.pick(this.clientIds);
     const pages = Array.from({ length: this.opts.pages }, (_, i) => pageName(i + 1));
@@ -528,13 +532,30 @@ export class Simulation {
     if (!(client instanceof ClientNode)) return;
     this.nemesisEvent('hostile', from);
     if (!this.result.hostile.includes(from)) this.result.hostile.push(from);
+    const others = this.clientIds.filter((id) => id !== from);
     for (let i = 1 + this.world.rng.int(HOSTILE_BURST_MAX); i > 0; i--) {
-      const to = this.world.rng.pick(this.cmIds);
-      const end = this.ends.get(`${from}->${to}`);
-      const make = (): unknown =>
-        hostileFrame(this.world.rng, { from, to, epoch, pages, clients: this.clientIds, truth: client.holdings() });
-      end?.injectRaw(make, Math.round(this.world.rng.between(0, 50) * 1000) / 1000);
+      const delay = Math.round(this.world.rng.between(0, 50) * 1000) / 1000;
+      const route = others.length > 0 ? this.world.rng.int(3) : 0;
+      if (route === 0) {
+        const to = this.world.rng.pick(this.cmIds);
+        const make = (): unknown =>
+          hostileFrame(this.world.rng, { from, to, epoch, pages, clients: this.clientIds, truth: client.holdings() });
+        this.ends.get(`${from}->${to}`)?.injectRaw(make, delay);
+        continue;
+      }
+      const sender = route === 1 ? from : this.world.rng.pick(this.cmIds);
+      const to = this.world.rng.pick(others);
+      const forge = route === 1 ? clientToClientFrame : cmToClientFrame;
+      // Built on arrival, against the receiver then running: it never names its request in flight.
+      const make = (): unknown => forge(this.world.rng, this.toClientContext(sender, to, epoch, pages));
+      this.ends.get(`${sender}->${to}`)?.injectRaw(make, delay);
     }
+  }
+
+  private toClientContext(from: NodeId, to: NodeId, epoch: number, pages: readonly string[]): ToClientContext {
+    const c = this.running.get(to)?.made.node;
+    const inFlight = c instanceof ClientNode ? (c.snapshot().inFlight?.req ?? null) : null;
+    return { from, to, epoch, pages, inFlight, seq: c instanceof ClientNode ? c.durable().seq : 0 };
   }
 
   private heal(restart: NodeId[]): void {

@@ -4,7 +4,7 @@
 // knows and every id it offered before), and every CM answers with what it knows of the
 // cluster: its role, epoch and roster. The PeerServer still has the last word on ids: a taken
 // id fails the claim, and the tab asks again for one above it.
-import { BACKUP_CM, clientNumber, isNodeId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
+import { BACKUP_CM, CLIENT_NUMBER_MAX, clientNumber, isNodeId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import { EPOCH_MAX } from '../protocol/limits.ts';
 import type { CmRole } from '../protocol/manager.ts';
 import { peerIdFor, type ClusterPeer } from '../net/peer-connect.ts';
@@ -34,7 +34,9 @@ export type JoinFrame = JoinAsk | JoinAnswer;
 export const decodeJoinFrame: Decode<JoinFrame> = (raw) => {
   if (!isRecord(raw)) return { ok: false, error: 'not a join frame' };
   if (raw.t === 'ask') {
-    if ((raw.want !== 'client-id' && raw.want !== 'roster') || !isCount(raw.atLeast)) return { ok: false, error: 'bad join ask' };
+    if (raw.want !== 'client-id' && raw.want !== 'roster') return { ok: false, error: 'bad join ask' };
+    // The CM numbers its offers from it: one past the last client id would poison every answer.
+    if (!isCount(raw.atLeast, CLIENT_NUMBER_MAX)) return { ok: false, error: `bad join ask: atLeast must be 0 to ${CLIENT_NUMBER_MAX}` };
     return { ok: true, frame: { t: 'ask', want: raw.want, atLeast: raw.atLeast } };
   }
   if (raw.t === 'answer') {
@@ -75,8 +77,12 @@ export function serveJoin(peer: ClusterPeer, view: () => CmView, log: (line: str
       let offer: NodeId | null = null;
       if (e.frame.want === 'client-id' && v.role === 'acting') {
         const n = Math.max(0, e.frame.atLeast - 1, ...numbers) + 1;
-        offered.add(n);
-        offer = `c${n}`;
+        if (n > CLIENT_NUMBER_MAX)
+          log(`join link from ${link.remoteId}: no client id left above c${n - 1} (c${CLIENT_NUMBER_MAX} is the last)`);
+        else {
+          offered.add(n);
+          offer = `c${n}`;
+        }
       }
       const roster = [...new Set([PRIMARY_CM, BACKUP_CM, ...v.members, ...[...offered].map((n) => `c${n}`)])];
       link.send({ t: 'answer', cm: v.id, role: v.role, epoch: v.epoch, roster, offer });

@@ -1,11 +1,14 @@
 // Proof that the checker and invariants bite: a CM that skips invalidation (it pretends every
-// copy holder confirmed at once) must be caught on some seed.
+// copy holder confirmed at once) must be caught on some seed; and so must a client that takes
+// ownership nobody asked it for, once the hostile fault forges transfers between clients.
 import { describe, expect, it } from 'vitest';
+import { ClientNode, type PageEntry } from '../../src/protocol/client.ts';
 import { CentralManager, type ManagerSnapshot } from '../../src/protocol/manager.ts';
-import type { Message } from '../../src/protocol/messages.ts';
+import type { Message, PageSend } from '../../src/protocol/messages.ts';
 import type { Ready } from '../../src/protocol/node.ts';
 import type { DurableEntry } from '../../src/protocol/durable.ts';
 import { runAndCheck } from '../../src/sim/run.ts';
+import { faultyShape } from '../../src/sim/sweep.ts';
 import type { SimManager } from '../../src/sim/simulator.ts';
 
 /** Wraps the real CM and swallows its INVALIDATEs, answering them itself. */
@@ -76,5 +79,35 @@ describe('a deliberately broken core', () => {
       makeManager: (id) => new SkipsInvalidation(id),
     });
     expect(o.sim.violations.join('\n')).toMatch(/written by c\d+ while \d+ others hold copies|copy set/);
+  });
+});
+
+/** The client's hook for ownership that answers no write in flight (client.ts), to break. */
+type Unasked = { keepUnasked(m: PageSend, seq: number, held: PageEntry | undefined): void; pages: Map<string, PageEntry> };
+
+describe('a client that takes ownership it never asked for', () => {
+  it('is caught on a hostile seed: the forged transfer makes it a second writer', () => {
+    const proto = ClientNode.prototype as unknown as Unasked;
+    const keep = proto.keepUnasked;
+    // As before the fix: the page is installed writable, whoever sent it under whatever number.
+    proto.keepUnasked = function (this: Unasked, m, seq, held) {
+      keep.call(this, m, seq, held);
+      const e = this.pages.get(m.page);
+      if (e?.owner && e.access === 'nil') e.access = 'write';
+    };
+    const caught: Array<{ seed: number; problem: string }> = [];
+    try {
+      for (let seed = 1; seed <= 40 && caught.length === 0; seed++) {
+        const o = runAndCheck(faultyShape(seed, ['hostile']));
+        if (o.problems.length > 0) caught.push({ seed, problem: o.problems[0]! });
+      }
+    } finally {
+      proto.keepUnasked = keep;
+    }
+    expect(caught).toEqual([
+      { seed: expect.any(Number), problem: expect.stringMatching(/has (writers|owners)|disagree|not linearizable/) },
+    ]);
+    // Restored, the same seed runs clean.
+    expect(runAndCheck(faultyShape(caught[0]!.seed, ['hostile'])).problems).toEqual([]);
   });
 });

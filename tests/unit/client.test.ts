@@ -2,6 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import { TIMING_DEFAULTS } from '../../src/protocol/config.ts';
 import { ClientNode, type OpRequest } from '../../src/protocol/client.ts';
+import { EPOCH_JUMP_MAX } from '../../src/protocol/limits.ts';
 import type { Message, PageMessage } from '../../src/protocol/messages.ts';
 import type { NodeEvent, Ready } from '../../src/protocol/node.ts';
 
@@ -210,7 +211,7 @@ describe('ClientNode: invalidation', () => {
 });
 
 describe('ClientNode: stray and failed replies', () => {
-  it('keeps the ownership a write PAGE carries, whatever became of its request, and takes each transfer once', () => {
+  it('keeps ownership that answers no write in flight without access until the CM forwards to it, and takes each transfer once', () => {
     const c = new ClientNode({ id: 'c2', timing: { ...TIMING_DEFAULTS, requestDeadlineMs: 100 } });
     c.submit({ kind: 'write', page: 'P1', value: 'mine' }, 0);
     c.ready();
@@ -228,16 +229,48 @@ describe('ClientNode: stray and failed replies', () => {
       version: 3,
     } as const;
     c.step(page, 200);
-    // Installed as it came (the sender no longer has it), unwritten, and claimed.
-    expect(c.entry('P1')).toEqual({ content: 'a', version: 3, access: 'write', owner: true });
-    expect(c.ready().messages).toEqual([
-      { type: 'WRITE_CONFIRMATION', from: 'c2', to: 'cm1', epoch: 1, page: 'P1', req: 'c2:1', version: 3 },
-    ]);
-    // Its own writes go on; a repeat of the same transfer is not installed again, only confirmed.
-    c.submit({ kind: 'write', page: 'P1', value: 'later' }, 300);
-    c.step(page, 301);
-    expect(c.entry('P1')).toMatchObject({ content: 'later', version: 4, owner: true });
-    expect(c.ready().messages).toEqual([expect.objectContaining({ type: 'WRITE_CONFIRMATION', req: 'c2:1', version: 4 })]);
+    // Kept as it came (the sender no longer has it), but serving nothing, and claimed.
+    expect(c.entry('P1')).toEqual({ content: 'a', version: 3, access: 'nil', owner: true });
+    let r = c.ready();
+    expect(r.messages).toEqual([{ type: 'WRITE_CONFIRMATION', from: 'c2', to: 'cm1', epoch: 1, page: 'P1', req: 'c2:1', version: 3 }]);
+    expect(c.holdings().pages).toEqual([{ page: 'P1', access: 'read', owner: false, version: 3 }]);
+    // A read faults to the CM, which forwards to the owner it recorded: this client.
+    c.submit({ kind: 'read', page: 'P1' }, 300);
+    expect(c.ready().messages).toEqual([expect.objectContaining({ type: 'READ_REQUEST', req: 'c2:2' })]);
+    c.step({ type: 'READ_FORWARD', from: 'cm1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:2', requester: 'c2' }, 301);
+    r = c.ready();
+    expect(opsDone(r)).toEqual([expect.objectContaining({ result: { ok: true, value: 'a', local: false } })]);
+    expect(c.entry('P1')).toMatchObject({ access: 'read', owner: true });
+    // A repeat of the same transfer is not installed again, only confirmed.
+    c.step(page, 302);
+    expect(c.entry('P1')).toMatchObject({ access: 'read', owner: true });
+    expect(c.ready().messages).toEqual([expect.objectContaining({ type: 'WRITE_CONFIRMATION', req: 'c2:1', version: 3 })]);
+    expect(c.durable().got).toEqual([{ page: 'P1', seq: 1 }]);
+  });
+
+  it('never lets a forged transfer make it a second writer, take what it owns, or hold up an invalidation', () => {
+    const c = owner('c2', 'P1', 'mine');
+    const forged = { type: 'PAGE', from: 'c3', to: 'c2', epoch: 1, access: 'write', content: 'forged', version: 9 } as const;
+    // A request number it never issued, for a page it owns and for one it holds a copy of.
+    c.step({ ...forged, page: 'P1', req: 'c2:77' }, 2);
+    expect(c.entry('P1')).toEqual({ content: 'mine', version: 1, access: 'write', owner: true });
+    expect(logs(c.ready(), 'warn')).toEqual([expect.stringContaining('holds the page as owner already')]);
+    c.submit({ kind: 'read', page: 'P2' }, 3);
+    c.step({ type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P2', req: 'c2:2', access: 'read', content: 'r', version: 1 }, 4);
+    c.ready();
+    c.step({ ...forged, page: 'P2', req: 'c2:900' }, 5);
+    c.ready();
+    // No hit is served from it: the read goes to the CM.
+    c.submit({ kind: 'read', page: 'P2' }, 6);
+    let r = c.ready();
+    expect(opsDone(r)).toEqual([]);
+    expect(r.messages).toEqual([expect.objectContaining({ type: 'READ_REQUEST', page: 'P2' })]);
+    // The CM, which still counts this client among P2's copy holders, gets its confirmation.
+    c.step({ type: 'INVALIDATE', from: 'cm1', to: 'c2', epoch: 1, page: 'P2', req: 'c3:5' }, 7);
+    r = c.ready();
+    expect(logs(r, 'error')).toEqual([]);
+    expect(r.messages).toEqual([expect.objectContaining({ type: 'INVALIDATE_CONFIRMATION', page: 'P2', req: 'c3:5' })]);
+    // A number above any it used does not mark a transfer taken: its own later ones stay new.
     expect(c.durable().got).toEqual([{ page: 'P1', seq: 1 }]);
   });
 
@@ -280,6 +313,39 @@ describe('ClientNode: stray and failed replies', () => {
     ]);
     expect(r.messages).toEqual([{ type: 'READ_REQUEST', from: 'c1', to: 'cm1', epoch: 1, page: 'P2', req: 'c1:2' }]);
     expect(c.entry('P1')).toBeUndefined();
+  });
+
+  it('follows a CM only under an epoch a takeover could have made: its own parity, not too far beyond', () => {
+    const c = new ClientNode({ id: 'c1', epoch: 1 });
+    c.ready();
+    // Several takeovers missed while away: followed at once.
+    c.step({ type: 'CHANGE_CM', from: 'cm2', to: 'c1', epoch: 8 }, 1);
+    expect(c.snapshot()).toMatchObject({ cm: 'cm2', epoch: 8 });
+    expect(c.ready().messages).toEqual([expect.objectContaining({ type: 'CLIENT_REPORT', to: 'cm2', epoch: 8 })]);
+    for (const m of [
+      { type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 2 ** 31 - 1 },
+      { type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 8 + EPOCH_JUMP_MAX + 1 },
+      { type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 10 },
+      { type: 'LEASE_GRANT', from: 'cm2', to: 'c1', epoch: 9, n: 1, ms: 1000 },
+    ] as const) {
+      c.step(m, 2);
+      const r = c.ready();
+      expect(r.messages, JSON.stringify(m)).toEqual([]);
+      expect(logs(r, 'warn'), JSON.stringify(m)).toEqual([expect.stringContaining(`dropped ${m.type} from ${m.from}`)]);
+    }
+    expect(c.snapshot()).toMatchObject({ cm: 'cm2', epoch: 8 });
+    expect(c.durable()).toMatchObject({ cm: 'cm2', epoch: 8 });
+    // The real CM is still followed.
+    c.step({ type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 9 }, 3);
+    expect(c.snapshot()).toMatchObject({ cm: 'cm1', epoch: 9 });
+  });
+
+  it('a client built blank bounds the first CM it hears from epoch 1: that first frame may be the forged one', () => {
+    const c = new ClientNode({ id: 'c1' });
+    c.step({ type: 'CHANGE_CM', from: 'cm2', to: 'c1', epoch: 2 + EPOCH_JUMP_MAX }, 1);
+    expect(c.snapshot()).toMatchObject({ cm: 'cm1', epoch: 1 });
+    c.step({ type: 'CHANGE_CM', from: 'cm2', to: 'c1', epoch: EPOCH_JUMP_MAX }, 2);
+    expect(c.snapshot()).toMatchObject({ cm: 'cm2', epoch: EPOCH_JUMP_MAX });
   });
 
   it('drops messages only a CM handles, with a warning', () => {

@@ -3,6 +3,7 @@
 import { describe, it, expect } from 'vitest';
 import type { PageId, ReqId, NodeId } from '../../src/protocol/ids.ts';
 import { CentralManager } from '../../src/protocol/manager.ts';
+import { CLUSTER_PAGES_MAX } from '../../src/protocol/limits.ts';
 import type { Message } from '../../src/protocol/messages.ts';
 import { Net, show } from './stepped-net.ts';
 
@@ -200,6 +201,44 @@ describe('CentralManager: queueing and idempotence', () => {
     expect(r.messages).toEqual([]);
     expect(r.events.map((e) => e.type === 'log' && e.level)).toEqual(['warn']);
     expect(cm.snapshot().pages).toEqual([]);
+  });
+});
+
+describe('CentralManager: the bound on pages', () => {
+  it('refuses a page beyond CLUSTER_PAGES_MAX, from a request or a report, and leaves the directory as it was', () => {
+    const cm = new CentralManager();
+    for (let i = 0; i < CLUSTER_PAGES_MAX; i++) cm.step(RQ('c1', `P${i}`, `c1:${i + 1}`), 0);
+    cm.ready();
+    cm.step(RQ('c2', 'Pnew', 'c2:1'), 0);
+    expect(cm.ready().messages).toEqual([
+      expect.objectContaining({
+        type: 'REQUEST_FAILED',
+        to: 'c2',
+        reason: `page Pnew refused: the cluster holds at most ${CLUSTER_PAGES_MAX} pages`,
+      }),
+    ]);
+    // Pages it holds already go on.
+    expect(step(cm, RQ('c2', 'P7', 'c2:2'))).toEqual([]);
+    cm.step(
+      {
+        type: 'CLIENT_REPORT',
+        from: 'c3',
+        to: 'cm1',
+        epoch: 1,
+        pages: [{ page: 'Q1', access: 'write', owner: true, version: 1 }],
+        inFlight: null,
+        handoffs: [{ page: 'Q2', to: 'c1', req: 'c3:1', version: 1 }],
+      },
+      0,
+    );
+    const r = cm.ready();
+    expect(r.events).toContainEqual(
+      expect.objectContaining({ type: 'log', text: expect.stringContaining("ignored 1 page(s) of c3's report") }),
+    );
+    const pages = cm.snapshot().pages.map((p) => p.page);
+    expect(pages).toHaveLength(CLUSTER_PAGES_MAX);
+    expect(pages).not.toContain('Q1');
+    expect(pages).not.toContain('Q2');
   });
 });
 

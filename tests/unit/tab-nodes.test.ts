@@ -5,7 +5,8 @@ import type { Message } from '../../src/protocol/messages.ts';
 import type { PeerJsTransport } from '../../src/net/peerjs.ts';
 import type { TransportEvent, TransportListener } from '../../src/net/transport.ts';
 import { actingAnswer, identityFor, parseChoice, rosterOf } from '../../src/tab/identity.ts';
-import { decodeJoinFrame, type JoinAnswer } from '../../src/tab/join.ts';
+import { decodeJoinFrame, serveJoin, type JoinAnswer } from '../../src/tab/join.ts';
+import { CLIENT_NUMBER_MAX } from '../../src/protocol/ids.ts';
 import { PeerSlot, SLOT_QUEUE_MAX } from '../../src/tab/peer-slot.ts';
 
 const answer = (
@@ -57,6 +58,7 @@ describe('the join channel', () => {
       'ask',
       { t: 'ask', want: 'all', atLeast: 0 },
       { t: 'ask', want: 'roster', atLeast: -1 },
+      { t: 'ask', want: 'client-id', atLeast: CLIENT_NUMBER_MAX + 1 },
       { ...answer('cm1', 'acting', 1), cm: 'c1' },
       { ...answer('cm1', 'acting', 1), roster: ['../x'] },
       { ...answer('cm1', 'acting', 1), offer: 'cm2' },
@@ -65,6 +67,33 @@ describe('the join channel', () => {
       { t: 'other' },
     ];
     for (const b of bad) expect(decodeJoinFrame(b).ok, JSON.stringify(b)?.slice(0, 60)).toBe(false);
+    expect(decodeJoinFrame({ t: 'ask', want: 'client-id', atLeast: 1_000_000 })).toEqual({
+      ok: false,
+      error: `bad join ask: atLeast must be 0 to ${CLIENT_NUMBER_MAX}`,
+    });
+  });
+
+  it('never offers an id past the last one, so its answers stay valid for every later newcomer', () => {
+    let onLink: ((link: ReturnType<typeof fakeLink>) => void) | null = null;
+    const peer = { accept: (_c: string, _d: unknown, f: typeof onLink) => ((onLink = f), () => {}) } as never;
+    const lines: string[] = [];
+    const members = [`c${CLIENT_NUMBER_MAX - 1}`];
+    serveJoin(
+      peer,
+      () => ({ id: 'cm1', role: 'acting', epoch: 1, members }),
+      (l) => lines.push(l),
+    );
+    const ask = (atLeast: number): unknown => {
+      const link = fakeLink();
+      onLink?.(link);
+      link.deliver({ t: 'ask', want: 'client-id', atLeast } as never);
+      return link.sent[0];
+    };
+    expect(ask(0)).toMatchObject({ offer: `c${CLIENT_NUMBER_MAX}` });
+    const full = ask(CLIENT_NUMBER_MAX);
+    expect(full).toMatchObject({ offer: null });
+    expect(lines).toEqual([expect.stringContaining(`c${CLIENT_NUMBER_MAX} is the last`)]);
+    expect(decodeJoinFrame(full).ok).toBe(true);
   });
 });
 

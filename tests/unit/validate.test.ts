@@ -1,7 +1,7 @@
 // The wire validator: anything from another worker, tab or machine passes parseMessage first.
 import { describe, it, expect } from 'vitest';
 import type { Message } from '../../src/protocol/messages.ts';
-import { EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, VERSION_MAX } from '../../src/protocol/limits.ts';
+import { CLUSTER_PAGES_MAX, EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, VERSION_MAX } from '../../src/protocol/limits.ts';
 import { parseMessage, type FieldsOf, type Parsed, type WireFields } from '../../src/protocol/validate.ts';
 
 const PAGE_SIZE = 4096;
@@ -183,6 +183,17 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
     expect(parse(reply(fits)).ok).toBe(true);
     expect(LIST_LENGTH_MAX).toBeGreaterThan(fits + 1);
     expect(rejection(reply(fits + 1))).toMatch(/bad (node )?list/);
+  });
+
+  it('bounds the pages and handoffs one report names by the pages a cluster holds', () => {
+    const held = (n: number) => Array.from({ length: n }, (_, i) => ({ page: `P${i}`, access: 'read', owner: false, version: 0 }));
+    const gone = (n: number) => Array.from({ length: n }, (_, i) => ({ page: `P${i}`, to: 'c2', req: 'c1:1', version: 0 }));
+    const report = { type: 'CLIENT_REPORT', from: 'c1', to: 'cm1', epoch: 1, inFlight: null };
+    expect(parse({ ...report, pages: held(CLUSTER_PAGES_MAX), handoffs: [] }).ok).toBe(true);
+    expect(rejection({ ...report, pages: held(CLUSTER_PAGES_MAX + 1), handoffs: [] })).toBe(
+      `CLIENT_REPORT: pages: bad list (at most ${CLUSTER_PAGES_MAX} items, ${FRAME_ITEMS_MAX} in a frame)`,
+    );
+    expect(rejection({ ...report, pages: [], handoffs: gone(CLUSTER_PAGES_MAX + 1) })).toMatch(/^CLIENT_REPORT: handoffs: bad list/);
   });
 
   it('refuses a pulse reply whose metadata is not a list, or that does not say whether it is the whole', () => {
