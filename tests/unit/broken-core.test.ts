@@ -111,3 +111,22 @@ describe('a client that takes ownership it never asked for', () => {
     expect(runAndCheck(faultyShape(caught[0]!.seed, ['hostile'])).problems).toEqual([]);
   });
 });
+
+describe('a CM that grants a page nobody owns before the standby has it on record', () => {
+  it('is caught on a takeover seed: the new CM serves the page as never written while its grantee holds it', () => {
+    const proto = CentralManager.prototype as unknown as { grantRecorded(page: string, grantee: string): boolean };
+    const recorded = proto.grantRecorded;
+    proto.grantRecorded = () => true;
+    const caught: Array<{ seed: number; problem: string }> = [];
+    try {
+      for (let seed = 1; seed <= 40 && caught.length === 0; seed++) {
+        const o = runAndCheck(faultyShape(seed, ['crash-primary']));
+        if (o.problems.length > 0) caught.push({ seed, problem: o.problems[0]! });
+      }
+    } finally {
+      proto.grantRecorded = recorded;
+    }
+    expect(caught).toEqual([{ seed: expect.any(Number), problem: expect.stringMatching(/not linearizable|owners|writers|hold copies/) }]);
+    expect(runAndCheck(faultyShape(caught[0]!.seed, ['crash-primary'])).problems).toEqual([]);
+  });
+});
