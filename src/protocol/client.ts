@@ -590,9 +590,12 @@ export class ClientNode implements IvyNode {
       this.confirmWrite(m.page, m.req, held.version);
       return;
     }
-    if (held?.owner) {
-      // A page it owns, live or kept: no honest member hands it another copy unasked (once the CM
-      // records it as owner, its own writes are upgrades in place), so the first one stays.
+    if (held?.owner && held.access !== 'nil') {
+      // A page it owns and serves: no honest member hands it another copy unasked (once the CM
+      // records it as owner, its own writes are upgrades in place), so it stays. A page only
+      // kept gives way to the latest arrival: if that one is forged, the transfer the CM did
+      // arrange is driven again (its sender keeps a ghost) and replaces it in turn, where keeping
+      // the first would refuse the real page for good.
       this.out.log('warn', `${this.id} ignored PAGE ${m.page} ${m.req}: it holds the page as owner already`);
       return;
     }

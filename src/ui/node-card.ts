@@ -1,7 +1,7 @@
 // One node: who it is, Kill, the readPage / writePage form for clients, the live state table,
 // the message trace and the command console.
 import { html, nothing, type PropertyValues } from 'lit';
-import { PRIMARY_CM } from '../protocol/ids.ts';
+import { PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import type { NodeState } from '../host/make-node.ts';
 import type { NodeHandle } from '../workers/node-handle.ts';
 import { commonNow } from '../host/env.ts';
@@ -47,7 +47,7 @@ export function standing(state: NodeState | null): string {
  * A CM's members (away ones marked, with for how long), or a client's lease and, when the
  * acting CM deems it away, since when: membership as each side sees it.
  */
-export function membershipLine(state: NodeState | null, awaySince: number | null = null) {
+export function membershipLine(state: NodeState | null, awaySince: number | null = null, forget?: (member: NodeId) => void) {
   if (!state) return nothing;
   const id = state.snapshot.id;
   if (state.role === 'client') {
@@ -60,7 +60,13 @@ export function membershipLine(state: NodeState | null, awaySince: number | null
       ? 'none yet'
       : marks.map(
           (m, i) => html`${i > 0 ? ', ' : ''}<span
-    class=${m.away ? 'member away' : 'member'}>${m.id}${m.note ? ` (${m.note})` : ''}</span>`,
+    class=${m.away ? 'member away' : 'member'}>${m.id}${m.note ? ` (${m.note})` : ''}</span>${
+      m.away && forget && state.snapshot.role === 'acting'
+        ? html` <button class="forget" type="button" aria-label=${`forget ${m.id}`}
+    title=${`declare ${m.id} gone for good: the pages only it holds are declared lost, and a write starts them over`}
+    @click=${() => forget(m.id)}>forget</button>`
+        : nothing
+    }`,
         )
   }</p>`;
 }
@@ -116,7 +122,7 @@ export class NodeCard extends LightElement {
             title="where this node's state is kept, and how far a commit goes before anything that depends on it leaves the node"
             >${keptInText(handle.info?.storage ?? null)}</span>
         </p>
-        ${membershipLine(node.state, this.awaySince)}
+        ${membershipLine(node.state, this.awaySince, (member) => void this.command(`forget ${member}`))}
         ${
           handle.role === 'client'
             ? html`
@@ -154,11 +160,16 @@ export class NodeCard extends LightElement {
     await this.node?.refresh();
   }
 
-  private async onCommand(e: CustomEvent<string>): Promise<void> {
+  private onCommand(e: CustomEvent<string>): Promise<void> {
+    return this.command(e.detail);
+  }
+
+  /** Runs a console line (typed, or a button's) and shows it with its answer in the console. */
+  private async command(line: string): Promise<void> {
     const node = this.node;
     if (!node) return;
-    node.append(consoleLine('input', e.detail));
-    const answer = await runCommand(e.detail, node.handle);
+    node.append(consoleLine('input', line));
+    const answer = await runCommand(line, node.handle);
     node.append(...answer.lines.map((text) => consoleLine(answer.ok ? 'ok' : 'error', text)));
     await node.refresh();
   }

@@ -141,7 +141,7 @@ export class TabNodeView extends LightElement {
               .map((p) => p.peer)
               .join(', ') || 'none'
           }</p>
-        ${node.running ? membershipLine(this.state) : nothing}
+        ${node.running ? membershipLine(this.state, null, (member) => void this.onCommand(`forget ${member}`)) : nothing}
         ${
           node.role === 'client'
             ? html`

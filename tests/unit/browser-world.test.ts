@@ -40,6 +40,8 @@ describe('a client frame with an extreme epoch', () => {
         meta: [],
         full: false,
         seq: 1,
+        uncertain: [],
+        urgent: false,
       };
       const parsed = parseMessage(forged, 4096);
       if (!parsed.ok) throw new Error(parsed.error);

@@ -274,6 +274,25 @@ describe('ClientNode: stray and failed replies', () => {
     expect(c.durable().got).toEqual([{ page: 'P1', seq: 1 }]);
   });
 
+  it('lets a page it only keeps give way to a transfer the CM drives again, so a forgery cannot refuse the real page', () => {
+    const c = leased(new ClientNode({ id: 'c2' }));
+    c.submit({ kind: 'write', page: 'P1', value: 'x' }, 1);
+    c.ready();
+    // Its write gives up; meanwhile a forged transfer of P1 arrives and is kept without access.
+    c.tick(1 + TIMING_DEFAULTS.requestDeadlineMs + 1);
+    c.ready();
+    c.step(
+      { type: 'PAGE', from: 'c3', to: 'c2', epoch: 1, page: 'P1', req: 'c2:900', access: 'write', content: 'forged', version: 467 },
+      6000,
+    );
+    expect(c.entry('P1')).toMatchObject({ content: 'forged', access: 'nil', owner: true });
+    c.ready();
+    // The real transfer of its given-up write (its sender's ghost, driven again by the CM) takes its place.
+    c.step({ type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:1', access: 'write', content: 'real', version: 15 }, 6001);
+    expect(c.entry('P1')).toMatchObject({ content: 'real', version: 15, access: 'nil', owner: true });
+    expect(c.ready().messages).toEqual([expect.objectContaining({ type: 'WRITE_CONFIRMATION', req: 'c2:1', version: 15 })]);
+  });
+
   it('ignores a PAGE for a request not in flight, logging a warning', () => {
     const c = new ClientNode({ id: 'c2' });
     c.step({ type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:1', access: 'read', content: 'x', version: 1 }, 1);

@@ -338,7 +338,7 @@ describe('the commit gate', () => {
     expect(taking()).toBe(true);
     env.advance(250); // the disk is slow
     await flush();
-    const acts = (): { at: number } | undefined => said.find((l) => / acts as CM, epoch 2$/.test(l.text));
+    const acts = (): { at: number } | undefined => said.find((l) => / acts as CM, epoch 2,/.test(l.text));
     expect(acts()).toBeUndefined();
     env.completeCommit();
     await flush();

@@ -3,7 +3,7 @@
 // standby did not get has its entries sent again; a standby that stopped listening is sent the
 // whole metadata and forgets what it had; and no reply holds more than one frame may.
 import { describe, expect, it } from 'vitest';
-import { FRAME_ITEMS_MAX, PAGE_SIZE_BYTES_DEFAULT } from '../../src/protocol/limits.ts';
+import { CLUSTER_PAGES_MAX, FRAME_ITEMS_MAX, PAGE_SIZE_BYTES_DEFAULT } from '../../src/protocol/limits.ts';
 import { CentralManager } from '../../src/protocol/manager.ts';
 import type { HeldPage, Message, MetaEntry, PulseReply } from '../../src/protocol/messages.ts';
 import { parseMessage } from '../../src/protocol/validate.ts';
@@ -206,11 +206,18 @@ describe('replication on pulse replies', () => {
   it('holds no more than one frame may: the entries beyond it follow with the next replies', () => {
     const p = new Pair();
     p.pulse(100);
-    // Eight members hold read copies of many pages: each entry costs nine items of the frame.
-    const held: HeldPage[] = Array.from({ length: 30_000 }, (_, i) => ({ page: `P${i}`, access: 'read', owner: false, version: 0 }));
-    for (let c = 1; c <= 8; c++)
+    // Sixteen members hold read copies of as many pages as a cluster may have: each entry costs
+    // seventeen items of the frame.
+    const held: HeldPage[] = Array.from({ length: CLUSTER_PAGES_MAX }, (_, i) => ({
+      page: `P${i}`,
+      access: 'read',
+      owner: false,
+      version: 0,
+    }));
+    for (let c = 1; c <= 16; c++)
       p.client({ type: 'CLIENT_REPORT', from: `c${c}`, to: 'cm1', epoch: 1, pages: held, inFlight: null, handoffs: [] });
-    const fits = Math.floor((FRAME_ITEMS_MAX - 8) / 9);
+    const fits = Math.floor((FRAME_ITEMS_MAX - 16) / 17);
+    expect(fits).toBeLessThan(held.length);
     const first = p.pulse(200);
     expect(first.meta).toHaveLength(fits);
     const second = p.pulse(300);
