@@ -101,7 +101,7 @@ export class BenchCluster {
     this.drain(who(4));
     this.run();
     // What an acting CM sends a client it wants a report from (askReports).
-    this.queue.push({ type: 'CHANGE_CM', from: PRIMARY_CM, to: who(3).id, epoch: 1 });
+    this.queue.push({ type: 'CHANGE_CM', from: PRIMARY_CM, to: who(3).id, epoch: 1, ask: 1 });
     this.run();
   }
 

@@ -116,6 +116,8 @@ export class ClientNode implements IvyNode {
   private lastCmContactAt = -Infinity;
   /** Until when (on this client's clock) its copies may serve read hits. */
   private leaseUntil = -Infinity;
+  /** The last ask (CHANGE_CM) heard from the CM it follows: what its reports answer. */
+  private lastAsk = 0;
   private heartbeats = 0;
   private lastHeartbeatAt = -Infinity;
   private lastTickAt = -Infinity;
@@ -171,7 +173,7 @@ export class ClientNode implements IvyNode {
           this.out.log('warn', `${this.id} dropped ${m.type} from ${m.from}: ${refusal}`);
           return;
         }
-        this.adopt(m.from, m.epoch);
+        this.adopt(m.from, m.epoch, m.type === 'CHANGE_CM' ? m.ask : 0);
       }
       this.lastCmContactAt = now;
     }
@@ -360,17 +362,22 @@ export class ClientNode implements IvyNode {
   }
 
   /** Follows a CM (new or re-asking) and tells it everything it needs to rebuild. */
-  private adopt(cm: NodeId, epoch: number): void {
-    if (cm !== this.cm || epoch !== this.epoch) this.identityChanged = true;
+  private adopt(cm: NodeId, epoch: number, ask: number): void {
+    if (cm !== this.cm || epoch !== this.epoch) {
+      this.identityChanged = true;
+      this.lastAsk = 0;
+    }
     this.cm = cm;
     this.epoch = epoch;
+    this.lastAsk = Math.max(this.lastAsk, ask);
     this.report();
     if (this.inFlight) this.sendRequest(this.inFlight, this.cm);
   }
 
   private report(): void {
     const { pages, inFlight, handoffs } = this.holdings();
-    this.out.send({ type: 'CLIENT_REPORT', from: this.id, to: this.cm, epoch: this.epoch, pages, inFlight, handoffs });
+    const answers = this.lastAsk;
+    this.out.send({ type: 'CLIENT_REPORT', from: this.id, to: this.cm, epoch: this.epoch, answers, pages, inFlight, handoffs });
   }
 
   /** What this client holds, has in flight and handed on: the body of its report. */

@@ -62,6 +62,12 @@ export interface PageState {
    */
   recorded: NodeId | null;
   /**
+   * The last ask (CHANGE_CM.ask) sent before the page's owner or transfer last changed: a report
+   * that answers no later ask may have been written before that change, so what it says of the
+   * page's ownership is not taken (the member is asked again).
+   */
+  movedAt: number;
+  /**
    * Members that claimed the page while another was on record as its owner: their claims were
    * set aside. Honest members never claim one page at once (a handoff is stored before it
    * leaves), so a rival is a forged or garbled claim, but it is asked again before the page is
@@ -120,6 +126,8 @@ export class PageDirectory {
 
   /** The CM's clock as of the last call that moved it (for "away for 3.2 s"). */
   private now = 0;
+  /** Numbers this CM's asks for reports (CHANGE_CM.ask). */
+  private asks = 0;
 
   constructor(private readonly host: DirectoryHost) {}
 
@@ -133,6 +141,7 @@ export class PageDirectory {
         transit: null,
         lostWith: null,
         recorded: null,
+        movedAt: -1,
         rivals: [],
         seeking: null,
         active: null,
@@ -204,6 +213,7 @@ export class PageDirectory {
 
   private setTransit(page: PageId, s: PageState, t: Transit): void {
     s.transit = t;
+    s.movedAt = this.asks;
     this.timed.add(page);
     this.note(t.to, page);
     this.note(t.from, page);
@@ -388,6 +398,7 @@ export class PageDirectory {
   private strandForward(page: PageId, s: PageState, a: Active, now: number): void {
     s.active = null;
     this.markDone(a.req);
+    s.movedAt = this.asks;
     if (s.owner === null || s.owner === a.requester) {
       s.owner = a.requester;
     } else {
@@ -590,6 +601,7 @@ export class PageDirectory {
     }
     const moved = s.owner !== claimant;
     s.seeking = null;
+    if (moved || s.transit) s.movedAt = this.asks;
     if (moved) {
       s.rivals = s.rivals.filter((n) => n !== claimant);
       s.owner = claimant;
@@ -642,6 +654,15 @@ export class PageDirectory {
     const held = new Map<PageId, HeldPage>();
     for (const p of r.pages) held.set(p.page, p);
     this.uncertain.delete(c);
+    // A page moved since the ask this report answers (a transfer confirmed by its receiver, say)
+    // may have moved after the report was written: what it says of that page's ownership (a
+    // claim, a disowning, a transfer not arrived) waits for a fresh report, asked for below.
+    const skipped: PageId[] = [];
+    const current = (page: PageId, s: PageState): boolean => {
+      if (r.answers > s.movedAt) return true;
+      skipped.push(page);
+      return false;
+    };
     for (const page of this.byMember.get(c) ?? []) {
       const s = this.pages.get(page);
       if (!s) continue;
@@ -653,8 +674,9 @@ export class PageDirectory {
       // Requests of c's that it no longer has in flight were given up: nobody waits for them.
       if (s.queue.some((q) => q.requester === c)) s.queue = s.queue.filter((q) => q.requester !== c || q.req === r.inFlight?.req);
       const t = s.transit;
-      if (t?.to === c && !held.get(page)?.owner && !r.handoffs.some((h) => h.page === page && h.version >= t.version)) t.disclaimed = true;
-      if (!held.has(page)) this.forgetHolder(page, s, c, r, now);
+      const disclaims = t?.to === c && !held.get(page)?.owner && !r.handoffs.some((h) => h.page === page && h.version >= t.version);
+      if (disclaims && current(page, s)) t.disclaimed = true;
+      if (!held.has(page) && (s.owner !== c || current(page, s))) this.forgetHolder(page, s, c, r, now);
     }
     let refused = 0;
     for (const p of r.pages) {
@@ -666,12 +688,20 @@ export class PageDirectory {
       // A member whose own report says it handed the page on, in the transfer on record, cannot
       // also still hold it from before that transfer: such a claim is a forgery or garbled.
       const handedOn = s.transit !== null && r.handoffs.some((h) => h.page === p.page && h.req === s.transit?.req);
-      if (p.owner) this.claim(p.page, s, c, p.version, now, false, handedOn);
-      else if (s.owner !== c && !s.copySet.includes(c)) {
+      if (p.owner) {
+        if (s.owner === c || current(p.page, s)) this.claim(p.page, s, c, p.version, now, false, handedOn);
+      } else if (s.owner !== c && !s.copySet.includes(c)) {
         s.copySet = [...s.copySet, c].sort();
         this.note(c, p.page);
         this.host.changed(p.page);
       }
+    }
+    if (skipped.length > 0) {
+      this.host.out.log(
+        'info',
+        `${this.host.id} asks ${c} again: its report may predate moves of ${[...new Set(skipped)].sort().join(', ')}`,
+      );
+      this.askReports([c]);
     }
     const handedOn: PageId[] = [];
     for (const h of r.handoffs) if (this.admits(h.page) && this.noteHandoff(h, c)) handedOn.push(h.page);
@@ -716,6 +746,7 @@ export class PageDirectory {
     const a = s.active;
     if (s.owner === c) {
       s.owner = null;
+      s.movedAt = this.asks;
       const h = r.handoffs.find((x) => x.page === page && x.version >= s.version);
       if (h) this.setTransit(page, s, { page: h.page, to: h.to, req: h.req, version: h.version, from: c });
       else if (s.rivals.length > 0) this.seek(s, c);
@@ -877,8 +908,9 @@ export class PageDirectory {
   }
 
   askReports(nodes: Iterable<NodeId>): void {
+    this.asks += 1;
     for (const to of nodes) {
-      this.host.out.send({ type: 'CHANGE_CM', from: this.host.id, to, epoch: this.host.epoch });
+      this.host.out.send({ type: 'CHANGE_CM', from: this.host.id, to, epoch: this.host.epoch, ask: this.asks });
     }
   }
 

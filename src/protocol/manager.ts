@@ -337,7 +337,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     const fromClient = !isCmId(m.from);
     if (!fromClient && m.epoch < this.epoch && m.type !== 'PULSE' && m.type !== 'IM_BACK') {
       // The other CM acts on an older epoch, or missed this one: tell it who acts now.
-      this.out.send({ type: 'CHANGE_CM', from: this.id, to: m.from, epoch: this.epoch });
+      this.out.send({ type: 'CHANGE_CM', from: this.id, to: m.from, epoch: this.epoch, ask: 0 });
     }
     if (fromClient && m.epoch < this.epoch) {
       // The client follows an older CM: tell it who acts now; its retry will come with the epoch.
@@ -594,7 +594,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private noticePeer(now: number): void {
     // Only a peer heard from in this life: at a cluster's start the backup may not exist yet.
     if (!this.peerExists || !this.peerSeen || this.standbyListening()) return;
-    this.repeat(now, () => this.out.send({ type: 'CHANGE_CM', from: this.id, to: this.peer, epoch: this.epoch }));
+    this.repeat(now, () => this.out.send({ type: 'CHANGE_CM', from: this.id, to: this.peer, epoch: this.epoch, ask: 0 }));
   }
 
   /** Runs `send` at most once a pulse interval: for notices that may be lost on the way. */
@@ -665,7 +665,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
         if (this.members.has(id)) this.dir.memberAway(id, this.now, `${this.peer} deemed it away before this takeover`);
     }
     this.lastAskedAt = this.now;
-    for (const id of this.members) this.out.send({ type: 'CHANGE_CM', from: this.id, to: id, epoch: this.epoch });
+    this.dir.askReports(this.members);
     for (const [page, s] of this.dir.pages) this.mirror.set(page, this.metaEntry(page, s));
   }
 

@@ -89,13 +89,23 @@ export interface MetaEntry {
   version: number;
 }
 
-/** Acting CM -> client: "I am the CM at this epoch; tell me what you hold". Also re-asks. */
+/**
+ * Acting CM -> client: "I am the CM at this epoch; tell me what you hold". Also re-asks. `ask`
+ * numbers the CM's asks (0 between CMs): the report that answers says which it answers.
+ */
 export interface ChangeCm extends Header {
   type: 'CHANGE_CM';
+  ask: number;
 }
-/** Client -> CM: its page table, its request in flight and its recent handoffs. */
+/**
+ * Client -> CM: its page table, its request in flight and its recent handoffs. `answers` is the
+ * last `ask` it heard from this CM before it wrote the report (0 for none): a page the CM has
+ * moved since that ask (through another member's word) may have moved after the report was
+ * written, so what the report says of its ownership is not taken.
+ */
 export interface ClientReport extends Header {
   type: 'CLIENT_REPORT';
+  answers: number;
   pages: HeldPage[];
   inFlight: { req: ReqId; kind: 'read' | 'write'; page: PageId } | null;
   handoffs: Handoff[];

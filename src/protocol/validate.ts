@@ -52,8 +52,8 @@ const FIELDS: { readonly [K in MessageType]: WireFields<K> } = {
   INVALIDATE: PAGE_OP,
   INVALIDATE_CONFIRMATION: PAGE_OP,
   REQUEST_FAILED: { ...PAGE_OP, reason: 'reason', away: 'nullableNode' },
-  CHANGE_CM: {},
-  CLIENT_REPORT: { pages: 'heldPages', inFlight: 'inFlight', handoffs: 'handoffs' },
+  CHANGE_CM: { ask: 'count' },
+  CLIENT_REPORT: { answers: 'count', pages: 'heldPages', inFlight: 'inFlight', handoffs: 'handoffs' },
   PULSE: { acked: 'count' },
   PULSE_REPLY: {
     seq: 'count',

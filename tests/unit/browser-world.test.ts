@@ -42,6 +42,7 @@ describe('a client frame with an extreme epoch', () => {
         seq: 1,
         uncertain: [],
         urgent: false,
+        answers: 1,
       };
       const parsed = parseMessage(forged, 4096);
       if (!parsed.ok) throw new Error(parsed.error);

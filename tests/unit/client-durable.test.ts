@@ -106,6 +106,7 @@ describe('ownership against forged request numbers and claims', () => {
     // c1's true report (no pages, that handoff) plus a claim of P1 on top.
     const forged: ClientReport = {
       type: 'CLIENT_REPORT',
+      answers: 1,
       from: 'c1',
       to: 'cm1',
       epoch: 1,

@@ -338,13 +338,13 @@ describe('ClientNode: stray and failed replies', () => {
     const c = new ClientNode({ id: 'c1', epoch: 1 });
     c.ready();
     // Several takeovers missed while away: followed at once.
-    c.step({ type: 'CHANGE_CM', from: 'cm2', to: 'c1', epoch: 8 }, 1);
+    c.step({ type: 'CHANGE_CM', from: 'cm2', to: 'c1', epoch: 8, ask: 1 }, 1);
     expect(c.snapshot()).toMatchObject({ cm: 'cm2', epoch: 8 });
-    expect(c.ready().messages).toEqual([expect.objectContaining({ type: 'CLIENT_REPORT', to: 'cm2', epoch: 8 })]);
+    expect(c.ready().messages).toEqual([expect.objectContaining({ type: 'CLIENT_REPORT', answers: 1, to: 'cm2', epoch: 8 })]);
     for (const m of [
-      { type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 2 ** 31 - 1 },
-      { type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 8 + EPOCH_JUMP_MAX + 1 },
-      { type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 10 },
+      { type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 2 ** 31 - 1, ask: 1 },
+      { type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 8 + EPOCH_JUMP_MAX + 1, ask: 1 },
+      { type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 10, ask: 1 },
       { type: 'LEASE_GRANT', from: 'cm2', to: 'c1', epoch: 9, n: 1, ms: 1000 },
     ] as const) {
       c.step(m, 2);
@@ -355,15 +355,15 @@ describe('ClientNode: stray and failed replies', () => {
     expect(c.snapshot()).toMatchObject({ cm: 'cm2', epoch: 8 });
     expect(c.durable()).toMatchObject({ cm: 'cm2', epoch: 8 });
     // The real CM is still followed.
-    c.step({ type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 9 }, 3);
+    c.step({ type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 9, ask: 1 }, 3);
     expect(c.snapshot()).toMatchObject({ cm: 'cm1', epoch: 9 });
   });
 
   it('a client built blank bounds the first CM it hears from epoch 1: that first frame may be the forged one', () => {
     const c = new ClientNode({ id: 'c1' });
-    c.step({ type: 'CHANGE_CM', from: 'cm2', to: 'c1', epoch: 2 + EPOCH_JUMP_MAX }, 1);
+    c.step({ type: 'CHANGE_CM', from: 'cm2', to: 'c1', epoch: 2 + EPOCH_JUMP_MAX, ask: 1 }, 1);
     expect(c.snapshot()).toMatchObject({ cm: 'cm1', epoch: 1 });
-    c.step({ type: 'CHANGE_CM', from: 'cm2', to: 'c1', epoch: EPOCH_JUMP_MAX }, 2);
+    c.step({ type: 'CHANGE_CM', from: 'cm2', to: 'c1', epoch: EPOCH_JUMP_MAX, ask: 1 }, 2);
     expect(c.snapshot()).toMatchObject({ cm: 'cm2', epoch: EPOCH_JUMP_MAX });
   });
 

@@ -202,7 +202,7 @@ describe('the commit gate', () => {
     const { host, cm, sent } = await owner(env);
     host.submitOp({ kind: 'write', page: 'P1', value: 'P1-1' }, () => {});
     // A newer CM asks for a report: the report tells of P1 too, so it waits for P1's commit.
-    cm.send({ type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 3 });
+    cm.send({ type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 3, ask: 1 });
     await flush();
     expect(sent).toEqual([]);
     env.completeCommit();

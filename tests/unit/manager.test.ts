@@ -222,6 +222,7 @@ describe('CentralManager: the bound on pages', () => {
     cm.step(
       {
         type: 'CLIENT_REPORT',
+        answers: 1,
         from: 'c3',
         to: 'cm1',
         epoch: 1,
@@ -363,5 +364,47 @@ describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes
     net.deliverAll();
     expect(net.cm('cm1').snapshot().pages[0]?.active).toMatchObject({ req: 'c1:2', phase: 'invalidating' });
     expect(net.opsDone('c1').map((e) => e.kind)).toEqual(['read']);
+  });
+});
+
+describe('a report written before a move it arrives after', () => {
+  it('has no say on that page: the CM keeps the move and asks for a fresh report', () => {
+    const cm = new CentralManager({ id: 'cm1', start: 'primary', members: ['c1', 'c2'], peerExists: false });
+    const at = (t: number, m: Message): string[] => {
+      cm.step(m, t);
+      return cm.ready().messages.map(show);
+    };
+    cm.ready();
+    at(0, WQ('c1', 'P1', 'c1:1'));
+    at(1, WC('c1', 'P1', 'c1:1', 1));
+    // c2's write is forwarded to c1, which is slow: cm1 forwards again and asks both to report.
+    at(2, WQ('c2', 'P1', 'c2:1'));
+    cm.tick(200);
+    const asks = cm.ready().messages.filter((m) => m.type === 'CHANGE_CM' && m.to === 'c1');
+    expect(asks).toEqual([expect.objectContaining({ ask: 1 })]);
+    // c1 writes its report (it still owns P1), but the report is held up on its way; c1 then
+    // hands P1 to c2 and falls silent. Once c1 is away, cm1 takes P1 as on its way to c2.
+    const report: Message = {
+      type: 'CLIENT_REPORT',
+      from: 'c1',
+      to: 'cm1',
+      epoch: 1,
+      answers: 1,
+      pages: [{ page: 'P1', access: 'write', owner: true, version: 1 }],
+      inFlight: null,
+      handoffs: [],
+    };
+    for (let t = 250; t <= 1400; t += 50) {
+      at(t, { type: 'LEASE', from: 'c2', to: 'cm1', epoch: 1, n: t });
+      cm.tick(t);
+      cm.ready();
+    }
+    expect(cm.snapshot().away.map((a) => a.id)).toEqual(['c1']);
+    expect(view(cm, 'P1')).toMatchObject({ owner: null });
+    // The held report arrives: it answers an ask from before the move, so it moves nothing.
+    const out = at(1450, report);
+    expect(view(cm, 'P1')).toMatchObject({ owner: null });
+    expect(cm.snapshot().pages.find((p) => p.page === 'P1')?.note).toBe('ownership in transit to c2');
+    expect(out.filter((l) => l.startsWith('cm1->c1 CHANGE_CM')).length).toBeGreaterThan(0);
   });
 });

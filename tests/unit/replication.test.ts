@@ -215,7 +215,7 @@ describe('replication on pulse replies', () => {
       version: 0,
     }));
     for (let c = 1; c <= 16; c++)
-      p.client({ type: 'CLIENT_REPORT', from: `c${c}`, to: 'cm1', epoch: 1, pages: held, inFlight: null, handoffs: [] });
+      p.client({ type: 'CLIENT_REPORT', answers: 1, from: `c${c}`, to: 'cm1', epoch: 1, pages: held, inFlight: null, handoffs: [] });
     const fits = Math.floor((FRAME_ITEMS_MAX - 16) / 17);
     expect(fits).toBeLessThan(held.length);
     const first = p.pulse(200);

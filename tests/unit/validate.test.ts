@@ -188,7 +188,7 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
   it('bounds the pages and handoffs one report names by the pages a cluster holds', () => {
     const held = (n: number) => Array.from({ length: n }, (_, i) => ({ page: `P${i}`, access: 'read', owner: false, version: 0 }));
     const gone = (n: number) => Array.from({ length: n }, (_, i) => ({ page: `P${i}`, to: 'c2', req: 'c1:1', version: 0 }));
-    const report = { type: 'CLIENT_REPORT', from: 'c1', to: 'cm1', epoch: 1, inFlight: null };
+    const report = { type: 'CLIENT_REPORT', answers: 1, from: 'c1', to: 'cm1', epoch: 1, inFlight: null };
     expect(parse({ ...report, pages: held(CLUSTER_PAGES_MAX), handoffs: [] }).ok).toBe(true);
     expect(rejection({ ...report, pages: held(CLUSTER_PAGES_MAX + 1), handoffs: [] })).toBe(
       `CLIENT_REPORT: pages: bad list (at most ${CLUSTER_PAGES_MAX} items, ${FRAME_ITEMS_MAX} in a frame)`,
