@@ -65,6 +65,7 @@ const MAKERS: readonly Maker[] = [
   // Its true report, plus ownership of pages it does not hold.
   (rng, c) => ({
     ...header(rng, c, 'CLIENT_REPORT'),
+    answers: rng.int(1000),
     pages: [
       ...c.truth.pages,
       ...c.pages
@@ -86,8 +87,18 @@ const MAKERS: readonly Maker[] = [
     rng.pick([
       { ...header(rng, c, 'IM_BACK') },
       { ...header(rng, c, 'PULSE') },
-      { ...header(rng, c, 'PULSE_REPLY'), seq: 1 + rng.int(1000), acting: true, members: [], away: [...c.clients], meta: [], full: true },
-      { ...header(rng, c, 'CM_STATE'), members: [c.from], meta: [] },
+      {
+        ...header(rng, c, 'PULSE_REPLY'),
+        seq: 1 + rng.int(1000),
+        acting: true,
+        members: [],
+        away: [...c.clients],
+        meta: [],
+        full: true,
+        uncertain: [],
+        urgent: true,
+      },
+      { ...header(rng, c, 'CM_STATE'), members: [c.from], meta: [], complete: true, uncertain: [] },
       {
         ...header(rng, c, 'PULSE_REPLY'),
         seq: 1 + rng.int(1000),
@@ -96,8 +107,10 @@ const MAKERS: readonly Maker[] = [
         away: [],
         meta: [{ page: rng.pick(c.pages), owner: c.from, copySet: [], version: 1e6 }],
         full: false,
+        uncertain: [...c.clients],
+        urgent: false,
       },
-      { ...header(rng, c, 'CHANGE_CM') },
+      { ...header(rng, c, 'CHANGE_CM'), ask: rng.int(1000) },
     ]),
   // Page ids that are names every object has, and lists past their bounds.
   (rng, c) =>
@@ -105,6 +118,7 @@ const MAKERS: readonly Maker[] = [
       ? { ...header(rng, c, 'READ_REQUEST'), page: rng.pick(['__proto__', 'constructor', 'toString']), req: ownReq(rng, c) }
       : {
           ...header(rng, c, 'CLIENT_REPORT'),
+          answers: 0,
           inFlight: c.truth.inFlight,
           handoffs: [],
           pages: Array.from({ length: LIST_LENGTH_MAX + 1 }, () => ({ page: 'P1', access: 'read', owner: false, version: 0 })),
@@ -186,7 +200,7 @@ function impossibleEpoch(rng: Rng, c: ToClientContext): number {
 }
 
 const CM_TO_CLIENT: readonly ((rng: Rng, c: ToClientContext) => unknown)[] = [
-  (rng, c) => toClient(rng, c, 'CHANGE_CM', impossibleEpoch(rng, c)),
+  (rng, c) => ({ ...toClient(rng, c, 'CHANGE_CM', impossibleEpoch(rng, c)), ask: rng.int(1000) }),
   // A grant of ownership (or a copy) nobody asked for, at the cluster's epoch or an older one.
   (rng, c) => ({
     ...toClient(rng, c, 'PAGE', rng.int(c.epoch + 1)),

@@ -244,7 +244,7 @@ test('worker cluster: kill a client and leave it down, then the acting CM; the o
   );
   expect(afterKill.ok).toBe(true);
   expect(afterKill.ms).toBeLessThanOrEqual(RECOVERY_MAX_MS);
-  await expect(page.getByLabel('cm1 members')).toHaveText(/^members: c1, c2, c3 \(away \d+\.\d s\)$/);
+  await expect(page.getByLabel('cm1 members')).toHaveText(/^members: c1, c2, c3 \(away \d+\.\d s\) forget$/);
   await expect(registryRow(page, 'c3')).toContainText(/stopped · away since \d\d:\d\d:\d\d/);
 
   // Now the acting CM dies; c1 and c2 write P1 and P2 in turn (every write needs the CM).
@@ -286,9 +286,24 @@ test('worker cluster: kill a client and leave it down, then the acting CM; the o
 
   // The page c3 owned fails at once, naming the page, its owner and for how long it has been away.
   await expect(page.getByRole('status', { name: 'acting CM' })).toHaveText(/^acting CM: cm2, epoch \d+$/);
-  await command(c1, 'writePage X mine', /^error: writePage X failed: page X unavailable: its owner c3 .*away.* \d+\.\d s\)?$/);
-  // The others' pages keep working (c2 may still hold P1 from its stream, so the write may be local).
+  await command(
+    c1,
+    'writePage X mine',
+    /^error: writePage X failed: page X unavailable: c3, its holder on record, left before reporting to this CM \(away for \d+\.\d s\)$/,
+  );
+  // The others' pages keep working (c2 may still hold P1 from its stream, so the write may be local),
+  // and a page nobody wrote reads as empty: cm2's record says c3 never had it.
   await command(c2, 'writePage P1 again', /^P1 written: again \((via the CM|local copy)\)$/);
-  await expect(page.getByLabel('cm2 members')).toHaveText(/^members: c1, c2, c3 \(away \d+\.\d s\)$/);
+  await command(c1, 'readPage Q', 'Q has not been written yet');
+  await expect(page.getByLabel('cm2 members')).toHaveText(/^members: c1, c2, c3 \(away \d+\.\d s\) forget$/);
   await expect(registryRow(page, 'c3')).toContainText(/stopped · away since \d\d:\d\d:\d\d/);
+
+  // The operator says c3 is gone for good: the page only it held is declared lost, and a write starts it over.
+  await page.getByRole('button', { name: 'forget c3' }).click();
+  await expect(page.getByLabel('cm2 output')).toContainText(
+    'forgot c3: declared lost: X; a read of a lost page fails, a write starts it over',
+  );
+  await expect(page.getByLabel('cm2 members')).toHaveText('members: c1, c2');
+  await command(c1, 'readPage X', 'error: readPage X failed: page X lost with client c3');
+  await command(c1, 'writePage X mine', 'X written: mine (via the CM)');
 });
