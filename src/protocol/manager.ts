@@ -262,7 +262,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.lastPulseAt = now;
     if (this.unanswered < this.timing.pulseMissesMax) {
       this.unanswered += 1;
-      this.out.send({ type: 'PULSE', from: this.id, to: this.peer, epoch: this.epoch, acked: 0 });
+      this.out.send({ type: 'PULSE', from: this.id, to: this.peer, epoch: this.epoch, acked: 0, ack: false });
       return;
     }
     this.out.log('warn', `${this.id} heard nothing from ${this.peer}, which clients follow at epoch ${this.doubted}: acting above it`);
@@ -375,7 +375,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
         this.standbyAcked = acked;
         this.onPulseAck(acked);
         this.grantsAcked(acked);
-        this.replyPulse(m.from, acked);
+        if (!m.ack) this.replyPulse(m.from, acked);
         break;
       }
       case 'IM_BACK':
@@ -416,7 +416,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
         this.handBack(m.from);
         break;
       case 'PULSE':
-        this.replyPulse(m.from, m.acked);
+        if (!m.ack) this.replyPulse(m.from, m.acked);
         break;
       default:
         // Requests and answers meant for the acting CM: the client's retries will find it.
@@ -446,7 +446,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.mirrorUncertain = m.uncertain;
     // Grants wait for this record (or for the full copy they build on): say at once it arrived.
     if (m.urgent || (m.full && this.replication === 'streaming'))
-      this.out.send({ type: 'PULSE', from: this.id, to: this.peer, epoch: this.epoch, acked: m.seq });
+      this.out.send({ type: 'PULSE', from: this.id, to: this.peer, epoch: this.epoch, acked: m.seq, ack: true });
   }
 
   /**
@@ -554,7 +554,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
         this.takeOver();
       } else {
         this.unanswered += 1;
-        if (asking === 'PULSE') this.out.send({ type: 'PULSE', from: this.id, to: this.peer, epoch: this.epoch, acked: this.lastReplySeq });
+        if (asking === 'PULSE')
+          this.out.send({ type: 'PULSE', from: this.id, to: this.peer, epoch: this.epoch, acked: this.lastReplySeq, ack: false });
         else this.out.send({ type: 'IM_BACK', from: this.id, to: this.peer, epoch: this.epoch });
       }
     }

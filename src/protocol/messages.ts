@@ -118,6 +118,11 @@ export interface ClientReport extends Header {
 export interface Pulse extends Header {
   type: 'PULSE';
   acked: number;
+  /**
+   * Only acknowledges a reply at once (an urgent or a full one, see PulseReply): it is not
+   * answered, so acknowledgements and replies never feed each other.
+   */
+  ack: boolean;
 }
 /**
  * The answer to PULSE, numbered. From the acting CM it also replicates the metadata to the

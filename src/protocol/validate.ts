@@ -54,7 +54,7 @@ const FIELDS: { readonly [K in MessageType]: WireFields<K> } = {
   REQUEST_FAILED: { ...PAGE_OP, reason: 'reason', away: 'nullableNode' },
   CHANGE_CM: { ask: 'count' },
   CLIENT_REPORT: { answers: 'count', pages: 'heldPages', inFlight: 'inFlight', handoffs: 'handoffs' },
-  PULSE: { acked: 'count' },
+  PULSE: { acked: 'count', ack: 'bool' },
   PULSE_REPLY: {
     seq: 'count',
     acting: 'bool',

@@ -86,7 +86,7 @@ const MAKERS: readonly Maker[] = [
   (rng, c) =>
     rng.pick([
       { ...header(rng, c, 'IM_BACK') },
-      { ...header(rng, c, 'PULSE') },
+      { ...header(rng, c, 'PULSE'), acked: rng.int(1000), ack: rng.chance(0.5) },
       {
         ...header(rng, c, 'PULSE_REPLY'),
         seq: 1 + rng.int(1000),

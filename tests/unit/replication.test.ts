@@ -61,7 +61,8 @@ class Pair {
   private toCm2(m: Message): void {
     this.cm2.step(m, this.now);
     for (const back of this.cm2.ready().messages) {
-      this.owed += 1;
+      // An acknowledgement (PULSE.ack) is not answered; any other pulse is.
+      if (back.type === 'PULSE' && !back.ack) this.owed += 1;
       this.cm1.step(back, this.now);
     }
   }
@@ -159,6 +160,27 @@ describe('replication on pulse replies', () => {
       req: 'c1:1',
       reason: expect.stringContaining('standby CM did not put this first write on record'),
     });
+  });
+
+  it('never lets acknowledgements and replies feed each other, even with pulses crossing a full reply', () => {
+    const p = new Pair();
+    write(p, 'c1', 'P1', 1, 1);
+    // Two pulses of cm2 reach cm1 before any reply reaches cm2: each is answered with a whole copy.
+    const queue: Message[] = [];
+    for (const t of [100, 200]) {
+      p.cm2.tick(t);
+      queue.push(...p.cm2.ready().messages);
+    }
+    expect(queue.map((m) => m.type)).toEqual(['PULSE', 'PULSE']);
+    let carried = 0;
+    for (let m = queue.shift(); m !== undefined && carried < 100; m = queue.shift(), carried++) {
+      const to = m.to === 'cm1' ? p.cm1 : p.cm2;
+      to.step(m, 250);
+      queue.push(...to.ready().messages.filter((o) => o.to === 'cm1' || o.to === 'cm2'));
+    }
+    // Two pulses, two full replies, two acknowledgements, unanswered: then quiet.
+    expect(carried).toBe(6);
+    expect(p.mirror()).toEqual(p.directory());
   });
 
   it("sends a lost reply's entries again with the next one", () => {

@@ -127,7 +127,7 @@ function fakeLink(): PeerJsTransport<Message> & { sent: Message[]; deliver(m: Me
   return link as never;
 }
 
-const pulse = (n: number): Message => ({ type: 'PULSE', from: 'cm2', to: 'cm1', epoch: n }) as Message;
+const pulse = (n: number): Message => ({ type: 'PULSE', from: 'cm2', to: 'cm1', epoch: n, acked: 0, ack: false });
 
 describe('PeerSlot', () => {
   it('queues while unlinked, asks for a dial, and flushes in order on the first link', () => {
