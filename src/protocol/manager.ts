@@ -209,10 +209,14 @@ export class CentralManager implements IvyNode, DirectoryHost {
   /** Sends a reply at once when grants wait for the standby's record, unless one is on its way. */
   private flushUrgent(): void {
     if (!this.urgentDue) return;
+    if (this.role !== 'acting' || this.pendingGrants.size === 0) {
+      this.urgentDue = false;
+      return;
+    }
+    // A full reply on its way is acknowledged at once (see mirrorReply): the grants go with the
+    // reply sent when that acknowledgement arrives.
+    if (this.lastSent?.full === true && this.lastSent.seq !== this.standbyAcked) return;
     this.urgentDue = false;
-    // A full reply on its way is acknowledged at once (see mirrorReply): the grants follow it.
-    const fullUnacked = this.lastSent?.full === true && this.lastSent.seq !== this.standbyAcked;
-    if (this.role !== 'acting' || this.pendingGrants.size === 0 || fullUnacked) return;
     this.replyPulse(this.peer, this.standbyAcked);
   }
   step(m: Message, now: number): void {
