@@ -697,10 +697,11 @@ export class PageDirectory {
       }
     }
     if (skipped.length > 0) {
-      this.host.out.log(
-        'info',
-        `${this.host.id} asks ${c} again: its report may predate moves of ${[...new Set(skipped)].sort().join(', ')}`,
-      );
+      // Not reported in full: it counts as unreported (writes invalidate it, it gets no lease)
+      // until a report that answers a later ask comes in.
+      const pages = [...new Set(skipped)].sort().join(', ');
+      this.host.out.log('info', `${this.host.id} asks ${c} again: its report may predate moves of ${pages}`);
+      this.unreported.add(c);
       this.askReports([c]);
     }
     const handedOn: PageId[] = [];
