@@ -1,6 +1,6 @@
 // The dashboard's state and actions: the registry (shared by every tab) and the node workers
 // running in this tab. Components render it and call its actions; it holds no protocol logic.
-import { clientNumber, isCmId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
+import { BACKUP_CM, clientNumber, isCmId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import type { Registry, RegistryContents } from '../registry/registry.ts';
 import type { Cluster } from '../workers/cluster.ts';
 import type { NodeSpec } from '../host/make-node.ts';
@@ -180,7 +180,23 @@ export class ClusterModel {
     const n = clientNumber(id);
     if (n !== null) await this.registry.setClientStatus(n, 'killed');
     await this.registryChanged();
-    return `killed ${id}: ${thread === undefined ? 'its worker is terminated' : `its host in ${thread} is stopped and dropped; the others there run on`}`;
+    const how = thread === undefined ? 'its worker is terminated' : `its host in ${thread} is stopped and dropped; the others there run on`;
+    return `killed ${id}: ${how}${await this.forgetKilledCm(id)}`;
+  }
+
+  /**
+   * A CM killed here is surely down (its worker or host is gone), so the acting CM need not wait
+   * for its record of first writes: this tab says so for the operator, as `forget` would. A
+   * restarted CM pulses again and gets a whole copy before it could take over.
+   */
+  private async forgetKilledCm(id: NodeId): Promise<string> {
+    if (!isCmId(id)) return '';
+    const other = id === PRIMARY_CM ? BACKUP_CM : PRIMARY_CM;
+    const answer = await this.cluster
+      .get(other)
+      ?.forget(id)
+      .catch(() => '');
+    return answer?.startsWith('forgot') ? `; ${other} no longer waits for it to record first writes` : '';
   }
 
   /** The seed's "empty the /data folder", for every tab: each stops the nodes it runs. */

@@ -92,7 +92,7 @@ test('the cluster console restarts CMs as the seed prompt does', async ({ page }
   await expect(standing(page, 'cm2')).toHaveText('acting, epoch 2');
   await command(console, 'restartCM', 'started cm1 again with restartCM (last epoch 1)');
   await expect(standing(page, 'cm1')).toHaveText('acting, epoch 3');
-  await command(console, 'kill cm2', 'killed cm2: its worker is terminated');
+  await command(console, 'kill cm2', 'killed cm2: its worker is terminated; cm1 no longer waits for it to record first writes');
   await command(console, 'restartBackup', 'started cm2 again with restartBackup (last epoch 3)');
   await expect(standing(page, 'cm2')).toHaveText('standby, epoch 3');
   await command(console, 'restartCM', /^error: cm1 is running in this tab/);

@@ -114,7 +114,7 @@ test('during a failover that succeeds, the client shows no error; hints show wha
     'placeholder',
     /^1 · 2 · restartCM/,
   );
-  await expect(cm.getByRole('textbox', { name: 'command' })).toHaveAttribute('placeholder', 'print');
+  await expect(cm.getByRole('textbox', { name: 'command' })).toHaveAttribute('placeholder', 'print · forget c3');
   const [c1, c2] = [await startClient(page, 'c1'), await startClient(page, 'c2')];
   await command(c1, 'writePage P1 a', 'P1 written: a (via the CM)');
   await page.getByRole('region', { name: 'primary CM cm1' }).getByRole('button', { name: 'Kill' }).click();
