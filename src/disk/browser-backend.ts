@@ -29,13 +29,13 @@ export async function legacyEntries(store: string, node: NodeId): Promise<Durabl
 }
 
 export async function openBrowserBackend(store: string, durability: Durability, log: (text: string) => void): Promise<DurableBackend> {
-  if (!opfsAvailable()) return new IdbBackend(store, durability);
+  if (!opfsAvailable()) return new IdbBackend(store, durability, log);
   let volume: OpfsVolume;
   try {
     volume = await OpfsVolume.open(store);
   } catch (e) {
     log(`no log on OPFS here (${(e as Error).message}): state is kept in IndexedDB`);
-    return new IdbBackend(store, durability);
+    return new IdbBackend(store, durability, log);
   }
   return logBackend(volume, store, durability, 'OPFS', log);
 }

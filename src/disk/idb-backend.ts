@@ -5,10 +5,13 @@
 // replaces the table whole, later ones put and delete the changed entries. At `process`
 // durability the transaction's `complete` is enough (IndexedDB's default, which survives a crash
 // of the tab, the worker or the browser); at `disk` it is a `strict` transaction.
+// A database deleted or closed under a running node (another tab, a reset, Clear site data) is
+// said, opened anew and given the node's whole table at once, so what the node acknowledged
+// before survives a crash after.
 import type { Disk } from '../host/env.ts';
 import type { DurableEntry } from '../protocol/durable.ts';
 import type { NodeId } from '../protocol/ids.ts';
-import { hasNodeDatabase, NodeStore } from '../registry/node-store.ts';
+import { hasNodeDatabase, nodeDatabaseName, NodeStore } from '../registry/node-store.ts';
 import type { DurableBackend, Recovered } from './backend.ts';
 import type { Durability } from '../protocol/config.ts';
 
@@ -19,6 +22,8 @@ export class IdbBackend implements DurableBackend {
   constructor(
     private readonly registryName: string,
     readonly durability: Durability,
+    /** Where a database lost from under a running node is told. */
+    private readonly log: (text: string) => void = () => {},
   ) {
     this.describe = `IndexedDB (no OPFS sync access here), ${durability} durability`;
   }
@@ -35,28 +40,63 @@ export class IdbBackend implements DurableBackend {
   }
 
   attach(node: NodeId, _lsn: number, entries: () => DurableEntry[]): Disk {
-    const opened = NodeStore.open(this.registryName, node);
-    this.stores.set(node, opened);
-    let whole = true;
     const strict = this.durability === 'disk';
-    return {
-      commit: (changes, done) => {
-        opened
-          .then((store) => {
-            if (!store.usable) throw new Error(`the database of ${node} was closed or deleted`);
-            const replace = whole;
-            return store.commit(replace ? entries() : changes, replace, strict).then(() => {
-              whole = false;
-            });
-          })
-          .then(
-            () => done(null),
-            (e: unknown) => done(e instanceof Error ? e : new Error(String(e))),
-          );
-      },
+    const database = nodeDatabaseName(this.registryName, node);
+    let opened: Promise<NodeStore>;
+    // The connection whose database holds the node's whole table: each new connection's first
+    // commit replaces the table whole (a life's first, and the first after a database was lost).
+    let whole: NodeStore | null = null;
+    const open = (): void => {
+      const mine = NodeStore.open(this.registryName, node, (why) => lost(mine, why));
+      opened = mine;
+      this.stores.set(node, mine);
+      // A connection that could not be opened is opened again by the next commit.
+      mine.catch(() => {});
     };
+    const write = (changes: readonly DurableEntry[], done: (e: Error | null) => void): void => {
+      const current = opened;
+      current
+        .then(
+          (store) => store,
+          () => {
+            if (this.stores.get(node) === current) open();
+            return opened;
+          },
+        )
+        .then((store) => {
+          if (!store.usable) throw new Error(`the database of ${node} was closed`);
+          const replace = whole !== store;
+          return store.commit(replace ? entries() : changes, replace, strict).then(() => {
+            if (replace) whole = store;
+          });
+        })
+        .then(
+          () => done(null),
+          (e: unknown) => done(e instanceof Error ? e : new Error(String(e))),
+        );
+    };
+    // The node's database went from under it: what it acknowledged is gone from the disk, and
+    // a commit of changes alone would not bring it back. Its whole table is written at once into
+    // a new database (IndexedDB opens it after the deletion), as the log does for a removed file.
+    const lost = (connection: Promise<NodeStore>, why: string): void => {
+      if (this.stores.get(node) !== connection) return; // detached, or already replaced
+      this.log(
+        `IndexedDB database ${database}, which held the state of ${node}, was ${why} while ${node} ran: ` +
+          'its whole state is written again in a new one',
+      );
+      open();
+      write([], (e) =>
+        this.log(
+          e
+            ? `could not store the state of ${node} again in ${database} (${e.message}): it is kept nowhere a restart ` +
+                'would find it until its next commit succeeds'
+            : `the state of ${node} is stored again, whole, in IndexedDB database ${database}`,
+        ),
+      );
+    };
+    open();
+    return { commit: write };
   }
-
   async detach(node: NodeId): Promise<void> {
     const store = this.stores.get(node);
     this.stores.delete(node);

@@ -25,7 +25,7 @@ export async function openTabBackend(
   }
   if (!opened) {
     worker.terminate();
-    return new IdbBackend(store, durability);
+    return new IdbBackend(store, durability, log);
   }
   return logBackend(new RemoteVolume(remote), store, durability, 'OPFS (log worker)', log);
 }

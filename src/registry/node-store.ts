@@ -56,7 +56,11 @@ export class NodeStore {
 
   private constructor(private readonly db: IDBPDatabase<NodeSchema>) {}
 
-  static async open(registryName: string, nodeId: NodeId): Promise<NodeStore> {
+  /**
+   * `lost` hears when the connection is closed by anyone but close(): the database deleted by
+   * another tab or a reset (`blocking`), or the browser closing it (Clear site data: `terminated`).
+   */
+  static async open(registryName: string, nodeId: NodeId, lost?: (why: string) => void): Promise<NodeStore> {
     let store: NodeStore | null = null;
     const db = await openDB<NodeSchema>(nodeDatabaseName(registryName, nodeId), NODE_DB_VERSION, {
       upgrade(db, oldVersion, _newVersion, tx) {
@@ -65,9 +69,14 @@ export class NodeStore {
         if (oldVersion === 1) void takeWholeState(tx);
       },
       // A reset deletes this database: let it, rather than blocking it on this connection.
-      blocking() {
+      blocking(_current, wanted) {
         if (store) store.closed = true;
         db.close();
+        lost?.(wanted === null ? 'deleted (another tab, or a reset)' : `upgraded to version ${wanted} elsewhere`);
+      },
+      terminated() {
+        if (store) store.closed = true;
+        lost?.('closed by the browser (Clear site data?)');
       },
     });
     store = new NodeStore(db);

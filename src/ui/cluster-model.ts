@@ -31,6 +31,8 @@ export interface RegistryRow {
 
 export class ClusterModel {
   contents: RegistryContents = { cms: [], clients: [] };
+  /** What the registry last said of its database going from under this tab; null: nothing. */
+  registryNotice: string | null = null;
   private readonly listeners = new Set<() => void>();
   private readonly resetListeners = new Set<() => void>();
   private readonly onNotice = (e: MessageEvent): void => void this.heardFromTab(e.data);
@@ -51,6 +53,16 @@ export class ClusterModel {
     this.stopWatchingCluster = cluster.onChange(() => this.changed());
     this.cms = new CmWatch(cluster, () => this.changed());
     this.locksTimer = cluster.locks ? setInterval(() => void this.lookAtLocks(), LOCKS_LOOK_MS) : null;
+    // A registry deleted under this tab (another tab, Clear site data) gets back the nodes
+    // running here, so a Restart of them later finds them registered.
+    registry.keepRegistered(
+      (id) => cluster.get(id) !== undefined,
+      (text) => {
+        console.warn(text);
+        this.registryNotice = text;
+        void this.registryChanged().catch(() => {});
+      },
+    );
   }
 
   /** Whether Web Locks keep each node id to one run in this browser (not outside secure contexts). */

@@ -117,7 +117,7 @@ export class ClusterView extends LightElement {
         >${this.status?.text ?? ''}</p>
       <p class="acting" role="status" aria-label="acting CM">${actingText(model)}</p>
       ${this.session ? html`<ivy-protocol-panel .session=${this.session}></ivy-protocol-panel>` : nothing}
-      <ivy-registry-view .rows=${model.rows()} address=${model.address} .guarded=${model.guarded}
+      <ivy-registry-view .rows=${model.rows()} address=${model.address} .guarded=${model.guarded} .notice=${model.registryNotice}
         @restart-node=${(e: CustomEvent<string>) => this.act(() => model.restart(e.detail))}></ivy-registry-view>
       <div class="cluster-console" role="group" aria-label="cluster console">
         <h2>cluster console <small class="muted">1 · 2 · restartCM · restartBackup · restart &lt;node&gt; · kill &lt;node&gt;</small></h2>

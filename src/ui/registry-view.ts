@@ -11,17 +11,20 @@ function statusText(r: RegistryRow): string {
 }
 
 export class RegistryView extends LightElement {
-  static override properties = { rows: { attribute: false }, address: {}, guarded: { type: Boolean } };
+  static override properties = { rows: { attribute: false }, address: {}, guarded: { type: Boolean }, notice: { attribute: false } };
   declare rows: readonly RegistryRow[];
   declare address: string;
   /** Whether each node id is kept to one run in this browser (Web Locks); see node-lock.ts. */
   declare guarded: boolean;
+  /** The registry's database went from under this tab and was made again: what it said. */
+  declare notice: string | null;
 
   constructor() {
     super();
     this.rows = [];
     this.address = '';
     this.guarded = true;
+    this.notice = null;
   }
 
   protected override render() {
@@ -52,6 +55,7 @@ export class RegistryView extends LightElement {
           }
         </tbody>
       </table>
+      ${this.notice ? html`<p class="status" role="status" aria-label="registry notice">${this.notice}</p>` : ''}
       ${this.guarded ? '' : html`<p class="muted">Nodes here run unguarded: ${UNGUARDED}.</p>`}`;
   }
 }

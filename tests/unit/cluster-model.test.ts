@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { deleteDatabase } from '../../src/registry/node-store.ts';
 import { Registry } from '../../src/registry/registry.ts';
 import { ClusterModel } from '../../src/ui/cluster-model.ts';
 import { Cluster } from '../../src/workers/cluster.ts';
@@ -82,6 +83,25 @@ describe('ClusterModel', () => {
     expect(a.cluster.nodes()).toEqual([]);
     await vi.waitFor(() => expect(b.cluster.nodes()).toEqual([]));
     await vi.waitFor(() => expect(b.rows()).toEqual([]));
+  });
+
+  it('registers again the nodes each tab runs when the registry is deleted under them, so a Restart later finds them', async () => {
+    const db = `model-${++dbCount}`;
+    const a = await tab(db, 'tab:a');
+    const b = await tab(db, 'tab:b');
+    await a.startCm();
+    await b.startClient();
+    // Another tab (or Clear site data) deletes the registry while the nodes run.
+    await deleteDatabase(db);
+    await b.kill('c1');
+    expect(await b.restart('c1')).toContain('started client c1 again');
+    await vi.waitFor(() => expect(a.registryNotice).toMatch(`the cluster registry ${db} holds the nodes this tab runs again (cm1)`));
+    expect(b.registryNotice).toMatch(`the cluster registry ${db} holds the nodes this tab runs again (c1)`);
+    await b.refresh();
+    expect(b.rows().map((r) => [r.nodeId, r.address])).toEqual([
+      ['cm1', 'tab:a'],
+      ['c1', 'tab:b'],
+    ]);
   });
 
   it('gives tabs racing "Start client" distinct ids', async () => {

@@ -5,6 +5,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { IdbBackend } from '../../src/disk/idb-backend.ts';
 import type { DurableEntry } from '../../src/protocol/durable.ts';
+import { deleteDatabase, nodeDatabaseName } from '../../src/registry/node-store.ts';
 
 let count = 0;
 const commit = (disk: { commit: (c: DurableEntry[], d: (e: Error | null) => void) => void }, changes: DurableEntry[]): Promise<void> =>
@@ -36,5 +37,32 @@ describe('the IndexedDB fallback', () => {
     await life.detach('c1');
     const back = await life.recover('c1');
     expect(back.entries?.map((e) => (e.kind === 'ghost' ? e.req : e.kind))).toEqual(['client', 'c1:9', 'c1:11']);
+  });
+
+  it('writes the whole table again at once into a new database when another tab deletes it, so a crash after loses nothing acknowledged', async () => {
+    const store = `idb-backend-test-${++count}`;
+    const said: string[] = [];
+    let storedAgain = (): void => {};
+    const again = new Promise<void>((resolve) => (storedAgain = resolve));
+    const life = new IdbBackend(store, 'process', (text) => {
+      said.push(text);
+      if (text.includes('stored again')) storedAgain();
+    });
+    const table: DurableEntry[] = [{ kind: 'client', cm: 'cm1', epoch: 1, seq: 1024 }, ghost('c1:1')];
+    const disk = life.attach('c1', 0, () => table);
+    await commit(disk, []);
+    // Another tab deletes the running node's database. A crash then (nothing detached, a new
+    // life reads what is stored) must find what was acknowledged, with no commit in between.
+    await deleteDatabase(nodeDatabaseName(store, 'c1'));
+    await Promise.race([again, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    const reqs = async (): Promise<string[] | undefined> =>
+      (await new IdbBackend(store, 'process').recover('c1')).entries?.map((e) => (e.kind === 'ghost' ? e.req : e.kind));
+    expect(await reqs()).toEqual(['client', 'c1:1']);
+    expect(said[0]).toMatch(`IndexedDB database ${store}/c1, which held the state of c1, was deleted`);
+    // And the node's commits go on, a change at a time, into the new database.
+    table.push(ghost('c1:2'));
+    await commit(disk, [ghost('c1:2')]);
+    expect(await reqs()).toEqual(['client', 'c1:1', 'c1:2']);
+    life.close();
   });
 });

@@ -1,5 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deleteDatabase } from '../../src/registry/node-store.ts';
 import { Registry } from '../../src/registry/registry.ts';
 
 let dbCount = 0;
@@ -209,5 +210,36 @@ describe('Registry', () => {
     expect((await reg.list()).clients.map((c) => c.nodeId)).toEqual(['c1']);
     await reg.saveDurable('cm', 'cm1', { epoch: 1, members: ['c1'] });
     expect(await reg.loadDurable('cm', 'cm1')).toEqual({ epoch: 1, members: ['c1'] });
+  });
+
+  it('registers again at once the nodes this tab runs when another tab deletes the registry', async () => {
+    const { name, reg } = await fresh();
+    await reg.registerCm('tab:a');
+    await reg.registerClient('tab:a');
+    await reg.registerClient('tab:a');
+    await reg.setClientStatus(2, 'killed');
+    const said: string[] = [];
+    let done = (): void => {};
+    const again = new Promise<void>((resolve) => (done = resolve));
+    // c2 was killed here: nothing runs it, so nothing puts it back.
+    reg.keepRegistered(
+      (id) => id !== 'c2',
+      (text) => {
+        said.push(text);
+        if (said.length === 2) done();
+      },
+    );
+    await deleteDatabase(name);
+    await Promise.race([again, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    // Another tab, later, sees the running nodes registered, and a Restart of them finds them.
+    const other = await connect(name);
+    const { cms, clients } = await other.list();
+    expect(cms.map((c) => [c.nodeId, c.address])).toEqual([['cm1', 'tab:a']]);
+    expect(clients.map((c) => [c.nodeId, c.status])).toEqual([['c1', 'started']]);
+    expect(await other.restarted('c1', 'tab:b')).toBe(true);
+    expect(said[0]).toMatch(`the cluster registry (IndexedDB database ${name}) was deleted`);
+    expect(said[0]).toMatch('(cm1, c1)');
+    // This tab's connection works on (c2 was not put back, so its id is free again).
+    expect(await reg.registerClient('tab:a')).toMatchObject({ ok: true, record: { nodeId: 'c2' } });
   });
 });
