@@ -62,7 +62,7 @@ export function membershipLine(state: NodeState | null, awaySince: number | null
           (m, i) => html`${i > 0 ? ', ' : ''}<span
     class=${m.away ? 'member away' : 'member'}>${m.id}${m.note ? ` (${m.note})` : ''}</span>${
       m.away && forget && state.snapshot.role === 'acting'
-        ? html` <button class="forget" type="button" aria-label=${`forget ${m.id}`}
+        ? html` <button class="forget danger" type="button" aria-label=${`forget ${m.id}`}
     title=${`declare ${m.id} gone for good: the pages only it holds are declared lost, and a write starts them over`}
     @click=${() => forget(m.id)}>forget</button>`
         : nothing
