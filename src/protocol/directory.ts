@@ -67,6 +67,8 @@ export interface PageState {
    * page's ownership is not taken (the member is asked again).
    */
   movedAt: number;
+  /** The member whose report on the page was set aside as older than its last move: asked again. */
+  refreshing: NodeId | null;
   /**
    * Members that claimed the page while another was on record as its owner: their claims were
    * set aside. Honest members never claim one page at once (a handoff is stored before it
@@ -128,6 +130,8 @@ export class PageDirectory {
   private now = 0;
   /** Numbers this CM's asks for reports (CHANGE_CM.ask). */
   private asks = 0;
+  /** When members were last asked again for a report set aside as older than a move (refreshing). */
+  private refreshAskedAt = -Infinity;
 
   constructor(private readonly host: DirectoryHost) {}
 
@@ -142,6 +146,7 @@ export class PageDirectory {
         lostWith: null,
         recorded: null,
         movedAt: -1,
+        refreshing: null,
         rivals: [],
         seeking: null,
         active: null,
@@ -207,7 +212,8 @@ export class PageDirectory {
       (a !== null && (a.requester === c || a.awaiting.includes(c))) ||
       (t !== null && (t.to === c || t.from === c)) ||
       (s.seeking !== null && s.seeking.ask.includes(c)) ||
-      s.recorded === c
+      s.recorded === c ||
+      s.refreshing === c
     );
   }
 
@@ -256,6 +262,7 @@ export class PageDirectory {
     const away = this.awayWith(page, s);
     if (away !== null) return this.awayReason(page, s, away);
     if (s.transit) return `ownership in transit to ${s.transit.to}`;
+    if (s.refreshing) return `asking ${s.refreshing} again: its report may predate the page's last move`;
     if (s.seeking) return `asking ${s.seeking.ask.join(', ')}, who claimed it, after ${s.seeking.for} disowned it`;
     // A page nobody claims (never written, or lost with a member) may still be held by a member
     // that has not reported: it is neither served nor re-created until they have.
@@ -337,6 +344,7 @@ export class PageDirectory {
     this.host.out.log('info', `${this.host.id} deems ${c} away: ${why}, its copies no longer hold up writes`);
     if (this.unreported.delete(c)) this.vanished.add(c);
     for (const [page, s] of this.pages) {
+      if (s.refreshing === c) s.refreshing = null;
       s.queue = s.queue.filter((q) => q.requester !== c);
       if (s.copySet.includes(c)) {
         s.copySet = s.copySet.filter((n) => n !== c);
@@ -666,6 +674,7 @@ export class PageDirectory {
     for (const page of this.byMember.get(c) ?? []) {
       const s = this.pages.get(page);
       if (!s) continue;
+      if (s.refreshing === c) s.refreshing = null;
       if (s.recorded === c) {
         // Its report is the truth now: it claims the page, says where it went, or holds none.
         s.recorded = null;
@@ -697,11 +706,15 @@ export class PageDirectory {
       }
     }
     if (skipped.length > 0) {
-      // Not reported in full: it counts as unreported (writes invalidate it, it gets no lease)
-      // until a report that answers a later ask comes in.
+      // Those pages wait for a report that answers a later ask: until then this CM cannot tell
+      // whether c still holds them.
+      for (const page of skipped) {
+        this.page(page).refreshing = c;
+        this.note(c, page);
+        this.timed.add(page);
+      }
       const pages = [...new Set(skipped)].sort().join(', ');
       this.host.out.log('info', `${this.host.id} asks ${c} again: its report may predate moves of ${pages}`);
-      this.unreported.add(c);
       this.askReports([c]);
     }
     const handedOn: PageId[] = [];
@@ -833,15 +846,20 @@ export class PageDirectory {
       const s = this.pages.get(page);
       const first = s?.queue[0];
       if (first) due = Math.min(due, first.since + queueDeadlineMs);
+      if (s?.refreshing) due = Math.min(due, this.refreshAskedAt + cmResendMs);
       if (s?.active) due = Math.min(due, s.active.lastSentAt + cmResendMs);
       else if (s?.transit) due = Math.min(due, (s.transit.nudgedAt ?? -Infinity) + cmResendMs);
-      else if (!first) this.timed.delete(page);
+      else if (!first && !s?.refreshing) this.timed.delete(page);
     }
     return due;
   }
 
   private tickPage(page: PageId, s: PageState, now: number): void {
     this.expireQueue(page, s, now);
+    if (s.refreshing && now >= this.refreshAskedAt + this.host.timing.cmResendMs) {
+      this.refreshAskedAt = now;
+      this.askReports([s.refreshing]);
+    }
     const a = s.active;
     if (!a && s.transit && now >= (s.transit.nudgedAt ?? -Infinity) + this.host.timing.cmResendMs) {
       s.transit.nudgedAt = now;
