@@ -33,6 +33,8 @@ interface Active extends Request {
   awaiting: NodeId[];
   lastSentAt: number;
   attempts: number;
+  /** This grant is on the standby's record (repeats of it need no new one). */
+  recorded?: boolean;
 }
 
 /** A handoff reported by its sender `from`, last re-driven at `nudgedAt`. */
@@ -90,10 +92,10 @@ export interface DirectoryHost {
   /** Called for each page whose metadata changed (the CM streams it to the standby). */
   changed(page: PageId): void;
   /**
-   * Whether the standby has on record that `grantee` may hold `page` (or needs not): a page
-   * nobody owns is granted only then. False starts the recording; recordedGrant() follows.
+   * Whether a grant of `page` for request `req` needs no record on the standby: a page nobody
+   * owns is granted only once it has one. False starts the recording; recordedGrant() follows.
    */
-  grantRecorded(page: PageId, grantee: NodeId): boolean;
+  grantRecorded(page: PageId, req: ReqId): boolean;
 }
 
 export class PageDirectory {
@@ -502,7 +504,7 @@ export class PageDirectory {
       this.pump(page, this.now);
       return;
     }
-    if (s.owner === null && a.kind === 'write' && !this.host.grantRecorded(page, a.requester)) {
+    if (s.owner === null && a.kind === 'write' && !a.recorded && !this.host.grantRecorded(page, a.req)) {
       // Nobody owns it: once the page leaves, only the standby's record would know where it went.
       a.phase = 'recording';
       this.host.changed(page);
@@ -569,11 +571,12 @@ export class PageDirectory {
     this.pump(page, now);
   }
 
-  /** The standby has the grant on record: it goes out now, if it is still due. */
-  recordedGrant(page: PageId, now: number): void {
+  /** The standby has the grant for `req` on record: it goes out now, if it is still due. */
+  recordedGrant(page: PageId, req: ReqId, now: number): void {
     const s = this.pages.get(page);
     const a = s?.active;
-    if (!s || a?.phase !== 'recording') return;
+    if (!s || a?.phase !== 'recording' || a.req !== req) return;
+    a.recorded = true;
     a.lastSentAt = now;
     this.forward(page, s, a);
   }

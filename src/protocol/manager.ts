@@ -3,7 +3,7 @@
 // pulsing the acting one. Epochs are fencing tokens: cm1 takes only odd ones and cm2 only even
 // ones, so two CMs can never act under the same epoch, and every node obeys the highest it saw.
 import { TIMING_DEFAULTS, type ReplicationMode, type Timing } from './config.ts';
-import { BACKUP_CM, isCmId, PRIMARY_CM, type NodeId, type PageId } from './ids.ts';
+import { BACKUP_CM, isCmId, PRIMARY_CM, type NodeId, type PageId, type ReqId } from './ids.ts';
 import { EPOCH_JUMP_MAX, EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX } from './limits.ts';
 import { unreachable, type Message, type MessageType, type MetaEntry } from './messages.ts';
 import { PageDirectory, type DirectoryHost, type PageState } from './directory.ts';
@@ -89,12 +89,10 @@ export class CentralManager implements IvyNode, DirectoryHost {
    * (PulseReply): grants of pages nobody owns must be on its record first.
    */
   private standbyInTerm = false;
-  /** Grants waiting for the standby's record: page -> grantee. */
-  private readonly pendingGrants = new Map<PageId, NodeId>();
+  /** Grants waiting for the standby's record: page -> the request granted. */
+  private readonly pendingGrants = new Map<PageId, ReqId>();
   /** The pending grants each reply carried, by reply number, until acknowledged. */
-  private readonly grantsInReply = new Map<number, PageId[]>();
-  /** Grants the standby has on record: page -> grantee (repeats of the grant need no new one). */
-  private readonly recordedGrants = new Map<PageId, NodeId>();
+  private readonly grantsInReply = new Map<number, Array<{ page: PageId; req: ReqId }>>();
   /** A reply carrying pending grants is due (sent at the end of the current step or tick). */
   private urgentDue = false;
   /** While standby: a full reply from this epoch's acting CM reached it, and every reply since. */
@@ -150,10 +148,9 @@ export class CentralManager implements IvyNode, DirectoryHost {
     if (this.replication === 'streaming' && this.peerExists) this.unsent.add(page);
   }
 
-  grantRecorded(page: PageId, grantee: NodeId): boolean {
+  grantRecorded(page: PageId, req: ReqId): boolean {
     if (this.replication !== 'streaming' || !this.peerExists || !this.standbyInTerm) return true;
-    if (this.recordedGrants.get(page) === grantee) return true;
-    this.pendingGrants.set(page, grantee);
+    this.pendingGrants.set(page, req);
     this.urgentDue = true;
     return false;
   }
@@ -172,10 +169,10 @@ export class CentralManager implements IvyNode, DirectoryHost {
     if (id === this.peer) {
       this.standbyInTerm = false;
       this.resync = true;
-      const waiting = [...this.pendingGrants.keys()];
+      const waiting = [...this.pendingGrants];
       this.pendingGrants.clear();
       this.grantsInReply.clear();
-      for (const page of waiting) this.dir.recordedGrant(page, now);
+      for (const [page, req] of waiting) this.dir.recordedGrant(page, req, now);
       this.out.log('warn', `${this.id} forgets ${id}: first writes no longer wait for its record`);
       return `forgot ${id}: first writes no longer wait for its record (until it pulses again); if it is alive and cut off, it may take over without them`;
     }
@@ -196,12 +193,11 @@ export class CentralManager implements IvyNode, DirectoryHost {
       if (seq > acked) continue;
       this.grantsInReply.delete(seq);
       if (seq < acked) continue;
-      for (const page of pages) {
-        const grantee = this.pendingGrants.get(page);
-        if (grantee === undefined) continue;
+      for (const { page, req } of pages) {
+        // A grant since started anew (another request) waits for a reply that names its grantee.
+        if (this.pendingGrants.get(page) !== req) continue;
         this.pendingGrants.delete(page);
-        this.recordedGrants.set(page, grantee);
-        this.dir.recordedGrant(page, this.now);
+        this.dir.recordedGrant(page, req, this.now);
       }
     }
   }
@@ -503,7 +499,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
       for (const page of this.dir.pages.keys()) this.unsent.add(page);
     }
     const meta: MetaEntry[] = [];
-    const granted: PageId[] = [];
+    const granted: Array<{ page: PageId; req: ReqId }> = [];
     let items = this.memberList().length + this.dir.away.size + this.dir.uncertain.size;
     for (const page of this.unsent) {
       const s = this.dir.pages.get(page);
@@ -513,7 +509,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
         items += cost;
         const e = this.metaEntry(page, s);
         meta.push(e);
-        if (e.owner !== null && this.pendingGrants.get(page) === e.owner) granted.push(page);
+        const req = this.pendingGrants.get(page);
+        if (req !== undefined && s.active?.req === req && e.owner === s.active.requester) granted.push({ page, req });
       }
       this.unsent.delete(page);
     }
@@ -656,7 +653,6 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.standbyInTerm = false;
     this.pendingGrants.clear();
     this.grantsInReply.clear();
-    this.recordedGrants.clear();
     if (fresh) return;
     // Owners and copies come only from the clients' reports; until all are in, pages the record
     // names (or, without a full record, any page nobody claims) wait for them.

@@ -114,7 +114,7 @@ describe('a client that takes ownership it never asked for', () => {
 
 describe('a CM that grants a page nobody owns before the standby has it on record', () => {
   it('is caught on a takeover seed: the new CM serves the page as never written while its grantee holds it', () => {
-    const proto = CentralManager.prototype as unknown as { grantRecorded(page: string, grantee: string): boolean };
+    const proto = CentralManager.prototype as unknown as { grantRecorded(page: string, req: string): boolean };
     const recorded = proto.grantRecorded;
     proto.grantRecorded = () => true;
     const caught: Array<{ seed: number; problem: string }> = [];
