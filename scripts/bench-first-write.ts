@@ -1,14 +1,16 @@
-// npx tsx scripts/bench-first-write.ts [--base DIR] [--pairs 8] [--writes 200] [--no-persist] [--json FILE]
+// npx tsx scripts/bench-first-write.ts [--base DIR | --replicas-ab] [--pairs 8] [--writes 200] [--no-persist] [--json FILE]
 // What a write costs through the CM in the browser's worker cluster (cm1 acting, cm2 the standby
 // pulsing, two clients, a worker per node, OPFS store unless --no-persist), in two kinds timed
 // side by side in each trial: a page's first write (a page nobody ever wrote: the acting CM grants
-// it only once the standby has it on record) and a write to a page another client owns (the CM
-// forwards it to the owner). Each trial starts a fresh cluster, lets the standby pulse for a
+// it only once the standby has it on record), a write to a page another client owns (the CM
+// forwards it to the owner), and a write to a page the writer owns already (a local hit in Ivy;
+// with replicas: 1 a round trip to the CM, which keeps the replica and has the standby record it). Each trial starts a fresh cluster, lets the standby pulse for a
 // second, warms up, then alternates one write of each kind `--writes` times, timed from the page
 // (each includes the page→worker call and back, the same in both kinds).
 // With --base DIR (another checkout with its node_modules), every pair runs one trial on each
 // checkout, in alternating order, so load from elsewhere on the machine hits both alike; figures
-// are the median over trials of each trial's p50 / p95 / mean, with the trials' min–max.
+// are the median over trials of each trial's p50 / p95 / mean, with the trials' min–max. With
+// --replicas-ab, every pair runs one trial of this checkout at replicas 0 and one at replicas 1.
 // Each trial also counts PULSE + PULSE_REPLY messages during the timed writes and in an idle
 // second after them (an idle pair of CMs exchanges about 20 a second): thousands mean the CMs
 // are bouncing replies and acknowledgements off each other.
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     pairs: { type: 'string' },
     writes: { type: 'string' },
     'no-persist': { type: 'boolean' },
+    'replicas-ab': { type: 'boolean' },
     json: { type: 'string' },
   },
 });
@@ -42,10 +45,15 @@ const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 /** `pulses`: PULSE + PULSE_REPLY sent during the timed writes (shows the standby's record taking part). */
 /** `idlePulses`: the same in the second after them, nothing written (a standby alone pulses every pulse interval). */
-type Trial = { first: number[]; owned: number[]; failures: string[]; pulses: number; idlePulses: number };
+type Trial = { first: number[]; owned: number[]; hit: number[]; failures: string[]; pulses: number; idlePulses: number };
+const KINDS = [
+  ['first', 'first write'],
+  ['owned', 'owned page '],
+  ['hit', 'own page   '],
+] as const;
 
 /** Runs in the page: one fresh cluster, its writes timed. Modules come from the dev server. */
-async function trialInPage(args: { writes: number; persist: boolean; trial: number }): Promise<Trial> {
+async function trialInPage(args: { writes: number; persist: boolean; trial: number; replicas: 0 | 1 }): Promise<Trial> {
   // The dev server's module paths: the same files as these types, loaded in the page.
   const load = <T>(path: string): Promise<T> => import(/* @vite-ignore */ path) as Promise<T>;
   const { ExperimentCluster } = await load<typeof ClusterModule>('/src/experiments/exp-cluster.ts');
@@ -54,8 +62,9 @@ async function trialInPage(args: { writes: number; persist: boolean; trial: numb
   const env = browserEnv();
   const store = args.persist ? await env.openStore(`ivy-bench-fw-${args.trial}-${Date.now()}`, DURABILITY_DEFAULT) : null;
   const spawner = env.spawner('worker-per-node');
-  const cluster = new ExperimentCluster(spawner.spawn, { clients: 2, backup: true, replication: 'streaming' }, store);
-  const out: Trial = { first: [], owned: [], failures: [], pulses: 0, idlePulses: 0 };
+  const shape = { clients: 2, backup: true, replication: 'streaming' as const, replicas: args.replicas };
+  const cluster = new ExperimentCluster(spawner.spawn, shape, store);
+  const out: Trial = { first: [], owned: [], hit: [], failures: [], pulses: 0, idlePulses: 0 };
   const OWNED = 10;
   try {
     await cluster.startAll();
@@ -73,11 +82,18 @@ async function trialInPage(args: { writes: number; persist: boolean; trial: numb
     let fresh = 1000;
     let moves = 0;
     // The owned-page write: the client that does not own P<k> takes it (10 pages, in turn).
+    const mover = (): [number, string] => [Math.floor(moves / OWNED) % 2 === 0 ? 1 : 0, `P${(moves % OWNED) + 1}`];
     const move = (): Promise<number> => {
-      const k = moves % OWNED;
-      const who = Math.floor(moves / OWNED) % 2 === 0 ? 1 : 0;
+      const [who, page] = mover();
       moves += 1;
-      return write(who, `P${k + 1}`);
+      return write(who, page);
+    };
+    // The same client writes the page it has just taken again.
+    const again = (): Promise<number> => {
+      moves -= 1;
+      const [who, page] = mover();
+      moves += 1;
+      return write(who, page);
     };
     for (let i = 0; i < 50; i++) {
       await write(i % 2, `P${fresh++}`);
@@ -91,6 +107,7 @@ async function trialInPage(args: { writes: number; persist: boolean; trial: numb
     for (let i = 0; i < args.writes; i++) {
       out.first.push(await write(i % 2, `P${fresh++}`));
       out.owned.push(await move());
+      out.hit.push(await again());
     }
     const after = await pulses();
     out.pulses = after - before;
@@ -132,6 +149,13 @@ async function main(): Promise<void> {
   if (values.base) roots.push({ label: 'A base', root: resolve(values.base) });
   roots.push({ label: values.base ? 'B new' : 'this', root: HERE });
   const servers = await Promise.all(roots.map((r, i) => open(r.root, 5290 + i)));
+  // What each pair compares: two checkouts, or this one's replicas 0 and 1 (both on its page).
+  const arms: Array<{ label: string; page: number; replicas: 0 | 1 }> = values['replicas-ab']
+    ? [
+        { label: 'A replicas 0', page: 0, replicas: 0 },
+        { label: 'B replicas 1', page: 0, replicas: 1 },
+      ]
+    : roots.map((r, i) => ({ label: r.label, page: i, replicas: 0 }));
   const profile = mkdtempSync(join(tmpdir(), 'ivy-bench-fw-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     headless: true,
@@ -151,35 +175,37 @@ async function main(): Promise<void> {
       pages.push(page);
     }
     // One untimed trial each: the dev server transforms every module on first use.
-    for (const page of pages) await page.evaluate(trialInPage, { writes: 20, persist: PERSIST, trial: 0 });
-    const trials: Trial[][] = roots.map(() => []);
+    for (const a of arms) await pages[a.page]!.evaluate(trialInPage, { writes: 20, persist: PERSIST, trial: 0, replicas: a.replicas });
+    const trials: Trial[][] = arms.map(() => []);
     for (let p = 0; p < PAIRS; p++) {
-      const order = roots.map((_, i) => i);
+      const order = arms.map((_, i) => i);
       if (p % 2 === 1) order.reverse();
       for (const i of order) {
-        const t = await pages[i]!.evaluate(trialInPage, { writes: WRITES, persist: PERSIST, trial: p + 1 });
+        const a = arms[i]!;
+        const t = await pages[a.page]!.evaluate(trialInPage, { writes: WRITES, persist: PERSIST, trial: p + 1, replicas: a.replicas });
         trials[i]!.push(t);
         const fmt = (xs: number[]): string =>
           `p50 ${median(xs).toFixed(2)} p95 ${quantile(xs, 0.95).toFixed(2)} mean ${mean(xs).toFixed(2)}`;
         const pulses = `pulse msgs ${t.pulses}, ${t.idlePulses} in 1 s idle after`;
+        const failed = t.failures.length ? ` | ${t.failures.length} failed: ${t.failures[0]}` : '';
         console.log(
-          `pair ${p + 1} ${roots[i]!.label}: first write ${fmt(t.first)} | owned page ${fmt(t.owned)} | ${pulses}${t.failures.length ? ` | ${t.failures.length} failed: ${t.failures[0]}` : ''}`,
+          `pair ${p + 1} ${a.label}: first write ${fmt(t.first)} | owned page ${fmt(t.owned)} | own page ${fmt(t.hit ?? [])} | ${pulses}${failed}`,
         );
       }
     }
     console.log(`\n${PAIRS} trials each, ${WRITES} writes of each kind per trial, persist ${PERSIST}; ms: median over trials [min–max]`);
-    for (const [i, r] of roots.entries()) {
-      for (const kind of ['first', 'owned'] as const) {
+    for (const [i, a] of arms.entries()) {
+      for (const [kind, name] of KINDS) {
+        // A base checkout's trial may predate a kind: it has no figures for it.
+        if (trials[i]!.some((t) => (t[kind] ?? []).length === 0)) continue;
         const per = (f: (xs: number[]) => number): string => {
           const v = trials[i]!.map((t) => f(t[kind]));
           return `${median(v).toFixed(2)} [${Math.min(...v).toFixed(2)}–${Math.max(...v).toFixed(2)}]`;
         };
-        console.log(
-          `${r.label.padEnd(6)} ${kind === 'first' ? 'first write' : 'owned page '}  p50 ${per(median)}  p95 ${per((xs) => quantile(xs, 0.95))}  mean ${per(mean)}`,
-        );
+        console.log(`${a.label.padEnd(12)} ${name}  p50 ${per(median)}  p95 ${per((xs) => quantile(xs, 0.95))}  mean ${per(mean)}`);
       }
     }
-    if (values.json) writeFileSync(values.json, JSON.stringify({ roots, persist: PERSIST, writes: WRITES, trials }));
+    if (values.json) writeFileSync(values.json, JSON.stringify({ arms, persist: PERSIST, writes: WRITES, trials }));
   } finally {
     await context.close();
     await Promise.all(servers.map((s) => s.close()));

@@ -1,5 +1,5 @@
 // Boots the dashboard: open the registry, build the in-page cluster, hand both to the app.
-import { fetchIvyConfig, pageDurability, pageTiming } from './net/ivy-config.ts';
+import { fetchIvyConfig, pageDurability, pageReplicas, pageTiming } from './net/ivy-config.ts';
 import { Registry } from './registry/registry.ts';
 import { Cluster } from './workers/cluster.ts';
 import { spawnNodeWorker, spawnPackWorker } from './workers/spawn.ts';
@@ -29,10 +29,12 @@ async function boot(app: IvyApp): Promise<void> {
   let timing;
   let placement;
   let durability;
+  let replicas;
   try {
     const config = await fetchIvyConfig();
     timing = pageTiming(config, location.search);
     durability = pageDurability(config, location.search);
+    replicas = pageReplicas(config, location.search);
   } catch (e) {
     app.failure = `the page's settings: ${(e as Error).message}`;
     return;
@@ -50,6 +52,7 @@ async function boot(app: IvyApp): Promise<void> {
     const cluster = new Cluster({ 'worker-per-node': spawnNodeWorker, packed: packedSpawner(spawnPackWorker).spawn }, undefined, timing);
     cluster.setPlacement(placement);
     cluster.durability = durability;
+    cluster.replicas = replicas;
     const model = new ClusterModel(registry, cluster, tabAddress(), channel);
     await model.refresh();
     const session = new ProtocolSession(model.cluster);

@@ -3,7 +3,7 @@
 // the experiment-only calls (runWorkload, leaveHolding, messagesSent). The spawn function is wrapped to keep each worker's
 // endpoint; Comlink counts proxies per endpoint, so the extra grip never releases the worker.
 import * as Comlink from 'comlink';
-import type { ReplicationMode, Timing } from '../protocol/config.ts';
+import type { Replicas, ReplicationMode, Timing } from '../protocol/config.ts';
 import { clientNodeId, type NodeId } from '../protocol/ids.ts';
 import { Cluster } from '../workers/cluster.ts';
 import type { NodeSpec } from '../host/make-node.ts';
@@ -30,6 +30,8 @@ export interface ClusterShape {
   replication: ReplicationMode;
   /** For every node: they must agree on the lease. */
   timing?: Partial<Timing>;
+  /** For every client (config.ts Replicas); 0 if absent. */
+  replicas?: Replicas;
 }
 
 type CmSpec = Extract<NodeSpec, { role: 'cm' }>;
@@ -67,7 +69,7 @@ export class ExperimentCluster {
     await this.start(this.cmSpec('cm1', 'primary'));
     if (this.shape.backup) await this.start(this.cmSpec('cm2', 'backup'));
     for (const id of this.clientIds()) {
-      await this.start({ role: 'client', id, ...this.common() });
+      await this.start({ role: 'client', id, replicas: this.shape.replicas ?? 0, ...this.common() });
     }
   }
 
@@ -109,7 +111,7 @@ export class ExperimentCluster {
 
   /** A client again, with what it persisted (its worker reads it). */
   async restartClient(id: NodeId): Promise<StartInfo> {
-    return this.start({ role: 'client', id, restart: true, seqStart: Date.now(), ...this.common() });
+    return this.start({ role: 'client', id, restart: true, seqStart: Date.now(), replicas: this.shape.replicas ?? 0, ...this.common() });
   }
 
   /** Every message sent so far, by the running nodes and by the dead. */

@@ -3,7 +3,7 @@
 // need changes only here.
 import { ClientNode, type ClientSnapshot, type OpRequest } from '../protocol/client.ts';
 import { clientDurableOf, cmDurableOf, type ClientDurable, type DurableEntry } from '../protocol/durable.ts';
-import { isDurability, type Durability } from '../protocol/config.ts';
+import { isDurability, isReplicas, type Durability, type Replicas } from '../protocol/config.ts';
 import { clientNumber, isCmId, isNodeId, type NodeId } from '../protocol/ids.ts';
 import { PAGE_SIZE_BYTES_DEFAULT } from '../protocol/limits.ts';
 import { CentralManager, type CmDurable, type CmStart, type ManagerSnapshot } from '../protocol/manager.ts';
@@ -46,6 +46,8 @@ export type NodeSpec =
       durable?: ClientDurable;
       /** A restart of a registered client: it comes back with what its store holds (a fresh one ignores it). */
       restart?: boolean;
+      /** 1: its writes are acknowledged once the acting CM keeps a replica (config.ts Replicas). */
+      replicas?: Replicas;
       /**
        * Where request numbering starts. A restart passes the wall clock: the durable state may
        * lag its last request (writes are asynchronous) or be missing, and a reused request id
@@ -86,6 +88,7 @@ export function nodeSpecError(spec: unknown): string | null {
   if (store !== undefined && typeof store !== 'string') return 'store must be a database name';
   if (spec.durability !== undefined && !isDurability(spec.durability)) return `unknown durability ${JSON.stringify(spec.durability)}`;
   if (spec.restart !== undefined && typeof spec.restart !== 'boolean') return 'restart must be a boolean';
+  if (spec.replicas !== undefined && !isReplicas(spec.replicas)) return 'replicas must be 0 or 1';
   if (replication !== undefined && replication !== 'streaming' && replication !== 'periodic') {
     return `unknown replication ${JSON.stringify(replication)}`;
   }
@@ -149,6 +152,7 @@ export function makeNode(spec: NodeSpec, now: number): MadeNode {
     durable: spec.durable,
     seqStart: spec.seqStart,
     timing: timing(spec.timing),
+    replicas: spec.replicas,
   });
   return {
     node: client,

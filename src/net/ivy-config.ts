@@ -5,7 +5,7 @@
 import { readTiming, timingError, type Timing } from '../protocol/config.ts';
 import { isRecord } from '../util/checks.ts';
 import type { PeerServerAddress } from './peer-connect.ts';
-import { DURABILITIES, isDurability, type Durability } from '../protocol/config.ts';
+import { DURABILITIES, isDurability, isReplicas, type Durability, type Replicas } from '../protocol/config.ts';
 
 export const IVY_CONFIG_PATH = '/ivy-config.json';
 
@@ -30,6 +30,8 @@ export interface IvyConfig {
   timing: Partial<Timing>;
   /** How far each node's commit goes before what depends on it leaves (disk/volume.ts). */
   durability: Durability;
+  /** Replicas each page keeps beyond its owner (config.ts Replicas): the same on every page of a cluster. */
+  replicas: Replicas;
 }
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -71,6 +73,7 @@ export function parseIvyConfig(raw: unknown): Parsed<IvyConfig> {
   const timingProblem = timingError(raw.timing);
   if (timingProblem || raw.timing === undefined) return { ok: false, error: timingProblem ?? 'timing must be an object' };
   if (!isDurability(raw.durability)) return { ok: false, error: `durability must be one of ${DURABILITIES.join(', ')}` };
+  if (!isReplicas(raw.replicas)) return { ok: false, error: 'replicas must be 0 or 1' };
   return {
     ok: true,
     value: {
@@ -86,6 +89,7 @@ export function parseIvyConfig(raw: unknown): Parsed<IvyConfig> {
       peerIdPrefix: raw.peerIdPrefix,
       timing: { ...(raw.timing as Partial<Timing>) },
       durability: raw.durability,
+      replicas: raw.replicas,
     },
   };
 }
@@ -97,6 +101,18 @@ export function pageDurability(config: IvyConfig, search: string): Durability {
   if (!isDurability(asked))
     throw new Error(`durability must be one of ${DURABILITIES.join(', ')}, not ${JSON.stringify(asked.slice(0, 40))}`);
   return asked;
+}
+
+/**
+ * The replicas a page's clients keep: the server's, or the page's `?replicas=`. Every client of a
+ * cluster must run by the same setting, so a parameter belongs on every page of the cluster.
+ */
+export function pageReplicas(config: IvyConfig, search: string): Replicas {
+  const asked = new URLSearchParams(search).get('replicas');
+  if (asked === null) return config.replicas;
+  const n = asked.trim() === '' ? NaN : Number(asked);
+  if (!isReplicas(n)) throw new Error(`replicas must be 0 or 1, not ${JSON.stringify(asked.slice(0, 40))}`);
+  return n;
 }
 
 /**

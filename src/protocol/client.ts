@@ -27,6 +27,7 @@ import {
 import { CLUSTER_PAGES_MAX, COUNT_MAX, EPOCH_JUMP_MAX, GHOSTS_MAX, PAGE_SIZE_BYTES_DEFAULT, VERSION_MAX } from './limits.ts';
 import { unreachable, type Access, type ClientReport, type Handoff, type HeldPage, type Message, type PageSend } from './messages.ts';
 import { Outbox, type IvyNode, type OpKind, type OpResult, type Ready } from './node.ts';
+import type { Replicas } from './config.ts';
 import { clientEntries, SEQ_BLOCK, type ClientDurable, type DurableEntry, type Ghost } from './durable.ts';
 
 export { SEQ_BLOCK, type ClientDurable } from './durable.ts';
@@ -46,6 +47,11 @@ export interface ClientConfig {
   timing?: Timing;
   /** Restart from what a previous incarnation persisted. */
   durable?: ClientDurable;
+  /**
+   * 1: a write is acknowledged only once the acting CM keeps a durable replica of the new version
+   * (REPLICATE / REPLICA_ACK), so the page survives its owner leaving for good. 0 (the default): Ivy.
+   */
+  replicas?: Replicas;
   /** Reports to the CM at once, so that a CM that never heard of this client learns of it. */
   announce?: boolean;
   /**
@@ -63,6 +69,23 @@ interface PendingOp {
   kind: OpKind;
   page: PageId;
   value: string | null;
+  /** When it was submitted: an operation held up by a page's replica fails at since + requestDeadlineMs. */
+  since: number;
+}
+
+/**
+ * A version of an owned page that the CM has not acknowledged keeping (replicas: 1). Until it
+ * does, nobody sees that version: the write waits (`op`), other operations on the page wait,
+ * and the CM's forwards of it are held (`deferred`).
+ */
+interface Unreplicated {
+  req: ReqId;
+  version: number;
+  content: string | null;
+  startedAt: number;
+  lastSentAt: number;
+  /** The write it acknowledges, until it is acknowledged or given up. */
+  op: PendingOp | null;
 }
 
 interface InFlight extends PendingOp {
@@ -107,6 +130,12 @@ export class ClientNode implements IvyNode {
   private readonly got = new Map<PageId, number>();
   private readonly ghosts = new Map<ReqId, Ghost>();
   private readonly queue: PendingOp[] = [];
+  private readonly replicas: Replicas;
+  private readonly unreplicated = new Map<PageId, Unreplicated>();
+  /** The CM's forward of a page, held while the page's last version is not replicated. */
+  private readonly deferred = new Map<PageId, Extract<Message, { type: 'READ_FORWARD' | 'WRITE_FORWARD' }>>();
+  /** The page whose replica the current operation waits for (one operation at a time). */
+  private replicaOp: PageId | null = null;
   private inFlight: InFlight | null = null;
   private seq = 0;
   /** The highest request number the disk has been asked to keep (ClientDurable.seq). */
@@ -137,10 +166,16 @@ export class ClientNode implements IvyNode {
     this.epoch = cfg.epoch ?? 1;
     this.pageSizeBytes = cfg.pageSizeBytes ?? PAGE_SIZE_BYTES_DEFAULT;
     this.timing = cfg.timing ?? TIMING_DEFAULTS;
+    this.replicas = cfg.replicas ?? 0;
     this.seq = Math.max(0, Math.floor(cfg.seqStart ?? 0));
     if (cfg.durable) this.restore(cfg.durable);
     this.seqReserved = this.seq;
     if (cfg.durable || cfg.announce) this.report();
+    // This life cannot tell which of its pages' versions the CM keeps: each is sent again (the
+    // CM acknowledges a version it has at once), and serves nobody until then.
+    if (this.replicas > 0) {
+      for (const [page, e] of this.pages) if (e.owner && e.access !== 'nil') this.replicate(page, e.version, e.content, null, null);
+    }
   }
 
   /** Queues a user operation; its outcome arrives later as an `op-done` event with this id. */
@@ -149,10 +184,10 @@ export class ClientNode implements IvyNode {
     const opId = this.nextOpId++;
     const error = pageIdError(op.page) ?? (op.kind === 'write' ? contentError(op.value, this.pageSizeBytes) : null);
     if (error) {
-      this.finish({ opId, kind: op.kind, page: op.page, value: null }, { ok: false, error, certain: true });
+      this.finish({ opId, kind: op.kind, page: op.page, value: null, since: now }, { ok: false, error, certain: true });
       return opId;
     }
-    this.queue.push({ opId, kind: op.kind, page: op.page, value: op.kind === 'write' ? op.value : null });
+    this.queue.push({ opId, kind: op.kind, page: op.page, value: op.kind === 'write' ? op.value : null, since: now });
     this.pump();
     return opId;
   }
@@ -182,6 +217,11 @@ export class ClientNode implements IvyNode {
   }
 
   private dispatch(m: Message): void {
+    if ((m.type === 'READ_FORWARD' || m.type === 'WRITE_FORWARD') && this.unreplicated.has(m.page)) {
+      // Its last version is not on the CM yet: nobody may see it before (see Unreplicated).
+      this.deferred.set(m.page, m);
+      return;
+    }
     switch (m.type) {
       case 'READ_FORWARD':
         this.onReadForward(m.page, m.req, m.requester, m.epoch);
@@ -201,6 +241,9 @@ export class ClientNode implements IvyNode {
       case 'LEASE_GRANT':
         this.onLeaseGrant(m.from, m.n, m.ms);
         break;
+      case 'REPLICA_ACK':
+        this.onReplicaAck(m.page, m.version);
+        break;
       case 'CHANGE_CM':
         break;
       case 'READ_REQUEST':
@@ -214,6 +257,7 @@ export class ClientNode implements IvyNode {
       case 'IM_BACK':
       case 'CM_STATE':
       case 'LEASE':
+      case 'REPLICATE':
         this.out.log('warn', `${this.id} dropped ${m.type} from ${m.from}: only a CM handles it`);
         break;
       default:
@@ -227,6 +271,7 @@ export class ClientNode implements IvyNode {
     this.lastTickAt = now;
     this.renewLease(now);
     if (now >= this.leaseUntil) this.dropCopies();
+    if (this.unreplicated.size > 0) this.tickReplicas(now);
     const f = this.inFlight;
     if (!f) return;
     if (now >= f.sentAt + this.timing.requestDeadlineMs) {
@@ -248,6 +293,12 @@ export class ClientNode implements IvyNode {
     if (this.leaseUntil > this.lastTickAt) due = Math.min(due, this.leaseUntil);
     const f = this.inFlight;
     if (f) due = Math.min(due, f.sentAt + this.timing.requestDeadlineMs, f.lastSentAt + this.timing.retryIntervalMs);
+    for (const u of this.unreplicated.values()) {
+      due = Math.min(due, u.lastSentAt + this.timing.retryIntervalMs);
+      if (u.op) due = Math.min(due, u.startedAt + this.timing.requestDeadlineMs);
+    }
+    const head = this.queue[0];
+    if (head && this.unreplicated.has(head.page)) due = Math.min(due, head.since + this.timing.requestDeadlineMs);
     return due;
   }
 
@@ -366,12 +417,15 @@ export class ClientNode implements IvyNode {
     if (cm !== this.cm || epoch !== this.epoch) {
       this.identityChanged = true;
       this.lastAsk = 0;
+      // Forwards held from an older CM are void: the new one forwards again what it still wants.
+      this.deferred.clear();
     }
     this.cm = cm;
     this.epoch = epoch;
     this.lastAsk = Math.max(this.lastAsk, ask);
     this.report();
     if (this.inFlight) this.sendRequest(this.inFlight, this.cm);
+    for (const [page, u] of this.unreplicated) this.sendReplicate(page, u);
   }
 
   private report(): void {
@@ -396,9 +450,11 @@ export class ClientNode implements IvyNode {
 
   /** Serves queued operations: hits complete at once, the first fault goes to the CM. */
   private pump(): void {
-    while (!this.inFlight) {
-      const op = this.queue.shift();
-      if (!op) return;
+    while (!this.inFlight && this.replicaOp === null) {
+      const op = this.queue[0];
+      // An operation on a page whose last version is not replicated waits (tickReplicas).
+      if (!op || this.unreplicated.has(op.page)) return;
+      this.queue.shift();
       const e = this.pages.get(op.page);
       if (op.kind === 'read' && e && e.access !== 'nil' && (e.owner || this.now < this.leaseUntil)) {
         this.finish(op, { ok: true, value: e.content, local: true });
@@ -408,7 +464,8 @@ export class ClientNode implements IvyNode {
         e.content = op.value;
         e.version += 1;
         this.pagesChanged.add(op.page);
-        this.finish(op, { ok: true, value: op.value, local: true });
+        if (this.replicas > 0) this.replicate(op.page, e.version, e.content, op, null);
+        else this.finish(op, { ok: true, value: op.value, local: true });
       } else {
         this.fault(op);
       }
@@ -416,20 +473,88 @@ export class ClientNode implements IvyNode {
   }
 
   private fault(op: PendingOp): void {
-    this.seq += 1;
-    this.reserveSeq();
     const f: InFlight = {
-      opId: op.opId,
-      kind: op.kind,
-      page: op.page,
-      value: op.value,
-      req: reqId(this.id, this.seq),
+      ...op,
+      req: this.nextReq(),
       sentAt: this.now,
       lastSentAt: this.now,
       attempts: 0,
     };
     this.inFlight = f;
     this.sendRequest(f, this.cm);
+  }
+
+  private nextReq(): ReqId {
+    this.seq += 1;
+    this.reserveSeq();
+    return reqId(this.id, this.seq);
+  }
+
+  /**
+   * Asks the CM to keep `version` of a page this client owns (replicas: 1); `op`, the write that
+   * made it, is acknowledged when the CM says it has. The page's entry is committed before the
+   * request leaves (it has the page's scope), so a restart never holds less than the CM keeps.
+   */
+  private replicate(page: PageId, version: number, content: string | null, op: PendingOp | null, req: ReqId | null): void {
+    const u: Unreplicated = { req: req ?? this.nextReq(), version, content, startedAt: this.now, lastSentAt: this.now, op };
+    this.unreplicated.set(page, u);
+    if (op) this.replicaOp = page;
+    this.sendReplicate(page, u);
+  }
+
+  private sendReplicate(page: PageId, u: Unreplicated): void {
+    u.lastSentAt = this.now;
+    this.out.send({
+      type: 'REPLICATE',
+      from: this.id,
+      to: this.cm,
+      epoch: this.epoch,
+      page,
+      req: u.req,
+      version: u.version,
+      content: u.content,
+    });
+  }
+
+  private onReplicaAck(page: PageId, version: number): void {
+    const u = this.unreplicated.get(page);
+    if (!u || u.version !== version) return;
+    this.unreplicated.delete(page);
+    if (u.op) {
+      this.replicaOp = null;
+      this.finish(u.op, { ok: true, value: u.content, local: false });
+    }
+    const held = this.deferred.get(page);
+    this.deferred.delete(page);
+    if (held) this.dispatch(held);
+  }
+
+  /**
+   * Sends each unacknowledged replica again; gives up the write waiting for one at its deadline
+   * (its outcome unknown: the version stands here and may be on the CM) and fails an operation
+   * held up behind one at its own. The page keeps waiting for its replica either way.
+   */
+  private tickReplicas(now: number): void {
+    const deadline = this.timing.requestDeadlineMs;
+    for (const [page, u] of this.unreplicated) {
+      if (u.op && now >= u.startedAt + deadline) {
+        const error = `write to ${page} not acknowledged: the CM kept no replica of it within ${deadline} ms (replicas: 1); ${this.id} keeps offering it`;
+        this.finish(u.op, { ok: false, error, certain: false });
+        u.op = null;
+        this.replicaOp = null;
+      }
+      if (now >= u.lastSentAt + this.timing.retryIntervalMs) this.sendReplicate(page, u);
+    }
+    const head = this.queue[0];
+    if (head && this.unreplicated.has(head.page) && now >= head.since + deadline) {
+      this.queue.shift();
+      this.finish(head, {
+        ok: false,
+        error: `page ${head.page} waits for the CM to keep a replica of its last write (replicas: 1)`,
+        certain: true,
+      });
+    }
+    this.pump();
   }
 
   /** Makes sure a restart numbers its requests past `seq`: the next block is committed before any of it is sent. */
@@ -587,7 +712,12 @@ export class ClientNode implements IvyNode {
     const version = m.version + 1;
     this.pages.set(m.page, { content: op.value, version, access: 'write', owner: true });
     this.confirmWrite(m.page, m.req, version);
-    this.finishInFlight({ ok: true, value: op.value, local: false });
+    if (this.replicas > 0) {
+      this.inFlight = null;
+      this.replicate(m.page, version, op.value, op, m.req);
+    } else {
+      this.finishInFlight({ ok: true, value: op.value, local: false });
+    }
   }
 
   /** Ownership that answers no write in flight: kept without access (see onOwnership). */

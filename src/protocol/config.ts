@@ -9,6 +9,19 @@ import { isRecord } from '../util/checks.ts';
  */
 export type ReplicationMode = 'streaming' | 'periodic';
 
+/**
+ * Copies of each page's last acknowledged version kept beyond its owner: 0 is Ivy (a page whose
+ * owner leaves for good is lost with it); 1 has the acting CM keep one (and its standby, on
+ * record) before an owner's write is acknowledged, so such a page comes back with it.
+ */
+export type Replicas = 0 | 1;
+
+export const REPLICAS: readonly Replicas[] = [0, 1];
+
+export function isReplicas(v: unknown): v is Replicas {
+  return v === 0 || v === 1;
+}
+
 export interface Timing {
   /** How often the standby pulses the acting CM. */
   pulseIntervalMs: number;

@@ -13,7 +13,7 @@
 import type { Timing } from './config.ts';
 import { parseReqId, type NodeId, type PageId, type ReqId } from './ids.ts';
 import { CLUSTER_PAGES_MAX, QUEUE_LENGTH_MAX } from './limits.ts';
-import type { ClientReport, Handoff, HeldPage, MetaEntry } from './messages.ts';
+import type { ClientReport, Handoff, HeldPage, MetaEntry, Replica } from './messages.ts';
 import type { OpKind, Outbox } from './node.ts';
 
 /** Says, in a page's failure, that the page may be anywhere a vanished member was (see uncertain). */
@@ -96,6 +96,8 @@ export interface DirectoryHost {
    * owns is granted only once it has one. False starts the recording; recordedGrant() follows.
    */
   grantRecorded(page: PageId, req: ReqId): boolean;
+  /** The CM's replica of the page's last acknowledged version (replicas: 1), if it keeps one. */
+  replica(page: PageId): Replica | undefined;
 }
 
 export class PageDirectory {
@@ -114,6 +116,11 @@ export class PageDirectory {
    * be theirs until they report.
    */
   readonly uncertain = new Set<NodeId>();
+  /**
+   * Members the operator said are gone for good, until they report again: a handoff to one of
+   * them that a report tells of afterwards names a page lost with it, not one on its way.
+   */
+  readonly forgotten = new Set<NodeId>();
   private readonly lastDone = new Map<NodeId, number>();
   /**
    * The pages each member has a part in (owner, copy holder, requester, awaited, sender or
@@ -387,6 +394,7 @@ export class PageDirectory {
       this.pump(page, now);
     }
     for (const set of [this.unreported, this.vanished, this.rejoining, this.uncertain]) set.delete(c);
+    this.forgotten.add(c);
     this.away.delete(c);
     this.byMember.delete(c);
     for (const page of this.pages.keys()) this.pump(page, now);
@@ -446,6 +454,16 @@ export class PageDirectory {
       // could hand it a page after a later transfer, which it would take for a stale repeat.
       this.reject(page, r.req, r.requester, `request ${r.req} was overtaken by a later request of ${client}`);
       return;
+    }
+    const replica = s.lostWith !== null ? this.host.replica(page) : undefined;
+    if (replica) {
+      // Its last acknowledged version outlived its owner: the page is served from it (forward()).
+      this.host.out.log(
+        'info',
+        `${this.host.id} brings ${page} back from its replica (v${replica.version}): it was lost with ${s.lostWith}`,
+      );
+      s.lostWith = null;
+      this.host.changed(page);
     }
     if (s.lostWith !== null && r.kind === 'read') {
       this.fail(page, r, `page ${page} lost with client ${s.lostWith}`);
@@ -513,8 +531,12 @@ export class PageDirectory {
     a.phase = 'forwarded';
     const { id, epoch } = this.host;
     if (s.owner === null) {
+      // Nobody holds it: never written, or its holders gone; a replica is its last acknowledged version.
       const access = a.kind === 'read' ? 'read' : 'write';
-      this.host.out.send({ type: 'PAGE', from: id, to: a.requester, epoch, page, req: a.req, access, content: null, version: s.version });
+      const r = this.host.replica(page);
+      const content = r?.content ?? null;
+      const version = Math.max(s.version, r?.version ?? 0);
+      this.host.out.send({ type: 'PAGE', from: id, to: a.requester, epoch, page, req: a.req, access, content, version });
       return;
     }
     const type = a.kind === 'read' ? 'READ_FORWARD' : 'WRITE_FORWARD';
@@ -662,6 +684,7 @@ export class PageDirectory {
     this.vanished.delete(c);
     this.away.delete(c);
     this.rejoining.delete(c);
+    this.forgotten.delete(c);
     const held = new Map<PageId, HeldPage>();
     for (const p of r.pages) held.set(p.page, p);
     this.uncertain.delete(c);
@@ -818,7 +841,7 @@ export class PageDirectory {
    */
   private noteHandoff(h: Handoff, from: NodeId): boolean {
     const s = this.page(h.page);
-    if (s.owner !== null || h.version < s.version) return false;
+    if (s.owner !== null || h.version < s.version || this.forgotten.has(h.to)) return false;
     const t = s.transit;
     if (t && !(h.version > t.version || (h.version === t.version && from === t.to && h.req !== t.req))) return false;
     this.setTransit(h.page, s, { page: h.page, to: h.to, req: h.req, version: h.version, from });

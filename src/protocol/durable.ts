@@ -8,7 +8,7 @@
 // Scope: an output about one page depends only on the node's pending changes to that page and
 // to its identity; an output about no single page (a report, a pulse) depends on every pending
 // change. The host's commit gate releases an output once the changes in its scope are durable.
-import type { Access, Handoff, Message } from './messages.ts';
+import type { Access, Handoff, Message, Replica } from './messages.ts';
 import { isPageMessage } from './messages.ts';
 import type { NodeId, PageId, ReqId } from './ids.ts';
 import { isNodeId } from './ids.ts';
@@ -21,10 +21,14 @@ export interface OwnedPage {
   access: Access;
 }
 
-/** What a CM persists: enough never to reuse an epoch and to know the members. */
+/**
+ * What a CM persists: enough never to reuse an epoch and to know the members, and the replicas
+ * it keeps of pages' last acknowledged versions (a cluster with `replicas: 1`).
+ */
 export interface CmDurable {
   epoch: number;
   members: NodeId[];
+  replicas?: Replica[];
 }
 
 /** Request numbers reserved per commit: a restart skips at most this many. */
@@ -64,7 +68,9 @@ export type DurableEntry =
   | { kind: 'handoff'; page: PageId; handoff: Handoff | null }
   | { kind: 'ghost'; req: ReqId; page: PageId; ghost: Ghost | null }
   /** The sequence number under which the page's ownership last arrived. */
-  | { kind: 'got'; page: PageId; seq: number | null };
+  | { kind: 'got'; page: PageId; seq: number | null }
+  /** A CM's replica of the page's last acknowledged version. */
+  | { kind: 'replica'; page: PageId; replica: Omit<Replica, 'page'> | null };
 
 export type DurableKind = DurableEntry['kind'];
 
@@ -97,6 +103,8 @@ export function isDeletion(e: DurableEntry): boolean {
       return e.ghost === null;
     case 'got':
       return e.seq === null;
+    case 'replica':
+      return e.replica === null;
     default:
       return false;
   }
@@ -165,8 +173,18 @@ export function clientDurableOf(entries: Iterable<DurableEntry>): ClientDurable 
 /** A CM's durable state from its entries; undefined when it has none. */
 export function cmDurableOf(entries: Iterable<DurableEntry>): CmDurable | undefined {
   let d: CmDurable | undefined;
-  for (const e of entries) if (e.kind === 'cm') d = { epoch: e.epoch, members: e.members };
+  const replicas: Replica[] = [];
+  for (const e of entries) {
+    if (e.kind === 'cm') d = { epoch: e.epoch, members: e.members };
+    else if (e.kind === 'replica' && e.replica) replicas.push({ page: e.page, ...e.replica });
+  }
+  if (d && replicas.length > 0) d.replicas = replicas;
   return d;
+}
+
+/** The entry that keeps (or, with null, drops) a CM's replica of a page. */
+export function replicaEntry(page: PageId, r: Replica | undefined): DurableEntry {
+  return { kind: 'replica', page, replica: r ? { version: r.version, content: r.content } : null };
 }
 
 const ACCESS: readonly unknown[] = ['nil', 'read', 'write'] satisfies Access[];
@@ -213,6 +231,11 @@ export function durableEntryError(x: unknown): string | null {
     }
     case 'got':
       return pageOk(x.page) && (x.seq === null || isCount(x.seq)) ? null : 'bad got entry';
+    case 'replica': {
+      const r = x.replica;
+      if (!pageOk(x.page)) return 'bad replica entry';
+      return r === null || (isRecord(r) && contentOk(r.content) && isCount(r.version)) ? null : 'bad replica entry';
+    }
     default:
       return `unknown durable entry kind ${JSON.stringify(x.kind)}`;
   }

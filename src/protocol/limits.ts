@@ -39,6 +39,12 @@ export const FRAME_ITEMS_MAX = 262_144;
 
 export const REASON_LENGTH_MAX = 500;
 
+/**
+ * Characters of page content one CM-to-CM frame carries in replicas (a quarter of what a link
+ * takes in one message, net/chunking.ts): a full copy of many replicas follows over several replies.
+ */
+export const REPLICA_CHARS_PER_FRAME = 4 * 1024 * 1024;
+
 /** Requests one page's queue holds at the CM; more are refused at once ("busy"). */
 export const QUEUE_LENGTH_MAX = 1_024;
 

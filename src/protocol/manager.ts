@@ -4,12 +4,12 @@
 // ones, so two CMs can never act under the same epoch, and every node obeys the highest it saw.
 import { TIMING_DEFAULTS, type ReplicationMode, type Timing } from './config.ts';
 import { BACKUP_CM, isCmId, PRIMARY_CM, type NodeId, type PageId, type ReqId } from './ids.ts';
-import { EPOCH_JUMP_MAX, EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX } from './limits.ts';
-import { unreachable, type Message, type MessageType, type MetaEntry } from './messages.ts';
+import { CLUSTER_PAGES_MAX, EPOCH_JUMP_MAX, EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, REPLICA_CHARS_PER_FRAME } from './limits.ts';
+import { unreachable, type Message, type MessageType, type MetaEntry, type Replica, type Replicate } from './messages.ts';
 import { PageDirectory, type DirectoryHost, type PageState } from './directory.ts';
 import { Membership } from './membership.ts';
 import { Outbox, type IvyNode, type OpKind, type Ready } from './node.ts';
-import type { CmDurable, DurableEntry } from './durable.ts';
+import { replicaEntry, type CmDurable, type DurableEntry } from './durable.ts';
 
 /**
  * `primary` / `backup`: a fresh cluster's first and second CM. `restartCM`: the primary reboots
@@ -81,7 +81,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   /** The next reply to the standby starts its copy over with the whole metadata. */
   private resync = true;
   /** The pages the last reply carried, until the standby says it got that reply (PULSE.acked). */
-  private lastSent: { seq: number; pages: PageId[]; full: boolean } | null = null;
+  private lastSent: { seq: number; pages: PageId[]; full: boolean; replicas: PageId[] } | null = null;
   /** While acting: the last reply the standby said it got, in this epoch. */
   private standbyAcked = 0;
   /**
@@ -93,6 +93,19 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private readonly pendingGrants = new Map<PageId, ReqId>();
   /** The pending grants each reply carried, by reply number, until acknowledged. */
   private readonly grantsInReply = new Map<number, Array<{ page: PageId; req: ReqId }>>();
+  /**
+   * Replicas of pages' last acknowledged versions (replicas: 1), on both CMs: the acting one
+   * keeps what owners send, the standby what the acting one streams. Durable, never dropped.
+   */
+  private readonly replicas = new Map<PageId, Replica>();
+  /** Replicas changed since the last ready(): the durable entries to commit. */
+  private readonly replicasChanged = new Set<PageId>();
+  /** While acting: replicas not yet sent to the standby. */
+  private readonly unsentReplicas = new Set<PageId>();
+  /** Acknowledgements of replicas waiting for the standby's record: page -> whom to answer. */
+  private readonly pendingAcks = new Map<PageId, { to: NodeId; req: ReqId; version: number }>();
+  /** The pending acknowledgements each reply carried, by reply number, until acknowledged. */
+  private readonly acksInReply = new Map<number, Array<{ page: PageId; version: number }>>();
   /** A reply carrying pending grants is due (sent at the end of the current step or tick). */
   private urgentDue = false;
   /** While standby: a full reply from this epoch's acting CM reached it, and every reply since. */
@@ -127,6 +140,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.membership = new Membership(this.timing, this.peerExists);
     this.now = cfg.now ?? 0;
     this.epoch = cfg.durable?.epoch ?? 0;
+    for (const r of cfg.durable?.replicas ?? []) this.replicas.set(r.page, r);
     this.dir = new PageDirectory(this);
     const start = cfg.start ?? (this.id === PRIMARY_CM ? 'primary' : 'backup');
     this.role = 'standby';
@@ -149,10 +163,73 @@ export class CentralManager implements IvyNode, DirectoryHost {
   }
 
   grantRecorded(page: PageId, req: ReqId): boolean {
-    if (this.replication !== 'streaming' || !this.peerExists || !this.standbyInTerm) return true;
+    if (!this.standbyRecordDue()) return true;
     this.pendingGrants.set(page, req);
     this.urgentDue = true;
     return false;
+  }
+
+  replica(page: PageId): Replica | undefined {
+    return this.replicas.get(page);
+  }
+
+  /** Whether what must survive this CM (first grants, replicas) waits for the standby's record. */
+  private standbyRecordDue(): boolean {
+    return this.replication === 'streaming' && this.peerExists && this.standbyInTerm;
+  }
+
+  /**
+   * An owner asks this CM to keep a version of its page (replicas: 1). Only the owner on record
+   * is heeded: a former owner's or a stranger's copy must never become the page's replica (a
+   * member that has not reported yet is its owner on record once it has; it sends again). The
+   * answer leaves once the replica is durable here (it has the page's scope) and, with a standby
+   * in term, on the standby's record too.
+   */
+  private onReplicate(m: Replicate): void {
+    const s = this.dir.pages.get(m.page);
+    if (s?.owner !== m.from) {
+      this.out.log('info', `${this.id} kept no replica of ${m.page} v${m.version} from ${m.from}: it is not the page's owner on record`);
+      return;
+    }
+    const had = this.replicas.get(m.page);
+    if (had && (m.version < had.version || (m.version === had.version && had.content !== m.content))) {
+      // Older than the kept one (a late repeat), or the same version with other content, which
+      // no honest owner sends: the kept replica stays.
+      this.out.log('warn', `${this.id} kept its replica of ${m.page} v${had.version} over ${m.from}'s v${m.version}`);
+      return;
+    }
+    const ack = { to: m.from, req: m.req, version: m.version };
+    if (!had || had.version < m.version) {
+      this.replicas.set(m.page, { page: m.page, version: m.version, content: m.content });
+      this.replicasChanged.add(m.page);
+    }
+    if (this.peerExists) this.unsentReplicas.add(m.page);
+    if (!this.standbyRecordDue()) {
+      this.ackReplica(m.page, ack);
+      return;
+    }
+    // A repeat waits too: this CM cannot tell whether the standby it has now holds the version.
+    this.pendingAcks.set(m.page, ack);
+    this.urgentDue = true;
+  }
+
+  private ackReplica(page: PageId, a: { to: NodeId; req: ReqId; version: number }): void {
+    this.out.send({ type: 'REPLICA_ACK', from: this.id, to: a.to, epoch: this.epoch, page, req: a.req, version: a.version });
+  }
+
+  /** The standby has every replica sent up to reply `acked`: their owners hear so. */
+  private replicasAcked(acked: number): void {
+    for (const [seq, pages] of this.acksInReply) {
+      if (seq > acked) continue;
+      this.acksInReply.delete(seq);
+      if (seq < acked) continue;
+      for (const { page, version } of pages) {
+        const a = this.pendingAcks.get(page);
+        if (a === undefined || a.version > version) continue;
+        this.pendingAcks.delete(page);
+        this.ackReplica(page, a);
+      }
+    }
   }
 
   /**
@@ -173,6 +250,9 @@ export class CentralManager implements IvyNode, DirectoryHost {
       this.pendingGrants.clear();
       this.grantsInReply.clear();
       for (const [page, req] of waiting) this.dir.recordedGrant(page, req, now);
+      for (const [page, a] of this.pendingAcks) this.ackReplica(page, a);
+      this.pendingAcks.clear();
+      this.acksInReply.clear();
       this.out.log('warn', `${this.id} forgets ${id}: first writes no longer wait for its record`);
       return `forgot ${id}: first writes no longer wait for its record (until it pulses again); if it is alive and cut off, it may take over without them`;
     }
@@ -205,7 +285,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   /** Sends a reply at once when grants wait for the standby's record, unless one is on its way. */
   private flushUrgent(): void {
     if (!this.urgentDue) return;
-    if (this.role !== 'acting' || this.pendingGrants.size === 0) {
+    if (this.role !== 'acting' || (this.pendingGrants.size === 0 && this.pendingAcks.size === 0)) {
       this.urgentDue = false;
       return;
     }
@@ -292,6 +372,21 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.dirty = true;
   }
 
+  /**
+   * The acting CM lists every member it has (it adds each one it hears from): one it no longer
+   * lists was forgotten by the operator, and a takeover must not wait for it either.
+   */
+  private dropForgotten(listed: readonly NodeId[]): void {
+    if (listed.length === this.members.size) return;
+    const keep = new Set(listed);
+    for (const id of this.members) {
+      if (keep.has(id)) continue;
+      this.members.delete(id);
+      this.sortedMembers = null;
+      this.dirty = true;
+    }
+  }
+
   /** A sign of life from a client; one deemed away is back, and asked what it holds now. */
   private heardFrom(id: NodeId): void {
     if (!this.members.has(id)) return;
@@ -364,6 +459,9 @@ export class CentralManager implements IvyNode, DirectoryHost {
       case 'CLIENT_REPORT':
         if (this.replication === 'streaming') this.dir.report(m, this.now);
         break;
+      case 'REPLICATE':
+        this.onReplicate(m);
+        break;
       case 'LEASE':
         this.onLease(m.from, m.n);
         break;
@@ -375,6 +473,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
         this.standbyAcked = acked;
         this.onPulseAck(acked);
         this.grantsAcked(acked);
+        this.replicasAcked(acked);
         if (!m.ack) this.replyPulse(m.from, acked);
         break;
       }
@@ -392,6 +491,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
       case 'PAGE':
       case 'INVALIDATE':
       case 'REQUEST_FAILED':
+      case 'REPLICA_ACK':
         this.out.log('warn', `${this.id} (acting) dropped ${m.type} from ${m.from}`);
         break;
       default:
@@ -403,11 +503,15 @@ export class CentralManager implements IvyNode, DirectoryHost {
     switch (m.type) {
       case 'PULSE_REPLY':
         for (const id of m.members) this.addMember(id);
-        if (m.acting && m.epoch >= this.epoch) this.mirrorReply(m);
+        if (m.acting && m.epoch >= this.epoch) {
+          this.dropForgotten(m.members);
+          this.mirrorReply(m);
+        }
         break;
       case 'CM_STATE':
         for (const id of m.members) this.addMember(id);
         for (const e of m.meta) this.mirror.set(e.page, e);
+        this.keepReplicas(m.replicas);
         this.synced = m.complete;
         this.mirrorUncertain = m.uncertain;
         if (this.role === 'rejoining') this.takeOver();
@@ -443,10 +547,26 @@ export class CentralManager implements IvyNode, DirectoryHost {
       this.synced = true;
     }
     for (const e of m.meta) this.mirror.set(e.page, e);
+    this.keepReplicas(m.replicas);
     this.mirrorUncertain = m.uncertain;
     // Grants wait for this record (or for the full copy they build on): say at once it arrived.
     if (m.urgent || (m.full && this.replication === 'streaming'))
       this.out.send({ type: 'PULSE', from: this.id, to: this.peer, epoch: this.epoch, acked: m.seq, ack: true });
+  }
+
+  /**
+   * Keeps the other CM's replicas that are newer than its own. A page's versions only grow, so
+   * the newer is the later: none is ever dropped. Committed before the acknowledging pulse leaves
+   * (a pulse depends on every pending change).
+   */
+  private keepReplicas(replicas: readonly Replica[]): void {
+    for (const r of replicas) {
+      const had = this.replicas.get(r.page);
+      if (had && had.version >= r.version) continue;
+      if (!had && this.replicas.size >= CLUSTER_PAGES_MAX) continue;
+      this.replicas.set(r.page, r);
+      this.replicasChanged.add(r.page);
+    }
   }
 
   /**
@@ -470,12 +590,13 @@ export class CentralManager implements IvyNode, DirectoryHost {
     }
     this.standbySeenAt = this.now;
     const seq = this.membership.nextReply(this.now);
-    const { meta, full } = acting ? this.mirrorUpdate(seq) : { meta: [], full: false };
+    const { meta, full, replicas } = acting ? this.mirrorUpdate(seq) : { meta: [], full: false, replicas: [] };
     const away = acting ? [...this.dir.away.keys()].sort() : [];
     const uncertain = acting ? [...this.dir.uncertain].sort() : [];
-    const urgent = this.grantsInReply.has(seq);
+    const urgent = this.grantsInReply.has(seq) || this.acksInReply.has(seq);
     const members = this.memberList();
-    this.out.send({ type: 'PULSE_REPLY', from: this.id, to, epoch: this.epoch, seq, acting, members, away, meta, full, uncertain, urgent });
+    const reply = { from: this.id, to, epoch: this.epoch, seq, acting, members, away, meta, full, uncertain, urgent, replicas };
+    this.out.send({ type: 'PULSE_REPLY', ...reply });
   }
 
   /** Puts the last reply's entries back to be sent, unless the standby says it got that reply. */
@@ -484,6 +605,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.lastSent = null;
     if (!last || last.seq === acked) return;
     for (const page of last.pages) this.unsent.add(page);
+    for (const page of last.replicas) this.unsentReplicas.add(page);
     if (last.full) this.resync = true;
   }
 
@@ -491,12 +613,13 @@ export class CentralManager implements IvyNode, DirectoryHost {
    * The entries for the reply numbered `seq`: the pages not sent since they changed (all of
    * them when starting over), as many as one frame holds (limits.ts); the rest wait.
    */
-  private mirrorUpdate(seq: number): { meta: MetaEntry[]; full: boolean } {
+  private mirrorUpdate(seq: number): { meta: MetaEntry[]; full: boolean; replicas: Replica[] } {
     const full = this.resync;
     this.resync = false;
     if (full) {
       this.unsent.clear();
       for (const page of this.dir.pages.keys()) this.unsent.add(page);
+      for (const page of this.replicas.keys()) this.unsentReplicas.add(page);
     }
     const meta: MetaEntry[] = [];
     const granted: Array<{ page: PageId; req: ReqId }> = [];
@@ -515,8 +638,29 @@ export class CentralManager implements IvyNode, DirectoryHost {
       this.unsent.delete(page);
     }
     if (granted.length > 0) this.grantsInReply.set(seq, granted);
-    this.lastSent = { seq, pages: meta.map((e) => e.page), full };
-    return { meta, full };
+    const replicas = this.replicasUpdate(seq);
+    this.lastSent = { seq, pages: meta.map((e) => e.page), full, replicas: replicas.map((r) => r.page) };
+    return { meta, full, replicas };
+  }
+
+  /** The replicas for reply `seq`: those not sent since they changed, as much content as a frame takes. */
+  private replicasUpdate(seq: number): Replica[] {
+    const out: Replica[] = [];
+    const acks: Array<{ page: PageId; version: number }> = [];
+    let chars = 0;
+    for (const page of this.unsentReplicas) {
+      const r = this.replicas.get(page);
+      if (r) {
+        const size = r.content?.length ?? 0;
+        if (out.length === LIST_LENGTH_MAX || (out.length > 0 && chars + size > REPLICA_CHARS_PER_FRAME)) break;
+        chars += size;
+        out.push(r);
+        if (this.pendingAcks.has(page)) acks.push({ page, version: r.version });
+      }
+      this.unsentReplicas.delete(page);
+    }
+    if (acks.length > 0) this.acksInReply.set(seq, acks);
+    return out;
   }
 
   /** The rebooted primary wants its title: step down and give it everything known. */
@@ -525,9 +669,26 @@ export class CentralManager implements IvyNode, DirectoryHost {
     const meta = acting ? this.metaEntries() : [...this.mirror.values()];
     const complete = acting || this.synced;
     const uncertain = acting ? [...this.dir.uncertain].sort() : this.mirrorUncertain;
-    this.out.send({ type: 'CM_STATE', from: this.id, to, epoch: this.epoch, members: this.memberList(), meta, complete, uncertain });
+    const replicas = this.replicasFitting();
+    const state = { from: this.id, to, epoch: this.epoch, members: this.memberList(), meta, complete, uncertain, replicas };
+    this.out.send({ type: 'CM_STATE', ...state });
     if (this.role === 'acting') this.becomeStandby();
     this.unanswered = 0;
+  }
+
+  /**
+   * Every replica, newest versions first, as much content as one frame takes: a rebooted CM has
+   * its own replicas on disk, and this brings it those kept while it was down.
+   */
+  private replicasFitting(): Replica[] {
+    const out: Replica[] = [];
+    let chars = 0;
+    for (const r of [...this.replicas.values()].sort((a, b) => b.version - a.version)) {
+      chars += r.content?.length ?? 0;
+      if (out.length > 0 && chars > REPLICA_CHARS_PER_FRAME) break;
+      out.push(r);
+    }
+    return out;
   }
 
   tick(now: number): void {
@@ -578,15 +739,23 @@ export class CentralManager implements IvyNode, DirectoryHost {
 
   ready(): Ready {
     const r = this.out.drain();
+    const changes: DurableEntry[] = [];
     if (this.dirty) {
       this.dirty = false;
-      r.changes = this.durableEntries();
+      changes.push(this.identityEntry());
     }
+    for (const page of this.replicasChanged) changes.push(replicaEntry(page, this.replicas.get(page)));
+    this.replicasChanged.clear();
+    if (changes.length > 0) r.changes = changes;
     return r;
   }
 
   durableEntries(): DurableEntry[] {
-    return [{ kind: 'cm', epoch: this.epoch, members: this.memberList() }];
+    return [this.identityEntry(), ...[...this.replicas].map(([page, r]) => replicaEntry(page, r))];
+  }
+
+  private identityEntry(): DurableEntry {
+    return { kind: 'cm', epoch: this.epoch, members: this.memberList() };
   }
 
   /**
@@ -653,6 +822,9 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.standbyInTerm = false;
     this.pendingGrants.clear();
     this.grantsInReply.clear();
+    this.pendingAcks.clear();
+    this.acksInReply.clear();
+    this.unsentReplicas.clear();
     if (fresh) return;
     // Owners and copies come only from the clients' reports; until all are in, pages the record
     // names (or, without a full record, any page nobody claims) wait for them.
@@ -676,6 +848,10 @@ export class CentralManager implements IvyNode, DirectoryHost {
     }
     this.synced = false;
     this.unsent.clear();
+    this.unsentReplicas.clear();
+    // Owners send again to the CM that acts now, which answers once it keeps their replicas.
+    this.pendingAcks.clear();
+    this.acksInReply.clear();
     this.lastSent = null;
     this.mirrorAway = null;
     this.role = 'standby';

@@ -65,6 +65,30 @@ export interface RequestFailed extends PageOp {
   away: NodeId | null;
 }
 
+/**
+ * Owner -> acting CM, in a cluster that keeps one replica (`replicas: 1`): keep this version of
+ * the page. The owner's write is acknowledged, and the page serves anyone, only once the CM has
+ * answered REPLICA_ACK; until then the owner sends it again every retry interval. `req` is a
+ * request number of the owner's, so the message has a page's scope on both sides.
+ */
+export interface Replicate extends PageOp {
+  type: 'REPLICATE';
+  version: number;
+  content: string | null;
+}
+/** Acting CM -> owner: `version` of the page is durable on the CM (and on the standby's record). */
+export interface ReplicaAck extends PageOp {
+  type: 'REPLICA_ACK';
+  version: number;
+}
+
+/** A page's last acknowledged version as the CMs keep it for a cluster with `replicas: 1`. */
+export interface Replica {
+  page: PageId;
+  version: number;
+  content: string | null;
+}
+
 /** What a client holds of one page, as it tells a CM rebuilding its metadata. */
 export interface HeldPage {
   page: PageId;
@@ -148,6 +172,8 @@ export interface PulseReply extends Header {
   full: boolean;
   uncertain: NodeId[];
   urgent: boolean;
+  /** Replicas kept since the last reply the standby saw (all of them with `full`), as many as fit. */
+  replicas: Replica[];
 }
 /** Client -> acting CM: renew my lease (`n` numbers the client's heartbeats). */
 export interface Lease extends Header {
@@ -174,6 +200,7 @@ export interface CmState extends Header {
   meta: MetaEntry[];
   complete: boolean;
   uncertain: NodeId[];
+  replicas: Replica[];
 }
 
 /** Messages about one page and one request: the Ivy protocol proper. */
@@ -187,7 +214,9 @@ export type PageMessage =
   | WriteConfirmation
   | Invalidate
   | InvalidateConfirmation
-  | RequestFailed;
+  | RequestFailed
+  | Replicate
+  | ReplicaAck;
 
 /** Messages that keep the CM available: failure detection, failover, recovery. */
 export type ControlMessage = ChangeCm | ClientReport | Pulse | PulseReply | ImBack | CmState | Lease | LeaseGrant;
@@ -219,6 +248,10 @@ export function messageCode(m: Message): string {
       return 'WC';
     case 'REQUEST_FAILED':
       return 'RX';
+    case 'REPLICATE':
+      return 'RP';
+    case 'REPLICA_ACK':
+      return 'RA';
     case 'CHANGE_CM':
       return 'CC';
     case 'CLIENT_REPORT':

@@ -7,7 +7,7 @@
 import { isCount, isRecord } from '../util/checks.ts';
 import { contentError, isNodeId, pageIdError, preview, REQ_ID_PATTERN, type NodeId, type PageId, type ReqId } from './ids.ts';
 import { CLUSTER_PAGES_MAX, COUNT_MAX, EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, REASON_LENGTH_MAX, VERSION_MAX } from './limits.ts';
-import type { ClientReport, Handoff, HeldPage, Message, MessageType, MetaEntry } from './messages.ts';
+import type { ClientReport, Handoff, HeldPage, Message, MessageType, MetaEntry, Replica } from './messages.ts';
 
 export type Parsed = { ok: true; message: Message } | { ok: false; error: string };
 
@@ -28,6 +28,7 @@ interface KindTypes {
   handoffs: Handoff[];
   inFlight: ClientReport['inFlight'];
   metaEntries: MetaEntry[];
+  replicas: Replica[];
 }
 
 type FieldKind = keyof KindTypes;
@@ -52,6 +53,8 @@ const FIELDS: { readonly [K in MessageType]: WireFields<K> } = {
   INVALIDATE: PAGE_OP,
   INVALIDATE_CONFIRMATION: PAGE_OP,
   REQUEST_FAILED: { ...PAGE_OP, reason: 'reason', away: 'nullableNode' },
+  REPLICATE: { ...PAGE_OP, version: 'version', content: 'content' },
+  REPLICA_ACK: { ...PAGE_OP, version: 'version' },
   CHANGE_CM: { ask: 'count' },
   CLIENT_REPORT: { answers: 'count', pages: 'heldPages', inFlight: 'inFlight', handoffs: 'handoffs' },
   PULSE: { acked: 'count', ack: 'bool' },
@@ -64,9 +67,10 @@ const FIELDS: { readonly [K in MessageType]: WireFields<K> } = {
     full: 'bool',
     uncertain: 'nodes',
     urgent: 'bool',
+    replicas: 'replicas',
   },
   IM_BACK: {},
-  CM_STATE: { members: 'nodes', meta: 'metaEntries', complete: 'bool', uncertain: 'nodes' },
+  CM_STATE: { members: 'nodes', meta: 'metaEntries', complete: 'bool', uncertain: 'nodes', replicas: 'replicas' },
   LEASE: { n: 'count' },
   LEASE_GRANT: { n: 'count', ms: 'count' },
 };
@@ -107,6 +111,7 @@ function recordError(v: unknown, fields: AnyFields, pageSizeBytes: number, budge
 const HELD_PAGE: FieldsOf<HeldPage> = { page: 'page', access: 'access', owner: 'bool', version: 'version' };
 const HANDOFF: FieldsOf<Handoff> = { page: 'page', to: 'node', req: 'req', version: 'version' };
 const META_ENTRY: FieldsOf<MetaEntry> = { page: 'page', owner: 'nullableNode', copySet: 'nodes', version: 'version' };
+const REPLICA: FieldsOf<Replica> = { page: 'page', version: 'version', content: 'content' };
 const IN_FLIGHT: FieldsOf<NonNullable<ClientReport['inFlight']>> = { req: 'req', kind: 'access', page: 'page' };
 
 function fieldError(kind: FieldKind, v: unknown, pageSizeBytes: number, budget: Budget): string | null {
@@ -142,6 +147,8 @@ function fieldError(kind: FieldKind, v: unknown, pageSizeBytes: number, budget: 
       return v === null ? null : recordError(v, IN_FLIGHT, pageSizeBytes, budget);
     case 'metaEntries':
       return listError(v, META_ENTRY, pageSizeBytes, budget);
+    case 'replicas':
+      return listError(v, REPLICA, pageSizeBytes, budget, CLUSTER_PAGES_MAX);
   }
 }
 
@@ -162,6 +169,8 @@ function clean(kind: FieldKind, v: unknown): unknown {
       return v === null ? null : pick(v, IN_FLIGHT);
     case 'metaEntries':
       return (v as unknown[]).map((x) => pick(x, META_ENTRY));
+    case 'replicas':
+      return (v as unknown[]).map((x) => pick(x, REPLICA));
     default:
       return v;
   }

@@ -2,7 +2,7 @@
 // that needs no configuration on one machine; the names are documented in README.
 import { readTiming, timingEnvName, type Timing } from '../protocol/config.ts';
 import { iceServersError, isPort, PEER_ID_PREFIX_PATTERN, type IvyConfig } from '../net/ivy-config.ts';
-import { DURABILITIES, DURABILITY_DEFAULT, isDurability, type Durability } from '../protocol/config.ts';
+import { DURABILITIES, DURABILITY_DEFAULT, isDurability, isReplicas, type Durability, type Replicas } from '../protocol/config.ts';
 
 export interface ServerConfig {
   /** Where the embedded PeerServer is mounted on our own HTTP server. */
@@ -20,6 +20,8 @@ export interface ServerConfig {
   timing: Partial<Timing>;
   /** How far a node's commit goes before what depends on it leaves (IVY_DURABILITY). */
   durability: Durability;
+  /** Replicas each page keeps beyond its owner (IVY_REPLICAS, 0 or 1). */
+  replicas: Replicas;
 }
 
 export const DEFAULT_CLUSTER_KEY = 'ivy-local-cluster';
@@ -85,7 +87,14 @@ export function readServerConfig(env: Env = process.env): ServerConfig {
     peerIdPrefix,
     timing: timing(env),
     durability: durability(env),
+    replicas: replicas(env),
   };
+}
+
+function replicas(env: Env): Replicas {
+  const raw = env.IVY_REPLICAS || '0';
+  const n = Number(raw);
+  return isReplicas(n) ? n : fail('IVY_REPLICAS', 'must be 0 or 1');
 }
 
 function durability(env: Env): Durability {
@@ -102,5 +111,6 @@ export function clientConfig(c: ServerConfig): IvyConfig {
     peerIdPrefix: c.peerIdPrefix,
     timing: c.timing,
     durability: c.durability,
+    replicas: c.replicas,
   };
 }

@@ -8,13 +8,13 @@ import { runAndCheck, summaryLine, type SimOptions } from './run.ts';
 import { toJsonLine } from './history.ts';
 import { FAULT_KINDS, parseFaults, type FaultKind } from './nemesis.ts';
 import { faultyShape, sweep } from './sweep.ts';
-import { DURABILITIES, DURABILITY_DEFAULT, isDurability, type Durability } from '../protocol/config.ts';
+import { DURABILITIES, DURABILITY_DEFAULT, isDurability, isReplicas, type Durability, type Replicas } from '../protocol/config.ts';
 
 const USAGE = `usage: npm run sim -- [--seed N] [--seeds K] [--clients N] [--pages N] [--ops N]
        [--read-ratio R] [--faults all|none|${FAULT_KINDS.join(',')}] [--fault-count N]
        [--replication streaming|periodic] [--no-backup] [--durability ${DURABILITIES.join('|')}]
-       [--history FILE] [--transcript]
-       npm run sim -- --sweep FROM-TO [--faults all|kinds] [--durability ...]   (the tests' fault sweep, per kind)
+       [--replicas 0|1] [--history FILE] [--transcript]
+       npm run sim -- --sweep FROM-TO [--faults all|kinds] [--durability ...] [--replicas 0|1]   (the tests' fault sweep, per kind)
 --faults all is every fault the durability must survive: power cuts only at disk. A sweep runs
 odd seeds at disk and even ones at process unless --durability says one.`;
 
@@ -44,8 +44,11 @@ function main(argv: string[]): number {
       'no-backup': { type: 'boolean' },
       sweep: { type: 'string' },
       durability: { type: 'string' },
+      replicas: { type: 'string' },
     },
   });
+  const replicas = Number(values.replicas ?? 0);
+  if (!isReplicas(replicas)) throw new Error(`--replicas wants 0 or 1, got ${JSON.stringify(values.replicas)}`);
   const asked = values.durability;
   if (asked !== undefined && !isDurability(asked)) throw new Error(`--durability wants ${DURABILITIES.join(' or ')}`);
   const durability: Durability | undefined = asked;
@@ -55,7 +58,7 @@ function main(argv: string[]): number {
   }
   if (values.sweep !== undefined) {
     const kinds = values.faults === undefined || values.faults === 'all' ? 'all' : parseFaults(values.faults);
-    return runSweep(values.sweep, kinds, durability);
+    return runSweep(values.sweep, kinds, durability, replicas);
   }
   const first = number(values.seed, 'seed', 1);
   const count = number(values.seeds, 'seeds', 1);
@@ -77,6 +80,7 @@ function main(argv: string[]): number {
       replication,
       backup: !values['no-backup'],
       durability: durability ?? DURABILITY_DEFAULT,
+      replicas,
       nemesis: { faultCount: number(values['fault-count'], 'fault-count', 4) },
     };
     const outcome = runAndCheck(opts);
@@ -93,14 +97,14 @@ function main(argv: string[]): number {
 }
 
 /** The sweep over a seed range, once with every kind at once, then each kind alone on the same seeds. */
-function runSweep(range: string, faults: FaultKind[] | 'all', durability: Durability | undefined): number {
+function runSweep(range: string, faults: FaultKind[] | 'all', durability: Durability | undefined, replicas: Replicas): number {
   const m = /^(\d+)-(\d+)$/.exec(range);
   if (!m) throw new Error(`--sweep wants FROM-TO, got ${JSON.stringify(range)}`);
   const [from, to] = [Number(m[1]), Number(m[2])];
   let bad = 0;
   const report = (label: string, kinds: readonly FaultKind[] | 'all'): void => {
     const started = performance.now();
-    const r = sweep(from, to, (seed) => faultyShape(seed, kinds, durability ? { durability } : {}));
+    const r = sweep(from, to, (seed) => faultyShape(seed, kinds, { ...(durability ? { durability } : {}), replicas }));
     const ms = (performance.now() - started) / r.seeds;
     const injected = Object.entries(r.injected)
       .map(([k, n]) => `${k}=${n}`)

@@ -3,7 +3,7 @@
 // delay, disk commit, choice of operation, fault and interleaving comes from the seed, so a run
 // replays byte for byte. Only the world is simulated: clock, timers, disks, links, crashes.
 import { ClientNode, type ClientSnapshot } from '../protocol/client.ts';
-import { timing as makeTiming, type ReplicationMode, type Timing } from '../protocol/config.ts';
+import { timing as makeTiming, type ReplicationMode, type Replicas, type Timing } from '../protocol/config.ts';
 import { BACKUP_CM, clientNodeId, isCmId, PRIMARY_CM, type NodeId, type PageId } from '../protocol/ids.ts';
 import { INCOMPLETE_RECORD } from '../protocol/directory.ts';
 import { CentralManager, type CmStart, type ManagerSnapshot } from '../protocol/manager.ts';
@@ -52,6 +52,8 @@ export interface SimOptions extends WorkloadOptions {
   faults?: readonly FaultKind[];
   nemesis?: Partial<Omit<NemesisOptions, 'faults'>>;
   replication?: ReplicationMode;
+  /** 1: owners' writes are acknowledged once the CM keeps a replica, and the operator forgets a client that left for good. */
+  replicas?: Replicas;
   /** Without a backup CM: basic Ivy, as a baseline. */
   backup?: boolean;
   timing?: Partial<Timing>;
@@ -126,6 +128,8 @@ export class Simulation {
   private readonly running = new Map<NodeId, Running>();
   /** The pages each client asked to write: the only ones it can hold. */
   private readonly written = new Map<NodeId, Set<PageId>>();
+  /** Nodes the operator has forgotten (left for good). */
+  private readonly forgotten = new Set<NodeId>();
   /** Where each node runs and logs: its thread, and its machine's disk. */
   private readonly threads: SimThreads;
   private readonly ends = new Map<string, SimLinkEnd>();
@@ -261,7 +265,8 @@ export class Simulation {
       };
       return makeNode(durableFor(spec, entries), this.world.now);
     }
-    return makeNode(durableFor({ role: 'client', id, timing: this.timing, restart: true }, entries), this.world.now);
+    const spec: NodeSpec = { role: 'client', id, timing: this.timing, restart: true, replicas: this.opts.replicas };
+    return makeNode(durableFor(spec, entries), this.world.now);
   }
 
   /** A timer of one life: it never fires after that life ended, and fires late if it stalled. */
@@ -362,6 +367,9 @@ export class Simulation {
    */
   private mayHold(member: NodeId, page: PageId, error: string): boolean {
     if (!this.result.left.includes(member)) return false;
+    // With replicas the page comes back once the operator forgets the member: only failures
+    // before that are owed nothing.
+    if ((this.opts.replicas ?? 0) > 0 && this.forgotten.has(member)) return false;
     return this.written.get(member)?.has(page) === true || error.includes(INCOMPLETE_RECORD);
   }
 
@@ -499,18 +507,23 @@ export class Simulation {
   private leave(id: NodeId): void {
     if (this.crash(id).length > 0) this.result.left.push(id);
     if (!isCmId(id)) this.workload.retire(Number(id.slice(1)));
-    else this.world.at(this.world.now + OPERATOR_REACTS_MS, null, () => this.forget(id));
+    // A client's pages come back from their replicas once it is forgotten; without replicas they
+    // would only be declared lost, so the operator leaves it be.
+    if (isCmId(id) || (this.opts.replicas ?? 0) > 0) this.world.at(this.world.now + OPERATOR_REACTS_MS, null, () => this.forget(id));
     this.nemesisEvent('leave', id);
   }
 
   /**
-   * The operator tells the acting CM that a CM is gone for good (else first writes wait for its
-   * record forever), retrying while no CM acts.
+   * The operator tells the acting CM that a node is gone for good (for a CM, else first writes
+   * wait for its record forever; for a client, its pages come back from their replicas),
+   * retrying while no CM acts.
    */
   private forget(id: NodeId): void {
     const answers = [PRIMARY_CM, BACKUP_CM].flatMap((cm) => (cm === id ? [] : [this.running.get(cm)?.host.forget(id) ?? '']));
-    if (answers.some((a) => a.startsWith('forgot'))) this.nemesisEvent('forget', id);
-    else this.world.at(this.world.now + OPERATOR_REACTS_MS, null, () => this.forget(id));
+    if (answers.some((a) => a.startsWith('forgot'))) {
+      this.forgotten.add(id);
+      this.nemesisEvent('forget', id);
+    } else this.world.at(this.world.now + OPERATOR_REACTS_MS, null, () => this.forget(id));
   }
 
   /**

@@ -7,7 +7,8 @@ import { isCmId, PRIMARY_CM, BACKUP_CM, type NodeId } from '../protocol/ids.ts';
 import type { Timing } from '../protocol/config.ts';
 import type { OpResult } from '../protocol/node.ts';
 import { decodeComlinkWire, exposeOver } from '../net/comlink-endpoint.ts';
-import { pageDurability, peerServerAddress, type IvyConfig } from '../net/ivy-config.ts';
+import { pageDurability, pageReplicas, peerServerAddress, type IvyConfig } from '../net/ivy-config.ts';
+import type { Replicas } from '../protocol/config.ts';
 import { ClusterPeer, PeerIdTakenError, peerIdFor } from '../net/peer-connect.ts';
 import type { DurableBackend } from '../disk/backend.ts';
 import type { DurableEntry } from '../protocol/durable.ts';
@@ -109,7 +110,7 @@ export class TabNode {
       backend = await openTabBackend(tabRegistryName(prefix), durability, `ivy-${identity.id}-log`, o.log);
       const recovered = await backend.recover(identity.id);
       for (const note of recovered.notes) o.log(note);
-      spec = { ...durableFor(specFor(identity), recovered.entries), timing: o.timing };
+      spec = { ...durableFor(specFor(identity, pageReplicas(o.config, o.location.search ?? '')), recovered.entries), timing: o.timing };
       lsn = recovered.lsn;
     } catch (e) {
       peer.destroy();
@@ -486,10 +487,11 @@ async function askActing(lobby: ClusterPeer, prefix: string, atLeast: number, lo
 }
 
 /** The node to build; its worker-side twin, durableFor, says what of its store it takes. */
-function specFor(identity: Identity): NodeSpec {
+function specFor(identity: Identity, replicas: Replicas): NodeSpec {
   if (identity.role === 'client') {
     // A blank restart (another browser, or nothing was written) must not reuse request ids.
-    return { role: 'client', id: identity.id, restart: identity.restart, seqStart: identity.restart ? Date.now() : undefined };
+    const seqStart = identity.restart ? Date.now() : undefined;
+    return { role: 'client', id: identity.id, restart: identity.restart, seqStart, replicas };
   }
   return { role: 'cm', id: identity.id, start: identity.start };
 }

@@ -9,7 +9,7 @@ import type { NodeSpec } from '../host/make-node.ts';
 import { browserLocks, nodeLockName, released, type NodeLocks } from '../host/node-lock.ts';
 import { NO_STEPPING, type StepSettings } from '../host/trace.ts';
 import { PLACEMENTS, type Placement } from './placement.ts';
-import { DURABILITY_DEFAULT, type Durability } from '../protocol/config.ts';
+import { DURABILITY_DEFAULT, type Durability, type Replicas } from '../protocol/config.ts';
 import type { StartInfo } from './worker-api.ts';
 
 /** How nodes are started, per placement offered; a bare function is the default placement's. */
@@ -32,6 +32,8 @@ export class Cluster {
   private placed: Placement;
   /** How far commits go for every node started here that keeps state (a spec may say otherwise). */
   durability: Durability = DURABILITY_DEFAULT;
+  /** Replicas kept of each page beyond its owner, for every client started here (config.ts Replicas). */
+  replicas: Replicas = 0;
   /** Nodes killed here whose workers may still hold their locks (see ended()). */
   private readonly ending = new Map<NodeId, Promise<void>>();
 
@@ -142,7 +144,12 @@ export class Cluster {
     const spawn = this.spawners[this.placed];
     if (!spawn) throw new Error(`this cluster has no ${this.placed} placement`);
     const durability = spec.durability ?? (spec.store !== undefined ? this.durability : undefined);
-    const handle = new NodeHandle({ ...spec, timing, ...(durability ? { durability } : {}) }, spawn(`ivy-${spec.id}`), this.timeouts);
+    const replicas = spec.role === 'client' ? { replicas: spec.replicas ?? this.replicas } : {};
+    const handle = new NodeHandle(
+      { ...spec, timing, ...replicas, ...(durability ? { durability } : {}) },
+      spawn(`ivy-${spec.id}`),
+      this.timeouts,
+    );
     let info: StartInfo;
     try {
       info = await handle.start();

@@ -130,3 +130,34 @@ describe('a CM that grants a page nobody owns before the standby has it on recor
     expect(runAndCheck(faultyShape(caught[0]!.seed, ['crash-primary'])).problems).toEqual([]);
   });
 });
+
+/** The client's hook that starts a replica's round trip (client.ts), to break. */
+type Replicating = {
+  replicate(page: string, version: number, content: string | null, op: unknown, req: string | null): void;
+  unreplicated: Map<string, unknown>;
+  finish(op: unknown, result: unknown): void;
+};
+
+describe('a client that acknowledges a write without waiting for its replica (replicas: 1)', () => {
+  it('is caught on a seed where an owner leaves for good: its page comes back older than an acknowledged write', () => {
+    const proto = ClientNode.prototype as unknown as Replicating;
+    const replicate = proto.replicate;
+    // Fire and forget: the replica is sent once, the write acknowledged at once, the page served.
+    proto.replicate = function (this: Replicating, page, version, content, op, req) {
+      replicate.call(this, page, version, content, null, req);
+      this.unreplicated.delete(page);
+      if (op) this.finish(op, { ok: true, value: content, local: false });
+    };
+    const caught: Array<{ seed: number; problem: string }> = [];
+    try {
+      for (let seed = 1; seed <= 60 && caught.length === 0; seed++) {
+        const o = runAndCheck({ ...faultyShape(seed, ['leave-client']), replicas: 1 });
+        if (o.problems.length > 0) caught.push({ seed, problem: o.problems[0]! });
+      }
+    } finally {
+      proto.replicate = replicate;
+    }
+    expect(caught).toEqual([{ seed: expect.any(Number), problem: expect.stringMatching(/not linearizable/) }]);
+    expect(runAndCheck({ ...faultyShape(caught[0]!.seed, ['leave-client']), replicas: 1 }).problems).toEqual([]);
+  });
+});

@@ -43,6 +43,7 @@ describe('a client frame with an extreme epoch', () => {
         uncertain: [],
         urgent: false,
         answers: 1,
+        replicas: [],
       };
       const parsed = parseMessage(forged, 4096);
       if (!parsed.ok) throw new Error(parsed.error);

@@ -23,6 +23,7 @@ describe('server configuration', () => {
       peerIdPrefix: 'ivy',
       timing: {},
       durability: 'process',
+      replicas: 0,
     });
     expect(parseIvyConfig(JSON.parse(JSON.stringify(clientConfig(c))))).toEqual({ ok: true, value: clientConfig(c) });
   });
@@ -43,6 +44,7 @@ describe('server configuration', () => {
       IVY_LEASE_MS: '2000',
       IVY_QUEUE_DEADLINE_MS: '',
       IVY_DURABILITY: 'disk',
+      IVY_REPLICAS: '1',
     });
     expect(c).toEqual({
       peerPath: '/signal',
@@ -54,6 +56,7 @@ describe('server configuration', () => {
       peerIdPrefix: 'lab2',
       timing: { pulseIntervalMs: 250, pulseMissesMax: 4, leaseMs: 2000 },
       durability: 'disk',
+      replicas: 1,
     });
     expect(clientConfig(c).clusterKey).toBeNull();
     expect(parseIvyConfig(JSON.parse(JSON.stringify(clientConfig(c))))).toEqual({ ok: true, value: clientConfig(c) });

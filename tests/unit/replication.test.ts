@@ -213,6 +213,7 @@ describe('replication on pulse replies', () => {
         members: [],
         meta: [{ page: 'P9', owner: 'c5', copySet: [], version: 4 }],
         complete: false,
+        replicas: [],
         uncertain: [],
       },
       150,

@@ -12,7 +12,7 @@
 // Lease heartbeats and grants (LEASE, LEASE_GRANT) travel on a side channel: delivered at once,
 // unless a node is isolated or down, and kept out of the queues and the lists the scenarios
 // assert on. The scenarios here are about failover; membership has tests of its own.
-import { timing, type ReplicationMode, type Timing } from '../../src/protocol/config.ts';
+import { timing, type ReplicationMode, type Replicas, type Timing } from '../../src/protocol/config.ts';
 import { ClientNode, type ClientDurable, type OpRequest } from '../../src/protocol/client.ts';
 import { BACKUP_CM, clientNodeId, PRIMARY_CM, type NodeId, type PageId } from '../../src/protocol/ids.ts';
 import { PAGE_SIZE_BYTES_DEFAULT } from '../../src/protocol/limits.ts';
@@ -51,6 +51,8 @@ export interface NetOptions {
   replication?: ReplicationMode;
   /** Whether cm2 is configured with the member list (else it learns it from PULSE_REPLY). */
   backupKnowsMembers?: boolean;
+  /** 1: clients' writes are acknowledged once the acting CM keeps a replica. */
+  replicas?: Replicas;
 }
 
 interface Queued {
@@ -106,6 +108,7 @@ export class Net {
   private readonly replication: ReplicationMode;
   private readonly peerExists: boolean;
   private readonly pageSizeBytes: number;
+  private readonly replicas: Replicas;
   private seq = 0;
   now = 0;
 
@@ -113,7 +116,8 @@ export class Net {
     this.replication = opts.replication ?? 'streaming';
     this.peerExists = opts.backup ?? true;
     this.pageSizeBytes = opts.pageSizeBytes ?? PAGE_SIZE_BYTES_DEFAULT;
-    const { replication, peerExists, pageSizeBytes } = this;
+    this.replicas = opts.replicas ?? 0;
+    const { replication, peerExists, pageSizeBytes, replicas } = this;
     for (let n = 1; n <= opts.clients; n++) this.clientIds.push(clientNodeId(n));
     this.add(
       new CentralManager({
@@ -138,7 +142,7 @@ export class Net {
         }),
       );
     }
-    for (const id of this.clientIds) this.add(new ClientNode({ id, timing: T, pageSizeBytes }));
+    for (const id of this.clientIds) this.add(new ClientNode({ id, timing: T, pageSizeBytes, replicas }));
   }
 
   // --- nodes ----------------------------------------------------------------------------
@@ -197,6 +201,7 @@ export class Net {
       durable,
       announce: opts.announce ?? false,
       seqStart: 1000 + this.now * 1000,
+      replicas: this.replicas,
     });
     // A new incarnation numbers its operations (op ids) from 1 again: forget the old one's outcomes.
     this.done.set(id, []);

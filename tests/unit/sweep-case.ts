@@ -4,16 +4,17 @@
 import { expect, it } from 'vitest';
 import { FAULT_KINDS, type FaultKind } from '../../src/sim/nemesis.ts';
 import { faultyShape, sweep } from '../../src/sim/sweep.ts';
+import type { SimOptions } from '../../src/sim/run.ts';
 
 const SLICE_TIMEOUT_MS = 600_000;
 
 /** `all`: every fault each seed's durability must survive (sweep.ts). */
-export function sweepCase(from: number, to: number, faults: readonly FaultKind[] | 'all' = 'all'): void {
-  const name = faults === 'all' ? 'all faults' : faults.join(',');
+export function sweepCase(from: number, to: number, faults: readonly FaultKind[] | 'all' = 'all', extra: Partial<SimOptions> = {}): void {
+  const name = (faults === 'all' ? 'all faults' : faults.join(',')) + (extra.replicas ? `, replicas ${extra.replicas}` : '');
   it(
     `seeds ${from}-${to} under ${name}: linearizable, invariant and live`,
     () => {
-      const r = sweep(from, to, (seed) => faultyShape(seed, faults));
+      const r = sweep(from, to, (seed) => faultyShape(seed, faults, extra));
       const kinds = Object.entries(r.injected)
         .map(([k, n]) => `${k}=${n}`)
         .join(' ');

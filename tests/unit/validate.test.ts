@@ -36,7 +36,10 @@ const WELL_FORMED: Message[] = [
     uncertain: ['c4'],
     urgent: true,
     full: false,
+    replicas: [{ page: 'P1', version: 3, content: 'kept' }],
   },
+  { type: 'REPLICATE', ...head, version: 3, content: 'kept' },
+  { type: 'REPLICA_ACK', ...head, from: 'cm1', to: 'c1', version: 3 },
 ];
 
 function parse(raw: unknown, pageSizeBytes = PAGE_SIZE): Parsed {
@@ -179,6 +182,7 @@ describe('parseMessage: rejections, each with an error and never a throw', () =>
       full: true,
       uncertain: [],
       urgent: false,
+      replicas: [],
     });
     expect(parse(reply(fits)).ok).toBe(true);
     expect(LIST_LENGTH_MAX).toBeGreaterThan(fits + 1);
