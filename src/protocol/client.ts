@@ -104,6 +104,8 @@ export interface ClientSnapshot {
   pages: Array<{ page: PageId } & PageEntry>;
   inFlight: { req: ReqId; kind: OpKind; page: PageId } | null;
   queued: number;
+  /** Pages whose last version waits for the CM's replica (replicas: 1): they serve nobody until it is kept. */
+  unreplicated: PageId[];
 }
 
 /** Heartbeats whose send time is kept: a grant for an older one arrives too late to matter. */
@@ -344,6 +346,7 @@ export class ClientNode implements IvyNode {
       pages: [...this.pages].map(([page, e]) => ({ page, ...e })),
       inFlight: f ? { req: f.req, kind: f.kind, page: f.page } : null,
       queued: this.queue.length,
+      unreplicated: [...this.unreplicated.keys()].sort(),
     };
   }
 

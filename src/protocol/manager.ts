@@ -39,6 +39,8 @@ export interface ManagerSnapshot {
   replication: ReplicationMode;
   members: NodeId[];
   unreported: NodeId[];
+  /** Pages whose last acknowledged version this CM keeps a replica of (replicas: 1). */
+  replicas: number;
   /** Members the acting CM deems away, and for how long (its clock). */
   away: Array<{ id: NodeId; forMs: number }>;
   pages: Array<{
@@ -262,9 +264,15 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.sortedMembers = null;
     this.membership.forget(id);
     this.dirty = true;
-    const pages = lost.length === 0 ? 'no page was only its' : `declared lost: ${lost.join(', ')}`;
+    const back = lost.filter((p) => this.replicas.has(p));
+    const gone = lost.filter((p) => !this.replicas.has(p));
+    const said: string[] = [];
+    if (back.length > 0) said.push(`back from their replicas: ${back.join(', ')}`);
+    if (gone.length > 0) said.push(`declared lost: ${gone.join(', ')}`);
+    const pages = said.length === 0 ? 'no page was only its' : said.join('; ');
     this.out.log('warn', `${this.id} forgets ${id} at the operator's word: ${pages}`);
-    return `forgot ${id}: ${pages}; a read of a lost page fails, a write starts it over`;
+    const cost = gone.length > 0 ? '; a read of a lost page fails, a write starts it over' : '';
+    return `forgot ${id}: ${pages}${cost}`;
   }
 
   /** The standby got reply `acked`: the grants it carried may go out. */
@@ -911,6 +919,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
       replication: this.replication,
       members: this.memberList(),
       unreported: [...this.dir.unreported].sort(),
+      replicas: this.replicas.size,
       away: acting
         ? [...this.dir.away].sort(([a], [b]) => a.localeCompare(b)).map(([id, since]) => ({ id, forMs: Math.max(0, this.now - since) }))
         : [],

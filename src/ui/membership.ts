@@ -31,6 +31,17 @@ export function memberMarks(s: Pick<ManagerSnapshot, 'role' | 'members' | 'unrep
   });
 }
 
+/** A client's pages whose last write waits for the CM's replica (replicas: 1), or null for none. */
+export function replicaWaitText(s: Pick<ClientSnapshot, 'unreplicated'>): string | null {
+  if (s.unreplicated.length === 0) return null;
+  return `waiting for the CM to keep a replica of ${s.unreplicated.join(', ')}: until then the page serves nobody`;
+}
+
+/** How many pages' last acknowledged versions a CM keeps, or null for none (replicas: 0). */
+export function keptReplicasText(s: Pick<ManagerSnapshot, 'replicas'>): string | null {
+  return s.replicas === 0 ? null : `keeps replicas of ${s.replicas} page(s): a forgotten owner's page comes back with its last write`;
+}
+
 /** A client's lease: its read copies serve hits only while it runs. */
 export function leaseText(s: Pick<ClientSnapshot, 'leased'>): string {
   return s.leased ? 'lease runs' : 'no lease: read copies serve no hits';

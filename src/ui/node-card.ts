@@ -15,7 +15,7 @@ import { requestStatus } from './session/retry.ts';
 import type { PageOpRequest } from './page-form.ts';
 import { runCommand } from '../console/run-command.ts';
 import { stateTable } from './state-table.ts';
-import { clockText, leaseText, memberMarks } from './membership.ts';
+import { clockText, keptReplicasText, leaseText, memberMarks, replicaWaitText } from './membership.ts';
 import './node-console.ts';
 import './page-form.ts';
 
@@ -52,10 +52,13 @@ export function membershipLine(state: NodeState | null, awaySince: number | null
   const id = state.snapshot.id;
   if (state.role === 'client') {
     const verdict = awaySince === null ? '' : ` · the acting CM deems it away since ${clockText(awaySince)}`;
-    return html`<p class="membership" aria-label=${`${id} lease`}>${leaseText(state.snapshot)}${verdict}</p>`;
+    const waiting = replicaWaitText(state.snapshot);
+    return html`<p class="membership" aria-label=${`${id} lease`}>${leaseText(state.snapshot)}${verdict}</p>
+      ${waiting ? html`<p class="membership" role="status" aria-label=${`${id} replicas`}>${waiting}</p>` : nothing}`;
   }
   const marks = memberMarks(state.snapshot);
-  return html`<p class="membership" aria-label=${`${id} members`}>members: ${
+  const kept = keptReplicasText(state.snapshot);
+  return html`${kept ? html`<p class="membership" aria-label=${`${id} replicas`}>${kept}</p>` : nothing}<p class="membership" aria-label=${`${id} members`}>members: ${
     marks.length === 0
       ? 'none yet'
       : marks.map(
@@ -63,7 +66,7 @@ export function membershipLine(state: NodeState | null, awaySince: number | null
     class=${m.away ? 'member away' : 'member'}>${m.id}${m.note ? ` (${m.note})` : ''}</span>${
       m.away && forget && state.snapshot.role === 'acting'
         ? html` <button class="forget danger" type="button" aria-label=${`forget ${m.id}`}
-    title=${`declare ${m.id} gone for good: the pages only it holds are declared lost, and a write starts them over`}
+    title=${`declare ${m.id} gone for good: the pages only it holds come back from their replicas if the cluster keeps them, else are declared lost (a write starts them over)`}
     @click=${() => forget(m.id)}>forget</button>`
         : nothing
     }`,

@@ -307,3 +307,26 @@ test('worker cluster: kill a client and leave it down, then the acting CM; the o
   await command(c1, 'readPage X', 'error: readPage X failed: page X lost with client c3');
   await command(c1, 'writePage X mine', 'X written: mine (via the CM)');
 });
+
+test('worker cluster with replicas: 1: a client killed for good is forgotten, and its page comes back with its last write', async ({
+  page,
+}) => {
+  await page.goto('/?debug&replicas=1');
+  await startCm(page);
+  const cm2 = await startCm(page, 'backup CM cm2');
+  const [c1, c2] = [await startClient(page, 'c1'), await startClient(page, 'c2')];
+  await command(c1, 'writePage P1 one', 'P1 written: one (via the CM)');
+  // c1 owns P1 now, yet its write still goes to the CM: it is acknowledged once the CMs keep it.
+  await command(c1, 'writePage P1 two', 'P1 written: two (via the CM)');
+  await expect(page.getByLabel('cm1 replicas')).toHaveText(/^keeps replicas of 1 page\(s\)/);
+  await expect(cm2.getByLabel('cm2 replicas')).toHaveText(/^keeps replicas of 1 page\(s\)/);
+
+  await card(page, 'client c1').getByRole('button', { name: 'Kill c1' }).click();
+  await expect(page.getByLabel('cm1 members')).toHaveText(/^members: c1 \(away \d+\.\d s\) forget, c2$/);
+  await command(c2, 'readPage P1', /^error: readPage P1 failed: page P1 unavailable: its owner c1 has been away for \d+\.\d s$/);
+  await page.getByRole('button', { name: 'forget c1' }).click();
+  await expect(page.getByLabel('cm1 output')).toContainText('forgot c1: back from their replicas: P1');
+  await command(c2, 'readPage P1', 'P1: two (via the CM)');
+  await command(c2, 'writePage P1 three', 'P1 written: three (via the CM)');
+  await command(c2, 'readPage P1', /^P1: three \((local copy|via the CM)\)$/);
+});

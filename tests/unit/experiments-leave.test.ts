@@ -29,6 +29,7 @@ const snap = (pages: Entry[], leased = true): ClientSnapshot => ({
   pages,
   inFlight: null,
   queued: 0,
+  unreplicated: [],
 });
 
 describe('what a leaving client holds', () => {

@@ -21,6 +21,7 @@ function cm(
     replication: 'streaming',
     members: [],
     unreported: [],
+    replicas: 0,
     away: [],
     pages: [],
     ...extra,
@@ -29,7 +30,7 @@ function cm(
 }
 
 function client(id: string, following: string, epoch: number, leased = true): TabNodeInfo {
-  const snapshot = { id, cm: following, epoch, leased, pages: [], inFlight: null, queued: 0 };
+  const snapshot = { id, cm: following, epoch, leased, pages: [], inFlight: null, queued: 0, unreplicated: [] };
   return { id, role: 'client', state: { role: 'client', snapshot }, peers: [], cmLink: null, stopped: false };
 }
 

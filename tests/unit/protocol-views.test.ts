@@ -406,6 +406,7 @@ describe('invariants', () => {
         pages: pages.map((p) => ({ ...p, content: 'x', version: 1 })),
         inFlight: null,
         queued: 0,
+        unreplicated: [],
       },
     }) as NodeState;
   const cm = (id: string, role: 'acting' | 'standby', epoch: number, copySet: string[]): NodeState =>
@@ -418,6 +419,7 @@ describe('invariants', () => {
         replication: 'streaming',
         members: [],
         unreported: [],
+        replicas: 0,
         away: [],
         pages: [{ page: 'P1', owner: 'c1', copySet, version: 1, active: null, queued: [] }],
       },

@@ -83,6 +83,7 @@ const clientState: NodeState = {
     cm: 'cm1',
     epoch: 1,
     leased: true,
+    unreplicated: [],
     inFlight: null,
     queued: 0,
     pages: [{ page: 'P1', content: 'Content1', version: 1, access: 'read', owner: false }],
