@@ -596,9 +596,12 @@ export class ClientNode implements IvyNode {
 
   private onWriteForward(page: PageId, req: ReqId, requester: NodeId, epoch: number): void {
     const ghost = this.ghosts.get(req);
-    if (ghost && this.pages.get(page)?.owner) {
+    const back = this.pages.get(page);
+    if (ghost && back?.owner && back.access !== 'nil') {
       // The page came back here after that handoff completed: this forward is a stale repeat,
-      // and obeying it would hand the current page to a requester that no longer wants it.
+      // and obeying it would hand the current page to a requester that no longer wants it. A
+      // page only kept (onOwnership) does not count: it may be forged, and the CM still drives
+      // the transfer it knows of.
       this.out.log('warn', `${this.id} ignored a stale WRITE_FORWARD ${page} ${req}`);
       return;
     }

@@ -384,7 +384,14 @@ export class PageDirectory {
       if (s.recorded === c) s.recorded = null;
       s.rivals = s.rivals.filter((n) => n !== c);
       if (mine && s.owner !== null && s.owner !== c) continue;
-      if (mine) {
+      if (mine && s.rivals.length > 0) {
+        // Others claimed it while c was on record: one of them may hold it now. They are asked,
+        // and the page is lost only if none claims it (answerSeeking).
+        s.owner = null;
+        s.transit = null;
+        this.seek(s, c);
+        this.host.changed(page);
+      } else if (mine) {
         s.owner = null;
         s.transit = null;
         s.lostWith = c;

@@ -293,6 +293,20 @@ describe('ClientNode: stray and failed replies', () => {
     expect(c.ready().messages).toEqual([expect.objectContaining({ type: 'WRITE_CONFIRMATION', req: 'c2:1', version: 15 })]);
   });
 
+  it('repeats a handoff the CM drives again even while it keeps a page (sweep seed 151): a kept page may be forged', () => {
+    const c = owner('c1', 'P1', 'a');
+    c.step({ type: 'WRITE_FORWARD', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c2:1', requester: 'c2' }, 2);
+    c.ready();
+    // A forged transfer of P1 in c1's name is kept without access; the real receiver may have lost the page.
+    c.step({ type: 'PAGE', from: 'c3', to: 'c1', epoch: 1, page: 'P1', req: 'c1:900', access: 'write', content: 'forged', version: 9 }, 3);
+    expect(c.entry('P1')).toMatchObject({ content: 'forged', access: 'nil', owner: true });
+    c.ready();
+    c.step({ type: 'WRITE_FORWARD', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c2:1', requester: 'c2' }, 4);
+    expect(c.ready().messages).toEqual([
+      { type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:1', access: 'write', content: 'a', version: 1 },
+    ]);
+  });
+
   it('ignores a PAGE for a request not in flight, logging a warning', () => {
     const c = new ClientNode({ id: 'c2' });
     c.step({ type: 'PAGE', from: 'c1', to: 'c2', epoch: 1, page: 'P1', req: 'c2:1', access: 'read', content: 'x', version: 1 }, 1);

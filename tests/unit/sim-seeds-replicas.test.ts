@@ -1,0 +1,16 @@
+// Seeds that found bugs with `replicas: 1` (every fault kind at once), kept so that they stay
+// fixed: 79, a handoff to a forgotten member put its page back in transit; 96, the directory's
+// versions were raised to its replicas' and a reported handoff was taken for older than the page;
+// 145, a forgotten member's page was declared lost while another member that claimed it held it;
+// 151, an owner keeping a forged page refused the CM's repeat of a handoff it had made.
+import { describe, expect, it } from 'vitest';
+import { runAndCheck } from '../../src/sim/run.ts';
+import { faultyShape } from '../../src/sim/sweep.ts';
+
+describe('seeds that found bugs with replicas', () => {
+  for (const seed of [79, 96, 145, 151]) {
+    it(`seed ${seed} runs clean`, () => {
+      expect(runAndCheck({ ...faultyShape(seed, 'all'), replicas: 1 }).problems).toEqual([]);
+    }, 120_000);
+  }
+});
