@@ -848,9 +848,17 @@ export class PageDirectory {
    */
   private noteHandoff(h: Handoff, from: NodeId): boolean {
     const s = this.page(h.page);
-    if (s.owner !== null || h.version < s.version || this.forgotten.has(h.to)) return false;
+    if (s.owner !== null || h.version < s.version) return false;
     const t = s.transit;
     if (t && !(h.version > t.version || (h.version === t.version && from === t.to && h.req !== t.req))) return false;
+    if (this.forgotten.has(h.to)) {
+      // Handed to a member the operator said is gone for good: the page went with it.
+      s.transit = null;
+      s.lostWith = h.to;
+      s.movedAt = this.asks;
+      this.host.changed(h.page);
+      return true;
+    }
     this.setTransit(h.page, s, { page: h.page, to: h.to, req: h.req, version: h.version, from });
     s.lostWith = null;
     this.host.changed(h.page);

@@ -128,8 +128,8 @@ export class Simulation {
   private readonly running = new Map<NodeId, Running>();
   /** The pages each client asked to write: the only ones it can hold. */
   private readonly written = new Map<NodeId, Set<PageId>>();
-  /** Nodes the operator has forgotten (left for good). */
-  private readonly forgotten = new Set<NodeId>();
+  /** Nodes the operator has forgotten (left for good), and when. */
+  private readonly forgotten = new Map<NodeId, number>();
   /** Where each node runs and logs: its thread, and its machine's disk. */
   private readonly threads: SimThreads;
   private readonly ends = new Map<string, SimLinkEnd>();
@@ -349,10 +349,11 @@ export class Simulation {
     }
     this.record({ process, type: 'invoke', f: op.kind, key: op.page, value, time: this.world.now });
     const life = r.life;
+    const invokedAt = this.world.now;
     r.host.submitOp(op, (res) => {
       if (!life.alive) return;
       const type = res.ok ? 'ok' : res.certain ? 'fail' : 'info';
-      if (!res.ok && res.away !== undefined && this.mayHold(res.away, op.page, res.error))
+      if (!res.ok && res.away !== undefined && this.mayHold(res.away, op.page, res.error, invokedAt))
         this.result.excused.push(this.result.history.length);
       this.record({ process, type, f: op.kind, key: op.page, value: res.ok ? res.value : value, time: this.world.now });
       this.workload.done(process);
@@ -365,11 +366,12 @@ export class Simulation {
    * for: the member left for good, and it may really hold the page (it asked to write it), or
    * the CM says it took over without a full record, so anything may be anywhere it was.
    */
-  private mayHold(member: NodeId, page: PageId, error: string): boolean {
+  private mayHold(member: NodeId, page: PageId, error: string, invokedAt: number): boolean {
     if (!this.result.left.includes(member)) return false;
-    // With replicas the page comes back once the operator forgets the member: only failures
-    // before that are owed nothing.
-    if ((this.opts.replicas ?? 0) > 0 && this.forgotten.has(member)) return false;
+    // With replicas the page comes back once the operator forgets the member: only operations
+    // begun before that (the CM may have failed them already) are owed nothing.
+    const forgottenAt = this.forgotten.get(member);
+    if ((this.opts.replicas ?? 0) > 0 && forgottenAt !== undefined && invokedAt >= forgottenAt) return false;
     return this.written.get(member)?.has(page) === true || error.includes(INCOMPLETE_RECORD);
   }
 
@@ -521,7 +523,7 @@ export class Simulation {
   private forget(id: NodeId): void {
     const answers = [PRIMARY_CM, BACKUP_CM].flatMap((cm) => (cm === id ? [] : [this.running.get(cm)?.host.forget(id) ?? '']));
     if (answers.some((a) => a.startsWith('forgot'))) {
-      this.forgotten.add(id);
+      this.forgotten.set(id, this.world.now);
       this.nemesisEvent('forget', id);
     } else this.world.at(this.world.now + OPERATOR_REACTS_MS, null, () => this.forget(id));
   }
