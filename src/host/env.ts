@@ -46,7 +46,29 @@ export const realTimers: Timers = {
   },
 };
 
+/**
+ * A node's clock that counts a suspended machine's sleep. `performance.now()` stops while the
+ * operating system is suspended (Linux, macOS), so a lease measured on it alone would outlive a
+ * laptop's sleep; the wall clock goes on, but may be stepped back or forth by a person or NTP.
+ * Each reading advances by the larger of the two clocks' advances since the last one (never by
+ * a wall clock step back): never slower than real time, so leases and role leases can only end
+ * early, which is the safe way (docs/fault-tolerance.md, the clock assumption).
+ */
+export function sleepProofClock(mono: () => number = () => performance.now(), wall: () => number = () => Date.now()): () => number {
+  let lastMono = mono();
+  let lastWall = wall();
+  let t = lastMono;
+  return () => {
+    const m = mono();
+    const w = wall();
+    t += Math.max(m - lastMono, w - lastWall, 0);
+    lastMono = m;
+    lastWall = w;
+    return t;
+  };
+}
+
 /** The browser's (or Node's) own clock, timers and randomness, with the disk given. */
-export function realEnv(disk: Disk | null, now: () => number = () => performance.now()): HostEnv {
+export function realEnv(disk: Disk | null, now: () => number = sleepProofClock()): HostEnv {
   return { now, traceNow: commonNow, timers: realTimers, disk, random: () => Math.random() };
 }

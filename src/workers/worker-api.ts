@@ -6,7 +6,7 @@ import { NODE_ID_PATTERN, type NodeId } from '../protocol/ids.ts';
 import type { LinkFaults } from '../net/faults.ts';
 import { decoderFor, type LinkOrigin } from '../net/message-codec.ts';
 import { MessagePortTransport } from '../net/message-port.ts';
-import { realEnv, type Disk } from '../host/env.ts';
+import { realEnv, sleepProofClock, type Disk } from '../host/env.ts';
 import { NodeHost, type HostListener } from '../host/node-host.ts';
 import { describeDurable, durableFor, makeNode, nodeSpecError, PAGE_SIZE_BYTES, type NodeSpec, type NodeState } from '../host/make-node.ts';
 import type { DurableBackend } from '../disk/backend.ts';
@@ -103,7 +103,7 @@ export interface ThreadContext {
 /** One node's api. */
 export function createWorkerApi(thread: ThreadContext = {}): NodeWorkerApi {
   const neighbours = thread.neighbours ?? null;
-  const now = thread.now ?? ((): number => performance.now());
+  const now = thread.now ?? sleepProofClock();
   const locks = thread.locks === undefined ? browserLocks() : thread.locks;
   const storage = thread.storage ?? new ThreadStorage();
   let host: NodeHost | null = null;
