@@ -8,9 +8,12 @@ export type Command =
   | { kind: 'write'; page: string; content: string }
   | { kind: 'print' }
   | { kind: 'forget'; member: string }
+  /** The seed's `x`: ten random requests, reads and writes alike, over pages P1 to P10. */
+  | { kind: 'random' }
   | { kind: 'invalid'; error: string };
 
-export const USAGE = 'usage: writePage <page> <content> | readPage <page> | print | forget <member> (on the acting CM)';
+export const USAGE =
+  'usage: writePage <page> <content> | readPage <page> | x (ten random requests) | print | forget <member> (on the acting CM)';
 
 /** Null when a write's content is acceptable to send, else why not (the form says the same). */
 export function writeContentError(content: string): string | null {
@@ -38,6 +41,9 @@ export function parseCommand(line: string): Command {
     case 'print':
       if (page !== undefined) return { kind: 'invalid', error: `print takes no arguments; ${USAGE}` };
       return { kind: 'print' };
+    case 'x':
+      if (page !== undefined) return { kind: 'invalid', error: `x takes no arguments; ${USAGE}` };
+      return { kind: 'random' };
     case 'forget':
       if (page === undefined || !noMore) return { kind: 'invalid', error: `forget takes one member id (c<n>, or the other CM); ${USAGE}` };
       return { kind: 'forget', member: page };

@@ -18,6 +18,27 @@ export interface Answer {
   lines: string[];
 }
 
+/** How many requests the seed's `x` makes, and over how many pages (P1...). */
+export const RANDOM_REQUESTS = 10;
+export const RANDOM_PAGES = 10;
+
+/** The seed's `x`: ten requests one after another, each a read or a write of a random page. */
+export async function randomRequests(node: CommandTarget, random: () => number): Promise<Answer> {
+  const lines: string[] = [];
+  let failed = 0;
+  for (let i = 1; i <= RANDOM_REQUESTS; i++) {
+    const page = `P${1 + Math.floor(random() * RANDOM_PAGES)}`;
+    const write = random() < 0.5;
+    const r = write
+      ? describeResult('write', page, await node.writePage(page, `x${i}-${Math.floor(random() * 1000)}`))
+      : describeResult('read', page, await node.readPage(page));
+    if (!r.ok) failed += 1;
+    lines.push(r.text);
+  }
+  lines.push(`${RANDOM_REQUESTS} random requests: ${RANDOM_REQUESTS - failed} served, ${failed} failed`);
+  return { ok: failed === 0, lines };
+}
+
 export async function runCommand(line: string, node: CommandTarget): Promise<Answer> {
   const command = parseCommand(line);
   try {
@@ -38,6 +59,8 @@ export async function runCommand(line: string, node: CommandTarget): Promise<Ans
         const r = describeResult('write', command.page, await node.writePage(command.page, command.content));
         return { ok: r.ok, lines: [r.text] };
       }
+      case 'random':
+        return await randomRequests(node, Math.random);
     }
   } catch (e) {
     return { ok: false, lines: [`error: ${(e as Error).message}`] };

@@ -11,3 +11,21 @@ export function ellipsize(text: string, max: number): string {
   if (max <= 0) return '';
   return line.length > max || flat.length < text.length ? `${line.slice(0, Math.max(0, max - 1))}…` : line;
 }
+
+/**
+ * Numbers a console's commands, so that an answer that arrives after a later command was typed
+ * (commands run at once, answers come as they finish) says which command it answers.
+ */
+export class CommandTickets {
+  private last = 0;
+
+  take(): number {
+    return ++this.last;
+  }
+
+  /** The answer's lines; the first names its command when a later one was typed meanwhile. */
+  name(ticket: number, command: string, lines: readonly string[]): string[] {
+    if (ticket === this.last || lines.length === 0) return [...lines];
+    return [`${ellipsize(command.trim(), 60)} → ${lines[0]}`, ...lines.slice(1)];
+  }
+}

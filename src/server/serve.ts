@@ -2,7 +2,8 @@
 //   npm run build && npm run serve          (IVY_HOST, IVY_PORT, IVY_DIST; see README)
 // `npm run build` bundles this file into dist-server/, which then needs only the dependencies
 // (express, peer), not the devDependencies.
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { appServer } from './app.ts';
 import { readServerConfig } from './config.ts';
 
@@ -12,11 +13,23 @@ function main(): void {
   const port = Number(process.env.IVY_PORT ?? 8080);
   if (!(Number.isInteger(port) && port > 0 && port < 65536)) throw new Error('IVY_PORT: must be a port number');
   const root = resolve(process.env.IVY_DIST ?? 'dist');
-  appServer(root, config).listen(port, host, () => {
+  if (!existsSync(join(root, 'index.html'))) throw new Error(`IVY_DIST: ${root} holds no built app (index.html): run npm run build first`);
+  const server = appServer(root, config).listen(port, host, () => {
     console.log(
       `ivy-web: app and PeerServer on http://${host}:${port}/ (PeerServer at ${config.peerPath}, ${config.iceServers.length} ICE servers)`,
     );
   });
+  server.on('error', (e) => fail(e));
 }
 
-main();
+/** A setting or the port is wrong: say which, without a stack trace, and stop. */
+function fail(e: unknown): never {
+  console.error(`ivy-web: ${(e as Error).message}`);
+  process.exit(1);
+}
+
+try {
+  main();
+} catch (e) {
+  fail(e);
+}

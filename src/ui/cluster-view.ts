@@ -1,6 +1,7 @@
 // The in-page cluster: the seed's start/reset actions, where nodes run (placement), which CM acts, the protocol views
 // (messages, operations, step mode, link faults, invariants), the registry (with Restart), the
 // cluster console, and one card per node.
+import { CommandTickets } from '../console/text.ts';
 import { html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { runClusterCommand } from '../console/cluster-commands.ts';
@@ -54,6 +55,7 @@ export class ClusterView extends LightElement {
   declare confirmingReset: boolean;
   declare lines: readonly ConsoleLine[];
   private stopListening: (() => void) | null = null;
+  private readonly tickets = new CommandTickets();
 
   constructor() {
     super();
@@ -149,8 +151,10 @@ export class ClusterView extends LightElement {
     const model = this.model;
     if (!model) return;
     this.appendLines(consoleLine('input', e.detail));
+    const ticket = this.tickets.take();
     const answer = await runClusterCommand(e.detail, model);
-    this.appendLines(...answer.lines.map((text) => consoleLine(answer.ok ? 'ok' : 'error', text)));
+    const lines = this.tickets.name(ticket, e.detail, answer.lines);
+    this.appendLines(...lines.map((text) => consoleLine(answer.ok ? 'ok' : 'error', text)));
   }
 
   private appendLines(...lines: ConsoleLine[]): void {

@@ -1,5 +1,6 @@
 // One node: who it is, Kill, the readPage / writePage form for clients, the live state table,
 // the message trace and the command console.
+import { CommandTickets } from '../console/text.ts';
 import { html, nothing, type PropertyValues } from 'lit';
 import { PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
 import type { NodeState } from '../host/make-node.ts';
@@ -93,6 +94,7 @@ export class NodeCard extends LightElement {
   declare awaySince: number | null;
   declare result: { ok: boolean; text: string } | null;
   private node: NodeController | null = null;
+  private readonly tickets = new CommandTickets();
 
   constructor() {
     super();
@@ -172,8 +174,10 @@ export class NodeCard extends LightElement {
     const node = this.node;
     if (!node) return;
     node.append(consoleLine('input', line));
+    const ticket = this.tickets.take();
     const answer = await runCommand(line, node.handle);
-    node.append(...answer.lines.map((text) => consoleLine(answer.ok ? 'ok' : 'error', text)));
+    const lines = this.tickets.name(ticket, line, answer.lines);
+    node.append(...lines.map((text) => consoleLine(answer.ok ? 'ok' : 'error', text)));
     await node.refresh();
   }
 }

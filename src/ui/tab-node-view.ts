@@ -1,6 +1,7 @@
 // "This tab as a node": the seed's prompt as buttons (CM, Client, restartCM, restartBackup) and
 // a console that takes the same words; once chosen, the node's card: who it is, the live link to
 // its CM, the readPage / writePage form, its table, its messages and its console.
+import { CommandTickets } from '../console/text.ts';
 import { html, nothing } from 'lit';
 import { describeTiming } from '../protocol/config.ts';
 import { fetchIvyConfig, pageTiming, type IvyConfig } from '../net/ivy-config.ts';
@@ -231,15 +232,18 @@ export class TabNodeView extends LightElement {
   }
 
   private pending: { state: NodeState | null; trace: string[] } = { state: null, trace: [] };
+  private readonly tickets = new CommandTickets();
   private renderTimer: ReturnType<typeof setTimeout> | null = null;
 
   private async onCommand(line: string): Promise<void> {
     const node = this.node;
     if (!node) return;
     this.say(consoleLine('input', line));
+    const ticket = this.tickets.take();
     const answer = await node.command(line);
     this.refreshState(node);
-    this.say(...answer.lines.map((text) => consoleLine(answer.ok ? 'ok' : 'error', text)));
+    const lines = this.tickets.name(ticket, line, answer.lines);
+    this.say(...lines.map((text) => consoleLine(answer.ok ? 'ok' : 'error', text)));
   }
 
   /** After an operation the table must agree with its result at once, not at the next push. */

@@ -39,7 +39,7 @@ test('bad commands, bad page ids and oversized content are refused and change no
   await command(
     c1,
     'deletePage P1',
-    /^error: unknown command "deletePage"; usage: writePage <page> <content> \| readPage <page> \| print \| forget <member> \(on the acting CM\)$/,
+    /^error: unknown command "deletePage"; usage: writePage <page> <content> \| readPage <page> \| x \(ten random requests\) \| print \| forget <member> \(on the acting CM\)$/,
   );
   await command(c1, 'readPage', /^error: readPage takes one page id; usage:/);
   await command(cm, 'frobnicate', /^error: unknown command "frobnicate"; usage:/);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { OpResult } from '../../src/protocol/node.ts';
 import { parseCommand, USAGE, writeContentError } from '../../src/console/commands.ts';
 import { describeResult, printLines, type PrintableState } from '../../src/console/format.ts';
-import { runCommand, type CommandTarget } from '../../src/console/run-command.ts';
+import { randomRequests, runCommand, type CommandTarget } from '../../src/console/run-command.ts';
+import { CommandTickets } from '../../src/console/text.ts';
 import type { NodeState } from '../../src/host/make-node.ts';
 
 describe('parseCommand', () => {
@@ -137,6 +138,29 @@ describe('runCommand', () => {
     expect(await runCommand('forget', node)).toMatchObject({ ok: false, lines: [expect.stringContaining('forget takes one member id')] });
     expect(await runCommand('forget c3 c4', node)).toMatchObject({ ok: false });
     expect(calls).toEqual(['forget c3', 'forget c9']);
+  });
+
+  it("runs the seed's x: ten requests over P1 to P10, half reads, and a line that counts them", async () => {
+    calls.length = 0;
+    expect(parseCommand('x')).toEqual({ kind: 'random' });
+    expect(parseCommand('x 5')).toMatchObject({ kind: 'invalid', error: expect.stringContaining('x takes no arguments') });
+    // A fixed sequence of draws: the page (P1 + 10r), read or write (write when r < 0.5), a write's content.
+    const draws = [0.05, 0.9, 0.95, 0.1, 0.55, 0.2, 0.3];
+    let i = 0;
+    const answer = await randomRequests(node, () => draws[i++ % draws.length]!);
+    expect(calls.slice(0, 3)).toEqual(['read P1', 'write P10 x2-550', 'write P3 x3-50']);
+    expect(calls).toHaveLength(10);
+    expect(answer.ok).toBe(false);
+    expect(answer.lines).toHaveLength(11);
+    expect(answer.lines.at(-1)).toMatch(/^10 random requests: \d+ served, \d+ failed$/);
+  });
+
+  it('names the command an answer belongs to when a later command was typed before it came', () => {
+    const t = new CommandTickets();
+    const first = t.take();
+    const second = t.take();
+    expect(t.name(second, 'restartBackup', ['started cm2'])).toEqual(['started cm2']);
+    expect(t.name(first, 'kill cm2', ['killed cm2', 'more'])).toEqual(['kill cm2 → killed cm2', 'more']);
   });
 
   it('turns a failed control call into an error line', async () => {
