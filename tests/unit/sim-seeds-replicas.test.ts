@@ -2,13 +2,15 @@
 // fixed: 79, a handoff to a forgotten member put its page back in transit; 96, the directory's
 // versions were raised to its replicas' and a reported handoff was taken for older than the page;
 // 145, a forgotten member's page was declared lost while another member that claimed it held it;
-// 151, an owner keeping a forged page refused the CM's repeat of a handoff it had made.
+// 151, an owner keeping a forged page refused the CM's repeat of a handoff it had made; 408, a
+// handoff to a forgotten member was ignored, leaving an older one standing as a transfer; 682, a
+// failure the CM decided just before the forget was held against the cluster.
 import { describe, expect, it } from 'vitest';
 import { runAndCheck } from '../../src/sim/run.ts';
 import { faultyShape } from '../../src/sim/sweep.ts';
 
 describe('seeds that found bugs with replicas', () => {
-  for (const seed of [79, 96, 145, 151]) {
+  for (const seed of [79, 96, 145, 151, 408, 682]) {
     it(`seed ${seed} runs clean`, () => {
       expect(runAndCheck({ ...faultyShape(seed, 'all'), replicas: 1 }).problems).toEqual([]);
     }, 120_000);
