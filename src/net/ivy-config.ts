@@ -1,5 +1,5 @@
 // What a tab needs to join a cluster over PeerJS, served by our own server as /ivy-config.json
-// (so one build runs under `npm start`, `vite preview` and `npm run serve` alike). The PeerServer
+// (so one build runs under `npm start` or `npm run serve`, `vite preview` and `npm run dev` alike). The PeerServer
 // address defaults to the page's own origin; ICE servers default to none, so no tab ever reaches
 // a public STUN or TURN server unless the operator configured one.
 import { readTiming, timingError, type Timing } from '../protocol/config.ts';

@@ -1,5 +1,5 @@
 // A vite plugin that puts the PeerServer and /ivy-config.json on vite's own server, for both
-// `npm start` (dev) and `vite preview` (what the Playwright suite runs): one port, no setup.
+// `npm run dev` and `vite preview` (what the Playwright suite runs): one port, no setup.
 import type { Server } from 'node:http';
 import type { Plugin } from 'vite';
 import { readServerConfig } from './config.ts';

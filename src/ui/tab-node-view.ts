@@ -52,6 +52,10 @@ declare global {
   }
 }
 
+// Declared before the element is defined: an element already in the page upgrades (and reads it) during define.
+/** Where a tab keeps the node it runs, as the prompt line that restarts it (`restart c2`). */
+const TAB_NODE_KEY = 'ivy-tab-node';
+
 export class TabNodeView extends LightElement {
   static override properties = {
     node: { state: true },
@@ -74,7 +78,22 @@ export class TabNodeView extends LightElement {
   declare config: IvyConfig | null;
   declare requestSends: readonly TracedMessage[];
   private timer: ReturnType<typeof setInterval> | null = null;
-  private readonly onPageHide = (): void => this.node?.stop('the tab closed');
+  /**
+   * The page is put away (closed, reloaded, left for another page, kept in the back/forward cache):
+   * the node stops so that its links close at once. The tab remembers which node it ran
+   * (sessionStorage lives as long as the tab, across its pages), so that when the page is shown
+   * again (from the cache, reloaded, or brought back after the browser discarded it) it rejoins.
+   */
+  private readonly onPageHide = (e: PageTransitionEvent): void => {
+    const node = this.node;
+    if (!node?.running) return;
+    node.stop(e.persisted ? 'the tab left this page (it may come back from the back/forward cache)' : 'the page closed');
+  };
+  private readonly onPageShow = (e: PageTransitionEvent): void => {
+    const line = sessionStorage.getItem(TAB_NODE_KEY);
+    if (!e.persisted || line === null || this.node?.running) return;
+    this.rejoin(line, 'this tab is back from the back/forward cache');
+  };
 
   constructor() {
     super();
@@ -94,6 +113,9 @@ export class TabNodeView extends LightElement {
     super.connectedCallback();
     // Best effort: a closing tab says goodbye on its links; a crashed one cannot, and pulses tell.
     window.addEventListener('pagehide', this.onPageHide);
+    window.addEventListener('pageshow', this.onPageShow);
+    const ran = sessionStorage.getItem(TAB_NODE_KEY);
+    if (ran !== null) this.rejoin(ran, 'this tab ran a node before this page was loaded');
     if (new URLSearchParams(location.search).has('debug')) {
       window.ivyTab = { node: this.node, choose: (line) => this.choose(line) };
     }
@@ -102,6 +124,7 @@ export class TabNodeView extends LightElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('pagehide', this.onPageHide);
+    window.removeEventListener('pageshow', this.onPageShow);
   }
 
   protected override render() {
@@ -132,7 +155,7 @@ export class TabNodeView extends LightElement {
           <h3>${label}</h3>
           <span class="standing" aria-label=${`${node.id} standing`}>${node.running ? standing(this.state) : 'stopped'}</span>
           <button class="danger" aria-label=${`Kill ${node.id}`} ?disabled=${!node.running}
-            @click=${() => node.stop('killed by hand; close the tab, or reopen it and choose a restart')}>Kill</button>
+            @click=${() => this.kill(node)}>Kill</button>
         </header>
         <p class="muted">state in <span aria-label=${`${node.id} keeps its state`} title=${node.storage}>${keptInText(node.storage)}</span>
           · link to the CM: <output aria-label=${`${node.id} CM link`}>${cmLinkText(this.info)}</output>
@@ -160,6 +183,14 @@ export class TabNodeView extends LightElement {
         <ivy-console .lines=${this.lines} label=${node.id} placeholder=${consoleHint(node.role)}
           @command=${(e: CustomEvent<string>) => this.onCommand(e.detail)}></ivy-console>
       </section>`;
+  }
+
+  /** Starts the node this tab ran again, from its store, saying why. */
+  private rejoin(line: string, why: string): void {
+    this.say(consoleLine('log', `${why}: it rejoins (${line})`));
+    if (this.timer !== null) clearInterval(this.timer);
+    this.node = null;
+    void this.choose(line);
   }
 
   /** A prompt word: which node this tab becomes. */
@@ -190,12 +221,19 @@ export class TabNodeView extends LightElement {
     if (describeTiming(timing)) log(`time limits other than the defaults: ${describeTiming(timing)}`);
     const node = await TabNode.start(choice, { config, clusterKey, location, timing, log });
     this.node = node;
+    sessionStorage.setItem(TAB_NODE_KEY, restartLine(node.id));
     if (window.ivyTab) window.ivyTab.node = node;
     node.subscribe((e) => this.onEvent(e));
     this.state = await node.snapshot();
     document.title = `${node.id} · ivy-web`;
     this.timer = setInterval(() => this.refreshInfo(node), STATUS_MS);
     this.refreshInfo(node);
+  }
+
+  /** Killed by hand: the tab no longer rejoins as this node when its page is shown again. */
+  private kill(node: TabNode): void {
+    sessionStorage.removeItem(TAB_NODE_KEY);
+    node.stop('killed by hand; close the tab, or reopen it and choose a restart');
   }
 
   private refreshInfo(node: TabNode): void {
@@ -273,3 +311,8 @@ export class TabNodeView extends LightElement {
   }
 }
 customElements.define('ivy-tab-node', TabNodeView);
+
+/** The prompt line that restarts node `id` in a tab (identity.ts parseChoice). */
+export function restartLine(id: string): string {
+  return `restart ${id}`;
+}
