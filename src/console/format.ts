@@ -3,7 +3,7 @@
 import type { ClientSnapshot } from '../protocol/client.ts';
 import type { ManagerSnapshot } from '../protocol/manager.ts';
 import type { OpKind, OpResult } from '../protocol/node.ts';
-import { ellipsize } from './text.ts';
+import { ellipsize, showControls } from './text.ts';
 
 /** The part of a node's state that `print` and the card tables show. NodeState fits it. */
 export type PrintableState =
@@ -45,7 +45,7 @@ export const CM_HEADERS = ['page', 'owner', 'copy set', 'queued requests', 'note
 export function clientRows(s: Pick<ClientSnapshot, 'pages'>): string[][] {
   return s.pages
     .filter((p) => p.content !== null || p.owner)
-    .map((p) => [p.page, p.content ?? '(empty)', p.access, p.owner ? 'yes' : 'no']);
+    .map((p) => [p.page, p.content === null ? '(empty)' : showControls(p.content), p.access, p.owner ? 'yes' : 'no']);
 }
 
 export const CLIENT_HEADERS = ['page', 'content', 'access', 'owner'];

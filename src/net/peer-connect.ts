@@ -193,7 +193,7 @@ export class ClusterPeer {
     const channel = typeof meta === 'object' && meta !== null ? (meta as { channel?: unknown }).channel : undefined;
     const acceptor = typeof channel === 'string' && CHANNEL_PATTERN.test(channel) ? this.acceptors.get(channel) : undefined;
     const why = !acceptor
-      ? `no acceptor for channel ${JSON.stringify(channel).slice(0, 40)}`
+      ? `it asked for channel ${JSON.stringify(channel).slice(0, 40)}, which this tab does not serve (yet): the asker tries the others`
       : !connection.reliable
         ? 'unreliable connection'
         : connection.serialization !== 'raw'

@@ -134,8 +134,13 @@ export class ClientNode implements IvyNode {
   private readonly queue: PendingOp[] = [];
   private readonly replicas: Replicas;
   private readonly unreplicated = new Map<PageId, Unreplicated>();
-  /** The CM's forward of a page, held while the page's last version is not replicated. */
-  private readonly deferred = new Map<PageId, Extract<Message, { type: 'READ_FORWARD' | 'WRITE_FORWARD' }>>();
+  /**
+   * The CM's latest forward of a page, held while the page's last version is not replicated, and
+   * when it came. Served when the replica is kept, if it came within a resend interval: the CM
+   * sends a forward it still wants again every cmResendMs, and an older one may be for a request
+   * it has since given up, which would hand the page to a client that no longer wants it.
+   */
+  private readonly deferred = new Map<PageId, { m: Extract<Message, { type: 'READ_FORWARD' | 'WRITE_FORWARD' }>; at: number }>();
   /** The page whose replica the current operation waits for (one operation at a time). */
   private replicaOp: PageId | null = null;
   private inFlight: InFlight | null = null;
@@ -221,7 +226,7 @@ export class ClientNode implements IvyNode {
   private dispatch(m: Message): void {
     if ((m.type === 'READ_FORWARD' || m.type === 'WRITE_FORWARD') && this.unreplicated.has(m.page)) {
       // Its last version is not on the CM yet: nobody may see it before (see Unreplicated).
-      this.deferred.set(m.page, m);
+      this.deferred.set(m.page, { m, at: this.now });
       return;
     }
     switch (m.type) {
@@ -529,7 +534,7 @@ export class ClientNode implements IvyNode {
     }
     const held = this.deferred.get(page);
     this.deferred.delete(page);
-    if (held) this.dispatch(held);
+    if (held && this.now < held.at + this.timing.cmResendMs) this.dispatch(held.m);
   }
 
   /**

@@ -383,6 +383,18 @@ export class PageDirectory {
       const mine = s.owner === c || s.recorded === c || t?.to === c || (t?.from === c && t.disclaimed === true);
       if (s.recorded === c) s.recorded = null;
       s.rivals = s.rivals.filter((n) => n !== c);
+      if (s.seeking?.ask.includes(c)) {
+        // It was asked whether it holds the page its owner disowned: it will never answer, and
+        // if it held the page, the page went with it.
+        const ask = s.seeking.ask.filter((n) => n !== c);
+        if (ask.length > 0) s.seeking = { ...s.seeking, ask };
+        else {
+          s.seeking = null;
+          s.lostWith = c;
+          lost.push(page);
+          this.host.changed(page);
+        }
+      }
       if (mine && s.owner !== null && s.owner !== c) continue;
       if (mine && s.rivals.length > 0) {
         // Others claimed it while c was on record: one of them may hold it now. They are asked,
@@ -747,8 +759,13 @@ export class PageDirectory {
         this.timed.add(page);
       }
       const pages = [...new Set(skipped)].sort().join(', ');
-      this.host.out.log('info', `${this.host.id} asks ${c} again: its report may predate moves of ${pages}`);
-      this.askReports([c]);
+      // At once, but at most once a resend interval (tickPage asks again while they wait): a
+      // report that moved a page itself must not set off a storm of asks and reports.
+      if (now >= this.refreshAskedAt + this.host.timing.cmResendMs) {
+        this.refreshAskedAt = now;
+        this.host.out.log('info', `${this.host.id} asks ${c} again: its report may predate moves of ${pages}`);
+        this.askReports([c]);
+      }
     }
     const handedOn: PageId[] = [];
     for (const h of r.handoffs) if (this.admits(h.page) && this.noteHandoff(h, c)) handedOn.push(h.page);
@@ -852,7 +869,9 @@ export class PageDirectory {
     const t = s.transit;
     if (t && !(h.version > t.version || (h.version === t.version && from === t.to && h.req !== t.req))) return false;
     if (this.forgotten.has(h.to)) {
-      // Handed to a member the operator said is gone for good: the page went with it.
+      // Handed to a member the operator said is gone for good: the page went with it. Told
+      // again (every report repeats the sender's last handoff), it changes nothing.
+      if (t === null && s.lostWith === h.to) return false;
       s.transit = null;
       s.lostWith = h.to;
       s.movedAt = this.asks;

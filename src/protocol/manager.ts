@@ -491,8 +491,11 @@ export class CentralManager implements IvyNode, DirectoryHost {
       case 'PULSE_REPLY':
         this.settleDoubt(m.acting);
         break;
-      case 'LEASE_GRANT':
       case 'CM_STATE':
+        // The answer to an IM_BACK this CM sent before it took over after all: nothing to take.
+        this.out.log('info', `${this.id} acts already: the CM_STATE ${m.from} sent it comes too late to matter`);
+        break;
+      case 'LEASE_GRANT':
       case 'CHANGE_CM':
       case 'READ_FORWARD':
       case 'WRITE_FORWARD':

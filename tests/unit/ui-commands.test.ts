@@ -168,3 +168,15 @@ describe('runCommand', () => {
     expect(await runCommand('readPage P1', dead)).toEqual({ ok: false, lines: ['error: c1 was killed; cannot readPage P1'] });
   });
 });
+
+describe('content with bidirectional controls', () => {
+  it('is shown with the controls as code points, so it cannot reverse the line it sits in', () => {
+    const r = describeResult('read', 'P1', { ok: true, value: 'abc\u202Edef', local: true });
+    expect(r.text).toBe('P1: abc<U+202E>def (local copy)');
+    const rows = printLines({
+      role: 'client',
+      snapshot: { id: 'c1', pages: [{ page: 'P1', content: '\u2067x', version: 1, access: 'read', owner: false }] },
+    } as PrintableState);
+    expect(rows.join('\n')).toContain('<U+2067>x');
+  });
+});
