@@ -115,10 +115,10 @@ export class OverviewView extends LightElement {
     return html`
       <tr aria-label=${`node ${r.id}`} class=${live ? '' : 'not-live'}>
         <th scope="row">${r.id}</th>
-        <td aria-label=${`${r.id} standing`}>${standingText(r, acting)}</td>
-        <td>${live ? cmLinkText(r.info, r.ageMs) : ''}</td>
-        <td>${pagesText(r)}</td>
-        <td>
+        <td data-label="standing" aria-label=${`${r.id} standing`}>${standingText(r, acting)}</td>
+        <td data-label="link to CM">${live ? cmLinkText(r.info, r.ageMs) : ''}</td>
+        <td data-label="pages">${pagesText(r)}</td>
+        <td data-label="command">
           <form class="command" @submit=${(e: SubmitEvent) => this.run(e, r.id)}>
             <input name="line" aria-label=${`command for ${r.id}`} autocomplete="off" placeholder=${consoleHint(isCmId(r.id) ? 'cm' : 'client')}>
             <button type="submit">Run</button>

@@ -25,6 +25,14 @@ async function shoot(page: Page, name: string, size: (typeof SIZES)[number]['nam
   await page.screenshot({ path: `${DIR}/${name}-${size}.png`, fullPage: true });
 }
 
+/** The element's right edge is within the screen's width (a table may scroll sideways in its box). */
+async function expectOnScreen(page: Page, target: Locator, width: number): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const box = await target.boundingBox();
+  expect(box, 'the element is laid out').not.toBeNull();
+  expect((box?.x ?? 0) + (box?.width ?? 0), `its right edge at ${width} px wide`).toBeLessThanOrEqual(width);
+}
+
 async function nav(page: Page, label: string): Promise<void> {
   await page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: label, exact: true }).click();
   await expect(page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: label, exact: true })).toHaveAttribute(
@@ -120,6 +128,8 @@ for (const size of SIZES) {
     await expect(page.getByLabel('cm1 members')).toHaveText(/c3 \(away \d+\.\d s\)/);
     await expect(page.getByLabel('c1 lease')).toHaveText('lease runs');
     await shoot(page, 'dashboard-membership', size.name);
+    // Every action is on the screen without scrolling sideways: the registry's Restart too.
+    await expectOnScreen(page, page.getByRole('button', { name: 'Restart c3' }), size.width);
 
     const cm = await openNode(context, 'CM', 'cm1');
     // Leases need a standby that acknowledges the acting CM (a lone CM in tab mode cannot know no standby acts).
@@ -133,6 +143,7 @@ for (const size of SIZES) {
     await t2.page.close();
     await expect(overview.getByLabel('c2 standing')).toHaveText(/^away \d+\.\d s \(cm1 says\)$/);
     await shoot(overview, 'overview-membership', size.name);
+    await expectOnScreen(overview, overview.locator('.overview tbody tr').first().locator('td').last(), size.width);
     await t1.page.setViewportSize(size);
     await shoot(t1.page, 'tab-client-membership', size.name);
     await cm.page.setViewportSize(size);
