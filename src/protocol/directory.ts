@@ -46,6 +46,11 @@ interface Transit extends Handoff {
    * arrived (yet), so its latest copy is the sender's ghost.
    */
   disclaimed?: boolean;
+  /**
+   * The CM inferred it (a forward to a requester that went away), no sender reported it: the
+   * sender may never have handed the page on.
+   */
+  inferred?: boolean;
 }
 
 export interface PageState {
@@ -390,25 +395,19 @@ export class PageDirectory {
         if (ask.length > 0) s.seeking = { ...s.seeking, ask };
         else {
           s.seeking = null;
-          s.lostWith = c;
-          lost.push(page);
-          this.host.changed(page);
+          if (this.declareLost(page, s, c)) lost.push(page);
         }
       }
       if (mine && s.owner !== null && s.owner !== c) continue;
-      if (mine && s.rivals.length > 0) {
-        // Others claimed it while c was on record: one of them may hold it now. They are asked,
-        // and the page is lost only if none claims it (answerSeeking).
+      if (mine && t?.to === c && t.inferred === true && !this.forgotten.has(t.from)) {
+        // A forward to c that its owner may never have carried out: the owner is asked, and the
+        // page is lost with c only if it no longer holds it.
+        s.rivals = [...new Set([...s.rivals, t.from])].sort();
+      }
+      if (mine) {
         s.owner = null;
         s.transit = null;
-        this.seek(s, c);
-        this.host.changed(page);
-      } else if (mine) {
-        s.owner = null;
-        s.transit = null;
-        s.lostWith = c;
-        lost.push(page);
-        this.host.changed(page);
+        if (this.declareLost(page, s, c)) lost.push(page);
       }
       this.pump(page, now);
     }
@@ -439,7 +438,7 @@ export class PageDirectory {
     if (s.owner === null || s.owner === a.requester) {
       s.owner = a.requester;
     } else {
-      this.setTransit(page, s, { page, to: a.requester, req: a.req, version: s.version, from: s.owner });
+      this.setTransit(page, s, { page, to: a.requester, req: a.req, version: s.version, from: s.owner, inferred: true });
       this.askReports([s.owner]);
       s.owner = null;
     }
@@ -456,7 +455,7 @@ export class PageDirectory {
     const a = s.active;
     if (!a) return;
     if (a.kind === 'write') {
-      this.setTransit(page, s, { page, to: a.requester, req: a.req, version: s.version, from: owner });
+      this.setTransit(page, s, { page, to: a.requester, req: a.req, version: s.version, from: owner, inferred: true });
       s.owner = null;
       this.host.changed(page);
     }
@@ -729,7 +728,14 @@ export class PageDirectory {
       if (s.queue.some((q) => q.requester === c)) s.queue = s.queue.filter((q) => q.requester !== c || q.req === r.inFlight?.req);
       const t = s.transit;
       const disclaims = t?.to === c && !held.get(page)?.owner && !r.handoffs.some((h) => h.page === page && h.version >= t.version);
-      if (disclaims && current(page, s)) t.disclaimed = true;
+      if (disclaims && current(page, s)) {
+        t.disclaimed = true;
+        // Its sender is gone for good: the page went with it.
+        if (this.forgotten.has(t.from)) {
+          s.transit = null;
+          this.declareLost(page, s, t.from);
+        }
+      }
       if (!held.has(page) && (s.owner !== c || current(page, s))) this.forgetHolder(page, s, c, r, now);
     }
     let refused = 0;
@@ -776,7 +782,9 @@ export class PageDirectory {
       );
     // Every page c has a part in is in byMember now: those it held, claimed or was asked about.
     const mine = this.byMember.get(c) ?? new Set<PageId>();
-    for (const page of mine) this.answerSeeking(page, this.page(page), c);
+    // A page whose part of this report was set aside (refreshing) waits for c's next report: a
+    // claim set aside is no answer that c does not hold it.
+    for (const page of mine) if (this.page(page).refreshing !== c) this.answerSeeking(page, this.page(page), c);
     const f = r.inFlight;
     if (f) {
       // Its request in flight is a client's newest: it gave up every earlier one, which must not
@@ -839,6 +847,21 @@ export class PageDirectory {
     }
   }
 
+  /**
+   * Nobody on record holds the page any more and `c`, gone, may have had it: it is lost with c,
+   * unless members claimed it while another was on record (rivals): those are asked first, and the
+   * page is lost only if none of them claims it (answerSeeking). True when it is lost now.
+   */
+  private declareLost(page: PageId, s: PageState, c: NodeId): boolean {
+    this.host.changed(page);
+    if (s.rivals.length > 0) {
+      this.seek(s, c);
+      return false;
+    }
+    s.lostWith = c;
+    return true;
+  }
+
   /** Asks the rivals on record whether they hold the page its owner has just disowned. */
   private seek(s: PageState, disowner: NodeId): void {
     s.seeking = { for: disowner, ask: s.rivals };
@@ -871,11 +894,10 @@ export class PageDirectory {
     if (this.forgotten.has(h.to)) {
       // Handed to a member the operator said is gone for good: the page went with it. Told
       // again (every report repeats the sender's last handoff), it changes nothing.
-      if (t === null && s.lostWith === h.to) return false;
+      if (t === null && (s.lostWith === h.to || s.seeking?.for === h.to)) return false;
       s.transit = null;
-      s.lostWith = h.to;
       s.movedAt = this.asks;
-      this.host.changed(h.page);
+      this.declareLost(h.page, s, h.to);
       return true;
     }
     this.setTransit(h.page, s, { page: h.page, to: h.to, req: h.req, version: h.version, from });

@@ -370,8 +370,11 @@ export class Simulation {
     if (!this.result.left.includes(member)) return false;
     // With replicas the page comes back once the operator forgets the member: only operations
     // begun before that (the CM may have failed them already) are owed nothing.
+    // The word is in effect only where the acting CM no longer lists the member (one that took
+    // over from a CM cut off or crashed when told may not know it until the operator looks again).
     const forgottenAt = this.forgotten.get(member);
-    if ((this.opts.replicas ?? 0) > 0 && forgottenAt !== undefined && invokedAt >= forgottenAt) return false;
+    const inEffect = forgottenAt !== undefined && !this.listedByActingCm(member);
+    if ((this.opts.replicas ?? 0) > 0 && inEffect && invokedAt >= forgottenAt) return false;
     return this.written.get(member)?.has(page) === true || error.includes(INCOMPLETE_RECORD);
   }
 
@@ -525,7 +528,19 @@ export class Simulation {
     if (answers.some((a) => a.startsWith('forgot'))) {
       this.forgotten.set(id, this.world.now);
       this.nemesisEvent('forget', id);
-    } else this.world.at(this.world.now + OPERATOR_REACTS_MS, null, () => this.forget(id));
+    }
+    // A CM that acts later (it took over from the one told, cut off at the time) may not know:
+    // the operator looks again, as a person would who sees the node still listed, and tells it.
+    this.world.at(this.world.now + OPERATOR_REACTS_MS, null, () => {
+      if (!this.forgotten.has(id) || this.listedByActingCm(id)) this.forget(id);
+    });
+  }
+
+  private listedByActingCm(id: NodeId): boolean {
+    return [...this.running.values()].some((r) => {
+      const s = r.host.snapshot();
+      return s.role === 'cm' && s.snapshot.role === 'acting' && s.snapshot.members.includes(id);
+    });
   }
 
   /**
