@@ -84,6 +84,20 @@ export class ClusterModel {
     return this.cms.away();
   }
 
+  /**
+   * Where the cluster runs, when that is another tab of this browser: its nodes are workers of
+   * that tab, and nodes started here reach only this tab's own. Null when this tab runs a CM or
+   * nothing runs elsewhere.
+   */
+  elsewhereNotice(): string | null {
+    if (this.elsewhere.size === 0 || this.cluster.nodes().some((h) => h.role === 'cm')) return null;
+    const ids = [...this.elsewhere].sort();
+    return (
+      `This cluster runs in another tab of this browser (${ids.join(', ')}): nodes started here reach only nodes of this tab. ` +
+      'Work in that tab, or Reset the cluster to start a new one here.'
+    );
+  }
+
   rows(): RegistryRow[] {
     const here = (id: NodeId): boolean => this.cluster.get(id) !== undefined;
     const away = this.away();

@@ -115,6 +115,7 @@ export class ClusterView extends LightElement {
         </div>`
           : nothing
       }
+      ${model.elsewhereNotice() ? html`<p class="notice" role="note" aria-label="where the cluster runs">${model.elsewhereNotice()}</p>` : nothing}
       <p class=${this.status?.ok === false ? 'status error' : 'status'} role="status" aria-label="cluster status"
         >${this.status?.text ?? ''}</p>
       <p class="acting" role="status" aria-label="acting CM">${actingText(model)}</p>

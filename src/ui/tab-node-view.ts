@@ -222,6 +222,7 @@ export class TabNodeView extends LightElement {
     const node = await TabNode.start(choice, { config, clusterKey, location, timing, log });
     this.node = node;
     sessionStorage.setItem(TAB_NODE_KEY, restartLine(node.id));
+    log(nextStep(node.id));
     if (window.ivyTab) window.ivyTab.node = node;
     node.subscribe((e) => this.onEvent(e));
     this.state = await node.snapshot();
@@ -315,4 +316,12 @@ customElements.define('ivy-tab-node', TabNodeView);
 /** The prompt line that restarts node `id` in a tab (identity.ts parseChoice). */
 export function restartLine(id: string): string {
   return `restart ${id}`;
+}
+
+/** What a person does next, once this tab runs node `id`: a cluster is several tabs. */
+export function nextStep(id: string): string {
+  const here = `${location.origin}/?mode=tab`;
+  if (id === 'cm1') return `next: open ${here} in another tab and choose CM for the backup (cm2), then Client in more tabs`;
+  if (id === 'cm2') return `next: open ${here} in more tabs and choose Client; close cm1's tab to watch this one take over`;
+  return `next: read and write pages here (readPage P1, writePage P1 hello, x); more clients in more tabs of ${here}`;
 }

@@ -180,6 +180,11 @@ test('two dashboards in one browser cannot run one node twice; a killed worker o
   const b = await context.newPage();
   await b.goto('/?debug');
   await expect(registryRow(b, 'cm1')).toContainText('running in another tab');
+  // The second dashboard says, before anything is pressed, where the cluster runs.
+  await expect(b.getByRole('note', { name: 'where the cluster runs' })).toHaveText(
+    /^This cluster runs in another tab of this browser \(c1, cm1, cm2\): nodes started here reach only nodes of this tab\./,
+  );
+  await expect(a.getByRole('note', { name: 'where the cluster runs' })).toHaveCount(0);
 
   const status = b.getByRole('status', { name: 'cluster status' });
   for (const id of ['cm1', 'c1']) {
