@@ -443,8 +443,14 @@ function enoughFor(choice: TabChoice): (answers: JoinAnswer[]) => boolean {
  * The acting CM offers the next client id; a taken one (its lock held in this browser, or the
  * PeerServer says so) means ask for a higher one.
  */
-async function claimClientId(lobby: ClusterPeer, prefix: string, open: Open, hold: Hold, log: (line: string) => void): Promise<Claimed> {
+async function claimClientId(lobby: ClusterPeer, prefix: string, open: Open, hold: Hold, say: (line: string) => void): Promise<Claimed> {
   let atLeast = 0;
+  // A CM that refused the link for its key never answers: that, not its absence, is the news.
+  let keyRefused = false;
+  const log = (line: string): void => {
+    if (line.includes('wrong cluster key')) keyRefused = true;
+    say(line);
+  };
   for (let tries = 0; tries < CLIENT_ID_TRIES_MAX; tries++) {
     log(`asking the acting CM for a client id (an absent CM is known absent after at most ${ASK_MS / 1000} s)…`);
     const answers = await askActing(lobby, prefix, atLeast, log);
@@ -465,6 +471,7 @@ async function claimClientId(lobby: ClusterPeer, prefix: string, open: Open, hol
       log(`${offer} is taken on the PeerServer; asking for another id`);
     }
   }
+  if (keyRefused) throw new Error('the CMs refused this tab: wrong cluster key (type the one the cluster was started with)');
   throw new Error('no acting central manager answered: start a CM first (or wait for the backup to take over)');
 }
 

@@ -114,6 +114,14 @@ export class TabNodeView extends LightElement {
     // Best effort: a closing tab says goodbye on its links; a crashed one cannot, and pulses tell.
     window.addEventListener('pagehide', this.onPageHide);
     window.addEventListener('pageshow', this.onPageShow);
+    // The settings now, not at the first choice: a server that keeps the cluster key to itself
+    // shows the key box before the user picks a role.
+    void fetchIvyConfig().then(
+      (config) => {
+        this.config ??= config;
+      },
+      () => undefined,
+    );
     const ran = sessionStorage.getItem(TAB_NODE_KEY);
     if (ran !== null) this.rejoin(ran, 'this tab ran a node before this page was loaded');
     if (new URLSearchParams(location.search).has('debug')) {
