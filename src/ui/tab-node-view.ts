@@ -285,6 +285,19 @@ export class TabNodeView extends LightElement {
   private async onCommand(line: string): Promise<void> {
     const node = this.node;
     if (!node) return;
+    if (!node.running && parseChoice(line).kind !== 'invalid') {
+      // A stopped node's tab takes the prompt's words again: restartCM, restart c2, Client...
+      if (this.timer !== null) clearInterval(this.timer);
+      this.node = null;
+      return this.choose(line);
+    }
+    if (!node.running) {
+      this.say(
+        consoleLine('input', line),
+        consoleLine('error', `error: ${node.id} is stopped: type ${restartLine(node.id)} to start it again here`),
+      );
+      return;
+    }
     this.say(consoleLine('input', line));
     const ticket = this.tickets.take();
     const answer = await node.command(line);
