@@ -425,9 +425,11 @@ export class ClientNode implements IvyNode {
     if (cm !== this.cm || epoch !== this.epoch) {
       this.identityChanged = true;
       this.lastAsk = 0;
-      // Forwards held from an older CM are void: the new one forwards again what it still wants.
-      this.deferred.clear();
     }
+    // Forwards held for a replica are void once this client reports: the CM decides anew on what
+    // it holds, and forwards again what it still wants (held, one could hand the page on behind
+    // the CM's back after it took this client's claim).
+    this.deferred.clear();
     this.cm = cm;
     this.epoch = epoch;
     this.lastAsk = Math.max(this.lastAsk, ask);

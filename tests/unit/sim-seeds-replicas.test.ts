@@ -10,13 +10,14 @@
 // the CM giving up on it; 662, a claim set aside as stale counted as its sender's word that it
 // held nothing, and the page was brought back while it held it; 805, forgetting the requester of
 // a forward its owner never carried out declared the page lost while the owner held it; 703,
-// 775 and 986, the operator's forget reached a CM that was cut off or crashed at once.
+// 775 and 986, the operator's forget reached a CM that was cut off or crashed at once; 2043, an
+// owner that reported after a stall served a forward held from before its report.
 import { describe, expect, it } from 'vitest';
 import { runAndCheck } from '../../src/sim/run.ts';
 import { faultyShape } from '../../src/sim/sweep.ts';
 
 describe('seeds that found bugs with replicas', () => {
-  for (const seed of [30, 79, 96, 126, 145, 151, 408, 662, 682, 703, 775, 805, 986]) {
+  for (const seed of [30, 79, 96, 126, 145, 151, 408, 662, 682, 703, 775, 805, 986, 2043]) {
     it(`seed ${seed} runs clean`, () => {
       expect(runAndCheck({ ...faultyShape(seed, 'all'), replicas: 1 }).problems).toEqual([]);
     }, 120_000);
