@@ -66,6 +66,7 @@ export class TabNodeView extends LightElement {
     trace: { state: true },
     result: { state: true },
     config: { state: true },
+    keyKept: { state: true },
     requestSends: { state: true },
   };
   declare node: TabNode | null;
@@ -76,6 +77,8 @@ export class TabNodeView extends LightElement {
   declare trace: readonly string[];
   declare result: { ok: boolean; text: string } | null;
   declare config: IvyConfig | null;
+  /** The server keeps the cluster key to itself: the key box shows before a role is chosen. */
+  declare keyKept: boolean;
   declare requestSends: readonly TracedMessage[];
   private timer: ReturnType<typeof setInterval> | null = null;
   /**
@@ -106,6 +109,7 @@ export class TabNodeView extends LightElement {
     this.trace = [];
     this.result = null;
     this.config = null;
+    this.keyKept = false;
     this.requestSends = [];
   }
 
@@ -116,9 +120,10 @@ export class TabNodeView extends LightElement {
     window.addEventListener('pageshow', this.onPageShow);
     // The settings now, not at the first choice: a server that keeps the cluster key to itself
     // shows the key box before the user picks a role.
+    // Only that is taken from it: choosing a node reads the settings anew (the server may be gone).
     void fetchIvyConfig().then(
       (config) => {
-        this.config ??= config;
+        this.keyKept = config.clusterKey === null;
       },
       () => undefined,
     );
@@ -146,7 +151,7 @@ export class TabNodeView extends LightElement {
             ${CHOICES.map((c) => html`<button ?disabled=${this.busy} @click=${() => this.choose(c.line)}>${c.label}</button>`)}
           </div>
           ${
-            this.config && this.config.clusterKey === null
+            this.keyKept || this.config?.clusterKey === null
               ? html`
             <label>cluster key <input name="cluster-key" type="password" autocomplete="off"></label>`
               : nothing
