@@ -99,7 +99,7 @@ export class RunViews extends LightElement {
             : nothing
         }
       </div>
-      <ivy-sequence-diagram .layout=${seq} ?follow=${this.live}></ivy-sequence-diagram>
+      <ivy-sequence-diagram .layout=${seq} ?follow=${this.live} .at=${this.live ? null : cursor}></ivy-sequence-diagram>
       <div class="timeline-head">
         <h3>operations <small class="muted">bar from invoke to completion: ok · fail · unknown · open; click one</small></h3>
         <label>window <select aria-label="timeline window" @change=${(e: Event) => {

@@ -1,6 +1,6 @@
 // The message view: one lane per node, time going down, an arrow per message labelled with the
 // paper's code and our name. It only draws a layout (session/sequence-layout.ts).
-import { html, nothing, svg } from 'lit';
+import { html, nothing, svg, type PropertyValues } from 'lit';
 import type { LaidArrow, SequenceLayout } from './session/sequence-layout.ts';
 import { LightElement } from './light-element.ts';
 
@@ -37,8 +37,13 @@ function arrowSvg(l: LaidArrow, dim: boolean) {
 }
 
 export class SequenceDiagram extends LightElement {
-  static override properties = { layout: { attribute: false }, follow: { type: Boolean }, band: { state: true } };
+  static override properties = { layout: { attribute: false }, follow: { type: Boolean }, at: { type: Number }, band: { state: true } };
   declare layout: SequenceLayout | null;
+  /**
+   * Replay's time, when the diagram shows a run up to it: moving it brings the messages at that
+   * time (the diagram's end) into view, as the timelines beside it move.
+   */
+  declare at: number | null;
   /** Keeps the newest messages in view as they come, unless the reader scrolled up. */
   declare follow: boolean;
   /** The part of the diagram in view, in its own pixels. */
@@ -51,6 +56,7 @@ export class SequenceDiagram extends LightElement {
     super();
     this.layout = null;
     this.follow = false;
+    this.at = null;
     this.band = { top: 0, bottom: 900 };
   }
 
@@ -81,9 +87,15 @@ export class SequenceDiagram extends LightElement {
       ${l.older > 0 ? html`<p class="muted small">${l.older} older message(s) not laid out; filter by page or request to see them</p>` : nothing}`;
   }
 
-  protected override updated(): void {
+  protected override updated(changed: PropertyValues<this>): void {
     const box = this.querySelector<HTMLElement>('.seq-scroll');
     if (!box || !this.layout) return;
+    if (changed.has('at') && this.at !== null) {
+      box.scrollTop = box.scrollHeight;
+      this.pinned = true;
+      this.measure(box);
+      return;
+    }
     // A newly selected operation: bring its first message into view and stop following.
     const first = this.layout.arrows.find((a) => a.highlighted);
     const key = first ? `${first.arrow.req}` : null;

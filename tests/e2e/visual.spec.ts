@@ -141,3 +141,31 @@ test('replay loads a simulator history and transcript and scrubs them with the t
   await expect(replay.locator('svg.timeline g.op')).toHaveCount(1);
   await expect(replay.getByLabel('failure events')).toHaveCount(0);
 });
+
+test('replay keeps the messages at the slider’s time in view in a long run, as the timelines beside it', async ({ page }) => {
+  await page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: 'Replay', exact: true }).click();
+  const replay = page.getByRole('region', { name: 'replay' });
+  // 300 read round trips, one a millisecond: far taller than the diagram's box.
+  const lines: string[] = [];
+  for (let i = 1; i <= 300; i++) {
+    lines.push(`${i}.000 c2->cm1 READ_REQUEST(RQ) P1 c2:${i} e1`, `${i}.500 cm1->c2 REQUEST_FAILED(RX) P1 c2:${i} e1`);
+  }
+  await replay.getByLabel('recording files').setInputFiles([
+    { name: 'run.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(HISTORY) },
+    { name: 'run.txt', mimeType: 'text/plain', buffer: Buffer.from(lines.join('\n')) },
+  ]);
+  await expect(replay.getByLabel('loaded run')).toContainText('600 message(s)');
+  const box = replay.locator('.seq-scroll');
+  const view = () => box.evaluate((el) => ({ top: el.scrollTop, bottom: el.scrollTop + el.clientHeight, height: el.scrollHeight }));
+  for (const step of ['300', '700']) {
+    await replay.getByRole('slider', { name: 'time' }).fill(step);
+    // The diagram ends at the slider's time, and its end is what is in view.
+    await expect
+      .poll(async () => {
+        const v = await view();
+        return v.height - v.bottom;
+      })
+      .toBeLessThanOrEqual(1);
+    expect((await view()).top, `scrolled down at step ${step}`).toBeGreaterThan(0);
+  }
+});
