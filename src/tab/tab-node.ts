@@ -8,6 +8,7 @@ import type { Timing } from '../protocol/config.ts';
 import type { OpResult } from '../protocol/node.ts';
 import { decodeComlinkWire, exposeOver } from '../net/comlink-endpoint.ts';
 import { pageDurability, pageReplicas, peerServerAddress, type IvyConfig } from '../net/ivy-config.ts';
+import { peerErrorText } from './peer-errors.ts';
 import type { Replicas } from '../protocol/config.ts';
 import { ClusterPeer, PeerIdTakenError, peerIdFor } from '../net/peer-connect.ts';
 import type { DurableBackend } from '../disk/backend.ts';
@@ -172,7 +173,7 @@ export class TabNode {
       }
     }, ONLINE_CHECK_MS);
     this.timers.push(() => clearInterval(online));
-    this.timers.push(this.peer.onError((e) => this.log(`${this.id}: PeerJS ${e.type}: ${e.message}`)));
+    this.timers.push(this.peer.onError((e) => this.log(peerErrorText(this.id, e.type, e.message))));
   }
 
   /** Where its state is kept, and how durably ("log on OPFS (log worker), process durability"). */

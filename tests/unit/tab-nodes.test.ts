@@ -8,6 +8,7 @@ import { actingAnswer, identityFor, parseChoice, rosterOf } from '../../src/tab/
 import { decodeJoinFrame, serveJoin, type JoinAnswer } from '../../src/tab/join.ts';
 import { CLIENT_NUMBER_MAX } from '../../src/protocol/ids.ts';
 import { PeerSlot, SLOT_QUEUE_MAX } from '../../src/tab/peer-slot.ts';
+import { peerErrorText } from '../../src/tab/peer-errors.ts';
 
 const answer = (
   cm: 'cm1' | 'cm2',
@@ -225,5 +226,14 @@ describe('PeerSlot', () => {
     expect(next.closed).toBe(true);
     expect(closes).toEqual(['close']);
     expect(slot.send(pulse(2))).toBe(false);
+  });
+});
+
+describe('a PeerJS error, as a tab says it', () => {
+  it('tells a peer not on the PeerServer as news, and anything else as the error it is', () => {
+    expect(peerErrorText('c1', 'peer-unavailable', 'Could not connect to peer ivy-c2')).toBe(
+      'c1: ivy-c2 is not on the PeerServer (not started yet, or its tab closed); it is dialled again',
+    );
+    expect(peerErrorText('c1', 'network', 'Lost connection to server.')).toBe('c1: PeerJS network: Lost connection to server.');
   });
 });
