@@ -58,6 +58,20 @@ export interface ManagerSnapshot {
 /** What one CM says to the other: from anybody else it is forged or garbled. */
 const CM_ONLY: ReadonlySet<MessageType> = new Set(['PULSE', 'PULSE_REPLY', 'IM_BACK', 'CM_STATE', 'CHANGE_CM']);
 
+/**
+ * What reply `acked` carried, now that the standby says it got that reply; what older replies
+ * carried is dropped unanswered (the standby missed them, and their entries went again since).
+ */
+function takeAcked<T>(inReply: Map<number, T[]>, acked: number): T[] {
+  let taken: T[] = [];
+  for (const [seq, items] of inReply) {
+    if (seq > acked) continue;
+    inReply.delete(seq);
+    if (seq === acked) taken = items;
+  }
+  return taken;
+}
+
 export class CentralManager implements IvyNode, DirectoryHost {
   readonly id: NodeId;
   readonly out = new Outbox();
@@ -221,16 +235,11 @@ export class CentralManager implements IvyNode, DirectoryHost {
 
   /** The standby has every replica sent up to reply `acked`: their owners hear so. */
   private replicasAcked(acked: number): void {
-    for (const [seq, pages] of this.acksInReply) {
-      if (seq > acked) continue;
-      this.acksInReply.delete(seq);
-      if (seq < acked) continue;
-      for (const { page, version } of pages) {
-        const a = this.pendingAcks.get(page);
-        if (a === undefined || a.version > version) continue;
-        this.pendingAcks.delete(page);
-        this.ackReplica(page, a);
-      }
+    for (const { page, version } of takeAcked(this.acksInReply, acked)) {
+      const a = this.pendingAcks.get(page);
+      if (a === undefined || a.version > version) continue;
+      this.pendingAcks.delete(page);
+      this.ackReplica(page, a);
     }
   }
 
@@ -277,16 +286,11 @@ export class CentralManager implements IvyNode, DirectoryHost {
 
   /** The standby got reply `acked`: the grants it carried may go out. */
   private grantsAcked(acked: number): void {
-    for (const [seq, pages] of this.grantsInReply) {
-      if (seq > acked) continue;
-      this.grantsInReply.delete(seq);
-      if (seq < acked) continue;
-      for (const { page, req } of pages) {
-        // A grant since started anew (another request) waits for a reply that names its grantee.
-        if (this.pendingGrants.get(page) !== req) continue;
-        this.pendingGrants.delete(page);
-        this.dir.recordedGrant(page, req, this.now);
-      }
+    for (const { page, req } of takeAcked(this.grantsInReply, acked)) {
+      // A grant since started anew (another request) waits for a reply that names its grantee.
+      if (this.pendingGrants.get(page) !== req) continue;
+      this.pendingGrants.delete(page);
+      this.dir.recordedGrant(page, req, this.now);
     }
   }
 
