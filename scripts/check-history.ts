@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { checkLinearizable, type KeyResult } from '../src/sim/checker.ts';
-import { parseHistory } from '../src/sim/history.ts';
+import { checkLinearizable, type KeyResult } from '../src/check/checker.ts';
+import { parseHistory } from '../src/check/history.ts';
 
 function verdict(keys: KeyResult[]): string {
   if (keys.some((k) => !k.ok && !k.unknown)) return 'REFUTED';

@@ -19,7 +19,7 @@ import type { StepResult } from '../src/experiments/run-step.ts';
 import { inPlacement, suite, type Step } from '../src/experiments/suite.ts';
 import { isPlacement, PLACEMENTS, type Placement } from '../src/workers/placement.ts';
 import type { Progress, ScenarioResult } from '../src/experiments/types.ts';
-import type { HistoryEvent } from '../src/sim/history.ts';
+import type { HistoryEvent } from '../src/check/history.ts';
 import { renderSummary, replaceResultsSection, resultsDocument, summaryLine, type RenderMeta } from '../src/experiments/markdown.ts';
 import {
   FULL_RUN_FILE,
@@ -30,7 +30,7 @@ import {
   TAB_RUN_FILE,
   withTabRun,
 } from '../src/experiments/results-files.ts';
-import { toJsonLine } from '../src/sim/history.ts';
+import { toJsonLine } from '../src/check/history.ts';
 import { flagNote } from '../src/experiments/explained.ts';
 import { flaggedSteps } from '../src/experiments/flag-tables.ts';
 import { openExperimentsPage } from './experiments-browser.ts';

@@ -2,7 +2,7 @@
 // workers (one hop each way: the floor under any protocol) and the central store (every read
 // and write a round trip to one store worker) on the same operations as a DSM scenario.
 import * as Comlink from 'comlink';
-import { checkLinearizable } from '../sim/checker.ts';
+import { checkLinearizable } from '../check/checker.ts';
 import { commonNow } from '../host/env.ts';
 import type { BaselineClientApi } from './central-store.ts';
 import { mergeHistory } from './record.ts';

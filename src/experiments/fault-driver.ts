@@ -1,7 +1,7 @@
 // Carries out a scenario's faults at their times while the clients run, and keeps the log the
 // results need: when each fault happened, what the killed CM was doing, what a departing client
 // held, and the windows during which no CM ran at all.
-import type { NemesisEvent } from '../sim/history.ts';
+import type { NemesisEvent } from '../check/history.ts';
 import type { ExperimentCluster } from './exp-cluster.ts';
 import type { Outage } from './stats.ts';
 import { faultEvent } from './record.ts';

@@ -3,7 +3,7 @@
 // they are merged by time. Two events with the same timestamp cannot be told apart, so an
 // invocation is placed before a completion of another client at the same instant: that makes
 // the two operations concurrent, which claims no order the clock did not show.
-import type { ClientEvent, HistoryEvent, NemesisEvent } from '../sim/history.ts';
+import type { ClientEvent, HistoryEvent, NemesisEvent } from '../check/history.ts';
 import type { TimedOp } from './workload-runner.ts';
 
 export interface ClientOps {

@@ -3,7 +3,7 @@
 // unavailability after each fault, when writes came back after a client left, and the
 // linearizability verdict of the merged history. Worker runs and tab runs both end here.
 import type { NodeId } from '../protocol/ids.ts';
-import { checkLinearizable } from '../sim/checker.ts';
+import { checkLinearizable } from '../check/checker.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
 import type { TimedOp } from './workload-runner.ts';
 import { writesBack } from './availability.ts';

@@ -2,7 +2,7 @@
 // Node (npm run experiments) or into the dashboard's charts unchanged.
 import type { ReplicationMode, Timing } from '../protocol/config.ts';
 import type { NodeId } from '../protocol/ids.ts';
-import type { HistoryEvent } from '../sim/history.ts';
+import type { HistoryEvent } from '../check/history.ts';
 import type { MessageCounts } from '../workers/message-count.ts';
 import type { Durability } from '../protocol/config.ts';
 import type { Placement } from '../workers/placement.ts';

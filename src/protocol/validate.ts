@@ -3,7 +3,7 @@
 //
 // messages.ts declares the wire; the tables here say how each field is checked, and their types
 // are derived from those declarations: a field added, dropped or retyped on one side and not the
-// other fails to compile (tests/unit/validate.test.ts holds the proof).
+// other fails to compile (tests/protocol/validate.test.ts holds the proof).
 import { isCount, isRecord } from '../util/checks.ts';
 import { contentError, isNodeId, pageIdError, preview, REQ_ID_PATTERN, type NodeId, type PageId, type ReqId } from './ids.ts';
 import { CLUSTER_PAGES_MAX, COUNT_MAX, EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, REASON_LENGTH_MAX, VERSION_MAX } from './limits.ts';

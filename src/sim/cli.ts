@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runAndCheck, summaryLine, type SimOptions } from './run.ts';
-import { toJsonLine } from './history.ts';
+import { toJsonLine } from '../check/history.ts';
 import { FAULT_KINDS, parseFaults, type FaultKind } from './nemesis.ts';
 import { faultyShape, sweep } from './sweep.ts';
 import { DURABILITIES, DURABILITY_DEFAULT, isDurability, isReplicas, type Durability, type Replicas } from '../protocol/config.ts';

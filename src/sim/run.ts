@@ -1,6 +1,6 @@
 // One simulation and its verdict: the shared path of the CLI, the seed sweeps and the tests.
-import { checkLinearizable, type CheckResult } from './checker.ts';
-import type { HistoryEvent } from './history.ts';
+import { checkLinearizable, type CheckResult } from '../check/checker.ts';
+import type { HistoryEvent } from '../check/history.ts';
 import { simulate, type SimOptions, type SimResult } from './simulator.ts';
 
 export type { SimOptions } from './simulator.ts';

@@ -17,7 +17,7 @@ import { DISK_DEFAULTS, type DiskOptions } from './disk.ts';
 import { DURABILITY_DEFAULT, type Durability } from '../protocol/config.ts';
 import { SimThreads } from './threads.ts';
 import type { DurableEntry } from '../protocol/durable.ts';
-import type { HistoryEvent } from './history.ts';
+import type { HistoryEvent } from '../check/history.ts';
 import { clientToClientFrame, cmToClientFrame, hostileFrame, type ToClientContext } from './hostile.ts';
 import { NEMESIS_DEFAULTS, Nemesis, type FaultKind, type NemesisOptions } from './nemesis.ts';
 import { NETWORK_DEFAULTS, SimNetwork, type NetworkOptions } from './network.ts';

@@ -2,7 +2,7 @@
 // checker blames mapped back to the bars the timeline draws. A session that began mid-run
 // (nodes restarted from their disks, the buffer trimmed or cleared) did not see every write:
 // values from before it count as written before it, and the verdict says so.
-import { checkLinearizable } from '../../sim/checker.ts';
+import { checkLinearizable } from '../../check/checker.ts';
 import { toHistory } from './ops.ts';
 import { NO_PREHISTORY, type Inherited, type OpRecord, type Prehistory } from './types.ts';
 

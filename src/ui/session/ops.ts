@@ -2,7 +2,7 @@
 // A client queues operations, so several of one client's may overlap: each overlapping one gets
 // its own history process (Jepsen's rule: one open call per process).
 import { clientNumber, pageIdError } from '../../protocol/ids.ts';
-import type { HistoryEvent } from '../../sim/history.ts';
+import type { HistoryEvent } from '../../check/history.ts';
 import type { OpTrace } from '../../host/trace.ts';
 import type { FailureEvent, Inherited, OpRecord } from './types.ts';
 

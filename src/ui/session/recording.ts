@@ -2,7 +2,7 @@
 // history JSONL, `npm run sim -- --history`, and its `--transcript` lines). All load into the
 // same shape the live views use. Files come from users: every field is checked before use.
 import { REQ_ID_PATTERN } from '../../protocol/ids.ts';
-import { parseHistory, type HistoryEvent } from '../../sim/history.ts';
+import { parseHistory, type HistoryEvent } from '../../check/history.ts';
 import type { OpTrace, TracedMessage, TraceFate } from '../../host/trace.ts';
 import { matchArrows, type Arrow } from './arrows.ts';
 import { opsFromHistory, recordOps, toHistory } from './ops.ts';

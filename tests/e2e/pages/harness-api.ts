@@ -14,7 +14,7 @@ export interface RttStats {
 }
 
 export interface HarnessApi {
-  /** The shared transport contract (tests/unit/transport-cases.ts) over fresh PeerJS links. */
+  /** The shared transport contract (tests/support/transport-cases.ts) over fresh PeerJS links. */
   contract(): Promise<CaseResult[]>;
   /** n frames each way at once; true when both sides saw them all, in order. */
   ordering(n: number): Promise<{ inOrderAtA: boolean; inOrderAtB: boolean; count: number }>;

@@ -14,7 +14,7 @@ import {
   type Check,
   type ContractLink,
   type TestFrame,
-} from '../../unit/transport-cases.ts';
+} from '../../support/transport-cases.ts';
 import type { CaseResult, HarnessApi, RttStats } from './harness-api.ts';
 
 declare global {

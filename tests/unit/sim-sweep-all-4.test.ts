@@ -1,5 +1,0 @@
-// Seeds 751-1000 of the 1,000-seed sweep under every fault kind at once (see sweep-case.ts).
-import { describe } from 'vitest';
-import { sweepCase } from './sweep-case.ts';
-
-describe('fault sweep, every kind at once', () => sweepCase(751, 1000));
