@@ -3,18 +3,20 @@
 // `npm run sim -- --sweep 1-1000 [--faults kinds]` runs the tests' fault sweep over a range and
 // prints its figures per fault kind.
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { runAndCheck, summaryLine, type SimOptions } from './run.ts';
 import { toJsonLine } from '../check/history.ts';
 import { FAULT_KINDS, parseFaults, type FaultKind } from './nemesis.ts';
-import { faultyShape, sweep } from './sweep.ts';
+import { sweepOnCores } from './sweep-pool.ts';
 import { DURABILITIES, DURABILITY_DEFAULT, isDurability, isReplicas, type Durability, type Replicas } from '../protocol/config.ts';
 
 const USAGE = `usage: npm run sim -- [--seed N] [--seeds K] [--clients N] [--pages N] [--ops N]
        [--read-ratio R] [--faults all|none|${FAULT_KINDS.join(',')}] [--fault-count N]
        [--replication streaming|periodic] [--no-backup] [--durability ${DURABILITIES.join('|')}]
        [--replicas 0|1] [--history FILE] [--transcript]
-       npm run sim -- --sweep FROM-TO [--faults all|kinds] [--durability ...] [--replicas 0|1]   (the tests' fault sweep, per kind)
+       npm run sim -- --sweep FROM-TO [--faults all|kinds] [--durability ...] [--replicas 0|1] [--jobs N]
+                                       (the tests' fault sweep, per kind, on N processes: all cores)
 --faults all is every fault the durability must survive: power cuts only at disk. A sweep runs
 odd seeds at disk and even ones at process unless --durability says one.`;
 
@@ -25,7 +27,7 @@ function number(v: string | undefined, name: string, fallback: number): number {
   return n;
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -45,6 +47,7 @@ function main(argv: string[]): number {
       sweep: { type: 'string' },
       durability: { type: 'string' },
       replicas: { type: 'string' },
+      jobs: { type: 'string' },
     },
   });
   const replicas = Number(values.replicas ?? 0);
@@ -58,7 +61,10 @@ function main(argv: string[]): number {
   }
   if (values.sweep !== undefined) {
     const kinds = values.faults === undefined || values.faults === 'all' ? 'all' : parseFaults(values.faults);
-    return runSweep(values.sweep, kinds, durability, replicas);
+    const jobs = number(values.jobs, 'jobs', availableParallelism());
+    if (!Number.isInteger(jobs) || jobs < 1)
+      throw new Error(`--jobs wants a whole number of processes, got ${JSON.stringify(values.jobs)}`);
+    return runSweep(values.sweep, kinds, durability, replicas, jobs);
   }
   const first = number(values.seed, 'seed', 1);
   const count = number(values.seeds, 'seeds', 1);
@@ -97,14 +103,20 @@ function main(argv: string[]): number {
 }
 
 /** The sweep over a seed range, once with every kind at once, then each kind alone on the same seeds. */
-function runSweep(range: string, faults: FaultKind[] | 'all', durability: Durability | undefined, replicas: Replicas): number {
+async function runSweep(
+  range: string,
+  faults: FaultKind[] | 'all',
+  durability: Durability | undefined,
+  replicas: Replicas,
+  jobs: number,
+): Promise<number> {
   const m = /^(\d+)-(\d+)$/.exec(range);
   if (!m) throw new Error(`--sweep wants FROM-TO, got ${JSON.stringify(range)}`);
   const [from, to] = [Number(m[1]), Number(m[2])];
   let bad = 0;
-  const report = (label: string, kinds: readonly FaultKind[] | 'all'): void => {
+  const report = async (label: string, kinds: readonly FaultKind[] | 'all'): Promise<void> => {
     const started = performance.now();
-    const r = sweep(from, to, (seed) => faultyShape(seed, kinds, { ...(durability ? { durability } : {}), replicas }));
+    const r = await sweepOnCores({ from, to, faults: kinds, extra: { ...(durability ? { durability } : {}), replicas } }, jobs);
     const ms = (performance.now() - started) / r.seeds;
     const injected = Object.entries(r.injected)
       .map(([k, n]) => `${k}=${n}`)
@@ -112,20 +124,21 @@ function runSweep(range: string, faults: FaultKind[] | 'all', durability: Durabi
     console.log(
       `${label}: ${r.seeds} seeds, ${r.bad.length} bad, ${r.excused} failures excused (page with a node that left); ` +
         `ops ok=${r.ops.ok} fail=${r.ops.fail} info=${r.ops.info}; injected ${injected}; disk failures ${r.diskFailures}, ` +
-        `torn tails dropped ${r.tornTails}; ${ms.toFixed(0)} ms/seed`,
+        `torn tails dropped ${r.tornTails}; ${ms.toFixed(0)} ms/seed on ${jobs} processes`,
     );
     for (const b of r.bad.slice(0, 3)) console.log(`  ${b}`);
     bad += r.bad.length;
   };
-  report(faults === 'all' ? 'all kinds at once' : faults.join(','), faults);
+  await report(faults === 'all' ? 'all kinds at once' : faults.join(','), faults);
   const each = faults === 'all' ? FAULT_KINDS.filter((k) => k !== 'power' || durability !== 'process') : faults;
-  if (each.length > 1) for (const k of each) report(k, [k]);
+  if (each.length > 1) for (const k of each) await report(k, [k]);
   return bad > 0 ? 1 : 0;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (err) {
-  console.error(`sim: ${(err as Error).message}\n${USAGE}`);
-  process.exitCode = 2;
-}
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    console.error(`sim: ${(err as Error).message}\n${USAGE}`);
+    process.exitCode = 2;
+  },
+);

@@ -1,8 +1,7 @@
 // Fault sweeps: many seeds of the real nodes under faults, each checked for linearizability
 // per page, the cross-node invariants at every step, and liveness after the last heal. The
 // shapes vary with the seed (clients, pages, read share), so a sweep covers contention as well
-// as spread. Shared by the tests (which split a sweep across files to use every core) and
-// `npm run sim -- --sweep`.
+// as spread. The tests and `npm run sim -- --sweep` run it on every core (sweep-pool.ts).
 import { allFaults, type FaultKind } from './nemesis.ts';
 import { runAndCheck, summaryLine, type SimOptions } from './run.ts';
 import type { Durability } from '../protocol/config.ts';

@@ -2,11 +2,12 @@
 // per page, every invariant kept at every step, every operation answered), and every fault kind
 // a slice asks for must really have been injected somewhere in it. A failing seed replays with
 // `npm run sim -- --sweep N-N` (with the slice's --faults and --replicas). Each slice prints what it
-// covered. `npm run test:fast` leaves this file out.
+// covered. Each slice runs on every core (sweep-pool.ts): vitest runs one file at a time here.
+// `npm run test:fast` leaves this file out.
 import { describe, expect, it } from 'vitest';
 import { FAULT_KINDS, type FaultKind } from '../../src/sim/nemesis.ts';
 import { runAndCheck, summaryLine, type SimOptions } from '../../src/sim/run.ts';
-import { faultyShape, sweep } from '../../src/sim/sweep.ts';
+import { sweepOnCores } from '../../src/sim/sweep-pool.ts';
 import { toJsonLine } from '../../src/check/history.ts';
 
 const SLICE_TIMEOUT_MS = 600_000;
@@ -38,8 +39,8 @@ const sliceName = (s: Slice): string =>
 describe('fault sweep', () => {
   it.each(SLICES.map((s) => [`seeds ${s.from}-${s.to} under ${sliceName(s)}`, s] as const))(
     '%s: linearizable, invariant and live',
-    (name, s) => {
-      const r = sweep(s.from, s.to, (seed) => faultyShape(seed, s.faults, s.extra));
+    async (name, s) => {
+      const r = await sweepOnCores({ from: s.from, to: s.to, faults: s.faults, extra: s.extra ?? {} });
       const kinds = Object.entries(r.injected)
         .map(([k, n]) => `${k}=${n}`)
         .join(' ');
