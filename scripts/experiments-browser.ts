@@ -24,6 +24,8 @@ export interface ExperimentsBrowser {
   version: string;
   /** The profile directory on disk the browser runs in. */
   profile: string;
+  /** Loads the experiments page anew, which ends every worker it started. */
+  reload(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,13 +66,17 @@ export async function openExperimentsPage(log: (line: string) => void, skipBuild
     page.on('console', (m) => {
       if (m.type() === 'error' || process.env.IVY_EXPERIMENTS_DEBUG) log(`page console: ${m.text()}`);
     });
-    await page.goto(`http://127.0.0.1:${port}/experiments.html`);
-    await page.waitForSelector('body[data-ready="true"]');
+    const load = async (): Promise<void> => {
+      await page.goto(`http://127.0.0.1:${port}/experiments.html`);
+      await page.waitForSelector('body[data-ready="true"]');
+    };
+    await load();
     const opened = context;
     return {
       page,
       version: `Chromium ${opened.browser()?.version() ?? (await page.evaluate(() => navigator.userAgent)).replace(/.*Chrome\/([0-9.]+).*/, '$1')}`,
       profile,
+      reload: load,
       close: async () => {
         await opened.close();
         await server.close();

@@ -1,6 +1,8 @@
 // npm run experiments [-- --quick] [--only id,id] [--placement packed|worker-per-node] [--profile DIR] [--out DIR] [--no-build] | [-- --render]
 // Runs every experiment of src/experiments/suite.ts in headless Chromium, one step at a time,
-// printing progress; writes the results as JSON and the recorded histories as JSON Lines. A full
+// printing progress; writes the results as JSON and the recorded histories as JSON Lines. A step
+// that throws or runs too long is recorded with its error and the run goes on (src/experiments/
+// run-steps.ts); once everything is written the run exits non-zero, naming it. A full
 // run into results/ then rewrites results/README.md (every table) and the README's "Test results"
 // section (the targets). Tab steps (one tab per node, scripts/experiments-tab.ts) run from here in
 // the same browser; run alone, they write results/tab-mode.json, which replaces the full run's tab
@@ -20,7 +22,7 @@ import { inPlacement, suite, type Step } from '../src/experiments/suite.ts';
 import { isPlacement, PLACEMENTS, type Placement } from '../src/workers/placement.ts';
 import type { Progress, ScenarioResult } from '../src/experiments/types.ts';
 import type { HistoryEvent } from '../src/check/history.ts';
-import { renderSummary, replaceResultsSection, resultsDocument, summaryLine, type RenderMeta } from '../src/experiments/markdown.ts';
+import { renderSummary, replaceResultsSection, resultsDocument, type RenderMeta } from '../src/experiments/markdown.ts';
 import {
   FULL_RUN_FILE,
   parseRunMeta,
@@ -33,6 +35,9 @@ import {
 import { toJsonLine } from '../src/check/history.ts';
 import { flagNote } from '../src/experiments/explained.ts';
 import { flaggedSteps } from '../src/experiments/flag-tables.ts';
+import { failedSteps } from '../src/experiments/failed-steps.ts';
+import { runExitCode, runSteps } from '../src/experiments/run-steps.ts';
+import { describeError } from '../src/util/errors.ts';
 import { openExperimentsPage } from './experiments-browser.ts';
 import { runTabScenario } from './experiments-tab.ts';
 import { profileWorkers } from './experiments-profile.ts';
@@ -104,11 +109,15 @@ function writeResults(dir: string, results: StepResult[], file = 'experiments.js
   writeFileSync(join(dir, file), JSON.stringify(slim, null, 1) + '\n');
 }
 
-async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResult[]; machine: string; failed: string[] }> {
+/**
+ * Longest a step may run before it is recorded as failed and the run goes on. Far beyond any
+ * step's own deadline (the largest sweep point's is about 4 minutes: 10 ms an operation and a
+ * minute's slack, run-scenario.ts), so that it ends only a step that would never settle.
+ */
+const STEP_LIMIT_MS = 15 * 60_000;
+
+async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResult[]; machine: string }> {
   const browser = await openExperimentsPage(log, !opts.build);
-  const results: StepResult[] = [];
-  const failed: string[] = [];
-  let machine: string;
   try {
     await browser.page.exposeFunction('ivyProgress', ((p) => log(`  ${p.step}`)) satisfies Progress);
     // The profiles must be taken before a scenario's workers end: the page awaits this there.
@@ -122,46 +131,43 @@ async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResu
     }
     const isolated = await browser.page.evaluate(() => globalThis.crossOriginIsolated);
     log(`page is ${isolated ? '' : 'NOT '}cross-origin isolated`);
-    machine = `${cpus().length} cores, ${browser.version} in a fresh profile on disk, ${isolated ? 'cross-origin isolated (5 µs clock)' : 'not cross-origin isolated (100 µs clock)'}`;
-    for (const [i, step] of steps.entries()) {
-      log(`step ${i + 1}/${steps.length}: ${step.id}`);
-      const profile = opts.profile;
-      const profiler = profile === null ? null : await profileWorkers(browser.page, profile);
-      stopProfiler = profiler
-        ? async () => {
-            for (const line of await profiler.stop(step.id)) log(`  profile: ${line}`);
+    const machine = `${cpus().length} cores, ${browser.version} in a fresh profile on disk, ${isolated ? 'cross-origin isolated (5 µs clock)' : 'not cross-origin isolated (100 µs clock)'}`;
+    const runOne = async (step: Step): Promise<StepResult> =>
+      step.kind === 'tab'
+        ? {
+            id: step.id,
+            kind: 'tab',
+            result: await runTabScenario(browser.page.context(), new URL(browser.page.url()).origin, step.config, log),
           }
-        : null;
-      let r: StepResult;
-      try {
-        r =
-          step.kind === 'tab'
-            ? {
-                id: step.id,
-                kind: 'tab',
-                result: await runTabScenario(browser.page.context(), new URL(browser.page.url()).origin, step.config, log),
-              }
-            : await browser.page.evaluate((s) => {
-                const x = (globalThis as unknown as { ivyExperiments: ExperimentsApi }).ivyExperiments;
-                return x.runStep(s, x.progress);
-              }, step);
-      } catch (e) {
-        // One step that fails does not end the run: the others are measured, and the tables say
-        // what was not (the run then exits non-zero, naming it).
-        log(`  FAILED: ${(e as Error).message.split('\n')[0]}`);
-        failed.push(step.id);
-        await stopProfiler?.();
-        continue;
-      }
-      log(`  ${summaryLine(r)}`);
-      // A step that is not a scenario never calls the hook: stop here.
-      await stopProfiler?.();
-      results.push(r);
-    }
+        : await browser.page.evaluate((s) => {
+            const x = (globalThis as unknown as { ivyExperiments: ExperimentsApi }).ivyExperiments;
+            return x.runStep(s, x.progress);
+          }, step);
+    const results = await runSteps(steps, {
+      run: async (step) => {
+        const profile = opts.profile;
+        const profiler = profile === null ? null : await profileWorkers(browser.page, profile);
+        stopProfiler = profiler
+          ? async () => {
+              for (const line of await profiler.stop(step.id)) log(`  profile: ${line}`);
+            }
+          : null;
+        try {
+          return await runOne(step);
+        } finally {
+          // A step that is not a scenario never calls the hook: stop here. The profiler is a tool
+          // of the run, not part of the step: its failure does not cost the step its figures.
+          await stopProfiler?.().catch((e: unknown) => log(`  profile: not written (${describeError(e)})`));
+        }
+      },
+      limitMs: STEP_LIMIT_MS,
+      afterFailure: () => browser.reload(),
+      log,
+    });
+    return { results, machine };
   } finally {
     await browser.close();
   }
-  return { results, machine, failed };
 }
 
 /** results/README.md and the README's summary, from the JSON files in `dir`. */
@@ -192,17 +198,15 @@ async function main(): Promise<void> {
   if (opts.profile !== null) mkdirSync(opts.profile, { recursive: true });
   const out = opts.out ?? (reported ? RESULTS_DIR : mkdtempSync(join(tmpdir(), 'ivy-experiments-')));
   const started = Date.now();
-  const { results, machine, failed } = await runAll(steps, opts);
+  const { results, machine } = await runAll(steps, opts);
   writeResults(out, results, tabOnly ? TAB_RUN_FILE : FULL_RUN_FILE);
   log(`results in ${out}/ (${((Date.now() - started) / 1000).toFixed(0)} s)`);
-  if (failed.length > 0) {
-    process.exitCode = 1;
-    log(`${failed.length} step(s) failed and are not in the results: ${failed.join(', ')}`);
-  }
-  // Measured and written like the rest, but a completion the scenario does not explain fails the run.
+  // Set now, taken at the exit: the documents below are still written whatever failed.
+  process.exitCode = runExitCode(results);
+  const failed = failedSteps(results);
+  if (failed.length > 0) log(`FAILED: ${failed.length} step(s), recorded with their errors: ${failed.map((f) => f.id).join(', ')}`);
   const flagged = flaggedSteps(results);
   if (flagged.length > 0) {
-    process.exitCode = 1;
     log(`FLAGGED: ${flagged.length} step(s) with failures their scenario does not explain: ${flagged.map((f) => f.id).join(', ')}`);
     for (const f of flagged) log(`  ${f.id}: ${flagNote(f.result)}`);
   }

@@ -5,6 +5,7 @@ import { cell, fmtMs, fmtPct, fmtRate, latencyCell, table } from './format.ts';
 import type { StepResult } from './run-step.ts';
 import { find, median, type Found } from './targets.ts';
 import { completionCell } from './flag-tables.ts';
+import { failedSteps } from './failed-steps.ts';
 import { hasLeave, leaveSection } from './leave-tables.ts';
 import { suite } from './suite.ts';
 import type { LatencySummary, OpClass, ScenarioResult } from './types.ts';
@@ -239,10 +240,13 @@ export function tabSection(results: readonly StepResult[]): string[] {
     .map((s) => s.id)
     .join(',')}\``;
   if (rs.length === 0) {
+    const failed = failedSteps(results).filter((f) => f.result.step === 'tab');
     return [
       '### Tab mode',
       '',
-      `Not run yet: the tab-mode (PeerJS over WebRTC) run of scenarios 1 and 3 and the leave scenarios (${only}).`,
+      failed.length > 0
+        ? `No tab step finished: ${failed.map((f) => f.id).join(', ')} failed (see FAILED above; ${only} runs them again).`
+        : `Not run yet: the tab-mode (PeerJS over WebRTC) run of scenarios 1 and 3 and the leave scenarios (${only}).`,
     ];
   }
   const c = rs[0]!.config;

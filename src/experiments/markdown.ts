@@ -7,6 +7,7 @@ import type { ScenarioResult } from './types.ts';
 import { targetsTable } from './targets.ts';
 import { flagged, flagNote } from './explained.ts';
 import { flagSection } from './flag-tables.ts';
+import { failedSection, failureLine } from './failed-steps.ts';
 import { detailSections, durabilityTable } from './markdown-tables.ts';
 
 export const RESULTS_START = '<!-- results:start -->';
@@ -51,6 +52,8 @@ export function summaryLine(s: StepResult): string {
         s.result.points.map((p) => `${p.owned} owned: write hit ${fmtMs(p.writeHit.p50Ms)} ms`).join(', ') +
         `; ${s.result.recoveredPages} pages recovered in ${fmtMs(s.result.recoveryMs)} ms, first read ${fmtMs(s.result.backMs)} ms after the restart`
       );
+    case 'failed':
+      return `FAILED after ${(s.result.afterMs / 1000).toFixed(1)} s: ${failureLine(s.result)}`;
   }
 }
 
@@ -77,6 +80,7 @@ export function renderResults(results: readonly StepResult[], meta: RenderMeta):
     `${measuredBy(meta)} Raw figures: \`results/experiments.json\`; recorded histories (JSON Lines, gzip; one over ` +
       '256 KB keeps only the pages the checker flagged): `results/histories/`.',
     '',
+    ...failedSection(results),
     ...flagSection(results),
     targetsTable(results),
     '',
@@ -103,6 +107,7 @@ export function renderSummary(results: readonly StepResult[], meta: RenderMeta):
   return [
     measuredBy(meta),
     '',
+    ...failedSection(results),
     ...flagSection(results),
     targetsTable(results),
     '',

@@ -1,5 +1,6 @@
 // The files `npm run experiments` keeps in results/, and how they combine into one report:
-//   experiments.json  the last full run (histories in histories/)
+//   experiments.json  the last full run (histories in histories/); a step that failed is there
+//                     with its error (failed-steps.ts)
 //   tab-mode.json     a later run of the tab steps alone; its results replace the full run's
 //   run.json          when and where the full run was measured
 //   README.md         every table, rendered from the three above (markdown.ts)
@@ -11,7 +12,7 @@ export const TAB_RUN_FILE = 'tab-mode.json';
 export const RUN_META_FILE = 'run.json';
 export const RESULTS_DOCUMENT_FILE = 'README.md';
 
-const KINDS = new Set<string>(['scenario', 'ping', 'central-store', 'copy-set', 'disk', 'owned-pages', 'tab']);
+const KINDS = new Set<string>(['scenario', 'ping', 'central-store', 'copy-set', 'disk', 'owned-pages', 'tab', 'failed']);
 
 function parse(json: string, file: string): unknown {
   try {
@@ -34,7 +35,8 @@ export function parseStepResults(json: string, file: string): StepResult[] {
       typeof o.kind !== 'string' ||
       !KINDS.has(o.kind) ||
       typeof o.result !== 'object' ||
-      o.result === null
+      o.result === null ||
+      (o.kind === 'failed' && typeof (o.result as { error?: unknown }).error !== 'string')
     ) {
       throw new Error(`${file}: entry ${i} is not a step result ({ id, kind, result })`);
     }
@@ -56,7 +58,12 @@ export function parseRunMeta(json: string, file: string): RenderMeta {
   return { date: v.date, quick: v.quick, ...(v.machine === undefined ? {} : { machine: v.machine }) };
 }
 
-/** The full run with the tab steps of a later tab-only run in place of its own. */
+/**
+ * The full run with the tab steps of a later tab-only run in place of its own. A step that failed
+ * in the later run replaces the full run's figures too, rather than letting them stand: they were
+ * measured on older code, and the report would show them as though the later run had reproduced
+ * them.
+ */
 export function withTabRun(full: readonly StepResult[], tab: readonly StepResult[]): StepResult[] {
   const later = new Set(tab.map((r) => r.id));
   return [...full.filter((r) => !later.has(r.id)), ...tab];

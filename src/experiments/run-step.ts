@@ -7,7 +7,7 @@ import { runOwnedPagesStep, type OwnedPagesResult } from './owned-pages.ts';
 import { runScenario } from './run-scenario.ts';
 import { browserEnv, type ScenarioEnv } from './env.ts';
 import type { Step } from './suite.ts';
-import type { Progress, ScenarioResult } from './types.ts';
+import type { Progress, ScenarioResult, StepFailure } from './types.ts';
 
 export type StepResult =
   | { id: string; kind: 'scenario'; result: ScenarioResult }
@@ -16,7 +16,9 @@ export type StepResult =
   | { id: string; kind: 'copy-set'; result: CopySetResult }
   | { id: string; kind: 'disk'; result: DiskBenchResult }
   | { id: string; kind: 'owned-pages'; result: OwnedPagesResult }
-  | { id: string; kind: 'tab'; result: ScenarioResult };
+  | { id: string; kind: 'tab'; result: ScenarioResult }
+  /** Recorded by the run's loop (run-steps.ts), never returned by runStep. */
+  | { id: string; kind: 'failed'; result: StepFailure };
 
 export async function runStep(step: Step, onProgress: Progress = () => {}, env: ScenarioEnv = browserEnv()): Promise<StepResult> {
   switch (step.kind) {

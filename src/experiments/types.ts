@@ -7,6 +7,7 @@ import type { MessageCounts } from '../workers/message-count.ts';
 import type { Durability } from '../protocol/config.ts';
 import type { Placement } from '../workers/placement.ts';
 import type { ClassFigures } from './page-classes.ts';
+import type { Step } from './suite.ts';
 
 /**
  * A fault at a time after the workload started: a CM (cm1, cm2) killed or restarted, or a client
@@ -160,6 +161,17 @@ export interface ScenarioResult {
   /** The clock's resolution where it ran: 0.005 when cross-origin isolated, else about 0.1. */
   clockResolutionMs: number;
   history?: HistoryEvent[];
+}
+
+/**
+ * A step that threw, or did not settle in time, in place of its figures: which kind of step it
+ * was, its error, when it failed (ISO 8601) and how long it had run.
+ */
+export interface StepFailure {
+  step: Step['kind'];
+  error: string;
+  at: string;
+  afterMs: number;
 }
 
 export type Progress = (event: { step: string; done: number; total: number; note?: string }) => void;

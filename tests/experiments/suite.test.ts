@@ -269,12 +269,31 @@ describe('results files', () => {
     expect(withTabRun(full, [])).toEqual(full);
   });
 
+  it("lets a tab step that failed in a later tab-only run replace the full run's figures, and says so", () => {
+    const full = [scenario('ft-1'), { ...scenario('tab-ft-1'), kind: 'tab' } as StepResult];
+    const failed: StepResult = {
+      id: 'tab-ft-1',
+      kind: 'failed',
+      result: { step: 'tab', error: 'tab mode: cm1 acting (waited 15000 ms)', at: '2000-01-02T03:04:05.000Z', afterMs: 15_000 },
+    };
+    const merged = withTabRun(full, [failed]);
+    expect(merged.map((r) => [r.id, r.kind])).toEqual([
+      ['ft-1', 'scenario'],
+      ['tab-ft-1', 'failed'],
+    ]);
+    const doc = resultsDocument(merged, { quick: false, date: '2000-01-01' });
+    expect(doc).toContain('| tab-ft-1 | tab | 2000-01-02T03:04:05.000Z | 15.0 s | failed: tab mode: cm1 acting (waited 15000 ms) |');
+    expect(doc).toContain('No tab step finished: tab-ft-1 failed');
+    expect(doc).not.toMatch(/\| tab-ft-1 \| 10\/10/);
+  });
+
   it('reads back what was written, and names the file when it is not that', () => {
     const rs = [scenario('ft-1')];
     expect(parseStepResults(JSON.stringify(rs), 'x.json')).toEqual(rs);
     expect(() => parseStepResults('{', 'x.json')).toThrow(/^x\.json: not JSON/);
     expect(() => parseStepResults('{}', 'x.json')).toThrow('x.json: expected a list of step results');
     expect(() => parseStepResults('[{"id":"a","kind":"nope","result":{}}]', 'x.json')).toThrow('x.json: entry 0 is not a step result');
+    expect(() => parseStepResults('[{"id":"a","kind":"failed","result":{}}]', 'x.json')).toThrow('x.json: entry 0 is not a step result');
     expect(parseRunMeta('{"date":"2000-01-01","quick":false,"machine":"m"}', 'run.json')).toEqual({
       date: '2000-01-01',
       quick: false,
