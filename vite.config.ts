@@ -5,13 +5,15 @@ import { ivyPeerServer } from './src/server/peer-plugin.ts';
 const page = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 /**
- * `--mode e2e` (what playwright.config.ts builds and previews) adds the test pages and builds
- * into dist-e2e/, so that `npm run build`'s dist/ holds only what users get.
+ * `--mode e2e` (what playwright.config.ts builds and previews, and `npm run experiments` too) adds
+ * the test pages and the scripts' `?debug` hooks (src/debug/hooks.ts) and builds into dist-e2e/,
+ * so that `npm run build`'s dist/ holds only what users get.
  */
 const E2E_MODE = 'e2e';
 
 export default defineConfig(({ mode, isSsrBuild }) => ({
   plugins: [ivyPeerServer()],
+  define: { __IVY_DEBUG__: JSON.stringify(mode === E2E_MODE) },
   worker: { format: 'es' },
   build: {
     target: 'es2022',

@@ -1,5 +1,7 @@
-// The browser half of `npm run experiments`: build the app with vite, serve dist with vite's
-// preview server on a free loopback port, open the experiments page in headless Chromium. The
+// The browser half of `npm run experiments`: build the app with vite, serve it with vite's
+// preview server on a free loopback port, open the experiments page in headless Chromium. It is
+// the e2e build (dist-e2e/: the app plus the test pages and the `?debug` hooks), as the tab steps
+// drive each node's tab through `window.ivyTab` (scripts/tab-pages.ts), which dist/ leaves out. The
 // browser runs in a fresh profile on disk (a temporary directory, removed at the end), as a
 // user's does: an off-the-record context keeps IndexedDB and OPFS in memory, and every figure
 // of durability would measure memory, not a disk.
@@ -13,6 +15,8 @@ import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { build, preview, type PreviewServer } from 'vite';
 import { chromiumArgs, chromiumExecutablePath } from './chromium.ts';
 
+/** vite.config.ts's e2e mode. */
+const MODE = 'e2e';
 const ISOLATION_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
@@ -42,11 +46,12 @@ function freePort(): Promise<number> {
 
 export async function openExperimentsPage(log: (line: string) => void, skipBuild: boolean): Promise<ExperimentsBrowser> {
   if (!skipBuild) {
-    log('building (vite build)…');
-    await build({ logLevel: 'warn' });
+    log(`building (vite build --mode ${MODE})…`);
+    await build({ mode: MODE, logLevel: 'warn' });
   }
   const port = await freePort();
   const server: PreviewServer = await preview({
+    mode: MODE,
     logLevel: 'warn',
     preview: { host: '127.0.0.1', port, strictPort: true, headers: ISOLATION_HEADERS },
   });

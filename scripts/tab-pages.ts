@@ -1,5 +1,6 @@
 // Opens tabs as nodes of a tab cluster, for the e2e tests and the tab-mode experiments alike:
-// each node is its own page, chosen with the seed's prompt buttons.
+// each node is its own page, chosen with the seed's prompt buttons. Its node is read through
+// `window.ivyTab` (src/debug/hooks.ts), which only the e2e build (dist-e2e/) has.
 import type { BrowserContext, Page } from '@playwright/test';
 import { sleep } from '../src/util/sleep.ts';
 

@@ -10,6 +10,7 @@ import type { IvyApp } from './ui/app.ts';
 import './ui/app.ts';
 import './ui/styles.css';
 import { randomHex } from './util/random-hex.ts';
+import { exposeModel } from './debug/hooks.ts';
 
 const TAB_ADDRESS_KEY = 'ivy-tab-address';
 
@@ -59,9 +60,7 @@ async function boot(app: IvyApp): Promise<void> {
     model.onReset(() => session.reset());
     app.session = session;
     app.model = model;
-    // `?debug` hands the model to scripts: the e2e specs drive write streams and time failovers
-    // through it, with no extra controls in the page.
-    if (new URLSearchParams(location.search).has('debug')) Object.assign(window, { ivy: model });
+    if (__IVY_DEBUG__) exposeModel(model);
   } catch (e) {
     app.failure = `could not open the cluster registry (IndexedDB): ${(e as Error).message}`;
   }

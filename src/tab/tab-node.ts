@@ -61,7 +61,8 @@ export class TabNode {
     readonly id: NodeId,
     readonly peer: ClusterPeer,
     readonly host: NodeHost,
-    private readonly mesh: TabMesh,
+    /** Readable from outside for the e2e build's hooks (src/debug/hooks.ts), which forge frames on its links. */
+    readonly mesh: TabMesh,
     private readonly log: (line: string) => void,
     private readonly backend: DurableBackend,
     /** Lets go of the node's id (its lock), once what it must keep is stored. */
@@ -250,19 +251,6 @@ export class TabNode {
         this.release();
       },
     );
-  }
-
-  /** Debug only (`?debug`): sends any value as a protocol frame to a peer, as a hostile node could. */
-  forge(to: NodeId, frame: unknown): boolean {
-    return this.mesh.slotIfAny(to)?.link?.send(frame as never) ?? false;
-  }
-
-  /** Debug only: raw text on the data channel, bypassing the framing. */
-  sendRaw(to: NodeId, text: string): boolean {
-    const link = this.mesh.slotIfAny(to)?.link;
-    if (!link) return false;
-    void link.connection.send(text);
-    return true;
   }
 
   private status(peer: NodeId): PeerStatus {

@@ -22,6 +22,7 @@ import { stateTable } from './state-table.ts';
 import './node-console.ts';
 import './page-form.ts';
 import { describeError } from '../util/errors.ts';
+import { exposeTab } from '../debug/hooks.ts';
 
 const LINES_MAX = 300;
 const TRACE_MAX = 40;
@@ -44,12 +45,6 @@ export function cmLinkText(info: TabNodeInfo | null, ageMs = 0): string {
   if (!l) return '';
   const heard = l.heardMsAgo === null ? 'nothing heard yet' : `heard ${Math.round(l.heardMsAgo + ageMs)} ms ago`;
   return `${l.peer} · ${l.linked ? 'linked' : 'no link'} · ${heard}`;
-}
-
-declare global {
-  interface Window {
-    ivyTab?: { node: TabNode | null; choose(line: string): Promise<void> };
-  }
 }
 
 // Declared before the element is defined: an element already in the page upgrades (and reads it) during define.
@@ -129,9 +124,7 @@ export class TabNodeView extends LightElement {
     );
     const ran = sessionStorage.getItem(TAB_NODE_KEY);
     if (ran !== null) this.rejoin(ran, 'this tab ran a node before this page was loaded');
-    if (new URLSearchParams(location.search).has('debug')) {
-      window.ivyTab = { node: this.node, choose: (line) => this.choose(line) };
-    }
+    if (__IVY_DEBUG__) exposeTab(this);
   }
 
   override disconnectedCallback(): void {
@@ -236,7 +229,6 @@ export class TabNodeView extends LightElement {
     this.node = node;
     sessionStorage.setItem(TAB_NODE_KEY, restartLine(node.id));
     log(nextStep(node.id));
-    if (window.ivyTab) window.ivyTab.node = node;
     node.subscribe((e) => this.onEvent(e));
     this.state = await node.snapshot();
     document.title = `${node.id} · ivy-web`;

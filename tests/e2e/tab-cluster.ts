@@ -3,25 +3,12 @@
 import { expect, type BrowserContext, type Locator } from '@playwright/test';
 import { choose, openNode, type NodeTab } from '../../scripts/tab-pages.ts';
 import type { OpResult } from '../../src/protocol/node.ts';
-import type { NodeState } from '../../src/host/make-node.ts';
 import type { TabNodeInfo } from '../../src/tab/control.ts';
 
 export { becomeNode, choose, openNode, openPrompt, type NodeTab } from '../../scripts/tab-pages.ts';
 
-type TabWindow = Window & {
-  ivyTab?: {
-    node: {
-      id: string;
-      readPage(p: string): Promise<OpResult>;
-      writePage(p: string, v: string): Promise<OpResult>;
-      snapshot(): Promise<NodeState>;
-      info(): TabNodeInfo;
-      forge(to: string, f: unknown): boolean;
-      sendRaw(to: string, t: string): boolean;
-    } | null;
-  };
-  tabStream?: TabStream;
-};
+// `ivyTab` is typed where the e2e build defines it (src/debug/hooks.ts).
+type TabWindow = Window & { tabStream?: TabStream };
 
 export interface StreamWrite {
   page: string;
@@ -84,14 +71,14 @@ export function nodeCard(tab: NodeTab, label: string): Locator {
 }
 
 export function write(tab: NodeTab, pageId: string, value: string): Promise<OpResult> {
-  return tab.page.evaluate(([p, v]) => (window as TabWindow).ivyTab!.node!.writePage(p, v), [pageId, value] as const);
+  return tab.page.evaluate(([p, v]) => window.ivyTab!.node!.writePage(p, v), [pageId, value] as const);
 }
 
 /** A write with the instant its answer reached the node's tab (Date.now() there), not the test. */
 export function timedWrite(tab: NodeTab, pageId: string, value: string): Promise<{ result: OpResult; doneAt: number }> {
   return tab.page.evaluate(
     async ([p, v]) => {
-      const result = await (window as TabWindow).ivyTab!.node!.writePage(p, v);
+      const result = await window.ivyTab!.node!.writePage(p, v);
       return { result, doneAt: Date.now() };
     },
     [pageId, value] as const,
@@ -99,11 +86,11 @@ export function timedWrite(tab: NodeTab, pageId: string, value: string): Promise
 }
 
 export function read(tab: NodeTab, pageId: string): Promise<OpResult> {
-  return tab.page.evaluate((p) => (window as TabWindow).ivyTab!.node!.readPage(p), pageId);
+  return tab.page.evaluate((p) => window.ivyTab!.node!.readPage(p), pageId);
 }
 
 export function info(tab: NodeTab): Promise<TabNodeInfo> {
-  return tab.page.evaluate(() => (window as TabWindow).ivyTab!.node!.info());
+  return tab.page.evaluate(() => window.ivyTab!.node!.info());
 }
 
 /** The CM's role and epoch, or the client's CM and epoch, as the card shows it. */
@@ -166,7 +153,7 @@ export async function expectWritten(tab: NodeTab, writes: Array<{ page: string; 
     async (ws) => {
       const out: string[] = [];
       for (const w of ws) {
-        const r = await (window as TabWindow).ivyTab!.node!.readPage(w.page);
+        const r = await window.ivyTab!.node!.readPage(w.page);
         if (!r.ok || r.value !== w.value) out.push(`${w.page}: ${r.ok ? `holds ${r.value}` : r.error}, not ${w.value}`);
       }
       return out;
@@ -177,11 +164,11 @@ export async function expectWritten(tab: NodeTab, writes: Array<{ page: string; 
 }
 
 export async function forge(tab: NodeTab, to: string, frame: unknown): Promise<boolean> {
-  return tab.page.evaluate(([t, f]) => (window as TabWindow).ivyTab!.node!.forge(t, f), [to, frame] as const);
+  return tab.page.evaluate(([t, f]) => window.ivyTab!.forge(t, f), [to, frame] as const);
 }
 
 export async function sendRaw(tab: NodeTab, to: string, text: string): Promise<boolean> {
-  return tab.page.evaluate(([t, x]) => (window as TabWindow).ivyTab!.node!.sendRaw(t, x), [to, text] as const);
+  return tab.page.evaluate(([t, x]) => window.ivyTab!.sendRaw(t, x), [to, text] as const);
 }
 
 /**
