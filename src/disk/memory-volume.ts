@@ -1,7 +1,7 @@
 // A volume in memory with the rules of the origin private file system that the log relies on:
 // a file is held by one handle at a time (create and claim fail while it is held), a read sees
 // what was appended so far, and a held file cannot be removed. Tests and in-process workers use
-// it; the simulator builds its crash-prone disk on it (sim/sim-volume.ts). `defer` runs each
+// it; the simulator builds its crash-prone disk on it (sim/disk.ts). `defer` runs each
 // callback: at once by default, later in a world that models latency.
 import type { LogFile, StoreVolume } from './volume.ts';
 

@@ -3,7 +3,7 @@
 // NodeHandle; the nodes of one pack are neighbours (neighbours.ts) and link in memory.
 // Releasing a node is what terminating its worker would be: its host stops (timers cancelled,
 // links closed, nothing more committed), its api and everything it held are dropped, and its
-// port closes; what it committed to IndexedDB stays.
+// port closes; what it committed to its store (the OPFS log, or IndexedDB as the fallback) stays.
 import * as Comlink from 'comlink';
 import { isCount } from '../util/checks.ts';
 import { PAGE_SIZE_BYTES } from '../host/make-node.ts';
