@@ -20,7 +20,9 @@ export function describeResult(kind: OpKind, pageId: string, result: OpResult): 
     const doubt = result.certain ? '' : ' (it may still have taken effect)';
     return { ok: false, text: `error: ${kind === 'read' ? 'readPage' : 'writePage'} ${page} failed: ${result.error}${doubt}` };
   }
-  const how = result.local ? 'local copy' : 'via the CM';
+  // A read answered without a lease (just after a takeover) leaves no copy: `print` would show
+  // none, and saying so here keeps the two from seeming to disagree.
+  const how = result.local ? 'local copy' : result.unkept ? 'via the CM; no copy kept until this client holds a lease' : 'via the CM';
   if (kind === 'write') return { ok: true, text: `${page} written: ${value ?? ''} (${how})` };
   if (value === null) return { ok: true, text: `${page} has not been written yet` };
   return { ok: true, text: `${page}: ${value} (${how})` };

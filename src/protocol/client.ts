@@ -673,10 +673,11 @@ export class ClientNode implements IvyNode {
     // that arrives when the lease has run out answers this read but is not kept: the CM may
     // have deemed this client away meanwhile and let a write pass it by.
     const owner = m.from === this.id;
-    if (owner || this.leasedAt(this.now)) this.pages.set(m.page, { content: m.content, version: m.version, access: 'read', owner });
+    const kept = owner || this.leasedAt(this.now);
+    if (kept) this.pages.set(m.page, { content: m.content, version: m.version, access: 'read', owner });
     if (owner) this.pagesChanged.add(m.page);
     this.out.send({ type: 'READ_CONFIRMATION', page: m.page, req: m.req, from: this.id, to: this.cm, epoch: this.epoch });
-    this.finish(op, { ok: true, value: m.content, local: false });
+    this.finish(op, { ok: true, value: m.content, local: false, ...(kept ? {} : { unkept: true as const }) });
   }
 
   /**

@@ -12,7 +12,8 @@ export type OpKind = 'read' | 'write';
  * (a history records `fail`) or might have (`info`).
  */
 export type OpResult =
-  | { ok: true; value: string | null; local: boolean }
+  /** `unkept`: a read copy that answered the read but was not kept, for want of a lease. */
+  | { ok: true; value: string | null; local: boolean; unkept?: true }
   /** `away`: the member whose absence made the page unavailable, when that was the reason. */
   | { ok: false; error: string; certain: boolean; away?: NodeId };
 

@@ -5,6 +5,7 @@ import { ClientNode, type OpRequest } from '../../src/protocol/client.ts';
 import { EPOCH_JUMP_MAX } from '../../src/protocol/limits.ts';
 import type { Message, PageMessage } from '../../src/protocol/messages.ts';
 import type { NodeEvent, Ready } from '../../src/protocol/node.ts';
+import { describeResult } from '../../src/console/format.ts';
 
 type OpDone = Extract<NodeEvent, { type: 'op-done' }>;
 
@@ -93,6 +94,19 @@ describe('ClientNode: faults and hits', () => {
       { type: 'op-done', opId: 1, kind: 'read', page: 'P1', result: { ok: true, value: 'hello', local: false } },
     ]);
     expect(c.snapshot().inFlight).toBeNull();
+  });
+
+  it('answers a read without a lease but keeps no copy, and says so in the result', () => {
+    const c = new ClientNode({ id: 'c3' });
+    c.submit({ kind: 'read', page: 'P1' }, 0);
+    c.ready();
+    c.step({ type: 'PAGE', from: 'c1', to: 'c3', epoch: 1, page: 'P1', req: 'c3:1', access: 'read', content: 'hello', version: 3 }, 1);
+    const r = c.ready();
+    expect(c.entry('P1')).toBeUndefined();
+    expect(opsDone(r).map((e) => e.result)).toEqual([{ ok: true, value: 'hello', local: false, unkept: true }]);
+    expect(describeResult('read', 'P1', opsDone(r)[0]!.result).text).toBe(
+      'P1: hello (via the CM; no copy kept until this client holds a lease)',
+    );
   });
 
   it('installs a never-written page (content null) from the CM', () => {

@@ -261,7 +261,8 @@ describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes
     expect(pageView(net, 'P1')).toEqual({ owner: 'c1', copySet: [] });
     expect(entry('c1')).toEqual({ content: 'v1', version: 1, access: 'write', owner: true });
 
-    // c2 reads: forwarded to the owner, which keeps a read copy.
+    // c2 reads: forwarded to the owner, which keeps a read copy. No CM here grants leases, so the
+    // readers' copies answer their reads but are not kept (`unkept`).
     const r2 = net.read('c2', 'P1');
     net.deliverAll();
     expect(net.delivered.slice(3)).toEqual([
@@ -270,14 +271,14 @@ describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes
       'c1->c2 PAGE(RD) P1 c2:1 e1 "v1" v1',
       'c2->cm1 READ_CONFIRMATION(RC) P1 c2:1 e1',
     ]);
-    expect(net.result('c2', r2)).toEqual({ ok: true, value: 'v1', local: false });
+    expect(net.result('c2', r2)).toEqual({ ok: true, value: 'v1', local: false, unkept: true });
     expect(pageView(net, 'P1')).toEqual({ owner: 'c1', copySet: ['c2'] });
     expect(entry('c1')).toMatchObject({ access: 'read', owner: true });
 
     // c3 reads too.
     const r3 = net.read('c3', 'P1');
     net.deliverAll();
-    expect(net.result('c3', r3)).toEqual({ ok: true, value: 'v1', local: false });
+    expect(net.result('c3', r3)).toEqual({ ok: true, value: 'v1', local: false, unkept: true });
     expect(pageView(net, 'P1')).toEqual({ owner: 'c1', copySet: ['c2', 'c3'] });
 
     // c3 writes: c2 is invalidated (not c3, the requester, nor c1, the owner), then c1 hands over.
@@ -305,7 +306,7 @@ describe('CentralManager with real clients: c1 writes, c2 and c3 read, c3 writes
     // c1 reads the new value from the new owner.
     const r1 = net.read('c1', 'P1');
     net.deliverAll();
-    expect(net.result('c1', r1)).toEqual({ ok: true, value: 'v3', local: false });
+    expect(net.result('c1', r1)).toEqual({ ok: true, value: 'v3', local: false, unkept: true });
     expect(pageView(net, 'P1')).toEqual({ owner: 'c3', copySet: ['c1'] });
     expect(entry('c3')).toMatchObject({ access: 'read', owner: true });
     expect(entry('c2')).toBeUndefined();
