@@ -48,9 +48,28 @@ export class NodeConsole extends LightElement {
       </form>`;
   }
 
+  /** Lines that wrap anew when the page narrows (a phone turned) would push the last one out of view. */
+  private readonly keepEnd = new ResizeObserver(() => this.toEnd());
+  private watched: Element | null = null;
+
   protected override updated(): void {
     const log = this.querySelector('.console-log');
-    if (log) log.scrollTop = log.scrollHeight;
+    if (log !== this.watched) {
+      if (this.watched) this.keepEnd.unobserve(this.watched);
+      if (log) this.keepEnd.observe(log);
+      this.watched = log;
+    }
+    this.toEnd();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.keepEnd.disconnect();
+    this.watched = null;
+  }
+
+  private toEnd(): void {
+    if (this.watched) this.watched.scrollTop = this.watched.scrollHeight;
   }
 
   private onSubmit(e: SubmitEvent): void {

@@ -38,9 +38,11 @@ export function standingText(r: OverviewRow, acting: NodeId | null): string {
 function pagesText(r: OverviewRow): string {
   const s = r.standing.kind === 'live' ? r.info?.state : null;
   if (!s) return '';
-  return s.snapshot.pages
-    .map((p) => ('content' in p ? `${p.page}=${p.content ?? ''} (${p.access})` : `${p.page}→${p.owner ?? '-'}`))
-    .join(', ');
+  return (
+    s.snapshot.pages
+      .map((p) => ('content' in p ? `${p.page}=${p.content ?? ''} (${p.access})` : `${p.page}→${p.owner ?? '-'}`))
+      .join(', ') || 'none'
+  );
 }
 
 export class OverviewView extends LightElement {

@@ -164,7 +164,7 @@ export class TabNodeView extends LightElement {
             @click=${() => this.kill(node)}>Kill</button>
         </header>
         <p class="muted">state in <span aria-label=${`${node.id} keeps its state`} title=${node.storage}>${keptInText(node.storage)}</span>
-          · link to the CM: <output aria-label=${`${node.id} CM link`}>${cmLinkText(this.info)}</output>
+          · link to ${node.role === 'cm' ? 'the other CM' : 'the CM'}: <output aria-label=${`${node.id} CM link`}>${cmLinkText(this.info)}</output>
           · peers linked: ${
             this.info?.peers
               .filter((p) => p.linked)
