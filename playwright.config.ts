@@ -5,6 +5,10 @@ import { chromiumArgs, chromiumExecutablePath } from './scripts/chromium.ts';
 
 // IVY_E2E_PORT lets several checkouts run their suites side by side.
 const PORT = Number(process.env.IVY_E2E_PORT ?? 5199);
+// Each worker has a server of its own (scripts/e2e-servers.ts), at PORT + its index: this file is
+// read again in every worker process, where TEST_PARALLEL_INDEX says which one it is.
+const WORKERS = Number(process.env.IVY_E2E_WORKERS ?? 2);
+const OWN_PORT = PORT + Number(process.env.TEST_PARALLEL_INDEX ?? 0);
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -13,13 +17,14 @@ export default defineConfig({
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
+  workers: WORKERS,
   forbidOnly: !!process.env.CI,
   // No retries: a test that needs one on a loaded 2-core machine has found a timing assumption
   // in the product, and that is a bug to fix.
   retries: 0,
   reporter: process.env.CI ? 'line' : 'list',
   use: {
-    baseURL: `http://127.0.0.1:${PORT}`,
+    baseURL: `http://127.0.0.1:${OWN_PORT}`,
     headless: true,
     trace: 'retain-on-failure',
     launchOptions: {
@@ -31,8 +36,8 @@ export default defineConfig({
   webServer: {
     // The production build plus the test pages, in dist-e2e/ (vite.config.ts's e2e mode): the same
     // worker bundling users get from `npm run build`. The server bundle is for across-hosts.spec.ts.
-    command: `npx vite build --mode e2e --logLevel warn && npx vite build --ssr src/server/serve.ts --outDir dist-server --logLevel warn && npx vite preview --mode e2e --host 127.0.0.1 --port ${PORT} --strictPort`,
-    url: `http://127.0.0.1:${PORT}`,
+    command: `npx vite build --mode e2e --logLevel warn && npx vite build --ssr src/server/serve.ts --outDir dist-server --logLevel warn && npx tsx scripts/e2e-servers.ts ${PORT} ${WORKERS}`,
+    url: `http://127.0.0.1:${PORT + WORKERS - 1}`,
     reuseExistingServer: !process.env.CI,
     timeout: 120_000,
   },
