@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { IdbBackend } from '../../src/disk/idb-backend.ts';
 import type { DurableEntry } from '../../src/protocol/durable.ts';
 import { deleteDatabase, nodeDatabaseName } from '../../src/registry/node-store.ts';
+import { withDeadline } from '../../src/util/deadline.ts';
 
 let count = 0;
 const commit = (disk: { commit: (c: DurableEntry[], d: (e: Error | null) => void) => void }, changes: DurableEntry[]): Promise<void> =>
@@ -54,7 +55,7 @@ describe('the IndexedDB fallback', () => {
     // Another tab deletes the running node's database. A crash then (nothing detached, a new
     // life reads what is stored) must find what was acknowledged, with no commit in between.
     await deleteDatabase(nodeDatabaseName(store, 'c1'));
-    await Promise.race([again, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    await withDeadline(again, 5_000, 'the table stored again');
     const reqs = async (): Promise<string[] | undefined> =>
       (await new IdbBackend(store, 'process').recover('c1')).entries?.map((e) => (e.kind === 'ghost' ? e.req : e.kind));
     expect(await reqs()).toEqual(['client', 'c1:1']);

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deleteDatabase } from '../../src/registry/node-store.ts';
 import { Registry } from '../../src/registry/registry.ts';
+import { withDeadline } from '../../src/util/deadline.ts';
 
 let dbCount = 0;
 const opened: Registry[] = [];
@@ -230,7 +231,7 @@ describe('Registry', () => {
       },
     );
     await deleteDatabase(name);
-    await Promise.race([again, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    await withDeadline(again, 5_000, 'the nodes registered again');
     // Another tab, later, sees the running nodes registered, and a Restart of them finds them.
     const other = await connect(name);
     const { cms, clients } = await other.list();

@@ -14,8 +14,7 @@ import type { OpResult } from '../../src/protocol/node.ts';
 import { COMMIT_RETRY_MS } from '../../src/host/commit-gate.ts';
 import { makeNode, PAGE_SIZE_BYTES } from '../../src/host/make-node.ts';
 import { NodeHost } from '../../src/host/node-host.ts';
-import { manualEnv, type ManualEnv } from '../support/manual-env.ts';
-import { sleep } from '../../src/util/sleep.ts';
+import { manualEnv, settle, type ManualEnv } from '../support/manual-env.ts';
 
 const hosts: NodeHost[] = [];
 afterEach(() => {
@@ -35,8 +34,6 @@ function client(env: ManualEnv): { host: NodeHost; sent: Message[]; cm: Transpor
   host.connect('cm1', mine);
   return { host, sent, cm: theirs };
 }
-
-const flush = (): Promise<void> => sleep(0);
 
 /** What the browser throws when the origin's quota is used up: a DOMException with no message. */
 function quotaExceeded(): Error {
@@ -84,11 +81,11 @@ async function owner(env: ManualEnv) {
   ] as const) {
     c.host.submitOp({ kind: 'write', page: p, value: `${p}-0` }, () => {});
     if (n === 1) env.completeCommit(); // the block of request numbers
-    await flush();
+    await settle();
     c.cm.send({ ...page(`c1:${n}`, 0), page: p } as Message);
-    await flush();
+    await settle();
     env.completeCommit();
-    await flush();
+    await settle();
   }
   c.sent.length = 0;
   return { ...c, peer };
@@ -110,27 +107,27 @@ describe('the commit gate', () => {
     const env = manualEnv();
     const { host, sent, cm } = client(env);
     host.tick();
-    await flush();
+    await settle();
     // A life's first commit holds its identity: the announcing report waits for it.
     expect(sent).toEqual([]);
     expect(entriesOf(env.pending[0], 'client')).toEqual([expect.objectContaining({ seq: 0 })]);
     env.completeCommit();
-    await flush();
+    await settle();
     expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT']);
     let result: OpResult | null = null;
     host.submitOp({ kind: 'write', page: 'P1', value: 'v' }, (r) => {
       result = r;
     });
-    await flush();
+    await settle();
     // A block of request numbers is being reserved: nothing has left yet.
     expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT']);
     expect(env.pending).toEqual([[expect.objectContaining({ kind: 'client', seq: SEQ_BLOCK })]]);
     env.completeCommit();
-    await flush();
+    await settle();
     expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT', 'WRITE_REQUEST']);
     // The page arrives: the write happens, but neither its claim nor its answer leaves before the commit.
     cm.send(page('c1:1', 0));
-    await flush();
+    await settle();
     expect(result).toBeNull();
     expect(sent).toHaveLength(2);
     // Only what changed is committed: the page, and the number it came under.
@@ -139,7 +136,7 @@ describe('the commit gate', () => {
       { kind: 'got', page: 'P1', seq: 1 },
     ]);
     env.completeCommit();
-    await flush();
+    await settle();
     expect(result).toEqual({ ok: true, value: 'v', local: false });
     expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT', 'WRITE_REQUEST', 'WRITE_CONFIRMATION']);
   });
@@ -149,9 +146,9 @@ describe('the commit gate', () => {
     const { host, cm } = client(env);
     host.submitOp({ kind: 'write', page: 'P1', value: 'v0' }, () => {});
     env.completeCommit();
-    await flush();
+    await settle();
     cm.send(page('c1:1', 0));
-    await flush();
+    await settle();
     env.completeCommit();
     const done: string[] = [];
     // Three local writes and a read, one after the other: the first starts a commit, the rest
@@ -176,22 +173,22 @@ describe('the commit gate', () => {
     expect(env.pending).toHaveLength(1);
     // c2 asks for a read copy of P2: the PAGE depends on nothing uncommitted and leaves now.
     cm.send({ type: 'READ_FORWARD', from: 'cm1', to: 'c1', epoch: 1, page: 'P2', req: 'c2:1', requester: 'c2' });
-    await flush();
+    await settle();
     expect(peer.map((m) => `${m.type} ${isPageMessage(m) ? m.page : ''}`)).toEqual(['PAGE P2']);
     // The same for P1 waits for P1's commit.
     cm.send({ type: 'READ_FORWARD', from: 'cm1', to: 'c1', epoch: 1, page: 'P1', req: 'c2:2', requester: 'c2' });
-    await flush();
+    await settle();
     expect(peer).toHaveLength(1);
     // A repeat of the transfer that brought P1 is confirmed again; that answer is about P1 and waits.
     cm.send(page('c1:1', 0));
     // An invalidation of P3, which c1 does not hold, depends on nothing uncommitted, but its
     // answer goes to cm1 behind the one that waits: a link keeps its order.
     cm.send({ type: 'INVALIDATE', from: 'cm1', to: 'c1', epoch: 1, page: 'P3', req: 'c2:3' });
-    await flush();
+    await settle();
     expect(done).toEqual([]);
     expect(sent).toEqual([]);
     env.completeCommit();
-    await flush();
+    await settle();
     expect(done).toEqual(['write P1']);
     expect(peer.map((m) => `${m.type} ${isPageMessage(m) ? m.page : ''}`)).toEqual(['PAGE P2', 'PAGE P1']);
     expect(sent.map((m) => `${m.type} ${isPageMessage(m) ? m.page : ''}`)).toEqual(['WRITE_CONFIRMATION P1', 'INVALIDATE_CONFIRMATION P3']);
@@ -203,15 +200,15 @@ describe('the commit gate', () => {
     host.submitOp({ kind: 'write', page: 'P1', value: 'P1-1' }, () => {});
     // A newer CM asks for a report: the report tells of P1 too, so it waits for P1's commit.
     cm.send({ type: 'CHANGE_CM', from: 'cm1', to: 'c1', epoch: 3, ask: 1 });
-    await flush();
+    await settle();
     expect(sent).toEqual([]);
     env.completeCommit();
-    await flush();
+    await settle();
     expect(sent).toEqual([]);
     // The epoch it adopted is the next commit's: the report leaves after it.
     expect(entriesOf(env.pending[0], 'client')).toEqual([expect.objectContaining({ epoch: 3 })]);
     env.completeCommit();
-    await flush();
+    await settle();
     expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT']);
   });
 
@@ -224,7 +221,7 @@ describe('the commit gate', () => {
     });
     host.stop();
     env.completeCommit();
-    await flush();
+    await settle();
     expect(answered).toBe(false);
     expect(sent).toEqual([]);
   });
@@ -241,14 +238,14 @@ describe('the commit gate', () => {
     );
     host.submitOp({ kind: 'write', page: 'P1', value: 'v' }, () => {});
     env.completeCommit(new Error('QuotaExceededError'));
-    await flush();
+    await settle();
     expect(sent).toEqual([]);
     expect(logs).toEqual([expect.stringContaining('could not store its state (QuotaExceededError)')]);
     expect(env.pending).toEqual([]);
     env.advance(COMMIT_RETRY_MS);
     expect(env.pending).toEqual([[expect.objectContaining({ kind: 'client', seq: SEQ_BLOCK })]]);
     env.completeCommit();
-    await flush();
+    await settle();
     expect(sent.map((m) => m.type)).toContain('WRITE_REQUEST');
   });
 
@@ -258,9 +255,9 @@ describe('the commit gate', () => {
     const logs = listenLogs(host);
     const results: OpResult[] = [];
     host.submitOp({ kind: 'write', page: 'P1', value: 'hit' }, (r) => results.push(r));
-    await flush();
+    await settle();
     env.completeCommit(quotaExceeded());
-    await flush();
+    await settle();
     expect(results).toEqual([
       {
         ok: false,
@@ -275,12 +272,12 @@ describe('the commit gate', () => {
     ]);
     // A read of the page rests on that write: it fails too, certainly (a read takes no effect).
     host.submitOp({ kind: 'read', page: 'P1' }, (r) => results.push(r));
-    await flush();
+    await settle();
     expect(results[1]).toMatchObject({ ok: false, certain: true, error: expect.stringContaining('QuotaExceededError') });
     // Room freed: the write is stored after all, and nothing answers the operations twice.
     env.advance(COMMIT_RETRY_MS);
     env.completeCommit();
-    await flush();
+    await settle();
     expect(results).toHaveLength(2);
     expect(env.committed.at(-1)).toEqual([{ kind: 'page', page: 'P1', owned: { content: 'hit', version: 2, access: 'write' } }]);
     expect(logs.at(-1)).toBe('c1 stores its state again');
@@ -292,15 +289,15 @@ describe('the commit gate', () => {
     const { host, sent } = client(env);
     host.tick();
     env.completeCommit();
-    await flush();
+    await settle();
     let result: OpResult | null = null;
     host.submitOp({ kind: 'write', page: 'P1', value: 'v' }, (r) => {
       result = r;
     });
-    await flush();
+    await settle();
     // The block of request numbers cannot be stored: the request never leaves.
     env.completeCommit(quotaExceeded());
-    await flush();
+    await settle();
     expect(sent.map((m) => m.type)).toEqual(['CLIENT_REPORT']);
     expect(result).toBeNull();
     // Every retry is refused too; at the client's deadline its give-up is told, with the reason.
@@ -309,7 +306,7 @@ describe('the commit gate', () => {
       host.tick();
       if (env.pending.length > 0) env.completeCommit(quotaExceeded());
     }
-    await flush();
+    await settle();
     expect(result).toEqual({
       ok: false,
       certain: true,
@@ -337,11 +334,11 @@ describe('the commit gate', () => {
     const decidedAt = env.now();
     expect(taking()).toBe(true);
     env.advance(250); // the disk is slow
-    await flush();
+    await settle();
     const acts = (): { at: number } | undefined => said.find((l) => / acts as CM, epoch 2,/.test(l.text));
     expect(acts()).toBeUndefined();
     env.completeCommit();
-    await flush();
+    await settle();
     expect(acts()?.at).toBe(decidedAt);
   });
 });

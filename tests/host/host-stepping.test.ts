@@ -4,29 +4,29 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../../src/net/memory.ts';
 import { messageDecoder } from '../../src/net/message-codec.ts';
 import type { Message } from '../../src/protocol/messages.ts';
-import { realEnv } from '../../src/host/env.ts';
 import { NodeHost, type HostEvent } from '../../src/host/node-host.ts';
 import { HeldFrames } from '../../src/host/held-frames.ts';
 import { makeNode, PAGE_SIZE_BYTES } from '../../src/host/make-node.ts';
 import { NO_STEPPING, stepSettingsError } from '../../src/host/trace.ts';
-import { sleep } from '../../src/util/sleep.ts';
+import { manualEnv, settle, type ManualEnv } from '../support/manual-env.ts';
 
 const decode = messageDecoder(PAGE_SIZE_BYTES);
 const hosts: NodeHost[] = [];
-const settle = (ms = 5) => sleep(ms);
 
-function node(role: 'cm' | 'client', id: string): { host: NodeHost; events: HostEvent[] } {
-  const host = new NodeHost(makeNode({ role, id }, performance.now()), realEnv(null));
+function node(role: 'cm' | 'client', id: string, env: ManualEnv): { host: NodeHost; events: HostEvent[] } {
+  const host = new NodeHost(makeNode({ role, id }, env.now()), env);
   const events: HostEvent[] = [];
   host.subscribe((e) => events.push(e));
   hosts.push(host);
   return { host, events };
 }
 
+/** A CM and two clients, without disks, on one clock that moves only when the test advances it. */
 function cluster() {
-  const cm = node('cm', 'cm1');
-  const c1 = node('client', 'c1');
-  const c2 = node('client', 'c2');
+  const env = manualEnv(0, false);
+  const cm = node('cm', 'cm1', env);
+  const c1 = node('client', 'c1', env);
+  const c2 = node('client', 'c2', env);
   const all = [cm.host, c1.host, c2.host];
   all.forEach((a, i) =>
     all.slice(i + 1).forEach((b) => {
@@ -36,7 +36,7 @@ function cluster() {
     }),
   );
   for (const h of all) h.tick();
-  return { cm, c1, c2, all };
+  return { env, cm, c1, c2, all };
 }
 
 afterEach(() => {
@@ -47,7 +47,7 @@ const hold = { ...NO_STEPPING, hold: true };
 
 describe('NodeHost step mode', () => {
   it("holds a write fault's invalidation until a person delivers it", async () => {
-    const { cm, c1, c2, all } = cluster();
+    const { env, cm, c1, c2, all } = cluster();
     await c1.host.submit({ kind: 'write', page: 'P1', value: 'a' });
     await c2.host.submit({ kind: 'read', page: 'P1' });
     await settle();
@@ -66,7 +66,9 @@ describe('NodeHost step mode', () => {
     const iv = c2.host.heldFrames();
     expect(iv.map((f) => `${f.message.code} ${f.message.from}->${f.message.to}`)).toEqual(['IV cm1->c2']);
     expect(c2.events.some((e) => e.type === 'held' && e.held.length === 1)).toBe(true);
-    await settle(30);
+    // Time passes; the write still waits for the invalidation held for a person.
+    env.advance(1_000);
+    await settle();
     expect(done).toBe(false);
     c2.host.deliverHeld(iv[0]?.id ?? -1);
     // Deliver whatever waits, in order, until the write is done.
@@ -81,7 +83,7 @@ describe('NodeHost step mode', () => {
   });
 
   it('keeps frames from one sender in order, drops by hand, and releases the rest when step mode ends', async () => {
-    const { cm, c1 } = cluster();
+    const { env, cm, c1 } = cluster();
     cm.host.setStepSettings(hold);
     void c1.host.submit({ kind: 'write', page: 'P1', value: 'a' });
     await settle();
@@ -95,7 +97,9 @@ describe('NodeHost step mode', () => {
     cm.host.deliverHeld(fromC1[1]?.id ?? -1);
     cm.host.deliverHeld(fromC1[2]?.id ?? -1);
     cm.host.setStepSettings(NO_STEPPING);
-    await settle(20);
+    // The rest leave on a timer due at once.
+    env.advance(0);
+    await settle();
     expect(cm.host.heldFrames()).toEqual([]);
   });
 
@@ -114,12 +118,26 @@ describe('NodeHost step mode', () => {
   });
 
   it('delays every incoming frame by the added delay, keeping their order', async () => {
-    const { cm, c1 } = cluster();
+    const { env, cm, c1 } = cluster();
     cm.host.setStepSettings({ ...NO_STEPPING, delayMs: 40 });
-    const t0 = performance.now();
-    const r = await c1.host.submit({ kind: 'read', page: 'P1' });
-    expect(r.ok).toBe(true);
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(35);
+    let answer: boolean | null = null;
+    void c1.host.submit({ kind: 'read', page: 'P1' }).then((r) => (answer = r.ok));
+    await settle();
+    // c1's start-up report, its first lease heartbeat and its read request all came at 0: each
+    // waits at the CM until 40.
+    const fromC1 = (): string[] => cm.host.heldFrames().flatMap((f) => (f.message.from === 'c1' ? [`${f.message.code} ${f.dueAt}`] : []));
+    expect(fromC1()).toEqual(['CR 40', 'LE 40', 'RQ 40']);
+    const received = (): string[] =>
+      cm.events.flatMap((e) => (e.type === 'trace' && e.message.fate === 'received' && e.message.from === 'c1' ? [e.message.code] : []));
+    env.advance(39);
+    await settle();
+    expect([received(), answer]).toEqual([[], null]);
+    env.advance(1);
+    await settle();
+    expect(received()).toEqual(['CR', 'LE', 'RQ']);
+    expect(answer).toBe(true);
+    // The read's confirmation, sent at 40, waits in its turn.
+    expect(fromC1()).toEqual(['RC 80']);
   });
 
   it('checks step settings', () => {

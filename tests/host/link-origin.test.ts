@@ -5,6 +5,7 @@ import type { HostEvent } from '../../src/host/node-host.ts';
 import { decoderFor } from '../../src/net/message-codec.ts';
 import { frameWire } from '../../src/net/envelope.ts';
 import { PAGE_SIZE_BYTES_DEFAULT } from '../../src/protocol/limits.ts';
+import { withDeadline } from '../../src/util/deadline.ts';
 import { createWorkerApi } from '../../src/workers/worker-api.ts';
 
 const request = { type: 'READ_REQUEST', from: 'c1', to: 'cm1', epoch: 1, page: 'P1', req: 'c1:1' };
@@ -23,15 +24,17 @@ describe('link origin', () => {
   it('is chosen by whoever connects a worker, and only from the two origins', async () => {
     const api = createWorkerApi();
     await api.start({ role: 'cm', id: 'cm1' });
-    const logs: string[] = [];
+    let dropped: (text: string) => void = () => {};
+    const droppedLog = new Promise<string>((resolve) => (dropped = resolve));
     api.subscribe((e: HostEvent) => {
-      if (e.type === 'log') logs.push(e.text);
+      if (e.type === 'log' && e.text.includes('dropped a bad frame')) dropped(e.text);
     });
     const outside = new MessageChannel();
     api.connect('c1', outside.port1, 'outside');
     outside.port2.postMessage(frameWire(garbled));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(logs.some((l) => l.includes('dropped a bad frame from c1'))).toBe(true);
+    // A real MessagePort delivers in a later task of its own: wait for the log line it leads to,
+    // not for a length of time (the deadline only turns a hang into a failure that says why).
+    expect(await withDeadline(droppedLog, 5_000, 'the log of the dropped frame')).toMatch('dropped a bad frame from c1');
     const odd = new MessageChannel();
     expect(() => api.connect('c2', odd.port1, 'trusted' as never)).toThrow(/bad link origin/);
     await api.stop();

@@ -2,17 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../../src/net/memory.ts';
 import { messageDecoder } from '../../src/net/message-codec.ts';
 import type { Message } from '../../src/protocol/messages.ts';
-import { realEnv } from '../../src/host/env.ts';
 import { NodeHost, STATE_PUSH_MS, type HostEvent } from '../../src/host/node-host.ts';
 import { makeNode, nodeSpecError, PAGE_SIZE_BYTES } from '../../src/host/make-node.ts';
-import { manualEnv } from '../support/manual-env.ts';
-import { sleep } from '../../src/util/sleep.ts';
+import { manualEnv, settle, type ManualEnv } from '../support/manual-env.ts';
 
 const decode = messageDecoder(PAGE_SIZE_BYTES);
 const hosts: NodeHost[] = [];
 
-function host(role: 'cm' | 'client', id: string): { host: NodeHost; events: HostEvent[] } {
-  const h = new NodeHost(makeNode({ role, id }, performance.now()), realEnv(null));
+/** A host without a disk in a world whose time moves only when the test advances it. */
+function host(role: 'cm' | 'client', id: string, env: ManualEnv = manualEnv(0, false)): { host: NodeHost; events: HostEvent[] } {
+  const h = new NodeHost(makeNode({ role, id }, env.now()), env);
   const events: HostEvent[] = [];
   h.subscribe((e) => events.push(e));
   hosts.push(h);
@@ -34,18 +33,19 @@ function mesh(nodes: NodeHost[]): Map<string, MemoryTransport<Message>> {
   return raw;
 }
 
+/** One CM and three clients on one hand-driven clock. */
 function cluster() {
-  const cm = host('cm', 'cm1');
-  const c = [host('client', 'c1'), host('client', 'c2'), host('client', 'c3')] as const;
+  const env = manualEnv(0, false);
+  const cm = host('cm', 'cm1', env);
+  const c = [host('client', 'c1', env), host('client', 'c2', env), host('client', 'c3', env)] as const;
   const raw = mesh([cm.host, ...c.map((x) => x.host)]);
   // Clients announce themselves at start; let those reports go before a test counts messages.
   for (const x of c) x.host.tick();
-  return { cm, c1: c[0], c2: c[1], c3: c[2], raw };
+  return { env, cm, c1: c[0], c2: c[1], c3: c[2], raw };
 }
 
 const traces = (events: HostEvent[]) => events.flatMap((e) => (e.type === 'trace' ? [`${e.direction} ${e.text}`] : []));
 const logs = (events: HostEvent[]) => events.flatMap((e) => (e.type === 'log' ? [e.text] : []));
-const settle = () => sleep(5);
 
 afterEach(() => {
   for (const h of hosts.splice(0)) h.stop();
@@ -80,12 +80,14 @@ describe('NodeHost', () => {
   });
 
   it('publishes state changes to subscribers without being asked', async () => {
-    const { c1 } = cluster();
+    const { env, c1 } = cluster();
     await c1.host.submit({ kind: 'write', page: 'P7', value: 'v' });
-    // State pushes are coalesced: wait out one push interval.
-    await sleep(STATE_PUSH_MS + 20);
-    const states = c1.events.flatMap((e) => (e.type === 'state' && e.state.role === 'client' ? [e.state.snapshot] : []));
-    expect(states.at(-1)?.pages).toEqual([{ page: 'P7', content: 'v', version: 1, access: 'write', owner: true }]);
+    const states = () => c1.events.flatMap((e) => (e.type === 'state' && e.state.role === 'client' ? [e.state.snapshot] : []));
+    // State pushes are coalesced: none goes before one push interval has passed, then one does.
+    env.advance(STATE_PUSH_MS - 1);
+    expect(states()).toEqual([]);
+    env.advance(1);
+    expect(states().at(-1)?.pages).toEqual([{ page: 'P7', content: 'v', version: 1, access: 'write', owner: true }]);
   });
 
   it('drops and logs garbage and forged frames, leaving the node unchanged', async () => {

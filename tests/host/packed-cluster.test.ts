@@ -7,6 +7,7 @@ import type { HostEvent } from '../../src/host/node-host.ts';
 import type { HeldFrame } from '../../src/host/trace.ts';
 import type { NodeId } from '../../src/protocol/ids.ts';
 import { Registry } from '../../src/registry/registry.ts';
+import { withDeadline } from '../../src/util/deadline.ts';
 import { ClusterModel } from '../../src/ui/cluster-model.ts';
 import { Cluster } from '../../src/workers/cluster.ts';
 import type { MakeApi } from '../../src/workers/pack.ts';
@@ -168,10 +169,18 @@ describe('packed placement', () => {
     await cluster.start({ role: 'client', id: 'c1' });
     await cluster.start({ role: 'client', id: 'c2' });
     const held = new Map<NodeId, HeldFrame[]>();
+    // The nodes run on real timers behind real MessagePorts, so the test waits for what they tell
+    // (every change to what a node holds is a 'held' event), never for a length of time; the
+    // deadline only turns a hang into a failure that says what was awaited.
+    let changed = (): void => {};
+    const nextChange = (): Promise<void> => new Promise((resolve) => (changed = resolve));
     for (const h of cluster.nodes())
       await h.subscribe((e) => {
-        if (e.type === 'held') held.set(h.id, e.held);
+        if (e.type !== 'held') return;
+        held.set(h.id, e.held);
+        changed();
       });
+    const heldAt = (id: NodeId): string[] => held.get(id)?.map((f) => `${f.message.from}:${f.message.type}`) ?? [];
     await cluster.setStepSettings({ hold: true, delayMs: 0, freezeTimers: true });
     let settled = false;
     const write = cluster
@@ -180,11 +189,15 @@ describe('packed placement', () => {
       .finally(() => {
         settled = true;
       });
-    // c2's request waits at cm1 (its neighbour) for a person.
-    await vi.waitFor(() => expect(held.get('cm1')?.map((f) => `${f.message.from}:${f.message.type}`)).toEqual(['c2:WRITE_REQUEST']));
-    await new Promise((r) => setTimeout(r, 50));
+    // c2's request waits at cm1 (its neighbour) for a person, and cm1 has not acted on it.
+    while (!heldAt('cm1').includes('c2:WRITE_REQUEST')) await withDeadline(nextChange(), 5_000, "c2's request held at cm1");
+    expect(heldAt('cm1')).toEqual(['c2:WRITE_REQUEST']);
+    const cm = await cluster.get('cm1')!.snapshot();
+    expect(cm.role === 'cm' && cm.snapshot.pages).toEqual([]);
     expect(settled).toBe(false);
+    // Each node's first held frame is delivered, again after every change, until the write is done.
     while (!settled) {
+      const change = nextChange();
       for (const [id, frames] of held) {
         const first = frames[0];
         if (first)
@@ -193,7 +206,7 @@ describe('packed placement', () => {
             .deliverHeld(first.id)
             .catch(() => {});
       }
-      await new Promise((r) => setTimeout(r, 5));
+      await withDeadline(Promise.race([change, write]), 5_000, 'a held frame or the end of the write');
     }
     expect(await write).toMatchObject({ ok: true });
   });

@@ -1,23 +1,14 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FaultyTransport, type FaultClock } from '../../src/net/faults.ts';
 import { MemoryTransport } from '../../src/net/memory.ts';
 import type { TransportEvent } from '../../src/net/transport.ts';
+import { manualEnv, settle } from '../support/manual-env.ts';
 import { decodeTestFrame, type TestFrame } from '../support/transport-contract.ts';
 
+/** A fault clock on a hand-driven world's clock and timers, drawing the given random numbers in turn. */
 function scripted(randoms: number[]): FaultClock & { advance(ms: number): void } {
-  let t = 0;
-  return {
-    now: () => t,
-    random: () => randoms.shift() ?? 0.99,
-    after(ms, f) {
-      const timer = setTimeout(f, Math.max(0, ms));
-      return () => clearTimeout(timer);
-    },
-    advance(ms) {
-      t += ms;
-      vi.advanceTimersByTime(ms);
-    },
-  };
+  const env = manualEnv(0, false);
+  return { now: env.now, random: () => randoms.shift() ?? 0.99, after: env.timers.after, advance: env.advance };
 }
 
 function link(clock: FaultClock) {
@@ -33,11 +24,6 @@ function link(clock: FaultClock) {
 }
 
 const f = (n: number): TestFrame => ({ n, text: String(n) });
-const settle = () => new Promise<void>((r) => queueMicrotask(r));
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 describe('FaultyTransport', () => {
   it('drops outgoing frames at the configured rate, decided by the injected randomness', async () => {
@@ -49,7 +35,6 @@ describe('FaultyTransport', () => {
   });
 
   it('delays outgoing frames and keeps them in order when the delay is lowered', async () => {
-    vi.useFakeTimers();
     const clock = scripted([]);
     const l = link(clock);
     l.a.setFaults({ delayMs: 100 });

@@ -2,14 +2,16 @@
 // fingerprints its own session descriptions name. Two PeerJS transports run here over stand-in
 // DataConnections, either joined directly or through a relay that terminates DTLS on each side
 // with its own certificate (what a signalling server that rewrites descriptions could do) and
-// forwards every message verbatim. The real WebRTC links run in tests/e2e/peerjs-transport.spec.ts.
+// forwards every message verbatim. The stand-ins deliver on microtasks, so a test lets an exchange
+// run with settle() rather than waiting any length of time. The real WebRTC links run in
+// tests/e2e/peerjs-transport.spec.ts.
 import type { DataConnection } from 'peerjs';
 import { describe, expect, it } from 'vitest';
 import { linkFingerprints, sdpFingerprint } from '../../src/net/dtls-fingerprint.ts';
 import { randomNonce } from '../../src/net/handshake.ts';
 import { PeerJsTransport } from '../../src/net/peerjs.ts';
 import { decodeTestFrame, frames, record, type TestFrame } from '../support/transport-cases.ts';
-import { sleep } from '../../src/util/sleep.ts';
+import { settle } from '../support/manual-env.ts';
 
 const FP = {
   a: 'sha-256 A1:B2:C3:D4',
@@ -166,7 +168,8 @@ describe('the key handshake bound to the DTLS channel', () => {
     expect(await outcomes).toEqual(['accepted', 'accepted']);
     expect(a.fingerprints).toEqual({ local: FP.a, remote: FP.b });
     a.send({ n: 1, text: 'through' });
-    await expect.poll(() => frames(atB)).toEqual([{ n: 1, text: 'through' }]);
+    await settle();
+    expect(frames(atB)).toEqual([{ n: 1, text: 'through' }]);
     a.close();
     b.close();
   });
@@ -176,11 +179,14 @@ describe('the key handshake bound to the DTLS channel', () => {
       c.peerConnection.remoteDescription = null;
     });
     a.send({ n: 1, text: 'held' });
-    await sleep(20);
+    // b's hello reaches a, which cannot answer it yet; nothing a sent has left.
+    await settle();
     expect([a.fingerprints, b.fingerprints?.local]).toEqual([null, FP.b]);
+    expect(frames(atB)).toEqual([]);
     ca.peerConnection.applyRemote(sdp(FP.b));
     expect(await outcomes).toEqual(['accepted', 'accepted']);
-    await expect.poll(() => frames(atB)).toEqual([{ n: 1, text: 'held' }]);
+    await settle();
+    expect(frames(atB)).toEqual([{ n: 1, text: 'held' }]);
     a.close();
     b.close();
   });

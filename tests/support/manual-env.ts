@@ -1,7 +1,12 @@
 // A host environment whose time, timers and disk a test moves by hand: time advances only with
-// advance(), and each commit waits until the test completes (or fails) it.
+// advance(), and each commit waits until the test completes (or fails) it. With settle(), what a
+// test does instead of sleeping: time passes when the test says so, and work already handed over
+// (a frame on an in-memory link) is run to its end without waiting for any length of time.
 import type { HostEnv } from '../../src/host/env.ts';
 import type { DurableEntry } from '../../src/protocol/durable.ts';
+
+/** More timers than this firing in one advance() is a timer that re-arms itself at the same instant. */
+const TIMERS_PER_ADVANCE_MAX = 100_000;
 
 interface Timer {
   at: number;
@@ -11,7 +16,10 @@ interface Timer {
 }
 
 export interface ManualEnv extends HostEnv {
-  /** Moves time on, firing every timer that falls due, in order. */
+  /**
+   * Moves time on, firing every timer that falls due, in order (timers armed meanwhile too); throws
+   * rather than spin when timers keep falling due without end.
+   */
   advance(ms: number): void;
   /** Batches of changes handed to the disk whose commit is still open, oldest first. */
   readonly pending: Array<readonly DurableEntry[]>;
@@ -42,7 +50,9 @@ export function manualEnv(start = 0, withDisk = true): ManualEnv {
     disk: withDisk ? { commit: (state, done) => open.push({ state, done }) } : null,
     advance(ms) {
       const until = t + ms;
-      for (;;) {
+      for (let fired = 0; ; fired++) {
+        if (fired > TIMERS_PER_ADVANCE_MAX)
+          throw new Error(`over ${TIMERS_PER_ADVANCE_MAX} timers fell due by ${until}: one re-arms itself without end`);
         timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
         const next = timers.find((x) => !x.cancelled && x.at <= until);
         if (!next) break;
@@ -64,4 +74,15 @@ export function manualEnv(start = 0, withDisk = true): ManualEnv {
     },
   };
   return env;
+}
+
+/**
+ * Resolves once everything already queued in this process has run: every microtask, and every
+ * one those queue in turn (in-memory links deliver on microtasks, so a whole exchange of frames
+ * between hosts in a manual world), since a macrotask (setImmediate) runs only after the
+ * microtask queue is empty. It moves no clock and waits for no length of time: what stands for
+ * time passing in the product is advance()'s.
+ */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
