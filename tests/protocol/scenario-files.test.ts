@@ -30,3 +30,19 @@ describe('failover scenarios from text files', () => {
     });
   }
 });
+
+describe('the scenario runner', () => {
+  it('refuses an unknown command, a misused one, and a selector that matches nothing, saying why', () => {
+    const runner = new ScenarioRunner();
+    expect(() => runner.run('state')).toThrow('boot first');
+    runner.run('boot');
+    expect(() => runner.run('frobnicate c1')).toThrow(/^unknown command "frobnicate"; known: boot, write, /);
+    expect(() => runner.run('write c1 P1')).toThrow('write: takes 3 words, got 2 (usage: write <client> <page> <value>)');
+    expect(() => runner.run('settle 100 step=50')).toThrow('settle: no option step (usage: settle <time|+ms> [every=ms])');
+    expect(() => runner.run('restart-client c1 tape')).toThrow('restart-client: "tape" is not one of disk|blank');
+    expect(() => runner.run('tick soon')).toThrow('tick: time wants a whole number, got "soon"');
+    expect(() => runner.run('hold c1->c2 PAGE')).toThrow('no queued message matches c1->c2 PAGE; queued: ');
+    expect(() => runner.run('replay PAGE')).toThrow('replay: no held message matches PAGE; held: none');
+    expect(() => runner.run('inject cm1->c1 READ_FORWARD epoch=1 page=P1')).toThrow(/^invalid message on the wire/);
+  });
+});
