@@ -29,7 +29,7 @@
 //   inject <from>-><to> <TYPE> field=value...
 //       Hands a message made here to its addressee now (a forged or late frame). Each value is
 //       read as JSON when it parses (1, null, []), else as a string; the wire validator checks it.
-//   pending                          The queued messages, oldest first.
+//   pending                          The queued messages, oldest first, pulses too: all of them.
 //   tick <time>...                   Sets the clock and ticks every live node, once per time;
 //                                    delivers nothing.
 //   settle <time> [every=ms]         Ticks every `every` ms (default: the pulse interval, 100)
@@ -44,7 +44,7 @@
 //   disk <node>          What the node last persisted, as JSON.
 import type { CmStart } from '../../src/protocol/manager.ts';
 import type { Message } from '../../src/protocol/messages.ts';
-import { clientLines, cmLines, describe, QUIET, showResult, stateLines, traceLine } from './scenario-views.ts';
+import { clientLines, cmLines, describe, showResult, stateLines, traceLine } from './scenario-views.ts';
 import { Net, show, T } from './stepped-net.ts';
 
 export interface Step {
@@ -260,10 +260,7 @@ function inject(s: Scene, a: Args): string[] {
 }
 
 function pending(s: Scene): string[] {
-  return s.net
-    .pendingMessages()
-    .filter((m) => !QUIET.has(m.type))
-    .map(describe);
+  return s.net.pendingMessages().map(describe);
 }
 
 function tick(s: Scene, a: Args): string[] {

@@ -5,8 +5,8 @@ import type { Message, MessageType } from '../../src/protocol/messages.ts';
 import type { OpResult } from '../../src/protocol/node.ts';
 import { show, type Net, type TraceEntry } from './stepped-net.ts';
 
-/** Pulses and their replies repeat every interval: no output shows them. */
-export const QUIET: ReadonlySet<MessageType> = new Set(['PULSE', 'PULSE_REPLY']);
+/** Pulses and their replies repeat every interval: a command's trace leaves them out. */
+const QUIET: ReadonlySet<MessageType> = new Set(['PULSE', 'PULSE_REPLY']);
 
 export function showResult(r: OpResult): string {
   if (!r.ok) return `failed${r.certain ? '' : ' (uncertain)'}: ${r.error}`;
