@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseScenario, renderScenario, ScenarioRunner } from '../support/scenario-script.ts';
+import { T } from '../support/stepped-net.ts';
 
 const DIR = new URL('./testdata/scenarios/', import.meta.url);
 const FILES = readdirSync(DIR)
@@ -29,6 +30,12 @@ describe('failover scenarios from text files', () => {
       for (const [i, s] of steps.entries()) expect(actual[i], `${file}: ${s.command}`).toBe(s.expected);
     });
   }
+});
+
+// The files' arithmetic (takeover after 3 pulses of 100 ms, retries every 200 ms, a request's
+// deadline at 5000 ms, CM re-sends every 150 ms) relies on this timing.
+it('scenario timing', () => {
+  expect(T).toMatchObject({ pulseIntervalMs: 100, pulseMissesMax: 3, retryIntervalMs: 200, requestDeadlineMs: 5000, cmResendMs: 150 });
 });
 
 describe('the scenario runner', () => {
