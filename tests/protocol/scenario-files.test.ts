@@ -1,6 +1,6 @@
 // Every file in testdata/scenarios/ is a failover scenario: commands in, expected output out
-// (format and commands: scenario-script.ts). A failure names the file, the command and its line
-// of output that differs. Regenerate with `UPDATE_SCENARIOS=1 npx vitest run tests/protocol/scenario-files.test.ts`.
+// (format and commands: scenario-script.ts). A failure names the file, the line and the command,
+// and the lines of its output that differ. Regenerate with `UPDATE_SCENARIOS=1 npx vitest run tests/protocol/scenario-files.test.ts`.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseScenario, renderScenario, ScenarioRunner } from '../support/scenario-script.ts';
@@ -27,7 +27,7 @@ describe('failover scenarios from text files', () => {
         writeFileSync(url, renderScenario(text, actual));
         return;
       }
-      for (const [i, s] of steps.entries()) expect(actual[i], `${file}: ${s.command}`).toBe(s.expected);
+      for (const [i, s] of steps.entries()) expect(actual[i], `${file}:${s.line}: ${s.command}`).toBe(s.expected);
     });
   }
 });

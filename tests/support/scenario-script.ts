@@ -52,6 +52,8 @@ export interface Step {
   command: string;
   /** The output written under it (empty when none). */
   expected: string;
+  /** Where the command is in the file (from 1), for a failure to point at. */
+  line: number;
 }
 
 const SEPARATOR = '----';
@@ -65,8 +67,9 @@ export function parseScenario(text: string): Step[] {
     if (line === '' || line.startsWith('#')) continue;
     if (lines[i + 1]?.trim() !== SEPARATOR) throw new Error(`line ${i + 1}: "${line}" is not followed by ${SEPARATOR}`);
     const out: string[] = [];
+    const at = i + 1;
     for (i += 2; i < lines.length && lines[i]!.trim() !== ''; i++) out.push(lines[i]!);
-    steps.push({ command: line, expected: out.join('\n') });
+    steps.push({ command: line, expected: out.join('\n'), line: at });
   }
   return steps;
 }
