@@ -29,6 +29,8 @@ export interface LogLine {
   level: LogLevel;
   text: string;
 }
+/** What happened on the wire and in the logs, in order: for readers that want the whole story. */
+export type TraceEntry = { kind: 'delivered' | 'lost'; m: Message } | { kind: 'log'; log: LogLine };
 /** Picks a queued message: by predicate, or by a substring of its `describeMessage` line. */
 export type Match = string | ((m: Message) => boolean);
 
@@ -101,6 +103,11 @@ export class Net {
   readonly delivered: string[] = [];
   /** Every message sent, as `show` lines, in order (including ones later dropped). */
   readonly sent: string[] = [];
+  /**
+   * Deliveries, losses (a message sent by or to an isolated node, or arriving at one that is down)
+   * and log lines, in the order they happened; LEASE traffic is left out as everywhere here.
+   */
+  readonly trace: TraceEntry[] = [];
   private readonly links = new Map<string, Queued[]>();
   private readonly done = new Map<NodeId, OpDone[]>();
   /** Nodes cut off from everyone: what they send and what is sent to them is lost. */
@@ -391,8 +398,12 @@ export class Net {
     const parsed = parseMessage(JSON.parse(JSON.stringify(m)), this.pageSizeBytes);
     if (!parsed.ok) throw new Error(`invalid message on the wire: ${show(m)}: ${parsed.error}`);
     const node = this.nodes.get(m.to);
-    if (!node || this.isolated.has(m.to) || this.isolated.has(m.from)) return;
+    if (!node || this.isolated.has(m.to) || this.isolated.has(m.from)) {
+      this.trace.push({ kind: 'lost', m });
+      return;
+    }
     this.delivered.push(show(m));
+    this.trace.push({ kind: 'delivered', m });
     node.step(parsed.message, this.now);
     this.collect(m.to);
   }
@@ -428,10 +439,15 @@ export class Net {
       }
       this.sent.push(show(m));
       if (!this.isolated.has(m.from) && !this.isolated.has(m.to)) this.enqueue(m);
+      else this.trace.push({ kind: 'lost', m });
     }
     for (const e of r.events) {
       if (e.type === 'op-done') this.done.get(id)?.push(e);
-      else this.logs.push({ node: id, level: e.level, text: e.text });
+      else {
+        const log = { node: id, level: e.level, text: e.text };
+        this.logs.push(log);
+        this.trace.push({ kind: 'log', log });
+      }
     }
     for (const m of side) {
       const to = this.nodes.get(m.to);
