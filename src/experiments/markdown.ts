@@ -1,4 +1,4 @@
-// Results as Markdown: every table for results/README.md, the targets alone for the README's
+// Results as Markdown: every table for lab/results/README.md, the targets alone for the README's
 // "Test results" section, and one-line summaries for the console. Pure functions of the results:
 // every figure printed here was measured in the run.
 import type { StepResult } from './run-step.ts';
@@ -65,7 +65,7 @@ export interface RenderMeta {
 }
 
 /** Where the full tables go, relative to the repository's root. */
-export const RESULTS_DOCUMENT = 'results/README.md';
+export const RESULTS_DOCUMENT = 'lab/results/README.md';
 
 const measuredBy = (meta: RenderMeta): string =>
   `Measured by \`npm run experiments\`${meta.quick ? ' --quick' : ''} on ${meta.date}` +
@@ -74,11 +74,11 @@ const measuredBy = (meta: RenderMeta): string =>
   'Nodes that keep state commit to their logs at `process` durability, except in the steps named `-disk` (at `disk`); ' +
   'the `-nopersist` and `basic` steps keep nothing.';
 
-/** Every table of a run: the body of results/README.md. */
+/** Every table of a run: the body of lab/results/README.md. */
 export function renderResults(results: readonly StepResult[], meta: RenderMeta): string {
   const lines = [
-    `${measuredBy(meta)} Raw figures: \`results/experiments.json\`; recorded histories (JSON Lines, gzip; one over ` +
-      '256 KB keeps only the pages the checker flagged): `results/histories/`.',
+    `${measuredBy(meta)} Raw figures: \`lab/results/experiments.json\`; recorded histories (JSON Lines, gzip; one over ` +
+      '256 KB keeps only the pages the checker flagged): `lab/results/histories/`.',
     '',
     ...failedSection(results),
     ...flagSection(results),
@@ -89,7 +89,7 @@ export function renderResults(results: readonly StepResult[], meta: RenderMeta):
   return lines.join('\n');
 }
 
-/** results/README.md: a title, how it is made, then every table. */
+/** lab/results/README.md: a title, how it is made, then every table. */
 export function resultsDocument(results: readonly StepResult[], meta: RenderMeta): string {
   return [
     '# ivy-web test results',
@@ -114,7 +114,7 @@ export function renderSummary(results: readonly StepResult[], meta: RenderMeta):
     ...durabilityTable(results),
     '',
     `Every table of the run (scenarios, messages per operation by type, faults and unavailability, baselines, sweeps, ` +
-      `tab mode) is in [${RESULTS_DOCUMENT}](${RESULTS_DOCUMENT}), the raw figures in \`results/*.json\`.`,
+      `tab mode) is in [${RESULTS_DOCUMENT}](${RESULTS_DOCUMENT}), the raw figures in \`lab/results/*.json\`.`,
   ].join('\n');
 }
 

@@ -1,4 +1,4 @@
-// The files `npm run experiments` keeps in results/, and how they combine into one report:
+// The files `npm run experiments` keeps in lab/results/, and how they combine into one report:
 //   experiments.json  the last full run (histories in histories/); a step that failed is there
 //                     with its error (failed-steps.ts)
 //   tab-mode.json     a later run of the tab steps alone; its results replace the full run's

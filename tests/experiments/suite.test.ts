@@ -215,7 +215,7 @@ describe('summary and full tables', () => {
   const meta = { quick: false, date: '2000-01-01', machine: '2 cores' };
   const results = [scenario('ft-1'), scenario('primary-fails'), { ...scenario('tab-ft-1'), kind: 'tab' } as StepResult];
 
-  it('puts every table in results/README.md and only the targets in the README, with a link to the rest', () => {
+  it('puts every table in lab/results/README.md and only the targets in the README, with a link to the rest', () => {
     const doc = resultsDocument(results, meta);
     expect(doc.startsWith('# ivy-web test results\n')).toBe(true);
     for (const heading of [
@@ -233,7 +233,7 @@ describe('summary and full tables', () => {
     const summary = renderSummary(results, meta);
     expect(summary).toContain('### Benchmark targets');
     expect(summary).not.toContain('### Scenarios');
-    expect(summary).toContain('[results/README.md](results/README.md)');
+    expect(summary).toContain('[lab/results/README.md](lab/results/README.md)');
     expect(summary).toContain('on 2000-01-01 (2 cores)');
   });
 

@@ -3,14 +3,14 @@
 // printing progress; writes the results as JSON and the recorded histories as JSON Lines. A step
 // that throws or runs too long is recorded with its error and the run goes on (src/experiments/
 // run-steps.ts); once everything is written the run exits non-zero, naming it. A full
-// run into results/ then rewrites results/README.md (every table) and the README's "Test results"
-// section (the targets). Tab steps (one tab per node, scripts/experiments-tab.ts) run from here in
-// the same browser; run alone, they write results/tab-mode.json, which replaces the full run's tab
+// run into lab/results/ then rewrites lab/results/README.md (every table) and the README's "Test results"
+// section (the targets). Tab steps (one tab per node, lab/experiments-tab.ts) run from here in
+// the same browser; run alone, they write lab/results/tab-mode.json, which replaces the full run's tab
 // rows. --placement runs the chosen scenarios in that placement instead (`-packed` added to their
 // ids, as the suite's own packed steps are named). Quick runs and other partial ones go to a
 // temporary directory unless --out says where. --profile samples every worker's CPU during each
-// step (scripts/experiments-profile.ts): profiles into DIR, the heaviest functions printed.
-// --render runs nothing: it rewrites both documents from the JSON files in results/.
+// step (lab/experiments-profile.ts): profiles into DIR, the heaviest functions printed.
+// --render runs nothing: it rewrites both documents from the JSON files in lab/results/.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +42,7 @@ import { openExperimentsPage } from './experiments-browser.ts';
 import { runTabScenario } from './experiments-tab.ts';
 import { profileWorkers } from './experiments-profile.ts';
 
-const RESULTS_DIR = 'results';
+const RESULTS_DIR = 'lab/results';
 
 interface Options {
   quick: boolean;
@@ -170,7 +170,7 @@ async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResu
   }
 }
 
-/** results/README.md and the README's summary, from the JSON files in `dir`. */
+/** lab/results/README.md and the README's summary, from the JSON files in `dir`. */
 function renderDocuments(dir: string): void {
   const read = (file: string): string => readFileSync(join(dir, file), 'utf8');
   const full = parseStepResults(read(FULL_RUN_FILE), join(dir, FULL_RUN_FILE));
