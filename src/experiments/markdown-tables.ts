@@ -260,7 +260,7 @@ export function tabSection(results: readonly StepResult[]): string[] {
       "after it that needed a CM, done. The restart scenario's clients run until 1 s after the restarted primary acts. " +
       'In the leave scenarios a client tab closes for good (see the table above). ' +
       `Messages are not counted across tabs. Run alone by ${only} ` +
-      '(raw figures then in `lab/results/tab-mode.json`, which replaces these rows of the full run).',
+      '(raw figures then in `results/tab-mode.json`, which replaces these rows of the full run).',
     '',
     table(
       [
@@ -291,11 +291,6 @@ export function tabSection(results: readonly StepResult[]): string[] {
       ]),
     ),
   ];
-}
-
-/** The cost of durability before acknowledgement, for the README's summary as well. */
-export function durabilityTable(results: readonly StepResult[]): string[] {
-  return durabilitySection(find(results), results);
 }
 
 export function detailSections(results: readonly StepResult[]): string[] {
