@@ -207,10 +207,10 @@ describe('report', () => {
   });
 
   it('replaces only what lies between the markers, and refuses a document without them', () => {
-    const readme = `# x\n## Test results\n${RESULTS_START}\nOLD-SECTION\n${RESULTS_END}\n## after\n`;
+    const readme = `# x\n## The last run\n${RESULTS_START}\nOLD-SECTION\n${RESULTS_END}\n## after\n`;
     const out = replaceResultsSection(readme, renderResults([scenario('ft-1')], { quick: true, date: '2000-01-01' }));
     expect(out).not.toContain('OLD-SECTION');
-    expect(out.startsWith(`# x\n## Test results\n${RESULTS_START}\nMeasured by`)).toBe(true);
+    expect(out.startsWith(`# x\n## The last run\n${RESULTS_START}\nMeasured by`)).toBe(true);
     expect(out.endsWith(`${RESULTS_END}\n## after\n`)).toBe(true);
     expect(() => replaceResultsSection('# no markers', 'x')).toThrow(/results:start/);
   });
