@@ -191,6 +191,8 @@ async function main(): Promise<void> {
   }
   const meta: RenderMeta = { quick: opts.quick, date: new Date().toISOString().slice(0, 10), machine };
   if (!reported || !isResultsDir(out)) {
+    // Kept with the run, so that `--render --out DIR` can write its document again.
+    writeFileSync(join(out, RUN_META_FILE), JSON.stringify(meta, null, 1) + '\n');
     writeFileSync(join(out, RESULTS_DOCUMENT_FILE), resultsDocument(results, meta));
     return;
   }
