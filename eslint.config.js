@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-e2e/**', 'dist-server/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'results/**'] },
+  { ignores: ['dist/**', 'dist-e2e/**', 'dist-server/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'lab/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

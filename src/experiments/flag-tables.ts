@@ -1,6 +1,6 @@
 // The flag in the results: runs whose completion, without the failures they explain, is below
-// 100 %, first in results/README.md and in the README's summary, so that no table further down
-// has to be read to see them; and the marker in completion cells.
+// 100 %, first in the report (lab/README.md), so that no table further down has to be read to
+// see them; and the marker in completion cells.
 import { flagged, flagNote } from './explained.ts';
 import { cell, fmtPct, table } from './format.ts';
 import type { StepResult } from './run-step.ts';

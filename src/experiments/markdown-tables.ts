@@ -293,11 +293,6 @@ export function tabSection(results: readonly StepResult[]): string[] {
   ];
 }
 
-/** The cost of durability before acknowledgement, for the README's summary as well. */
-export function durabilityTable(results: readonly StepResult[]): string[] {
-  return durabilitySection(find(results), results);
-}
-
 export function detailSections(results: readonly StepResult[]): string[] {
   const f = find(results);
   const main = f.scenarios(isMain);

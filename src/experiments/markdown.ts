@@ -1,6 +1,6 @@
-// Results as Markdown: every table for results/README.md, the targets alone for the README's
-// "Test results" section, and one-line summaries for the console. Pure functions of the results:
-// every figure printed here was measured in the run.
+// Results as Markdown: every table of a run, for the lab's report (lab/README.md, between its
+// markers) or a document of its own for runs kept elsewhere, and one-line summaries for the
+// console. Pure functions of the results: every figure printed here was measured in the run.
 import type { StepResult } from './run-step.ts';
 import { fmtMs, fmtPct, fmtRate, verdict } from './format.ts';
 import type { ScenarioResult } from './types.ts';
@@ -8,7 +8,7 @@ import { targetsTable } from './targets.ts';
 import { flagged, flagNote } from './explained.ts';
 import { flagSection } from './flag-tables.ts';
 import { failedSection, failureLine } from './failed-steps.ts';
-import { detailSections, durabilityTable } from './markdown-tables.ts';
+import { detailSections } from './markdown-tables.ts';
 
 export const RESULTS_START = '<!-- results:start -->';
 export const RESULTS_END = '<!-- results:end -->';
@@ -64,9 +64,6 @@ export interface RenderMeta {
   machine?: string;
 }
 
-/** Where the full tables go, relative to the repository's root. */
-export const RESULTS_DOCUMENT = 'results/README.md';
-
 const measuredBy = (meta: RenderMeta): string =>
   `Measured by \`npm run experiments\`${meta.quick ? ' --quick' : ''} on ${meta.date}` +
   `${meta.machine ? ` (${meta.machine})` : ''}: real Web Worker nodes in headless Chromium, every latency timed ` +
@@ -74,11 +71,14 @@ const measuredBy = (meta: RenderMeta): string =>
   'Nodes that keep state commit to their logs at `process` durability, except in the steps named `-disk` (at `disk`); ' +
   'the `-nopersist` and `basic` steps keep nothing.';
 
-/** Every table of a run: the body of results/README.md. */
-export function renderResults(results: readonly StepResult[], meta: RenderMeta): string {
+/**
+ * Every table of a run. `raw` is where its JSON files are, relative to the document that shows
+ * it: `results/` from lab/README.md, nothing from a document beside them.
+ */
+export function renderResults(results: readonly StepResult[], meta: RenderMeta, raw = 'results/'): string {
   const lines = [
-    `${measuredBy(meta)} Raw figures: \`results/experiments.json\`; recorded histories (JSON Lines, gzip; one over ` +
-      '256 KB keeps only the pages the checker flagged): `results/histories/`.',
+    `${measuredBy(meta)} Raw figures: \`${raw}experiments.json\`; recorded histories (JSON Lines, gzip; one over ` +
+      `256 KB keeps only the pages the checker flagged): \`${raw}histories/\`.`,
     '',
     ...failedSection(results),
     ...flagSection(results),
@@ -89,32 +89,15 @@ export function renderResults(results: readonly StepResult[], meta: RenderMeta):
   return lines.join('\n');
 }
 
-/** results/README.md: a title, how it is made, then every table. */
+/** A run kept outside lab/results/ (quick and partial runs, --out): a document beside its JSON files. */
 export function resultsDocument(results: readonly StepResult[], meta: RenderMeta): string {
   return [
     '# ivy-web test results',
     '',
-    'Written by `npm run experiments` (`-- --render` rewrites it from the JSON files beside it without running anything). ' +
-      "The repository's README shows the benchmark targets only.",
+    'Written by `npm run experiments` (`-- --render --out DIR` rewrites it from the JSON files beside it without running anything).',
     '',
-    renderResults(results, meta),
+    renderResults(results, meta, ''),
     '',
-  ].join('\n');
-}
-
-/** The README's "Test results" section: how it was measured, the targets, and where the rest is. */
-export function renderSummary(results: readonly StepResult[], meta: RenderMeta): string {
-  return [
-    measuredBy(meta),
-    '',
-    ...failedSection(results),
-    ...flagSection(results),
-    targetsTable(results),
-    '',
-    ...durabilityTable(results),
-    '',
-    `Every table of the run (scenarios, messages per operation by type, faults and unavailability, baselines, sweeps, ` +
-      `tab mode) is in [${RESULTS_DOCUMENT}](${RESULTS_DOCUMENT}), the raw figures in \`results/*.json\`.`,
   ].join('\n');
 }
 
@@ -122,6 +105,6 @@ export function renderSummary(results: readonly StepResult[], meta: RenderMeta):
 export function replaceResultsSection(readme: string, markdown: string): string {
   const start = readme.indexOf(RESULTS_START);
   const end = readme.indexOf(RESULTS_END);
-  if (start < 0 || end < start) throw new Error(`README.md has no ${RESULTS_START} … ${RESULTS_END} section`);
+  if (start < 0 || end < start) throw new Error(`no ${RESULTS_START} … ${RESULTS_END} section to replace`);
   return `${readme.slice(0, start + RESULTS_START.length)}\n${markdown.trim()}\n${readme.slice(end)}`;
 }

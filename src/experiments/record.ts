@@ -1,5 +1,5 @@
 // Turns what the client workers timed into one history in the simulator's format, for the
-// linearizability checker and for results/. Each client's operations are already in order;
+// linearizability checker and for lab/results/. Each client's operations are already in order;
 // they are merged by time. Two events with the same timestamp cannot be told apart, so an
 // invocation is placed before a completion of another client at the same instant: that makes
 // the two operations concurrent, which claims no order the clock did not show.

@@ -1,15 +1,22 @@
-// The files `npm run experiments` keeps in results/, and how they combine into one report:
+// The files `npm run experiments` keeps in lab/results/, and how they combine into one report:
 //   experiments.json  the last full run (histories in histories/); a step that failed is there
 //                     with its error (failed-steps.ts)
 //   tab-mode.json     a later run of the tab steps alone; its results replace the full run's
 //   run.json          when and where the full run was measured
-//   README.md         every table, rendered from the three above (markdown.ts)
+// The report is lab/README.md: every table, rendered from the three above (markdown.ts) between
+// its markers, after the lab's hand-written introduction. A run kept anywhere else (quick and
+// partial runs, --out DIR) gets a document of its own beside its files, DIR/README.md.
 import type { RenderMeta } from './markdown.ts';
 import type { StepResult } from './run-step.ts';
 
 export const FULL_RUN_FILE = 'experiments.json';
 export const TAB_RUN_FILE = 'tab-mode.json';
 export const RUN_META_FILE = 'run.json';
+/** Where full runs keep their files, relative to the repository's root. */
+export const RESULTS_DIR = 'lab/results';
+/** The report of the run in RESULTS_DIR, relative to the repository's root. */
+export const REPORT_FILE = 'lab/README.md';
+/** The document of a run kept anywhere else, in its directory. */
 export const RESULTS_DOCUMENT_FILE = 'README.md';
 
 const KINDS = new Set<string>(['scenario', 'ping', 'central-store', 'copy-set', 'disk', 'owned-pages', 'tab', 'failed']);

@@ -35,6 +35,6 @@ export async function runStep(step: Step, onProgress: Progress = () => {}, env: 
     case 'owned-pages':
       return { id: step.id, kind: step.kind, result: await runOwnedPagesStep(step.config, onProgress, env) };
     case 'tab':
-      throw new Error(`${step.id}: tab steps open tabs from Node (scripts/experiments-tab.ts), not in the page`);
+      throw new Error(`${step.id}: tab steps open tabs from Node (lab/experiments-tab.ts), not in the page`);
   }
 }

@@ -24,7 +24,7 @@ export type Step =
   | { id: string; kind: 'disk'; config: DiskBenchConfig }
   /** A write hit's cost as a client's owned pages grow, and its recovery (owned-pages.ts). */
   | { id: string; kind: 'owned-pages'; config: OwnedPagesConfig }
-  /** Run from Node with one tab per node (scripts/experiments-tab.ts), not in the experiments page. */
+  /** Run from Node with one tab per node (lab/experiments-tab.ts), not in the experiments page. */
   | { id: string; kind: 'tab'; config: TabStepConfig };
 
 /** Tab mode: cm1, cm2 and a few client tabs (each tab is a renderer: few fit on 2 cores). */

@@ -1,5 +1,5 @@
 // Server settings from the environment, checked once at start-up. Every setting has a default
-// that needs no configuration on one machine; the names are documented in README.
+// that needs no configuration on one machine; the names are documented in docs/configuration.md.
 import { readTiming, timingEnvName, type Timing } from '../protocol/config.ts';
 import { iceServersError, isPort, PEER_ID_PREFIX_PATTERN, type IvyConfig } from '../net/ivy-config.ts';
 import { DURABILITIES, DURABILITY_DEFAULT, isDurability, isReplicas, type Durability, type Replicas } from '../protocol/config.ts';

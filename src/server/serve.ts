@@ -1,5 +1,5 @@
 // The production server: the built app from dist/ and the PeerServer on one port.
-//   npm run build && npm run serve          (IVY_HOST, IVY_PORT, IVY_DIST; see README)
+//   npm run build && npm run serve          (IVY_HOST, IVY_PORT, IVY_DIST; see docs/configuration.md)
 // `npm run build` bundles this file into dist-server/, which then needs only the dependencies
 // (express, peer), not the devDependencies.
 import { existsSync } from 'node:fs';

@@ -1,8 +1,8 @@
-// The benchmark's driver and profile reader (scripts/bench-*.ts): they must keep measuring what
+// The benchmark's driver and profile reader (lab/bench-*.ts): they must keep measuring what
 // they claim as the protocol changes, so their workload and attribution are checked here.
 import { describe, expect, it } from 'vitest';
-import { BenchCluster, KINDS } from '../../scripts/bench-cluster.ts';
-import { type CpuProfile, profileLines } from '../../scripts/bench-profile.ts';
+import { BenchCluster, KINDS } from '../../lab/bench-cluster.ts';
+import { type CpuProfile, profileLines } from '../../lab/bench-profile.ts';
 
 describe('BenchCluster', () => {
   it('makes every kind the bench reports flow, and completes every operation of a round', () => {

@@ -1,7 +1,7 @@
 // The run's loop (run-steps.ts) on in-process workers: a step that fails is recorded with its
 // error, the steps after it still run, the report shows it and the run ends non-zero.
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderSummary, resultsDocument } from '../../src/experiments/markdown.ts';
+import { renderResults, resultsDocument } from '../../src/experiments/markdown.ts';
 import { parseStepResults } from '../../src/experiments/results-files.ts';
 import { runStep, type StepResult } from '../../src/experiments/run-step.ts';
 import { runExitCode, runSteps } from '../../src/experiments/run-steps.ts';
@@ -67,7 +67,7 @@ describe('runSteps', () => {
     // What the run writes is what --render reads back.
     expect(parseStepResults(JSON.stringify(results), 'experiments.json')).toEqual(results);
 
-    for (const doc of [resultsDocument(results, meta), renderSummary(results, meta)]) {
+    for (const doc of [resultsDocument(results, meta), renderResults(results, meta)]) {
       expect(doc).toContain('### FAILED: 1 step(s) did not finish');
       expect(doc).toContain(`| broken | scenario | ${broken.result.at} |`);
       expect(doc).toContain('| failed: scenario broken: clients must be 1..256 |');

@@ -1,16 +1,21 @@
-// The experiment plan and its report: schedules from seeds, unique step ids, the README
-// section replaced between its markers only, targets judged from the figures given, the full
-// tables kept apart from the README's summary, and the results files read back.
+// The experiment plan and its report: schedules from seeds, unique step ids, the report's
+// section replaced between its markers only, targets judged from the figures given, every table
+// in the report, and the results files read back and rendered where they belong.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isResultsDir, renderReport } from '../../lab/report.ts';
+import { RESULTS_END, RESULTS_START, renderResults, replaceResultsSection, resultsDocument } from '../../src/experiments/markdown.ts';
 import {
-  RESULTS_END,
-  RESULTS_START,
-  renderResults,
-  renderSummary,
-  replaceResultsSection,
-  resultsDocument,
-} from '../../src/experiments/markdown.ts';
-import { parseRunMeta, parseStepResults, withTabRun } from '../../src/experiments/results-files.ts';
+  FULL_RUN_FILE,
+  parseRunMeta,
+  parseStepResults,
+  REPORT_FILE,
+  RESULTS_DIR,
+  RUN_META_FILE,
+  withTabRun,
+} from '../../src/experiments/results-files.ts';
 import type { StepResult } from '../../src/experiments/run-step.ts';
 import { faultSchedule, inPlacement, suite } from '../../src/experiments/suite.ts';
 import { targetsTable } from '../../src/experiments/targets.ts';
@@ -201,11 +206,11 @@ describe('report', () => {
     expect(undecided).toMatch(/64 clients[^\n]*10\/10 ok; history undecided[^\n]*\| yes \|/);
   });
 
-  it('replaces only what lies between the markers, and refuses a README without them', () => {
-    const readme = `# x\n## Test results\n${RESULTS_START}\nOLD-SECTION\n${RESULTS_END}\n## after\n`;
+  it('replaces only what lies between the markers, and refuses a document without them', () => {
+    const readme = `# x\n## The last run\n${RESULTS_START}\nOLD-SECTION\n${RESULTS_END}\n## after\n`;
     const out = replaceResultsSection(readme, renderResults([scenario('ft-1')], { quick: true, date: '2000-01-01' }));
     expect(out).not.toContain('OLD-SECTION');
-    expect(out.startsWith(`# x\n## Test results\n${RESULTS_START}\nMeasured by`)).toBe(true);
+    expect(out.startsWith(`# x\n## The last run\n${RESULTS_START}\nMeasured by`)).toBe(true);
     expect(out.endsWith(`${RESULTS_END}\n## after\n`)).toBe(true);
     expect(() => replaceResultsSection('# no markers', 'x')).toThrow(/results:start/);
   });
@@ -215,7 +220,8 @@ describe('summary and full tables', () => {
   const meta = { quick: false, date: '2000-01-01', machine: '2 cores' };
   const results = [scenario('ft-1'), scenario('primary-fails'), { ...scenario('tab-ft-1'), kind: 'tab' } as StepResult];
 
-  it('puts every table in results/README.md and only the targets in the README, with a link to the rest', () => {
+  it('puts every table in the report, its raw files named from where the document stands', () => {
+    const section = renderResults(results, meta);
     const doc = resultsDocument(results, meta);
     expect(doc.startsWith('# ivy-web test results\n')).toBe(true);
     for (const heading of [
@@ -227,14 +233,14 @@ describe('summary and full tables', () => {
       '### Sweeps',
       '### Tab mode',
     ]) {
+      expect(section).toContain(heading);
       expect(doc).toContain(heading);
     }
-    expect(doc).toMatch(/\| tab-ft-1 \| 10\/10 \(100%\)/);
-    const summary = renderSummary(results, meta);
-    expect(summary).toContain('### Benchmark targets');
-    expect(summary).not.toContain('### Scenarios');
-    expect(summary).toContain('[results/README.md](results/README.md)');
-    expect(summary).toContain('on 2000-01-01 (2 cores)');
+    expect(section).toMatch(/\| tab-ft-1 \| 10\/10 \(100%\)/);
+    expect(section).toContain('on 2000-01-01 (2 cores)');
+    // lab/README.md shows lab/results/; a document of its own lies beside its files.
+    expect(section).toContain('Raw figures: `results/experiments.json`');
+    expect(doc).toContain('Raw figures: `experiments.json`');
   });
 
   it('sets each scenario run in both placements side by side, and leaves the table out when none was', () => {
@@ -300,5 +306,31 @@ describe('results files', () => {
       machine: 'm',
     });
     expect(() => parseRunMeta('{"date":1}', 'run.json')).toThrow('run.json: expected { date, quick, machine? }');
+  });
+
+  it('renders lab/results/ into the report between its markers, and any other directory beside its files', () => {
+    expect(isResultsDir(RESULTS_DIR)).toBe(true);
+    expect(isResultsDir(`./${RESULTS_DIR}/`)).toBe(true);
+    expect(isResultsDir('results')).toBe(false);
+    expect(readFileSync(REPORT_FILE, 'utf8')).toContain(RESULTS_START);
+
+    const dir = mkdtempSync(join(tmpdir(), 'ivy-report-test-'));
+    try {
+      writeFileSync(join(dir, FULL_RUN_FILE), JSON.stringify([scenario('ft-1')]));
+      writeFileSync(join(dir, RUN_META_FILE), JSON.stringify({ date: '2000-01-01', quick: false }));
+      // A directory of its own: a document beside the files.
+      expect(renderReport(dir)).toBe(join(dir, 'README.md'));
+      expect(readFileSync(join(dir, 'README.md'), 'utf8')).toMatch(/^# ivy-web test results\n[^]*\| ft-1 \| 10\/10/);
+      // A report: only its section changes.
+      const report = join(dir, 'report.md');
+      writeFileSync(report, `# lab\nby hand\n${RESULTS_START}\nOLD\n${RESULTS_END}\nafter\n`);
+      expect(renderReport(dir, report)).toBe(report);
+      const text = readFileSync(report, 'utf8');
+      expect(text.startsWith(`# lab\nby hand\n${RESULTS_START}\nMeasured by`)).toBe(true);
+      expect(text.endsWith(`${RESULTS_END}\nafter\n`)).toBe(true);
+      expect(text).not.toContain('OLD');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,16 +2,16 @@
 // Runs every experiment of src/experiments/suite.ts in headless Chromium, one step at a time,
 // printing progress; writes the results as JSON and the recorded histories as JSON Lines. A step
 // that throws or runs too long is recorded with its error and the run goes on (src/experiments/
-// run-steps.ts); once everything is written the run exits non-zero, naming it. A full
-// run into results/ then rewrites results/README.md (every table) and the README's "Test results"
-// section (the targets). Tab steps (one tab per node, scripts/experiments-tab.ts) run from here in
-// the same browser; run alone, they write results/tab-mode.json, which replaces the full run's tab
-// rows. --placement runs the chosen scenarios in that placement instead (`-packed` added to their
+// run-steps.ts); once everything is written the run exits non-zero, naming it. A full run into
+// lab/results/ then rewrites the report, the generated part of lab/README.md (report.ts). Tab
+// steps (one tab per node, lab/experiments-tab.ts) run from here in the same browser; run alone,
+// they write lab/results/tab-mode.json, which replaces the full run's tab rows. --placement runs the chosen scenarios in that placement instead (`-packed` added to their
 // ids, as the suite's own packed steps are named). Quick runs and other partial ones go to a
 // temporary directory unless --out says where. --profile samples every worker's CPU during each
-// step (scripts/experiments-profile.ts): profiles into DIR, the heaviest functions printed.
-// --render runs nothing: it rewrites both documents from the JSON files in results/.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// step (lab/experiments-profile.ts): profiles into DIR, the heaviest functions printed.
+// --render runs nothing: it rewrites the report from the JSON files in lab/results/ (or in --out DIR,
+// into DIR/README.md).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,16 +22,8 @@ import { inPlacement, suite, type Step } from '../src/experiments/suite.ts';
 import { isPlacement, PLACEMENTS, type Placement } from '../src/workers/placement.ts';
 import type { Progress, ScenarioResult } from '../src/experiments/types.ts';
 import type { HistoryEvent } from '../src/check/history.ts';
-import { renderSummary, replaceResultsSection, resultsDocument, type RenderMeta } from '../src/experiments/markdown.ts';
-import {
-  FULL_RUN_FILE,
-  parseRunMeta,
-  parseStepResults,
-  RESULTS_DOCUMENT_FILE,
-  RUN_META_FILE,
-  TAB_RUN_FILE,
-  withTabRun,
-} from '../src/experiments/results-files.ts';
+import { resultsDocument, type RenderMeta } from '../src/experiments/markdown.ts';
+import { FULL_RUN_FILE, RESULTS_DIR, RESULTS_DOCUMENT_FILE, RUN_META_FILE, TAB_RUN_FILE } from '../src/experiments/results-files.ts';
 import { toJsonLine } from '../src/check/history.ts';
 import { flagNote } from '../src/experiments/explained.ts';
 import { flaggedSteps } from '../src/experiments/flag-tables.ts';
@@ -41,8 +33,7 @@ import { describeError } from '../src/util/errors.ts';
 import { openExperimentsPage } from './experiments-browser.ts';
 import { runTabScenario } from './experiments-tab.ts';
 import { profileWorkers } from './experiments-profile.ts';
-
-const RESULTS_DIR = 'results';
+import { isResultsDir, renderReport } from './report.ts';
 
 interface Options {
   quick: boolean;
@@ -170,22 +161,10 @@ async function runAll(steps: Step[], opts: Options): Promise<{ results: StepResu
   }
 }
 
-/** results/README.md and the README's summary, from the JSON files in `dir`. */
-function renderDocuments(dir: string): void {
-  const read = (file: string): string => readFileSync(join(dir, file), 'utf8');
-  const full = parseStepResults(read(FULL_RUN_FILE), join(dir, FULL_RUN_FILE));
-  const tab = existsSync(join(dir, TAB_RUN_FILE)) ? parseStepResults(read(TAB_RUN_FILE), join(dir, TAB_RUN_FILE)) : [];
-  const meta = parseRunMeta(read(RUN_META_FILE), join(dir, RUN_META_FILE));
-  const results = withTabRun(full, tab);
-  writeFileSync(join(dir, RESULTS_DOCUMENT_FILE), resultsDocument(results, meta));
-  writeFileSync('README.md', replaceResultsSection(readFileSync('README.md', 'utf8'), renderSummary(results, meta)));
-  log(`${join(dir, RESULTS_DOCUMENT_FILE)} and README.md's "Test results" rewritten`);
-}
-
 async function main(): Promise<void> {
   const opts = options();
   if (opts.render) {
-    renderDocuments(opts.out ?? RESULTS_DIR);
+    log(`${renderReport(opts.out ?? RESULTS_DIR)} rewritten`);
     return;
   }
   const all = suite(opts.quick);
@@ -211,7 +190,9 @@ async function main(): Promise<void> {
     for (const f of flagged) log(`  ${f.id}: ${flagNote(f.result)}`);
   }
   const meta: RenderMeta = { quick: opts.quick, date: new Date().toISOString().slice(0, 10), machine };
-  if (!reported || out !== RESULTS_DIR) {
+  if (!reported || !isResultsDir(out)) {
+    // Kept with the run, so that `--render --out DIR` can write its document again.
+    writeFileSync(join(out, RUN_META_FILE), JSON.stringify(meta, null, 1) + '\n');
     writeFileSync(join(out, RESULTS_DOCUMENT_FILE), resultsDocument(results, meta));
     return;
   }
@@ -220,7 +201,7 @@ async function main(): Promise<void> {
     // This run measured the tab steps too; an older tab-only run must not replace them.
     rmSync(join(out, TAB_RUN_FILE), { force: true });
   }
-  renderDocuments(out);
+  log(`${renderReport(out)} rewritten`);
 }
 
 // Exit explicitly: the preview server's PeerServer middleware keeps sockets that outlive close().

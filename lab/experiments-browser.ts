@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { build, preview, type PreviewServer } from 'vite';
-import { chromiumArgs, chromiumExecutablePath } from './chromium.ts';
+import { chromiumArgs, chromiumExecutablePath } from '../scripts/chromium.ts';
 
 /** vite.config.ts's e2e mode. */
 const MODE = 'e2e';

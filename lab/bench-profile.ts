@@ -1,7 +1,7 @@
 // Reads a V8 CPU profile of `npm run bench -- --profile DIR` and prints, per message kind,
 // where step() spent its samples: the source lines that were running (self time, inlined
 // callees included), their share of that kind's time, and the kind's share of all samples.
-// The bench delivers each kind through a function named after it (scripts/bench-cluster.ts),
+// The bench delivers each kind through a function named after it (lab/bench-cluster.ts),
 // which is how a sample is assigned to a kind. Garbage collection runs outside any stack, so
 // it is given as a total.
 import type { MessageType } from '../src/protocol/messages.ts';

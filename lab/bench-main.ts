@@ -1,7 +1,7 @@
-// The measurement behind `npm run bench` (scripts/bench.ts builds and runs it):
+// The measurement behind `npm run bench` (lab/bench.ts builds and runs it):
 // [--runs 15] [--rounds 300] [--clients 8] [--pages 10] [--json: per-run figures, for comparisons]
 // Microseconds per message for the protocol core's step() (plus the ready() that drains it),
-// per message kind, over repeated runs on a fresh cluster (scripts/bench-cluster.ts). Printed
+// per message kind, over repeated runs on a fresh cluster (lab/bench-cluster.ts). Printed
 // with min / median / max of the per-run means, next to figures measured the same way in the
 // same run: an empty timed region (the timer's own cost, included in every figure), a copy of
 // each delivered message (a trivial baseline, for comparing machines) and the validator that

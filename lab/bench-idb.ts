@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
-import { chromiumArgs, chromiumExecutablePath } from './chromium.ts';
+import { chromiumArgs, chromiumExecutablePath } from '../scripts/chromium.ts';
 
 const RUN_MS = 3000;
 const NODES = 12;

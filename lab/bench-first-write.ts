@@ -1,4 +1,4 @@
-// npx tsx scripts/bench-first-write.ts [--base DIR | --replicas-ab] [--pairs 8] [--writes 200] [--no-persist] [--json FILE]
+// npx tsx lab/bench-first-write.ts [--base DIR | --replicas-ab] [--pairs 8] [--writes 200] [--no-persist] [--json FILE]
 // What a write costs through the CM in the browser's worker cluster (cm1 acting, cm2 the standby
 // pulsing, two clients, a worker per node, OPFS store unless --no-persist), in two kinds timed
 // side by side in each trial: a page's first write (a page nobody ever wrote: the acting CM grants
@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
-import { chromiumArgs, chromiumExecutablePath } from './chromium.ts';
+import { chromiumArgs, chromiumExecutablePath } from '../scripts/chromium.ts';
 import type * as ClusterModule from '../src/experiments/exp-cluster.ts';
 import type * as EnvModule from '../src/experiments/env.ts';
 import type * as ConfigModule from '../src/protocol/config.ts';

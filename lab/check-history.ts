@@ -1,4 +1,4 @@
-// npx tsx scripts/check-history.ts [--max-states N] FILE.jsonl[.gz] ...
+// npx tsx lab/check-history.ts [--max-states N] FILE.jsonl[.gz] ...
 // Checks recorded histories (the simulator's --history files, the experiments' histories) for
 // linearizability and prints, per file, the verdict, the time the checker took and its search
 // effort. Exits non-zero when a history is refuted or undecided.
@@ -18,7 +18,7 @@ function main(): number {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'max-states': { type: 'string' } } });
   const maxStates = values['max-states'] === undefined ? undefined : Number(values['max-states']);
   if (positionals.length === 0 || (maxStates !== undefined && !(maxStates > 0))) {
-    console.error('usage: npx tsx scripts/check-history.ts [--max-states N] FILE.jsonl[.gz] ...');
+    console.error('usage: npx tsx lab/check-history.ts [--max-states N] FILE.jsonl[.gz] ...');
     return 2;
   }
   let bad = 0;

@@ -21,7 +21,7 @@ import type { TabStepConfig } from '../src/experiments/suite.ts';
 import type { FaultStep, ScenarioResult } from '../src/experiments/types.ts';
 import { timedOp, type TimedOp } from '../src/experiments/workload-runner.ts';
 import { sleep } from '../src/util/sleep.ts';
-import { openNode } from './tab-pages.ts';
+import { openNode } from '../scripts/tab-pages.ts';
 
 type TabWindow = Window & { ivyTabStop?: boolean; ivyTabRule?: PageRule };
 interface RawOp {

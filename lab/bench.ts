@@ -1,9 +1,9 @@
-// npm run bench [-- --profile DIR] [-- options of scripts/bench-main.ts]
+// npm run bench [-- --profile DIR] [-- options of lab/bench-main.ts]
 // Builds the benchmark with vite, as the app's own code is built for browsers, and runs the
 // bundle with node: under tsx every function that declares a named closure would also pay
 // for esbuild's keep-names wrapper on each call, which the shipped code never does.
 // --profile DIR also writes a V8 CPU profile of the run there (Chrome DevTools opens it) and
-// prints where each message kind spends its time (scripts/bench-profile.ts).
+// prints where each message kind spends its time (lab/bench-profile.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
