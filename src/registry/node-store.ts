@@ -6,7 +6,9 @@
 // other node's. Separate databases commit side by side.
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import { clientEntries, entryKey, isDeletion, type ClientDurable, type CmDurable, type DurableEntry } from '../protocol/durable.ts';
+import { assertDurableEntry } from '../protocol/durable-checks.ts';
 import type { NodeId } from '../protocol/ids.ts';
+import { isCount, isRecord } from '../util/checks.ts';
 
 /**
  * One entry and when it was last written: a restarted node evicts its oldest handoffs and ghosts
@@ -105,16 +107,32 @@ export class NodeStore {
     await tx.done;
   }
 
-  /** The node's table, in the order its entries were last written. */
+  /**
+   * The node's table, in the order its entries were last written. Throws, naming the database,
+   * if a record is not one this version writes: a node must not start from less than it stored.
+   */
   async entries(): Promise<DurableEntry[]> {
-    const stored = await this.db.getAll('entries');
-    return stored.sort((a, b) => a.order - b.order).map((s) => s.entry);
+    const stored: unknown[] = await this.db.getAll('entries');
+    let read: Stored[];
+    try {
+      read = stored.map(readStored);
+    } catch (e) {
+      throw new Error(`IndexedDB database ${this.db.name} holds a record this version cannot read: ${(e as Error).message}`, { cause: e });
+    }
+    return read.sort((a, b) => a.order - b.order).map((s) => s.entry);
   }
 
   close(): void {
     this.closed = true;
     this.db.close();
   }
+}
+
+function readStored(x: unknown): Stored {
+  if (!isRecord(x) || !isCount(x.order)) throw new Error('a record without its order');
+  const entry = x.entry;
+  assertDurableEntry(entry);
+  return { entry, order: x.order };
 }
 
 /** Turns version 1's single record into entries, inside the upgrade transaction. */
