@@ -1,10 +1,11 @@
 // Checks of a node's durable state where it comes back from outside the running node: a log's
-// records (disk/records.ts), IndexedDB (registry/node-store.ts). What a disk gives back was
-// written by this origin's own hosts, but maybe by another version of them, or by a bug: it is
-// typed only once it passes here.
+// records (disk/records.ts), IndexedDB (registry/node-store.ts), the whole states earlier
+// versions kept (registry/whole-state.ts). What a disk gives back was written by this origin's
+// own hosts, but maybe by another version of them, or by a bug: it is typed only once it passes
+// here.
 import type { Access } from './messages.ts';
 import { isNodeId } from './ids.ts';
-import type { DurableEntry } from './durable.ts';
+import type { ClientDurable, CmDurable, DurableEntry } from './durable.ts';
 import { isCount, isRecord } from '../util/checks.ts';
 
 const ACCESS: readonly unknown[] = ['nil', 'read', 'write'] satisfies Access[];
@@ -39,6 +40,10 @@ function replicaOk(r: unknown): boolean {
   return isRecord(r) && contentOk(r.content) && isCount(r.version);
 }
 
+function listOk(l: unknown, ok: (item: Record<string, unknown>) => boolean): boolean {
+  return Array.isArray(l) && l.every((item) => isRecord(item) && ok(item));
+}
+
 /** Null when `x` is a well-formed entry, else why not. */
 export function durableEntryError(x: unknown): string | null {
   if (!isRecord(x)) return 'a durable entry must be an object';
@@ -65,6 +70,33 @@ export function durableEntryError(x: unknown): string | null {
 /** Throws why `x` is not a well-formed entry. */
 export function assertDurableEntry(x: unknown): asserts x is DurableEntry {
   throwIf(durableEntryError(x));
+}
+
+/** Null when `x` is a client's durable state as one object, else why not. */
+export function clientDurableError(x: unknown): string | null {
+  if (!isRecord(x)) return "a client's durable state must be an object";
+  if (!isNodeId(x.cm) || !isCount(x.epoch) || !isCount(x.seq)) return 'bad client durable state (cm, epoch or seq)';
+  if (!listOk(x.owned, (o) => pageOk(o.page) && ownedOk(o))) return 'bad owned pages in a durable state';
+  if (!listOk(x.handoffs, (h) => handoffOk(h, h.page) && pageOk(h.page))) return 'bad handoffs in a durable state';
+  if (!listOk(x.ghosts, (g) => typeof g.req === 'string' && pageOk(g.page) && ghostOk(g, g.page))) return 'bad ghosts in a durable state';
+  if (x.got !== undefined && !listOk(x.got, (g) => pageOk(g.page) && isCount(g.seq))) return 'bad transfer numbers in a durable state';
+  return null;
+}
+
+export function assertClientDurable(x: unknown): asserts x is ClientDurable {
+  throwIf(clientDurableError(x));
+}
+
+/** Null when `x` is a CM's durable state as one object, else why not. */
+export function cmDurableError(x: unknown): string | null {
+  if (!isRecord(x)) return "a CM's durable state must be an object";
+  if (!isCount(x.epoch) || !membersOk(x.members)) return 'bad CM durable state (epoch or members)';
+  if (x.replicas !== undefined && !listOk(x.replicas, (r) => pageOk(r.page) && replicaOk(r))) return 'bad replicas in a durable state';
+  return null;
+}
+
+export function assertCmDurable(x: unknown): asserts x is CmDurable {
+  throwIf(cmDurableError(x));
 }
 
 function throwIf(error: string | null): void {
