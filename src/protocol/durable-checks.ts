@@ -1,8 +1,8 @@
 // Checks of a node's durable state where it comes back from outside the running node: a log's
 // records (disk/records.ts), IndexedDB (registry/node-store.ts), the whole states earlier
-// versions kept (registry/whole-state.ts). What a disk gives back was written by this origin's
-// own hosts, but maybe by another version of them, or by a bug: it is typed only once it passes
-// here.
+// versions kept (registry/whole-state.ts), a node spec that crossed a worker boundary
+// (host/make-node.ts). What a disk gives back was written by this origin's own hosts, but maybe
+// by another version of them, or by a bug: it is typed only once it passes here.
 import type { Access } from './messages.ts';
 import { isNodeId } from './ids.ts';
 import type { ClientDurable, CmDurable, DurableEntry } from './durable.ts';
