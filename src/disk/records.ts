@@ -12,7 +12,8 @@
 // life at the highest number any file holds for it, so the newest state is the highest number.
 import type { NodeId } from '../protocol/ids.ts';
 import { isNodeId } from '../protocol/ids.ts';
-import { durableEntryError, DurableTable, type DurableEntry } from '../protocol/durable.ts';
+import { DurableTable, type DurableEntry } from '../protocol/durable.ts';
+import { durableEntryError } from '../protocol/durable-checks.ts';
 import { isCount, isRecord } from '../util/checks.ts';
 import { frame, FRAME_HEADER_BYTES, unframe } from './frames.ts';
 

@@ -3,6 +3,7 @@
 // need changes only here.
 import { ClientNode, type ClientSnapshot, type OpRequest } from '../protocol/client.ts';
 import { clientDurableOf, cmDurableOf, type ClientDurable, type DurableEntry } from '../protocol/durable.ts';
+import { clientDurableError, cmDurableError } from '../protocol/durable-checks.ts';
 import { isDurability, isReplicas, type Durability, type Replicas } from '../protocol/config.ts';
 import { clientNumber, isCmId, isNodeId, type NodeId } from '../protocol/ids.ts';
 import { PAGE_SIZE_BYTES_DEFAULT } from '../protocol/limits.ts';
@@ -83,8 +84,10 @@ export function nodeSpecError(spec: unknown): string | null {
   if (members !== undefined && !(Array.isArray(members) && members.every(isNodeId))) {
     return 'members must be a list of node ids';
   }
-  // Durable state is what this origin's own hosts wrote to IndexedDB; only its shape is checked.
-  if (durable !== undefined && !isRecord(durable)) return 'durable state must be an object';
+  if (durable !== undefined) {
+    const error = role === 'cm' ? cmDurableError(durable) : clientDurableError(durable);
+    if (error) return error;
+  }
   if (store !== undefined && typeof store !== 'string') return 'store must be a database name';
   if (spec.durability !== undefined && !isDurability(spec.durability)) return `unknown durability ${JSON.stringify(spec.durability)}`;
   if (spec.restart !== undefined && typeof spec.restart !== 'boolean') return 'restart must be a boolean';

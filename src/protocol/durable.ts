@@ -11,8 +11,6 @@
 import type { Access, Handoff, Message, Replica } from './messages.ts';
 import { isPageMessage } from './messages.ts';
 import type { NodeId, PageId, ReqId } from './ids.ts';
-import { isNodeId } from './ids.ts';
-import { isCount, isRecord } from '../util/checks.ts';
 
 /** A page as its owner keeps it on disk. */
 export interface OwnedPage {
@@ -185,58 +183,4 @@ export function cmDurableOf(entries: Iterable<DurableEntry>): CmDurable | undefi
 /** The entry that keeps (or, with null, drops) a CM's replica of a page. */
 export function replicaEntry(page: PageId, r: Replica | undefined): DurableEntry {
   return { kind: 'replica', page, replica: r ? { version: r.version, content: r.content } : null };
-}
-
-const ACCESS: readonly unknown[] = ['nil', 'read', 'write'] satisfies Access[];
-
-function contentOk(c: unknown): boolean {
-  return c === null || typeof c === 'string';
-}
-
-function pageOk(p: unknown): boolean {
-  return typeof p === 'string' && p.length > 0;
-}
-
-/**
- * Null when `x` is a well-formed entry, else why not. What a disk gives back was written by this
- * origin's own hosts and checked against its checksum; this keeps a file from another version
- * (or a bug) from reaching a node as state.
- */
-export function durableEntryError(x: unknown): string | null {
-  if (!isRecord(x)) return 'a durable entry must be an object';
-  switch (x.kind) {
-    case 'client':
-      return isNodeId(x.cm) && isCount(x.epoch) && isCount(x.seq) ? null : 'bad client entry';
-    case 'cm':
-      return isCount(x.epoch) && Array.isArray(x.members) && x.members.every(isNodeId) ? null : 'bad cm entry';
-    case 'page': {
-      if (!pageOk(x.page)) return 'bad page entry';
-      const o = x.owned;
-      if (o === null) return null;
-      return isRecord(o) && contentOk(o.content) && isCount(o.version) && ACCESS.includes(o.access) ? null : 'bad page entry';
-    }
-    case 'handoff': {
-      if (!pageOk(x.page)) return 'bad handoff entry';
-      const h = x.handoff;
-      if (h === null) return null;
-      return isRecord(h) && h.page === x.page && isNodeId(h.to) && typeof h.req === 'string' && isCount(h.version)
-        ? null
-        : 'bad handoff entry';
-    }
-    case 'ghost': {
-      if (!pageOk(x.page) || typeof x.req !== 'string') return 'bad ghost entry';
-      const g = x.ghost;
-      if (g === null) return null;
-      return isRecord(g) && g.page === x.page && isNodeId(g.to) && contentOk(g.content) && isCount(g.version) ? null : 'bad ghost entry';
-    }
-    case 'got':
-      return pageOk(x.page) && (x.seq === null || isCount(x.seq)) ? null : 'bad got entry';
-    case 'replica': {
-      const r = x.replica;
-      if (!pageOk(x.page)) return 'bad replica entry';
-      return r === null || (isRecord(r) && contentOk(r.content) && isCount(r.version)) ? null : 'bad replica entry';
-    }
-    default:
-      return `unknown durable entry kind ${JSON.stringify(x.kind)}`;
-  }
 }

@@ -4,9 +4,13 @@
 // IndexedDB runs readwrite transactions on one object store one at a time across every
 // connection of the origin, so with one shared store every node's commit queued behind every
 // other node's. Separate databases commit side by side.
-import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { clientEntries, entryKey, isDeletion, type ClientDurable, type CmDurable, type DurableEntry } from '../protocol/durable.ts';
+import { openDB, unwrap, wrap, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { entryKey, isDeletion, type DurableEntry } from '../protocol/durable.ts';
+import { assertDurableEntry } from '../protocol/durable-checks.ts';
 import type { NodeId } from '../protocol/ids.ts';
+import { isCount, isRecord } from '../util/checks.ts';
+import { describeError } from '../util/errors.ts';
+import { entriesOfStoredState } from './whole-state.ts';
 
 /**
  * One entry and when it was last written: a restarted node evicts its oldest handoffs and ghosts
@@ -25,12 +29,6 @@ interface NodeSchema extends DBSchema {
 /** 1: one record holding the whole state (`durable`, key `state`). 2: one record per entry. */
 const NODE_DB_VERSION = 2;
 
-/** What version 1 kept, and the registry's version 2 before it. */
-export interface WholeState {
-  kind: 'cm' | 'client';
-  durable: unknown;
-}
-
 export function nodeDatabaseName(registryName: string, nodeId: NodeId): string {
   return `${registryName}/${nodeId}`;
 }
@@ -38,15 +36,6 @@ export function nodeDatabaseName(registryName: string, nodeId: NodeId): string {
 /** Whether `name` is one of the node databases of the registry `registryName`. */
 export function isNodeDatabaseOf(registryName: string, name: string): boolean {
   return name.startsWith(`${registryName}/`);
-}
-
-/** The entries of a whole state as earlier versions kept it. */
-export function entriesOfWholeState(s: WholeState): DurableEntry[] {
-  if (s.kind === 'cm') {
-    const d = s.durable as CmDurable;
-    return [{ kind: 'cm', epoch: d.epoch, members: d.members }];
-  }
-  return clientEntries(s.durable as ClientDurable);
 }
 
 export class NodeStore {
@@ -62,11 +51,20 @@ export class NodeStore {
    */
   static async open(registryName: string, nodeId: NodeId, lost?: (why: string) => void): Promise<NodeStore> {
     let store: NodeStore | null = null;
-    const db = await openDB<NodeSchema>(nodeDatabaseName(registryName, nodeId), NODE_DB_VERSION, {
+    const name = nodeDatabaseName(registryName, nodeId);
+    let unreadable: Error | null = null;
+    const opening = openDB<NodeSchema>(name, NODE_DB_VERSION, {
       upgrade(db, oldVersion, _newVersion, tx) {
         db.createObjectStore('entries');
-        // Its requests keep the upgrade's transaction open until they are done.
-        if (oldVersion === 1) void takeWholeState(tx);
+        // Its requests keep the upgrade's transaction open until they are done. A state that
+        // cannot be read undoes the upgrade: it stays where it was, and the node does not start.
+        if (oldVersion === 1)
+          takeWholeState(tx).catch((e: unknown) => {
+            unreadable = new Error(`IndexedDB database ${name} holds a state this version cannot read: ${describeError(e)}`, { cause: e });
+            // The open's failure says why; the transaction's own is not news.
+            tx.done.catch(() => {});
+            tx.abort();
+          });
       },
       // A reset deletes this database: let it, rather than blocking it on this connection.
       blocking(_current, wanted) {
@@ -78,6 +76,9 @@ export class NodeStore {
         if (store) store.closed = true;
         lost?.('closed by the browser (Clear site data?)');
       },
+    });
+    const db = await opening.catch((e: unknown) => {
+      throw unreadable ?? e;
     });
     store = new NodeStore(db);
     return store;
@@ -105,10 +106,19 @@ export class NodeStore {
     await tx.done;
   }
 
-  /** The node's table, in the order its entries were last written. */
+  /**
+   * The node's table, in the order its entries were last written. Throws, naming the database,
+   * if a record is not one this version writes: a node must not start from less than it stored.
+   */
   async entries(): Promise<DurableEntry[]> {
-    const stored = await this.db.getAll('entries');
-    return stored.sort((a, b) => a.order - b.order).map((s) => s.entry);
+    const stored: unknown[] = await this.db.getAll('entries');
+    let read: Stored[];
+    try {
+      read = stored.map(readStored);
+    } catch (e) {
+      throw new Error(`IndexedDB database ${this.db.name} holds a record this version cannot read: ${describeError(e)}`, { cause: e });
+    }
+    return read.sort((a, b) => a.order - b.order).map((s) => s.entry);
   }
 
   close(): void {
@@ -117,14 +127,27 @@ export class NodeStore {
   }
 }
 
-/** Turns version 1's single record into entries, inside the upgrade transaction. */
+function readStored(x: unknown): Stored {
+  if (!isRecord(x) || !isCount(x.order)) throw new Error('a record without its order');
+  const entry = x.entry;
+  assertDurableEntry(entry);
+  return { entry, order: x.order };
+}
+
+/**
+ * Turns version 1's single record into entries, inside the upgrade transaction. Its store is not
+ * in NodeSchema, so it is read through the plain transaction, as what it is: unknown.
+ */
 async function takeWholeState(tx: IDBPTransaction<NodeSchema, StoreNames<NodeSchema>[], 'versionchange'>): Promise<void> {
-  const untyped = tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>;
-  if (!untyped.objectStoreNames.contains('durable')) return;
-  const old = (await untyped.objectStore('durable').get('state')) as WholeState | undefined;
-  if (old)
-    for (const [order, e] of entriesOfWholeState(old).entries()) await tx.objectStore('entries').put({ entry: e, order }, entryKey(e));
-  untyped.db.deleteObjectStore('durable');
+  const plain = unwrap(tx);
+  if (!plain.objectStoreNames.contains('durable')) return;
+  const old: unknown = await wrap(plain.objectStore('durable').get('state'));
+  if (old !== undefined) {
+    if (!isRecord(old)) throw new Error('its record is not an object');
+    const entries = entriesOfStoredState(old.kind, old.durable);
+    for (const [order, e] of entries.entries()) await tx.objectStore('entries').put({ entry: e, order }, entryKey(e));
+  }
+  plain.db.deleteObjectStore('durable');
 }
 
 /**

@@ -2,21 +2,32 @@
 // readwrite transaction, which IndexedDB runs one at a time per store across all connections:
 // two tabs racing "Start client" therefore read different highest ids. Durable node state is
 // not kept here but in a database per node (node-store.ts), for the same reason.
-import { openDB, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
-import { clientDurableOf, cmDurableOf, type ClientDurable, type DurableEntry } from '../protocol/durable.ts';
-import { BACKUP_CM, clientNodeId, clientNumber, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
-import type { CmDurable } from '../protocol/manager.ts';
+import { openDB, unwrap, wrap, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import { clientDurableOf, cmDurableOf, type DurableEntry } from '../protocol/durable.ts';
+import { BACKUP_CM, clientNodeId, clientNumber, isNodeId, PRIMARY_CM, type NodeId } from '../protocol/ids.ts';
+import { isRecord } from '../util/checks.ts';
+import { describeError } from '../util/errors.ts';
 import { REGISTRY_DB_NAME, REGISTRY_VERSION, type ClientRecord, type ClientStatus, type CmRecord, type RegistrySchema } from './schema.ts';
-import { deleteDatabase, entriesOfWholeState, isNodeDatabaseOf, NodeStore, type WholeState } from './node-store.ts';
+import { deleteDatabase, isNodeDatabaseOf, NodeStore } from './node-store.ts';
+import { entriesOfStoredState, entriesOfWholeState, type DurableOf, type NodeKind } from './whole-state.ts';
 
-/** The durable state each kind of node persists, and the store that holds it. */
-export interface DurableOf {
-  cm: CmDurable;
-  client: ClientDurable;
-}
+/** Each kind's whole state out of its table: indexed by kind, loadDurable's result follows the kind asked. */
+const DURABLE_OF: { [K in NodeKind]: (entries: DurableEntry[]) => DurableOf[K] | undefined } = {
+  cm: cmDurableOf,
+  client: clientDurableOf,
+};
 const ALL_STORES = ['cms', 'clients'] as const;
 /** The stores of version 2 that held every node's durable state; version 3 moves it out. */
-const OLD_DURABLE_STORES = { cm: 'cmDurable', client: 'clientDurable' } as const;
+const OLD_DURABLE_STORES: ReadonlyArray<[NodeKind, string]> = [
+  ['cm', 'cmDurable'],
+  ['client', 'clientDurable'],
+];
+
+/** A node's table on its way out of a version-2 registry into the node's own database. */
+interface Moving {
+  nodeId: NodeId;
+  entries: DurableEntry[];
+}
 
 export type Registered<R> = { ok: true; record: R } | { ok: false; error: string };
 
@@ -54,7 +65,7 @@ export class Registry {
     const { db, moving } = await connect(name, (why) => registry?.lost(why));
     registry = new Registry(name, db);
     // What version 2 kept goes to each node's own database before anyone can start the node.
-    for (const r of await moving) await registry.replaceTable(r.nodeId, entriesOfWholeState(r));
+    for (const r of await moving) await registry.replaceTable(r.nodeId, r.entries);
     return registry;
   }
 
@@ -188,8 +199,8 @@ export class Registry {
    * Replaces the whole table `nodeId` keeps in IndexedDB (the fallback disk, and where earlier
    * versions kept it), in the node's own database.
    */
-  async saveDurable<R extends keyof DurableOf>(kind: R, nodeId: NodeId, durable: DurableOf[R]): Promise<void> {
-    await this.replaceTable(nodeId, entriesOfWholeState({ kind, durable }));
+  async saveDurable<K extends NodeKind>(kind: K, nodeId: NodeId, durable: DurableOf[K]): Promise<void> {
+    await this.replaceTable(nodeId, entriesOfWholeState(kind, durable));
   }
 
   private async replaceTable(nodeId: NodeId, entries: DurableEntry[]): Promise<void> {
@@ -211,12 +222,12 @@ export class Registry {
   }
 
   /** What `nodeId` keeps in IndexedDB, if it kept anything there as this kind of node. */
-  async loadDurable<R extends keyof DurableOf>(kind: R, nodeId: NodeId): Promise<DurableOf[R] | undefined> {
+  async loadDurable<K extends NodeKind>(kind: K, nodeId: NodeId): Promise<DurableOf[K] | undefined> {
     // Opened for this read only: a connection left open would hold up a reset in another tab.
     const store = await NodeStore.open(this.name, nodeId);
     try {
       const entries = await store.entries();
-      return (kind === 'cm' ? cmDurableOf(entries) : clientDurableOf(entries)) as DurableOf[R] | undefined;
+      return DURABLE_OF[kind](entries);
     } finally {
       store.close();
     }
@@ -263,15 +274,26 @@ export class Registry {
 async function connect(
   name: string,
   lost: (why: string) => void,
-): Promise<{ db: IDBPDatabase<RegistrySchema>; moving: Promise<Array<WholeState & { nodeId: NodeId }>> }> {
-  let moving: Promise<Array<WholeState & { nodeId: NodeId }>> = Promise.resolve([]);
-  const db = await openDB<RegistrySchema>(name, REGISTRY_VERSION, {
+): Promise<{ db: IDBPDatabase<RegistrySchema>; moving: Promise<Moving[]> }> {
+  let moving: Promise<Moving[]> = Promise.resolve([]);
+  let unreadable: Error | null = null;
+  const opening = openDB<RegistrySchema>(name, REGISTRY_VERSION, {
     upgrade(db, oldVersion, _newVersion, tx) {
       if (oldVersion < 1) {
         db.createObjectStore('cms', { keyPath: 'role' });
         db.createObjectStore('clients', { keyPath: 'id' });
       }
-      if (oldVersion === 2) moving = takeOldDurable(tx);
+      // A state that cannot be read undoes the upgrade: every node's stays where it was.
+      if (oldVersion === 2)
+        moving = takeOldDurable(tx).catch((e: unknown) => {
+          unreadable = new Error(`the cluster registry ${name} holds a node state this version cannot read: ${describeError(e)}`, {
+            cause: e,
+          });
+          // The open's failure says why; the transaction's own is not news.
+          tx.done.catch(() => {});
+          tx.abort();
+          return [];
+        });
     },
     // Let a newer tab upgrade the schema, or another delete the database, instead of leaving it
     // blocked on this connection; a deletion is then made good (Registry.lost).
@@ -283,6 +305,9 @@ async function connect(
     terminated() {
       lost('closed by the browser (Clear site data?)');
     },
+  });
+  const db = await opening.catch((e: unknown) => {
+    throw unreadable ?? e;
   });
   return { db, moving };
 }
@@ -309,17 +334,25 @@ async function putBack(db: IDBPDatabase<RegistrySchema>, records: Array<CmRecord
   return taken;
 }
 
-/** Reads out and removes the version-2 stores of durable state, inside the upgrade transaction. */
-async function takeOldDurable(
-  tx: IDBPTransaction<RegistrySchema, StoreNames<RegistrySchema>[], 'versionchange'>,
-): Promise<Array<WholeState & { nodeId: NodeId }>> {
-  const out: Array<WholeState & { nodeId: NodeId }> = [];
-  const untyped = tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>;
-  for (const [kind, name] of Object.entries(OLD_DURABLE_STORES) as [WholeState['kind'], string][]) {
-    if (!untyped.objectStoreNames.contains(name)) continue;
-    const records = (await untyped.objectStore(name).getAll()) as { nodeId: NodeId; durable: unknown; savedAt: number }[];
-    for (const r of records) out.push({ nodeId: r.nodeId, kind, durable: r.durable });
-    untyped.db.deleteObjectStore(name);
+/**
+ * Reads out and removes the version-2 stores of durable state, inside the upgrade transaction.
+ * They are not in RegistrySchema, so they are read through the plain transaction, as unknown.
+ */
+async function takeOldDurable(tx: IDBPTransaction<RegistrySchema, StoreNames<RegistrySchema>[], 'versionchange'>): Promise<Moving[]> {
+  const out: Moving[] = [];
+  const plain = unwrap(tx);
+  for (const [kind, name] of OLD_DURABLE_STORES) {
+    if (!plain.objectStoreNames.contains(name)) continue;
+    const records: unknown[] = await wrap(plain.objectStore(name).getAll());
+    for (const r of records) {
+      if (!isRecord(r) || !isNodeId(r.nodeId)) throw new Error(`a record of ${name} names no node`);
+      try {
+        out.push({ nodeId: r.nodeId, entries: entriesOfStoredState(kind, r.durable) });
+      } catch (e) {
+        throw new Error(`${r.nodeId}: ${describeError(e)}`, { cause: e });
+      }
+    }
+    plain.db.deleteObjectStore(name);
   }
   return out;
 }

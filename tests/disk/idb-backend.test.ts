@@ -66,4 +66,33 @@ describe('the IndexedDB fallback', () => {
     expect(await reqs()).toEqual(['client', 'c1:1', 'c1:2']);
     life.close();
   });
+
+  it('refuses to recover a table holding a record this version cannot read, naming the database, rather than start from it', async () => {
+    const store = `idb-backend-test-${++count}`;
+    const life = new IdbBackend(store, 'process');
+    await commit(
+      life.attach('c1', 0, () => [{ kind: 'client', cm: 'cm1', epoch: 1, seq: 1024 }]),
+      [],
+    );
+    await life.detach('c1');
+    await new Promise<void>((resolve, reject) => {
+      const req = indexedDB.open(nodeDatabaseName(store, 'c1'));
+      req.onsuccess = () => {
+        const tx = req.result.transaction('entries', 'readwrite');
+        tx.objectStore('entries').put(
+          { entry: { kind: 'page', page: 'P1', owned: { content: 7, version: 1, access: 'write' } }, order: 1 },
+          'page P1',
+        );
+        tx.oncomplete = () => {
+          req.result.close();
+          resolve();
+        };
+        tx.onerror = () => reject(tx.error);
+      };
+      req.onerror = () => reject(req.error);
+    });
+    await expect(life.recover('c1')).rejects.toThrow(
+      `IndexedDB database ${store}/c1 holds a record this version cannot read: bad page entry`,
+    );
+  });
 });

@@ -1,6 +1,6 @@
 import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deleteDatabase } from '../../src/registry/node-store.ts';
+import { deleteDatabase, hasNodeDatabase } from '../../src/registry/node-store.ts';
 import { Registry } from '../../src/registry/registry.ts';
 import { withDeadline } from '../../src/util/deadline.ts';
 
@@ -19,6 +19,32 @@ async function connect(name: string): Promise<Registry> {
   const reg = await Registry.open(name);
   opened.push(reg);
   return reg;
+}
+
+/** Makes a database as an earlier version left it: `fill` runs in its upgrade. */
+function makeOld(name: string, version: number, fill: (db: IDBDatabase) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const req = indexedDB.open(name, version);
+    req.onupgradeneeded = () => fill(req.result);
+    req.onsuccess = () => {
+      req.result.close();
+      resolve();
+    };
+    req.onerror = () => reject(req.error);
+  });
+}
+
+/** The version and the stores a database has now. */
+function shape(name: string): Promise<{ version: number; stores: string[] }> {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(name);
+    req.onsuccess = () => {
+      const db = req.result;
+      resolve({ version: db.version, stores: [...db.objectStoreNames].sort() });
+      db.close();
+    };
+    req.onerror = () => reject(req.error);
+  });
 }
 
 afterEach(() => {
@@ -140,48 +166,51 @@ describe('Registry', () => {
 
   it("moves durable state kept by a version-2 registry into each node's own database", async () => {
     const name = `registry-test-${++dbCount}`;
-    await new Promise<void>((resolve, reject) => {
-      const req = indexedDB.open(name, 2);
-      req.onupgradeneeded = () => {
-        req.result.createObjectStore('cms', { keyPath: 'role' });
-        req.result.createObjectStore('clients', { keyPath: 'id' });
-        req.result
-          .createObjectStore('cmDurable', { keyPath: 'nodeId' })
-          .add({ nodeId: 'cm1', durable: { epoch: 3, members: ['c1'] }, savedAt: 1 });
-        req.result
-          .createObjectStore('clientDurable', { keyPath: 'nodeId' })
-          .add({ nodeId: 'c1', durable: { cm: 'cm1', epoch: 3, seq: 7, owned: [], handoffs: [], ghosts: [] }, savedAt: 1 });
-      };
-      req.onsuccess = () => {
-        req.result.close();
-        resolve();
-      };
-      req.onerror = () => reject(req.error);
+    await makeOld(name, 2, (db) => {
+      db.createObjectStore('cms', { keyPath: 'role' });
+      db.createObjectStore('clients', { keyPath: 'id' });
+      db.createObjectStore('cmDurable', { keyPath: 'nodeId' }).add({ nodeId: 'cm1', durable: { epoch: 3, members: ['c1'] }, savedAt: 1 });
+      db.createObjectStore('clientDurable', { keyPath: 'nodeId' }).add({
+        nodeId: 'c1',
+        durable: { cm: 'cm1', epoch: 3, seq: 7, owned: [], handoffs: [], ghosts: [] },
+        savedAt: 1,
+      });
     });
     const reg = await connect(name);
     expect(await reg.loadDurable('cm', 'cm1')).toEqual({ epoch: 3, members: ['c1'] });
     expect(await reg.loadDurable('client', 'c1')).toMatchObject({ seq: 7 });
   });
 
+  it('leaves a version-2 registry as it was, and does not open, when a node state in it cannot be read', async () => {
+    const name = `registry-test-${++dbCount}`;
+    await makeOld(name, 2, (db) => {
+      db.createObjectStore('cms', { keyPath: 'role' });
+      db.createObjectStore('clients', { keyPath: 'id' });
+      db.createObjectStore('cmDurable', { keyPath: 'nodeId' }).add({ nodeId: 'cm1', durable: { epoch: 3, members: ['c1'] }, savedAt: 1 });
+      db.createObjectStore('clientDurable', { keyPath: 'nodeId' }).add({
+        nodeId: 'c1',
+        durable: { cm: 'cm1', epoch: 3, seq: 7, owned: 'P1', handoffs: [], ghosts: [] },
+        savedAt: 1,
+      });
+    });
+    await expect(Registry.open(name)).rejects.toThrow(
+      `the cluster registry ${name} holds a node state this version cannot read: c1: bad owned pages in a durable state`,
+    );
+    expect(await shape(name)).toEqual({ version: 2, stores: ['clientDurable', 'clients', 'cmDurable', 'cms'] });
+    expect(await hasNodeDatabase(name, 'cm1')).toBe(false);
+  });
+
   it('turns a node database of version 1 (one record holding the whole state) into one record per entry', async () => {
     const name = `registry-test-${++dbCount}`;
-    await new Promise<void>((resolve, reject) => {
-      const req = indexedDB.open(`${name}/c1`, 1);
-      req.onupgradeneeded = () => {
-        const owned = [{ page: 'P1', content: 'kept', version: 4, access: 'write', owner: true }];
-        req.result
-          .createObjectStore('durable')
-          .put(
-            { nodeId: 'c1', kind: 'client', durable: { cm: 'cm1', epoch: 3, seq: 7, owned, handoffs: [], ghosts: [] }, savedAt: 1 },
-            'state',
-          );
-      };
-      req.onsuccess = () => {
-        req.result.close();
-        resolve();
-      };
-      req.onerror = () => reject(req.error);
-    });
+    const owned = [{ page: 'P1', content: 'kept', version: 4, access: 'write', owner: true }];
+    await makeOld(`${name}/c1`, 1, (db) =>
+      db
+        .createObjectStore('durable')
+        .put(
+          { nodeId: 'c1', kind: 'client', durable: { cm: 'cm1', epoch: 3, seq: 7, owned, handoffs: [], ghosts: [] }, savedAt: 1 },
+          'state',
+        ),
+    );
     const reg = await connect(name);
     expect(await reg.loadDurable('client', 'c1')).toMatchObject({
       cm: 'cm1',
@@ -189,6 +218,18 @@ describe('Registry', () => {
       seq: 7,
       owned: [{ page: 'P1', content: 'kept', version: 4, access: 'write' }],
     });
+  });
+
+  it('leaves a node database of version 1 as it was, and does not open it, when its state cannot be read', async () => {
+    const name = `registry-test-${++dbCount}`;
+    await makeOld(`${name}/cm1`, 1, (db) =>
+      db.createObjectStore('durable').put({ nodeId: 'cm1', kind: 'cm', durable: { epoch: -1, members: [] }, savedAt: 1 }, 'state'),
+    );
+    const reg = await connect(name);
+    await expect(reg.loadDurable('cm', 'cm1')).rejects.toThrow(
+      `IndexedDB database ${name}/cm1 holds a state this version cannot read: bad CM durable state (epoch or members)`,
+    );
+    expect(await shape(`${name}/cm1`)).toEqual({ version: 1, stores: ['durable'] });
   });
 
   it('upgrades a version-1 registry without losing its registrations', async () => {

@@ -176,7 +176,7 @@ describe('nodeSpecError', () => {
     expect(nodeSpecError(null)).toMatch(/object/);
   });
 
-  it('checks the restart fields of a spec: CM start, members, durable state, request numbering', () => {
+  it('checks the restart fields of a spec: CM start, members, durable state (field by field), request numbering', () => {
     expect(
       nodeSpecError({ role: 'cm', id: 'cm2', start: 'restartBackup', members: ['c1'], durable: { epoch: 2, members: [] } }),
     ).toBeNull();
@@ -184,6 +184,29 @@ describe('nodeSpecError', () => {
     expect(nodeSpecError({ role: 'cm', id: 'cm1', start: 'reboot' })).toMatch(/unknown CM start/);
     expect(nodeSpecError({ role: 'cm', id: 'cm1', members: ['cm3'] })).toMatch(/members/);
     expect(nodeSpecError({ role: 'client', id: 'c1', durable: 'pages' })).toMatch(/durable/);
+    const client = {
+      cm: 'cm1',
+      epoch: 3,
+      seq: 7,
+      owned: [{ page: 'P1', content: 'x', version: 2, access: 'write' }],
+      handoffs: [],
+      ghosts: [],
+    };
+    expect(nodeSpecError({ role: 'client', id: 'c1', restart: true, durable: client })).toBeNull();
+    expect(
+      nodeSpecError({
+        role: 'client',
+        id: 'c1',
+        durable: { ...client, owned: [{ page: 'P1', content: 'x', version: -2, access: 'write' }] },
+      }),
+    ).toMatch(/owned pages/);
+    expect(nodeSpecError({ role: 'client', id: 'c1', durable: { ...client, ghosts: undefined } })).toMatch(/ghosts/);
+    expect(
+      nodeSpecError({ role: 'cm', id: 'cm1', durable: { epoch: 3, members: [], replicas: [{ page: 'P1', version: 1, content: null }] } }),
+    ).toBeNull();
+    expect(nodeSpecError({ role: 'cm', id: 'cm1', durable: { epoch: '3', members: [] } })).toMatch(/CM durable state/);
+    // A client's state is no CM's.
+    expect(nodeSpecError({ role: 'cm', id: 'cm1', durable: client })).toMatch(/CM durable state/);
     expect(nodeSpecError({ role: 'client', id: 'c1', seqStart: -1 })).toMatch(/seqStart/);
     expect(nodeSpecError({ role: 'client', id: 'c1', store: 7 })).toMatch(/store/);
   });

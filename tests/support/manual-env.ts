@@ -34,6 +34,7 @@ export function manualEnv(start = 0, withDisk = true): ManualEnv {
   let seq = 0;
   const timers: Timer[] = [];
   const open: Array<{ state: readonly DurableEntry[]; done: (e: Error | null) => void }> = [];
+  const committed: Array<readonly DurableEntry[]> = [];
   const env: ManualEnv = {
     now: () => t,
     traceNow: () => t,
@@ -65,11 +66,11 @@ export function manualEnv(start = 0, withDisk = true): ManualEnv {
     get pending() {
       return open.map((o) => o.state);
     },
-    committed: [],
+    committed,
     completeCommit(error) {
       const o = open.shift();
       if (!o) throw new Error('no commit is open');
-      if (!error) (env.committed as Array<readonly DurableEntry[]>).push(o.state);
+      if (!error) committed.push(o.state);
       o.done(error ?? null);
     },
   };
