@@ -7,7 +7,7 @@ import type { TabNode } from '../tab/tab-node.ts';
 import type { ClusterModel } from '../ui/cluster-model.ts';
 
 /** What a tab's hook reaches: the view that runs its node. */
-interface TabView {
+export interface TabView {
   readonly node: TabNode | null;
   choose(line: string): Promise<void>;
 }
@@ -38,14 +38,22 @@ export function exposeModel(model: ClusterModel): void {
   if (asked()) window.ivy = model;
 }
 
-export function exposeTab(view: TabView): void {
+/**
+ * The tab's view is found when a script asks (`find`), not handed over by the view: the ui layer
+ * then never imports this module, which sits above it.
+ */
+export function exposeTab(find: () => TabView | null): void {
   if (!asked()) return;
-  const link = (to: NodeId) => view.node?.mesh.slotIfAny(to)?.link;
+  const link = (to: NodeId) => find()?.node?.mesh.slotIfAny(to)?.link;
   window.ivyTab = {
     get node() {
-      return view.node;
+      return find()?.node ?? null;
     },
-    choose: (line) => view.choose(line),
+    choose: async (line) => {
+      const view = find();
+      if (!view) throw new Error('this page shows no tab node view (open it with ?mode=tab)');
+      await view.choose(line);
+    },
     forge: (to, frame) => link(to)?.send(frame as never) ?? false,
     sendRaw: (to, text) => {
       const l = link(to);

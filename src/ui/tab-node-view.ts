@@ -22,7 +22,6 @@ import { stateTable } from './state-table.ts';
 import './node-console.ts';
 import './page-form.ts';
 import { describeError } from '../util/errors.ts';
-import { exposeTab } from '../debug/hooks.ts';
 
 const LINES_MAX = 300;
 const TRACE_MAX = 40;
@@ -124,7 +123,6 @@ export class TabNodeView extends LightElement {
     );
     const ran = sessionStorage.getItem(TAB_NODE_KEY);
     if (ran !== null) this.rejoin(ran, 'this tab ran a node before this page was loaded');
-    if (__IVY_DEBUG__) exposeTab(this);
   }
 
   override disconnectedCallback(): void {
