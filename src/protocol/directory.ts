@@ -16,6 +16,7 @@ import { CLUSTER_PAGES_MAX, QUEUE_LENGTH_MAX } from './limits.ts';
 import type { ClientReport, Handoff, HeldPage, MetaEntry, Replica } from './messages.ts';
 import type { OpKind, Outbox } from './node.ts';
 import { assert } from '../util/assert.ts';
+import { mark } from '../util/marks.ts';
 
 /** Says, in a page's failure, that the page may be anywhere a vanished member was (see uncertain). */
 export const INCOMPLETE_RECORD = 'which took over without a full record';
@@ -415,6 +416,7 @@ export class PageDirectory {
         const ask = s.seeking.ask.filter((n) => n !== c);
         if (ask.length > 0) s.seeking = { ...s.seeking, ask };
         else {
+          mark('directory.forgotten-while-asked');
           s.seeking = null;
           if (this.declareLost(page, s, c)) lost.push(page);
         }
@@ -423,6 +425,7 @@ export class PageDirectory {
       if (mine && t?.to === c && t.inferred === true && !this.forgotten.has(t.from)) {
         // A forward to c that its owner may never have carried out: the owner is asked, and the
         // page is lost with c only if it no longer holds it.
+        mark('directory.inferred-transit-asks-owner');
         s.rivals = [...new Set([...s.rivals, t.from])].sort();
       }
       if (mine) {
@@ -498,12 +501,14 @@ export class PageDirectory {
       // A client has one operation in flight, its newest: an older request that waited here
       // while a newer one of the same client was served is one it gave up on. Serving it now
       // could hand it a page after a later transfer, which it would take for a stale repeat.
+      mark('directory.request-overtaken');
       this.reject(page, r.req, r.requester, `request ${r.req} was overtaken by a later request of ${client}`);
       return;
     }
     const replica = s.lostWith !== null ? this.host.replica(page) : undefined;
     if (replica) {
       // Its last acknowledged version outlived its owner: the page is served from it (forward()).
+      mark('directory.replica-restore');
       this.host.out.log(
         'info',
         `${this.host.id} brings ${page} back from its replica (v${replica.version}): it was lost with ${s.lostWith}`,
@@ -674,8 +679,10 @@ export class PageDirectory {
     // The member a transfer was recorded from still holds the page: the transfer never left it
     // (or the page came back to it since). Either way it is the owner.
     const sender = s.owner === null && s.transit?.from === claimant && !handedOn;
+    if (sender) mark('directory.transfer-never-left');
     const holder = sender ? null : (s.owner ?? s.transit?.to ?? this.granting(s));
     if (!byWrite && holder !== null && holder !== claimant) {
+      mark('directory.claim-set-aside');
       this.host.out.log('warn', `${this.host.id} set aside ${claimant}'s claim of ${page} v${version}: ${holder} has it`);
       if (!s.rivals.includes(claimant)) s.rivals = [...s.rivals, claimant].sort();
       this.note(claimant, page);
@@ -744,6 +751,7 @@ export class PageDirectory {
     const skipped: PageId[] = [];
     const current = (page: PageId, s: PageState): boolean => {
       if (r.answers > s.movedAt) return true;
+      mark('directory.report-predates-move');
       skipped.push(page);
       return false;
     };
@@ -803,6 +811,8 @@ export class PageDirectory {
         this.refreshAskedAt = now;
         this.host.out.log('info', `${this.host.id} asks ${c} again: its report may predate moves of ${pages}`);
         this.askReports([c]);
+      } else {
+        mark('directory.refresh-ask-held');
       }
     }
     const handedOn: PageId[] = [];
@@ -897,6 +907,7 @@ export class PageDirectory {
   /** Asks the rivals on record whether they hold the page its owner has just disowned. */
   private seek(s: PageState, disowner: NodeId): void {
     assert(s.rivals.length > 0, () => `a search for the page ${disowner} disowned, with nobody to ask`);
+    mark('directory.rivals-asked');
     s.seeking = { for: disowner, ask: s.rivals };
     s.rivals = [];
     this.askReports(s.seeking.ask);
@@ -907,6 +918,7 @@ export class PageDirectory {
     if (!s.seeking || !s.seeking.ask.includes(c)) return;
     s.seeking = { ...s.seeking, ask: s.seeking.ask.filter((n) => n !== c) };
     if (s.seeking.ask.length > 0) return;
+    mark('directory.lost-after-rivals');
     s.lostWith = s.seeking.for;
     s.seeking = null;
     this.host.changed(page);
@@ -927,7 +939,11 @@ export class PageDirectory {
     if (this.forgotten.has(h.to)) {
       // Handed to a member the operator said is gone for good: the page went with it. Told
       // again (every report repeats the sender's last handoff), it changes nothing.
-      if (t === null && (s.lostWith === h.to || s.seeking?.for === h.to)) return false;
+      if (t === null && (s.lostWith === h.to || s.seeking?.for === h.to)) {
+        mark('directory.handoff-to-forgotten-repeated');
+        return false;
+      }
+      mark('directory.handoff-to-forgotten');
       s.transit = null;
       s.movedAt = this.asks;
       this.declareLost(h.page, s, h.to);
