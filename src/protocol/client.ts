@@ -29,6 +29,7 @@ import { unreachable, type Access, type ClientReport, type Handoff, type HeldPag
 import { Outbox, type IvyNode, type OpKind, type OpResult, type Ready } from './node.ts';
 import type { Replicas } from './config.ts';
 import { clientEntries, SEQ_BLOCK, type ClientDurable, type DurableEntry, type Ghost } from './durable.ts';
+import { assert } from '../util/assert.ts';
 
 export { SEQ_BLOCK, type ClientDurable } from './durable.ts';
 
@@ -422,6 +423,9 @@ export class ClientNode implements IvyNode {
 
   /** Follows a CM (new or re-asking) and tells it everything it needs to rebuild. */
   private adopt(cm: NodeId, epoch: number, ask: number): void {
+    // step() drops every CM frame of an older epoch before it gets here: following one would
+    // obey a fenced CM.
+    assert(epoch >= this.epoch, () => `${this.id} follows epoch ${epoch} after ${this.epoch}`);
     if (cm !== this.cm || epoch !== this.epoch) {
       this.identityChanged = true;
       this.lastAsk = 0;
@@ -483,6 +487,8 @@ export class ClientNode implements IvyNode {
   }
 
   private fault(op: PendingOp): void {
+    // pump() starts an operation only when none is in flight nor waits for its replica.
+    assert(this.inFlight === null && this.replicaOp === null, () => `${this.id} starts a second operation on ${op.page}`);
     const f: InFlight = {
       ...op,
       req: this.nextReq(),
@@ -506,6 +512,9 @@ export class ClientNode implements IvyNode {
    * request leaves (it has the page's scope), so a restart never holds less than the CM keeps.
    */
   private replicate(page: PageId, version: number, content: string | null, op: PendingOp | null, req: ReqId | null): void {
+    // The write that waits for its replica is the one operation under way (onOwnership ends its
+    // flight first): two at once would answer in either order.
+    assert(op === null || (this.inFlight === null && this.replicaOp === null), () => `${this.id} waits for two replicas`);
     const u: Unreplicated = { req: req ?? this.nextReq(), version, content, startedAt: this.now, lastSentAt: this.now, op };
     this.unreplicated.set(page, u);
     if (op) this.replicaOp = page;
@@ -575,6 +584,8 @@ export class ClientNode implements IvyNode {
   }
 
   private sendRequest(f: InFlight, to: NodeId): void {
+    // nextReq() reserved it: a number beyond what the disk keeps could be used again after a restart.
+    assert(parseReqId(f.req).seq <= this.seqReserved, () => `${f.req} is sent beyond the reserved ${this.seqReserved}`);
     f.lastSentAt = this.now;
     const type = f.kind === 'read' ? 'READ_REQUEST' : 'WRITE_REQUEST';
     this.out.send({ type, from: this.id, to, epoch: this.epoch, page: f.page, req: f.req });
@@ -650,6 +661,11 @@ export class ClientNode implements IvyNode {
     content: string | null,
     version: number,
   ): void {
+    // A copy comes only from the page's owner (onReadForward checks), and ownership leaves only
+    // with a ghost to send it again from (onWriteForward stores it first): without one, a
+    // receiver crashing with the page would take its only copy.
+    assert(access === 'write' || this.pages.get(page)?.owner === true, () => `${this.id} serves ${page}, which it does not own`);
+    assert(access === 'read' || to === this.id || this.ghosts.get(req)?.to === to, () => `${page} ${req} handed to ${to} without a ghost`);
     const m: PageSend = { type: 'PAGE', from: this.id, to, epoch, page, req, access, content, version };
     // The owner upgrading its own read copy needs no message.
     if (to === this.id) this.onPage(m);

@@ -15,6 +15,8 @@ import { parseReqId, type NodeId, type PageId, type ReqId } from './ids.ts';
 import { CLUSTER_PAGES_MAX, QUEUE_LENGTH_MAX } from './limits.ts';
 import type { ClientReport, Handoff, HeldPage, MetaEntry, Replica } from './messages.ts';
 import type { OpKind, Outbox } from './node.ts';
+import { assert } from '../util/assert.ts';
+import { mark } from '../util/marks.ts';
 
 /** Says, in a page's failure, that the page may be anywhere a vanished member was (see uncertain). */
 export const INCOMPLETE_RECORD = 'which took over without a full record';
@@ -177,11 +179,13 @@ export class PageDirectory {
   }
 
   entry(page: PageId, s: PageState): MetaEntry {
+    this.ownerNotCopy(page, s);
     return { page, owner: s.owner, copySet: [...s.copySet], version: s.version };
   }
 
   /** The entry as the standby's record has it: `owner` names the member that may hold the page. */
   recordEntry(page: PageId, s: PageState): MetaEntry {
+    this.ownerNotCopy(page, s);
     const holder = s.owner ?? s.transit?.from ?? this.grantee(s) ?? s.seeking?.ask[0] ?? s.recorded;
     return { page, owner: holder, copySet: [...s.copySet], version: s.version };
   }
@@ -201,7 +205,9 @@ export class PageDirectory {
     for (const e of entries) {
       const s = this.page(e.page);
       s.owner = e.owner;
-      s.copySet = [...e.copySet].sort();
+      // The entry came over the wire: an owner listed among its own readers is left out, as no
+      // directory of this code would list it (see ownerNotCopy).
+      s.copySet = e.copySet.filter((c) => c !== e.owner).sort();
       s.version = e.version;
       if (e.owner !== null) this.note(e.owner, e.page);
       for (const c of e.copySet) this.note(c, e.page);
@@ -231,7 +237,19 @@ export class PageDirectory {
     );
   }
 
+  /**
+   * The copy set never lists the owner (claim() takes a new owner out of it, and readers join it
+   * only if they are not the owner): a write invalidates every listed holder, and the owner
+   * dropping its page on an INVALIDATE would lose the only copy.
+   */
+  private ownerNotCopy(page: PageId, s: PageState): void {
+    assert(s.owner === null || !s.copySet.includes(s.owner), () => `${page}'s owner ${s.owner} is in its copy set`);
+  }
+
   private setTransit(page: PageId, s: PageState, t: Transit): void {
+    // Every caller takes the page from its owner first (or knows nobody owns it): a transfer
+    // starting from a page still owned would leave two places holding its ownership.
+    assert(s.owner === null, () => `${page} goes in transit to ${t.to} while ${s.owner} owns it`);
     s.transit = t;
     s.movedAt = this.asks;
     this.timed.add(page);
@@ -277,7 +295,11 @@ export class PageDirectory {
     if (away !== null) return this.awayReason(page, s, away);
     if (s.transit) return `ownership in transit to ${s.transit.to}`;
     if (s.refreshing) return `asking ${s.refreshing} again: its report may predate the page's last move`;
-    if (s.seeking) return `asking ${s.seeking.ask.join(', ')}, who claimed it, after ${s.seeking.for} disowned it`;
+    if (s.seeking) {
+      // seek() starts only with rivals to ask, and every answer that empties the list ends it.
+      assert(s.seeking.ask.length > 0, () => `${page} waits for answers about ${s.seeking?.for} from nobody`);
+      return `asking ${s.seeking.ask.join(', ')}, who claimed it, after ${s.seeking.for} disowned it`;
+    }
     // A page nobody claims (never written, or lost with a member) may still be held by a member
     // that has not reported: it is neither served nor re-created until they have.
     const silent = s.owner === null ? this.silentHolders(s) : [];
@@ -394,6 +416,7 @@ export class PageDirectory {
         const ask = s.seeking.ask.filter((n) => n !== c);
         if (ask.length > 0) s.seeking = { ...s.seeking, ask };
         else {
+          mark('directory.forgotten-while-asked');
           s.seeking = null;
           if (this.declareLost(page, s, c)) lost.push(page);
         }
@@ -402,6 +425,7 @@ export class PageDirectory {
       if (mine && t?.to === c && t.inferred === true && !this.forgotten.has(t.from)) {
         // A forward to c that its owner may never have carried out: the owner is asked, and the
         // page is lost with c only if it no longer holds it.
+        mark('directory.inferred-transit-asks-owner');
         s.rivals = [...new Set([...s.rivals, t.from])].sort();
       }
       if (mine) {
@@ -416,6 +440,11 @@ export class PageDirectory {
     this.away.delete(c);
     this.byMember.delete(c);
     for (const page of this.pages.keys()) this.pump(page, now);
+    // Nothing waits for a forgotten member any more (it is not away, so no page fails naming it):
+    // one still holding or receiving a page would hold it up for good.
+    for (const [page, s] of this.pages) {
+      assert(s.owner !== c && s.transit?.to !== c, () => `${page} is still with ${c}, forgotten`);
+    }
     return lost.sort();
   }
 
@@ -437,10 +466,12 @@ export class PageDirectory {
     s.movedAt = this.asks;
     if (s.owner === null || s.owner === a.requester) {
       s.owner = a.requester;
+      this.ownerNotCopy(page, s);
     } else {
-      this.setTransit(page, s, { page, to: a.requester, req: a.req, version: s.version, from: s.owner, inferred: true });
-      this.askReports([s.owner]);
+      const owner = s.owner;
       s.owner = null;
+      this.setTransit(page, s, { page, to: a.requester, req: a.req, version: s.version, from: owner, inferred: true });
+      this.askReports([owner]);
     }
     this.host.changed(page);
     this.pump(page, now);
@@ -455,8 +486,8 @@ export class PageDirectory {
     const a = s.active;
     if (!a) return;
     if (a.kind === 'write') {
-      this.setTransit(page, s, { page, to: a.requester, req: a.req, version: s.version, from: owner, inferred: true });
       s.owner = null;
+      this.setTransit(page, s, { page, to: a.requester, req: a.req, version: s.version, from: owner, inferred: true });
       this.host.changed(page);
     }
     s.active = null;
@@ -470,12 +501,14 @@ export class PageDirectory {
       // A client has one operation in flight, its newest: an older request that waited here
       // while a newer one of the same client was served is one it gave up on. Serving it now
       // could hand it a page after a later transfer, which it would take for a stale repeat.
+      mark('directory.request-overtaken');
       this.reject(page, r.req, r.requester, `request ${r.req} was overtaken by a later request of ${client}`);
       return;
     }
     const replica = s.lostWith !== null ? this.host.replica(page) : undefined;
     if (replica) {
       // Its last acknowledged version outlived its owner: the page is served from it (forward()).
+      mark('directory.replica-restore');
       this.host.out.log(
         'info',
         `${this.host.id} brings ${page} back from its replica (v${replica.version}): it was lost with ${s.lostWith}`,
@@ -492,6 +525,9 @@ export class PageDirectory {
       s.lostWith = null;
       this.host.changed(page);
     }
+    // request() put the page in `timed` and nextDeadline() keeps it while a request waits: a
+    // request that tick() never looks at would never be sent again nor expire.
+    assert(this.timed.has(page), () => `${page} serves ${r.req} but time never looks at it`);
     const a: Active = {
       kind: r.kind,
       req: r.req,
@@ -643,8 +679,10 @@ export class PageDirectory {
     // The member a transfer was recorded from still holds the page: the transfer never left it
     // (or the page came back to it since). Either way it is the owner.
     const sender = s.owner === null && s.transit?.from === claimant && !handedOn;
+    if (sender) mark('directory.transfer-never-left');
     const holder = sender ? null : (s.owner ?? s.transit?.to ?? this.granting(s));
     if (!byWrite && holder !== null && holder !== claimant) {
+      mark('directory.claim-set-aside');
       this.host.out.log('warn', `${this.host.id} set aside ${claimant}'s claim of ${page} v${version}: ${holder} has it`);
       if (!s.rivals.includes(claimant)) s.rivals = [...s.rivals, claimant].sort();
       this.note(claimant, page);
@@ -665,6 +703,7 @@ export class PageDirectory {
     if (s.transit && (version >= s.transit.version || sender)) s.transit = null;
     const copy = s.copySet.includes(claimant);
     if (copy) s.copySet = s.copySet.filter((n) => n !== claimant);
+    this.ownerNotCopy(page, s);
     if (moved || newer || copy) this.host.changed(page);
     const a = s.active;
     if (a && a.kind === 'write' && a.requester === claimant && a.phase === 'forwarded') this.complete(page, s, now);
@@ -712,6 +751,7 @@ export class PageDirectory {
     const skipped: PageId[] = [];
     const current = (page: PageId, s: PageState): boolean => {
       if (r.answers > s.movedAt) return true;
+      mark('directory.report-predates-move');
       skipped.push(page);
       return false;
     };
@@ -771,6 +811,8 @@ export class PageDirectory {
         this.refreshAskedAt = now;
         this.host.out.log('info', `${this.host.id} asks ${c} again: its report may predate moves of ${pages}`);
         this.askReports([c]);
+      } else {
+        mark('directory.refresh-ask-held');
       }
     }
     const handedOn: PageId[] = [];
@@ -864,6 +906,8 @@ export class PageDirectory {
 
   /** Asks the rivals on record whether they hold the page its owner has just disowned. */
   private seek(s: PageState, disowner: NodeId): void {
+    assert(s.rivals.length > 0, () => `a search for the page ${disowner} disowned, with nobody to ask`);
+    mark('directory.rivals-asked');
     s.seeking = { for: disowner, ask: s.rivals };
     s.rivals = [];
     this.askReports(s.seeking.ask);
@@ -874,6 +918,7 @@ export class PageDirectory {
     if (!s.seeking || !s.seeking.ask.includes(c)) return;
     s.seeking = { ...s.seeking, ask: s.seeking.ask.filter((n) => n !== c) };
     if (s.seeking.ask.length > 0) return;
+    mark('directory.lost-after-rivals');
     s.lostWith = s.seeking.for;
     s.seeking = null;
     this.host.changed(page);
@@ -894,7 +939,11 @@ export class PageDirectory {
     if (this.forgotten.has(h.to)) {
       // Handed to a member the operator said is gone for good: the page went with it. Told
       // again (every report repeats the sender's last handoff), it changes nothing.
-      if (t === null && (s.lostWith === h.to || s.seeking?.for === h.to)) return false;
+      if (t === null && (s.lostWith === h.to || s.seeking?.for === h.to)) {
+        mark('directory.handoff-to-forgotten-repeated');
+        return false;
+      }
+      mark('directory.handoff-to-forgotten');
       s.transit = null;
       s.movedAt = this.asks;
       this.declareLost(h.page, s, h.to);
@@ -971,6 +1020,9 @@ export class PageDirectory {
   private resend(page: PageId, s: PageState, a: Active): void {
     if (a.phase === 'recording') return;
     if (a.phase === 'invalidating') {
+      // start() invalidates only when someone holds a copy, and dropHolder() forwards once the
+      // last has answered: a write waiting for nobody's answer would wait for good.
+      assert(a.awaiting.length > 0, () => `${a.req} on ${page} waits for invalidations from nobody`);
       this.sendInvalidations(page, a);
       this.askReports(a.awaiting);
       return;

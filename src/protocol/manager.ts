@@ -3,13 +3,14 @@
 // pulsing the acting one. Epochs are fencing tokens: cm1 takes only odd ones and cm2 only even
 // ones, so two CMs can never act under the same epoch, and every node obeys the highest it saw.
 import { TIMING_DEFAULTS, type ReplicationMode, type Timing } from './config.ts';
-import { BACKUP_CM, isCmId, PRIMARY_CM, type NodeId, type PageId, type ReqId } from './ids.ts';
+import { BACKUP_CM, isCmId, mayActAt, PRIMARY_CM, type NodeId, type PageId, type ReqId } from './ids.ts';
 import { CLUSTER_PAGES_MAX, EPOCH_JUMP_MAX, EPOCH_MAX, FRAME_ITEMS_MAX, LIST_LENGTH_MAX, REPLICA_CHARS_PER_FRAME } from './limits.ts';
 import { unreachable, type Message, type MessageType, type MetaEntry, type Replica, type Replicate } from './messages.ts';
 import { PageDirectory, type DirectoryHost, type PageState } from './directory.ts';
 import { Membership } from './membership.ts';
 import { Outbox, type IvyNode, type OpKind, type Ready } from './node.ts';
 import { replicaEntry, type CmDurable, type DurableEntry } from './durable.ts';
+import { assert } from '../util/assert.ts';
 
 /**
  * `primary` / `backup`: a fresh cluster's first and second CM. `restartCM`: the primary reboots
@@ -146,6 +147,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private lastNoticeAt = -Infinity;
   private peerSeen = false;
   private dirty = true;
+  /** The epoch this CM last handed to its disk: a later one must never be lower (ready()). */
+  private recordedEpoch: number;
 
   constructor(cfg: ManagerConfig = {}) {
     this.id = cfg.id ?? PRIMARY_CM;
@@ -156,6 +159,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
     this.membership = new Membership(this.timing, this.peerExists);
     this.now = cfg.now ?? 0;
     this.epoch = cfg.durable?.epoch ?? 0;
+    this.recordedEpoch = this.epoch;
     for (const r of cfg.durable?.replicas ?? []) this.replicas.set(r.page, r);
     this.dir = new PageDirectory(this);
     const start = cfg.start ?? (this.id === PRIMARY_CM ? 'primary' : 'backup');
@@ -215,10 +219,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
       return;
     }
     const ack = { to: m.from, req: m.req, version: m.version };
-    if (!had || had.version < m.version) {
-      this.replicas.set(m.page, { page: m.page, version: m.version, content: m.content });
-      this.replicasChanged.add(m.page);
-    }
+    if (!had || had.version < m.version) this.keepReplica({ page: m.page, version: m.version, content: m.content });
     if (this.peerExists) this.unsentReplicas.add(m.page);
     if (!this.standbyRecordDue()) {
       this.ackReplica(m.page, ack);
@@ -230,6 +231,9 @@ export class CentralManager implements IvyNode, DirectoryHost {
   }
 
   private ackReplica(page: PageId, a: { to: NodeId; req: ReqId; version: number }): void {
+    // onReplicate() keeps a version before it owes an answer for it, and replicas are never
+    // dropped: an owner told a version is kept that is not would lose it with the owner.
+    assert((this.replicas.get(page)?.version ?? -1) >= a.version, () => `${page} v${a.version} acknowledged, not kept`);
     this.out.send({ type: 'REPLICA_ACK', from: this.id, to: a.to, epoch: this.epoch, page, req: a.req, version: a.version });
   }
 
@@ -365,6 +369,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
 
   /** A higher epoch means another CM acts now (or did): stop acting and follow it. */
   private learnEpoch(epoch: number): void {
+    assert(epoch > this.epoch, () => `${this.id} learns epoch ${epoch} at ${this.epoch}`);
     this.epoch = epoch;
     this.dirty = true;
     // Reply numbers and records belong to one epoch's acting CM.
@@ -579,9 +584,19 @@ export class CentralManager implements IvyNode, DirectoryHost {
       const had = this.replicas.get(r.page);
       if (had && had.version >= r.version) continue;
       if (!had && this.replicas.size >= CLUSTER_PAGES_MAX) continue;
-      this.replicas.set(r.page, r);
-      this.replicasChanged.add(r.page);
+      this.keepReplica(r);
     }
+  }
+
+  /**
+   * Both callers keep only a newer version: a replica going back would bring an older value back
+   * after a newer one was acknowledged, should its owner be forgotten.
+   */
+  private keepReplica(r: Replica): void {
+    const had = this.replicas.get(r.page);
+    assert(!had || had.version < r.version, () => `the replica of ${r.page} goes from v${had?.version} to v${r.version}`);
+    this.replicas.set(r.page, r);
+    this.replicasChanged.add(r.page);
   }
 
   /**
@@ -757,6 +772,10 @@ export class CentralManager implements IvyNode, DirectoryHost {
     const changes: DurableEntry[] = [];
     if (this.dirty) {
       this.dirty = false;
+      // Epochs only grow (learnEpoch, becomeActing): a restart from a lower one could act again
+      // under an epoch it already used.
+      assert(this.epoch >= this.recordedEpoch, () => `${this.id} records epoch ${this.epoch} after ${this.recordedEpoch}`);
+      this.recordedEpoch = this.epoch;
       changes.push(this.identityEntry());
     }
     for (const page of this.replicasChanged) changes.push(replicaEntry(page, this.replicas.get(page)));
@@ -822,6 +841,9 @@ export class CentralManager implements IvyNode, DirectoryHost {
       this.out.log('error', `${this.id} cannot act: epoch ${e} would pass the limit ${EPOCH_MAX}`);
       return;
     }
+    // Fencing rests on this: a fresh epoch above any this CM saw, of its own parity, so no other
+    // CM acts (or acted) under it.
+    assert(e > this.epoch && mayActAt(this.id, e), () => `${this.id} would act under epoch ${e} after ${this.epoch}`);
     this.epoch = e;
     this.dirty = true;
     this.role = 'acting';
