@@ -116,7 +116,7 @@ export class PageDirectory {
   /** Away members that never reported to this CM: they may hold pages nobody else knows of. */
   readonly vanished = new Set<NodeId>();
   /** Members back from away that have not reported since: no lease for them until they have. */
-  readonly rejoining = new Set<NodeId>();
+  readonly returning = new Set<NodeId>();
   /**
    * Members that may hold pages this CM's record does not name (it took over with an
    * incomplete record: the standby had restarted, or both CMs had): any page nobody claims may
@@ -435,7 +435,7 @@ export class PageDirectory {
       }
       this.pump(page, now);
     }
-    for (const set of [this.unreported, this.vanished, this.rejoining, this.uncertain]) set.delete(c);
+    for (const set of [this.unreported, this.vanished, this.returning, this.uncertain]) set.delete(c);
     this.forgotten.add(c);
     this.away.delete(c);
     this.byMember.delete(c);
@@ -452,7 +452,7 @@ export class PageDirectory {
   memberBack(c: NodeId): void {
     this.host.out.log('info', `${this.host.id} hears from ${c} again: it is back, and asked to report before it gets a lease`);
     this.away.delete(c);
-    this.rejoining.add(c);
+    this.returning.add(c);
   }
 
   /**
@@ -740,7 +740,7 @@ export class PageDirectory {
     this.unreported.delete(c);
     this.vanished.delete(c);
     this.away.delete(c);
-    this.rejoining.delete(c);
+    this.returning.delete(c);
     this.forgotten.delete(c);
     const held = new Map<PageId, HeldPage>();
     for (const p of r.pages) held.set(p.page, p);

@@ -420,7 +420,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
    * told it what it holds: a copy this CM does not know of must not be covered by its lease.
    */
   private onLease(from: NodeId, n: number): void {
-    if (!this.members.has(from) || this.dir.unreported.has(from) || this.dir.away.has(from) || this.dir.rejoining.has(from)) {
+    if (!this.members.has(from) || this.dir.unreported.has(from) || this.dir.away.has(from) || this.dir.returning.has(from)) {
       this.dir.askReports([from]);
       return;
     }
@@ -441,7 +441,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private onPulseAck(acked: number): void {
     if (!this.membership.acked(acked, this.now)) return;
     for (const [id, n] of this.membership.lastBeat) {
-      if (!this.dir.unreported.has(id) && !this.dir.away.has(id) && !this.dir.rejoining.has(id)) this.grant(id, n);
+      if (!this.dir.unreported.has(id) && !this.dir.away.has(id) && !this.dir.returning.has(id)) this.grant(id, n);
     }
   }
 
