@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { card, clientCard, command, formOp, registryRows, startClient, startCm, stateRows } from './dashboard.ts';
+import { card, clientCard, command, formOp, registryRows, startClient, startCm, stateRows, viaCm } from './dashboard.ts';
 
 test.beforeEach(async ({ page }) => {
   await page.goto('/');
@@ -11,8 +11,8 @@ test('the seed scenario: write on c1, read on c2 and c3, write on c3, read on c1
 
   await command(c1, 'readPage P1', 'P1 has not been written yet');
   await formOp(c1, 'Write', 'P1', 'Content1', 'P1 written: Content1 (via the CM)');
-  await formOp(c2, 'Read', 'P1', '', 'P1: Content1 (via the CM)');
-  await command(c3, 'readPage P1', 'P1: Content1 (via the CM)');
+  await formOp(c2, 'Read', 'P1', '', viaCm('P1: Content1'));
+  await command(c3, 'readPage P1', viaCm('P1: Content1'));
 
   // Li & Hudak: the writer stays owner, the readers join the copy set.
   await command(cm, 'print', 'cm1 metadata:');
@@ -23,7 +23,7 @@ test('the seed scenario: write on c1, read on c2 and c3, write on c3, read on c1
   await command(c3, 'writePage P1 Content2', 'P1 written: Content2 (via the CM)');
   // The write invalidated every other copy: c2 holds nothing now.
   await expect(stateRows(c2)).toHaveText(['no pages yet']);
-  await command(c1, 'readPage P1', 'P1: Content2 (via the CM)');
+  await command(c1, 'readPage P1', viaCm('P1: Content2'));
   await expect(stateRows(cm)).toHaveText([/^P1\s*c3\s*c1\s*-\s*-$/]);
   await command(c3, 'print', 'c3 page store:');
   await expect(c3.getByRole('log')).toContainText('P1   | Content2 | read   | yes');

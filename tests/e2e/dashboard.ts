@@ -56,3 +56,12 @@ export function registryRows(page: Page): Locator {
 export function registryRow(page: Page, id: string): Locator {
   return registryRows(page).filter({ has: page.getByRole('cell', { name: id, exact: true }) });
 }
+
+/**
+ * A read's answer served through the CM: a client that holds no lease yet (a cluster without a
+ * standby grants none) keeps no copy, and its answer says so.
+ */
+export function viaCm(answer: string): RegExp {
+  const quoted = answer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${quoted} \\(via the CM(; no copy kept until this client holds a lease)?\\)$`);
+}

@@ -2,7 +2,7 @@
 // over, reboot the primary (restartCM) and the backup (restartBackup), with every
 // acknowledged write read back correctly from another client each time.
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { card, clientCard, command, formOp, registryRows, startClient, startCm, stateRows } from './dashboard.ts';
+import { card, clientCard, command, formOp, registryRows, startClient, startCm, stateRows, viaCm } from './dashboard.ts';
 import { acknowledged, anyOf, expectedValues, failures, startStream, stopStream, type WriteRecord } from './stream.ts';
 
 const CLIENTS = ['c1', 'c2', 'c3'];
@@ -76,7 +76,7 @@ test('kill the primary mid-stream, restartCM, kill and restartBackup: no acknowl
   await expect(standing(page, 'cm2')).toHaveText('standby, epoch 3');
   await expect(standing(page, 'cm1')).toHaveText('acting, epoch 3');
   await command(clientCard(page, 'c3'), 'writePage P3 after', 'P3 written: after (via the CM)');
-  await command(clientCard(page, 'c1'), 'readPage P3', 'P3: after (via the CM)');
+  await command(clientCard(page, 'c1'), 'readPage P3', viaCm('P3: after'));
   await readBack(page, second);
   // cm2 mirrors the acting CM's metadata again.
   await expect(stateRows(card(page, 'backup CM cm2')).filter({ hasText: /^P3/ })).toHaveText([/^P3\s*c3\s*c1\s*-\s*mirror$/]);
@@ -109,7 +109,7 @@ test('a restarted client keeps the pages it owned; with both CMs down a request 
   await expect(page.getByRole('status', { name: 'cluster status' })).toHaveText('started client c1 again (1 owned page(s) persisted)');
   // Back as owner with read access: it asks the CM before it writes again (docs/fault-tolerance.md, rule 7).
   await expect(stateRows(clientCard(page, 'c1'))).toHaveText([/^P1\s*kept\s*read\s*yes$/]);
-  await formOp(c2, 'Read', 'P1', '', 'P1: kept (via the CM)');
+  await formOp(c2, 'Read', 'P1', '', viaCm('P1: kept'));
 
   await card(page, 'primary CM cm1').getByRole('button', { name: 'Kill' }).click();
   await expect(standing(page, 'c2')).toHaveText('follows cm1, epoch 1');

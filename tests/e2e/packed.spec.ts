@@ -4,7 +4,7 @@
 // stored (its pack's log wrote it a home file); after a Reset the packs, which run on, start
 // nodes afresh.
 import { expect, test, type Page } from '@playwright/test';
-import { clientCard, command, registryRows, startClient, startCm } from './dashboard.ts';
+import { clientCard, command, registryRows, startClient, startCm, viaCm } from './dashboard.ts';
 
 const runsIn = (page: Page, id: string) => page.getByLabel(`${id} runs in`);
 
@@ -29,7 +29,7 @@ test('a packed cluster: operations across nodes, a killed neighbour ends alone a
 
   // Pages the victim never touches stay available while it is gone; P2 is its own.
   await command(clientCard(page, neighbour), 'writePage P1 one', 'P1 written: one (via the CM)');
-  await command(clientCard(page, other), 'readPage P1', 'P1: one (via the CM)');
+  await command(clientCard(page, other), 'readPage P1', viaCm('P1: one'));
   await command(clientCard(page, victim), 'writePage P2 kept', 'P2 written: kept (via the CM)');
 
   await clientCard(page, victim).getByRole('button', { name: 'Kill' }).click();
@@ -40,7 +40,7 @@ test('a packed cluster: operations across nodes, a killed neighbour ends alone a
   // Its worker runs on for the nodes beside it.
   expect(page.workers()).toHaveLength(cores);
   await command(clientCard(page, neighbour), 'writePage P3 after', 'P3 written: after (via the CM)');
-  await command(clientCard(page, other), 'readPage P3', 'P3: after (via the CM)');
+  await command(clientCard(page, other), 'readPage P3', viaCm('P3: after'));
 
   await registryRows(page)
     .getByRole('button', { name: `Restart ${victim}`, exact: true })
@@ -50,7 +50,7 @@ test('a packed cluster: operations across nodes, a killed neighbour ends alone a
   );
   await expect(runsIn(page, victim)).toHaveText(/^pack-\d+$/);
   await command(clientCard(page, victim), 'readPage P2', 'P2: kept (local copy)');
-  await command(clientCard(page, neighbour), 'readPage P2', 'P2: kept (via the CM)');
+  await command(clientCard(page, neighbour), 'readPage P2', viaCm('P2: kept'));
 });
 
 test('after Reset cluster, packs that run on start nodes afresh in a store made anew', async ({ page }) => {

@@ -99,5 +99,7 @@ export function failures(log: WriteRecord[]): WriteRecord[] {
 
 export function anyOf(page: string, values: string[]): RegExp {
   expect(values.every((v) => /^[a-z0-9]+$/.test(v))).toBe(true);
-  return new RegExp(`^${page}: (${values.join('|')}) \\((via the CM|local copy)\\)$`);
+  return new RegExp(
+    `^${page}: (${values.join('|')}) \\((via the CM|via the CM; no copy kept until this client holds a lease|local copy)\\)$`,
+  );
 }

@@ -2,7 +2,7 @@
 // a partition and a failover, with restarted clients' request ids. Each test replays what a new
 // user did when the false alarm or the frozen page was seen.
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { clientCard, command, formOp, registryRows, startClient, startCm, stateRows } from './dashboard.ts';
+import { clientCard, command, formOp, registryRows, startClient, startCm, stateRows, viaCm } from './dashboard.ts';
 
 function protocol(page: Page): Locator {
   return page.locator('details.protocol');
@@ -33,7 +33,7 @@ test('after a reload and restarts, a read of a value written before the reload i
   await page.reload();
   for (const id of ['cm1', 'c1', 'c2', 'c3']) await restart(page, id);
   const c3 = clientCard(page, 'c3');
-  await command(c3, 'readPage P1', 'P1: before-reload (via the CM)');
+  await command(c3, 'readPage P1', viaCm('P1: before-reload'));
   await expect(verdict(page)).toHaveText('linearizable: 1 operation(s), 1 completed, on 1 page(s)');
   await expect(page.getByLabel('history begins mid-run')).toContainText("P1 from c1's persisted state");
   // Failure events strictly newest first, whichever source reported them.

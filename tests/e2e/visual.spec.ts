@@ -1,7 +1,7 @@
 // The protocol views of the dashboard: the message sequence diagram, step mode, link faults,
 // the invariant panel and replay. No timing assertions: each step waits for what it shows.
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { command, startClient, startCm } from './dashboard.ts';
+import { command, startClient, startCm, viaCm } from './dashboard.ts';
 
 test.beforeEach(async ({ page }) => {
   await page.goto('/');
@@ -26,7 +26,7 @@ test('a read fault shows as RQ, RF, RD, RC, and clicking the operation highlight
   await startCm(page);
   const [c1, c2] = [await startClient(page, 'c1'), await startClient(page, 'c2')];
   await command(c1, 'writePage P1 hello', 'P1 written: hello (via the CM)');
-  await command(c2, 'readPage P1', /^P1: hello \(via the CM(\)|; no copy kept)/);
+  await command(c2, 'readPage P1', viaCm('P1: hello'));
   for (const code of ['RQ', 'RF', 'RD', 'RC']) await expect(arrows(page, code).first()).toBeVisible();
   await expect(arrows(page, 'RF').first()).toContainText('RF READ_FORWARD P1');
 
@@ -43,7 +43,7 @@ test("step mode holds a write fault's invalidation until it is delivered by hand
   await startCm(page);
   const [c1, c2, c3] = [await startClient(page, 'c1'), await startClient(page, 'c2'), await startClient(page, 'c3')];
   await command(c1, 'writePage P1 a', 'P1 written: a (via the CM)');
-  await command(c2, 'readPage P1', /^P1: a \(via the CM(\)|; no copy kept)/);
+  await command(c2, 'readPage P1', viaCm('P1: a'));
   const step = page.getByRole('group', { name: 'step mode' });
   await step.getByRole('checkbox', { name: 'step mode' }).check();
 
@@ -66,7 +66,7 @@ test("step mode holds a write fault's invalidation until it is delivered by hand
   }
   await expect(c3.getByRole('log')).toContainText('P1 written: b (via the CM)');
   await step.getByRole('checkbox', { name: 'step mode' }).uncheck();
-  await command(c2, 'readPage P1', /^P1: b \(via the CM(\)|; no copy kept)/);
+  await command(c2, 'readPage P1', viaCm('P1: b'));
 });
 
 test('a partitioned link loses what is sent into it, shows, and heals', async ({ page }) => {
@@ -92,7 +92,7 @@ test('the invariant panel shows the checks passing and the linearizability verdi
   await startCm(page, 'backup CM cm2');
   const [c1, c2] = [await startClient(page, 'c1'), await startClient(page, 'c2')];
   await command(c1, 'writePage P1 x', 'P1 written: x (via the CM)');
-  await command(c2, 'readPage P1', /^P1: x \(via the CM(\)|; no copy kept)/);
+  await command(c2, 'readPage P1', viaCm('P1: x'));
   await command(c2, 'readPage P1', 'P1: x (local copy)');
   const panel = page.getByRole('group', { name: 'invariants' });
   for (const name of ['one writer per page', 'copy set covers read holders', 'one acting CM per epoch']) {
