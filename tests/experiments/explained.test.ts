@@ -10,18 +10,9 @@ import { classFigures, pageClasses, type ClassFigures } from '../../src/experime
 import { scenarioResult } from '../../src/experiments/result.ts';
 import type { ScenarioConfig } from '../../src/experiments/types.ts';
 import type { TimedOp } from '../../src/experiments/workload-runner.ts';
+import { timedOp } from '../support/timed-op.ts';
 
-const op = (o: Partial<TimedOp>): TimedOp => ({
-  kind: 'write',
-  page: 'P1',
-  written: 'v',
-  invokedAt: 0,
-  doneAt: 1,
-  outcome: 'ok',
-  local: false,
-  read: null,
-  ...o,
-});
+const op = timedOp;
 const blocked = (page: string, at: number, reason = `page ${page} unavailable: its owner c3 has been away for 1.0 s`): TimedOp =>
   op({ page, invokedAt: at, doneAt: at + 5, outcome: 'fail', away: 'c3', error: reason });
 const BUG = (page: string): string => `page ${page} unavailable: c3 left before reporting to this CM and may hold it`;

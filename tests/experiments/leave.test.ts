@@ -17,6 +17,7 @@ import { targetsTable } from '../../src/experiments/targets.ts';
 import type { FaultReport, ScenarioConfig, ScenarioResult } from '../../src/experiments/types.ts';
 import { runOps, type TimedOp } from '../../src/experiments/workload-runner.ts';
 import { allows, leaveLayout, ruleAfterLeave, ruleBeforeLeave, type PageRule } from '../../src/experiments/page-layout.ts';
+import { timedOp } from '../support/timed-op.ts';
 
 type Entry = ClientSnapshot['pages'][number];
 const owned = (page: string): Entry => ({ page, content: 'x', version: 1, access: 'write', owner: true });
@@ -95,17 +96,7 @@ describe('leaveHolding', () => {
   });
 });
 
-const op = (o: Partial<TimedOp>): TimedOp => ({
-  kind: 'write',
-  page: 'P1',
-  written: 'v',
-  invokedAt: 0,
-  doneAt: 1,
-  outcome: 'ok',
-  local: false,
-  read: null,
-  ...o,
-});
+const op = timedOp;
 const away = (page: string, at: number): TimedOp =>
   op({
     page,

@@ -12,18 +12,9 @@ import {
   unavailableMs,
 } from '../../src/experiments/stats.ts';
 import type { TimedOp } from '../../src/experiments/workload-runner.ts';
+import { timedOp } from '../support/timed-op.ts';
 
-const op = (o: Partial<TimedOp>): TimedOp => ({
-  kind: 'read',
-  page: 'P1',
-  written: null,
-  invokedAt: 0,
-  doneAt: 1,
-  outcome: 'ok',
-  local: false,
-  read: null,
-  ...o,
-});
+const op = (o: Partial<TimedOp>): TimedOp => timedOp({ kind: 'read', written: null, ...o });
 
 describe('percentiles', () => {
   it('uses the nearest rank and is null for no samples', () => {
