@@ -827,6 +827,17 @@ export class PageDirectory {
     // A page whose part of this report was set aside (refreshing) waits for c's next report: a
     // claim set aside is no answer that c does not hold it.
     for (const page of mine) if (this.page(page).refreshing !== c) this.answerSeeking(page, this.page(page), c);
+    // An owner drops the forwards it holds for a replica when it reports (client.ts adopt), and the
+    // CM asks for a report at each resend, just after the forward: the forward under way goes again
+    // now, or each resend would be dropped by the ask behind it (seed 2004 with replicas).
+    for (const page of mine) {
+      const s = this.page(page);
+      const a = s.active;
+      if (a?.phase === 'forwarded' && a.requester !== c && s.owner === c && held.get(page)?.owner && this.host.replica(page)) {
+        mark('directory.forward-after-report');
+        this.forward(page, s, a);
+      }
+    }
     const f = r.inFlight;
     if (f) {
       // Its request in flight is a client's newest: it gave up every earlier one, which must not
