@@ -812,22 +812,14 @@ export class ClientNode implements IvyNode {
     this.finishInFlight(away === null ? { ok: false, error: reason, certain: true } : { ok: false, error: reason, certain: true, away });
   }
 
-  /**
-   * A heartbeat a quarter of a lease after the last, to the CM it follows; every other one to the
-   * other CM identity once the followed CM has been silent a whole lease. A client that never
-   * heard a takeover (one that joined while the backup acted, or missed its CHANGE_CM) and has no
-   * request to retry would otherwise follow a standby for good; the acting CM answers a heartbeat
-   * of an older epoch with CHANGE_CM.
-   */
+  /** A heartbeat a quarter of a lease after the last, to the CM it follows. */
   private renewLease(now: number): void {
     if (now < this.lastHeartbeatAt + this.timing.leaseMs / 4) return;
     this.lastHeartbeatAt = now;
     this.heartbeats += 1;
     this.heartbeatSentAt.set(this.heartbeats, now);
     trim(this.heartbeatSentAt, HEARTBEATS_REMEMBERED);
-    const silent = now - this.lastCmContactAt >= this.timing.leaseMs;
-    const to = silent && this.heartbeats % 2 === 0 ? this.otherCm() : this.cm;
-    this.out.send({ type: 'LEASE', from: this.id, to, epoch: this.epoch, n: this.heartbeats });
+    this.out.send({ type: 'LEASE', from: this.id, to: this.cm, epoch: this.epoch, n: this.heartbeats });
   }
 
   /** Counted from when the heartbeat left: the CM granted it no earlier than that. */
