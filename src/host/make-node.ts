@@ -55,6 +55,12 @@ export type NodeSpec =
        * would be answered with an earlier life's result.
        */
       seqStart?: number;
+      /**
+       * The CM that acts and its epoch, as the client learned when it joined. A client starts out
+       * following cm1 at epoch 1; one that joins while the backup acts would follow a standby,
+       * and an idle one (no request to retry with the other CM) would never find the acting CM.
+       */
+      follow?: { cm: NodeId; epoch: number };
     });
 
 /** What `print` shows: the CM's metadata table or a client's page store. */
@@ -99,6 +105,13 @@ export function nodeSpecError(spec: unknown): string | null {
     return 'seqStart must be a non-negative integer';
   }
   if (peerExists !== undefined && typeof peerExists !== 'boolean') return 'peerExists must be a boolean';
+  const follow = spec.follow;
+  if (
+    follow !== undefined &&
+    !(isRecord(follow) && typeof follow.cm === 'string' && isCmId(follow.cm) && isCount(follow.epoch) && follow.epoch >= 1)
+  ) {
+    return 'follow must name a CM (cm1 or cm2) and an epoch of 1 or more';
+  }
   return timingError(overrides);
 }
 
@@ -152,6 +165,8 @@ export function makeNode(spec: NodeSpec, now: number): MadeNode {
     id: spec.id,
     pageSizeBytes: PAGE_SIZE_BYTES,
     announce: true,
+    cm: spec.follow?.cm,
+    epoch: spec.follow?.epoch,
     durable: spec.durable,
     seqStart: spec.seqStart,
     timing: timing(spec.timing),

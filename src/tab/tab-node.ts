@@ -113,6 +113,9 @@ export class TabNode {
       const recovered = await backend.recover(identity.id);
       for (const note of recovered.notes) o.log(note);
       spec = { ...durableFor(specFor(identity, pageReplicas(o.config, o.location.search ?? '')), recovered.entries), timing: o.timing };
+      // A client follows the CM that answered the join as acting, not cm1 at epoch 1 (make-node.ts).
+      const acting = actingAnswer(answers);
+      if (spec.role === 'client' && acting) spec = { ...spec, follow: { cm: acting.cm, epoch: acting.epoch } };
       lsn = recovered.lsn;
     } catch (e) {
       peer.destroy();

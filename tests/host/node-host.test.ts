@@ -211,6 +211,15 @@ describe('nodeSpecError', () => {
     expect(nodeSpecError({ role: 'client', id: 'c1', store: 7 })).toMatch(/store/);
   });
 
+  it('builds a client that follows the CM its join found acting, and refuses a follow that names no CM', () => {
+    const made = makeNode({ role: 'client', id: 'c3', follow: { cm: 'cm2', epoch: 4 } }, 0);
+    expect(made.snapshot()).toMatchObject({ role: 'client', snapshot: { cm: 'cm2', epoch: 4 } });
+    expect(makeNode({ role: 'client', id: 'c3' }, 0).snapshot()).toMatchObject({ snapshot: { cm: 'cm1', epoch: 1 } });
+    expect(nodeSpecError({ role: 'client', id: 'c3', follow: { cm: 'cm2', epoch: 4 } })).toBeNull();
+    expect(nodeSpecError({ role: 'client', id: 'c3', follow: { cm: 'c1', epoch: 4 } })).toMatch(/follow/);
+    expect(nodeSpecError({ role: 'client', id: 'c3', follow: { cm: 'cm2', epoch: 0 } })).toMatch(/follow/);
+  });
+
   it('builds a rebooting CM from its spec: restartCM rejoins, restartBackup stands by, epoch and members kept', () => {
     const state = (spec: Parameters<typeof makeNode>[0]) => {
       const s = makeNode(spec, 0).snapshot();
