@@ -167,7 +167,15 @@ export class ClusterModel {
     const r = await this.registry.registerClient(this.address);
     await this.registryChanged();
     if (!r.ok) throw new Error(r.error);
-    const spec: NodeSpec = { role: 'client', id: r.record.nodeId, store: this.registry.name };
+    // It follows the CM acting here, not cm1 at epoch 1: after a takeover, an idle new client
+    // would otherwise follow a CM that is down or standing by (make-node.ts NodeSpec.follow).
+    const acting = this.acting();
+    const spec: NodeSpec = {
+      role: 'client',
+      id: r.record.nodeId,
+      store: this.registry.name,
+      ...(acting ? { follow: { cm: acting.id, epoch: acting.epoch } } : {}),
+    };
     return this.run(`client ${r.record.nodeId}`, () => this.cluster.start(spec));
   }
 

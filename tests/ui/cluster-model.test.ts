@@ -148,6 +148,10 @@ describe('ClusterModel', () => {
     expect(await m.cluster.get('c1')?.writePage('P1', 'before')).toMatchObject({ ok: true });
     await m.kill('cm1');
     await vi.waitFor(() => expect(m.acting()).toEqual({ id: 'cm2', role: 'acting', epoch: 2 }), { timeout: 5000 });
+    // A client started now follows cm2 from its first step: cm1 is down, and an idle client that
+    // followed it would never hear of cm2.
+    await m.startClient();
+    expect(await m.cluster.get('c2')?.snapshot()).toMatchObject({ role: 'client', snapshot: { cm: 'cm2', epoch: 2 } });
     await expect(m.restart('cm2')).rejects.toThrow('kill it before restarting it');
     expect(await m.restart('cm1')).toBe('started cm1 again with restartCM (last epoch 1)');
     await vi.waitFor(
