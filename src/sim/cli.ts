@@ -9,6 +9,7 @@ import { runAndCheck, summaryLine, type SimOptions } from './run.ts';
 import { toJsonLine } from '../check/history.ts';
 import { FAULT_KINDS, parseFaults, type FaultKind } from './nemesis.ts';
 import { sweepOnCores } from './sweep-pool.ts';
+import { sweepLine } from './sweep.ts';
 import { DURABILITIES, DURABILITY_DEFAULT, isDurability, isReplicas, type Durability, type Replicas } from '../protocol/config.ts';
 
 const USAGE = `usage: npm run sim -- [--seed N] [--seeds K] [--clients N] [--pages N] [--ops N]
@@ -118,14 +119,7 @@ async function runSweep(
     const started = performance.now();
     const r = await sweepOnCores({ from, to, faults: kinds, extra: { ...(durability ? { durability } : {}), replicas } }, jobs);
     const ms = (performance.now() - started) / r.seeds;
-    const injected = Object.entries(r.injected)
-      .map(([k, n]) => `${k}=${n}`)
-      .join(' ');
-    console.log(
-      `${label}: ${r.seeds} seeds, ${r.bad.length} bad, ${r.excused} failures excused (page with a node that left); ` +
-        `ops ok=${r.ops.ok} fail=${r.ops.fail} info=${r.ops.info}; injected ${injected}; disk failures ${r.diskFailures}, ` +
-        `torn tails dropped ${r.tornTails}; ${ms.toFixed(0)} ms/seed on ${jobs} processes`,
-    );
+    console.log(`${sweepLine(label, r)}; ${ms.toFixed(0)} ms/seed on ${jobs} processes`);
     for (const b of r.bad.slice(0, 3)) console.log(`  ${b}`);
     bad += r.bad.length;
   };

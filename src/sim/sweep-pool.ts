@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { FaultKind } from './nemesis.ts';
 import type { SimOptions } from './run.ts';
-import type { SweepReport } from './sweep.ts';
+import { addReports, type SweepReport } from './sweep.ts';
 
 /** What a child sweeps: faultyShape(seed, faults, extra) for each seed of from..to. */
 export interface SweepJob {
@@ -39,20 +39,4 @@ function runChild(job: SweepJob): Promise<SweepReport> {
       else resolve(JSON.parse(Buffer.concat(out).toString()) as SweepReport);
     });
   });
-}
-
-export function addReports(reports: readonly SweepReport[]): SweepReport {
-  const sum: SweepReport = { seeds: 0, bad: [], injected: {}, excused: 0, diskFailures: 0, tornTails: 0, ops: { ok: 0, fail: 0, info: 0 } };
-  for (const r of reports) {
-    sum.seeds += r.seeds;
-    sum.bad.push(...r.bad);
-    sum.excused += r.excused;
-    sum.diskFailures += r.diskFailures;
-    sum.tornTails += r.tornTails;
-    for (const [k, n] of Object.entries(r.injected) as [FaultKind, number][]) sum.injected[k] = (sum.injected[k] ?? 0) + n;
-    sum.ops.ok += r.ops.ok;
-    sum.ops.fail += r.ops.fail;
-    sum.ops.info += r.ops.info;
-  }
-  return sum;
 }

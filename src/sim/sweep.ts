@@ -51,8 +51,12 @@ export interface SweepReport {
   ops: { ok: number; fail: number; info: number };
 }
 
+function emptyReport(): SweepReport {
+  return { seeds: 0, bad: [], injected: {}, excused: 0, diskFailures: 0, tornTails: 0, ops: { ok: 0, fail: 0, info: 0 } };
+}
+
 export function sweep(from: number, to: number, shape: (seed: number) => SimOptions = faultyShape): SweepReport {
-  const r: SweepReport = { seeds: 0, bad: [], injected: {}, excused: 0, diskFailures: 0, tornTails: 0, ops: { ok: 0, fail: 0, info: 0 } };
+  const r = emptyReport();
   for (let seed = from; seed <= to; seed++) {
     const opts = shape(seed);
     const o = runAndCheck(opts);
@@ -65,4 +69,33 @@ export function sweep(from: number, to: number, shape: (seed: number) => SimOpti
     if (o.problems.length > 0) r.bad.push(`${summaryLine(opts, o)}\n  ${o.problems.slice(0, 3).join('\n  ')}`);
   }
   return r;
+}
+
+/** Reports of consecutive seed ranges as one, in the order given (sweep-pool.ts). */
+export function addReports(reports: readonly SweepReport[]): SweepReport {
+  const sum = emptyReport();
+  for (const r of reports) {
+    sum.seeds += r.seeds;
+    sum.bad.push(...r.bad);
+    sum.excused += r.excused;
+    sum.diskFailures += r.diskFailures;
+    sum.tornTails += r.tornTails;
+    for (const [k, n] of Object.entries(r.injected) as [FaultKind, number][]) sum.injected[k] = (sum.injected[k] ?? 0) + n;
+    sum.ops.ok += r.ops.ok;
+    sum.ops.fail += r.ops.fail;
+    sum.ops.info += r.ops.info;
+  }
+  return sum;
+}
+
+/** A sweep's figures on one line, as the tests and `npm run sim -- --sweep` print them. */
+export function sweepLine(label: string, r: SweepReport): string {
+  const injected = Object.entries(r.injected)
+    .map(([k, n]) => `${k}=${n}`)
+    .join(' ');
+  return (
+    `${label}: ${r.seeds} seeds, ${r.bad.length} bad, ${r.excused} failures excused (page with a node that left); ` +
+    `ops ok=${r.ops.ok} fail=${r.ops.fail} info=${r.ops.info}; injected ${injected}; disk failures ${r.diskFailures}, ` +
+    `torn tails dropped ${r.tornTails}`
+  );
 }

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { FAULT_KINDS, type FaultKind } from '../../src/sim/nemesis.ts';
 import { runAndCheck, summaryLine, type SimOptions } from '../../src/sim/run.ts';
 import { sweepOnCores } from '../../src/sim/sweep-pool.ts';
+import { sweepLine } from '../../src/sim/sweep.ts';
 import { toJsonLine } from '../../src/check/history.ts';
 
 const SLICE_TIMEOUT_MS = 600_000;
@@ -41,14 +42,7 @@ describe('fault sweep', () => {
     '%s: linearizable, invariant and live',
     async (name, s) => {
       const r = await sweepOnCores({ from: s.from, to: s.to, faults: s.faults, extra: s.extra ?? {} });
-      const kinds = Object.entries(r.injected)
-        .map(([k, n]) => `${k}=${n}`)
-        .join(' ');
-      console.log(
-        `sweep ${name}: ${r.seeds} seeds, ${r.bad.length} bad, ${r.excused} failures excused ` +
-          `(page with a node that left); ops ok=${r.ops.ok} fail=${r.ops.fail} info=${r.ops.info}; faults ${kinds}; ` +
-          `disk failures ${r.diskFailures}, torn tails dropped ${r.tornTails}`,
-      );
+      console.log(sweepLine(`sweep ${name}`, r));
       expect(r.bad).toEqual([]);
       if (s.faults !== 'all') for (const k of s.faults) expect(r.injected[k] ?? 0, `${k} was never injected`).toBeGreaterThan(0);
       else expect(Object.keys(r.injected).sort()).toEqual([...FAULT_KINDS].sort());
