@@ -57,14 +57,21 @@ export async function choose(page: Page, word: NodeWord): Promise<void> {
 /** Presses the prompt button `word` in a tab from openPrompt and waits until the tab runs a node. */
 export async function becomeNode(page: Page, word: NodeWord, expectId?: string): Promise<NodeTab> {
   await choose(page, word);
-  // A claim that fails is retried by the tab itself: an error line is final only at the deadline.
-  const until = Date.now() + OPEN_MS;
+  return nodeOf(page, word, expectId);
+}
+
+/**
+ * Waits until a tab that chose `word` runs a node (`expectId`, when given), until `until` (15 s
+ * from now unless told). A claim that fails is retried by the tab itself: an error line is final
+ * only at the deadline.
+ */
+export async function nodeOf(page: Page, word: NodeWord, expectId?: string, until = Date.now() + OPEN_MS): Promise<NodeTab> {
   for (;;) {
     const { id, errors } = await tabOutcome(page);
     if (id !== null && (expectId === undefined || id === expectId)) return { page, id };
     if (id !== null) throw new Error(`a tab choosing ${word} became ${id}, not ${expectId}`);
     if (Date.now() > until) {
-      throw new Error(`a tab choosing ${word} runs no node after ${OPEN_MS} ms${errors.length > 0 ? `: ${errors.join(' / ')}` : ''}`);
+      throw new Error(`a tab choosing ${word} runs no node in time${errors.length > 0 ? `: ${errors.join(' / ')}` : ''}`);
     }
     await sleep(POLL_MS);
   }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from '@playwright/test';
 import { chromiumArgs, chromiumExecutablePath } from '../../scripts/chromium.ts';
-import type { NodeTab } from '../../scripts/tab-pages.ts';
+import { nodeOf, type NodeTab } from '../../scripts/tab-pages.ts';
 import { sleep } from '../../src/util/sleep.ts';
 
 export const XVFB = '/usr/bin/Xvfb';
@@ -170,13 +170,7 @@ export async function openHiddenNode(hb: HiddenBrowser, word: 'CM' | 'Client', e
     await sleep(50);
   }
   await page.evaluate((w) => window.ivyTab!.choose(w), word);
-  for (;;) {
-    const id = await page.evaluate(() => window.ivyTab?.node?.id ?? null);
-    if (id === expectId) return { page, id };
-    if (id !== null) throw new Error(`a tab choosing ${word} became ${id}, not ${expectId}`);
-    if (Date.now() > until) throw new Error(`a hidden tab choosing ${word} runs no node after ${NODE_MS} ms`);
-    await sleep(100);
-  }
+  return nodeOf(page, word, expectId, until);
 }
 
 /** The page's visibility and focus, as its own scripts see them. */
