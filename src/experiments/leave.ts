@@ -61,7 +61,7 @@ export function holdingOp(h: Holdings, plan: LeavePlan, n: number): OpRequest {
   return { kind: 'read', page: turn(rule?.read ?? all, new Set([...h.owned, ...h.copies])) };
 }
 
-/** What leaveHolding needs of the client's host (a NodeHost is one). */
+/** What leaveHolding needs of the client's host (a HostCore is one). */
 export interface LeavingNode {
   submit(op: OpRequest): Promise<OpResult>;
   snapshot(): NodeState;

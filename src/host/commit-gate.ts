@@ -97,7 +97,7 @@ export class CommitGate<O> {
 
   /**
    * Takes out the held outputs `pick` chooses, leaving the rest in their order: what the host
-   * answers otherwise while the disk refuses (see NodeHost), never to be released from here.
+   * answers otherwise while the disk refuses (see HostCore), never to be released from here.
    */
   withdraw<P extends O>(pick: (o: O) => o is P): P[] {
     const out: P[] = [];

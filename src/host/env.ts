@@ -1,6 +1,6 @@
 // What a host needs from the world it runs in, and nothing more: a clock, timers, a disk and
 // a source of randomness. A worker, a tab and the simulator each supply their own; the host
-// logic that runs on top (node-host.ts) is the same code in all three, so what the simulator
+// core that runs on top (host-core.ts) is the same code in all three, so what the simulator
 // checks is what the browser runs.
 import type { DurableEntry } from '../protocol/durable.ts';
 

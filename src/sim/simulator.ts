@@ -9,10 +9,10 @@ import { INCOMPLETE_RECORD } from '../protocol/directory.ts';
 import { CentralManager, type CmStart, type ManagerSnapshot } from '../protocol/manager.ts';
 import { checkCluster } from '../protocol/invariants.ts';
 import { describeMessage, isPageMessage, type Message, type MessageType } from '../protocol/messages.ts';
-import type { IvyNode } from '../protocol/node.ts';
+import type { IvyNode, LogLevel } from '../protocol/node.ts';
 import { messageDecoder } from '../net/message-codec.ts';
 import { durableFor, makeNode, PAGE_SIZE_BYTES, type MadeNode, type NodeSpec } from '../host/make-node.ts';
-import { NodeHost, type HostEvent } from '../host/node-host.ts';
+import { HostCore } from '../host/host-core.ts';
 import { DISK_DEFAULTS, type DiskOptions } from './disk.ts';
 import { DURABILITY_DEFAULT, type Durability } from '../protocol/config.ts';
 import { SimThreads } from './threads.ts';
@@ -112,7 +112,7 @@ export interface SimResult {
 interface Running {
   life: Life;
   made: MadeNode;
-  host: NodeHost;
+  host: HostCore;
 }
 
 const FAULT_PROGRESS_MAX = 0.6;
@@ -227,8 +227,9 @@ export class Simulation {
       disk: attach(() => made.node.durableEntries()),
       random: () => this.world.rng.float(),
     };
-    const host = new NodeHost(made, env);
-    host.subscribe((e) => this.onHostEvent(id, e), ['log']);
+    // The bare core, as in the browser but for the inspector, which only watches.
+    const host = new HostCore(made, env);
+    host.observe({ log: (level, text) => this.onLog(id, level, text) });
     for (const [peer, other] of this.running) {
       const [mine, theirs] = SimLinkEnd.pair(this.world, this.net, life, other.life, this.observer, this.decode);
       host.connect(peer, mine);
@@ -327,10 +328,9 @@ export class Simulation {
     if (this.opts.checkInvariants !== false) this.checkInvariants();
   }
 
-  private onHostEvent(id: NodeId, e: HostEvent): void {
-    if (e.type !== 'log') return;
-    if (e.level === 'error') this.result.violations.push(`${id}: ${e.text}`);
-    else if (e.level === 'warn') this.result.warnings.push(`${id}: ${e.text}`);
+  private onLog(id: NodeId, level: LogLevel, text: string): void {
+    if (level === 'error') this.result.violations.push(`${id}: ${text}`);
+    else if (level === 'warn') this.result.warnings.push(`${id}: ${text}`);
   }
 
   // --- workload -------------------------------------------------------------------------

@@ -4,7 +4,7 @@
 // for what comes from outside: a forged, garbled or stale frame is refused by validate.ts or
 // ignored by the node with a log line, and must not reach one of these.
 //
-// The core never catches what these throw. A host logs it as an error (NodeHost.guard), which the
+// The core never catches what these throw. A host logs it as an error (HostCore.guard), which the
 // simulator counts as a violation, and a test stepping the core by hand fails on it.
 
 export class AssertionError extends Error {
