@@ -14,7 +14,8 @@ import type { LinkFaults } from '../net/faults.ts';
 import type { Transport } from '../net/transport.ts';
 import { CommitGate, type Gated } from './commit-gate.ts';
 import { outputScope } from '../protocol/durable.ts';
-import type { Cancel, HostEnv } from './env.ts';
+import { DeadlineTimer } from './deadline-timer.ts';
+import type { HostEnv } from './env.ts';
 import { HostLinks, type SendOutcome } from './host-links.ts';
 import type { MadeNode, NodeState } from './make-node.ts';
 import { Stepping } from './stepping.ts';
@@ -23,12 +24,6 @@ import type { HeldFrame, StepSettings } from './trace.ts';
 
 /** Ticks in a row at one instant while the node's deadline stays due (see tick()). */
 const TICKS_AT_ONCE_MAX = 4;
-/**
- * How long after a tick that found its deadline not yet due (a timer that fired early by the
- * node's clock, e.g. a world whose clock has coarser steps) the next is armed: time always moves
- * between two ticks.
- */
-export const TICK_GAP_MS = 0.01;
 
 export type OpDone = Extract<NodeEvent, { type: 'op-done' }>;
 
@@ -74,9 +69,7 @@ export class HostCore {
   private readonly waiting = new Map<number, (r: OpResult) => void>();
   private readonly gate: CommitGate<Output>;
   private readonly stepping: Stepping<Message>;
-  private ticker: Cancel | null = null;
-  /** When the armed tick is due (node clock); Infinity when none is armed. */
-  private tickDue = Infinity;
+  private readonly deadline: DeadlineTimer;
   private ticking = false;
   private stopped = false;
   /** Why the disk refuses the node's commits for want of room, while it does (see answerRefused). */
@@ -99,6 +92,11 @@ export class HostCore {
         this.refused = null;
         this.log('info', `${this.id} stores its state again`);
       },
+    );
+    this.deadline = new DeadlineTimer(
+      env.timers,
+      () => this.now(),
+      () => this.tick(),
     );
     this.stepping = new Stepping<Message>(
       env,
@@ -223,9 +221,7 @@ export class HostCore {
    */
   stop(): void {
     this.stopped = true;
-    this.ticker?.();
-    this.ticker = null;
-    this.tickDue = Infinity;
+    this.deadline.stop();
     this.tell((o) => o.stopped?.());
     this.stepping.stop();
     this.gate.stop();
@@ -248,34 +244,10 @@ export class HostCore {
     this.flush(false, true);
   }
 
-  /**
-   * Keeps one timer armed for the node's next deadline: re-armed only when that comes sooner
-   * than the one set (a tick that comes early finds nothing due, and arms the next).
-   */
+  /** Keeps the deadline timer armed for the node's next deadline (while time runs for it). */
   private armTick(afterTick: boolean): void {
     if (!this.ticking || this.stopped || this.stepping.frozen) return;
-    const due = this.made.node.nextDeadline();
-    if (due >= this.tickDue || due === Infinity) return;
-    this.ticker?.();
-    this.tickDue = due;
-    this.ticker = this.env.timers.after(this.waitFor(due, afterTick), () => {
-      this.ticker = null;
-      this.tickDue = Infinity;
-      this.tick();
-    });
-  }
-
-  /**
-   * The wait until `due`, such that now + wait is not below due in floating point: a timer that
-   * fires there finds the node's own test (now >= last + interval, the sum nextDeadline gave)
-   * true, rather than a hair short of it.
-   */
-  private waitFor(due: number, afterTick: boolean): number {
-    const now = this.now();
-    let waitMs = due - now;
-    if (waitMs <= 0) return afterTick ? TICK_GAP_MS : 0;
-    if (now + waitMs < due) waitMs += Math.abs(due) * Number.EPSILON;
-    return waitMs;
+    this.deadline.arm(this.made.node.nextDeadline(), afterTick);
   }
 
   private deliver(peer: NodeId, m: Message): void {

@@ -7,7 +7,6 @@ import { Inspector, type HostEventType, type HostListener } from './inspector.ts
 import type { MadeNode } from './make-node.ts';
 
 export { ALL_EVENTS, STATE_PUSH_MS, type HostEvent, type HostEventType, type HostListener } from './inspector.ts';
-export { TICK_GAP_MS } from './host-core.ts';
 
 export class NodeHost extends HostCore {
   private readonly inspector: Inspector;
