@@ -157,6 +157,8 @@ export class ClientNode implements IvyNode {
   private lastAsk = 0;
   private heartbeats = 0;
   private lastHeartbeatAt = -Infinity;
+  /** This life's first heartbeat: silence is counted from it until a CM has said a word. */
+  private firstHeartbeatAt = -Infinity;
   private lastTickAt = -Infinity;
   /** When each recent heartbeat left, by number: a grant counts from its heartbeat's send time. */
   private readonly heartbeatSentAt = new Map<number, number>();
@@ -815,11 +817,24 @@ export class ClientNode implements IvyNode {
   /** A heartbeat a quarter of a lease after the last, to the CM it follows. */
   private renewLease(now: number): void {
     if (now < this.lastHeartbeatAt + this.timing.leaseMs / 4) return;
+    if (this.heartbeats === 0) this.firstHeartbeatAt = now;
     this.lastHeartbeatAt = now;
     this.heartbeats += 1;
     this.heartbeatSentAt.set(this.heartbeats, now);
     trim(this.heartbeatSentAt, HEARTBEATS_REMEMBERED);
-    this.out.send({ type: 'LEASE', from: this.id, to: this.cm, epoch: this.epoch, n: this.heartbeats });
+    this.out.send({ type: 'LEASE', from: this.id, to: this.heartbeatTo(now), epoch: this.epoch, n: this.heartbeats });
+  }
+
+  /**
+   * Where a heartbeat goes: to the CM followed, but every other one to the other CM identity once
+   * the followed one has been silent for a lease. An acting CM answers every heartbeat (with no
+   * lease if it may not grant one), so silence means it stands by or is gone; an idle client,
+   * which has no retries to find the acting CM, finds it this way (the acting CM answers an older
+   * epoch's heartbeat with CHANGE_CM; a standby ignores it).
+   */
+  private heartbeatTo(now: number): NodeId {
+    const silentMs = now - Math.max(this.lastCmContactAt, this.firstHeartbeatAt);
+    return silentMs >= this.timing.leaseMs && this.heartbeats % 2 === 0 ? this.otherCm() : this.cm;
   }
 
   /** Counted from when the heartbeat left: the CM granted it no earlier than that. */

@@ -426,11 +426,15 @@ export class CentralManager implements IvyNode, DirectoryHost {
     }
     this.membership.lastBeat.set(from, n);
     if (this.membership.mayGrant(this.now)) this.grant(from, n);
+    // No lease to give (no word from a standby in time, or the member is just back from away):
+    // the answer still says this CM acts, or a client that hears nothing looks for the other CM.
+    else this.out.send({ type: 'LEASE_GRANT', from: this.id, to: from, epoch: this.epoch, n, ms: 0 });
   }
 
+  /** A lease for heartbeat `n`; none (0 ms) to a member whose return the standby has not heard of. */
   private grant(to: NodeId, n: number): void {
-    if (!this.membership.mayGrantTo(to)) return;
-    this.out.send({ type: 'LEASE_GRANT', from: this.id, to, epoch: this.epoch, n, ms: this.timing.leaseMs });
+    const ms = this.membership.mayGrantTo(to) ? this.timing.leaseMs : 0;
+    this.out.send({ type: 'LEASE_GRANT', from: this.id, to, epoch: this.epoch, n, ms });
   }
 
   /**
@@ -441,7 +445,8 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private onPulseAck(acked: number): void {
     if (!this.membership.acked(acked, this.now)) return;
     for (const [id, n] of this.membership.lastBeat) {
-      if (!this.dir.unreported.has(id) && !this.dir.away.has(id) && !this.dir.returning.has(id)) this.grant(id, n);
+      const standing = !this.dir.unreported.has(id) && !this.dir.away.has(id) && !this.dir.returning.has(id);
+      if (standing && this.membership.mayGrantTo(id)) this.grant(id, n);
     }
   }
 

@@ -220,6 +220,65 @@ describe('nodeSpecError', () => {
     expect(nodeSpecError({ role: 'client', id: 'c3', follow: { cm: 'cm2', epoch: 0 } })).toMatch(/follow/);
   });
 
+  it('finds the acting CM by its heartbeats when, idle, it follows a CM that now stands by', async () => {
+    // A tab client whose join found cm1 acting just before cm2 took over: cm2 never heard of it,
+    // cm1 now stands by and ignores it, and with nothing to ask it has no retry to find cm2.
+    const env = manualEnv(0, false);
+    const cm1 = host('cm', 'cm1', env).host;
+    const cm2 = host('cm', 'cm2', env).host;
+    mesh([cm1, cm2]);
+    cm1.startTicking();
+    cm2.startTicking();
+    const run = async (ms: number): Promise<void> => {
+      for (let t = 0; t < ms; t += 10) {
+        env.advance(10);
+        await settle();
+      }
+    };
+    await run(500);
+    cm1.setLinkFaults('cm2', { partitioned: true });
+    await run(1_000);
+    cm1.setLinkFaults('cm2', { partitioned: false });
+    await run(500);
+    const role = (h: NodeHost) => {
+      const s = h.snapshot();
+      return s.role === 'cm' ? `${s.snapshot.role} e${s.snapshot.epoch}` : null;
+    };
+    expect([role(cm1), role(cm2)]).toEqual(['standby e2', 'acting e2']);
+    const c3 = new NodeHost(makeNode({ role: 'client', id: 'c3', follow: { cm: 'cm1', epoch: 1 } }, env.now()), env);
+    hosts.push(c3);
+    mesh([c3, cm1]);
+    mesh([c3, cm2]);
+    c3.startTicking();
+    await run(2_500);
+    expect(c3.snapshot()).toMatchObject({ role: 'client', snapshot: { cm: 'cm2', epoch: 2, leased: true } });
+  });
+
+  it("keeps the heartbeats of a lone CM's client on it: a CM that may grant no lease still answers", async () => {
+    // cm1 expects a standby (peerExists), which never pulses: it may grant no lease, ever.
+    const env = manualEnv(0, false);
+    const cm1 = host('cm', 'cm1', env).host;
+    const c1 = host('client', 'c1', env).host;
+    mesh([cm1, c1]);
+    const heartbeatsTo: string[] = [];
+    const grants: number[] = [];
+    c1.observe({
+      sent: (m) => void (m.type === 'LEASE' && heartbeatsTo.push(m.to)),
+      received: (m) => void (m.type === 'LEASE_GRANT' && grants.push(m.ms)),
+    });
+    cm1.startTicking();
+    c1.startTicking();
+    for (let t = 0; t < 3_000; t += 10) {
+      env.advance(10);
+      await settle();
+    }
+    expect(heartbeatsTo.length).toBeGreaterThan(8);
+    expect(new Set(heartbeatsTo)).toEqual(new Set(['cm1']));
+    expect(grants.length).toBeGreaterThan(8);
+    expect(new Set(grants)).toEqual(new Set([0]));
+    expect(c1.snapshot()).toMatchObject({ snapshot: { cm: 'cm1', leased: false } });
+  });
+
   it('builds a rebooting CM from its spec: restartCM rejoins, restartBackup stands by, epoch and members kept', () => {
     const state = (spec: Parameters<typeof makeNode>[0]) => {
       const s = makeNode(spec, 0).snapshot();
