@@ -7,6 +7,10 @@ import { chromiumArgs, chromiumExecutablePath } from './scripts/chromium.ts';
 const PORT = Number(process.env.IVY_E2E_PORT ?? 5199);
 // Each worker has a server of its own (scripts/e2e-servers.ts), at PORT + its index: this file is
 // read again in every worker process, where TEST_PARALLEL_INDEX says which one it is.
+// Two by default: on the shared 2-core machine 3 and 4 workers took no less wall time (2: 313,
+// 332 and 260 s, 3: 316 and 310 s, 4: 359 and 338 s, with others' load averages of 10 to 28), and
+// starved node tabs of the CPU until they missed pulses: takeovers the tests did not expect, and
+// timeouts.
 const WORKERS = Number(process.env.IVY_E2E_WORKERS ?? 2);
 const OWN_PORT = PORT + Number(process.env.TEST_PARALLEL_INDEX ?? 0);
 

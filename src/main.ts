@@ -10,7 +10,7 @@ import type { IvyApp } from './ui/app.ts';
 import './ui/app.ts';
 import './ui/styles.css';
 import { randomHex } from './util/random-hex.ts';
-import { exposeModel, exposeTab, type TabView } from './debug/hooks.ts';
+import { exposeModel, exposeTab } from './debug/hooks.ts';
 
 const TAB_ADDRESS_KEY = 'ivy-tab-address';
 
@@ -68,4 +68,4 @@ async function boot(app: IvyApp): Promise<void> {
 
 const app = document.querySelector<IvyApp>('ivy-app');
 if (app) void boot(app);
-if (__IVY_DEBUG__) exposeTab(() => document.querySelector<HTMLElement & TabView>('ivy-tab-node'));
+if (__IVY_DEBUG__) exposeTab('ivy-tab-node');

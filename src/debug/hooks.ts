@@ -39,20 +39,24 @@ export function exposeModel(model: ClusterModel): void {
 }
 
 /**
- * The tab's view is found when a script asks (`find`), not handed over by the view: the ui layer
- * then never imports this module, which sits above it.
+ * The tab's view is found when a script asks (by its element's name, `tag`), not handed over by
+ * the view: the ui layer then never imports this module, which sits above it.
  */
-export function exposeTab(find: () => TabView | null): void {
+export function exposeTab(tag: string): void {
   if (!asked()) return;
+  const find = () => document.querySelector<HTMLElement & Partial<TabView>>(tag);
   const link = (to: NodeId) => find()?.node?.mesh.slotIfAny(to)?.link;
   window.ivyTab = {
     get node() {
       return find()?.node ?? null;
     },
     choose: async (line) => {
-      const view = find();
-      if (!view) throw new Error('this page shows no tab node view (open it with ?mode=tab)');
-      await view.choose(line);
+      if (!find()) throw new Error('this page shows no tab node view (open it with ?mode=tab)');
+      // The hook is here from the page's start, and the app puts the element in the page before
+      // the view's module it imports has loaded: until then the element has no methods (on a
+      // loaded machine a script's choice landed there: "choose is not a function").
+      await customElements.whenDefined(tag);
+      await (find() as TabView).choose(line);
     },
     forge: (to, frame) => link(to)?.send(frame as never) ?? false,
     sendRaw: (to, text) => {

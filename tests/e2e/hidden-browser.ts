@@ -164,7 +164,7 @@ function devtoolsEndpoint(chrome: ChildProcess): Promise<string> {
 export async function openHiddenNode(hb: HiddenBrowser, word: 'CM' | 'Client', expectId: string): Promise<NodeTab> {
   const page = await hb.openHidden('/?mode=tab&debug');
   const until = Date.now() + NODE_MS;
-  // The hook comes with the tab view, a module the page imports after its load event.
+  // The hook comes with the page's main module; its choose waits for the tab view's own module.
   while (!(await page.evaluate(() => window.ivyTab !== undefined))) {
     if (Date.now() > until) throw new Error(`a hidden tab has no ivyTab hook after ${NODE_MS} ms`);
     await sleep(50);
