@@ -625,7 +625,11 @@ export class Simulation {
     const clients: ClientSnapshot[] = [];
     for (const id of this.clientIds) {
       const c = this.running.get(id)?.made.node;
-      if (c instanceof ClientNode) clients.push({ ...c.snapshot(), leased: c.leasedAt(now) });
+      if (c instanceof ClientNode) {
+        const s = c.snapshot();
+        s.leased = c.leasedAt(now);
+        clients.push(s);
+      }
     }
     // Metadata agreement is only owed by a CM that has heard from every client and is unfenced.
     const acting = this.actingCm();
