@@ -118,9 +118,10 @@ export function copySetCoversReaders(
   if (!options.settled) return { name, ok: true, detail: 'the cluster has not settled' };
   if (cm.unreported.length > 0) return { name, ok: true, detail: `${cm.id} waits for reports` };
   const running = new Set(s.clients.map((c) => c.id));
-  const requested = new Set(s.clients.flatMap((c) => (c.inFlight ? [c.inFlight.page] : [])));
+  const requested = new Set<PageId>();
   const keepers = new Map<PageId, NodeId[]>();
   for (const c of s.clients) {
+    if (c.inFlight) requested.add(c.inFlight.page);
     for (const e of c.pages) if (e.owner && e.access === 'nil') keepers.set(e.page, [...(keepers.get(e.page) ?? []), c.id]);
   }
   let checked = 0;

@@ -625,7 +625,11 @@ export class Simulation {
     const clients: ClientSnapshot[] = [];
     for (const id of this.clientIds) {
       const c = this.running.get(id)?.made.node;
-      if (c instanceof ClientNode) clients.push({ ...c.snapshot(), leased: c.leasedAt(now) });
+      if (c instanceof ClientNode) {
+        const s = c.snapshot();
+        s.leased = c.leasedAt(now);
+        clients.push(s);
+      }
     }
     // Metadata agreement is only owed by a CM that has heard from every client and is unfenced.
     const acting = this.actingCm();
@@ -639,9 +643,9 @@ export class Simulation {
       clients.every((c) => c.epoch === cm.epoch);
     // A page message waiting for its sender's commit is on its way as much as one on the wire:
     // its sender's table already shows it gone.
-    const inFlight = new Map(this.inFlightPerPage);
+    const awaitingDisk = new Map<string, number>();
     for (const r of this.running.values()) {
-      for (const m of r.host.messagesAwaitingDisk()) if (isPageMessage(m)) inFlight.set(m.page, (inFlight.get(m.page) ?? 0) + 1);
+      for (const m of r.host.messagesAwaitingDisk()) if (isPageMessage(m)) awaitingDisk.set(m.page, (awaitingDisk.get(m.page) ?? 0) + 1);
     }
     // Handed on (by a forward the CM repeated while the sender was stalled or down) to a node that
     // is not running: the page went with it, whatever report the CM heard before.
@@ -652,7 +656,8 @@ export class Simulation {
         const h = c instanceof ClientNode ? c.lastHandoff(page) : undefined;
         return h !== undefined && h.version >= (versionOf.get(page) ?? 0) && !this.running.has(h.to);
       });
-    const inTransit = (page: string): boolean => (inFlight.get(page) ?? 0) > 0 || handedToAbsent(page);
+    const inTransit = (page: string): boolean =>
+      (this.inFlightPerPage.get(page) ?? 0) + (awaitingDisk.get(page) ?? 0) > 0 || handedToAbsent(page);
     const broken = checkCluster({ cms, clients }, { settled, inTransit }).find((r) => !r.ok);
     if (broken) this.result.violations.push(`t=${now}: ${broken.detail}`);
   }
