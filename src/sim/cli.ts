@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { runAndCheck, summaryLine, type SimOptions } from './run.ts';
 import { toJsonLine } from '../check/history.ts';
 import { FAULT_KINDS, parseFaults, type FaultKind } from './nemesis.ts';
-import { sweepOnCores } from './sweep-pool.ts';
+import { SweepPool } from './sweep-pool.ts';
 import { sweepLine } from './sweep.ts';
 import { DURABILITIES, DURABILITY_DEFAULT, isDurability, isReplicas, type Durability, type Replicas } from '../protocol/config.ts';
 
@@ -115,17 +115,22 @@ async function runSweep(
   if (!m) throw new Error(`--sweep wants FROM-TO, got ${JSON.stringify(range)}`);
   const [from, to] = [Number(m[1]), Number(m[2])];
   let bad = 0;
+  const pool = new SweepPool(Math.min(jobs, to - from + 1));
   const report = async (label: string, kinds: readonly FaultKind[] | 'all'): Promise<void> => {
     const started = performance.now();
-    const r = await sweepOnCores({ from, to, faults: kinds, extra: { ...(durability ? { durability } : {}), replicas } }, jobs);
+    const r = await pool.sweep({ from, to, faults: kinds, extra: { ...(durability ? { durability } : {}), replicas } });
     const ms = (performance.now() - started) / r.seeds;
-    console.log(`${sweepLine(label, r)}; ${ms.toFixed(0)} ms/seed on ${jobs} processes`);
+    console.log(`${sweepLine(label, r)}; ${ms.toFixed(0)} ms/seed on ${pool.jobs} processes`);
     for (const b of r.bad.slice(0, 3)) console.log(`  ${b}`);
     bad += r.bad.length;
   };
-  await report(faults === 'all' ? 'all kinds at once' : faults.join(','), faults);
-  const each = faults === 'all' ? FAULT_KINDS.filter((k) => k !== 'power' || durability !== 'process') : faults;
-  if (each.length > 1) for (const k of each) await report(k, [k]);
+  try {
+    await report(faults === 'all' ? 'all kinds at once' : faults.join(','), faults);
+    const each = faults === 'all' ? FAULT_KINDS.filter((k) => k !== 'power' || durability !== 'process') : faults;
+    if (each.length > 1) for (const k of each) await report(k, [k]);
+  } finally {
+    pool.close();
+  }
   return bad > 0 ? 1 : 0;
 }
 

@@ -1,6 +1,9 @@
-// One job of sweep-pool.ts: sweeps the seeds its argument names and prints the report as JSON.
+// A child of sweep-pool.ts: sweeps each job it is sent and sends the report back, until its
+// parent lets go of it.
 import { faultyShape, sweep } from './sweep.ts';
 import type { SweepJob } from './sweep-pool.ts';
 
-const job = JSON.parse(process.argv[2] ?? '') as SweepJob;
-process.stdout.write(JSON.stringify(sweep(job.from, job.to, (seed) => faultyShape(seed, job.faults, job.extra))));
+process.on('message', (job: SweepJob) => {
+  process.send!(sweep(job.from, job.to, (seed) => faultyShape(seed, job.faults, job.extra)));
+});
+process.on('disconnect', () => process.exit(0));

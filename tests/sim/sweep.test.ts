@@ -2,12 +2,13 @@
 // per page, every invariant kept at every step, every operation answered), and every fault kind
 // a slice asks for must really have been injected somewhere in it. A failing seed replays with
 // `npm run sim -- --sweep N-N` (with the slice's --faults and --replicas). Each slice prints what it
-// covered. Each slice runs on every core (sweep-pool.ts): vitest runs one file at a time here.
+// covered. The slices share one pool of processes, one per core (sweep-pool.ts): vitest runs one
+// file at a time here.
 // `npm run test:fast` leaves this file out.
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULT_KINDS, type FaultKind } from '../../src/sim/nemesis.ts';
 import { runAndCheck, summaryLine, type SimOptions } from '../../src/sim/run.ts';
-import { sweepOnCores } from '../../src/sim/sweep-pool.ts';
+import { SweepPool } from '../../src/sim/sweep-pool.ts';
 import { sweepLine } from '../../src/sim/sweep.ts';
 import { toJsonLine } from '../../src/check/history.ts';
 
@@ -38,10 +39,15 @@ const sliceName = (s: Slice): string =>
   (s.faults === 'all' ? 'all faults' : s.faults.join(',')) + (s.extra?.replicas ? `, replicas ${s.extra.replicas}` : '');
 
 describe('fault sweep', () => {
+  let pool: SweepPool;
+  beforeAll(() => {
+    pool = new SweepPool();
+  });
+  afterAll(() => pool.close());
   it.each(SLICES.map((s) => [`seeds ${s.from}-${s.to} under ${sliceName(s)}`, s] as const))(
     '%s: linearizable, invariant and live',
     async (name, s) => {
-      const r = await sweepOnCores({ from: s.from, to: s.to, faults: s.faults, extra: s.extra ?? {} });
+      const r = await pool.sweep({ from: s.from, to: s.to, faults: s.faults, extra: s.extra ?? {} });
       console.log(sweepLine(`sweep ${name}`, r));
       expect(r.bad).toEqual([]);
       if (s.faults !== 'all') for (const k of s.faults) expect(r.injected[k] ?? 0, `${k} was never injected`).toBeGreaterThan(0);
