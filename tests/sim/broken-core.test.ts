@@ -126,7 +126,9 @@ describe('a CM that grants a page nobody owns before the standby has it on recor
     } finally {
       proto.grantRecorded = recorded;
     }
-    expect(caught).toEqual([{ seed: expect.any(Number), problem: expect.stringMatching(/not linearizable|owners|writers|hold copies/) }]);
+    expect(caught).toEqual([
+      { seed: expect.any(Number), problem: expect.stringMatching(/not linearizable|owners|writers|hold copies|it is the owner/) },
+    ]);
     expect(runAndCheck(faultyShape(caught[0]!.seed, ['crash-primary'])).problems).toEqual([]);
   });
 });
@@ -150,7 +152,10 @@ describe('a client that acknowledges a write without waiting for its replica (re
     };
     const caught: Array<{ seed: number; problem: string }> = [];
     try {
-      for (let seed = 1; seed <= 60 && caught.length === 0; seed++) {
+      // Rare: an owner must leave for good between the acknowledgement and its lost replica (2 of
+      // the first 400 seeds, the first at 221, since heartbeats answered with 0 ms grants moved
+      // every schedule).
+      for (let seed = 1; seed <= 400 && caught.length === 0; seed++) {
         const o = runAndCheck({ ...faultyShape(seed, ['leave-client']), replicas: 1 });
         if (o.problems.length > 0) caught.push({ seed, problem: o.problems[0]! });
       }
