@@ -27,7 +27,10 @@ interface Pace {
   received: Record<string, number[]>;
   /** Date.now() of each frame sent, by `TYPE to NODE`. */
   sent: Record<string, number[]>;
-  lines: Array<{ at: number; text: string }>;
+  /** `at`: Date.now() when the line reached the page; `nodeAt`: when the node said it (its trace clock). */
+  lines: Array<{ at: number; nodeAt: number; text: string }>;
+  /** Page messages sent, with when each left (the node's trace clock, as a line's `nodeAt`). */
+  pageSends: Array<{ nodeAt: number; type: string; to: string; page: string }>;
   /** Date.now() of each tick of a main-thread setInterval(…, 100). */
   ticks: number[];
   /** Date.now() of the page's freeze and resume events (Chrome's page lifecycle). */
@@ -40,15 +43,16 @@ type ResumeWindow = Window & { atResume?: { held: string; read: Promise<OpResult
 /** Records, inside the tab, when each frame came and went, what the node logged, and a main-thread timer's ticks. */
 async function watch(tab: NodeTab): Promise<void> {
   await tab.page.evaluate(() => {
-    const pace: Pace = { received: {}, sent: {}, lines: [], ticks: [], frozen: [], resumed: [] };
+    const pace: Pace = { received: {}, sent: {}, lines: [], pageSends: [], ticks: [], frozen: [], resumed: [] };
     document.addEventListener('freeze', () => pace.frozen.push(Date.now()));
     document.addEventListener('resume', () => pace.resumed.push(Date.now()));
     (window as PaceWindow).ivyPace = pace;
     window.ivyTab!.node!.host.subscribe(
       (e) => {
-        if (e.type === 'log') pace.lines.push({ at: Date.now(), text: e.text });
+        if (e.type === 'log') pace.lines.push({ at: Date.now(), nodeAt: e.at, text: e.text });
         if (e.type !== 'trace') return;
         const m = e.message;
+        if (e.direction === 'sent' && m.page !== null) pace.pageSends.push({ nodeAt: m.at, type: m.type, to: m.to, page: m.page });
         const [book, key] = e.direction === 'received' ? [pace.received, `${m.type} from ${m.from}`] : [pace.sent, `${m.type} to ${m.to}`];
         (book[key] ??= []).push(Date.now());
       },
@@ -265,9 +269,16 @@ test('a frozen client tab never serves a stale read: its copy lapses with its le
         `away after ${AWAY_MS} ms); at the resume event c1 held ${first?.held} and read ${JSON.stringify(first?.read)}; ` +
         `its next read: ${JSON.stringify(next)}`,
     );
-    // The write waited for c1's copy until its lease ran out, not a moment less.
+    // The write waited for c1's copy until its lease ran out, not a moment less. Judged on cm1's
+    // own clock: the log line that says so may reach the page after the write's grant, since log
+    // lines wait for every pending commit and the grant only for the page's.
     expect(away, 'cm1 deems c1 away').toBeDefined();
-    expect(doneAt).toBeGreaterThanOrEqual(away!.at);
+    const sinceAway = pm.pageSends.filter((m) => m.page === 'P1' && m.to === 'c2' && m.nodeAt >= away!.nodeAt);
+    // Watched from before the freeze, so every such message since the write began is here.
+    const beforeAway = pm.pageSends.filter((m) => m.page === 'P1' && m.to === 'c2' && m.nodeAt < away!.nodeAt);
+    expect(sinceAway.length, "cm1's messages to c2 about P1 once c1 was away").toBeGreaterThan(0);
+    expect(beforeAway, "cm1's messages to c2 about P1 since the watch began, before c1 was away").toEqual([]);
+    expect(doneAt).toBeGreaterThanOrEqual(frozenAt);
     expect(first, 'the read at the resume event').not.toBeNull();
     expect(first!.read).not.toMatchObject({ value: 'old' });
     if (first!.read.ok) expect(first!.read).toMatchObject({ value: 'new' });
