@@ -22,16 +22,18 @@ interface PageWrites {
 }
 
 /**
- * Fault → each page's first write issued at or after it by a remaining client that needed the
- * CM and succeeded, done; the slowest page gives `writesBackMs`. Write hits are left out (they
- * need nobody), and so are operations in flight at the fault. A page whose writes all failed
- * naming a departed client is unavailable by design; one with other failures and no success
- * never came back, and then `writesBackMs` is null.
+ * Fault → each page's first write issued at or after it (and before `until`, the next fault) by
+ * a remaining client that needed the CM and succeeded, done; the slowest page gives
+ * `writesBackMs`. Write hits are left out (they need nobody), and so are operations in flight at
+ * the fault. A page first asked for after the next fault says nothing of this one: the leave
+ * scenarios keep some pages untouched until the CM fails (page-layout.ts). A page whose writes
+ * all failed naming a departed client is unavailable by design; one with other failures and no
+ * success never came back, and then `writesBackMs` is null.
  */
-export function writesBack(remaining: readonly TimedOp[], at: number, departed: ReadonlySet<string>): WritesBack {
+export function writesBack(remaining: readonly TimedOp[], at: number, departed: ReadonlySet<string>, until = Infinity): WritesBack {
   const pages = new Map<string, PageWrites>();
   for (const op of remaining) {
-    if (op.kind !== 'write' || op.invokedAt < at || (op.outcome === 'ok' && op.local)) continue;
+    if (op.kind !== 'write' || op.invokedAt < at || op.invokedAt >= until || (op.outcome === 'ok' && op.local)) continue;
     const p = pages.get(op.page) ?? { firstOkAt: Infinity, expected: 0, other: 0 };
     if (op.outcome === 'ok') p.firstOkAt = Math.min(p.firstOkAt, op.doneAt);
     else if (isExpectedFailure(op, departed)) p.expected += 1;

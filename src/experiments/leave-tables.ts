@@ -89,7 +89,7 @@ export function leaveSection(results: readonly StepResult[]): string[] {
     'A client (c3) stops its operations and leaves for good, never restarted: it first comes to own a page and hold a read ' +
       'copy of another under its lease (listed), so that writes meet an invalidation nobody will answer and a page becomes ' +
       'unavailable. In the second scenario the acting CM fails a second after c3 must have been deemed away. "Writes back": ' +
-      "the fault → each page's first write by a remaining client, issued after the fault, that needed the CM and succeeded, " +
+      "the fault → each page's first write by a remaining client, issued after the fault and before the next one, that needed the CM and succeeded, " +
       'done; the slowest page is shown. Failures naming c3 on pages it had issued a write on are expected, and completion ' +
       "is also given without them (below 100 %: flagged). Tab runs close the client's tab, then the CM's.",
     '',

@@ -44,9 +44,11 @@ function byClass(run: RunRecord, f: AppliedFault): Pick<FaultReport, 'byClass'> 
 /** What the operations say about one fault: unavailability after a kill; with a departed client, when writes came back. */
 function measureFault(run: RunRecord, ops: readonly TimedOp[]): (f: AppliedFault) => Partial<FaultReport> {
   const remaining = run.reports.filter((r) => !run.departed.has(r.node)).flatMap((r) => r.ops);
+  const applied = run.log.faults.filter((x) => x.applied);
+  const next = (f: AppliedFault): number => Math.min(...applied.filter((x) => x.at > f.at).map((x) => x.at), Infinity);
   return (f) => ({
     ...(f.step.action === 'kill' ? { unavailableMs: unavailableMs(ops, f.at) } : {}),
-    ...(run.departed.size > 0 ? writesBack(remaining, f.at, run.departed) : {}),
+    ...(run.departed.size > 0 ? writesBack(remaining, f.at, run.departed, next(f)) : {}),
     ...byClass(run, f),
   });
 }

@@ -136,6 +136,21 @@ describe('writes back after a fault', () => {
     expect(writesBack(ops, 100, gone)).toEqual({ writesBackMs: 1100, writesBackPage: 'P1', unavailablePages: ['P2'], neverBackPages: [] });
   });
 
+  it('leaves out what was issued from the next fault on: a page first asked for then says nothing of this one', () => {
+    const ops = [
+      op({ page: 'P1', invokedAt: 100, doneAt: 1200 }),
+      op({ page: 'P9', invokedAt: 2000, doneAt: 2400 }), // untouched until the CM failed at 2000
+      op({ page: 'P10', invokedAt: 2100, doneAt: 7100, outcome: 'fail', error: 'deadline' }),
+    ];
+    expect(writesBack(ops, 100, gone, 2000)).toEqual({
+      writesBackMs: 1100,
+      writesBackPage: 'P1',
+      unavailablePages: [],
+      neverBackPages: [],
+    });
+    expect(writesBack(ops, 100, gone)).toEqual({ writesBackMs: null, unavailablePages: [], neverBackPages: ['P10'] });
+  });
+
   it('is null when a page had writes after the fault and none succeeded for another reason', () => {
     const ops = [
       op({ page: 'P1', invokedAt: 100, doneAt: 110 }),
