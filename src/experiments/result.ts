@@ -28,27 +28,35 @@ export interface RunRecord {
   clockResolutionMs: number;
 }
 
+const applied = (run: RunRecord): AppliedFault[] => run.log.faults.filter((x) => x.applied);
+
+/** When the fault after `f` happened; Infinity when none did. */
+function nextFaultAt(run: RunRecord, f: AppliedFault): number {
+  return Math.min(
+    ...applied(run)
+      .filter((x) => x.at > f.at)
+      .map((x) => x.at),
+    Infinity,
+  );
+}
+
 /**
  * Per page class, from one fault at or after a client's departure until the next fault: only
  * where one client left, so that each class says what that client may hold.
  */
 function byClass(run: RunRecord, f: AppliedFault): Pick<FaultReport, 'byClass'> {
-  const applied = run.log.faults.filter((x) => x.applied);
-  const leaves = applied.filter((x) => x.step.action === 'leave');
+  const leaves = applied(run).filter((x) => x.step.action === 'leave');
   const leave = leaves[0];
   if (leaves.length !== 1 || !leave || f.at < leave.at) return {};
-  const until = Math.min(...applied.filter((x) => x.at > f.at).map((x) => x.at), Infinity);
-  return { byClass: classFigures(run.reports, leave.step.node, f.at, until) };
+  return { byClass: classFigures(run.reports, leave.step.node, f.at, nextFaultAt(run, f)) };
 }
 
 /** What the operations say about one fault: unavailability after a kill; with a departed client, when writes came back. */
 function measureFault(run: RunRecord, ops: readonly TimedOp[]): (f: AppliedFault) => Partial<FaultReport> {
   const remaining = run.reports.filter((r) => !run.departed.has(r.node)).flatMap((r) => r.ops);
-  const applied = run.log.faults.filter((x) => x.applied);
-  const next = (f: AppliedFault): number => Math.min(...applied.filter((x) => x.at > f.at).map((x) => x.at), Infinity);
   return (f) => ({
     ...(f.step.action === 'kill' ? { unavailableMs: unavailableMs(ops, f.at) } : {}),
-    ...(run.departed.size > 0 ? writesBack(remaining, f.at, run.departed, next(f)) : {}),
+    ...(run.departed.size > 0 ? writesBack(remaining, f.at, run.departed, nextFaultAt(run, f)) : {}),
     ...byClass(run, f),
   });
 }

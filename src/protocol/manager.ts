@@ -425,15 +425,16 @@ export class CentralManager implements IvyNode, DirectoryHost {
       return;
     }
     this.membership.lastBeat.set(from, n);
-    if (this.membership.mayGrant(this.now)) this.grant(from, n);
-    // No lease to give (no word from a standby in time, or the member is just back from away):
-    // the answer still says this CM acts, or a client that hears nothing looks for the other CM.
-    else this.out.send({ type: 'LEASE_GRANT', from: this.id, to: from, epoch: this.epoch, n, ms: 0 });
+    this.grant(from, n);
   }
 
-  /** A lease for heartbeat `n`; none (0 ms) to a member whose return the standby has not heard of. */
+  /**
+   * Answers heartbeat `n` with a lease, or with 0 ms where none may be given (no word from a
+   * standby in time, or a member whose return the standby has not heard of): the answer still
+   * says this CM acts, or a client that hears nothing looks for the other CM.
+   */
   private grant(to: NodeId, n: number): void {
-    const ms = this.membership.mayGrantTo(to) ? this.timing.leaseMs : 0;
+    const ms = this.membership.mayGrant(this.now) && this.membership.mayGrantTo(to) ? this.timing.leaseMs : 0;
     this.out.send({ type: 'LEASE_GRANT', from: this.id, to, epoch: this.epoch, n, ms });
   }
 
@@ -445,6 +446,7 @@ export class CentralManager implements IvyNode, DirectoryHost {
   private onPulseAck(acked: number): void {
     if (!this.membership.acked(acked, this.now)) return;
     for (const [id, n] of this.membership.lastBeat) {
+      // Only leases go out here: a member that may have none was answered at its heartbeat.
       const standing = !this.dir.unreported.has(id) && !this.dir.away.has(id) && !this.dir.returning.has(id);
       if (standing && this.membership.mayGrantTo(id)) this.grant(id, n);
     }

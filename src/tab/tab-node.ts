@@ -1,8 +1,8 @@
 // This tab as one node of a cluster whose nodes are tabs, on this machine or others, linked peer
 // to peer over PeerJS. The protocol core runs here on the main thread (WebRTC lives only there)
-// inside the same host core the workers and the simulator use (a NodeHost: the core and its inspector); links are PeerSlots (peer-slot.ts);
-// durable state goes to a log in this browser's OPFS (kept by a log worker of the tab's own)
-// through the host's commit gate.
+// inside the same host core the workers and the simulator use (a NodeHost: the core and its
+// inspector); links are PeerSlots (peer-slot.ts); durable state goes to a log in this browser's
+// OPFS (kept by a log worker of the tab's own) through the host's commit gate.
 import { isCmId, PRIMARY_CM, BACKUP_CM, type NodeId } from '../protocol/ids.ts';
 import type { Timing } from '../protocol/config.ts';
 import type { OpResult } from '../protocol/node.ts';

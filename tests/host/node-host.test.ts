@@ -44,6 +44,14 @@ function cluster() {
   return { env, cm, c1: c[0], c2: c[1], c3: c[2], raw };
 }
 
+/** Lets `ms` pass in 10 ms steps, each run to its end: timers fire and frames in flight arrive. */
+async function runFor(env: ManualEnv, ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 10) {
+    env.advance(10);
+    await settle();
+  }
+}
+
 const traces = (events: HostEvent[]) => events.flatMap((e) => (e.type === 'trace' ? [`${e.direction} ${e.text}`] : []));
 const logs = (events: HostEvent[]) => events.flatMap((e) => (e.type === 'log' ? [e.text] : []));
 
@@ -229,17 +237,11 @@ describe('nodeSpecError', () => {
     mesh([cm1, cm2]);
     cm1.startTicking();
     cm2.startTicking();
-    const run = async (ms: number): Promise<void> => {
-      for (let t = 0; t < ms; t += 10) {
-        env.advance(10);
-        await settle();
-      }
-    };
-    await run(500);
+    await runFor(env, 500);
     cm1.setLinkFaults('cm2', { partitioned: true });
-    await run(1_000);
+    await runFor(env, 1_000);
     cm1.setLinkFaults('cm2', { partitioned: false });
-    await run(500);
+    await runFor(env, 500);
     const role = (h: NodeHost) => {
       const s = h.snapshot();
       return s.role === 'cm' ? `${s.snapshot.role} e${s.snapshot.epoch}` : null;
@@ -250,7 +252,7 @@ describe('nodeSpecError', () => {
     mesh([c3, cm1]);
     mesh([c3, cm2]);
     c3.startTicking();
-    await run(2_500);
+    await runFor(env, 2_500);
     expect(c3.snapshot()).toMatchObject({ role: 'client', snapshot: { cm: 'cm2', epoch: 2, leased: true } });
   });
 
@@ -268,10 +270,7 @@ describe('nodeSpecError', () => {
     });
     cm1.startTicking();
     c1.startTicking();
-    for (let t = 0; t < 3_000; t += 10) {
-      env.advance(10);
-      await settle();
-    }
+    await runFor(env, 3_000);
     expect(heartbeatsTo.length).toBeGreaterThan(8);
     expect(new Set(heartbeatsTo)).toEqual(new Set(['cm1']));
     expect(grants.length).toBeGreaterThan(8);
